@@ -1,0 +1,13 @@
+//! scimitar: administer the users of an Anaplan tenant from a terminal.
+//!
+//! Layers (see DESIGN.md): `scim` (protocol) → `plan` (pure) → `batch` (runs plans);
+//! `input` (CSV); `tui` (The Elm Architecture); `fake` (a local Anaplan).
+
+pub mod batch;
+pub mod commands;
+pub mod config;
+pub mod fake;
+pub mod input;
+pub mod plan;
+pub mod scim;
+pub mod tui;

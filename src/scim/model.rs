@@ -1,0 +1,361 @@
+//! What a SCIM user is to scimitar, parsed tolerantly from what Anaplan really sends
+//! (duplicate `active` keys, `"True"` strings, aggregate entitlement records, unknown fields).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// Anaplan caps a page of `GET /Users` at 100.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Anaplan documents at most 50 workspaces per request.
+pub const MAX_WORKSPACES_PER_REQUEST: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+}
+
+/// One tenant user. Serialises to the JSON contract of `scimitar users list --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub user_name: String,
+    /// `None` when Anaplan sends it empty, null or not at all.
+    pub external_id: Option<String>,
+    pub active: bool,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub workspaces: Vec<Workspace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ModelError {
+    #[error("the user record is not a JSON object")]
+    NotAnObject,
+    #[error("the user record has no usable `{0}`")]
+    Missing(&'static str),
+    #[error("the list response is not a JSON object")]
+    ListNotAnObject,
+    #[error("`{field}` in the list response is not a number (got {got})")]
+    BadNumber { field: &'static str, got: String },
+}
+
+impl User {
+    /// Parses one user from a JSON value. Only `id` and `userName` are required.
+    pub fn from_value(v: &Value) -> Result<User, ModelError> {
+        let o = v.as_object().ok_or(ModelError::NotAnObject)?;
+        let id = non_empty_str(o.get("id")).ok_or(ModelError::Missing("id"))?;
+        let user_name = non_empty_str(o.get("userName")).ok_or(ModelError::Missing("userName"))?;
+        let name = o.get("name").and_then(Value::as_object);
+        let meta = o.get("meta").and_then(Value::as_object);
+        Ok(User {
+            id,
+            user_name,
+            external_id: non_empty_str(o.get("externalId")),
+            // Anaplan's own examples repeat `active` and send it as "True"; serde_json keeps
+            // the last duplicate. A user with no readable flag is shown as active (the safe
+            // reading for a tool that disables users: it will not be skipped as a no-op).
+            active: o.get("active").and_then(parse_bool).unwrap_or(true),
+            given_name: name.and_then(|n| non_empty_str(n.get("givenName"))),
+            family_name: name.and_then(|n| non_empty_str(n.get("familyName"))),
+            display_name: non_empty_str(o.get("displayName")),
+            workspaces: parse_workspaces(o),
+            created: meta.and_then(|m| non_empty_str(m.get("created"))),
+            last_modified: meta.and_then(|m| non_empty_str(m.get("lastModified"))),
+        })
+    }
+
+    /// "Given Family", or the display name, or the user name.
+    pub fn full_name(&self) -> String {
+        match (&self.given_name, &self.family_name) {
+            (Some(g), Some(f)) => format!("{g} {f}"),
+            (Some(g), None) => g.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) => self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| self.user_name.clone()),
+        }
+    }
+
+    pub fn workspace_ids(&self) -> impl Iterator<Item = &str> {
+        self.workspaces.iter().map(|w| w.id.as_str())
+    }
+
+    pub fn has_workspace(&self, id: &str) -> bool {
+        self.workspaces.iter().any(|w| w.id.eq_ignore_ascii_case(id))
+    }
+}
+
+pub(crate) fn non_empty_str(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Accepts a JSON boolean or the strings "true"/"false" in any case.
+pub fn parse_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Workspaces come from `WORKSPACE` records; when there are none, from the aggregate
+/// `WORKSPACE_IDS` record (comma-joined, sometimes with spaces), paired with
+/// `WORKSPACE_NAMES` by position when its count matches.
+fn parse_workspaces(o: &Map<String, Value>) -> Vec<Workspace> {
+    let Some(items) = o.get("entitlements").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let kind = |e: &Value| {
+        e.get("type")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_uppercase)
+    };
+    let mut out: Vec<Workspace> = Vec::new();
+    for e in items {
+        if kind(e).as_deref() == Some("WORKSPACE")
+            && let Some(id) = non_empty_str(e.get("value"))
+        {
+            let id = id.trim().to_string();
+            if out.iter().any(|w| w.id == id) {
+                continue;
+            }
+            let name = non_empty_str(e.get("display")).unwrap_or_else(|| id.clone());
+            out.push(Workspace { id, name });
+        }
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    let aggregate = |t: &str| {
+        items
+            .iter()
+            .find(|e| kind(e).as_deref() == Some(t))
+            .and_then(|e| non_empty_str(e.get("value")))
+    };
+    let Some(ids) = aggregate("WORKSPACE_IDS") else {
+        return out;
+    };
+    let ids: Vec<String> = split_list(&ids);
+    let names: Vec<String> = aggregate("WORKSPACE_NAMES")
+        .map(|n| split_list(&n))
+        .unwrap_or_default();
+    for (i, id) in ids.iter().enumerate() {
+        if out.iter().any(|w| &w.id == id) {
+            continue;
+        }
+        let name = if names.len() == ids.len() {
+            names[i].clone()
+        } else {
+            id.clone()
+        };
+        out.push(Workspace {
+            id: id.clone(),
+            name,
+        });
+    }
+    out
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(|p| p.trim().trim_matches('"').trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// One page of `GET /Users`. `itemsPerPage` is ignored: Anaplan's does not match what it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    pub total_results: u64,
+    pub start_index: u64,
+    pub users: Vec<User>,
+    /// Records in `Resources` that could not be read as users, with the reason.
+    pub skipped: Vec<String>,
+}
+
+impl ListPage {
+    pub fn from_value(v: &Value) -> Result<ListPage, ModelError> {
+        let o = v.as_object().ok_or(ModelError::ListNotAnObject)?;
+        let number = |field: &'static str, default: u64| -> Result<u64, ModelError> {
+            match o.get(field) {
+                None | Some(Value::Null) => Ok(default),
+                Some(Value::Number(n)) => n.as_u64().ok_or(ModelError::BadNumber {
+                    field,
+                    got: n.to_string(),
+                }),
+                Some(Value::String(s)) => s.trim().parse().map_err(|_| ModelError::BadNumber {
+                    field,
+                    got: s.clone(),
+                }),
+                Some(other) => Err(ModelError::BadNumber {
+                    field,
+                    got: other.to_string(),
+                }),
+            }
+        };
+        let resources = o
+            .get("Resources")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut users = Vec::with_capacity(resources.len());
+        let mut skipped = Vec::new();
+        for r in resources {
+            match User::from_value(r) {
+                Ok(u) => users.push(u),
+                Err(e) => skipped.push(e.to_string()),
+            }
+        }
+        Ok(ListPage {
+            total_results: number("totalResults", users.len() as u64)?,
+            start_index: number("startIndex", 1)?,
+            users,
+            skipped,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOpKind {
+    Add,
+    Replace,
+    Remove,
+}
+
+/// One SCIM PatchOp operation. Anaplan requires `path` on every operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchOperation {
+    pub op: PatchOpKind,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+/// A `PATCH /Users/{id}` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchRequest {
+    pub schemas: Vec<String>,
+    #[serde(rename = "Operations")]
+    pub operations: Vec<PatchOperation>,
+}
+
+impl PatchRequest {
+    pub fn new(operations: Vec<PatchOperation>) -> PatchRequest {
+        PatchRequest {
+            schemas: vec![PATCH_SCHEMA.to_string()],
+            operations,
+        }
+    }
+}
+
+/// The path that selects every workspace entitlement of a user.
+pub const WORKSPACE_ENTITLEMENTS_PATH: &str = "entitlements[type eq \"WORKSPACE\"]";
+
+/// `[{"value": id, "type": "WORKSPACE"}, ...]`, the entitlement value Anaplan documents.
+pub fn workspace_entitlements<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value {
+    Value::Array(
+        ids.into_iter()
+            .map(|id| serde_json::json!({"value": id, "type": "WORKSPACE"}))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn duplicate_active_keys_keep_the_last_and_strings_parse() {
+        let raw = r#"{"id":"a","userName":"x@y.com","active":"True","active":false}"#;
+        let v: Value = serde_json::from_str(raw).unwrap();
+        assert!(!User::from_value(&v).unwrap().active);
+        let v = json!({"id":"a","userName":"x@y.com","active":"False"});
+        assert!(!User::from_value(&v).unwrap().active);
+    }
+
+    #[test]
+    fn workspace_records_win_over_aggregates() {
+        let v = json!({"id":"a","userName":"x","entitlements":[
+            {"display":"Finance","value":"w1","type":"WORKSPACE","primary":true},
+            {"display":"Sales","value":"w2","type":"WORKSPACE"},
+            {"value":"w1,w2,w3","type":"WORKSPACE_IDS"},
+            {"value":"Finance,Sales,Other","type":"WORKSPACE_NAMES"}]});
+        let u = User::from_value(&v).unwrap();
+        let ids: Vec<_> = u.workspace_ids().collect();
+        assert_eq!(ids, ["w1", "w2"]);
+        assert_eq!(u.workspaces[0].name, "Finance");
+    }
+
+    #[test]
+    fn aggregate_ids_are_split_and_trimmed_when_alone() {
+        let v = json!({"id":"a","userName":"x","entitlements":[
+            {"value":"w1, w2","type":"WORKSPACE_IDS"},
+            {"value":"\"Finance\",\"Sales\"","type":"WORKSPACE_NAMES"}]});
+        let u = User::from_value(&v).unwrap();
+        assert_eq!(
+            u.workspaces,
+            vec![
+                Workspace { id: "w1".into(), name: "Finance".into() },
+                Workspace { id: "w2".into(), name: "Sales".into() }
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_external_id_and_missing_names_are_none() {
+        let v = json!({"id":"a","userName":"x","externalId":"","name":{"givenName":null}});
+        let u = User::from_value(&v).unwrap();
+        assert_eq!(u.external_id, None);
+        assert_eq!(u.given_name, None);
+        assert!(u.workspaces.is_empty());
+        assert_eq!(u.full_name(), "x");
+    }
+
+    #[test]
+    fn list_without_resources_and_with_wrong_items_per_page() {
+        let v = json!({"totalResults": 3, "startIndex": 4, "itemsPerPage": 50});
+        let p = ListPage::from_value(&v).unwrap();
+        assert_eq!((p.total_results, p.start_index, p.users.len()), (3, 4, 0));
+    }
+
+    #[test]
+    fn unreadable_records_are_reported_not_fatal() {
+        let v = json!({"totalResults": 2, "Resources": [{"id":"a","userName":"x"}, {"id": 5}]});
+        let p = ListPage::from_value(&v).unwrap();
+        assert_eq!(p.users.len(), 1);
+        assert_eq!(p.skipped.len(), 1);
+    }
+
+    #[test]
+    fn patch_body_has_the_patchop_schema() {
+        let body = PatchRequest::new(vec![PatchOperation {
+            op: PatchOpKind::Replace,
+            path: "active".into(),
+            value: Some(json!(false)),
+        }]);
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"schemas":[PATCH_SCHEMA],"Operations":[{"op":"replace","path":"active","value":false}]})
+        );
+    }
+}
