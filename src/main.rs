@@ -1,1 +1,77 @@
-fn main() {}
+//! Entry point: parse arguments, set up logging to a file, run a command or the TUI, and
+//! map failures to exit codes (0 done, 1 some changes failed, 2 bad input or refused).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use scimitar::cli::{Cli, Command, UserCommand, UsersCommand};
+use scimitar::commands;
+use scimitar::config::{Paths, create_private_dir};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("scimitar: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("scimitar: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    match &cli.command {
+        Some(Command::Users {
+            command: UsersCommand::List(args),
+        }) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::users::list(&c.client, args, &mut stdout).await;
+            c.client.logout().await;
+            r?;
+        }
+        Some(Command::User {
+            command: UserCommand::Show(args),
+        }) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::users::show(&c.client, args, &mut stdout).await;
+            c.client.logout().await;
+            r?;
+        }
+        Some(Command::Fake { .. }) | Some(Command::Demo(_)) | None => {
+            anyhow::bail!("not wired yet")
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Logs go to a file in the data directory, never to the screen. SCIMITAR_LOG (or
+/// RUST_LOG) sets the level; default info.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = Paths::discover().log_dir();
+    create_private_dir(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "scimitar.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = std::env::var("SCIMITAR_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info")
+        }))
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).ok()?;
+    Some(guard)
+}

@@ -1,1 +1,6 @@
-//! (in progress)
+//! The headless commands: what scripts run. Each takes parsed arguments and a writer.
+
+pub mod connect;
+pub mod users;
+
+pub use connect::{Connected, connect};

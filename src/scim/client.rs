@@ -2,14 +2,24 @@
 //! One `reqwest::Client` per profile; every request goes through the tenant's governor,
 //! the retry policy and the authenticator.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures::StreamExt;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
+use serde_json::Value;
 
+use crate::scim::auth::{Authenticator, describe_reqwest};
 use crate::scim::error::ScimError;
-use crate::scim::filter::Filter;
-use crate::scim::model::{ListPage, PatchRequest, User};
+use crate::scim::filter::{Attr, CompareOp, Filter, FilterValue};
+use crate::scim::governor::Governor;
+use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
+use crate::scim::retry::{RetryPolicy, parse_retry_after};
 
 pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
@@ -115,48 +125,506 @@ pub struct ClientStats {
     pub reauthentications: u64,
 }
 
+
+/// A client for one tenant. Cheap to clone: clones share the HTTP pool, the governor,
+/// the token and the counters.
 #[derive(Clone)]
-pub struct ScimClient {}
+pub struct ScimClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    scim_url: String,
+    api_url: String,
+    auth: Authenticator,
+    governor: Governor,
+    retry: RetryPolicy,
+    stats: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+    reauthentications: AtomicU64,
+}
+
+/// What came back from a request that did not fail.
+struct Reply {
+    status: StatusCode,
+    body: Value,
+}
 
 impl ScimClient {
-    pub fn new(_conn: Connection) -> Result<ScimClient, ScimError> {
-        todo!()
+    pub fn new(conn: Connection) -> Result<ScimClient, ScimError> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .user_agent(concat!("scimitar/", env!("CARGO_PKG_VERSION")))
+            .timeout(conn.timeout)
+            .connect_timeout(Duration::from_secs(10).min(conn.timeout))
+            .pool_max_idle_per_host(64);
+        if let Some(path) = &conn.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| {
+                ScimError::Config(format!("cannot read the CA certificate {}: {e}", path.display()))
+            })?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                ScimError::Config(format!(
+                    "{} is not a PEM certificate ({e}); a file starting with -----BEGIN CERTIFICATE----- is accepted",
+                    path.display()
+                ))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        if conn.insecure_tls {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| ScimError::Config(format!("cannot set up HTTP: {e}")))?;
+        for (name, url) in [("SCIM", &conn.scim_url), ("auth", &conn.auth_url), ("API", &conn.api_url)] {
+            reqwest::Url::parse(url).map_err(|e| {
+                ScimError::Config(format!("the {name} URL `{url}` is not a URL ({e}); e.g. https://api.anaplan.com/scim/1/0/v2"))
+            })?;
+        }
+        let auth = Authenticator::new(conn.auth, conn.login.clone(), conn.secret.clone(), &conn.auth_url)?;
+        Ok(ScimClient {
+            inner: Arc::new(Inner {
+                http,
+                scim_url: conn.scim_url.trim_end_matches('/').to_string(),
+                api_url: conn.api_url.trim_end_matches('/').to_string(),
+                auth,
+                governor: Governor::new(conn.rate_per_minute),
+                retry: RetryPolicy {
+                    max_attempts: conn.max_attempts.max(1),
+                    ..RetryPolicy::default()
+                },
+                stats: Counters::default(),
+            }),
+        })
     }
+
     /// Host of the SCIM URL, shown in headers and confirmations.
     pub fn tenant_label(&self) -> String {
-        todo!()
+        reqwest::Url::parse(&self.inner.scim_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+            })
+            .unwrap_or_else(|| self.inner.scim_url.clone())
     }
+
+    /// The login this client authenticates as (the API user, never to be changed by a plan).
+    pub fn login(&self) -> &str {
+        self.inner.auth.login()
+    }
+
+    pub fn governor(&self) -> &Governor {
+        &self.inner.governor
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        let s = &self.inner.stats;
+        ClientStats {
+            requests: s.requests.load(Ordering::Relaxed),
+            retries: s.retries.load(Ordering::Relaxed),
+            rate_limited: s.rate_limited.load(Ordering::Relaxed),
+            reauthentications: s.reauthentications.load(Ordering::Relaxed),
+        }
+    }
+
     pub async fn list_page(
         &self,
-        _filter: Option<&Filter>,
-        _start_index: u64,
-        _count: u32,
+        filter: Option<&Filter>,
+        start_index: u64,
+        count: u32,
     ) -> Result<ListPage, ScimError> {
-        todo!()
+        let count = count.clamp(1, MAX_PAGE_SIZE);
+        let mut query = vec![
+            ("startIndex", start_index.max(1).to_string()),
+            ("count", count.to_string()),
+        ];
+        if let Some(f) = filter {
+            query.push(("filter", f.to_string()));
+        }
+        let url = format!("{}/Users", self.inner.scim_url);
+        let reply = self.send(Method::GET, &url, &query, None).await?;
+        Ok(ListPage::from_value(&reply.body)?)
     }
+
+    /// Every user matching `filter`. The first page gives totalResults; the rest are fetched
+    /// concurrently (bounded), deduplicated by id and kept in server order. Past the pages
+    /// totalResults promised, it goes on one page at a time only while pages bring new
+    /// users, so a server that repeats pages cannot loop it.
     pub async fn list_all(
         &self,
-        _filter: Option<&Filter>,
-        _opts: ListOptions,
-        _on_page: impl FnMut(PageProgress) + Send,
+        filter: Option<&Filter>,
+        opts: ListOptions,
+        mut on_page: impl FnMut(PageProgress) + Send,
     ) -> Result<ListResult, ScimError> {
-        todo!()
+        let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
+        let step = u64::from(size);
+        let requests_before = self.stats().requests;
+        let first = self.list_page(filter, 1, size).await?;
+        let total = first.total_results;
+        let mut seen: HashSet<String> = HashSet::with_capacity(total.min(1_000_000) as usize);
+        let mut pages: BTreeMap<u64, Vec<User>> = BTreeMap::new();
+        let mut skipped = first.skipped.clone();
+        let mut accept = |index: u64, page: ListPage, seen: &mut HashSet<String>, pages: &mut BTreeMap<u64, Vec<User>>| -> usize {
+            let fresh: Vec<User> = page
+                .users
+                .into_iter()
+                .filter(|u| seen.insert(u.id.clone()))
+                .collect();
+            let n = fresh.len();
+            on_page(PageProgress {
+                new_users: fresh.clone(),
+                loaded: seen.len(),
+                total,
+            });
+            pages.insert(index, fresh);
+            n
+        };
+        let first_len = first.users.len() as u64;
+        accept(1, first, &mut seen, &mut pages);
+
+        if first_len > 0 && total > step {
+            let starts = (1..total.div_ceil(step)).map(|k| 1 + k * step);
+            let mut fetches = futures::stream::iter(starts.map(|start| async move {
+                (start, self.list_page(filter, start, size).await)
+            }))
+            .buffer_unordered(opts.concurrency.max(1));
+            while let Some((start, page)) = fetches.next().await {
+                let page = page?;
+                skipped.extend(page.skipped.iter().cloned());
+                accept(start, page, &mut seen, &mut pages);
+            }
+        } else if first_len == step && total <= step {
+            // A full first page with a count that promises no more: totalResults is missing
+            // or wrong. Walk on while pages are full and bring users not seen before.
+            let mut start = 1 + step;
+            for _ in 0..100_000 {
+                let page = self.list_page(filter, start, size).await?;
+                let len = page.users.len() as u64;
+                if accept(start, page, &mut seen, &mut pages) == 0 || len < step {
+                    break;
+                }
+                start += step;
+            }
+        }
+        let users: Vec<User> = pages.into_values().flatten().collect();
+        Ok(ListResult {
+            total_results: total,
+            requests: self.stats().requests - requests_before,
+            users,
+            skipped,
+        })
     }
-    pub async fn get_user(&self, _id: &str) -> Result<User, ScimError> {
-        todo!()
+
+    pub async fn get_user(&self, id: &str) -> Result<User, ScimError> {
+        let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
+        let reply = self.send(Method::GET, &url, &[], None).await?;
+        Ok(User::from_value(&reply.body)?)
     }
+
     /// An email (contains `@`) is looked up with `userName eq`; anything else is an id.
-    pub async fn find_user(&self, _id_or_email: &str) -> Result<User, ScimError> {
-        todo!()
+    pub async fn find_user(&self, id_or_email: &str) -> Result<User, ScimError> {
+        let key = id_or_email.trim();
+        if key.is_empty() {
+            return Err(ScimError::Config("no user given: pass an id or an email".into()));
+        }
+        if !key.contains('@') {
+            return self.get_user(key).await;
+        }
+        let filter = Filter::Compare {
+            attr: Attr::UserName,
+            op: CompareOp::Eq,
+            value: FilterValue::Str(key.to_string()),
+        };
+        let page = self.list_page(Some(&filter), 1, 2).await?;
+        page.users
+            .into_iter()
+            .find(|u| u.user_name.eq_ignore_ascii_case(key))
+            .ok_or_else(|| ScimError::NotFound {
+                detail: format!("no user has the userName {key}"),
+            })
     }
-    pub async fn patch_user(&self, _id: &str, _body: &PatchRequest) -> Result<User, ScimError> {
-        todo!()
+
+    pub async fn patch_user(&self, id: &str, body: &PatchRequest) -> Result<User, ScimError> {
+        let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
+        let json = serde_json::to_value(body)
+            .map_err(|e| ScimError::Config(format!("cannot encode the PATCH body: {e}")))?;
+        let reply = self.send(Method::PATCH, &url, &[], Some(&json)).await?;
+        if reply.status == StatusCode::MULTI_STATUS {
+            // Anaplan saves user attributes even when entitlements fail (partial success).
+            return Err(ScimError::Status {
+                status: 207,
+                scim_type: None,
+                detail: format!("partial success: {}", detail_of(&reply.body)),
+            });
+        }
+        Ok(User::from_value(&reply.body)?)
     }
+
+    /// Workspaces the caller can see on the integration API (not necessarily all of the
+    /// tenant's). Paged with limit/offset; the server may cap the page size silently.
     pub async fn list_workspaces(&self) -> Result<Vec<WorkspaceInfo>, ScimError> {
-        todo!()
+        let url = format!("{}/workspaces", self.inner.api_url);
+        let mut out: Vec<WorkspaceInfo> = Vec::new();
+        let limit = 1000u64;
+        let mut offset = 0u64;
+        for _ in 0..1000 {
+            let query = [
+                ("tenantDetails", "true".to_string()),
+                ("limit", limit.to_string()),
+                ("offset", offset.to_string()),
+            ];
+            let reply = self.send(Method::GET, &url, &query, None).await?;
+            let items = reply
+                .body
+                .get("workspaces")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let got = items.len() as u64;
+            for w in items {
+                let (Some(id), Some(name)) = (w.get("id").and_then(Value::as_str), w.get("name").and_then(Value::as_str)) else {
+                    continue;
+                };
+                if out.iter().any(|x| x.id == id) {
+                    continue;
+                }
+                out.push(WorkspaceInfo {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    active: w.get("active").and_then(Value::as_bool).unwrap_or(true),
+                });
+            }
+            let total = reply
+                .body
+                .pointer("/meta/paging/totalSize")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            offset += got;
+            if got == 0 || offset >= total {
+                break;
+            }
+        }
+        Ok(out)
     }
-    pub async fn logout(&self) {}
-    pub fn stats(&self) -> ClientStats {
-        todo!()
+
+    /// Ends the auth token's session, if there is one.
+    pub async fn logout(&self) {
+        self.inner.auth.logout(&self.inner.http).await;
+    }
+
+    /// Sends one request through the governor, the authenticator and the retry policy.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, ScimError> {
+        let inner = &self.inner;
+        let max = inner.retry.max_attempts;
+        let mut reauthenticated = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            inner.governor.acquire().await;
+            let cred = inner.auth.credential(&inner.http).await?;
+            let mut req = inner
+                .http
+                .request(method.clone(), url)
+                .header(AUTHORIZATION, cred.header)
+                .header(ACCEPT, "application/scim+json, application/json");
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            if let Some(b) = body {
+                req = req
+                    .header(CONTENT_TYPE, "application/scim+json")
+                    .body(b.to_string());
+            }
+            inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Ok(bytes) => interpret(status, &headers, &bytes),
+                        Err(e) => Err(Failure {
+                            error: ScimError::Transport {
+                                url: strip_query(url),
+                                reason: describe_reqwest(&e),
+                            },
+                            retry_after: None,
+                        }),
+                    }
+                }
+                Err(e) => Err(Failure {
+                    error: ScimError::Transport {
+                        url: strip_query(url),
+                        reason: describe_reqwest(&e),
+                    },
+                    retry_after: None,
+                }),
+            };
+            let (err, retry_after) = match outcome {
+                Ok(reply) => return Ok(reply),
+                Err(Failure { error, retry_after }) => (error, retry_after),
+            };
+            if let ScimError::Unauthorized { .. } = err
+                && !reauthenticated
+                && inner.auth.rejected(cred.generation).await
+            {
+                // A token that died in the middle of a run: renew once and replay.
+                reauthenticated = true;
+                inner.stats.reauthentications.fetch_add(1, Ordering::Relaxed);
+                tracing::info!("401 on {method} {}; re-authenticating", strip_query(url));
+                attempt -= 1;
+                continue;
+            }
+            let limited = err.status() == Some(429);
+            if limited {
+                inner.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+            }
+            if !err.is_transient() || attempt >= max {
+                return Err(match err {
+                    ScimError::Status { status: 429, detail, .. } => ScimError::RateLimited { attempts: attempt, detail },
+                    other => other,
+                });
+            }
+            let wait = inner.retry.wait(attempt, retry_after);
+            if limited {
+                inner.governor.pause_for(retry_after.unwrap_or(wait));
+            }
+            inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(attempt, ?wait, "retrying {method} {}: {err}", strip_query(url));
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+struct Failure {
+    error: ScimError,
+    retry_after: Option<Duration>,
+}
+
+/// Turns a status and body into a reply or a typed error. A body that is not JSON (an HTML
+/// page from a proxy) is an error with a short plain-text snippet, never a panic.
+fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Reply, Failure> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type")
+        .to_string();
+    let retry_after = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Some(Value::Null)
+    } else {
+        serde_json::from_slice(bytes).ok()
+    };
+    let fail = |error| Err(Failure { error, retry_after });
+    if status.is_success() {
+        return match parsed {
+            Some(body) => Ok(Reply { status, body }),
+            None => fail(ScimError::BadResponse {
+                status: status.as_u16(),
+                content_type,
+                snippet: snippet(bytes),
+            }),
+        };
+    }
+    let Some(body) = parsed.filter(|b| b.is_object()) else {
+        return fail(ScimError::BadResponse {
+            status: status.as_u16(),
+            content_type,
+            snippet: snippet(bytes),
+        });
+    };
+    let detail = detail_of(&body);
+    let scim_type = body.get("scimType").and_then(Value::as_str).map(str::to_string);
+    // Trust the status line: Anaplan's body `status` may differ from it.
+    fail(match status.as_u16() {
+        401 => ScimError::Unauthorized { detail },
+        403 => ScimError::Forbidden { detail },
+        404 => ScimError::NotFound { detail },
+        code => ScimError::Status { status: code, scim_type, detail },
+    })
+}
+
+fn detail_of(body: &Value) -> String {
+    ["detail", "statusMessage", "message", "error_description", "error"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+        .unwrap_or_else(|| "no detail given".into())
+}
+
+/// The first readable words of a body: tags removed, whitespace folded, at most 160 chars.
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(if c.is_control() { ' ' } else { c }),
+            _ => {}
+        }
+    }
+    let folded: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: String = folded.chars().take(160).collect();
+    if folded.chars().count() > 160 {
+        s.push('…');
+    }
+    if s.is_empty() { "(empty body)".into() } else { s }
+}
+
+fn strip_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+fn encode_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_error_page_is_a_bad_response_with_readable_text() {
+        let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
+        let Err(f) = interpret(StatusCode::BAD_GATEWAY, &h, body) else { panic!("accepted HTML") };
+        let msg = f.error.to_string();
+        assert!(msg.contains("502 Bad Gateway") && msg.contains("text/html"), "{msg}");
+        assert!(f.error.is_transient());
+    }
+
+    #[test]
+    fn scim_error_trusts_the_status_line() {
+        let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"no","status":"404"}"#;
+        let Err(f) = interpret(StatusCode::FORBIDDEN, &HeaderMap::new(), body) else { panic!() };
+        assert!(matches!(f.error, ScimError::Forbidden { .. }));
+        assert!(f.error.to_string().contains("User Admin"));
+    }
+
+    #[test]
+    fn ids_are_escaped_in_paths() {
+        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
     }
 }

@@ -1,1 +1,139 @@
-//! (in progress)
+//! One rate governor per tenant, shared by every task of a client: a token bucket that
+//! keeps the client under Anaplan's per-tenant budget, and a shared pause when the server
+//! answers 429 with Retry-After (every task waits, not only the one that was refused).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct Governor {
+    state: Mutex<Bucket>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    /// Tokens per second; `None` means no client-side limit.
+    rate: Option<f64>,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+    paused_until: Option<Instant>,
+}
+
+impl Governor {
+    /// `per_minute == 0` turns the client-side limit off (the server's 429s still pause).
+    /// The burst is a tenth of a minute's budget, so a fresh client may start with a
+    /// handful of requests at once yet never exceeds the bucket the server keeps.
+    pub fn new(per_minute: u32) -> Governor {
+        let (rate, burst) = if per_minute == 0 {
+            (None, 1.0)
+        } else {
+            let burst = (f64::from(per_minute) / 10.0).max(1.0);
+            (Some(f64::from(per_minute) / 60.0), burst)
+        };
+        Governor {
+            state: Mutex::new(Bucket {
+                rate,
+                burst,
+                tokens: burst,
+                last: Instant::now(),
+                paused_until: None,
+            }),
+        }
+    }
+
+    /// Waits until a request may be sent.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = self.try_take(Instant::now());
+            match wait {
+                None => return,
+                Some(d) => tokio::time::sleep(d).await,
+            }
+        }
+    }
+
+    /// Takes a token if one is free; otherwise says how long to wait.
+    fn try_take(&self, now: Instant) -> Option<Duration> {
+        let mut b = match self.state.lock() {
+            Ok(b) => b,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(until) = b.paused_until {
+            if until > now {
+                return Some(until - now);
+            }
+            b.paused_until = None;
+        }
+        let Some(rate) = b.rate else {
+            return None;
+        };
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * rate).min(b.burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            None
+        } else {
+            Some(Duration::from_secs_f64((1.0 - b.tokens) / rate))
+        }
+    }
+
+    /// The server said "retry after": nobody sends until then, and the bucket restarts
+    /// empty so the tasks do not all fire at once when the pause ends.
+    pub fn pause_for(&self, d: Duration) {
+        let mut b = match self.state.lock() {
+            Ok(b) => b,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let until = Instant::now() + d;
+        if b.paused_until.is_none_or(|u| u < until) {
+            b.paused_until = Some(until);
+        }
+        b.tokens = 0.0;
+        b.last = until;
+    }
+
+    /// Requests per minute this governor allows (`None`: unlimited).
+    pub fn per_minute(&self) -> Option<f64> {
+        let b = match self.state.lock() {
+            Ok(b) => b,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        b.rate.map(|r| r * 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_paced() {
+        let g = Governor::new(600); // 10/s, burst 60
+        let t0 = Instant::now();
+        for _ in 0..60 {
+            assert_eq!(g.try_take(t0), None);
+        }
+        let wait = g.try_take(t0).unwrap();
+        assert!(wait > Duration::from_millis(90) && wait <= Duration::from_millis(100));
+        assert_eq!(g.try_take(t0 + Duration::from_millis(100)), None);
+    }
+
+    #[test]
+    fn pause_blocks_everyone_until_it_ends() {
+        let g = Governor::new(0);
+        g.pause_for(Duration::from_secs(2));
+        let w = g.try_take(Instant::now()).unwrap();
+        assert!(w > Duration::from_millis(1900));
+    }
+
+    #[test]
+    fn unlimited_never_waits() {
+        let g = Governor::new(0);
+        let t0 = Instant::now();
+        for _ in 0..10_000 {
+            assert_eq!(g.try_take(t0), None);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Command-line arguments. Connection options are global: every command takes them, and
+//! each also reads an environment variable. Secrets are deliberately not options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::scim::client::AuthMethod;
+
+const AFTER_HELP: &str = "\
+Secrets are never taken from the command line. The password (basic, token) comes from
+SCIMITAR_PASSWORD, the bearer token or API key (bearer) from SCIMITAR_BEARER; or from
+--secret-file (mode 0600); or from a prompt when a terminal is attached.
+
+Exit codes: 0 done; 1 some changes failed; 2 bad input, refused, or cannot connect.
+
+Try it without an Anaplan account: `scimitar demo`.";
+
+#[derive(Debug, Parser)]
+#[command(name = "scimitar", version, about = "Administer the users of an Anaplan tenant from a terminal", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    /// Open the TUI straight on this user's details (id or email).
+    #[arg(long, value_name = "ID_OR_EMAIL")]
+    pub user: Option<String>,
+
+    /// Colours: auto honours NO_COLOR.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    pub color: ColorArg,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnArgs {
+    /// SCIM base URL [default: https://api.anaplan.com/scim/1/0/v2]
+    #[arg(long, env = "SCIMITAR_SCIM_URL", global = true, value_name = "URL")]
+    pub scim_url: Option<String>,
+    /// Auth service base URL [default: https://auth.anaplan.com]
+    #[arg(long, env = "SCIMITAR_AUTH_URL", global = true, value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// Integration API base URL, for the workspace list [default: https://api.anaplan.com/2/0]
+    #[arg(long, env = "SCIMITAR_API_URL", global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// How to authenticate [default: token]
+    #[arg(long, value_enum, env = "SCIMITAR_AUTH", global = true)]
+    pub auth: Option<AuthMethod>,
+    /// Login (email) for basic and token authentication.
+    #[arg(long, env = "SCIMITAR_LOGIN", global = true)]
+    pub login: Option<String>,
+    /// Profile in config.toml.
+    #[arg(long, env = "SCIMITAR_PROFILE", global = true)]
+    pub profile: Option<String>,
+    /// File holding the password or bearer token (must be mode 0600).
+    #[arg(long, env = "SCIMITAR_SECRET_FILE", global = true, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Extra CA certificate (PEM) to trust, e.g. a corporate proxy's.
+    #[arg(long, env = "SCIMITAR_CA_CERT", global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+    /// DANGEROUS: do not verify TLS certificates. Prints a warning on every run.
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Client-side request budget per minute (0 = no client limit) [default: 500]
+    #[arg(long, env = "SCIMITAR_RATE_LIMIT", global = true, value_name = "PER_MINUTE")]
+    pub rate_limit: Option<u32>,
+    /// Seconds before a request times out.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List tenant users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Show one user and every workspace it can reach.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Run the local fake Anaplan.
+    Fake {
+        #[command(subcommand)]
+        command: FakeCommand,
+    },
+    /// Start a fake Anaplan on 127.0.0.1 with a seeded tenant and open the TUI on it.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users (one page unless --all).
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// SCIM filter, e.g. 'active eq false and name.familyName eq "Smith"'.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Every page, not only the first.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Page size (at most 100).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub count: u32,
+    /// Pages fetched at once with --all.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Show a user by id or email.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A user id, or an email (looked up with `userName eq`).
+    pub id_or_email: String,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FakeCommand {
+    /// Serve a fake Anaplan (SCIM, auth service, integration API) until SIGINT or SIGTERM.
+    /// The first line on stdout is a JSON object with scim_url, auth_url, login, password, api_key.
+    Serve(FakeServeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FakeServeArgs {
+    /// Address to listen on (loopback only is sensible).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Users in the seeded tenant.
+    #[arg(long, default_value_t = 3000)]
+    pub users: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Added to every request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests answered 500/503 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of requests answered 429 with Retry-After (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub rate_429: f64,
+    /// Share of requests whose connection is dropped (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Tenant rate limit (token bucket), answered with 429 + Retry-After.
+    #[arg(long, value_name = "PER_MINUTE")]
+    pub rate_limit: Option<u32>,
+    /// Auth token lifetime.
+    #[arg(long, default_value_t = 35 * 60, value_name = "SECONDS")]
+    pub token_ttl: u64,
+    /// Serve the payload oddities seen in Anaplan's documentation.
+    #[arg(long)]
+    pub quirks: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Users in the demo tenant.
+    #[arg(long, default_value_t = 3000)]
+    pub users: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Added to every request, to feel a slow link.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+}

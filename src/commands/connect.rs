@@ -1,0 +1,98 @@
+//! From arguments, environment and profile to a connected client. The only place that
+//! reads secrets: SCIMITAR_PASSWORD / SCIMITAR_BEARER, a private file, or a prompt.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::cli::ConnArgs;
+use crate::config::{ConfigFile, Paths, Profile, read_secret_file};
+use crate::scim::client::{
+    AuthMethod, Connection, DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_SCIM_URL,
+};
+use crate::scim::ScimClient;
+
+/// A client and what the screens and plans need to know about where it points.
+pub struct Connected {
+    pub client: ScimClient,
+    pub profile_name: String,
+    pub profile: Profile,
+    pub paths: Paths,
+}
+
+pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
+    let paths = Paths::discover();
+    let file = paths.config_file();
+    let config = ConfigFile::load(&file)?;
+    let (profile_name, profile) = config.profile(args.profile.as_deref(), &file)?;
+    let auth = args.auth.or(profile.auth).unwrap_or_default();
+    let secret = read_secret(args, &profile, auth)?;
+    if args.insecure_skip_tls_verify {
+        eprintln!(
+            "WARNING: TLS certificate verification is OFF (--insecure-skip-tls-verify). Anyone on the path can read the credentials and change users."
+        );
+    }
+    let conn = Connection {
+        scim_url: args
+            .scim_url
+            .clone()
+            .or(profile.scim_url.clone())
+            .unwrap_or_else(|| DEFAULT_SCIM_URL.into()),
+        auth_url: args
+            .auth_url
+            .clone()
+            .or(profile.auth_url.clone())
+            .unwrap_or_else(|| DEFAULT_AUTH_URL.into()),
+        api_url: args
+            .api_url
+            .clone()
+            .or(profile.api_url.clone())
+            .unwrap_or_else(|| DEFAULT_API_URL.into()),
+        auth,
+        login: args.login.clone().or(profile.login.clone()),
+        secret,
+        ca_cert: args.ca_cert.clone().or(profile.ca_cert.clone()),
+        insecure_tls: args.insecure_skip_tls_verify,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        rate_per_minute: args.rate_limit.or(profile.rate_limit).unwrap_or(500),
+        ..Connection::default()
+    };
+    let client = ScimClient::new(conn)?;
+    Ok(Connected {
+        client,
+        profile_name,
+        profile,
+        paths,
+    })
+}
+
+fn read_secret(
+    args: &ConnArgs,
+    profile: &Profile,
+    auth: AuthMethod,
+) -> anyhow::Result<Option<SecretString>> {
+    let var = match auth {
+        AuthMethod::Bearer => "SCIMITAR_BEARER",
+        AuthMethod::Basic | AuthMethod::Token => "SCIMITAR_PASSWORD",
+    };
+    if let Ok(v) = std::env::var(var)
+        && !v.is_empty()
+    {
+        return Ok(Some(SecretString::from(v)));
+    }
+    if let Some(path) = args.secret_file.as_ref().or(profile.secret_file.as_ref()) {
+        return Ok(Some(SecretString::from(read_secret_file(path)?)));
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let what = match auth {
+            AuthMethod::Bearer => "API key or OAuth access token",
+            _ => "Password",
+        };
+        let v = rpassword::prompt_password(format!("{what} (not echoed): "))?;
+        if !v.is_empty() {
+            return Ok(Some(SecretString::from(v)));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,152 @@
+//! `scimitar users list` and `scimitar user show`: lookups without a screen.
+
+use std::io::Write;
+
+use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
+use crate::scim::filter;
+use crate::scim::model::User;
+use crate::scim::{ListOptions, ScimClient};
+
+pub async fn list(client: &ScimClient, args: &ListArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let filter = match args.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => Some(filter::parse(f).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid filter: {e}\nAccepted: attributes id, externalId, userName, name.givenName, name.familyName, active; operators eq ne gt ge lt le pr; and, or, parentheses; \"quoted strings\", true/false"
+            )
+        })?),
+        None => None,
+    };
+    let (users, total) = if args.all {
+        let opts = ListOptions {
+            page_size: args.count,
+            concurrency: args.concurrency as usize,
+        };
+        let r = client.list_all(filter.as_ref(), opts, |_| {}).await?;
+        (r.users, r.total_results)
+    } else {
+        let p = client.list_page(filter.as_ref(), 1, args.count).await?;
+        (p.users, p.total_results)
+    };
+    match args.format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &users)?;
+            writeln!(out)?;
+        }
+        ListFormat::Csv => write_csv(&users, out)?,
+        ListFormat::Table => write_table(&users, out)?,
+    }
+    if !args.all && (users.len() as u64) < total {
+        eprintln!(
+            "showing {} of {total} users; add --all for every page",
+            users.len()
+        );
+    }
+    Ok(())
+}
+
+pub async fn show(client: &ScimClient, args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let user = client.find_user(&args.id_or_email).await?;
+    match args.format {
+        ShowFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &user)?;
+            writeln!(out)?;
+        }
+        ShowFormat::Text => write_user(&user, out)?,
+    }
+    Ok(())
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    writeln!(out, "{}", u.full_name())?;
+    writeln!(out, "  userName      {}", u.user_name)?;
+    writeln!(out, "  id            {}", u.id)?;
+    writeln!(out, "  externalId    {}", dash(&u.external_id))?;
+    writeln!(out, "  active        {}", yes_no(u.active))?;
+    writeln!(out, "  created       {}", dash(&u.created))?;
+    writeln!(out, "  last modified {}", dash(&u.last_modified))?;
+    writeln!(out, "Workspaces ({})", u.workspaces.len())?;
+    if u.workspaces.is_empty() {
+        writeln!(out, "  (none: this user can reach no workspace)")?;
+    }
+    let mut ws = u.workspaces.clone();
+    ws.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    let width = ws.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
+    for w in ws {
+        writeln!(out, "  {:<width$}  {}", w.name, w.id)?;
+    }
+    Ok(())
+}
+
+fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
+    let rows: Vec<[String; 5]> = users
+        .iter()
+        .map(|u| {
+            [
+                u.user_name.clone(),
+                u.full_name(),
+                yes_no(u.active).to_string(),
+                u.workspaces.len().to_string(),
+                u.external_id.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = ["USERNAME", "NAME", "ACTIVE", "WORKSPACES", "EXTERNAL ID"];
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&header))?;
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+    }
+    Ok(())
+}
+
+fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id",
+        "userName",
+        "externalId",
+        "active",
+        "givenName",
+        "familyName",
+        "workspaceIds",
+        "workspaceNames",
+    ])?;
+    for u in users {
+        let ids: Vec<&str> = u.workspace_ids().collect();
+        let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
+        w.write_record([
+            u.id.as_str(),
+            &u.user_name,
+            u.external_id.as_deref().unwrap_or(""),
+            if u.active { "true" } else { "false" },
+            u.given_name.as_deref().unwrap_or(""),
+            u.family_name.as_deref().unwrap_or(""),
+            &ids.join(";"),
+            &names.join(";"),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
