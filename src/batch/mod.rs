@@ -1,1 +1,13 @@
-//! (in progress)
+//! Runs plans: bounded adaptive concurrency under the tenant's governor, retries (in the
+//! client), a journal of every request with the state before it, resume and undo.
+
+pub mod journal;
+pub mod limit;
+pub mod progress;
+pub mod report;
+pub mod runner;
+
+pub use journal::{Intent, Journal, JournalState, Record, ResultKind, Target};
+pub use progress::Progress;
+pub use report::Summary;
+pub use runner::{Batch, BatchError, Event, RunOptions, UserResult};

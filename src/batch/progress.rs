@@ -1,0 +1,175 @@
+//! Live figures of a running batch, folded from runner events: shared by the TUI's
+//! progress pane and the headless progress bar. The clock is passed in, so it is testable.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::batch::journal::ResultKind;
+use crate::batch::runner::{Event, UserResult};
+
+const RECENT: usize = 200;
+
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub no_op: usize,
+    pub protected: usize,
+    pub not_found: usize,
+    pub in_flight: usize,
+    pub concurrency: usize,
+    pub started: Instant,
+    pub ended: Option<(Instant, bool)>,
+    /// Milliseconds per changed user (all its requests), for percentiles.
+    latencies: Vec<u32>,
+    /// Newest last.
+    pub recent: VecDeque<UserResult>,
+    pub failures: Vec<UserResult>,
+    /// Client counters at the start, so that figures cover this batch only.
+    pub requests_at_start: u64,
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+impl Progress {
+    pub fn new(now: Instant) -> Progress {
+        Progress {
+            total: 0,
+            done: 0,
+            failed: 0,
+            no_op: 0,
+            protected: 0,
+            not_found: 0,
+            in_flight: 0,
+            concurrency: 0,
+            started: now,
+            ended: None,
+            latencies: Vec::new(),
+            recent: VecDeque::with_capacity(RECENT),
+            failures: Vec::new(),
+            requests_at_start: 0,
+            requests: 0,
+            retries: 0,
+            rate_limited: 0,
+        }
+    }
+
+    pub fn apply(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::Started { total } => self.total = *total,
+            Event::Dispatched { .. } => self.in_flight += 1,
+            Event::Concurrency(c) => self.concurrency = *c,
+            Event::Ended { cancelled } => self.ended = Some((now, *cancelled)),
+            Event::Finished(r) => {
+                match r.outcome {
+                    ResultKind::Done => self.done += 1,
+                    ResultKind::Failed => self.failed += 1,
+                    ResultKind::NoOp => self.no_op += 1,
+                    ResultKind::Protected => self.protected += 1,
+                    ResultKind::NotFound => self.not_found += 1,
+                }
+                if r.status.is_some() {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    self.latencies.push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);
+                }
+                if r.outcome == ResultKind::Failed {
+                    self.failures.push(r.clone());
+                }
+                if self.recent.len() == RECENT {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(r.clone());
+            }
+        }
+    }
+
+    /// Counters of the client (requests, retries, 429s) since the batch started.
+    pub fn set_client_counters(&mut self, requests: u64, retries: u64, rate_limited: u64) {
+        self.requests = requests.saturating_sub(self.requests_at_start);
+        self.retries = retries;
+        self.rate_limited = rate_limited;
+    }
+
+    pub fn finished(&self) -> usize {
+        self.done + self.failed + self.no_op + self.protected + self.not_found
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.total.saturating_sub(self.finished())
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.no_op + self.protected + self.not_found
+    }
+
+    pub fn elapsed(&self, now: Instant) -> Duration {
+        self.ended.map_or(now, |(t, _)| t).saturating_duration_since(self.started)
+    }
+
+    /// Requests per second since the start.
+    pub fn request_rate(&self, now: Instant) -> f64 {
+        let secs = self.elapsed(now).as_secs_f64();
+        if secs <= 0.0 { 0.0 } else { self.requests as f64 / secs }
+    }
+
+    /// Users finished per second, and the time left at that pace.
+    pub fn eta(&self, now: Instant) -> Option<Duration> {
+        let secs = self.elapsed(now).as_secs_f64();
+        let done = self.finished();
+        if done == 0 || secs <= 0.0 || self.ended.is_some() {
+            return None;
+        }
+        let per_sec = done as f64 / secs;
+        Some(Duration::from_secs_f64(self.remaining() as f64 / per_sec))
+    }
+
+    /// The latency (ms) at quantile q in 0..=1 over changed users.
+    pub fn latency_quantile(&self, q: f64) -> Option<u32> {
+        if self.latencies.is_empty() {
+            return None;
+        }
+        let mut v = self.latencies.clone();
+        let k = ((v.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+        let (_, x, _) = v.select_nth_unstable(k);
+        Some(*x)
+    }
+
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 { 1.0 } else { self.finished() as f64 / self.total as f64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(outcome: ResultKind, ms: u64) -> Event {
+        Event::Finished(UserResult {
+            user_id: "u".into(),
+            user_name: "u@x".into(),
+            outcome,
+            status: if outcome == ResultKind::NoOp { None } else { Some(200) },
+            detail: String::new(),
+            latency: Duration::from_millis(ms),
+        })
+    }
+
+    #[test]
+    fn counts_percentiles_and_eta() {
+        let t0 = Instant::now();
+        let mut p = Progress::new(t0);
+        p.apply(&Event::Started { total: 10 }, t0);
+        for ms in [10, 20, 30, 40, 100] {
+            p.apply(&Event::Dispatched { user_id: "u".into() }, t0);
+            p.apply(&res(ResultKind::Done, ms), t0);
+        }
+        p.apply(&res(ResultKind::NoOp, 0), t0);
+        assert_eq!((p.done, p.no_op, p.remaining(), p.in_flight), (5, 1, 4, 0));
+        assert_eq!(p.latency_quantile(0.5), Some(30));
+        assert_eq!(p.latency_quantile(0.95), Some(100));
+        let eta = p.eta(t0 + Duration::from_secs(6)).unwrap();
+        assert_eq!(eta.as_secs(), 4);
+    }
+}

@@ -1,0 +1,150 @@
+//! Reports and the summary, derived from the journal (the one record of what happened), so
+//! they are the same after a crash, a resume or a clean run.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::batch::journal::{JournalState, Record, ResultKind};
+use crate::config::write_private;
+
+/// The JSON summary `scimitar apply` prints on stdout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub batch_id: String,
+    pub action: String,
+    pub planned: usize,
+    pub changed: usize,
+    pub no_op: usize,
+    pub failed: usize,
+    pub protected: usize,
+    pub not_found: usize,
+    /// Sent, but the process stopped before the answer was recorded: resume re-checks them.
+    pub unknown: usize,
+    /// Never looked at (cancelled or stopped): resume finishes them.
+    pub not_started: usize,
+    pub journal: String,
+    pub report_csv: Option<String>,
+    pub report_json: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub user_id: String,
+    pub user_name: String,
+    pub action: String,
+    pub outcome: String,
+    pub status: Option<u16>,
+    pub detail: String,
+}
+
+impl Summary {
+    pub fn from_journal(j: &JournalState) -> Summary {
+        let mut s = Summary {
+            batch_id: j.batch_id.clone(),
+            action: j.intent.label(),
+            planned: j.targets.len(),
+            changed: 0,
+            no_op: 0,
+            failed: 0,
+            protected: 0,
+            not_found: 0,
+            unknown: 0,
+            not_started: 0,
+            journal: j.path.display().to_string(),
+            report_csv: None,
+            report_json: None,
+        };
+        for row in rows(j) {
+            match row.outcome.as_str() {
+                "done" => s.changed += 1,
+                "no_op" => s.no_op += 1,
+                "failed" => s.failed += 1,
+                "protected" => s.protected += 1,
+                "not_found" => s.not_found += 1,
+                "unknown" => s.unknown += 1,
+                _ => s.not_started += 1,
+            }
+        }
+        s
+    }
+
+    /// Exit code: 0 all done, 1 something failed or is left.
+    pub fn exit_code(&self) -> u8 {
+        if self.failed + self.unknown + self.not_started > 0 { 1 } else { 0 }
+    }
+}
+
+/// One row per target, in plan order.
+pub fn rows(j: &JournalState) -> Vec<ReportRow> {
+    let action = j.intent.label();
+    j.targets
+        .iter()
+        .map(|t| {
+            let (outcome, status, detail) = match j.last_result.get(&t.user_id) {
+                _ if j.unknown.contains(&t.user_id) => (
+                    "unknown".to_string(),
+                    None,
+                    "request sent; no answer recorded (resume re-checks it)".to_string(),
+                ),
+                Some(Record::Result {
+                    outcome,
+                    status,
+                    detail,
+                    ..
+                }) => (outcome.as_str().to_string(), *status, detail.clone()),
+                _ => ("not_started".to_string(), None, String::new()),
+            };
+            ReportRow {
+                user_id: t.user_id.clone(),
+                user_name: t.user_name.clone(),
+                action: action.clone(),
+                outcome,
+                status,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// Writes `<journal>.report.csv` and `<journal>.report.json` (mode 0600).
+pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
+    let rows = rows(j);
+    let csv_path = sibling(&j.path, "report.csv");
+    let json_path = sibling(&j.path, "report.json");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["user_id", "user_name", "action", "outcome", "status", "detail"])
+        .map_err(std::io::Error::other)?;
+    for r in &rows {
+        w.write_record([
+            r.user_id.as_str(),
+            &r.user_name,
+            &r.action,
+            &r.outcome,
+            &r.status.map(|s| s.to_string()).unwrap_or_default(),
+            &r.detail,
+        ])
+        .map_err(std::io::Error::other)?;
+    }
+    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    write_private(&csv_path, &bytes)?;
+    let json = serde_json::to_vec_pretty(&rows).map_err(std::io::Error::other)?;
+    write_private(&json_path, &json)?;
+    Ok((csv_path, json_path))
+}
+
+fn sibling(journal: &Path, suffix: &str) -> PathBuf {
+    let stem = journal
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "batch".into());
+    journal.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// Counts of a journal's outcomes, for tests and resume decisions.
+pub fn count(j: &JournalState, kind: ResultKind) -> usize {
+    j.targets
+        .iter()
+        .filter(|t| j.outcome_of(&t.user_id) == Some(kind) && !j.unknown.contains(&t.user_id))
+        .count()
+}

@@ -1,0 +1,405 @@
+//! Runs a batch: re-reads users in slices (one filtered list request per slice of ids),
+//! re-plans each on its fresh state, sends the PATCHes under an adaptive concurrency limit
+//! and the tenant's shared governor, verifies what the server returns, and journals every
+//! step. Cancelling stops dispatching; requests in flight finish and are recorded.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::batch::journal::{
+    Intent, JOURNAL_VERSION, Journal, JournalError, Record, ResultKind, Target, now_rfc3339,
+};
+use crate::batch::limit::AdaptiveLimit;
+use crate::plan::{Outcome, PlanItem, UserState, plan_user, undo_item};
+use crate::scim::filter::Filter;
+use crate::scim::model::User;
+use crate::scim::{ScimClient, ScimError};
+
+/// Filters longer than this (rendered, before URL encoding) are split: a request line
+/// stays well under the 8 KiB that proxies commonly allow.
+const MAX_FILTER_CHARS: usize = 3000;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Ceiling of requests in flight (default 8); halves on 429 and grows back.
+    pub concurrency: usize,
+    /// At most this many users are re-read per list request (Anaplan pages hold 100).
+    pub read_slice: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            concurrency: 8,
+            read_slice: 100,
+        }
+    }
+}
+
+/// A batch ready to run: what to do and to whom.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub batch_id: String,
+    pub tenant: String,
+    pub intent: Intent,
+    pub plan_hash: String,
+    pub targets: Vec<Target>,
+    /// Results already known before the run (planned no-ops, protected, not found):
+    /// journaled as they are, not re-read.
+    pub settled: Vec<PlanItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserResult {
+    pub user_id: String,
+    pub user_name: String,
+    pub outcome: ResultKind,
+    pub status: Option<u16>,
+    pub detail: String,
+    pub latency: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started { total: usize },
+    Dispatched { user_id: String },
+    Finished(UserResult),
+    Concurrency(usize),
+    Ended { cancelled: bool },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("cannot re-read users before changing them: {0}")]
+    Read(ScimError),
+}
+
+/// Starts a new journal for `batch` and runs it.
+pub async fn run(
+    client: &ScimClient,
+    batch: &Batch,
+    journal: Arc<Journal>,
+    opts: &RunOptions,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: CancellationToken,
+) -> Result<(), BatchError> {
+    journal.append(&Record::Run {
+        version: JOURNAL_VERSION,
+        batch_id: batch.batch_id.clone(),
+        tenant: batch.tenant.clone(),
+        intent: batch.intent.clone(),
+        plan_hash: batch.plan_hash.clone(),
+        started: now_rfc3339(),
+        targets: batch.targets.clone(),
+    })?;
+    execute(client, batch, journal, opts, events, cancel).await
+}
+
+/// Runs `batch` against a journal that already has its `run` record (a resume).
+pub async fn execute(
+    client: &ScimClient,
+    batch: &Batch,
+    journal: Arc<Journal>,
+    opts: &RunOptions,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: CancellationToken,
+) -> Result<(), BatchError> {
+    let total = batch.targets.len() + batch.settled.len();
+    let _ = events.send(Event::Started { total });
+    for item in &batch.settled {
+        let r = settled_result(item);
+        journal.append(&result_record(&r, None))?;
+        let _ = events.send(Event::Finished(r));
+    }
+    let slices = slices(&batch.targets, opts.read_slice);
+    let mut pending_slices: VecDeque<Vec<Target>> = slices.into();
+    let mut ready: VecDeque<(Target, Option<User>)> = VecDeque::new();
+    let mut limit = AdaptiveLimit::new(opts.concurrency);
+    let mut seen_429 = client.stats().rate_limited;
+    let mut inflight: JoinSet<Result<UserResult, JournalError>> = JoinSet::new();
+    let intent = Arc::new(batch.intent.clone());
+    let _ = events.send(Event::Concurrency(limit.current()));
+    // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
+    let mut read_error: Option<ScimError> = None;
+
+    loop {
+        // Dispatch while there is room, reading the next slice when the queue runs dry.
+        while inflight.len() < limit.current() && !cancel.is_cancelled() && read_error.is_none() {
+            if ready.is_empty() {
+                let Some(slice) = pending_slices.pop_front() else {
+                    break;
+                };
+                let fresh = tokio::select! {
+                    r = reread(client, &slice) => r,
+                    _ = cancel.cancelled() => { pending_slices.push_front(slice); break; }
+                };
+                let fresh = match fresh {
+                    Ok(f) => f,
+                    Err(e) => {
+                        pending_slices.push_front(slice);
+                        read_error = Some(e);
+                        break;
+                    }
+                };
+                ready.extend(slice.into_iter().map(|t| {
+                    let u = fresh.get(&t.user_id.to_ascii_lowercase()).cloned();
+                    (t, u)
+                }));
+            }
+            let Some((target, fresh)) = ready.pop_front() else {
+                break;
+            };
+            let item = match &fresh {
+                None => None,
+                Some(u) => Some(plan_for(&intent, &target, u)),
+            };
+            match item {
+                Some(item) if item.outcome == Outcome::Change => {
+                    let _ = events.send(Event::Dispatched {
+                        user_id: target.user_id.clone(),
+                    });
+                    let client = client.clone();
+                    let journal = journal.clone();
+                    inflight.spawn(async move { change_user(&client, &journal, item).await });
+                }
+                other => {
+                    let r = match other {
+                        Some(item) => settled_result(&item),
+                        None => UserResult {
+                            user_id: target.user_id.clone(),
+                            user_name: target.user_name.clone(),
+                            outcome: ResultKind::NotFound,
+                            status: None,
+                            detail: "no longer in the tenant when re-read before the change"
+                                .into(),
+                            latency: Duration::ZERO,
+                        },
+                    };
+                    journal.append(&result_record(&r, None))?;
+                    let _ = events.send(Event::Finished(r));
+                }
+            }
+        }
+        if inflight.is_empty() {
+            if cancel.is_cancelled()
+                || read_error.is_some()
+                || (ready.is_empty() && pending_slices.is_empty())
+            {
+                break;
+            }
+            continue;
+        }
+        let joined = tokio::select! {
+            j = inflight.join_next() => j,
+            _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
+        };
+        let Some(joined) = joined else { continue };
+        let result = match joined {
+            Ok(r) => r?,
+            Err(e) => {
+                tracing::error!("a batch task failed: {e}");
+                continue;
+            }
+        };
+        let now_429 = client.stats().rate_limited;
+        if now_429 > seen_429 {
+            seen_429 = now_429;
+            limit.rate_limited();
+            let _ = events.send(Event::Concurrency(limit.current()));
+        } else if result.outcome != ResultKind::Failed {
+            let before = limit.current();
+            limit.succeeded();
+            if limit.current() != before {
+                let _ = events.send(Event::Concurrency(limit.current()));
+            }
+        }
+        let _ = events.send(Event::Finished(result));
+    }
+    let unfinished = !(ready.is_empty() && pending_slices.is_empty());
+    let cancelled = unfinished && (cancel.is_cancelled() || read_error.is_some());
+    journal.append(&Record::End {
+        at: now_rfc3339(),
+        cancelled,
+    })?;
+    let _ = events.send(Event::Ended { cancelled });
+    match read_error {
+        Some(e) => Err(BatchError::Read(e)),
+        None => Ok(()),
+    }
+}
+
+fn plan_for(intent: &Intent, target: &Target, fresh: &User) -> PlanItem {
+    match intent {
+        Intent::Apply { action, protected } => plan_user(fresh, action, protected),
+        Intent::Restore { states } => match states.get(&target.user_id) {
+            Some(before) => undo_item(&fresh.id, &fresh.user_name, before, fresh),
+            None => PlanItem {
+                user_id: fresh.id.clone(),
+                user_name: fresh.user_name.clone(),
+                display_name: fresh.full_name(),
+                before: Some(UserState::of(fresh)),
+                after: Some(UserState::of(fresh)),
+                outcome: Outcome::NoOp,
+                requests: Vec::new(),
+            },
+        },
+    }
+}
+
+/// Groups targets so that each slice's `id eq ... or ...` filter stays short.
+fn slices(targets: &[Target], max: usize) -> Vec<Vec<Target>> {
+    let max = max.clamp(1, 100);
+    let mut out: Vec<Vec<Target>> = Vec::new();
+    let mut cur: Vec<Target> = Vec::new();
+    let mut chars = 0;
+    for t in targets {
+        let cost = t.user_id.len() + 14; // `id eq "..." or `
+        if !cur.is_empty() && (cur.len() >= max || chars + cost > MAX_FILTER_CHARS) {
+            out.push(std::mem::take(&mut cur));
+            chars = 0;
+        }
+        chars += cost;
+        cur.push(t.clone());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// One list request re-reads a whole slice. Keys are lowercased ids (Anaplan matches ids
+/// case-insensitively).
+async fn reread(client: &ScimClient, slice: &[Target]) -> Result<HashMap<String, User>, ScimError> {
+    let ids: Vec<&str> = slice.iter().map(|t| t.user_id.as_str()).collect();
+    let Some(filter) = Filter::any_id(&ids) else {
+        return Ok(HashMap::new());
+    };
+    let page = client.list_page(Some(&filter), 1, slice.len() as u32).await?;
+    Ok(page
+        .users
+        .into_iter()
+        .map(|u| (u.id.to_ascii_lowercase(), u))
+        .collect())
+}
+
+/// Journals the attempt, sends the user's requests in order, checks the state the server
+/// returns against the plan, and journals the result.
+async fn change_user(
+    client: &ScimClient,
+    journal: &Journal,
+    item: PlanItem,
+) -> Result<UserResult, JournalError> {
+    let (Some(before), Some(after)) = (item.before.clone(), item.after.clone()) else {
+        return Ok(settled_result(&item));
+    };
+    journal.append(&Record::Attempt {
+        user_id: item.user_id.clone(),
+        user_name: item.user_name.clone(),
+        at: now_rfc3339(),
+        before,
+        after: after.clone(),
+        requests: item.requests.clone(),
+    })?;
+    let started = Instant::now();
+    let mut last: Option<User> = None;
+    let mut failure: Option<(Option<u16>, String)> = None;
+    for (i, req) in item.requests.iter().enumerate() {
+        match client.patch_user(&item.user_id, req).await {
+            Ok(u) => last = Some(u),
+            Err(e) => {
+                let step = if item.requests.len() > 1 {
+                    format!(" (request {} of {})", i + 1, item.requests.len())
+                } else {
+                    String::new()
+                };
+                failure = Some((e.status(), format!("{e}{step}")));
+                break;
+            }
+        }
+    }
+    let observed = last.as_ref().map(UserState::of);
+    let (outcome, status, detail) = match (failure, &observed) {
+        (Some((status, detail)), _) => (ResultKind::Failed, status, detail),
+        (None, Some(state)) if !state.equivalent(&after) => (
+            ResultKind::Failed,
+            Some(200),
+            format!(
+                "the server accepted the change but reports a different state (active {}, {} workspaces; expected active {}, {} workspaces)",
+                state.active,
+                state.workspaces.len(),
+                after.active,
+                after.workspaces.len()
+            ),
+        ),
+        (None, _) => (ResultKind::Done, Some(200), String::new()),
+    };
+    let r = UserResult {
+        user_id: item.user_id.clone(),
+        user_name: item.user_name.clone(),
+        outcome,
+        status,
+        detail,
+        latency: started.elapsed(),
+    };
+    journal.append(&result_record(&r, observed))?;
+    Ok(r)
+}
+
+fn settled_result(item: &PlanItem) -> UserResult {
+    let (outcome, detail) = match &item.outcome {
+        Outcome::Change | Outcome::NoOp => (ResultKind::NoOp, "already in the target state".into()),
+        Outcome::Protected { reason } => (ResultKind::Protected, reason.clone()),
+        Outcome::NotFound => (ResultKind::NotFound, "not found in the tenant".into()),
+    };
+    UserResult {
+        user_id: item.user_id.clone(),
+        user_name: item.user_name.clone(),
+        outcome,
+        status: None,
+        detail,
+        latency: Duration::ZERO,
+    }
+}
+
+fn result_record(r: &UserResult, after: Option<UserState>) -> Record {
+    Record::Result {
+        user_id: r.user_id.clone(),
+        user_name: r.user_name.clone(),
+        at: now_rfc3339(),
+        outcome: r.outcome,
+        status: r.status,
+        detail: r.detail.clone(),
+        after,
+        latency_ms: r.latency.as_millis() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_respect_count_and_length() {
+        let targets: Vec<Target> = (0..250)
+            .map(|i| Target {
+                user_id: format!("{i:032x}"),
+                user_name: String::new(),
+            })
+            .collect();
+        let s = slices(&targets, 100);
+        assert!(s.iter().all(|s| s.len() <= 100));
+        assert_eq!(s.iter().map(Vec::len).sum::<usize>(), 250);
+        for slice in &s {
+            let ids: Vec<&str> = slice.iter().map(|t| t.user_id.as_str()).collect();
+            let f = Filter::any_id(&ids).unwrap().to_string();
+            assert!(f.len() <= MAX_FILTER_CHARS + 50, "{}", f.len());
+        }
+    }
+}
