@@ -1,1 +1,12 @@
-//! (in progress)
+//! Input files: CSV exports and id lists turned into users, with a row-by-row report of what
+//! resolved, what did not and why, before anything is sent.
+
+pub mod csv;
+pub mod key;
+pub mod lookup;
+pub mod resolve;
+mod text;
+
+pub use self::csv::{CsvError, CsvInput, Entry};
+pub use key::Key;
+pub use resolve::{ResolveReport, UserLookup, resolve};

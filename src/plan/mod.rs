@@ -3,7 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scim::model::{PatchRequest, Workspace};
+use crate::scim::model::{PatchRequest, User, Workspace};
+
+mod describe;
+mod file;
+mod item;
+mod requests;
+pub mod simulate;
+mod undo;
+
+pub use describe::{describe, short_id, workspaces_gained, workspaces_lost};
+pub use file::{PLAN_VERSION, Plan, PlanFileError, Totals};
+pub use item::{not_found_item, plan_user, replan};
+pub use requests::{set_state_requests, workspace_operations};
+pub use undo::undo_item;
 
 /// What the operator wants done to every chosen user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +32,23 @@ pub enum Action {
     KeepWorkspaces { keep: Vec<String> },
     /// Disable and remove every workspace, in one request (the bulk-removal article's job).
     DisableAndRemove,
+    /// Put each user back to a recorded state (an undo plan). The target differs per user, so
+    /// it lives in each item's `after`; re-plan such items with [`replan`], not [`plan_user`].
+    Restore,
+}
+
+impl Action {
+    /// Short label for previews, journals and confirmations.
+    pub fn label(&self) -> String {
+        match self {
+            Action::Disable => "disable".into(),
+            Action::Enable => "enable".into(),
+            Action::RemoveWorkspaces => "remove all workspaces".into(),
+            Action::KeepWorkspaces { keep } => format!("keep only {} workspace(s)", keep.len()),
+            Action::DisableAndRemove => "disable and remove all workspaces".into(),
+            Action::Restore => "restore recorded state (undo)".into(),
+        }
+    }
 }
 
 /// The part of a user an action can change.
@@ -26,6 +56,30 @@ pub enum Action {
 pub struct UserState {
     pub active: bool,
     pub workspaces: Vec<Workspace>,
+}
+
+impl UserState {
+    pub fn of(user: &User) -> UserState {
+        UserState {
+            active: user.active,
+            workspaces: user.workspaces.clone(),
+        }
+    }
+
+    pub fn has_workspace(&self, id: &str) -> bool {
+        self.workspaces
+            .iter()
+            .any(|w| w.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Same `active` and the same workspace ids, ignoring order, id case and names: what the
+    /// server compares, so what decides a no-op.
+    pub fn equivalent(&self, other: &UserState) -> bool {
+        self.active == other.active
+            && self.workspaces.len() == other.workspaces.len()
+            && self.workspaces.iter().all(|w| other.has_workspace(&w.id))
+            && other.workspaces.iter().all(|w| self.has_workspace(&w.id))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,4 +114,30 @@ pub struct Protected {
     pub api_user: Option<String>,
     /// Break-glass admins by userName or id (case-insensitive).
     pub accounts: Vec<String>,
+}
+
+impl Protected {
+    /// Why this user must never be changed, or `None` if it may be.
+    pub fn reason_for(&self, user: &User) -> Option<String> {
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        if let Some(api) = &self.api_user
+            && !api.trim().is_empty()
+            && same(api, &user.user_name)
+        {
+            return Some(format!(
+                "{} is the API user this tool signs in as",
+                user.user_name
+            ));
+        }
+        self.accounts
+            .iter()
+            .find(|a| !a.trim().is_empty() && (same(a, &user.user_name) || same(a, &user.id)))
+            .map(|a| {
+                format!(
+                    "{} is a protected account (listed as `{}`)",
+                    user.user_name,
+                    a.trim()
+                )
+            })
+    }
 }

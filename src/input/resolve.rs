@@ -1,0 +1,224 @@
+//! Turning input entries into tenant users, and the row-by-row report the operator sees (and
+//! can save) before any change is planned.
+
+use std::collections::HashMap;
+
+use crate::input::csv::CsvInput;
+use crate::input::key::Key;
+use crate::scim::model::{MAX_WORKSPACES_PER_REQUEST, User};
+
+/// Keys per lookup call: keeps each OR-filter URL well under proxy and server limits.
+pub const LOOKUP_CHUNK: usize = MAX_WORKSPACES_PER_REQUEST;
+
+/// Where users are looked up. The SCIM client implements it; tests use in-memory tenants.
+/// Used generically (never as `dyn`), so the futures stay `Send` for concrete lookups.
+#[allow(async_fn_in_trait)]
+pub trait UserLookup {
+    /// The users among `ids` that exist (any order; missing ids are simply absent).
+    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, String>;
+    /// The users whose `userName` is among `names` (compared case-insensitively).
+    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, String>;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolveReport {
+    /// Data rows in the file (blank lines excluded).
+    pub rows_read: usize,
+    pub resolved: Vec<(usize, User)>,
+    /// (line, key, first line with the same key or the same user).
+    pub duplicates: Vec<(usize, String, usize)>,
+    pub not_found: Vec<(usize, String)>,
+    /// (line, raw cell, reason).
+    pub malformed: Vec<(usize, String, String)>,
+    /// (line, key, error) for rows whose lookup call failed; they are neither found nor not.
+    pub lookup_errors: Vec<(usize, String, String)>,
+}
+
+/// Resolves every well-formed, first-seen key: ids by id, emails by userName, up to
+/// [`LOOKUP_CHUNK`] keys per call. Rows that name a user already resolved on an earlier row
+/// (the same key, or an id and an email of the same user) are reported as duplicates.
+pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveReport {
+    let mut report = ResolveReport {
+        rows_read: input.entries.len(),
+        ..ResolveReport::default()
+    };
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    // (line, normalised key, key as read) of rows to look up, per kind.
+    let mut ids: Vec<(usize, String, String)> = Vec::new();
+    let mut names: Vec<(usize, String, String)> = Vec::new();
+    for e in &input.entries {
+        let Some(norm) = e.key.normalized() else {
+            if let Key::Malformed { reason } = &e.key {
+                report
+                    .malformed
+                    .push((e.line, e.raw.clone(), reason.clone()));
+            }
+            continue;
+        };
+        if let Some(first) = first_line.get(&norm) {
+            report.duplicates.push((e.line, norm, *first));
+            continue;
+        }
+        first_line.insert(norm.clone(), e.line);
+        match &e.key {
+            Key::Id(k) => ids.push((e.line, norm, k.clone())),
+            Key::Email(k) => names.push((e.line, norm, k.clone())),
+            Key::Malformed { .. } => {}
+        }
+    }
+    let mut found: Vec<(usize, User)> = Vec::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(|(_, _, k)| k.clone()).collect();
+        let result = lookup.users_by_ids(&keys).await;
+        match_back(
+            chunk,
+            result,
+            |u| u.id.to_lowercase(),
+            &mut found,
+            &mut report,
+        );
+    }
+    for chunk in names.chunks(LOOKUP_CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(|(_, _, k)| k.clone()).collect();
+        let result = lookup.users_by_user_names(&keys).await;
+        match_back(
+            chunk,
+            result,
+            |u| u.user_name.to_lowercase(),
+            &mut found,
+            &mut report,
+        );
+    }
+    found.sort_by_key(|(line, _)| *line);
+    let mut user_line: HashMap<String, usize> = HashMap::new();
+    for (line, user) in found {
+        let id = user.id.to_lowercase();
+        if let Some(first) = user_line.get(&id) {
+            report
+                .duplicates
+                .push((line, user.user_name.clone(), *first));
+        } else {
+            user_line.insert(id, line);
+            report.resolved.push((line, user));
+        }
+    }
+    report.duplicates.sort_by_key(|d| d.0);
+    report.not_found.sort_by_key(|d| d.0);
+    report.lookup_errors.sort_by_key(|d| d.0);
+    report
+}
+
+fn match_back(
+    chunk: &[(usize, String, String)],
+    result: Result<Vec<User>, String>,
+    key_of: impl Fn(&User) -> String,
+    found: &mut Vec<(usize, User)>,
+    report: &mut ResolveReport,
+) {
+    match result {
+        Ok(users) => {
+            let by_key: HashMap<String, &User> = users.iter().map(|u| (key_of(u), u)).collect();
+            for (line, norm, key) in chunk {
+                match by_key.get(norm) {
+                    Some(u) => found.push((*line, (*u).clone())),
+                    None => report.not_found.push((*line, key.clone())),
+                }
+            }
+        }
+        Err(err) => {
+            for (line, _, key) in chunk {
+                report.lookup_errors.push((*line, key.clone(), err.clone()));
+            }
+        }
+    }
+}
+
+impl ResolveReport {
+    /// Resolved users, each once, in file order.
+    pub fn users(&self) -> Vec<User> {
+        self.resolved.iter().map(|(_, u)| u.clone()).collect()
+    }
+
+    /// Keys that did not resolve, in file order, for [`crate::plan::Plan::build`].
+    pub fn not_found_keys(&self) -> Vec<String> {
+        self.not_found.iter().map(|(_, k)| k.clone()).collect()
+    }
+
+    /// True when every row resolved to a distinct user.
+    pub fn is_clean(&self) -> bool {
+        self.duplicates.is_empty()
+            && self.not_found.is_empty()
+            && self.malformed.is_empty()
+            && self.lookup_errors.is_empty()
+    }
+
+    /// `12 rows read: 9 resolved, 1 duplicate, 1 not found, 1 malformed, 0 lookup errors`.
+    pub fn summary_line(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{}: {} resolved, {}, {} not found, {} malformed, {}",
+            plural(self.rows_read, "row read", "rows read"),
+            self.resolved.len(),
+            plural(self.duplicates.len(), "duplicate", "duplicates"),
+            self.not_found.len(),
+            self.malformed.len(),
+            plural(self.lookup_errors.len(), "lookup error", "lookup errors"),
+        )
+    }
+
+    /// The report as CSV (`line,value,status,user_id,user_name,detail`), one row per input
+    /// row in file order, so it can be fixed and fed back in.
+    pub fn write_csv<W: std::io::Write>(&self, w: W) -> Result<(), ::csv::Error> {
+        let mut rows: Vec<[String; 6]> = Vec::new();
+        for (line, u) in &self.resolved {
+            rows.push(row(
+                *line,
+                &u.user_name,
+                "resolved",
+                &u.id,
+                &u.user_name,
+                "",
+            ));
+        }
+        for (line, key, first) in &self.duplicates {
+            let detail = format!("same user as line {first}");
+            rows.push(row(*line, key, "duplicate", "", "", &detail));
+        }
+        for (line, key) in &self.not_found {
+            rows.push(row(
+                *line,
+                key,
+                "not-found",
+                "",
+                "",
+                "no user has this id or user name",
+            ));
+        }
+        for (line, raw, reason) in &self.malformed {
+            rows.push(row(*line, raw, "malformed", "", "", reason));
+        }
+        for (line, key, err) in &self.lookup_errors {
+            rows.push(row(*line, key, "lookup-error", "", "", err));
+        }
+        rows.sort_by_key(|r| r[0].parse::<usize>().unwrap_or(usize::MAX));
+        let mut out = ::csv::Writer::from_writer(w);
+        out.write_record(["line", "value", "status", "user_id", "user_name", "detail"])?;
+        for r in rows {
+            out.write_record(&r)?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+fn row(line: usize, value: &str, status: &str, id: &str, name: &str, detail: &str) -> [String; 6] {
+    [
+        line.to_string(),
+        value.to_string(),
+        status.to_string(),
+        id.to_string(),
+        name.to_string(),
+        detail.to_string(),
+    ]
+}

@@ -1,0 +1,137 @@
+//! One user's plan item: before, after, outcome and requests, from the user's current state.
+
+use crate::plan::requests::set_state_requests;
+use crate::plan::undo::restore_item;
+use crate::plan::{Action, Outcome, PlanItem, Protected, UserState};
+use crate::scim::model::{User, Workspace};
+
+/// Plans `action` for `user` as it is now. The batch runner calls this on state re-read just
+/// before writing, so a user already in the target state becomes a no-op and nothing is sent.
+///
+/// `Action::Restore` has no target of its own (each user's target is recorded in its item);
+/// for it this returns a no-op, and callers use [`replan`] instead.
+pub fn plan_user(user: &User, action: &Action, protected: &Protected) -> PlanItem {
+    let before = UserState::of(user);
+    if let Some(reason) = protected.reason_for(user) {
+        return item(
+            user,
+            before.clone(),
+            before,
+            Outcome::Protected { reason },
+            Vec::new(),
+        );
+    }
+    let (set_active, set_workspaces): (Option<bool>, Option<Vec<Workspace>>) = match action {
+        Action::Disable => (Some(false), None),
+        Action::Enable => (Some(true), None),
+        Action::RemoveWorkspaces => (None, Some(Vec::new())),
+        Action::DisableAndRemove => (Some(false), Some(Vec::new())),
+        Action::KeepWorkspaces { keep } => {
+            let kept = user
+                .workspaces
+                .iter()
+                .filter(|w| keep.iter().any(|k| k.trim().eq_ignore_ascii_case(&w.id)))
+                .cloned()
+                .collect();
+            (None, Some(kept))
+        }
+        Action::Restore => (None, None),
+    };
+    change_to(user, before, set_active, set_workspaces)
+}
+
+/// Builds the item that moves `user` from `before` to the given parts, sending only the parts
+/// that differ. Shared with undo, so both decide no-ops and build bodies the same way.
+pub(crate) fn change_to(
+    user: &User,
+    before: UserState,
+    set_active: Option<bool>,
+    set_workspaces: Option<Vec<Workspace>>,
+) -> PlanItem {
+    let mut after = before.clone();
+    let active = set_active.filter(|a| *a != before.active);
+    if let Some(a) = active {
+        after.active = a;
+    }
+    let workspaces = set_workspaces.filter(|ws| {
+        !UserState {
+            active: true,
+            workspaces: ws.clone(),
+        }
+        .equivalent(&UserState {
+            active: true,
+            workspaces: before.workspaces.clone(),
+        })
+    });
+    if let Some(ws) = &workspaces {
+        after.workspaces = ws.clone();
+    }
+    let ids: Option<Vec<&str>> = workspaces
+        .as_ref()
+        .map(|ws| ws.iter().map(|w| w.id.as_str()).collect());
+    let requests = set_state_requests(active, ids.as_deref());
+    let outcome = if requests.is_empty() {
+        Outcome::NoOp
+    } else {
+        Outcome::Change
+    };
+    item(user, before, after, outcome, requests)
+}
+
+fn item(
+    user: &User,
+    before: UserState,
+    after: UserState,
+    outcome: Outcome,
+    requests: Vec<crate::scim::model::PatchRequest>,
+) -> PlanItem {
+    PlanItem {
+        user_id: user.id.clone(),
+        user_name: user.user_name.clone(),
+        display_name: user.full_name(),
+        before: Some(before),
+        after: Some(after),
+        outcome,
+        requests,
+    }
+}
+
+/// The item for an id or email from the input that matched no user. An email goes in
+/// `user_name`, anything else in `user_id`, so previews and journals show it where expected.
+pub fn not_found_item(key: &str) -> PlanItem {
+    let key = key.trim();
+    let (user_id, user_name) = if key.contains('@') {
+        (String::new(), key.to_string())
+    } else {
+        (key.to_string(), String::new())
+    };
+    PlanItem {
+        user_id,
+        user_name,
+        display_name: key.to_string(),
+        before: None,
+        after: None,
+        outcome: Outcome::NotFound,
+        requests: Vec::new(),
+    }
+}
+
+/// Re-plans a saved item against the user's fresh state, as the runner must just before
+/// writing. For `Restore` the target is the item's recorded `after`; for every other action it
+/// is the action itself. Protection is re-checked in both cases.
+pub fn replan(item: &PlanItem, action: &Action, fresh: &User, protected: &Protected) -> PlanItem {
+    match (action, &item.after) {
+        (Action::Restore, Some(target)) => {
+            if let Some(reason) = protected.reason_for(fresh) {
+                let now = UserState::of(fresh);
+                let mut p = restore_item(fresh, target, &now);
+                p.after = Some(now);
+                p.outcome = Outcome::Protected { reason };
+                p.requests.clear();
+                return p;
+            }
+            restore_item(fresh, target, &UserState::of(fresh))
+        }
+        _ => plan_user(fresh, action, protected),
+    }
+}
