@@ -97,6 +97,15 @@ pub enum Command {
     },
     /// Start a fake Anaplan on 127.0.0.1 with a seeded tenant and open the TUI on it.
     Demo(DemoArgs),
+    /// Plan a change for many users, preview it, confirm, and run it with a journal.
+    ///
+    /// Exit codes: 0 every user done (or nothing to do); 1 some failed or were left;
+    /// 2 bad input, refused (cap, no confirmation) or cannot connect.
+    Apply(ApplyArgs),
+    /// Finish an interrupted run from its journal (re-checks the requests that were in flight).
+    Resume(ResumeArgs),
+    /// Put users back as a journal recorded them before a run (re-enable, restore workspaces).
+    Undo(UndoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,4 +209,84 @@ pub struct DemoArgs {
     /// Added to every request, to feel a slow link.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActionArg {
+    Disable,
+    RemoveWorkspaces,
+    KeepWorkspaces,
+    Enable,
+    DisableAndRemove,
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["csv", "filter", "plan"])))]
+pub struct ApplyArgs {
+    /// Users from a CSV file (Users-tab export, a column of ids or emails, ...).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Users matching a SCIM filter.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// A plan saved earlier (its action and users; the hash is checked).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// What to do to each user (not with --plan).
+    #[arg(long, value_enum, required_unless_present = "plan", conflicts_with = "plan")]
+    pub action: Option<ActionArg>,
+    /// With keep-workspaces: a workspace to keep, by id or exact name; repeat for more.
+    #[arg(long, value_name = "WORKSPACE")]
+    pub keep: Vec<String>,
+    /// Show the plan and stop; nothing is sent.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when no terminal is attached).
+    #[arg(long)]
+    pub yes: bool,
+    /// Requests in flight at most (halves on 429, grows back).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+    /// Refuse plans that change more users than this [default: the profile's, or 500].
+    #[arg(long, value_name = "N")]
+    pub max_users: Option<usize>,
+    /// Journal file [default: a new file in the data directory's journals/].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Save the plan (JSON, with its hash) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
+    /// Save the CSV resolution report (with --csv) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub csv_report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ResumeArgs {
+    /// The journal of the interrupted run.
+    pub journal: PathBuf,
+    /// Retry only the users that failed (instead of finishing what is left).
+    #[arg(long)]
+    pub failed_only: bool,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct UndoArgs {
+    /// The journal of the run to undo.
+    pub journal: PathBuf,
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+    #[arg(long, value_name = "N")]
+    pub max_users: Option<usize>,
+    /// Journal of the undo run [default: a new file beside the others].
+    #[arg(long, value_name = "FILE")]
+    pub undo_journal: Option<PathBuf>,
 }

@@ -48,11 +48,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             c.client.logout().await;
             r?;
         }
+        Some(Command::Apply(args)) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::apply::apply(&c, args, &mut stdout).await;
+            c.client.logout().await;
+            return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
+        }
+        Some(Command::Resume(args)) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::apply::resume(&c, args, &mut stdout).await;
+            c.client.logout().await;
+            return Ok(exit_for(r.map(|s| s.exit_code())));
+        }
+        Some(Command::Undo(args)) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::apply::undo(&c, args, &mut stdout).await;
+            c.client.logout().await;
+            return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
+        }
         Some(Command::Fake { .. }) | Some(Command::Demo(_)) | None => {
             anyhow::bail!("not wired yet")
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// 0 all done, 1 some failed or left, 2 refused or bad input (printed here).
+fn exit_for(r: anyhow::Result<u8>) -> ExitCode {
+    match r {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("scimitar: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Logs go to a file in the data directory, never to the screen. SCIMITAR_LOG (or

@@ -1,6 +1,8 @@
 //! The headless commands: what scripts run. Each takes parsed arguments and a writer.
 
+pub mod apply;
 pub mod connect;
+pub mod run;
 pub mod users;
 
 pub use connect::{Connected, connect};
