@@ -1,1 +1,310 @@
-//! (in progress)
+//! A faithful local Anaplan: SCIM `/Users`, the auth service and the integration API's
+//! workspace list, on one 127.0.0.1 port, with a seeded tenant and fault injection.
+//! It serves `scimitar demo`, every integration test and every benchmark, so it reproduces
+//! what a client must survive (see §7 of `reference/anaplan-scim-api.md`), and everything
+//! Anaplan leaves unclear is a switch in [`FakeConfig`].
+
+mod auth;
+mod faults;
+mod integration;
+mod patch;
+mod render;
+mod server;
+mod tenant;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+pub use faults::Faults;
+
+use crate::scim::model::{User, Workspace};
+
+/// What to do with `count` above Anaplan's 100 (the real answer is unconfirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CountMode {
+    /// SCIM 400 `invalidValue`.
+    #[default]
+    Reject,
+    /// Serve 100.
+    Clamp,
+}
+
+/// What `add` on `entitlements` means (Anaplan's wording allows both readings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddMode {
+    /// Keep the user's workspaces and add the new ones.
+    #[default]
+    Append,
+    /// Remove the user's workspaces first, then add ("remove selected data, then add").
+    Replace,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeConfig {
+    /// Users listed, the two API accounts included (at least 2).
+    pub users: usize,
+    pub seed: u64,
+    pub latency: Duration,
+    /// Share of requests answered 500/503.
+    pub error_rate: f64,
+    /// Share of requests answered 429 with `Retry-After: 1`.
+    pub rate_429: f64,
+    /// Share of responses whose connection is dropped mid-body.
+    pub drop_rate: f64,
+    /// Share of requests answered by a proxy's HTML 502 page.
+    pub html_error_rate: f64,
+    pub rate_limit_per_minute: Option<u32>,
+    /// Default: one second's worth of requests, at least 1.
+    pub rate_limit_burst: Option<u32>,
+    pub token_ttl: Duration,
+    /// Anaplan's documented oddities in payloads (duplicate keys, string booleans, ...).
+    pub quirks: bool,
+    pub count_over_max: CountMode,
+    pub entitlements_add: AddMode,
+    /// `None` lifts the 50-workspace limit per request.
+    pub max_workspaces_per_request: Option<usize>,
+    /// A misbehaving server: pages past the end repeat the last page, so a client that
+    /// trusts "a non-empty page means more" loops; the client must stop on `totalResults`.
+    pub repeat_pages_past_end: bool,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig {
+            users: 3000,
+            seed: 42,
+            latency: Duration::ZERO,
+            error_rate: 0.0,
+            rate_429: 0.0,
+            drop_rate: 0.0,
+            html_error_rate: 0.0,
+            rate_limit_per_minute: None,
+            rate_limit_burst: None,
+            token_ttl: Duration::from_secs(35 * 60),
+            quirks: false,
+            count_over_max: CountMode::Reject,
+            entitlements_add: AddMode::Append,
+            max_workspaces_per_request: Some(50),
+            repeat_pages_past_end: false,
+        }
+    }
+}
+
+impl FakeConfig {
+    fn faults(&self) -> Faults {
+        Faults {
+            latency: self.latency,
+            error_rate: self.error_rate,
+            rate_429: self.rate_429,
+            drop_rate: self.drop_rate,
+            html_error_rate: self.html_error_rate,
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            rate_limit_burst: self.rate_limit_burst,
+        }
+    }
+}
+
+/// What the server has seen, for tests and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FakeStats {
+    pub requests: u64,
+    /// By kind: list, get, patch, put, delete, metadata, authenticate, refresh, validate,
+    /// logout, workspaces, me, other.
+    pub by_kind: HashMap<String, u64>,
+    /// 429s sent by the token bucket.
+    pub rate_limited: u64,
+    /// Faults injected (5xx, injected 429, dropped connections, HTML pages).
+    pub faults_injected: u64,
+    /// 401 answers.
+    pub unauthorized: u64,
+    /// Successful PATCHes per user id.
+    pub patches: HashMap<String, u32>,
+}
+
+impl FakeStats {
+    pub fn kind(&self, kind: &str) -> u64 {
+        self.by_kind.get(kind).copied().unwrap_or(0)
+    }
+}
+
+/// Locks a mutex, carrying on with the data if a handler panicked while holding it: the
+/// fake's state stays usable for the rest of a test run.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// State shared by every request.
+pub(crate) struct Shared {
+    config: FakeConfig,
+    scim_url: String,
+    auth_url: String,
+    api_url: String,
+    tenant: Mutex<tenant::Tenant>,
+    tokens: Mutex<auth::Tokens>,
+    faults: Mutex<Faults>,
+    bucket: Mutex<faults::Bucket>,
+    rng: Mutex<ChaCha8Rng>,
+    stats: Mutex<FakeStats>,
+    counter: AtomicU64,
+}
+
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub scim_url: String,
+    pub auth_url: String,
+    pub api_url: String,
+    /// The User Admin API account.
+    pub login: String,
+    pub password: String,
+    /// Its API key, sent as `Authorization: Bearer`.
+    pub api_key: String,
+    /// The id of the User Admin account in the tenant (a protected account).
+    pub admin_user_id: String,
+    /// An account without User Admin: valid credentials, 403 on `/Users`.
+    pub no_admin_login: String,
+    pub no_admin_password: String,
+    pub no_admin_api_key: String,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Generates the tenant, binds `addr` (port 0 picks a free port) and serves in a task.
+    pub async fn start(config: FakeConfig, addr: SocketAddr) -> std::io::Result<FakeServer> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (users, seed, quirks) = (config.users, config.seed, config.quirks);
+        let tenant =
+            tokio::task::spawn_blocking(move || tenant::Tenant::generate(users, seed, quirks))
+                .await
+                .map_err(std::io::Error::other)?;
+        let base = format!("http://{addr}");
+        let shared = Arc::new(Shared {
+            scim_url: format!("{base}/scim/1/0/v2"),
+            auth_url: format!("{base}/auth"),
+            api_url: format!("{base}/2/0"),
+            tokens: Mutex::new(auth::Tokens::new(config.seed, config.token_ttl)),
+            faults: Mutex::new(config.faults()),
+            bucket: Mutex::new(faults::Bucket::new()),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed ^ 0xfa_17)),
+            stats: Mutex::new(FakeStats::default()),
+            counter: AtomicU64::new(0),
+            config,
+            tenant: Mutex::new(tenant),
+        });
+        let (admin, no_admin) = {
+            let t = lock(&shared.tenant);
+            (t.admin.clone(), t.no_admin.clone())
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!("fake Anaplan stopped: {e}");
+            }
+        });
+        Ok(FakeServer {
+            addr,
+            scim_url: shared.scim_url.clone(),
+            auth_url: shared.auth_url.clone(),
+            api_url: shared.api_url.clone(),
+            login: admin.login,
+            password: admin.password,
+            api_key: admin.api_key,
+            admin_user_id: admin.user_id,
+            no_admin_login: no_admin.login,
+            no_admin_password: no_admin.password,
+            no_admin_api_key: no_admin.api_key,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// What `scimitar fake serve` prints so another process can connect.
+    pub fn announce(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scim_url": self.scim_url,
+            "auth_url": self.auth_url,
+            "api_url": self.api_url,
+            "login": self.login,
+            "password": self.password,
+            "api_key": self.api_key,
+        })
+    }
+
+    /// The tenant as it is now, in server order.
+    pub fn users(&self) -> Vec<User> {
+        lock(&self.shared.tenant)
+            .users
+            .iter()
+            .map(|u| u.user.clone())
+            .collect()
+    }
+
+    /// One user by id (case-insensitive), as it is now.
+    pub fn user(&self, id: &str) -> Option<User> {
+        let t = lock(&self.shared.tenant);
+        t.index_of(id).map(|i| t.users[i].user.clone())
+    }
+
+    /// Every workspace of the tenant, including those the API account cannot list.
+    pub fn workspaces(&self) -> Vec<Workspace> {
+        lock(&self.shared.tenant).workspaces.clone()
+    }
+
+    pub fn stats(&self) -> FakeStats {
+        lock(&self.shared.stats).clone()
+    }
+
+    pub fn faults(&self) -> Faults {
+        lock(&self.shared.faults).clone()
+    }
+
+    /// Changes latency, fault shares and the rate limit for the following requests.
+    pub fn set_faults(&self, faults: Faults) {
+        *lock(&self.shared.faults) = faults;
+    }
+
+    /// Lifetime of tokens issued or refreshed from now on.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        lock(&self.shared.tokens).ttl = ttl;
+    }
+
+    /// Invalidates every token now, to force a 401 in the middle of a run.
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.tokens).expire_all();
+    }
+
+    /// Stops accepting, lets open requests finish (at most two seconds) and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
