@@ -144,16 +144,31 @@ fn records(text: &str, delimiter: u8) -> Result<Vec<(usize, Vec<String>)>, CsvEr
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| CsvError::Parse {
-            line: e.position().map_or(0, |p| p.line() as usize),
+            line: e.position().map_or(0, |p| line_at(text, p.byte())),
             message: e.to_string(),
         })?;
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = rec.position().map_or(0, |p| line_at(text, p.byte()));
         out.push((line, rec.iter().map(str::to_string).collect()));
     }
     Ok(out)
+}
+
+/// The line of the record starting at `byte`. The csv crate's own line counter skips blank
+/// lines and does not count them as the file's lines, so lines are counted here from the byte offset; a record's
+/// position may include the blank lines skipped before it, which are stepped over first.
+fn line_at(text: &str, byte: u64) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    // A lone CR ends a line too (old Mac files), as it ends a record for the csv crate.
+    1 + (0..at)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 /// Tab, semicolon or comma: whichever the first non-blank line has most of outside quotes
