@@ -71,7 +71,12 @@ pub struct ConnArgs {
     #[arg(long, global = true)]
     pub insecure_skip_tls_verify: bool,
     /// Client-side request budget per minute (0 = no client limit) [default: 500]
-    #[arg(long, env = "SCIMITAR_RATE_LIMIT", global = true, value_name = "PER_MINUTE")]
+    #[arg(
+        long,
+        env = "SCIMITAR_RATE_LIMIT",
+        global = true,
+        value_name = "PER_MINUTE"
+    )]
     pub rate_limit: Option<u32>,
     /// Seconds before a request times out.
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
@@ -233,7 +238,12 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
     /// What to do to each user (not with --plan).
-    #[arg(long, value_enum, required_unless_present = "plan", conflicts_with = "plan")]
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
     pub action: Option<ActionArg>,
     /// With keep-workspaces: a workspace to keep, by id or exact name; repeat for more.
     #[arg(long, value_name = "WORKSPACE")]

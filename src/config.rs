@@ -127,10 +127,19 @@ impl ConfigFile {
 
     /// The named profile, else the default one, else an empty profile. Naming a profile
     /// that does not exist is an error.
-    pub fn profile(&self, name: Option<&str>, path: &Path) -> Result<(String, Profile), ConfigError> {
-        let wanted = name.map(str::to_string).or_else(|| self.default_profile.clone());
+    pub fn profile(
+        &self,
+        name: Option<&str>,
+        path: &Path,
+    ) -> Result<(String, Profile), ConfigError> {
+        let wanted = name
+            .map(str::to_string)
+            .or_else(|| self.default_profile.clone());
         match wanted {
-            None => Ok(("default".into(), self.profiles.get("default").cloned().unwrap_or_default())),
+            None => Ok((
+                "default".into(),
+                self.profiles.get("default").cloned().unwrap_or_default(),
+            )),
             Some(n) => match self.profiles.get(&n) {
                 Some(p) => Ok((n, p.clone())),
                 None if name.is_none() && n == "default" => Ok((n, Profile::default())),
@@ -209,7 +218,10 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
     #[cfg(not(unix))]
     {
@@ -254,7 +266,10 @@ mod tests {
         let p = dir.path().join("s");
         fs::write(&p, "hunter2\n").unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(read_secret_file(&p), Err(ConfigError::SecretFileOpen { .. })));
+        assert!(matches!(
+            read_secret_file(&p),
+            Err(ConfigError::SecretFileOpen { .. })
+        ));
         fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret_file(&p).unwrap(), "hunter2");
     }

@@ -5,14 +5,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use scimitar::cli::{Cli, Command, UserCommand, UsersCommand};
+use scimitar::cli::{Cli, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private_dir};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _log_guard = init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("scimitar: cannot start the async runtime: {e}");
@@ -66,7 +69,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
-        Some(Command::Fake { .. }) | Some(Command::Demo(_)) | None => {
+        Some(Command::Fake {
+            command: FakeCommand::Serve(args),
+        }) => commands::fake::serve(args, &mut stdout).await?,
+        Some(Command::Demo(_)) | None => {
             anyhow::bail!("not wired yet")
         }
     }
@@ -98,9 +104,10 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let subscriber = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new("info")
-        }))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .finish();
     tracing::subscriber::set_global_default(subscriber).ok()?;
     Some(guard)

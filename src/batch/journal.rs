@@ -81,7 +81,10 @@ pub enum Record {
         targets: Vec<Target>,
     },
     /// A later run over the same journal (resume): the users it will look at.
-    Resume { at: String, user_ids: Vec<String> },
+    Resume {
+        at: String,
+        user_ids: Vec<String>,
+    },
     /// Written before the first request for a user is sent.
     Attempt {
         user_id: String,
@@ -244,7 +247,9 @@ impl JournalState {
                     if version != JOURNAL_VERSION {
                         return Err(invalid(
                             n,
-                            format!("journal version {version}; this scimitar reads {JOURNAL_VERSION}"),
+                            format!(
+                                "journal version {version}; this scimitar reads {JOURNAL_VERSION}"
+                            ),
                         ));
                     }
                     state = Some(JournalState {
@@ -426,6 +431,9 @@ mod tests {
         let p = dir.path().join("x.csv");
         std::fs::write(&p, "id,email\n1,a@b\n").unwrap();
         let e = JournalState::read(&p).unwrap_err().to_string();
-        assert!(e.contains("line 1") && e.contains("not a scimitar journal"), "{e}");
+        assert!(
+            e.contains("line 1") && e.contains("not a scimitar journal"),
+            "{e}"
+        );
     }
 }

@@ -72,7 +72,8 @@ impl Progress {
                 }
                 if r.status.is_some() {
                     self.in_flight = self.in_flight.saturating_sub(1);
-                    self.latencies.push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);
+                    self.latencies
+                        .push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);
                 }
                 if r.outcome == ResultKind::Failed {
                     self.failures.push(r.clone());
@@ -105,13 +106,19 @@ impl Progress {
     }
 
     pub fn elapsed(&self, now: Instant) -> Duration {
-        self.ended.map_or(now, |(t, _)| t).saturating_duration_since(self.started)
+        self.ended
+            .map_or(now, |(t, _)| t)
+            .saturating_duration_since(self.started)
     }
 
     /// Requests per second since the start.
     pub fn request_rate(&self, now: Instant) -> f64 {
         let secs = self.elapsed(now).as_secs_f64();
-        if secs <= 0.0 { 0.0 } else { self.requests as f64 / secs }
+        if secs <= 0.0 {
+            0.0
+        } else {
+            self.requests as f64 / secs
+        }
     }
 
     /// Users finished per second, and the time left at that pace.
@@ -137,7 +144,11 @@ impl Progress {
     }
 
     pub fn fraction(&self) -> f64 {
-        if self.total == 0 { 1.0 } else { self.finished() as f64 / self.total as f64 }
+        if self.total == 0 {
+            1.0
+        } else {
+            self.finished() as f64 / self.total as f64
+        }
     }
 }
 
@@ -150,7 +161,11 @@ mod tests {
             user_id: "u".into(),
             user_name: "u@x".into(),
             outcome,
-            status: if outcome == ResultKind::NoOp { None } else { Some(200) },
+            status: if outcome == ResultKind::NoOp {
+                None
+            } else {
+                Some(200)
+            },
             detail: String::new(),
             latency: Duration::from_millis(ms),
         })
@@ -162,7 +177,12 @@ mod tests {
         let mut p = Progress::new(t0);
         p.apply(&Event::Started { total: 10 }, t0);
         for ms in [10, 20, 30, 40, 100] {
-            p.apply(&Event::Dispatched { user_id: "u".into() }, t0);
+            p.apply(
+                &Event::Dispatched {
+                    user_id: "u".into(),
+                },
+                t0,
+            );
             p.apply(&res(ResultKind::Done, ms), t0);
         }
         p.apply(&res(ResultKind::NoOp, 0), t0);

@@ -71,7 +71,11 @@ impl Summary {
 
     /// Exit code: 0 all done, 1 something failed or is left.
     pub fn exit_code(&self) -> u8 {
-        if self.failed + self.unknown + self.not_started > 0 { 1 } else { 0 }
+        if self.failed + self.unknown + self.not_started > 0 {
+            1
+        } else {
+            0
+        }
     }
 }
 
@@ -113,8 +117,15 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     let csv_path = sibling(&j.path, "report.csv");
     let json_path = sibling(&j.path, "report.json");
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["user_id", "user_name", "action", "outcome", "status", "detail"])
-        .map_err(std::io::Error::other)?;
+    w.write_record([
+        "user_id",
+        "user_name",
+        "action",
+        "outcome",
+        "status",
+        "detail",
+    ])
+    .map_err(std::io::Error::other)?;
     for r in &rows {
         w.write_record([
             r.user_id.as_str(),
@@ -126,7 +137,9 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
         ])
         .map_err(std::io::Error::other)?;
     }
-    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     write_private(&csv_path, &bytes)?;
     let json = serde_json::to_vec_pretty(&rows).map_err(std::io::Error::other)?;
     write_private(&json_path, &json)?;

@@ -15,6 +15,7 @@ use crate::batch::journal::{
     Intent, JOURNAL_VERSION, Journal, JournalError, Record, ResultKind, Target, now_rfc3339,
 };
 use crate::batch::limit::AdaptiveLimit;
+use crate::plan::simulate::apply_requests;
 use crate::plan::{Outcome, PlanItem, UserState, plan_user, undo_item};
 use crate::scim::filter::Filter;
 use crate::scim::model::User;
@@ -177,8 +178,7 @@ pub async fn execute(
                             user_name: target.user_name.clone(),
                             outcome: ResultKind::NotFound,
                             status: None,
-                            detail: "no longer in the tenant when re-read before the change"
-                                .into(),
+                            detail: "no longer in the tenant when re-read before the change".into(),
                             latency: Duration::ZERO,
                         },
                     };
@@ -281,7 +281,9 @@ async fn reread(client: &ScimClient, slice: &[Target]) -> Result<HashMap<String,
     let Some(filter) = Filter::any_id(&ids) else {
         return Ok(HashMap::new());
     };
-    let page = client.list_page(Some(&filter), 1, slice.len() as u32).await?;
+    let page = client
+        .list_page(Some(&filter), 1, slice.len() as u32)
+        .await?;
     Ok(page
         .users
         .into_iter()
@@ -310,16 +312,36 @@ async fn change_user(
     let started = Instant::now();
     let mut last: Option<User> = None;
     let mut failure: Option<(Option<u16>, String)> = None;
+    let n = item.requests.len();
+    let step = |i: usize| {
+        if n > 1 {
+            format!(" (request {} of {n})", i + 1)
+        } else {
+            String::new()
+        }
+    };
+    let mut expected = before.clone();
     for (i, req) in item.requests.iter().enumerate() {
+        expected = apply_requests(&expected, std::slice::from_ref(req));
         match client.patch_user(&item.user_id, req).await {
-            Ok(u) => last = Some(u),
+            Ok(u) => {
+                // A split change (more than 50 workspaces) relies on `add` appending; stop
+                // at the first answer that shows otherwise rather than send the rest.
+                let got = UserState::of(&u);
+                last = Some(u);
+                if i + 1 < n && !got.equivalent(&expected) {
+                    failure = Some((
+                        Some(200),
+                        format!(
+                            "the server's state after a partial change differs from the plan; the remaining requests were not sent{}",
+                            step(i)
+                        ),
+                    ));
+                    break;
+                }
+            }
             Err(e) => {
-                let step = if item.requests.len() > 1 {
-                    format!(" (request {} of {})", i + 1, item.requests.len())
-                } else {
-                    String::new()
-                };
-                failure = Some((e.status(), format!("{e}{step}")));
+                failure = Some((e.status(), format!("{e}{}", step(i))));
                 break;
             }
         }

@@ -7,8 +7,8 @@ use crate::batch::{Intent, JournalState, Summary, Target};
 use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, UndoArgs};
 use crate::commands::Connected;
 use crate::commands::run::{
-    DEFAULT_MAX_USERS, Refused, batch_from_plan, check_cap, confirm, default_journal_path,
-    execute, new_batch_id, print_preview,
+    DEFAULT_MAX_USERS, Refused, batch_from_plan, check_cap, confirm, default_journal_path, execute,
+    new_batch_id, print_preview,
 };
 use crate::config::write_private;
 use crate::input::{self, UserLookup};
@@ -29,7 +29,11 @@ fn protected_of(c: &Connected) -> Protected {
 }
 
 /// Returns the summary; `None` for a dry run.
-pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> anyhow::Result<Option<Summary>> {
+pub async fn apply(
+    c: &Connected,
+    args: &ApplyArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<Summary>> {
     let client = &c.client;
     let tenant = client.tenant_label();
     let protected = protected_of(c);
@@ -69,7 +73,10 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     if totals.to_change == 0 {
         eprintln!("nothing to change");
     }
-    let cap = args.max_users.or(c.profile.max_users).unwrap_or(DEFAULT_MAX_USERS);
+    let cap = args
+        .max_users
+        .or(c.profile.max_users)
+        .unwrap_or(DEFAULT_MAX_USERS);
     check_cap(totals.to_change, cap)?;
     if totals.to_change > 0 {
         confirm(totals.to_change, &tenant, &plan.action.label(), args.yes)?;
@@ -79,9 +86,20 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         .journal
         .clone()
         .unwrap_or_else(|| default_journal_path(&c.paths, &batch_id));
-    let intent = Intent::Apply {
-        action: plan.action.clone(),
-        protected,
+    // A saved undo plan carries each user's target in its items.
+    let intent = if plan.action == Action::Restore {
+        Intent::Restore {
+            states: plan
+                .items
+                .iter()
+                .filter_map(|i| i.after.clone().map(|a| (i.user_id.clone(), a)))
+                .collect(),
+        }
+    } else {
+        Intent::Apply {
+            action: plan.action.clone(),
+            protected,
+        }
     };
     let batch = batch_from_plan(&plan, &batch_id, intent);
     let summary = execute(client, &batch, &journal, args.concurrency as usize, true).await?;
@@ -89,11 +107,15 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     Ok(Some(summary))
 }
 
-async fn gather_users(client: &ScimClient, args: &ApplyArgs) -> anyhow::Result<(Vec<User>, Vec<String>)> {
+async fn gather_users(
+    client: &ScimClient,
+    args: &ApplyArgs,
+) -> anyhow::Result<(Vec<User>, Vec<String>)> {
     if let Some(path) = &args.csv {
         let bytes = std::fs::read(path)
             .map_err(|e| Refused(format!("cannot read {}: {e}", path.display())))?;
-        let parsed = input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
+        let parsed =
+            input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
         let report = input::resolve(&parsed, client).await;
         eprintln!("{}: {}", path.display(), report.summary_line());
         for (line, raw, reason) in &report.malformed {
@@ -122,7 +144,9 @@ async fn gather_users(client: &ScimClient, args: &ApplyArgs) -> anyhow::Result<(
     }
     if let Some(f) = &args.filter {
         let parsed = filter::parse(f).map_err(|e| Refused(format!("invalid filter: {e}")))?;
-        let r = client.list_all(Some(&parsed), ListOptions::default(), |_| {}).await?;
+        let r = client
+            .list_all(Some(&parsed), ListOptions::default(), |_| {})
+            .await?;
         return Ok((r.users, Vec::new()));
     }
     Err(Refused("give --csv, --filter or --plan".into()).into())
@@ -130,7 +154,11 @@ async fn gather_users(client: &ScimClient, args: &ApplyArgs) -> anyhow::Result<(
 
 /// `--keep` values are workspace ids or exact names (case-insensitive), matched against the
 /// workspaces of the chosen users and those the integration API lists.
-async fn action_of(args: &ApplyArgs, users: &[User], client: &ScimClient) -> anyhow::Result<Action> {
+async fn action_of(
+    args: &ApplyArgs,
+    users: &[User],
+    client: &ScimClient,
+) -> anyhow::Result<Action> {
     let Some(a) = args.action else {
         return Err(Refused("--action is required without --plan".into()).into());
     };
@@ -149,9 +177,15 @@ async fn action_of(args: &ApplyArgs, users: &[User], client: &ScimClient) -> any
                 )
                 .into());
             }
-            let mut known: Vec<Workspace> = users.iter().flat_map(|u| u.workspaces.iter().cloned()).collect();
+            let mut known: Vec<Workspace> = users
+                .iter()
+                .flat_map(|u| u.workspaces.iter().cloned())
+                .collect();
             if let Ok(listed) = client.list_workspaces().await {
-                known.extend(listed.into_iter().map(|w| Workspace { id: w.id, name: w.name }));
+                known.extend(listed.into_iter().map(|w| Workspace {
+                    id: w.id,
+                    name: w.name,
+                }));
             }
             let keep = resolve_workspaces(&args.keep, &known).map_err(Refused)?;
             Action::KeepWorkspaces { keep }
@@ -163,7 +197,10 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
     let mut out = Vec::new();
     for w in wanted {
         let by_id = known.iter().find(|k| k.id.eq_ignore_ascii_case(w));
-        let by_name: Vec<&Workspace> = known.iter().filter(|k| k.name.eq_ignore_ascii_case(w)).collect();
+        let by_name: Vec<&Workspace> = known
+            .iter()
+            .filter(|k| k.name.eq_ignore_ascii_case(w))
+            .collect();
         let id = match (by_id, by_name.as_slice()) {
             (Some(k), _) => k.id.clone(),
             (None, [one]) => one.id.clone(),
@@ -179,14 +216,21 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
                     .collect();
                 return Err(format!(
                     "no workspace has the id or name `{w}`{}",
-                    if near.is_empty() { String::new() } else { format!(" (did you mean: {})", near.join(", ")) }
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean: {})", near.join(", "))
+                    }
                 ));
             }
             (None, many) => {
                 return Err(format!(
                     "`{w}` names {} workspaces; use the id ({})",
                     many.len(),
-                    many.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                    many.iter()
+                        .map(|k| k.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         };
@@ -197,7 +241,11 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
     Ok(out)
 }
 
-pub async fn resume(c: &Connected, args: &ResumeArgs, out: &mut impl Write) -> anyhow::Result<Summary> {
+pub async fn resume(
+    c: &Connected,
+    args: &ResumeArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Summary> {
     let state = JournalState::read(&args.journal)?;
     check_tenant(&state, &c.client)?;
     let targets: Vec<Target> = if args.failed_only {
@@ -217,7 +265,12 @@ pub async fn resume(c: &Connected, args: &ResumeArgs, out: &mut impl Write) -> a
         state.failed().len()
     );
     if !targets.is_empty() {
-        confirm(targets.len(), &state.tenant, &format!("re-check and {}", state.intent.label()), args.yes)?;
+        confirm(
+            targets.len(),
+            &state.tenant,
+            &format!("re-check and {}", state.intent.label()),
+            args.yes,
+        )?;
         crate::batch::Journal::open(&args.journal)?.append(&crate::batch::Record::Resume {
             at: now(),
             user_ids: targets.iter().map(|t| t.user_id.clone()).collect(),
@@ -231,12 +284,23 @@ pub async fn resume(c: &Connected, args: &ResumeArgs, out: &mut impl Write) -> a
         targets,
         settled: Vec::new(),
     };
-    let summary = execute(&c.client, &batch, &args.journal, args.concurrency as usize, false).await?;
+    let summary = execute(
+        &c.client,
+        &batch,
+        &args.journal,
+        args.concurrency as usize,
+        false,
+    )
+    .await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(summary)
 }
 
-pub async fn undo(c: &Connected, args: &UndoArgs, out: &mut impl Write) -> anyhow::Result<Option<Summary>> {
+pub async fn undo(
+    c: &Connected,
+    args: &UndoArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<Summary>> {
     let state = JournalState::read(&args.journal)?;
     check_tenant(&state, &c.client)?;
     let ids: Vec<String> = state
@@ -247,20 +311,32 @@ pub async fn undo(c: &Connected, args: &UndoArgs, out: &mut impl Write) -> anyho
         .collect();
     let mut current: HashMap<String, User> = HashMap::new();
     for chunk in ids.chunks(50) {
-        for u in c.client.users_by_ids(chunk).await.map_err(anyhow::Error::msg)? {
+        for u in c
+            .client
+            .users_by_ids(chunk)
+            .await
+            .map_err(anyhow::Error::msg)?
+        {
             current.insert(u.id.to_ascii_lowercase(), u);
         }
     }
     let mut entries: Vec<(UserState, User)> = Vec::new();
     let mut missing = Vec::new();
     for id in &ids {
-        match (state.first_before.get(id), current.get(&id.to_ascii_lowercase())) {
+        match (
+            state.first_before.get(id),
+            current.get(&id.to_ascii_lowercase()),
+        ) {
             (Some(before), Some(u)) => entries.push((before.clone(), u.clone())),
             _ => missing.push(id.clone()),
         }
     }
     let plan = Plan::undo(&state.tenant, &now(), &entries);
-    eprintln!("Undo of journal {} (batch {})", args.journal.display(), state.batch_id);
+    eprintln!(
+        "Undo of journal {} (batch {})",
+        args.journal.display(),
+        state.batch_id
+    );
     eprintln!(
         "WARNING: restoring workspace access does not restore model roles or selective access; workspace admins may need to set those again."
     );
@@ -274,17 +350,28 @@ pub async fn undo(c: &Connected, args: &UndoArgs, out: &mut impl Write) -> anyho
         writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
         return Ok(None);
     }
-    let cap = args.max_users.or(c.profile.max_users).unwrap_or(DEFAULT_MAX_USERS);
+    let cap = args
+        .max_users
+        .or(c.profile.max_users)
+        .unwrap_or(DEFAULT_MAX_USERS);
     check_cap(totals.to_change, cap)?;
     if totals.to_change > 0 {
-        confirm(totals.to_change, &state.tenant, "restore the recorded state", args.yes)?;
+        confirm(
+            totals.to_change,
+            &state.tenant,
+            "restore the recorded state",
+            args.yes,
+        )?;
     }
     let batch_id = new_batch_id();
     let journal = args
         .undo_journal
         .clone()
         .unwrap_or_else(|| default_journal_path(&c.paths, &batch_id));
-    let states = entries.iter().map(|(b, u)| (u.id.clone(), b.clone())).collect();
+    let states = entries
+        .iter()
+        .map(|(b, u)| (u.id.clone(), b.clone()))
+        .collect();
     let batch = batch_from_plan(&plan, &batch_id, Intent::Restore { states });
     let summary = execute(&c.client, &batch, &journal, args.concurrency as usize, true).await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;

@@ -28,7 +28,12 @@ const PREVIEW_ITEMS: usize = 20;
 /// Prints totals and the first items' before → after to stderr.
 pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
     let t = plan.totals();
-    writeln!(err, "Plan for tenant {}: {}", plan.tenant, plan.action.label())?;
+    writeln!(
+        err,
+        "Plan for tenant {}: {}",
+        plan.tenant,
+        plan.action.label()
+    )?;
     writeln!(
         err,
         "  to change {}   no-op {}   protected {}   not found {}   requests {}",
@@ -56,7 +61,11 @@ pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
     }
     let rest = t.to_change + t.protected + t.not_found;
     if rest > shown {
-        writeln!(err, "  ... and {} more (save the whole plan with --save-plan)", rest - shown)?;
+        writeln!(
+            err,
+            "  ... and {} more (save the whole plan with --save-plan)",
+            rest - shown
+        )?;
     }
     Ok(())
 }
@@ -81,7 +90,9 @@ pub fn confirm(count: usize, tenant: &str, what: &str, yes: bool) -> Result<(), 
             "refusing to change users without confirmation: no terminal is attached; pass --yes to run unattended".into(),
         ));
     }
-    eprint!("This will {what} for {count} users in tenant {tenant}.\nType {count} to go on, anything else to stop: ");
+    eprint!(
+        "This will {what} for {count} users in tenant {tenant}.\nType {count} to go on, anything else to stop: "
+    );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
@@ -171,10 +182,8 @@ pub async fn execute(
         let pb = show_bar.then(|| {
             let pb = indicatif::ProgressBar::new(0);
             pb.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             pb
         });
@@ -241,7 +250,11 @@ pub async fn execute(
         eprintln!(
             "finish or retry with: scimitar resume {}{}",
             journal_path.display(),
-            if summary.failed > 0 { " [--failed-only]" } else { "" }
+            if summary.failed > 0 {
+                " [--failed-only]"
+            } else {
+                ""
+            }
         );
     }
     if let Some(csv) = &summary.report_csv {

@@ -7,7 +7,11 @@ use crate::scim::filter;
 use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
 
-pub async fn list(client: &ScimClient, args: &ListArgs, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn list(
+    client: &ScimClient,
+    args: &ListArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let filter = match args.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) => Some(filter::parse(f).map_err(|e| {
             anyhow::anyhow!(
@@ -44,7 +48,11 @@ pub async fn list(client: &ScimClient, args: &ListArgs, out: &mut impl Write) ->
     Ok(())
 }
 
-pub async fn show(client: &ScimClient, args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn show(
+    client: &ScimClient,
+    args: &ShowArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let user = client.find_user(&args.id_or_email).await?;
     match args.format {
         ShowFormat::Json => {

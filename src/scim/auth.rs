@@ -56,7 +56,9 @@ impl Authenticator {
     ) -> Result<Authenticator, ScimError> {
         let secret = secret.ok_or_else(|| {
             ScimError::Config(match method {
-                AuthMethod::Bearer => "no bearer token: set SCIMITAR_BEARER, or use --secret-file or a prompt".into(),
+                AuthMethod::Bearer => {
+                    "no bearer token: set SCIMITAR_BEARER, or use --secret-file or a prompt".into()
+                }
                 _ => "no password: set SCIMITAR_PASSWORD, or use --secret-file or a prompt".into(),
             })
         })?;
@@ -107,9 +109,7 @@ impl Authenticator {
                 let next_generation = slot.as_ref().map_or(1, |t| t.generation + 1);
                 let fresh = match slot.take() {
                     None => self.authenticate(http, next_generation).await?,
-                    Some(t) if t.expires <= now => {
-                        self.authenticate(http, next_generation).await?
-                    }
+                    Some(t) if t.expires <= now => self.authenticate(http, next_generation).await?,
                     // Refresh ahead: a fifth of the lifetime before the end, at most 5 min.
                     Some(t) if t.expires - now < (t.lifetime / 5).min(Duration::from_secs(300)) => {
                         match self.refresh(http, &t).await {
@@ -122,10 +122,8 @@ impl Authenticator {
                     }
                     Some(t) => t,
                 };
-                let header = sensitive(&format!(
-                    "AnaplanAuthToken {}",
-                    fresh.value.expose_secret()
-                ))?;
+                let header =
+                    sensitive(&format!("AnaplanAuthToken {}", fresh.value.expose_secret()))?;
                 let generation = fresh.generation;
                 *slot = Some(fresh);
                 Ok(Credential { header, generation })
@@ -149,7 +147,11 @@ impl Authenticator {
         true
     }
 
-    async fn authenticate(&self, http: &reqwest::Client, generation: u64) -> Result<Token, ScimError> {
+    async fn authenticate(
+        &self,
+        http: &reqwest::Client,
+        generation: u64,
+    ) -> Result<Token, ScimError> {
         let url = format!("{}/token/authenticate", self.auth_url);
         tracing::info!(%url, login = %self.login, "authenticating");
         let resp = http
@@ -203,7 +205,9 @@ impl Authenticator {
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if !(200..300).contains(&status) || is_failure(&body) {
-            return Err(ScimError::Auth(format!("token refresh answered HTTP {status}")));
+            return Err(ScimError::Auth(format!(
+                "token refresh answered HTTP {status}"
+            )));
         }
         // The refreshed token keeps its generation when the value is the same (Anaplan
         // returns the same tokenValue with a later expiry).

@@ -135,7 +135,6 @@ pub struct ClientStats {
     pub reauthentications: u64,
 }
 
-
 /// A client for one tenant. Cheap to clone: clones share the HTTP pool, the governor,
 /// the token and the counters.
 #[derive(Clone)]
@@ -177,7 +176,10 @@ impl ScimClient {
             .pool_max_idle_per_host(64);
         if let Some(path) = &conn.ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
-                ScimError::Config(format!("cannot read the CA certificate {}: {e}", path.display()))
+                ScimError::Config(format!(
+                    "cannot read the CA certificate {}: {e}",
+                    path.display()
+                ))
             })?;
             let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
                 ScimError::Config(format!(
@@ -193,12 +195,21 @@ impl ScimClient {
         let http = builder
             .build()
             .map_err(|e| ScimError::Config(format!("cannot set up HTTP: {e}")))?;
-        for (name, url) in [("SCIM", &conn.scim_url), ("auth", &conn.auth_url), ("API", &conn.api_url)] {
+        for (name, url) in [
+            ("SCIM", &conn.scim_url),
+            ("auth", &conn.auth_url),
+            ("API", &conn.api_url),
+        ] {
             reqwest::Url::parse(url).map_err(|e| {
                 ScimError::Config(format!("the {name} URL `{url}` is not a URL ({e}); e.g. https://api.anaplan.com/scim/1/0/v2"))
             })?;
         }
-        let auth = Authenticator::new(conn.auth, conn.login.clone(), conn.secret.clone(), &conn.auth_url)?;
+        let auth = Authenticator::new(
+            conn.auth,
+            conn.login.clone(),
+            conn.secret.clone(),
+            &conn.auth_url,
+        )?;
         Ok(ScimClient {
             inner: Arc::new(Inner {
                 http,
@@ -282,7 +293,11 @@ impl ScimClient {
         let mut seen: HashSet<String> = HashSet::with_capacity(total.min(1_000_000) as usize);
         let mut pages: BTreeMap<u64, Vec<User>> = BTreeMap::new();
         let mut skipped = first.skipped.clone();
-        let mut accept = |index: u64, page: ListPage, seen: &mut HashSet<String>, pages: &mut BTreeMap<u64, Vec<User>>| -> usize {
+        let mut accept = |index: u64,
+                          page: ListPage,
+                          seen: &mut HashSet<String>,
+                          pages: &mut BTreeMap<u64, Vec<User>>|
+         -> usize {
             let fresh: Vec<User> = page
                 .users
                 .into_iter()
@@ -302,10 +317,11 @@ impl ScimClient {
 
         if first_len > 0 && total > step {
             let starts = (1..total.div_ceil(step)).map(|k| 1 + k * step);
-            let mut fetches = futures::stream::iter(starts.map(|start| async move {
-                (start, self.list_page(filter, start, size).await)
-            }))
-            .buffer_unordered(opts.concurrency.max(1));
+            let mut fetches =
+                futures::stream::iter(starts.map(|start| async move {
+                    (start, self.list_page(filter, start, size).await)
+                }))
+                .buffer_unordered(opts.concurrency.max(1));
             while let Some((start, page)) = fetches.next().await {
                 let page = page?;
                 skipped.extend(page.skipped.iter().cloned());
@@ -343,7 +359,9 @@ impl ScimClient {
     pub async fn find_user(&self, id_or_email: &str) -> Result<User, ScimError> {
         let key = id_or_email.trim();
         if key.is_empty() {
-            return Err(ScimError::Config("no user given: pass an id or an email".into()));
+            return Err(ScimError::Config(
+                "no user given: pass an id or an email".into(),
+            ));
         }
         if !key.contains('@') {
             return self.get_user(key).await;
@@ -400,7 +418,10 @@ impl ScimClient {
                 .unwrap_or_default();
             let got = items.len() as u64;
             for w in items {
-                let (Some(id), Some(name)) = (w.get("id").and_then(Value::as_str), w.get("name").and_then(Value::as_str)) else {
+                let (Some(id), Some(name)) = (
+                    w.get("id").and_then(Value::as_str),
+                    w.get("name").and_then(Value::as_str),
+                ) else {
                     continue;
                 };
                 if out.iter().any(|x| x.id == id) {
@@ -493,7 +514,10 @@ impl ScimClient {
             {
                 // A token that died in the middle of a run: renew once and replay.
                 reauthenticated = true;
-                inner.stats.reauthentications.fetch_add(1, Ordering::Relaxed);
+                inner
+                    .stats
+                    .reauthentications
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::info!("401 on {method} {}; re-authenticating", strip_query(url));
                 attempt -= 1;
                 continue;
@@ -504,7 +528,14 @@ impl ScimClient {
             }
             if !err.is_transient() || attempt >= max {
                 return Err(match err {
-                    ScimError::Status { status: 429, detail, .. } => ScimError::RateLimited { attempts: attempt, detail },
+                    ScimError::Status {
+                        status: 429,
+                        detail,
+                        ..
+                    } => ScimError::RateLimited {
+                        attempts: attempt,
+                        detail,
+                    },
                     other => other,
                 });
             }
@@ -513,7 +544,12 @@ impl ScimClient {
                 inner.governor.pause_for(retry_after.unwrap_or(wait));
             }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(attempt, ?wait, "retrying {method} {}: {err}", strip_query(url));
+            tracing::debug!(
+                attempt,
+                ?wait,
+                "retrying {method} {}: {err}",
+                strip_query(url)
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -560,22 +596,35 @@ fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Re
         });
     };
     let detail = detail_of(&body);
-    let scim_type = body.get("scimType").and_then(Value::as_str).map(str::to_string);
+    let scim_type = body
+        .get("scimType")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     // Trust the status line: Anaplan's body `status` may differ from it.
     fail(match status.as_u16() {
         401 => ScimError::Unauthorized { detail },
         403 => ScimError::Forbidden { detail },
         404 => ScimError::NotFound { detail },
-        code => ScimError::Status { status: code, scim_type, detail },
+        code => ScimError::Status {
+            status: code,
+            scim_type,
+            detail,
+        },
     })
 }
 
 fn detail_of(body: &Value) -> String {
-    ["detail", "statusMessage", "message", "error_description", "error"]
-        .iter()
-        .find_map(|k| body.get(*k).and_then(Value::as_str))
-        .map(str::to_string)
-        .unwrap_or_else(|| "no detail given".into())
+    [
+        "detail",
+        "statusMessage",
+        "message",
+        "error_description",
+        "error",
+    ]
+    .iter()
+    .find_map(|k| body.get(*k).and_then(Value::as_str))
+    .map(str::to_string)
+    .unwrap_or_else(|| "no detail given".into())
 }
 
 /// The first readable words of a body: tags removed, whitespace folded, at most 160 chars.
@@ -599,7 +648,11 @@ fn snippet(bytes: &[u8]) -> String {
     if folded.chars().count() > 160 {
         s.push('…');
     }
-    if s.is_empty() { "(empty body)".into() } else { s }
+    if s.is_empty() {
+        "(empty body)".into()
+    } else {
+        s
+    }
 }
 
 fn strip_query(url: &str) -> String {
@@ -619,16 +672,23 @@ mod tests {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
         let mut h = HeaderMap::new();
         h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
-        let Err(f) = interpret(StatusCode::BAD_GATEWAY, &h, body) else { panic!("accepted HTML") };
+        let Err(f) = interpret(StatusCode::BAD_GATEWAY, &h, body) else {
+            panic!("accepted HTML")
+        };
         let msg = f.error.to_string();
-        assert!(msg.contains("502 Bad Gateway") && msg.contains("text/html"), "{msg}");
+        assert!(
+            msg.contains("502 Bad Gateway") && msg.contains("text/html"),
+            "{msg}"
+        );
         assert!(f.error.is_transient());
     }
 
     #[test]
     fn scim_error_trusts_the_status_line() {
         let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"no","status":"404"}"#;
-        let Err(f) = interpret(StatusCode::FORBIDDEN, &HeaderMap::new(), body) else { panic!() };
+        let Err(f) = interpret(StatusCode::FORBIDDEN, &HeaderMap::new(), body) else {
+            panic!()
+        };
         assert!(matches!(f.error, ScimError::Forbidden { .. }));
         assert!(f.error.to_string().contains("User Admin"));
     }

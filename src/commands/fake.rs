@@ -1,0 +1,73 @@
+//! `scimitar fake serve` and the fake behind `scimitar demo`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::cli::FakeServeArgs;
+use crate::fake::{FakeConfig, FakeServer};
+
+/// Values shared by every fault share option: a probability.
+fn share(name: &str, v: f64) -> anyhow::Result<f64> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        anyhow::bail!("--{name} is a share of requests between 0 and 1 (e.g. 0.05), not {v}")
+    }
+}
+
+pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
+    if args.users < 2 {
+        anyhow::bail!("--users must be at least 2 (the tenant holds the two API accounts)");
+    }
+    Ok(FakeConfig {
+        users: args.users,
+        seed: args.seed,
+        latency: Duration::from_millis(args.latency_ms),
+        error_rate: share("error-rate", args.error_rate)?,
+        rate_429: share("rate-429", args.rate_429)?,
+        drop_rate: share("drop-rate", args.drop_rate)?,
+        rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
+        token_ttl: Duration::from_secs(args.token_ttl.max(1)),
+        quirks: args.quirks,
+        ..FakeConfig::default()
+    })
+}
+
+/// Prints the connection JSON as the first stdout line, then serves until SIGINT/SIGTERM.
+pub async fn serve(args: &FakeServeArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let config = config_of(args)?;
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: the fake listens on {}, not a loopback address; its credentials are printed below",
+            args.listen
+        );
+    }
+    let server = FakeServer::start(config, args.listen).await?;
+    writeln!(out, "{}", server.announce())?;
+    out.flush()?;
+    wait_for_stop().await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
