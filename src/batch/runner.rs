@@ -305,7 +305,7 @@ async fn change_user(
         user_id: item.user_id.clone(),
         user_name: item.user_name.clone(),
         at: now_rfc3339(),
-        before,
+        before: before.clone(),
         after: after.clone(),
         requests: item.requests.clone(),
     })?;
