@@ -119,8 +119,32 @@ pub async fn execute(
         journal.append(&result_record(&r, None))?;
         let _ = events.send(Event::Finished(r));
     }
-    let slices = slices(&batch.targets, opts.read_slice);
-    let mut pending_slices: VecDeque<Vec<Target>> = slices.into();
+    // A reader task re-reads the next slice while this one is being changed, so dispatch
+    // never waits on a re-read; the channel bound keeps it one slice ahead.
+    let (slice_tx, mut slice_rx) =
+        mpsc::channel::<Result<Vec<(Target, Option<User>)>, ScimError>>(1);
+    let reader = {
+        let client = client.clone();
+        let slices = slices(&batch.targets, opts.read_slice);
+        tokio::spawn(async move {
+            for slice in slices {
+                let fresh = reread(&client, &slice).await.map(|found| {
+                    slice
+                        .into_iter()
+                        .map(|t| {
+                            let u = found.get(&t.user_id.to_ascii_lowercase()).cloned();
+                            (t, u)
+                        })
+                        .collect()
+                });
+                let failed = fresh.is_err();
+                if slice_tx.send(fresh).await.is_err() || failed {
+                    break;
+                }
+            }
+        })
+    };
+    let mut reader_done = false;
     let mut ready: VecDeque<(Target, Option<User>)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
     let mut seen_429 = client.stats().rate_limited;
@@ -131,28 +155,26 @@ pub async fn execute(
     let mut read_error: Option<ScimError> = None;
 
     loop {
-        // Dispatch while there is room, reading the next slice when the queue runs dry.
+        // Dispatch while there is room, taking the next slice when the queue runs dry.
         while inflight.len() < limit.current() && !cancel.is_cancelled() && read_error.is_none() {
-            if ready.is_empty() {
-                let Some(slice) = pending_slices.pop_front() else {
-                    break;
+            if ready.is_empty() && !reader_done {
+                // Wait for the reader, but keep collecting finished requests meanwhile.
+                let next = tokio::select! {
+                    n = slice_rx.recv() => n,
+                    _ = cancel.cancelled() => break,
+                    Some(j) = inflight.join_next(), if !inflight.is_empty() => {
+                        handle_joined(j, client, &mut seen_429, &mut limit, &events)?;
+                        continue;
+                    }
                 };
-                let fresh = tokio::select! {
-                    r = reread(client, &slice) => r,
-                    _ = cancel.cancelled() => { pending_slices.push_front(slice); break; }
-                };
-                let fresh = match fresh {
-                    Ok(f) => f,
-                    Err(e) => {
-                        pending_slices.push_front(slice);
+                match next {
+                    Some(Ok(items)) => ready.extend(items),
+                    Some(Err(e)) => {
                         read_error = Some(e);
                         break;
                     }
-                };
-                ready.extend(slice.into_iter().map(|t| {
-                    let u = fresh.get(&t.user_id.to_ascii_lowercase()).cloned();
-                    (t, u)
-                }));
+                    None => reader_done = true,
+                }
             }
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
@@ -188,10 +210,7 @@ pub async fn execute(
             }
         }
         if inflight.is_empty() {
-            if cancel.is_cancelled()
-                || read_error.is_some()
-                || (ready.is_empty() && pending_slices.is_empty())
-            {
+            if cancel.is_cancelled() || read_error.is_some() || (ready.is_empty() && reader_done) {
                 break;
             }
             continue;
@@ -200,29 +219,12 @@ pub async fn execute(
             j = inflight.join_next() => j,
             _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
         };
-        let Some(joined) = joined else { continue };
-        let result = match joined {
-            Ok(r) => r?,
-            Err(e) => {
-                tracing::error!("a batch task failed: {e}");
-                continue;
-            }
-        };
-        let now_429 = client.stats().rate_limited;
-        if now_429 > seen_429 {
-            seen_429 = now_429;
-            limit.rate_limited();
-            let _ = events.send(Event::Concurrency(limit.current()));
-        } else if result.outcome != ResultKind::Failed {
-            let before = limit.current();
-            limit.succeeded();
-            if limit.current() != before {
-                let _ = events.send(Event::Concurrency(limit.current()));
-            }
+        if let Some(j) = joined {
+            handle_joined(j, client, &mut seen_429, &mut limit, &events)?;
         }
-        let _ = events.send(Event::Finished(result));
     }
-    let unfinished = !(ready.is_empty() && pending_slices.is_empty());
+    reader.abort();
+    let unfinished = !(ready.is_empty() && reader_done);
     let cancelled = unfinished && (cancel.is_cancelled() || read_error.is_some());
     journal.append(&Record::End {
         at: now_rfc3339(),
@@ -233,6 +235,38 @@ pub async fn execute(
         Some(e) => Err(BatchError::Read(e)),
         None => Ok(()),
     }
+}
+
+/// Records a finished request and adapts the concurrency: halve when the client saw a 429
+/// since the last completion, grow slowly on clean successes.
+fn handle_joined(
+    joined: Result<Result<UserResult, JournalError>, tokio::task::JoinError>,
+    client: &ScimClient,
+    seen_429: &mut u64,
+    limit: &mut AdaptiveLimit,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<(), BatchError> {
+    let result = match joined {
+        Ok(r) => r?,
+        Err(e) => {
+            tracing::error!("a batch task failed: {e}");
+            return Ok(());
+        }
+    };
+    let now_429 = client.stats().rate_limited;
+    if now_429 > *seen_429 {
+        *seen_429 = now_429;
+        limit.rate_limited();
+        let _ = events.send(Event::Concurrency(limit.current()));
+    } else if result.outcome != ResultKind::Failed {
+        let before = limit.current();
+        limit.succeeded();
+        if limit.current() != before {
+            let _ = events.send(Event::Concurrency(limit.current()));
+        }
+    }
+    let _ = events.send(Event::Finished(result));
+    Ok(())
 }
 
 fn plan_for(intent: &Intent, target: &Target, fresh: &User) -> PlanItem {

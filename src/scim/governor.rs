@@ -22,13 +22,13 @@ struct Bucket {
 
 impl Governor {
     /// `per_minute == 0` turns the client-side limit off (the server's 429s still pause).
-    /// The burst is a tenth of a minute's budget, so a fresh client may start with a
-    /// handful of requests at once yet never exceeds the bucket the server keeps.
+    /// The burst is one second's budget: small enough that a fresh client does not trip a
+    /// server bucket that refills per second, large enough that a few requests start at once.
     pub fn new(per_minute: u32) -> Governor {
         let (rate, burst) = if per_minute == 0 {
             (None, 1.0)
         } else {
-            let burst = (f64::from(per_minute) / 10.0).max(1.0);
+            let burst = (f64::from(per_minute) / 60.0).max(1.0);
             (Some(f64::from(per_minute) / 60.0), burst)
         };
         Governor {
@@ -110,9 +110,9 @@ mod tests {
 
     #[test]
     fn burst_then_paced() {
-        let g = Governor::new(600); // 10/s, burst 60
+        let g = Governor::new(600); // 10/s, burst 10
         let t0 = Instant::now();
-        for _ in 0..60 {
+        for _ in 0..10 {
             assert_eq!(g.try_take(t0), None);
         }
         let wait = g.try_take(t0).unwrap();
