@@ -172,7 +172,7 @@ pub(super) fn plain(status: StatusCode, content_type: &'static str, body: String
 
 /// A SCIM JSON response; quirks mode labels every third one `application/json`.
 pub(super) fn scim_json(s: &Shared, status: u16, body: String) -> Response {
-    let ct = if s.config.quirks && s.counter.load(Ordering::Relaxed) % 3 == 0 {
+    let ct = if s.config.quirks && s.counter.load(Ordering::Relaxed).is_multiple_of(3) {
         "application/json"
     } else {
         "application/scim+json"
@@ -202,8 +202,11 @@ pub(super) fn scim_error(
     scim_json(s, status, error_json(body_status, scim_type, detail))
 }
 
-/// Which account the request speaks for; 401 when none.
-pub(super) fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<(Who, Account), Response> {
+/// Which account the request speaks for, or why none (the detail of a 401).
+pub(super) fn authenticate(
+    s: &Shared,
+    headers: &HeaderMap,
+) -> Result<(Who, Account), &'static str> {
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
@@ -240,7 +243,8 @@ pub(super) fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<(Who, Acco
                 AuthFailure::BadCredential => "Invalid credentials",
                 AuthFailure::BadToken => "The token is invalid or has expired",
             };
-            Err(scim_error(s, 401, None, detail))
+            lock(&s.stats).unauthorized += 1;
+            Err(detail)
         }
     }
 }
@@ -286,7 +290,7 @@ fn users(
     }
     let (who, _) = match authenticate(s, headers) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(detail) => return scim_json(s, 401, error_json(401, None, detail)),
     };
     if who != Who::Admin {
         return scim_error(
