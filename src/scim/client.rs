@@ -15,17 +15,7 @@ pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMethod {
     /// Basic credentials on every SCIM call.

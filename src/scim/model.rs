@@ -95,9 +95,7 @@ impl User {
     }
 
     pub fn has_workspace(&self, id: &str) -> bool {
-        self.workspaces
-            .iter()
-            .any(|w| w.id.eq_ignore_ascii_case(id))
+        self.workspaces.iter().any(|w| w.id.eq_ignore_ascii_case(id))
     }
 }
 
@@ -317,14 +315,8 @@ mod tests {
         assert_eq!(
             u.workspaces,
             vec![
-                Workspace {
-                    id: "w1".into(),
-                    name: "Finance".into()
-                },
-                Workspace {
-                    id: "w2".into(),
-                    name: "Sales".into()
-                }
+                Workspace { id: "w1".into(), name: "Finance".into() },
+                Workspace { id: "w2".into(), name: "Sales".into() }
             ]
         );
     }
