@@ -8,6 +8,8 @@ pub mod effect;
 pub mod keymap;
 pub mod state;
 pub mod terminal;
+#[doc(hidden)]
+pub mod testing;
 pub mod theme;
 pub mod update;
 pub mod view;
