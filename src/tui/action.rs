@@ -78,42 +78,42 @@ pub enum Action {
     },
 }
 
-/// The actions a keymap may name, with the words the help overlay shows.
-pub const ACTION_NAMES: &[(&str, &str)] = &[
-    ("quit", "quit"),
-    ("up", "move up"),
-    ("down", "move down"),
-    ("page_up", "page up"),
-    ("page_down", "page down"),
-    ("half_page_up", "half page up"),
-    ("half_page_down", "half page down"),
-    ("top", "first row"),
-    ("bottom", "last row"),
-    ("open", "open"),
-    ("back", "back / clear"),
-    ("refresh", "reload"),
-    ("filter", "server filter"),
-    ("search", "search loaded"),
-    ("apply", "apply"),
-    ("toggle_select", "tick row"),
-    ("invert_selection", "invert ticks"),
-    ("clear_selection", "clear ticks"),
-    ("workspaces", "workspaces"),
-    ("help", "help"),
-    ("copy_id", "copy id"),
-    ("confirm", "yes"),
-    ("none", "unbound"),
+/// The actions a keymap may name: (name, status-bar label, help description).
+pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
+    ("quit", "quit", "quit (asks while a batch runs)"),
+    ("up", "up", "move up"),
+    ("down", "down", "move down"),
+    ("page_up", "page up", "page up"),
+    ("page_down", "page down", "page down"),
+    ("half_page_up", "half up", "half page up"),
+    ("half_page_down", "half down", "half page down"),
+    ("top", "top", "first row"),
+    ("bottom", "bottom", "last row"),
+    ("open", "open", "open details / members"),
+    ("back", "back", "back: close, clear, go up"),
+    ("refresh", "reload", "reload from the server"),
+    ("filter", "filter", "server filter (SCIM)"),
+    ("search", "search", "search loaded users"),
+    ("apply", "apply", "apply"),
+    ("toggle_select", "tick", "tick / untick row"),
+    ("invert_selection", "invert", "invert ticks of shown rows"),
+    ("clear_selection", "untick all", "untick every user"),
+    ("workspaces", "workspaces", "workspaces and members"),
+    ("help", "help", "this help"),
+    ("copy_id", "copy id", "send the id to the clipboard"),
+    ("confirm", "yes", "answer yes"),
+    ("none", "", "unbound"),
 ];
 
 impl Action {
     /// Parses a keymap action name; the error lists the accepted names.
     pub fn from_name(name: &str) -> Result<Action, String> {
-        let known = ACTION_NAMES.iter().any(|(n, _)| *n == name);
+        let known = ACTION_NAMES.iter().any(|(n, _, _)| *n == name);
         let parsed = known
             .then(|| Action::deserialize(toml::Value::String(name.to_string())).ok())
             .flatten();
         parsed.ok_or_else(|| {
-            let names: Vec<&str> = ACTION_NAMES.iter().map(|(n, _)| *n).collect();
+            let names: Vec<&str> = ACTION_NAMES.iter().map(|(n, _, _)| *n).collect();
             format!(
                 "unknown action `{name}`; accepted actions: {}",
                 names.join(", ")
@@ -153,12 +153,17 @@ impl Action {
     }
 
     pub fn description(&self) -> &'static str {
-        let name = self.name().unwrap_or("");
-        ACTION_NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, d)| *d)
-            .unwrap_or("")
+        self.entry().map_or("", |(_, _, d)| d)
+    }
+
+    /// The short word the status bar shows next to the key.
+    pub fn label(&self) -> &'static str {
+        self.entry().map_or("", |(_, l, _)| l)
+    }
+
+    fn entry(&self) -> Option<&'static (&'static str, &'static str, &'static str)> {
+        let name = self.name()?;
+        ACTION_NAMES.iter().find(|(n, _, _)| *n == name)
     }
 }
 
@@ -168,7 +173,7 @@ mod tests {
 
     #[test]
     fn every_listed_name_parses_and_round_trips() {
-        for (name, _) in ACTION_NAMES {
+        for (name, _, _) in ACTION_NAMES {
             let a = Action::from_name(name).unwrap();
             assert_eq!(a.name(), Some(*name));
         }

@@ -335,8 +335,15 @@ impl Keymap {
         Some(a.clone())
     }
 
-    /// Keys bound to an action in a mode, falling back to global ones.
+    /// Keys bound to an action in a mode, falling back to global ones; plain letters first
+    /// (they survive tmux and legacy key encodings).
     pub fn keys_for(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
+        let mut keys = self.keys_for_unsorted(mode, action);
+        keys.sort_by_key(|k| (!k.is_text(), k.to_string()));
+        keys
+    }
+
+    fn keys_for_unsorted(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
         let own: Vec<KeyChord> = self
             .bindings(mode)
             .iter()
@@ -353,10 +360,17 @@ impl Keymap {
             .collect()
     }
 
-    /// `(keys, description)` for every action bound in a mode, global ones after.
+    /// `(keys, description)` for every action bound in a mode (its own first, then the
+    /// global ones), in the order of `ACTION_NAMES`.
     pub fn help_rows(&self, mode: Mode) -> Vec<(String, &'static str)> {
-        let mut seen: Vec<Action> = Vec::new();
-        let mut rows = Vec::new();
+        let order = |a: &Action| {
+            let name = a.name().unwrap_or("");
+            crate::tui::action::ACTION_NAMES
+                .iter()
+                .position(|(n, _, _)| *n == name)
+                .unwrap_or(usize::MAX)
+        };
+        let mut actions: Vec<(bool, usize, Action)> = Vec::new();
         let modes: &[Mode] = if mode == Mode::Global {
             &[Mode::Global]
         } else {
@@ -364,19 +378,24 @@ impl Keymap {
         };
         for m in modes {
             for (_, a) in self.bindings(*m) {
-                if *a == Action::None || seen.contains(a) {
+                if *a == Action::None || actions.iter().any(|(_, _, b)| b == a) {
                     continue;
                 }
-                let keys = self.keys_for(mode, a);
-                if keys.is_empty() {
-                    continue;
-                }
-                seen.push(a.clone());
-                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-                rows.push((keys.join(" "), a.description()));
+                actions.push((*m == Mode::Global, order(a), a.clone()));
             }
         }
-        rows
+        actions.sort_by_key(|(global, i, _)| (*global, *i));
+        actions
+            .into_iter()
+            .filter_map(|(_, _, a)| {
+                let keys = self.keys_for(mode, &a);
+                if keys.is_empty() {
+                    return None;
+                }
+                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                Some((keys.join(" "), a.description()))
+            })
+            .collect()
     }
 }
 

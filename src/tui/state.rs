@@ -354,6 +354,20 @@ impl State {
         self.clamp_cursor();
     }
 
+    /// Like `rebuild_visible` for the same view after its search changed.
+    pub fn rebuild_keeping_row(&mut self) {
+        let keep = self.visible.get(self.view().cursor).copied();
+        self.rebuild_visible();
+        self.follow(keep);
+    }
+
+    /// Keeps the cursor on the same row when it is still shown, else goes to the top.
+    fn follow(&mut self, keep: Option<usize>) {
+        let pos = keep.and_then(|k| self.visible.iter().position(|&i| i == k));
+        self.view_mut().cursor = pos.unwrap_or(0);
+        self.clamp_cursor();
+    }
+
     /// Narrows or widens the visible rows after the search text changed. A query that
     /// extends the previous one only needs to look at the rows already visible.
     pub fn refresh_search(&mut self) {
@@ -362,15 +376,16 @@ impl State {
         if v.is_user_list() && !v.search.applied.is_empty() && query.starts_with(&v.search.applied)
         {
             let kind = v.kind.clone();
+            let keep = self.visible.get(v.cursor).copied();
             let rows = std::mem::take(&mut self.visible);
             self.visible = rows
                 .into_iter()
                 .filter(|&i| self.user_matches(i, &kind, &query))
                 .collect();
             self.view_mut().search.applied = query;
-            self.clamp_cursor();
+            self.follow(keep);
         } else {
-            self.rebuild_visible();
+            self.rebuild_keeping_row();
         }
     }
 

@@ -271,7 +271,7 @@ fn back(state: &mut State) -> Vec<Effect> {
     if v.search.is_active() {
         v.search.editing = false;
         v.search.input.reset();
-        state.rebuild_visible();
+        state.rebuild_keeping_row();
         return Vec::new();
     }
     if state.views.len() == 1 {

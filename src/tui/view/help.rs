@@ -27,7 +27,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     let inner_h = area.height.saturating_sub(4) as usize;
     let two_cols = rows.len() > inner_h;
-    let col_w = (key_w + 20) as u16;
+    let desc_w = rows
+        .iter()
+        .map(|(_, d)| d.chars().count())
+        .max()
+        .unwrap_or(0);
+    let col_w = (key_w + 3 + desc_w) as u16;
     let width = if two_cols { col_w * 2 + 3 } else { col_w + 2 };
     let height = if two_cols {
         rows.len().div_ceil(2)

@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
-use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, State, ViewKind};
+use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
 use crate::tui::update::mode;
 
 pub fn render(state: &State, frame: &mut Frame) {
@@ -170,14 +170,23 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(format!(" {} ", f.text)).style(t.flash), area);
         return;
     }
-    frame.render_widget(Paragraph::new(hint_line(state, mode(state))), area);
+    frame.render_widget(
+        Paragraph::new(hint_line(state, mode(state), area.width)),
+        area,
+    );
 }
 
 /// Status bar hints, generated from the keymap for the current mode.
-pub fn hint_line(state: &State, mode: Mode) -> Line<'static> {
+/// Hints that do not fit in `width` are left out rather than cut.
+pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
-    for name in mode.hints() {
+    let mut used = 1;
+    let hints: &[&str] = match state.popups.last() {
+        Some(Popup::ConfirmQuit) | None => mode.hints(),
+        Some(_) => &["back"],
+    };
+    for name in hints {
         let Ok(action) = Action::from_name(name) else {
             continue;
         };
@@ -185,8 +194,14 @@ pub fn hint_line(state: &State, mode: Mode) -> Line<'static> {
         let Some(key) = keys.first() else {
             continue;
         };
-        spans.push(Span::styled(key.to_string(), t.key));
-        spans.push(Span::raw(format!(" {}  ", action.description())));
+        let key = key.to_string();
+        let label = format!(" {}  ", action.label());
+        used += key.chars().count() + label.chars().count();
+        if used > width as usize + 2 {
+            break;
+        }
+        spans.push(Span::styled(key, t.key));
+        spans.push(Span::raw(label));
     }
     Line::from(spans)
 }

@@ -63,8 +63,7 @@ pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: 
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
-        .title(Line::styled(" SCIM filter (server side) ", t.title))
-        .title_bottom(crate::tui::view::hint_line(state, Mode::Filter));
+        .title(Line::styled(" SCIM filter (server side) ", t.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let width = inner.width.saturating_sub(2) as usize;
