@@ -1,1 +1,74 @@
-//! (in progress)
+//! The terminal UI: browse, filter and investigate users. The Elm Architecture:
+//! `State` (state.rs), `Action` (action.rs), a pure `update` (update.rs), `Effect`s run by
+//! the effect runner (effect.rs), `render` (view/). Keys are data (keymap.rs).
+
+pub mod action;
+pub mod app;
+pub mod effect;
+pub mod keymap;
+pub mod state;
+pub mod terminal;
+#[doc(hidden)]
+pub mod testing;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use std::path::PathBuf;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use keymap::{Keymap, Mode};
+pub use state::State;
+pub use theme::{ColorMode, Theme};
+pub use update::update;
+pub use view::render;
+
+use crate::scim::ScimClient;
+use crate::tui::state::Popup;
+
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    pub profile: String,
+    pub tenant: String,
+    /// Open straight on this user's details (an id, or an email).
+    pub open_user: Option<String>,
+    pub color: ColorMode,
+    /// Where `keymap.toml` lives.
+    pub config_dir: Option<PathBuf>,
+    pub read_only: bool,
+}
+
+/// Builds the starting state and its first effects (no terminal, no network).
+pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Effect>) {
+    let (keymap, problems) = Keymap::load(opts.config_dir.as_deref());
+    let mut state = State::new(opts.profile, opts.tenant);
+    state.keymap = keymap;
+    state.read_only = opts.read_only;
+    state.theme = Theme::for_mode(opts.color, no_color);
+    let effects = update::init(&mut state, opts.open_user);
+    if !problems.is_empty() {
+        for p in &problems {
+            tracing::warn!("keymap: {p}");
+        }
+        state.popups.push(Popup::Error {
+            title: "keymap.toml: some entries were ignored".into(),
+            message: problems.join("\n"),
+        });
+    }
+    (state, effects)
+}
+
+/// Runs the TUI until the user quits or a signal arrives; the terminal is restored on
+/// every path out.
+pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
+    let no_color = std::env::var("NO_COLOR").ok();
+    let (state, effects) = initial_state(opts, no_color.as_deref());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+    let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux);
+    let mut term = terminal::TerminalGuard::new()?;
+    let result = app::run_loop(&mut term, state, runner, rx, effects).await;
+    drop(term);
+    result
+}

@@ -1,0 +1,112 @@
+//! The event loop: keys, effect results, signals and a slow tick in; `update`; effects out;
+//! a redraw only when something changed, at most ~10 per second for background progress.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, sleep_until};
+
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, EffectRunner};
+use crate::tui::keymap::key_to_action;
+use crate::tui::state::State;
+use crate::tui::terminal::TerminalGuard;
+use crate::tui::update::{mode, update};
+
+const MIN_FRAME: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_millis(250);
+/// Background actions applied per wake-up before the screen gets a chance to draw.
+const DRAIN: usize = 256;
+
+pub async fn run_loop(
+    term: &mut TerminalGuard,
+    mut state: State,
+    mut runner: EffectRunner,
+    mut rx: UnboundedReceiver<Action>,
+    initial: Vec<Effect>,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let size = term.terminal.size()?;
+    update(
+        &mut state,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    for e in initial {
+        runner.run(e);
+    }
+    let mut last_draw: Option<Instant> = None;
+    let mut next_tick = Instant::now() + TICK;
+    let mut urgent = true;
+    loop {
+        if state.dirty {
+            let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+            if urgent || due {
+                term.draw(&state)?;
+                state.dirty = false;
+                last_draw = Some(Instant::now());
+            }
+        }
+        urgent = false;
+        if state.should_quit {
+            break;
+        }
+        let draw_at = last_draw.map_or_else(Instant::now, |t| t + MIN_FRAME);
+        let mut actions: Vec<Action> = Vec::new();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    urgent = true;
+                    if let Some(a) = key_to_action(&state.keymap, mode(&state), &k) {
+                        actions.push(a);
+                    }
+                }
+                Some(Ok(Event::Resize(width, height))) => {
+                    urgent = true;
+                    actions.push(Action::Resize { width, height });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    break;
+                }
+                None => break,
+            },
+            Some(a) = rx.recv() => {
+                actions.push(a);
+                while actions.len() < DRAIN {
+                    match rx.try_recv() {
+                        Ok(a) => actions.push(a),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = sleep_until(next_tick), if state.flash.is_some() => {
+                next_tick = Instant::now() + TICK;
+                actions.push(Action::Tick);
+            }
+            _ = sleep_until(draw_at), if state.dirty => {}
+            _ = sigterm.recv() => { tracing::info!("SIGTERM: quitting"); break; }
+            _ = sighup.recv() => { tracing::info!("SIGHUP: quitting"); break; }
+            _ = sigint.recv() => { tracing::info!("SIGINT: quitting"); break; }
+        }
+        if state.flash.is_none() {
+            next_tick = Instant::now() + TICK;
+        }
+        for a in actions {
+            for e in update(&mut state, a) {
+                runner.run(e);
+            }
+        }
+    }
+    runner.abort_all();
+    Ok(())
+}

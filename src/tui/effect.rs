@@ -1,0 +1,175 @@
+//! Effects: what `update` asks the outside world to do. The runner is the only part of the
+//! TUI that talks to the ScimClient; results come back as actions over the channel.
+
+use std::io::Write;
+
+use base64::Engine;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use crate::scim::client::ListOptions;
+use crate::scim::{Filter, ScimClient};
+use crate::tui::action::Action;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Load every user matching the filter, page by page; pages report back tagged with
+    /// `generation` so a newer load wins.
+    LoadUsers {
+        generation: u64,
+        filter: Option<Filter>,
+    },
+    ListWorkspaces,
+    GetUser {
+        id: String,
+    },
+    /// An email or an id (`--user`).
+    FindUser {
+        query: String,
+    },
+    CopyToClipboard {
+        text: String,
+    },
+}
+
+pub struct EffectRunner {
+    client: ScimClient,
+    tx: UnboundedSender<Action>,
+    load: Option<AbortHandle>,
+    /// Where OSC 52 goes: the terminal, written between frames by the app loop.
+    out: Box<dyn Write + Send>,
+    in_tmux: bool,
+}
+
+impl EffectRunner {
+    pub fn new(
+        client: ScimClient,
+        tx: UnboundedSender<Action>,
+        out: Box<dyn Write + Send>,
+        in_tmux: bool,
+    ) -> EffectRunner {
+        EffectRunner {
+            client,
+            tx,
+            load: None,
+            out,
+            in_tmux,
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        tracing::debug!(?effect, "effect");
+        match effect {
+            Effect::LoadUsers { generation, filter } => {
+                if let Some(old) = self.load.take() {
+                    old.abort();
+                }
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                let handle = spawn_reporting(self.tx.clone(), async move {
+                    let pages = tx.clone();
+                    let result = client
+                        .list_all(filter.as_ref(), ListOptions::default(), move |p| {
+                            let _ = pages.send(Action::PageLoaded {
+                                generation,
+                                users: p.new_users,
+                                total: p.total,
+                            });
+                        })
+                        .await;
+                    if let Err(e) = &result {
+                        tracing::warn!("loading users failed: {e}");
+                    }
+                    let result = result.map(|r| r.total_results).map_err(|e| e.to_string());
+                    let _ = tx.send(Action::LoadFinished { generation, result });
+                });
+                self.load = Some(handle);
+            }
+            Effect::ListWorkspaces => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = client.list_workspaces().await.map_err(|e| e.to_string());
+                    let _ = tx.send(Action::WorkspacesListed(r));
+                });
+            }
+            Effect::GetUser { id } => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let result = client.get_user(&id).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Action::UserFetched { key: id, result });
+                });
+            }
+            Effect::FindUser { query } => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let result = client.find_user(&query).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Action::UserFetched { key: query, result });
+                });
+            }
+            Effect::CopyToClipboard { text } => {
+                let seq = osc52(&text, self.in_tmux);
+                let r = self
+                    .out
+                    .write_all(seq.as_bytes())
+                    .and_then(|()| self.out.flush())
+                    .map_err(|e| e.to_string());
+                let _ = self.tx.send(Action::ClipboardSent(r));
+            }
+        }
+    }
+
+    pub fn abort_all(&mut self) {
+        if let Some(h) = self.load.take() {
+            h.abort();
+        }
+    }
+}
+
+/// Spawns a task; if it panics, the user sees an error popup instead of a stuck screen.
+fn spawn_reporting(
+    tx: UnboundedSender<Action>,
+    fut: impl Future<Output = ()> + Send + 'static,
+) -> AbortHandle {
+    let inner = tokio::spawn(fut);
+    let abort = inner.abort_handle();
+    tokio::spawn(async move {
+        if let Err(e) = inner.await
+            && e.is_panic()
+        {
+            tracing::error!("a background task panicked: {e}");
+            let _ = tx.send(Action::ShowError {
+                title: "Internal error".into(),
+                message: "a background task failed unexpectedly; details are in the log file. \
+                          Press r to try again."
+                    .into(),
+            });
+        }
+    });
+    abort
+}
+
+/// The OSC 52 "set clipboard" sequence; inside tmux it is wrapped for passthrough.
+pub fn osc52(text: &str, in_tmux: bool) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let seq = format!("\x1b]52;c;{b64}\x07");
+    if in_tmux {
+        // tmux passes `ESC P tmux; ... ESC \` through with inner ESCs doubled.
+        format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
+    } else {
+        seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_plain_and_in_tmux() {
+        assert_eq!(osc52("abc", false), "\x1b]52;c;YWJj\x07");
+        assert_eq!(osc52("abc", true), "\x1bPtmux;\x1b\x1b]52;c;YWJj\x07\x1b\\");
+    }
+}

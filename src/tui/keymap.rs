@@ -1,0 +1,504 @@
+//! Key bindings as data: defaults embedded as TOML, merged with `keymap.toml` from the config
+//! directory. Sections are modes; entries map a key (`"ctrl-r"`, `"G"`, `"pagedown"`) to an
+//! action name. The help overlay and the status bar hints are generated from this map.
+
+use std::fmt;
+use std::path::Path;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::tui::action::Action;
+
+pub const DEFAULT_KEYMAP: &str = include_str!("default_keymap.toml");
+pub const KEYMAP_FILE: &str = "keymap.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Global,
+    List,
+    Workspaces,
+    Detail,
+    Filter,
+    Search,
+    Popup,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 7] = [
+        Mode::Global,
+        Mode::List,
+        Mode::Workspaces,
+        Mode::Detail,
+        Mode::Filter,
+        Mode::Search,
+        Mode::Popup,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Global => "global",
+            Mode::List => "list",
+            Mode::Workspaces => "workspaces",
+            Mode::Detail => "detail",
+            Mode::Filter => "filter",
+            Mode::Search => "search",
+            Mode::Popup => "popup",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    pub fn is_input(self) -> bool {
+        matches!(self, Mode::Filter | Mode::Search)
+    }
+
+    /// The actions the status bar suggests in this mode, in order.
+    pub fn hints(self) -> &'static [&'static str] {
+        match self {
+            Mode::List => &[
+                "open",
+                "filter",
+                "search",
+                "toggle_select",
+                "workspaces",
+                "help",
+                "quit",
+            ],
+            Mode::Workspaces => &["open", "search", "back", "help", "quit"],
+            Mode::Detail => &["copy_id", "refresh", "back", "help", "quit"],
+            Mode::Filter | Mode::Search => &["apply", "back"],
+            Mode::Popup => &["confirm", "back"],
+            Mode::Global => &["help", "quit"],
+        }
+    }
+}
+
+/// A key with its modifiers, normalised so that `G` and `shift-g` are the same chord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeyChord {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> KeyChord {
+        let mut code = code;
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        match code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) => {
+                code = KeyCode::Char(c.to_ascii_uppercase());
+                mods.remove(KeyModifiers::SHIFT);
+            }
+            KeyCode::BackTab => mods.remove(KeyModifiers::SHIFT),
+            _ => {}
+        }
+        KeyChord { code, mods }
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> KeyChord {
+        KeyChord::new(ev.code, ev.modifiers)
+    }
+
+    /// A printable character with no ctrl/alt: text in an input.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && self.mods.is_empty()
+    }
+
+    pub fn parse(s: &str) -> Result<KeyChord, String> {
+        let mut rest = s;
+        let mut mods = KeyModifiers::NONE;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.len() > 5 && lower.starts_with("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[5..];
+            } else if rest.len() > 4 && lower.starts_with("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[4..];
+            } else if rest.len() > 6 && lower.starts_with("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = &rest[6..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "space" => KeyCode::Char(' '),
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().unwrap_or(1))
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown key `{s}`; use a single character, or ctrl-/alt-/shift- with one of: \
+                         enter, esc, space, tab, backtab, backspace, delete, insert, up, down, left, \
+                         right, home, end, pageup, pagedown, f1..f12"
+                    ));
+                }
+            },
+        };
+        Ok(KeyChord::new(code, mods))
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("backtab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Bindings per mode, in the order they were declared (so help lists them predictably).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    modes: Vec<(Mode, Vec<(KeyChord, Action)>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let mut km = Keymap {
+            modes: Mode::ALL.iter().map(|m| (*m, Vec::new())).collect(),
+        };
+        // The embedded defaults are checked by a unit test, so nothing is lost here.
+        let _ = km.merge_toml(DEFAULT_KEYMAP);
+        km
+    }
+}
+
+impl Keymap {
+    /// The defaults merged with `<dir>/keymap.toml` if it exists. Bad entries are skipped
+    /// and reported; the good ones still apply.
+    pub fn load(config_dir: Option<&Path>) -> (Keymap, Vec<String>) {
+        let mut km = Keymap::default();
+        let Some(dir) = config_dir else {
+            return (km, Vec::new());
+        };
+        let path = dir.join(KEYMAP_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let errors = km
+                    .merge_toml(&text)
+                    .into_iter()
+                    .map(|e| format!("{}: {e}", path.display()))
+                    .collect();
+                (km, errors)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (km, Vec::new()),
+            Err(e) => (km, vec![format!("cannot read {}: {e}", path.display())]),
+        }
+    }
+
+    /// Merges TOML over this map, returning one message per bad entry.
+    pub fn merge_toml(&mut self, text: &str) -> Vec<String> {
+        let table: toml::Table = match toml::from_str(text) {
+            Ok(t) => t,
+            Err(e) => return vec![format!("not valid TOML: {}", e.message())],
+        };
+        let mut errors = Vec::new();
+        for (section, entries) in &table {
+            let Some(mode) = Mode::from_name(section) else {
+                let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+                errors.push(format!(
+                    "unknown section [{section}]; accepted sections: {}",
+                    names.join(", ")
+                ));
+                continue;
+            };
+            let Some(entries) = entries.as_table() else {
+                errors.push(format!(
+                    "[{section}] must be a table of \"key\" = \"action\""
+                ));
+                continue;
+            };
+            for (key, value) in entries {
+                let chord = match KeyChord::parse(key) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        errors.push(format!("[{section}] \"{key}\": {e}"));
+                        continue;
+                    }
+                };
+                let action = match value.as_str().map(Action::from_name) {
+                    Some(Ok(a)) => a,
+                    Some(Err(e)) => {
+                        errors.push(format!("[{section}] \"{key}\": {e}"));
+                        continue;
+                    }
+                    None => {
+                        errors.push(format!(
+                            "[{section}] \"{key}\": the action must be a string such as \"quit\""
+                        ));
+                        continue;
+                    }
+                };
+                self.bind(mode, chord, action);
+            }
+        }
+        errors
+    }
+
+    pub fn bind(&mut self, mode: Mode, chord: KeyChord, action: Action) {
+        let Some((_, list)) = self.modes.iter_mut().find(|(m, _)| *m == mode) else {
+            return;
+        };
+        match list.iter_mut().find(|(c, _)| *c == chord) {
+            Some(slot) => slot.1 = action,
+            None => list.push((chord, action)),
+        }
+    }
+
+    pub fn bindings(&self, mode: Mode) -> &[(KeyChord, Action)] {
+        self.modes
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map(|(_, l)| l.as_slice())
+            .unwrap_or(&[])
+    }
+
+    fn lookup(&self, mode: Mode, chord: &KeyChord) -> Option<&Action> {
+        self.bindings(mode)
+            .iter()
+            .find(|(c, _)| c == chord)
+            .map(|(_, a)| a)
+    }
+
+    /// The action for a key in a mode: the mode's own binding, else the global one. In
+    /// inputs, text keys are typed and only a few global actions reach through.
+    pub fn resolve(&self, mode: Mode, chord: &KeyChord) -> Option<Action> {
+        if let Some(a) = self.lookup(mode, chord) {
+            return Some(a.clone());
+        }
+        let a = self.lookup(Mode::Global, chord)?;
+        if mode.is_input() {
+            let passes = matches!(
+                a,
+                Action::Quit
+                    | Action::Back
+                    | Action::Up
+                    | Action::Down
+                    | Action::PageUp
+                    | Action::PageDown
+            );
+            if chord.is_text() || !passes {
+                return None;
+            }
+        }
+        Some(a.clone())
+    }
+
+    /// Keys bound to an action in a mode, falling back to global ones; plain letters first
+    /// (they survive tmux and legacy key encodings).
+    pub fn keys_for(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
+        let mut keys = self.keys_for_unsorted(mode, action);
+        keys.sort_by_key(|k| (!k.is_text(), k.to_string()));
+        keys
+    }
+
+    fn keys_for_unsorted(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
+        let own: Vec<KeyChord> = self
+            .bindings(mode)
+            .iter()
+            .filter(|(_, a)| a == action)
+            .map(|(c, _)| *c)
+            .collect();
+        if !own.is_empty() || mode == Mode::Global {
+            return own;
+        }
+        self.bindings(Mode::Global)
+            .iter()
+            .filter(|(c, a)| a == action && self.lookup(mode, c).is_none())
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
+    /// `(keys, description)` for every action bound in a mode (its own first, then the
+    /// global ones), in the order of `ACTION_NAMES`.
+    pub fn help_rows(&self, mode: Mode) -> Vec<(String, &'static str)> {
+        let order = |a: &Action| {
+            let name = a.name().unwrap_or("");
+            crate::tui::action::ACTION_NAMES
+                .iter()
+                .position(|(n, _, _)| *n == name)
+                .unwrap_or(usize::MAX)
+        };
+        let mut actions: Vec<(bool, usize, Action)> = Vec::new();
+        let modes: &[Mode] = if mode == Mode::Global {
+            &[Mode::Global]
+        } else {
+            &[mode, Mode::Global]
+        };
+        for m in modes {
+            for (_, a) in self.bindings(*m) {
+                if *a == Action::None || actions.iter().any(|(_, _, b)| b == a) {
+                    continue;
+                }
+                actions.push((*m == Mode::Global, order(a), a.clone()));
+            }
+        }
+        actions.sort_by_key(|(global, i, _)| (*global, *i));
+        actions
+            .into_iter()
+            .filter_map(|(_, _, a)| {
+                let keys = self.keys_for(mode, &a);
+                if keys.is_empty() {
+                    return None;
+                }
+                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                Some((keys.join(" "), a.description()))
+            })
+            .collect()
+    }
+}
+
+/// Turns a key press into an action for the current mode; text keys in inputs become edits.
+pub fn key_to_action(keymap: &Keymap, mode: Mode, ev: &KeyEvent) -> Option<Action> {
+    if ev.kind == KeyEventKind::Release {
+        return None;
+    }
+    let chord = KeyChord::from_event(ev);
+    if let Some(a) = keymap.resolve(mode, &chord) {
+        return (a != Action::None).then_some(a);
+    }
+    if mode.is_input() {
+        let event = ratatui::crossterm::event::Event::Key(*ev);
+        return tui_input::backend::crossterm::to_input_request(&event).map(Action::Input);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let mut km = Keymap {
+            modes: Mode::ALL.iter().map(|m| (*m, Vec::new())).collect(),
+        };
+        assert_eq!(km.merge_toml(DEFAULT_KEYMAP), Vec::<String>::new());
+    }
+
+    #[test]
+    fn user_file_overrides_and_adds() {
+        let mut km = Keymap::default();
+        let errs = km.merge_toml("[list]\n\"ctrl-r\" = \"clear_selection\"\n\"x\" = \"toggle_select\"\n[global]\n\"q\" = \"none\"\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        let r = |m, c, mods| key_to_action(&km, m, &key(c, mods));
+        assert_eq!(
+            r(Mode::List, KeyCode::Char('r'), KeyModifiers::CONTROL),
+            Some(Action::ClearSelection)
+        );
+        assert_eq!(
+            r(Mode::List, KeyCode::Char('x'), KeyModifiers::NONE),
+            Some(Action::ToggleSelect)
+        );
+        assert_eq!(r(Mode::List, KeyCode::Char('q'), KeyModifiers::NONE), None);
+    }
+
+    #[test]
+    fn bad_entries_name_the_key_and_the_accepted_actions() {
+        let mut km = Keymap::default();
+        let errs = km.merge_toml("[list]\n\"ctrl-q\" = \"frobnicate\"\n\"hyper-x\" = \"quit\"\n[lsit]\n\"a\" = \"quit\"\n");
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("\"ctrl-q\"")
+            && e.contains("unknown action `frobnicate`")
+            && e.contains("invert_selection")));
+        assert!(errs.iter().any(|e| e.contains("unknown key `hyper-x`")));
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("[lsit]") && e.contains("list"))
+        );
+    }
+
+    #[test]
+    fn text_is_typed_in_inputs_but_ctrl_c_still_quits() {
+        let km = Keymap::default();
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(matches!(
+            key_to_action(&km, Mode::Search, &q),
+            Some(Action::Input(_))
+        ));
+        assert_eq!(key_to_action(&km, Mode::List, &q), Some(Action::Quit));
+        let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(key_to_action(&km, Mode::Filter, &cc), Some(Action::Quit));
+        let esc = key(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(key_to_action(&km, Mode::Filter, &esc), Some(Action::Back));
+    }
+
+    #[test]
+    fn shifted_letters_match_uppercase_bindings() {
+        let km = Keymap::default();
+        let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(key_to_action(&km, Mode::List, &g), Some(Action::Bottom));
+        assert_eq!(KeyChord::parse("shift-g"), KeyChord::parse("G"));
+    }
+
+    #[test]
+    fn load_reads_the_config_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(KEYMAP_FILE),
+            "[detail]\n\"c\" = \"copy_id\"\n",
+        )
+        .unwrap();
+        let (km, errs) = Keymap::load(Some(dir.path()));
+        assert!(errs.is_empty());
+        let c = key(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(key_to_action(&km, Mode::Detail, &c), Some(Action::CopyId));
+        let (_, errs) = Keymap::load(Some(&dir.path().join("missing")));
+        assert!(errs.is_empty());
+    }
+}

@@ -1,0 +1,194 @@
+//! Fixed data for TUI tests and benchmarks: a small tenant, synthetic large ones, and a
+//! stand-in filter parser (the real one is `scim::filter::parse`).
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::scim::filter::{Attr, CompareOp, Filter, FilterError, FilterValue};
+use crate::scim::model::{User, Workspace};
+use crate::tui::action::Action;
+use crate::tui::state::State;
+use crate::tui::update::update;
+
+fn ws(id: &str, name: &str) -> Workspace {
+    Workspace {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn user(
+    id: &str,
+    user_name: &str,
+    given: Option<&str>,
+    family: Option<&str>,
+    ext: Option<&str>,
+    active: bool,
+    workspaces: Vec<Workspace>,
+) -> User {
+    User {
+        id: id.into(),
+        user_name: user_name.into(),
+        external_id: ext.map(Into::into),
+        active,
+        given_name: given.map(Into::into),
+        family_name: family.map(Into::into),
+        display_name: None,
+        workspaces,
+        created: Some("2024-01-15T09:30:00Z".into()),
+        last_modified: Some("2025-03-02T17:05:00Z".into()),
+    }
+}
+
+/// Six users across three workspaces; one disabled, one with no workspace, one unnamed.
+pub fn fixture_users() -> Vec<User> {
+    let fin = ws("8a81b09d5e6f7a01", "Finance Planning");
+    let sales = ws("8a81b09d5e6f7a02", "Sales Ops");
+    let hr = ws("8a81b09d5e6f7a03", "HR Workforce");
+    vec![
+        user(
+            "u-0001",
+            "alice.archer@example.com",
+            Some("Alice"),
+            Some("Archer"),
+            Some("E1001"),
+            true,
+            vec![fin.clone(), sales.clone()],
+        ),
+        user(
+            "u-0002",
+            "bob.baker@example.com",
+            Some("Bob"),
+            Some("Baker"),
+            Some("E1002"),
+            true,
+            vec![fin.clone()],
+        ),
+        user(
+            "u-0003",
+            "carol.chen@example.com",
+            Some("Carol"),
+            Some("Chen"),
+            None,
+            false,
+            vec![hr.clone()],
+        ),
+        user(
+            "u-0004",
+            "dan.dawson@example.com",
+            Some("Dan"),
+            Some("Dawson"),
+            Some("E1004"),
+            true,
+            vec![],
+        ),
+        user(
+            "u-0005",
+            "svc-integration@example.com",
+            None,
+            None,
+            Some("SVC-7"),
+            true,
+            vec![fin, sales.clone(), hr],
+        ),
+        user(
+            "u-0006",
+            "erin.evans@example.com",
+            Some("Erin"),
+            Some("Evans"),
+            Some("E1006"),
+            true,
+            vec![sales],
+        ),
+    ]
+}
+
+/// `n` users over 200 workspaces, deterministic.
+pub fn synthetic_users(n: usize) -> Vec<User> {
+    let spaces: Vec<Workspace> = (0..200)
+        .map(|i| ws(&format!("8a81b09d{i:08x}"), &format!("Workspace {i:03}")))
+        .collect();
+    (0..n)
+        .map(|i| {
+            let k = i % 200;
+            let wss = (0..(i % 4))
+                .map(|j| spaces[(k + j * 37) % 200].clone())
+                .collect();
+            user(
+                &format!("{i:032x}"),
+                &format!("user{i:06}@example.com"),
+                Some(&format!("Given{i}")),
+                Some(&format!("Family{}", i % 977)),
+                Some(&format!("EXT{i:07}")),
+                i % 11 != 0,
+                wss,
+            )
+        })
+        .collect()
+}
+
+/// A stand-in for `scim::filter::parse`: `attr op "value"` or `attr pr`, and it refuses
+/// an unterminated string or a missing value, with a position like the real parser.
+pub fn stub_filter_parser(input: &str) -> Result<Filter, FilterError> {
+    if let Some(pos) = input.find('"')
+        && input.matches('"').count() % 2 == 1
+    {
+        return Err(FilterError {
+            position: pos,
+            fragment: input[pos..].to_string(),
+            message: "unterminated string".into(),
+        });
+    }
+    let words: Vec<&str> = input.split_whitespace().collect();
+    match words.as_slice() {
+        [_, op] if op.eq_ignore_ascii_case("pr") => Ok(Filter::Present(Attr::UserName)),
+        [_, _, value, ..] => Ok(Filter::Compare {
+            attr: Attr::UserName,
+            op: CompareOp::Eq,
+            value: FilterValue::Str(value.trim_matches('"').to_string()),
+        }),
+        _ => Err(FilterError {
+            position: input.len(),
+            fragment: words.last().copied().unwrap_or("").to_string(),
+            message: "expected an operator and a value".into(),
+        }),
+    }
+}
+
+/// A state with `users` loaded as one finished page, at `width` x `height`.
+pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
+    let mut s = State::new("prod", "api.anaplan.example");
+    s.filter_parser = stub_filter_parser;
+    crate::tui::update::init(&mut s, None);
+    update(&mut s, Action::Resize { width, height });
+    let total = users.len() as u64;
+    let generation = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users,
+            total,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(total),
+        },
+    );
+    s
+}
+
+/// Draws the state on a test terminal of its own size.
+pub fn draw(state: &State) -> Terminal<TestBackend> {
+    let backend = TestBackend::new(state.width, state.height);
+    let mut t = match Terminal::new(backend) {
+        Ok(t) => t,
+        Err(e) => match e {},
+    };
+    let _ = t.draw(|f| crate::tui::view::render(state, f));
+    t
+}

@@ -1,0 +1,488 @@
+//! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no I/O, no clock; what
+//! must happen outside is returned as effects.
+
+use tui_input::Input;
+
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Mode;
+use crate::tui::state::{
+    AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
+};
+
+/// The keymap mode the state is in: what a key press means now.
+pub fn mode(state: &State) -> Mode {
+    if !state.popups.is_empty() {
+        return Mode::Popup;
+    }
+    base_mode(state)
+}
+
+/// The mode under any popup (the help overlay lists this one).
+pub fn base_mode(state: &State) -> Mode {
+    if state.filter_edit.is_some() {
+        return Mode::Filter;
+    }
+    let v = state.view();
+    if v.search.editing {
+        return Mode::Search;
+    }
+    match v.kind {
+        ViewKind::Users | ViewKind::Members { .. } => Mode::List,
+        ViewKind::Workspaces => Mode::Workspaces,
+        ViewKind::Detail { .. } => Mode::Detail,
+    }
+}
+
+/// First effects: load the users and the workspace list; with `open_user`, open straight
+/// on that user's details.
+pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
+    let mut effects = reload(state);
+    effects.push(Effect::ListWorkspaces);
+    if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
+        let key = key.trim().to_string();
+        state
+            .views
+            .push(View::new(ViewKind::Detail { key: key.clone() }));
+        state.detail = Some(DetailState {
+            key: key.clone(),
+            loading: true,
+            user: None,
+            error: None,
+        });
+        effects.push(Effect::FindUser { query: key });
+    }
+    effects
+}
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    if action != Action::Tick {
+        state.dirty = true;
+    }
+    match action {
+        Action::None => Vec::new(),
+        Action::Tick => {
+            if let Some(f) = &mut state.flash {
+                f.ticks_left = f.ticks_left.saturating_sub(1);
+                if f.ticks_left == 0 {
+                    state.flash = None;
+                    state.dirty = true;
+                }
+            }
+            Vec::new()
+        }
+        Action::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.clamp_cursor();
+            Vec::new()
+        }
+        Action::Quit => {
+            if state.batch_running {
+                if state.popups.last() != Some(&Popup::ConfirmQuit) {
+                    state.popups.push(Popup::ConfirmQuit);
+                }
+            } else {
+                state.should_quit = true;
+            }
+            Vec::new()
+        }
+        Action::Confirm => {
+            if state.popups.pop() == Some(Popup::ConfirmQuit) {
+                state.should_quit = true;
+            }
+            Vec::new()
+        }
+        Action::Back => back(state),
+        Action::Help => {
+            if state.popups.last() == Some(&Popup::Help) {
+                state.popups.pop();
+            } else {
+                state.popups.push(Popup::Help);
+            }
+            Vec::new()
+        }
+        Action::ShowError { title, message } => {
+            state.popups.push(Popup::Error { title, message });
+            Vec::new()
+        }
+        // Results from effects apply whatever is on screen.
+        Action::PageLoaded {
+            generation,
+            users,
+            total,
+        } => {
+            page_loaded(state, generation, users, total);
+            Vec::new()
+        }
+        Action::LoadFinished { generation, result } => {
+            if generation == state.generation {
+                match result {
+                    Ok(total) => {
+                        state.load = LoadState::Done;
+                        state.total = Some(total);
+                    }
+                    Err(message) => {
+                        state.load = LoadState::Failed(message.clone());
+                        state.popups.push(Popup::Error {
+                            title: "Could not load users".into(),
+                            message,
+                        });
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::WorkspacesListed(result) => {
+            workspaces_listed(state, result);
+            Vec::new()
+        }
+        Action::UserFetched { key, result } => {
+            user_fetched(state, key, result);
+            Vec::new()
+        }
+        Action::ClipboardSent(result) => {
+            match result {
+                Ok(()) => state.flash("id sent to clipboard (OSC 52)"),
+                Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
+            }
+            Vec::new()
+        }
+        // While a popup is up, other keys wait.
+        _ if !state.popups.is_empty() => Vec::new(),
+        Action::Input(req) => {
+            input(state, req);
+            Vec::new()
+        }
+        Action::Up => move_by(state, -1),
+        Action::Down => move_by(state, 1),
+        Action::PageUp => move_by(state, -(state.list_height() as isize)),
+        Action::PageDown => move_by(state, state.list_height() as isize),
+        Action::HalfPageUp => move_by(state, -((state.list_height() / 2).max(1) as isize)),
+        Action::HalfPageDown => move_by(state, (state.list_height() / 2).max(1) as isize),
+        Action::Top => move_by(state, isize::MIN / 2),
+        Action::Bottom => move_by(state, isize::MAX / 2),
+        Action::Open => open(state),
+        Action::Refresh => {
+            if let ViewKind::Detail { key } = &state.view().kind {
+                let key = key.clone();
+                fetch_detail(state, key)
+            } else {
+                let mut e = reload(state);
+                e.push(Effect::ListWorkspaces);
+                e
+            }
+        }
+        Action::Filter => {
+            if state.view().is_user_list() {
+                let text = state
+                    .filter
+                    .as_ref()
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
+                state.filter_edit = Some(FilterEdit {
+                    input: Input::new(text),
+                    error: None,
+                });
+                validate_filter(state);
+            }
+            Vec::new()
+        }
+        Action::Search => {
+            let v = state.view_mut();
+            if matches!(v.kind, ViewKind::Detail { .. }) {
+                return Vec::new();
+            }
+            v.search.editing = true;
+            Vec::new()
+        }
+        Action::Apply => apply(state),
+        Action::ToggleSelect => {
+            if let Some(id) = state.current_user().map(|u| u.id.clone()) {
+                if !state.selected.remove(&id) {
+                    state.selected.insert(id);
+                }
+                move_by(state, 1);
+            }
+            Vec::new()
+        }
+        Action::InvertSelection => {
+            if state.view().is_user_list() {
+                for &i in &state.visible {
+                    if let Some(u) = state.users.get(i)
+                        && !state.selected.remove(&u.id)
+                    {
+                        state.selected.insert(u.id.clone());
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::ClearSelection => {
+            state.selected.clear();
+            Vec::new()
+        }
+        Action::Workspaces => {
+            if state.view().kind != ViewKind::Workspaces {
+                state.views.push(View::new(ViewKind::Workspaces));
+                state.rebuild_visible();
+            }
+            Vec::new()
+        }
+        Action::CopyId => {
+            let id = match state.view().kind {
+                ViewKind::Detail { .. } => state.detail_user().map(|u| u.id.clone()),
+                _ => state.current_user().map(|u| u.id.clone()),
+            };
+            match id {
+                Some(text) => vec![Effect::CopyToClipboard { text }],
+                None => Vec::new(),
+            }
+        }
+    }
+}
+
+/// Starts a fresh load with the current filter; older pages will be dropped.
+fn reload(state: &mut State) -> Vec<Effect> {
+    state.generation += 1;
+    state.clear_users();
+    state.load = LoadState::Loading;
+    for v in &mut state.views {
+        v.cursor = 0;
+        v.offset = 0;
+        v.search.applied.clear();
+    }
+    state.rebuild_visible();
+    vec![Effect::LoadUsers {
+        generation: state.generation,
+        filter: state.filter.as_ref().map(|f| f.filter.clone()),
+    }]
+}
+
+/// Esc: popup, then input, then search, then filter, then the view. Never quits.
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.popups.pop().is_some() {
+        return Vec::new();
+    }
+    if state.filter_edit.take().is_some() {
+        return Vec::new();
+    }
+    let v = state.view_mut();
+    if v.search.is_active() {
+        v.search.editing = false;
+        v.search.input.reset();
+        state.rebuild_keeping_row();
+        return Vec::new();
+    }
+    if state.views.len() == 1 {
+        if state.filter.take().is_some() {
+            return reload(state);
+        }
+        state.flash("nothing to close; q quits");
+        return Vec::new();
+    }
+    if let Some(popped) = state.views.pop()
+        && matches!(popped.kind, ViewKind::Detail { .. })
+    {
+        state.detail = None;
+    }
+    state.rebuild_visible();
+    Vec::new()
+}
+
+fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
+    let len = match &state.view().kind {
+        // The detail view scrolls its workspace list.
+        ViewKind::Detail { .. } => state.detail_user().map_or(0, |u| u.workspaces.len()),
+        _ => state.visible.len(),
+    };
+    let v = state.view_mut();
+    let max = len.saturating_sub(1) as isize;
+    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+    if !matches!(v.kind, ViewKind::Detail { .. }) {
+        state.clamp_cursor();
+    }
+    Vec::new()
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    match state.view().kind {
+        ViewKind::Users | ViewKind::Members { .. } => {
+            let Some(id) = state.current_user().map(|u| u.id.clone()) else {
+                return Vec::new();
+            };
+            state
+                .views
+                .push(View::new(ViewKind::Detail { key: id.clone() }));
+            state.visible.clear();
+            fetch_detail(state, id)
+        }
+        ViewKind::Workspaces => {
+            let Some(id) = state.current_workspace().map(|w| w.id.clone()) else {
+                return Vec::new();
+            };
+            state
+                .views
+                .push(View::new(ViewKind::Members { workspace_id: id }));
+            state.rebuild_visible();
+            Vec::new()
+        }
+        ViewKind::Detail { .. } => Vec::new(),
+    }
+}
+
+fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
+    let keep = state
+        .detail
+        .as_ref()
+        .filter(|d| d.key == key)
+        .and_then(|d| d.user.clone());
+    state.detail = Some(DetailState {
+        key: key.clone(),
+        loading: true,
+        user: keep,
+        error: None,
+    });
+    if state.user(&key).is_some() || !key.contains('@') {
+        vec![Effect::GetUser { id: key }]
+    } else {
+        vec![Effect::FindUser { query: key }]
+    }
+}
+
+fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, String>) {
+    if let Ok(u) = &result
+        && state.index_by_id.contains_key(&u.id)
+    {
+        state.upsert_users(vec![u.clone()]);
+    }
+    let Some(d) = state.detail.as_mut().filter(|d| d.key == key) else {
+        return;
+    };
+    d.loading = false;
+    match result {
+        Ok(u) => {
+            d.error = None;
+            d.user = Some(u);
+        }
+        Err(message) => {
+            d.error = Some(message.clone());
+            state.popups.push(Popup::Error {
+                title: format!("Could not read user {key}"),
+                message,
+            });
+        }
+    }
+}
+
+fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>, total: u64) {
+    if generation != state.generation {
+        return;
+    }
+    state.total = Some(total);
+    let added = state.upsert_users(users);
+    let v = state.view();
+    match &v.kind {
+        ViewKind::Users | ViewKind::Members { .. } => {
+            let kind = v.kind.clone();
+            let query = v.search.input.value().to_lowercase();
+            let rows: Vec<usize> = added
+                .into_iter()
+                .filter(|&i| state.user_matches(i, &kind, &query))
+                .collect();
+            state.visible.extend(rows);
+        }
+        ViewKind::Workspaces => state.rebuild_visible(),
+        ViewKind::Detail { .. } => {}
+    }
+}
+
+fn workspaces_listed(
+    state: &mut State,
+    result: Result<Vec<crate::scim::client::WorkspaceInfo>, String>,
+) {
+    match result {
+        Ok(list) => {
+            state.workspace_list_ok = Some(true);
+            for w in list {
+                let e = state.workspaces.entry(w.id.clone()).or_insert_with(|| {
+                    crate::tui::state::WorkspaceEntry {
+                        id: w.id.clone(),
+                        name: w.name.clone(),
+                        users: 0,
+                        listed: true,
+                    }
+                });
+                e.listed = true;
+                if e.name == e.id && !w.name.is_empty() {
+                    e.name = w.name;
+                }
+            }
+            state.sort_workspaces();
+            if state.view().kind == ViewKind::Workspaces {
+                state.rebuild_visible();
+            }
+        }
+        Err(e) => {
+            // Only a lesser source: the view still has every workspace of loaded users.
+            tracing::info!("workspace list unavailable: {e}");
+            state.workspace_list_ok = Some(false);
+        }
+    }
+}
+
+fn input(state: &mut State, req: tui_input::InputRequest) {
+    if let Some(edit) = &mut state.filter_edit {
+        edit.input.handle(req);
+        validate_filter(state);
+        return;
+    }
+    let v = state.view_mut();
+    if v.search.editing {
+        v.search.input.handle(req);
+        state.refresh_search();
+    }
+}
+
+fn validate_filter(state: &mut State) {
+    let parser = state.filter_parser;
+    if let Some(edit) = &mut state.filter_edit {
+        let text = edit.input.value().trim();
+        edit.error = if text.is_empty() {
+            None
+        } else {
+            parser(text).err()
+        };
+    }
+}
+
+fn apply(state: &mut State) -> Vec<Effect> {
+    if let Some(edit) = &state.filter_edit {
+        let text = edit.input.value().trim().to_string();
+        if text.is_empty() {
+            state.filter_edit = None;
+            if state.filter.take().is_some() {
+                return reload(state);
+            }
+            return Vec::new();
+        }
+        return match (state.filter_parser)(&text) {
+            Ok(filter) => {
+                state.filter_edit = None;
+                state.filter = Some(AppliedFilter { text, filter });
+                reload(state)
+            }
+            Err(e) => {
+                if let Some(edit) = &mut state.filter_edit {
+                    edit.error = Some(e);
+                }
+                Vec::new()
+            }
+        };
+    }
+    let v = state.view_mut();
+    if v.search.editing {
+        v.search.editing = false;
+    }
+    Vec::new()
+}

@@ -1,0 +1,219 @@
+//! Rendering: `render(&State, &mut Frame)` only reads the state. One file per screen.
+
+mod detail;
+mod help;
+mod popup;
+mod users;
+mod workspaces;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::action::Action;
+use crate::tui::keymap::Mode;
+use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
+use crate::tui::update::mode;
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(state, frame, area);
+        return;
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(state, frame, header);
+    match &state.view().kind {
+        ViewKind::Users | ViewKind::Members { .. } => {
+            if area.width >= crate::tui::state::SPLIT_WIDTH {
+                let [left, right] =
+                    Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                        .areas(body);
+                users::render(state, frame, left);
+                detail::render_pane(state, state.current_user(), None, 0, frame, right);
+            } else {
+                users::render(state, frame, body);
+            }
+        }
+        ViewKind::Workspaces => workspaces::render(state, frame, body),
+        ViewKind::Detail { .. } => detail::render(state, frame, body),
+    }
+    render_status(state, frame, status);
+    if let Some(edit) = &state.filter_edit {
+        popup::render_filter(state, edit, frame, body);
+    }
+    if let Some(p) = state.popups.last() {
+        popup::render(state, p, frame, area);
+    }
+}
+
+fn too_small(state: &State, frame: &mut Frame, area: Rect) {
+    let lines = vec![
+        Line::styled("terminal too small", state.theme.error),
+        Line::from(format!("{}x{}", area.width, area.height)),
+        Line::from(format!("need at least {MIN_WIDTH}x{MIN_HEIGHT}")),
+    ];
+    let y = area.height.saturating_sub(3) / 2;
+    let rect = Rect::new(area.x, area.y + y, area.width, area.height.min(3));
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), rect);
+}
+
+fn title(state: &State) -> String {
+    match &state.view().kind {
+        ViewKind::Users => "Users".into(),
+        ViewKind::Members { workspace_id } => {
+            let name = state
+                .workspaces
+                .get(workspace_id)
+                .map_or(workspace_id.as_str(), |w| w.name.as_str());
+            format!("Users in {name}")
+        }
+        ViewKind::Workspaces => "Workspaces".into(),
+        ViewKind::Detail { key } => {
+            let name = state
+                .detail_user()
+                .map_or(key.as_str(), |u| u.user_name.as_str());
+            format!("User {name}")
+        }
+    }
+}
+
+fn render_header(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let sep = Span::styled(" │ ", t.dim);
+    let mut first = vec![
+        Span::styled(" scimitar", t.title),
+        sep.clone(),
+        Span::styled(title(state), t.title),
+        sep.clone(),
+        Span::raw(format!("profile {}", state.profile)),
+        sep.clone(),
+        Span::raw(format!("tenant {}", state.tenant)),
+    ];
+    if state.read_only {
+        first.push(sep.clone());
+        first.push(Span::styled("read-only", t.key));
+    }
+    let loaded = state.users.len();
+    let total = state
+        .total
+        .map_or_else(|| "?".to_string(), |t| t.to_string());
+    let mut second = vec![Span::raw(format!(" loaded {loaded} / {total}"))];
+    match &state.load {
+        LoadState::Loading => {
+            second.push(Span::raw(" "));
+            second.push(Span::styled(progress_bar(loaded, state.total), t.progress));
+            second.push(Span::styled(" loading…", t.progress));
+        }
+        LoadState::Failed(_) => {
+            second.push(Span::styled(" ✗ load failed (r retries)", t.error));
+        }
+        LoadState::Idle | LoadState::Done => {}
+    }
+    if let Some(f) = &state.filter {
+        second.push(sep.clone());
+        second.push(Span::styled("filter ", t.dim));
+        second.push(Span::raw(f.text.clone()));
+    }
+    let q = state.view().search.input.value();
+    if !q.is_empty() {
+        second.push(sep.clone());
+        second.push(Span::styled("search ", t.dim));
+        second.push(Span::raw(q.to_string()));
+    }
+    second.push(sep);
+    let ticked = state.selected.len();
+    let style = if ticked > 0 { t.ticked } else { t.dim };
+    second.push(Span::styled(format!("{ticked} selected"), style));
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header),
+        area,
+    );
+}
+
+/// A text bar, readable without colour.
+fn progress_bar(loaded: usize, total: Option<u64>) -> String {
+    const CELLS: usize = 10;
+    let filled = match total {
+        Some(t) if t > 0 => ((loaded as u64).min(t) * CELLS as u64 / t) as usize,
+        _ => 0,
+    };
+    format!("▕{}{}▏", "█".repeat(filled), "░".repeat(CELLS - filled))
+}
+
+fn render_status(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let view = state.view();
+    if view.search.editing && state.popups.is_empty() && state.filter_edit.is_none() {
+        let prefix = "/";
+        let width = area.width.saturating_sub(1) as usize;
+        let scroll = view.search.input.visual_scroll(width);
+        let text: String = view.search.input.value().chars().skip(scroll).collect();
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(prefix, t.key),
+                Span::raw(text),
+            ])),
+            area,
+        );
+        let x = (view.search.input.visual_cursor().saturating_sub(scroll) + 1) as u16;
+        frame.set_cursor_position((area.x + x.min(area.width.saturating_sub(1)), area.y));
+        return;
+    }
+    if let Some(f) = &state.flash {
+        frame.render_widget(Paragraph::new(format!(" {} ", f.text)).style(t.flash), area);
+        return;
+    }
+    frame.render_widget(
+        Paragraph::new(hint_line(state, mode(state), area.width)),
+        area,
+    );
+}
+
+/// Status bar hints, generated from the keymap for the current mode.
+/// Hints that do not fit in `width` are left out rather than cut.
+pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
+    let t = &state.theme;
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    let hints: &[&str] = match state.popups.last() {
+        Some(Popup::ConfirmQuit) | None => mode.hints(),
+        Some(_) => &["back"],
+    };
+    for name in hints {
+        let Ok(action) = Action::from_name(name) else {
+            continue;
+        };
+        let keys = state.keymap.keys_for(mode, &action);
+        let Some(key) = keys.first() else {
+            continue;
+        };
+        let key = key.to_string();
+        let label = format!(" {}  ", action.label());
+        used += key.chars().count() + label.chars().count();
+        if used > width as usize + 2 {
+            break;
+        }
+        spans.push(Span::styled(key, t.key));
+        spans.push(Span::raw(label));
+    }
+    Line::from(spans)
+}
+
+/// Centered rectangle of at most `w` x `h` inside `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

@@ -1,0 +1,102 @@
+//! Popups (errors, confirmation) and the server filter input.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::action::Action;
+use crate::tui::keymap::Mode;
+use crate::tui::state::{FilterEdit, Popup, State};
+use crate::tui::view::{centered, help};
+
+pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let keys = |a: &Action| {
+        state
+            .keymap
+            .keys_for(Mode::Popup, a)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (title, body, footer) = match popup {
+        Popup::Help => return help::render(state, frame, area),
+        Popup::Error { title, message } => (
+            title.clone(),
+            message.clone(),
+            format!(" {}: dismiss ", keys(&Action::Back)),
+        ),
+        Popup::ConfirmQuit => (
+            "Quit?".to_string(),
+            "A batch is running. Quitting now stops it; what was sent stays sent and is in the journal. Quit anyway?".to_string(),
+            format!(" {}: quit   {}: stay ", keys(&Action::Confirm), keys(&Action::Back)),
+        ),
+    };
+    let width = 70.min(area.width.saturating_sub(4));
+    let inner_w = width.saturating_sub(2).max(1) as usize;
+    let body_lines: usize = body
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner_w).max(1))
+        .sum();
+    let height = (body_lines as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.error)
+        .title(Line::styled(format!(" {title} "), t.error))
+        .title_bottom(Line::styled(footer, t.key));
+    frame.render_widget(
+        Paragraph::new(body).wrap(Wrap { trim: true }).block(block),
+        rect,
+    );
+}
+
+/// The filter input over the bottom of the list, with the parse error inline.
+pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    let height = 5.min(body.height);
+    let rect = Rect::new(body.x, body.y + body.height - height, body.width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" SCIM filter (server side) ", t.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = inner.width.saturating_sub(2) as usize;
+    let scroll = edit.input.visual_scroll(width);
+    let value = edit.input.value();
+    let shown: String = value.chars().skip(scroll).collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", t.key),
+        Span::raw(shown),
+    ])];
+    match &edit.error {
+        Some(e) => {
+            let col = value
+                .get(..e.position.min(value.len()))
+                .map_or(0, |p| p.chars().count())
+                .saturating_sub(scroll);
+            lines.push(Line::styled(format!("  {}^", " ".repeat(col)), t.error));
+            lines.push(Line::styled(
+                format!("✗ {} (near `{}`)", e.message, e.fragment),
+                t.error,
+            ));
+        }
+        None if value.trim().is_empty() => {
+            lines.push(Line::styled(
+                "  e.g. userName sw \"a\" and active eq true; empty clears the filter",
+                t.dim,
+            ));
+        }
+        None => lines.push(Line::styled("✓ valid filter", t.active)),
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if state.popups.is_empty() {
+        let x = (edit.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
+        frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
+    }
+}

@@ -1,0 +1,114 @@
+//! The user table. Rows are built for the visible window only, so 100,000 users scroll
+//! as fast as 100.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
+
+use crate::scim::User;
+use crate::tui::state::{LoadState, State};
+
+/// The first row shown so the cursor is visible at this height (render does not write back).
+pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> usize {
+    let mut start = offset.min(len.saturating_sub(height));
+    if cursor < start {
+        start = cursor;
+    } else if cursor >= start + height {
+        start = cursor + 1 - height;
+    }
+    start
+}
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let view = state.view();
+    let height = area.height.saturating_sub(3) as usize;
+    let len = state.visible.len();
+    let start = window_start(view.cursor, view.offset, height.max(1), len);
+    let end = (start + height).min(len);
+    let rows: Vec<Row> = state.visible[start..end]
+        .iter()
+        .filter_map(|&i| state.users.get(i))
+        .map(|u| user_row(state, u))
+        .collect();
+    let position = if len == 0 {
+        "no rows".to_string()
+    } else {
+        format!("{} of {len}", view.cursor + 1)
+    };
+    let empty_note = match (&state.load, len) {
+        (LoadState::Loading, 0) => " loading… ",
+        (_, 0) if !view.search.input.value().is_empty() => " no loaded user matches ",
+        (LoadState::Done, 0) => " no users ",
+        _ => "",
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" Users ", t.title))
+        .title_bottom(Line::styled(empty_note, t.dim))
+        .title(Line::from(format!(" {position} ")).right_aligned());
+    let header =
+        Row::new(["Sel", "userName", "Name", "Active", "WS", "externalId"]).style(t.table_header);
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+        Constraint::Length(6),
+        Constraint::Length(4),
+        Constraint::Fill(2),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.cursor)
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut ts = TableState::default();
+    if len > 0 {
+        ts.select(Some(view.cursor - start));
+    }
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn user_row<'a>(state: &'a State, u: &'a User) -> Row<'a> {
+    let t = &state.theme;
+    let ticked = state.selected.contains(&u.id);
+    let sel = if ticked {
+        Span::styled("[x]", t.ticked)
+    } else {
+        Span::styled("[ ]", t.dim)
+    };
+    let active = if u.active {
+        Span::styled("✓ yes", t.active)
+    } else {
+        Span::styled("✗ no", t.inactive)
+    };
+    let name = match (&u.given_name, &u.family_name, &u.display_name) {
+        (None, None, None) => String::new(),
+        _ => u.full_name(),
+    };
+    Row::new([
+        Cell::from(sel),
+        Cell::from(u.user_name.as_str()),
+        Cell::from(name),
+        Cell::from(active),
+        Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
+        Cell::from(u.external_id.as_deref().unwrap_or("")),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_start;
+
+    #[test]
+    fn window_keeps_the_cursor_visible() {
+        assert_eq!(window_start(0, 0, 10, 100), 0);
+        assert_eq!(window_start(15, 0, 10, 100), 6);
+        assert_eq!(window_start(3, 6, 10, 100), 3);
+        assert_eq!(window_start(99, 95, 10, 100), 90);
+        assert_eq!(window_start(0, 0, 10, 0), 0);
+    }
+}

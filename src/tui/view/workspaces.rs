@@ -1,0 +1,65 @@
+//! Every workspace seen in loaded users' entitlements (plus the integration API's list when
+//! it answered), with its number of users: "who is in workspace X".
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
+
+use crate::tui::state::State;
+use crate::tui::view::users::window_start;
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let view = state.view();
+    let height = area.height.saturating_sub(3) as usize;
+    let len = state.visible.len();
+    let start = window_start(view.cursor, view.offset, height.max(1), len);
+    let end = (start + height).min(len);
+    let rows: Vec<Row> = state.visible[start..end]
+        .iter()
+        .filter_map(|&i| state.workspace_order.get(i))
+        .filter_map(|id| state.workspaces.get(id))
+        .map(|w| {
+            Row::new([
+                Cell::from(w.name.as_str()),
+                Cell::from(w.id.as_str()),
+                Cell::from(Line::from(w.users.to_string()).right_aligned()),
+            ])
+        })
+        .collect();
+    let sources = match state.workspace_list_ok {
+        Some(true) => " from loaded users + workspace list ",
+        _ => " from loaded users ",
+    };
+    let position = if len == 0 {
+        "no rows".to_string()
+    } else {
+        format!("{} of {len}", view.cursor + 1)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" Workspaces ", t.title))
+        .title(Line::from(format!(" {position} ")).right_aligned())
+        .title_bottom(Line::styled(sources, t.dim));
+    let header = Row::new(["Workspace", "Id", "Users"]).style(t.table_header);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(7),
+        ],
+    )
+    .header(header)
+    .block(block)
+    .row_highlight_style(t.cursor)
+    .highlight_symbol("▶ ")
+    .highlight_spacing(HighlightSpacing::Always);
+    let mut ts = TableState::default();
+    if len > 0 {
+        ts.select(Some(view.cursor - start));
+    }
+    frame.render_stateful_widget(table, area, &mut ts);
+}

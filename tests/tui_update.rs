@@ -1,0 +1,551 @@
+//! The reducer, without a terminal or a network: what the user sees change after each key.
+
+use scimitar::scim::client::WorkspaceInfo;
+use scimitar::tui::state::{LoadState, Popup, ViewKind};
+use scimitar::tui::testing::{fixture_users, loaded_state, stub_filter_parser, synthetic_users};
+use scimitar::tui::{Action, Effect, State, update};
+use tui_input::InputRequest;
+
+fn typed(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(update(s, Action::Input(InputRequest::InsertChar(c))));
+    }
+    out
+}
+
+fn cursor(s: &State) -> usize {
+    s.view().cursor
+}
+
+fn visible_names(s: &State) -> Vec<String> {
+    s.visible
+        .iter()
+        .map(|&i| s.users[i].user_name.clone())
+        .collect()
+}
+
+#[test]
+fn navigation_stays_in_bounds() {
+    let mut s = loaded_state(synthetic_users(100), 80, 24);
+    let page = s.list_height();
+    assert_eq!(page, 18);
+    update(&mut s, Action::Up);
+    assert_eq!(cursor(&s), 0);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Down);
+    assert_eq!(cursor(&s), 2);
+    update(&mut s, Action::PageDown);
+    assert_eq!(cursor(&s), 2 + page);
+    assert!(s.view().offset <= cursor(&s) && cursor(&s) < s.view().offset + page);
+    update(&mut s, Action::HalfPageUp);
+    assert_eq!(cursor(&s), 2 + page - page / 2);
+    update(&mut s, Action::Bottom);
+    assert_eq!(cursor(&s), 99);
+    assert_eq!(s.view().offset, 100 - page);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::PageDown);
+    assert_eq!(cursor(&s), 99);
+    update(&mut s, Action::Top);
+    assert_eq!((cursor(&s), s.view().offset), (0, 0));
+    update(&mut s, Action::PageUp);
+    assert_eq!(cursor(&s), 0);
+}
+
+#[test]
+fn navigation_on_an_empty_list_does_nothing() {
+    let mut s = loaded_state(vec![], 80, 24);
+    for a in [
+        Action::Down,
+        Action::Bottom,
+        Action::PageDown,
+        Action::Open,
+        Action::ToggleSelect,
+    ] {
+        assert!(update(&mut s, a).is_empty());
+    }
+    assert_eq!(cursor(&s), 0);
+    assert_eq!(s.views.len(), 1);
+}
+
+#[test]
+fn resize_keeps_the_cursor_on_screen() {
+    let mut s = loaded_state(synthetic_users(100), 120, 40);
+    update(&mut s, Action::Bottom);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let v = s.view();
+    assert!(v.offset <= v.cursor && v.cursor < v.offset + s.list_height());
+}
+
+#[test]
+fn first_page_shows_at_once_and_loading_finishes() {
+    let mut s = State::new("prod", "t");
+    let effects = scimitar::tui::update::init(&mut s, None);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadUsers {
+                generation: 1,
+                filter: None
+            },
+            Effect::ListWorkspaces
+        ]
+    );
+    assert_eq!(s.load, LoadState::Loading);
+    let users = fixture_users();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: 1,
+            users: users[..3].to_vec(),
+            total: 6,
+        },
+    );
+    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.total, Some(6));
+    assert_eq!(s.load, LoadState::Loading);
+    // A page of an older load is dropped.
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: 0,
+            users: users.clone(),
+            total: 99,
+        },
+    );
+    assert_eq!((s.users.len(), s.total), (3, Some(6)));
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: 1,
+            users: users[3..].to_vec(),
+            total: 6,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: 1,
+            result: Ok(6),
+        },
+    );
+    assert_eq!(s.load, LoadState::Done);
+    assert_eq!(s.visible.len(), 6);
+    assert!(s.popups.is_empty());
+}
+
+#[test]
+fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
+    let mut s = State::new("prod", "t");
+    scimitar::tui::update::init(&mut s, None);
+    let msg = "forbidden (HTTP 403): no. The account needs the User Admin role in Anaplan to use the SCIM API";
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: 1,
+            result: Err(msg.into()),
+        },
+    );
+    assert!(matches!(s.load, LoadState::Failed(_)));
+    assert_eq!(
+        s.popups,
+        vec![Popup::Error {
+            title: "Could not load users".into(),
+            message: msg.into()
+        }]
+    );
+    // Other keys wait while the popup is up.
+    assert!(update(&mut s, Action::Refresh).is_empty());
+    update(&mut s, Action::Back);
+    assert!(s.popups.is_empty());
+    assert!(!s.should_quit);
+    // r retries.
+    let e = update(&mut s, Action::Refresh);
+    assert!(matches!(e[0], Effect::LoadUsers { generation: 2, .. }));
+    assert_eq!(s.load, LoadState::Loading);
+}
+
+#[test]
+fn filter_is_validated_as_typed_and_applied_on_enter() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Filter);
+    assert!(s.filter_edit.is_some());
+    typed(&mut s, "userName sw \"ali");
+    let err = s.filter_edit.as_ref().and_then(|e| e.error.clone());
+    assert_eq!(err.map(|e| e.position), Some(12));
+    // Enter with an error does nothing but keep the error.
+    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(s.filter_edit.is_some());
+    typed(&mut s, "\"");
+    assert!(s.filter_edit.as_ref().is_some_and(|e| e.error.is_none()));
+    let effects = update(&mut s, Action::Apply);
+    let expected = stub_filter_parser("userName sw \"ali\"").ok();
+    assert_eq!(
+        effects,
+        vec![Effect::LoadUsers {
+            generation: 2,
+            filter: expected
+        }]
+    );
+    assert!(s.filter_edit.is_none());
+    assert_eq!(
+        s.filter.as_ref().map(|f| f.text.as_str()),
+        Some("userName sw \"ali\"")
+    );
+    assert!(s.users.is_empty(), "a new filter reloads from scratch");
+}
+
+#[test]
+fn an_empty_filter_clears_the_applied_one() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Filter);
+    typed(&mut s, "active eq true");
+    update(&mut s, Action::Apply);
+    update(&mut s, Action::Filter);
+    update(&mut s, Action::Input(InputRequest::DeleteLine));
+    let e = update(&mut s, Action::Apply);
+    assert_eq!(
+        e,
+        vec![Effect::LoadUsers {
+            generation: 3,
+            filter: None
+        }]
+    );
+    assert!(s.filter.is_none());
+}
+
+#[test]
+fn local_search_narrows_live_and_widens_on_backspace() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Search);
+    typed(&mut s, "fin");
+    // userName/name/externalId/workspace names: Finance Planning members.
+    assert_eq!(
+        visible_names(&s),
+        [
+            "alice.archer@example.com",
+            "bob.baker@example.com",
+            "svc-integration@example.com"
+        ]
+    );
+    typed(&mut s, "ance p");
+    assert_eq!(visible_names(&s).len(), 3);
+    update(&mut s, Action::Input(InputRequest::DeleteLine));
+    typed(&mut s, "E100");
+    assert_eq!(
+        visible_names(&s).len(),
+        4,
+        "externalId matches, case-insensitively"
+    );
+    typed(&mut s, "2");
+    assert_eq!(visible_names(&s), ["bob.baker@example.com"]);
+    update(&mut s, Action::Input(InputRequest::DeletePrevChar));
+    assert_eq!(visible_names(&s).len(), 4);
+}
+
+#[test]
+fn esc_peels_one_layer_at_a_time_and_never_quits() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Filter);
+    typed(&mut s, "active eq true");
+    update(&mut s, Action::Apply);
+    let g = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: fixture_users(),
+            total: 6,
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    update(&mut s, Action::Open);
+    assert!(matches!(s.view().kind, ViewKind::Members { .. }));
+    update(&mut s, Action::Search);
+    typed(&mut s, "bob");
+    update(&mut s, Action::Apply);
+    update(&mut s, Action::Help);
+    update(&mut s, Action::Filter); // ignored under a popup
+    assert_eq!(s.popups, vec![Popup::Help]);
+
+    update(&mut s, Action::Back); // popup
+    assert!(s.popups.is_empty());
+    update(&mut s, Action::Filter);
+    update(&mut s, Action::Back); // input
+    assert!(s.filter_edit.is_none());
+    assert_eq!(s.view().search.input.value(), "bob");
+    update(&mut s, Action::Back); // search
+    assert_eq!(s.view().search.input.value(), "");
+    assert_eq!(s.visible.len(), 3);
+    update(&mut s, Action::Back); // members -> workspaces
+    assert_eq!(s.view().kind, ViewKind::Workspaces);
+    update(&mut s, Action::Back); // workspaces -> users
+    assert_eq!(s.views.len(), 1);
+    assert!(s.filter.is_some());
+    let e = update(&mut s, Action::Back); // filter
+    assert!(s.filter.is_none());
+    assert!(matches!(e[..], [Effect::LoadUsers { filter: None, .. }]));
+    for _ in 0..3 {
+        update(&mut s, Action::Back);
+    }
+    assert!(!s.should_quit);
+    assert_eq!(s.views.len(), 1);
+}
+
+#[test]
+fn esc_while_typing_a_search_cancels_it() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Search);
+    typed(&mut s, "carol");
+    assert_eq!(s.visible.len(), 1);
+    update(&mut s, Action::Back);
+    assert!(!s.view().search.editing);
+    assert_eq!(s.visible.len(), 6);
+}
+
+#[test]
+fn selection_survives_search_filter_and_reload() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::ToggleSelect); // alice, cursor moves down
+    update(&mut s, Action::ToggleSelect); // bob
+    update(&mut s, Action::Up);
+    update(&mut s, Action::ToggleSelect); // bob again: unticked
+    assert_eq!(s.selected.len(), 1);
+    assert!(s.selected.contains("u-0001"));
+    update(&mut s, Action::Search);
+    typed(&mut s, "erin");
+    update(&mut s, Action::ToggleSelect);
+    update(&mut s, Action::Back);
+    assert_eq!(s.selected.len(), 2);
+    update(&mut s, Action::Filter);
+    typed(&mut s, "userName eq \"nobody\"");
+    update(&mut s, Action::Apply);
+    assert_eq!(
+        s.selected.len(),
+        2,
+        "ticks survive a filter that hides them"
+    );
+    update(&mut s, Action::Refresh);
+    assert_eq!(s.selected.len(), 2);
+    update(&mut s, Action::ClearSelection);
+    assert!(s.selected.is_empty());
+}
+
+#[test]
+fn invert_selection_flips_the_visible_rows() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::ToggleSelect);
+    update(&mut s, Action::InvertSelection);
+    assert_eq!(s.selected.len(), 5);
+    assert!(!s.selected.contains("u-0001"));
+}
+
+#[test]
+fn opening_a_user_refreshes_it_with_get_user() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Down);
+    let e = update(&mut s, Action::Open);
+    assert_eq!(
+        e,
+        vec![Effect::GetUser {
+            id: "u-0002".into()
+        }]
+    );
+    assert_eq!(
+        s.view().kind,
+        ViewKind::Detail {
+            key: "u-0002".into()
+        }
+    );
+    assert!(s.detail.as_ref().is_some_and(|d| d.loading));
+    let mut fresh = fixture_users()[1].clone();
+    fresh.active = false;
+    update(
+        &mut s,
+        Action::UserFetched {
+            key: "u-0002".into(),
+            result: Ok(fresh),
+        },
+    );
+    assert_eq!(s.detail_user().map(|u| u.active), Some(false));
+    assert!(!s.users[1].active, "the list shows the fresh copy too");
+    // r refreshes again; y sends the id.
+    assert_eq!(
+        update(&mut s, Action::Refresh),
+        vec![Effect::GetUser {
+            id: "u-0002".into()
+        }]
+    );
+    assert_eq!(
+        update(&mut s, Action::CopyId),
+        vec![Effect::CopyToClipboard {
+            text: "u-0002".into()
+        }]
+    );
+    update(&mut s, Action::ClipboardSent(Ok(())));
+    assert_eq!(
+        s.flash.as_ref().map(|f| f.text.as_str()),
+        Some("id sent to clipboard (OSC 52)")
+    );
+    update(&mut s, Action::Back);
+    assert_eq!(s.view().kind, ViewKind::Users);
+    assert_eq!(cursor(&s), 1, "back where we were");
+    assert!(s.detail.is_none());
+}
+
+#[test]
+fn flash_expires_after_some_ticks() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::ClipboardSent(Ok(())));
+    for _ in 0..100 {
+        update(&mut s, Action::Tick);
+    }
+    assert!(s.flash.is_none());
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_loaded_data_and_says_why() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Open);
+    update(
+        &mut s,
+        Action::UserFetched {
+            key: "u-0001".into(),
+            result: Err("cannot reach https://x: refused. Check the network".into()),
+        },
+    );
+    assert!(s.detail.as_ref().is_some_and(|d| d.error.is_some()));
+    assert_eq!(s.detail_user().map(|u| u.id.as_str()), Some("u-0001"));
+    assert!(matches!(s.popups.last(), Some(Popup::Error { .. })));
+}
+
+#[test]
+fn open_user_goes_straight_to_details_with_find_user() {
+    let mut s = State::new("prod", "t");
+    let e = scimitar::tui::update::init(&mut s, Some("bob.baker@example.com".into()));
+    assert!(e.contains(&Effect::FindUser {
+        query: "bob.baker@example.com".into()
+    }));
+    assert!(e.contains(&Effect::ListWorkspaces));
+    assert_eq!(
+        s.view().kind,
+        ViewKind::Detail {
+            key: "bob.baker@example.com".into()
+        }
+    );
+    update(
+        &mut s,
+        Action::UserFetched {
+            key: "bob.baker@example.com".into(),
+            result: Ok(fixture_users()[1].clone()),
+        },
+    );
+    assert_eq!(s.detail_user().map(|u| u.id.as_str()), Some("u-0002"));
+    update(&mut s, Action::Back);
+    assert_eq!(s.view().kind, ViewKind::Users);
+}
+
+#[test]
+fn workspaces_view_counts_members_and_lists_them() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Workspaces);
+    let names: Vec<(String, usize)> = s
+        .visible
+        .iter()
+        .map(|&i| {
+            let w = &s.workspaces[&s.workspace_order[i]];
+            (w.name.clone(), w.users)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Finance Planning".into(), 3),
+            ("HR Workforce".into(), 2),
+            ("Sales Ops".into(), 3)
+        ]
+    );
+    update(&mut s, Action::Down); // HR
+    update(&mut s, Action::Open);
+    assert_eq!(
+        visible_names(&s),
+        ["carol.chen@example.com", "svc-integration@example.com"]
+    );
+    // A workspace only the integration API knows shows with 0 users.
+    update(
+        &mut s,
+        Action::WorkspacesListed(Ok(vec![WorkspaceInfo {
+            id: "8a81b09d5e6f7a09".into(),
+            name: "Archive".into(),
+            active: true,
+        }])),
+    );
+    update(&mut s, Action::Back);
+    assert_eq!(s.visible.len(), 4);
+    assert_eq!(s.workspaces["8a81b09d5e6f7a09"].users, 0);
+}
+
+#[test]
+fn a_failed_workspace_list_is_not_an_error_for_the_user() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(
+        &mut s,
+        Action::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
+    );
+    assert!(s.popups.is_empty());
+    assert_eq!(s.workspace_list_ok, Some(false));
+    update(&mut s, Action::Workspaces);
+    assert_eq!(s.visible.len(), 3);
+}
+
+#[test]
+fn quit_asks_while_a_batch_runs() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.batch_running = true;
+    update(&mut s, Action::Quit);
+    assert!(!s.should_quit);
+    assert_eq!(s.popups, vec![Popup::ConfirmQuit]);
+    update(&mut s, Action::Back);
+    assert!(!s.should_quit && s.popups.is_empty());
+    update(&mut s, Action::Quit);
+    update(&mut s, Action::Confirm);
+    assert!(s.should_quit);
+
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Quit);
+    assert!(s.should_quit);
+}
+
+#[test]
+fn pages_arriving_during_a_search_join_the_results_if_they_match() {
+    let mut s = State::new("prod", "t");
+    s.filter_parser = stub_filter_parser;
+    scimitar::tui::update::init(&mut s, None);
+    let users = fixture_users();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: 1,
+            users: users[..2].to_vec(),
+            total: 6,
+        },
+    );
+    update(&mut s, Action::Search);
+    typed(&mut s, "sales");
+    assert_eq!(s.visible.len(), 1);
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: 1,
+            users: users[2..].to_vec(),
+            total: 6,
+        },
+    );
+    assert_eq!(visible_names(&s).len(), 3);
+}
