@@ -63,7 +63,10 @@ fn secs(d: Duration) -> String {
 async fn bench_list(quick: bool) {
     let users = if quick { 2_000 } else { 20_000 };
     let f = fake(users, None).await;
-    println!("\n## Listing {users} users, {} ms latency per request, page size 100", LATENCY.as_millis());
+    println!(
+        "\n## Listing {users} users, {} ms latency per request, page size 100",
+        LATENCY.as_millis()
+    );
     println!("| concurrency | wall time | requests | bound ceil(pages/c) x latency | ratio |");
     println!("|---|---|---|---|---|");
     for concurrency in [8usize, 1] {
@@ -72,7 +75,17 @@ async fn bench_list(quick: bool) {
         let _ = c.list_page(None, 1, 1).await;
         let before = c.stats().requests;
         let t = Instant::now();
-        let r = match c.list_all(None, ListOptions { page_size: 100, concurrency }, |_| {}).await {
+        let r = match c
+            .list_all(
+                None,
+                ListOptions {
+                    page_size: 100,
+                    concurrency,
+                },
+                |_| {},
+            )
+            .await
+        {
             Ok(r) => r,
             Err(e) => panic!("listing failed: {e}"),
         };
@@ -111,8 +124,11 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         Ok(j) => Arc::new(j),
         Err(e) => panic!("journal: {e}"),
     };
-    let (changes, settled): (Vec<_>, Vec<_>) =
-        plan.items.iter().cloned().partition(|i| i.outcome == Outcome::Change);
+    let (changes, settled): (Vec<_>, Vec<_>) = plan
+        .items
+        .iter()
+        .cloned()
+        .partition(|i| i.outcome == Outcome::Change);
     let batch = Batch {
         batch_id: "bench".into(),
         tenant: plan.tenant.clone(),
@@ -148,7 +164,11 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         Ok(s) => s,
         Err(e) => panic!("journal: {e}"),
     };
-    (wall, Summary::from_journal(&state), c.stats().requests - before)
+    (
+        wall,
+        Summary::from_journal(&state),
+        c.stats().requests - before,
+    )
 }
 
 /// What the seed scripts do: one PATCH after another, no re-read, no journal.
@@ -167,8 +187,13 @@ async fn naive_sequential(c: &ScimClient, plan: &Plan) -> (Duration, u64) {
 async fn bench_batch(quick: bool) {
     let users = if quick { 1_000 } else { 10_000 };
     let small = if quick { 100 } else { 1_000 };
-    println!("\n## Disable batch, {} ms latency, no rate limit", LATENCY.as_millis());
-    println!("| run | users changed | wall time | requests | requests per user changed | bound users x latency / c | ratio |");
+    println!(
+        "\n## Disable batch, {} ms latency, no rate limit",
+        LATENCY.as_millis()
+    );
+    println!(
+        "| run | users changed | wall time | requests | requests per user changed | bound users x latency / c | ratio |"
+    );
     println!("|---|---|---|---|---|---|---|");
     {
         let f = fake(users, None).await;
@@ -231,8 +256,13 @@ async fn bench_limit(quick: bool) {
     let (wall, s, req) = run_batch(&c, &plan, 8).await;
     let fs = f.stats();
     let per_min = req as f64 / wall.as_secs_f64() * 60.0;
-    println!("\n## Disable batch against a {limit}/minute tenant limit, {users} users, {} ms latency", LATENCY.as_millis());
-    println!("| users changed | wall time | requests | achieved rate | ratio to limit | 429s from the server | requests per user changed |");
+    println!(
+        "\n## Disable batch against a {limit}/minute tenant limit, {users} users, {} ms latency",
+        LATENCY.as_millis()
+    );
+    println!(
+        "| users changed | wall time | requests | achieved rate | ratio to limit | 429s from the server | requests per user changed |"
+    );
     println!("|---|---|---|---|---|---|---|");
     println!(
         "| {} | {} | {req} | {:.0}/min | {:.2} | {} | {:.3} |",
@@ -255,13 +285,20 @@ fn main() {
         .filter(|a| ["list", "batch", "limit"].contains(a))
         .collect();
     let want = |name: &str| only.is_empty() || only.contains(&name);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => panic!("runtime: {e}"),
     };
     println!(
         "# scimitar throughput ({} build, {} cores{})",
-        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if quick { ", --quick sizes" } else { "" }
     );

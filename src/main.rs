@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use scimitar::cli::{Cli, Command, FakeCommand, UserCommand, UsersCommand};
+use scimitar::cli::{Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private_dir};
+use scimitar::tui::{ColorMode, TuiOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,11 +73,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Fake {
             command: FakeCommand::Serve(args),
         }) => commands::fake::serve(args, &mut stdout).await?,
-        Some(Command::Demo(_)) | None => {
-            anyhow::bail!("not wired yet")
+        Some(Command::Demo(args)) => {
+            drop(stdout);
+            commands::demo::run(args, tui_color(cli.color), cli.user.clone()).await?
+        }
+        None => {
+            drop(stdout);
+            let c = commands::connect(&cli.conn)?;
+            let opts = TuiOptions {
+                profile: c.profile_name.clone(),
+                tenant: c.client.tenant_label(),
+                open_user: cli.user.clone(),
+                color: tui_color(cli.color),
+                config_dir: Some(c.paths.config_dir.clone()),
+                read_only: false,
+            };
+            let r = scimitar::tui::run(c.client.clone(), opts).await;
+            c.client.logout().await;
+            r?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn tui_color(c: ColorArg) -> ColorMode {
+    match c {
+        ColorArg::Auto => ColorMode::Auto,
+        ColorArg::Always => ColorMode::Always,
+        ColorArg::Never => ColorMode::Never,
+    }
 }
 
 /// 0 all done, 1 some failed or left, 2 refused or bad input (printed here).

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod demo;
 pub mod fake;
 pub mod run;
 pub mod users;

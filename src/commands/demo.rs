@@ -1,0 +1,52 @@
+//! `scimitar demo`: a seeded fake Anaplan on 127.0.0.1 and the TUI on it, so anyone can try
+//! everything without an Anaplan account.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::cli::DemoArgs;
+use crate::config::Paths;
+use crate::fake::{FakeConfig, FakeServer};
+use crate::scim::ScimClient;
+use crate::scim::client::{AuthMethod, Connection};
+use crate::tui::{ColorMode, TuiOptions};
+
+pub async fn run(
+    args: &DemoArgs,
+    color: ColorMode,
+    open_user: Option<String>,
+) -> anyhow::Result<()> {
+    let config = FakeConfig {
+        users: args.users.max(2),
+        seed: args.seed,
+        latency: Duration::from_millis(args.latency_ms),
+        ..FakeConfig::default()
+    };
+    let fake = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    tracing::info!(scim_url = %fake.scim_url, "demo tenant started");
+    let client = ScimClient::new(Connection {
+        scim_url: fake.scim_url.clone(),
+        auth_url: fake.auth_url.clone(),
+        api_url: fake.api_url.clone(),
+        auth: AuthMethod::Token,
+        login: Some(fake.login.clone()),
+        secret: Some(SecretString::from(fake.password.clone())),
+        // The fake sets no limit of its own; the demo should feel like a fast tenant.
+        rate_per_minute: 0,
+        ..Connection::default()
+    })?;
+    let opts = TuiOptions {
+        profile: "demo".into(),
+        tenant: client.tenant_label(),
+        open_user,
+        color,
+        config_dir: Some(Paths::discover().config_dir),
+        read_only: false,
+    };
+    let result = crate::tui::run(client.clone(), opts).await;
+    client.logout().await;
+    fake.shutdown().await;
+    result
+}
