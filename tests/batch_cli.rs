@@ -79,7 +79,8 @@ async fn killed_mid_run_then_resumed_finishes_every_user_once() {
         ])
         .spawn()
         .unwrap();
-    let reached = common::wait_until(Duration::from_secs(30), || journal_results(&journal) >= 200).await;
+    let reached =
+        common::wait_until(Duration::from_secs(30), || journal_results(&journal) >= 200).await;
     child.start_kill().unwrap(); // SIGKILL
     let status = child.wait().await.unwrap();
     assert!(reached, "the run never reached 200 results");
@@ -144,10 +145,22 @@ async fn undo_restores_the_tenant_as_it_was() {
         .cloned()
         .collect();
     assert!(!chosen.is_empty());
-    chosen.extend(users.iter().filter(|u| u.workspaces.len() >= 3).take(25).cloned());
+    chosen.extend(
+        users
+            .iter()
+            .filter(|u| u.workspaces.len() >= 3)
+            .take(25)
+            .cloned(),
+    );
     chosen.extend(users.iter().filter(|u| !u.active).take(5).cloned());
-    chosen.extend(users.iter().filter(|u| u.workspaces.is_empty()).take(5).cloned());
-    chosen.sort_by(|a, b| a.id.cmp(&b.id));
+    chosen.extend(
+        users
+            .iter()
+            .filter(|u| u.workspaces.is_empty())
+            .take(5)
+            .cloned(),
+    );
+    chosen.sort_by_key(|u| u.id.clone());
     chosen.dedup_by(|a, b| a.id == b.id);
     let before = snapshot(&fake);
 
@@ -215,7 +228,14 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
     // Above the cap, even with --yes.
     let out = cli
         .run(&[
-            "apply", "--filter", filter, "--action", "disable", "--yes", "--max-users", "3",
+            "apply",
+            "--filter",
+            filter,
+            "--action",
+            "disable",
+            "--yes",
+            "--max-users",
+            "3",
         ])
         .await;
     assert_eq!(out.code, Some(2), "{out:?}");
@@ -226,7 +246,12 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
     let requests = fake.stats().requests;
     let out = cli
         .run(&[
-            "apply", "--filter", "userName sw \"a\"", "--action", "disable", "--yes",
+            "apply",
+            "--filter",
+            "userName sw \"a\"",
+            "--action",
+            "disable",
+            "--yes",
         ])
         .await;
     assert_eq!(out.code, Some(2), "{out:?}");
@@ -237,7 +262,12 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
     // A dry run plans and prints, and sends nothing.
     let out = cli
         .run(&[
-            "apply", "--filter", filter, "--action", "disable", "--dry-run",
+            "apply",
+            "--filter",
+            filter,
+            "--action",
+            "disable",
+            "--dry-run",
         ])
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
@@ -248,7 +278,10 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
         .filter(|u| u.active && u.external_id.is_some())
         .count();
     assert_eq!(v["planned"], expected, "{v}");
-    assert!(v["to_change"].as_u64().unwrap() >= expected as u64 - 1, "{v}");
+    assert!(
+        v["to_change"].as_u64().unwrap() >= expected as u64 - 1,
+        "{v}"
+    );
     assert_eq!(patched(&fake), 0);
     assert_eq!(fake.stats().kind("patch"), 0, "a PATCH was sent");
     // Nothing was journaled either.
@@ -274,7 +307,7 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
         }
     }
     let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
-    common_ws.sort_by(|a, b| b.1.cmp(&a.1));
+    common_ws.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
     let chosen: Vec<User> = users
         .iter()

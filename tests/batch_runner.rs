@@ -72,7 +72,11 @@ fn check_against_server(
         let patched = patches.get(&t.user_id).copied().unwrap_or(0);
         match outcome {
             ResultKind::Done => {
-                assert!(in_target(is), "{} done but not in the target state", t.user_id);
+                assert!(
+                    in_target(is),
+                    "{} done but not in the target state",
+                    t.user_id
+                );
                 assert_eq!(patched, 1, "{} patched {patched} times", t.user_id);
             }
             ResultKind::NoOp => {
@@ -239,9 +243,16 @@ async fn each_user_is_reported_once() {
     result.unwrap();
     assert_eq!(total, 600, "progress total is the number of users");
     let twice: Vec<_> = per_user.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "{} users reported more than once", twice.len());
+    assert!(
+        twice.is_empty(),
+        "{} users reported more than once",
+        twice.len()
+    );
     let text = std::fs::read_to_string(&path).unwrap();
-    let results = text.lines().filter(|l| l.contains("\"record\":\"result\"")).count();
+    let results = text
+        .lines()
+        .filter(|l| l.contains("\"record\":\"result\""))
+        .count();
     assert_eq!(results, 600, "one result record per user");
     // Planned no-ops are not re-read: only users to change are in the re-read filters.
     let reads = fake.stats().kind("list");
@@ -295,7 +306,10 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
     let state = JournalState::read(&path).unwrap();
     let with_result = state.last_result.len();
     let remaining = state.remaining();
-    assert!(state.unknown.is_empty(), "in-flight requests were not recorded");
+    assert!(
+        state.unknown.is_empty(),
+        "in-flight requests were not recorded"
+    );
     assert_eq!(
         with_result + remaining.len(),
         batch.targets.len(),
@@ -330,8 +344,9 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
         .unwrap();
     let state = JournalState::read(&path).unwrap();
     assert!(state.remaining().is_empty() && state.unknown.is_empty());
-    let counts =
-        check_against_server(&fake, &state, &before, |a| !a.active && a.workspaces.is_empty());
+    let counts = check_against_server(&fake, &state, &before, |a| {
+        !a.active && a.workspaces.is_empty()
+    });
     assert_eq!(counts.get(&ResultKind::Failed), None);
     for t in &state.targets {
         let u = fake.user(&t.user_id).unwrap();

@@ -21,7 +21,10 @@ async fn user_show_prints_every_workspace_by_name_and_id() {
         let out = cli.run(&["user", "show", &key]).await;
         assert_eq!(out.code, Some(0), "{out:?}");
         assert!(out.stdout.contains(&u.user_name), "{out:?}");
-        assert!(out.stdout.contains(&format!("Workspaces ({})", u.workspaces.len())));
+        assert!(
+            out.stdout
+                .contains(&format!("Workspaces ({})", u.workspaces.len()))
+        );
         for w in &u.workspaces {
             let line = out
                 .stdout
@@ -48,7 +51,9 @@ async fn users_list_json_and_csv_carry_the_contract_fields() {
     let tenant = fake.users();
 
     let out = cli
-        .run(&["users", "list", "--all", "--format", "json", "--count", "50"])
+        .run(&[
+            "users", "list", "--all", "--format", "json", "--count", "50",
+        ])
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let v = out.json();
@@ -80,19 +85,40 @@ async fn users_list_json_and_csv_carry_the_contract_fields() {
 
     // One page without --all, filtered.
     let out = cli
-        .run(&["users", "list", "--format", "json", "--filter", "active eq false"])
+        .run(&[
+            "users",
+            "list",
+            "--format",
+            "json",
+            "--filter",
+            "active eq false",
+        ])
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let rows = out.json();
     let inactive = tenant.iter().filter(|u| !u.active).count();
     assert_eq!(rows.as_array().unwrap().len(), inactive.min(100));
-    assert!(rows.as_array().unwrap().iter().all(|r| r["active"] == false));
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["active"] == false)
+    );
 
-    let out = cli.run(&["users", "list", "--all", "--format", "csv"]).await;
+    let out = cli
+        .run(&["users", "list", "--all", "--format", "csv"])
+        .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let mut r = csv::Reader::from_reader(out.stdout.as_bytes());
     let headers = r.headers().unwrap().clone();
-    for k in ["id", "userName", "externalId", "active", "givenName", "familyName"] {
+    for k in [
+        "id",
+        "userName",
+        "externalId",
+        "active",
+        "givenName",
+        "familyName",
+    ] {
         assert!(headers.iter().any(|h| h == k), "csv lacks {k}: {headers:?}");
     }
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();

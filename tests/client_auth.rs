@@ -39,10 +39,7 @@ async fn a_wrong_secret_is_unauthorized_and_names_the_variable() {
         c.secret = Some(SecretString::from("not-the-secret".to_string()));
         let c = ScimClient::new(c).unwrap();
         let e = c.list_page(None, 1, 10).await.expect_err("wrong secret");
-        assert!(
-            matches!(e, ScimError::Unauthorized { .. }),
-            "{m:?}: {e:?}"
-        );
+        assert!(matches!(e, ScimError::Unauthorized { .. }), "{m:?}: {e:?}");
         let msg = e.to_string();
         let var = if m == AuthMethod::Bearer {
             "SCIMITAR_BEARER"
@@ -108,7 +105,10 @@ async fn logged_out_token_is_refused_by_the_fake() {
         .json()
         .await
         .unwrap();
-    let token = body["tokenInfo"]["tokenValue"].as_str().unwrap().to_string();
+    let token = body["tokenInfo"]["tokenValue"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let users = |t: String| {
         http.get(format!("{}/Users?count=1", fake.scim_url))
             .header("Authorization", format!("AnaplanAuthToken {t}"))
@@ -149,11 +149,7 @@ async fn tokens_expired_in_the_middle_of_a_listing_are_renewed() {
     assert_eq!(ids(&r.users), ids(&fake.users()));
     let s = fake.stats();
     assert!(s.unauthorized >= 1, "no request met the dead token");
-    assert!(
-        c.stats().reauthentications >= 2,
-        "{:?}",
-        c.stats()
-    );
+    assert!(c.stats().reauthentications >= 2, "{:?}", c.stats());
     assert!(s.kind("authenticate") >= 3, "{:?}", s.by_kind);
 }
 
@@ -180,8 +176,15 @@ async fn a_listing_that_outlasts_the_token_lifetime_succeeds() {
         .expect("listing outlasting the token");
     let took = started.elapsed();
     assert_eq!(ids(&r.users), ids(&fake.users()));
-    assert!(took > Duration::from_secs(1), "the listing was too quick: {took:?}");
+    assert!(
+        took > Duration::from_secs(1),
+        "the listing was too quick: {took:?}"
+    );
     let s = fake.stats();
     let renewals = s.kind("refresh") + s.kind("authenticate") - 1;
-    assert!(renewals >= 1, "the token was never renewed: {:?}", s.by_kind);
+    assert!(
+        renewals >= 1,
+        "the token was never renewed: {:?}",
+        s.by_kind
+    );
 }

@@ -121,6 +121,9 @@ async fn patch_then_get_round_trip() {
     let by_mail = c.find_user(&u.user_name.to_uppercase()).await.unwrap();
     assert_eq!(by_mail.id, u.id);
     let missing = c.get_user("0123456789abcdef0123456789abcdef").await;
-    assert!(matches!(missing, Err(ScimError::NotFound { .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(ScimError::NotFound { .. })),
+        "{missing:?}"
+    );
     assert_eq!(fake.stats().kind("delete"), 0, "the client never deletes");
 }

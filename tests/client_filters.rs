@@ -124,7 +124,10 @@ async fn connectives_parentheses_letter_case_and_escaped_quotes() {
             quote(&a.user_name),
             quote(&b.id)
         ),
-        format!("userName gt \"m\" and userName lt \"n\" or id eq {}", quote(&a.id)),
+        format!(
+            "userName gt \"m\" and userName lt \"n\" or id eq {}",
+            quote(&a.id)
+        ),
     ];
     for t in &texts {
         assert!(check(&fake, &c, t).await > 0, "`{t}` selected nobody");
@@ -138,7 +141,11 @@ async fn connectives_parentheses_letter_case_and_escaped_quotes() {
             "Name.FamilyName eQ {} AND Active EQ FALSE",
             quote(&family.to_lowercase())
         ),
-        format!("id EQ {} OR id eq {}", quote(&a.id.to_uppercase()), quote(&b.id)),
+        format!(
+            "id EQ {} OR id eq {}",
+            quote(&a.id.to_uppercase()),
+            quote(&b.id)
+        ),
         "externalId PR".to_string(),
     ];
     for t in &shouted {
@@ -200,17 +207,23 @@ async fn refused_forms_are_refused_locally_before_any_request() {
     }
     // Through the binary: exit 2, the reason on stderr, and nothing reaches the server.
     let cli = Cli::new(&fake);
-    for text in ["userName co \"smith\"", "not (active eq true)", "emails[type eq \"work\"]", "displayName eq \"x\"", "(active eq true"] {
+    for text in [
+        "userName co \"smith\"",
+        "not (active eq true)",
+        "emails[type eq \"work\"]",
+        "displayName eq \"x\"",
+        "(active eq true",
+    ] {
         let before = fake.stats();
         let out = cli.run(&["users", "list", "--filter", text]).await;
         assert_eq!(out.code, Some(2), "`{text}`: {out:?}");
-        assert!(
-            out.stderr.contains("invalid filter"),
-            "`{text}`: {out:?}"
-        );
+        assert!(out.stderr.contains("invalid filter"), "`{text}`: {out:?}");
         assert!(out.stdout.is_empty(), "`{text}`: {out:?}");
         let after = fake.stats();
         assert_eq!(after.kind("list"), before.kind("list"), "`{text}` was sent");
-        assert_eq!(after.requests, before.requests, "`{text}`: something was sent");
+        assert_eq!(
+            after.requests, before.requests,
+            "`{text}`: something was sent"
+        );
     }
 }

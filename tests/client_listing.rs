@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::{access_of, client, config, ids, start};
 use scimitar::fake::FakeConfig;
 use scimitar::scim::ListOptions;
-use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
 use scimitar::scim::client::AuthMethod;
+use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
 
 fn opts(page_size: u32, concurrency: usize) -> ListOptions {
     ListOptions {
@@ -163,7 +163,10 @@ async fn uuid_ids_can_be_read_and_patched() {
             .unwrap_or_else(|e| panic!("GET {}: {e}", want.id));
         assert_eq!(access_of(&got), access_of(want));
     }
-    let target = uuids.iter().find(|u| u.active).expect("an active UUID user");
+    let target = uuids
+        .iter()
+        .find(|u| u.active)
+        .expect("an active UUID user");
     let body = PatchRequest::new(vec![PatchOperation {
         op: PatchOpKind::Replace,
         path: "active".into(),
