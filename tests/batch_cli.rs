@@ -1,0 +1,365 @@
+//! `scimitar apply`, `resume` and `undo` as a user runs them: a child process against an
+//! in-process fake on 127.0.0.1.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Cli, Output, config, journal_results, snapshot, start};
+use scimitar::batch::{JournalState, ResultKind};
+use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::scim::model::User;
+
+/// `id eq "a" or id eq "b" ...` for these users.
+fn id_filter(users: &[User]) -> String {
+    users
+        .iter()
+        .map(|u| format!("id eq \"{}\"", u.id))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+const CONTRACT: [&str; 7] = [
+    "planned",
+    "changed",
+    "no_op",
+    "failed",
+    "protected",
+    "not_found",
+    "journal",
+];
+
+/// The summary apply prints has the contract's fields with the contract's types.
+fn check_summary(out: &Output) -> serde_json::Value {
+    let v = out.json();
+    let o = v.as_object().expect("summary is an object");
+    for k in CONTRACT {
+        assert!(o.contains_key(k), "summary lacks `{k}`: {v}");
+    }
+    for k in &CONTRACT[..6] {
+        assert!(v[k].is_u64(), "`{k}` is not a count: {v}");
+    }
+    assert!(v["journal"].is_string(), "{v}");
+    v
+}
+
+fn patched(fake: &FakeServer) -> u32 {
+    fake.stats().patches.values().sum()
+}
+
+#[cfg(unix)]
+fn assert_private(path: &str) {
+    let mode = common::mode_of(std::path::Path::new(path));
+    assert_eq!(mode, 0o600, "{path} has mode {mode:o}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_run_then_resumed_finishes_every_user_once() {
+    let fake = start(FakeConfig {
+        latency: Duration::from_millis(20),
+        ..config(1200)
+    })
+    .await;
+    let cli = Cli::new(&fake);
+    let journal = cli.path("kill.jsonl");
+    let j = journal.to_str().unwrap();
+    let mut child = cli
+        .command(&[
+            "apply",
+            "--filter",
+            "active eq true",
+            "--action",
+            "disable",
+            "--yes",
+            "--max-users",
+            "5000",
+            "--journal",
+            j,
+        ])
+        .spawn()
+        .unwrap();
+    let reached =
+        common::wait_until(Duration::from_secs(30), || journal_results(&journal) >= 200).await;
+    child.start_kill().unwrap(); // SIGKILL
+    let status = child.wait().await.unwrap();
+    assert!(reached, "the run never reached 200 results");
+    assert!(!status.success(), "the run ended before it was killed");
+    let cut = JournalState::read(&journal).unwrap();
+    let targets = cut.targets.len();
+    assert!(targets > 1000, "{targets} targets");
+    assert!(
+        cut.last_result.len() < targets,
+        "the kill came after the end"
+    );
+    assert!(!cut.ended);
+
+    let out = cli.run(&["resume", j, "--yes"]).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let summary = check_summary(&out);
+    assert_eq!(summary["planned"], targets);
+
+    let state = JournalState::read(&journal).unwrap();
+    assert!(state.unknown.is_empty() && state.remaining().is_empty());
+    let patches = fake.stats().patches;
+    for t in &state.targets {
+        let outcome = state.outcome_of(&t.user_id);
+        let u = fake.user(&t.user_id).unwrap();
+        match outcome {
+            Some(ResultKind::Done) | Some(ResultKind::NoOp) => {
+                assert!(!u.active, "{} still active", t.user_id)
+            }
+            Some(ResultKind::Protected) => assert_eq!(u.user_name, fake.login),
+            other => panic!("{}: {other:?}", t.user_id),
+        }
+        let n = patches.get(&t.user_id).copied().unwrap_or(0);
+        assert!(n <= 1, "{} patched {n} times", t.user_id);
+    }
+    // The report has one row per target: nobody lost.
+    let report = summary["report_json"].as_str().expect("report path");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    assert_eq!(rows.len(), targets);
+    assert!(
+        rows.iter()
+            .all(|r| ["done", "no_op", "protected"].contains(&r["outcome"].as_str().unwrap())),
+        "a row is not finished"
+    );
+    #[cfg(unix)]
+    {
+        assert_private(j);
+        assert_private(report);
+        assert_private(summary["report_csv"].as_str().unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_restores_the_tenant_as_it_was() {
+    let fake = start(config(1500)).await;
+    let users = fake.users();
+    // Power users (more than 50 workspaces: restores need several requests), users with
+    // workspaces, inactive users and users with none.
+    let mut chosen: Vec<User> = users
+        .iter()
+        .filter(|u| u.workspaces.len() > 50)
+        .cloned()
+        .collect();
+    assert!(!chosen.is_empty());
+    chosen.extend(
+        users
+            .iter()
+            .filter(|u| u.workspaces.len() >= 3)
+            .take(25)
+            .cloned(),
+    );
+    chosen.extend(users.iter().filter(|u| !u.active).take(5).cloned());
+    chosen.extend(
+        users
+            .iter()
+            .filter(|u| u.workspaces.is_empty())
+            .take(5)
+            .cloned(),
+    );
+    chosen.sort_by_key(|u| u.id.clone());
+    chosen.dedup_by(|a, b| a.id == b.id);
+    let before = snapshot(&fake);
+
+    let cli = Cli::new(&fake);
+    let journal = cli.path("run.jsonl");
+    let j = journal.to_str().unwrap();
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            &id_filter(&chosen),
+            "--action",
+            "disable-and-remove",
+            "--yes",
+            "--journal",
+            j,
+        ])
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let s = check_summary(&out);
+    assert_eq!(s["planned"], chosen.len());
+    assert_eq!(s["failed"], 0);
+    for u in &chosen {
+        let now = fake.user(&u.id).unwrap();
+        assert!(!now.active && now.workspaces.is_empty(), "{}", u.id);
+    }
+    assert_ne!(snapshot(&fake), before);
+
+    let undo_journal = cli.path("undo.jsonl");
+    let out = cli
+        .run(&[
+            "undo",
+            j,
+            "--yes",
+            "--undo-journal",
+            undo_journal.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let after = snapshot(&fake);
+    let differ: Vec<&String> = before
+        .iter()
+        .filter(|(id, a)| after.get(*id) != Some(a))
+        .map(|(id, _)| id)
+        .collect();
+    assert!(differ.is_empty(), "not restored: {differ:?}");
+    #[cfg(unix)]
+    assert_private(undo_journal.to_str().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
+    let fake = start(config(400)).await;
+    let cli = Cli::new(&fake);
+    let filter = "active eq true and externalId pr";
+
+    // No terminal and no --yes.
+    let out = cli
+        .run(&["apply", "--filter", filter, "--action", "disable"])
+        .await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("--yes"), "{out:?}");
+    assert_eq!(patched(&fake), 0);
+
+    // Above the cap, even with --yes.
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            filter,
+            "--action",
+            "disable",
+            "--yes",
+            "--max-users",
+            "3",
+        ])
+        .await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("--max-users"), "{out:?}");
+    assert_eq!(patched(&fake), 0);
+
+    // A bad filter: nothing is sent at all.
+    let requests = fake.stats().requests;
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            "userName sw \"a\"",
+            "--action",
+            "disable",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("invalid filter"), "{out:?}");
+    assert!(out.stderr.contains("sw"), "{out:?}");
+    assert_eq!(fake.stats().requests, requests);
+
+    // A dry run plans and prints, and sends nothing.
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            filter,
+            "--action",
+            "disable",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v = out.json();
+    let expected = fake
+        .users()
+        .iter()
+        .filter(|u| u.active && u.external_id.is_some())
+        .count();
+    assert_eq!(v["planned"], expected, "{v}");
+    assert!(
+        v["to_change"].as_u64().unwrap() >= expected as u64 - 1,
+        "{v}"
+    );
+    assert_eq!(patched(&fake), 0);
+    assert_eq!(fake.stats().kind("patch"), 0, "a PATCH was sent");
+    // Nothing was journaled either.
+    let journals = cli.dir.path().join("data").join("journals");
+    let n = std::fs::read_dir(&journals).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(n, 0, "a journal was written by a refused or dry run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_failures_exits_1_with_the_reasons() {
+    let fake = start(FakeConfig {
+        max_workspaces_per_request: Some(1),
+        ..config(400)
+    })
+    .await;
+    let users = fake.users();
+    // The two commonest workspaces; keeping both needs a request naming two, which this
+    // server refuses (400) for every user that holds both.
+    let mut freq: HashMap<String, usize> = HashMap::new();
+    for u in &users {
+        for w in &u.workspaces {
+            *freq.entry(w.id.clone()).or_default() += 1;
+        }
+    }
+    let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
+    common_ws.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
+    let chosen: Vec<User> = users
+        .iter()
+        .filter(|u| {
+            u.user_name != fake.login
+                && u.workspaces.len() >= 3
+                && u.has_workspace(&a)
+                && u.has_workspace(&b)
+        })
+        .take(10)
+        .cloned()
+        .collect();
+    assert!(chosen.len() >= 3);
+    let before = snapshot(&fake);
+    let cli = Cli::new(&fake);
+    let journal = cli.path("fail.jsonl");
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            &id_filter(&chosen),
+            "--action",
+            "keep-workspaces",
+            "--keep",
+            &a,
+            "--keep",
+            &b,
+            "--yes",
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let s = check_summary(&out);
+    assert_eq!(s["failed"], chosen.len(), "{s}");
+    assert_eq!(s["changed"], 0, "{s}");
+    assert!(out.stderr.contains("resume"), "{out:?}");
+    let state = JournalState::read(&journal).unwrap();
+    for u in &chosen {
+        let Some(scimitar::batch::Record::Result { detail, status, .. }) =
+            state.last_result.get(&u.id)
+        else {
+            panic!("{} has no result", u.id)
+        };
+        assert_eq!(*status, Some(400));
+        assert!(detail.contains("workspaces"), "{detail}");
+    }
+    assert_eq!(snapshot(&fake), before, "a failed run changed users");
+    #[cfg(unix)]
+    {
+        assert_private(journal.to_str().unwrap());
+        assert_private(s["report_csv"].as_str().unwrap());
+        assert_private(s["report_json"].as_str().unwrap());
+    }
+}

@@ -1,0 +1,243 @@
+//! Shared by the integration tests: start the fake Anaplan on 127.0.0.1, build a client for
+//! each auth method, and run the scimitar binary against it with isolated directories.
+#![allow(dead_code)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+
+use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::scim::client::AuthMethod;
+use scimitar::scim::model::User;
+use scimitar::scim::{Connection, ScimClient};
+
+/// Only ever the loopback address, port chosen by the OS.
+pub fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// A fake with `users` users and no faults.
+pub fn config(users: usize) -> FakeConfig {
+    FakeConfig {
+        users,
+        ..FakeConfig::default()
+    }
+}
+
+pub async fn start(config: FakeConfig) -> FakeServer {
+    let fake = FakeServer::start(config, loopback())
+        .await
+        .expect("start the fake Anaplan");
+    assert!(fake.addr.ip().is_loopback());
+    fake
+}
+
+/// A connection as the User Admin account, client rate limit off so the tests run at the
+/// speed of the fake.
+pub fn conn(fake: &FakeServer, auth: AuthMethod) -> Connection {
+    let (login, secret) = match auth {
+        AuthMethod::Bearer => (None, fake.api_key.clone()),
+        _ => (Some(fake.login.clone()), fake.password.clone()),
+    };
+    Connection {
+        scim_url: fake.scim_url.clone(),
+        auth_url: fake.auth_url.clone(),
+        api_url: fake.api_url.clone(),
+        auth,
+        login,
+        secret: Some(SecretString::from(secret)),
+        timeout: Duration::from_secs(10),
+        rate_per_minute: 0,
+        max_attempts: 6,
+        ..Connection::default()
+    }
+}
+
+/// The same as [`conn`], as the account without User Admin.
+pub fn no_admin_conn(fake: &FakeServer, auth: AuthMethod) -> Connection {
+    let (login, secret) = match auth {
+        AuthMethod::Bearer => (None, fake.no_admin_api_key.clone()),
+        _ => (
+            Some(fake.no_admin_login.clone()),
+            fake.no_admin_password.clone(),
+        ),
+    };
+    Connection {
+        login,
+        secret: Some(SecretString::from(secret)),
+        ..conn(fake, auth)
+    }
+}
+
+pub fn client(fake: &FakeServer, auth: AuthMethod) -> ScimClient {
+    ScimClient::new(conn(fake, auth)).expect("client")
+}
+
+pub fn ids(users: &[User]) -> Vec<String> {
+    users.iter().map(|u| u.id.clone()).collect()
+}
+
+/// What a change can touch, comparable regardless of workspace order and names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub active: bool,
+    pub workspaces: BTreeSet<String>,
+}
+
+pub fn access_of(u: &User) -> Access {
+    Access {
+        active: u.active,
+        workspaces: u
+            .workspaces
+            .iter()
+            .map(|w| w.id.to_ascii_lowercase())
+            .collect(),
+    }
+}
+
+pub fn snapshot(fake: &FakeServer) -> HashMap<String, Access> {
+    fake.users()
+        .iter()
+        .map(|u| (u.id.clone(), access_of(u)))
+        .collect()
+}
+
+/// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held.
+pub async fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The scimitar binary, pointed at a fake, with its config and data directories in a
+/// temporary directory and no SCIMITAR_* or proxy variables inherited.
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+    envs: Vec<(String, String)>,
+}
+
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// stdout as one JSON value.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Cli {
+    /// Token authentication as the User Admin account.
+    pub fn new(fake: &FakeServer) -> Cli {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let envs = vec![
+            ("SCIMITAR_SCIM_URL", fake.scim_url.clone()),
+            ("SCIMITAR_AUTH_URL", fake.auth_url.clone()),
+            ("SCIMITAR_API_URL", fake.api_url.clone()),
+            ("SCIMITAR_AUTH", "token".into()),
+            ("SCIMITAR_LOGIN", fake.login.clone()),
+            ("SCIMITAR_PASSWORD", fake.password.clone()),
+            ("SCIMITAR_RATE_LIMIT", "0".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Cli { dir, envs }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Cli {
+        self.envs.retain(|(k, _)| k != key);
+        self.envs.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_scimitar"));
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().to_string();
+            if k.starts_with("SCIMITAR_")
+                || k.to_ascii_lowercase().ends_with("_proxy")
+                || k == "RUST_LOG"
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("SCIMITAR_CONFIG_DIR", self.dir.path().join("config"))
+            .env("SCIMITAR_DATA_DIR", self.dir.path().join("data"))
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("NO_COLOR", "1")
+            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs to the end (at most 60 s) and collects the output.
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let child = self.command(args).spawn().expect("spawn scimitar");
+        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("scimitar {args:?} did not finish in 60 s"))
+            .expect("wait for scimitar");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Result lines in a journal file (each `"record":"result"`).
+pub fn journal_results(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"record\":\"result\""))
+        .count()
+}
+
+#[cfg(unix)]
+pub fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
