@@ -139,6 +139,7 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         plan_hash: plan.hash.clone(),
         targets: changes
             .iter()
+            .chain(settled.iter())
             .map(|i| Target {
                 user_id: i.user_id.clone(),
                 user_name: i.user_name.clone(),

@@ -142,7 +142,6 @@ async fn quirky_payloads_parse_for_every_user() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: scim/client.rs encode_segment percent-encodes '-' in ids (NON_ALPHANUMERIC), so GET/PATCH /Users/<uuid-id> is sent as %2D and answered 404"]
 async fn uuid_ids_can_be_read_and_patched() {
     let fake = start(FakeConfig {
         quirks: true,

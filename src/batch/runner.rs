@@ -21,9 +21,10 @@ use crate::scim::filter::Filter;
 use crate::scim::model::User;
 use crate::scim::{ScimClient, ScimError};
 
-/// Filters longer than this (rendered, before URL encoding) are split: a request line
-/// stays well under the 8 KiB that proxies commonly allow.
-const MAX_FILTER_CHARS: usize = 3000;
+/// Filters longer than this (rendered, before URL encoding) are split. 100 ids of 32 hex
+/// characters fit (about 5 KB encoded), and the request line stays under the 8 KiB that
+/// proxies commonly allow.
+const MAX_FILTER_CHARS: usize = 4700;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -49,6 +50,7 @@ pub struct Batch {
     pub tenant: String,
     pub intent: Intent,
     pub plan_hash: String,
+    /// Everyone the batch covers, settled users included (they make the journal's list).
     pub targets: Vec<Target>,
     /// Results already known before the run (planned no-ops, protected, not found):
     /// journaled as they are, not re-read.
@@ -112,7 +114,7 @@ pub async fn execute(
     events: mpsc::UnboundedSender<Event>,
     cancel: CancellationToken,
 ) -> Result<(), BatchError> {
-    let total = batch.targets.len() + batch.settled.len();
+    let total = batch.targets.len();
     let _ = events.send(Event::Started { total });
     for item in &batch.settled {
         let r = settled_result(item);
@@ -123,9 +125,18 @@ pub async fn execute(
     // never waits on a re-read; the channel bound keeps it one slice ahead.
     let (slice_tx, mut slice_rx) =
         mpsc::channel::<Result<Vec<(Target, Option<User>)>, ScimError>>(1);
+    // Settled users are journaled above; only the others are re-read and changed.
+    let settled: std::collections::HashSet<&str> =
+        batch.settled.iter().map(|i| i.user_id.as_str()).collect();
+    let to_read: Vec<Target> = batch
+        .targets
+        .iter()
+        .filter(|t| !settled.contains(t.user_id.as_str()))
+        .cloned()
+        .collect();
     let reader = {
         let client = client.clone();
-        let slices = slices(&batch.targets, opts.read_slice);
+        let slices = slices(&to_read, opts.read_slice);
         tokio::spawn(async move {
             for slice in slices {
                 let fresh = reread(&client, &slice).await.map(|found| {
@@ -147,7 +158,10 @@ pub async fn execute(
     let mut reader_done = false;
     let mut ready: VecDeque<(Target, Option<User>)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
-    let mut seen_429 = client.stats().rate_limited;
+    let mut seen_429 = (
+        client.stats().rate_limited,
+        Instant::now() - Duration::from_secs(1),
+    );
     let mut inflight: JoinSet<Result<UserResult, JournalError>> = JoinSet::new();
     let intent = Arc::new(batch.intent.clone());
     let _ = events.send(Event::Concurrency(limit.current()));
@@ -179,10 +193,7 @@ pub async fn execute(
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
             };
-            let item = match &fresh {
-                None => None,
-                Some(u) => Some(plan_for(&intent, &target, u)),
-            };
+            let item = fresh.as_ref().map(|u| plan_for(&intent, &target, u));
             match item {
                 Some(item) if item.outcome == Outcome::Change => {
                     let _ = events.send(Event::Dispatched {
@@ -238,11 +249,11 @@ pub async fn execute(
 }
 
 /// Records a finished request and adapts the concurrency: halve when the client saw a 429
-/// since the last completion, grow slowly on clean successes.
+/// since the last completion (once a second at most), grow slowly on clean successes.
 fn handle_joined(
     joined: Result<Result<UserResult, JournalError>, tokio::task::JoinError>,
     client: &ScimClient,
-    seen_429: &mut u64,
+    seen_429: &mut (u64, Instant),
     limit: &mut AdaptiveLimit,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<(), BatchError> {
@@ -253,11 +264,15 @@ fn handle_joined(
             return Ok(());
         }
     };
+    // Halve at most once a second: the 429s of one burst are one signal, not many.
     let now_429 = client.stats().rate_limited;
-    if now_429 > *seen_429 {
-        *seen_429 = now_429;
-        limit.rate_limited();
-        let _ = events.send(Event::Concurrency(limit.current()));
+    if now_429 > seen_429.0 {
+        if seen_429.1.elapsed() >= Duration::from_secs(1) {
+            limit.rate_limited();
+            seen_429.1 = Instant::now();
+            let _ = events.send(Event::Concurrency(limit.current()));
+        }
+        seen_429.0 = now_429;
     } else if result.outcome != ResultKind::Failed {
         let before = limit.current();
         limit.succeeded();

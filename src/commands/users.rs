@@ -82,7 +82,7 @@ fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "  (none: this user can reach no workspace)")?;
     }
     let mut ws = u.workspaces.clone();
-    ws.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    ws.sort_by_key(|w| w.name.to_lowercase());
     let width = ws.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
     for w in ws {
         writeln!(out, "  {:<width$}  {}", w.name, w.id)?;

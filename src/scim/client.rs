@@ -659,8 +659,15 @@ fn strip_query(url: &str) -> String {
     url.split('?').next().unwrap_or(url).to_string()
 }
 
+/// Everything but RFC 3986's unreserved characters, so UUID-style ids stay as they are.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(id, PATH_SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -696,5 +703,9 @@ mod tests {
     #[test]
     fn ids_are_escaped_in_paths() {
         assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(
+            encode_segment("9ff7ffd8-23d9-4c1f.a_b~"),
+            "9ff7ffd8-23d9-4c1f.a_b~"
+        );
     }
 }

@@ -65,9 +65,8 @@ impl Governor {
             }
             b.paused_until = None;
         }
-        let Some(rate) = b.rate else {
-            return None;
-        };
+        // No client-side limit: only the server's pause above applies.
+        let rate = b.rate?;
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(b.burst);
         b.last = now;
