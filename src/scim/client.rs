@@ -485,6 +485,9 @@ impl ScimClient {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
+                    if status != StatusCode::TOO_MANY_REQUESTS {
+                        inner.governor.answered();
+                    }
                     match resp.bytes().await {
                         Ok(bytes) => interpret(status, &headers, &bytes),
                         Err(e) => Err(Failure {
@@ -541,7 +544,7 @@ impl ScimClient {
             }
             let wait = inner.retry.wait(attempt, retry_after);
             if limited {
-                inner.governor.pause_for(retry_after.unwrap_or(wait));
+                inner.governor.rate_limited(retry_after.unwrap_or(wait));
             }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(

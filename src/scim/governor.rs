@@ -18,6 +18,8 @@ struct Bucket {
     tokens: f64,
     last: Instant,
     paused_until: Option<Instant>,
+    /// 429s answered since the last response that was not a 429.
+    streak_429: u32,
 }
 
 impl Governor {
@@ -38,6 +40,7 @@ impl Governor {
                 tokens: burst,
                 last: Instant::now(),
                 paused_until: None,
+                streak_429: 0,
             }),
         }
     }
@@ -93,6 +96,33 @@ impl Governor {
         b.last = until;
     }
 
+    /// A request was answered 429 asking to wait `d`. A lone 429 delays only its own request
+    /// (the caller sleeps); two in a row with no other answer between them mean the tenant's
+    /// bucket is dry, and everyone pauses. Returns whether everyone pauses.
+    pub fn rate_limited(&self, d: Duration) -> bool {
+        let dry = {
+            let mut b = match self.state.lock() {
+                Ok(b) => b,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            b.streak_429 += 1;
+            b.streak_429 >= 2
+        };
+        if dry {
+            self.pause_for(d);
+        }
+        dry
+    }
+
+    /// Any answer that is not a 429: the bucket still had room.
+    pub fn answered(&self) {
+        let mut b = match self.state.lock() {
+            Ok(b) => b,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        b.streak_429 = 0;
+    }
+
     /// Requests per minute this governor allows (`None`: unlimited).
     pub fn per_minute(&self) -> Option<f64> {
         let b = match self.state.lock() {
@@ -125,6 +155,17 @@ mod tests {
         g.pause_for(Duration::from_secs(2));
         let w = g.try_take(Instant::now()).unwrap();
         assert!(w > Duration::from_millis(1900));
+    }
+
+    #[test]
+    fn a_lone_429_pauses_nobody_but_two_in_a_row_pause_everyone() {
+        let g = Governor::new(0);
+        assert!(!g.rate_limited(Duration::from_secs(1)));
+        assert_eq!(g.try_take(Instant::now()), None);
+        g.answered();
+        assert!(!g.rate_limited(Duration::from_secs(1)));
+        assert!(g.rate_limited(Duration::from_secs(1)));
+        assert!(g.try_take(Instant::now()).is_some());
     }
 
     #[test]
