@@ -1,0 +1,215 @@
+//! Pictures of the main screens for the README, drawn by the program's own `render` on a
+//! `TestBackend` from a seeded demo tenant, and written as SVG to assets/.
+//!
+//!   cargo run --example screenshots            # writes assets/*.svg
+//!
+//! The tenant is the fake's (seed 42), so the pictures change only when the screens do.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::scim::client::{AuthMethod, Connection};
+use scimitar::scim::{ListOptions, ScimClient, filter};
+use scimitar::tui::testing::{draw, loaded_state};
+use scimitar::tui::{Action, State, update};
+use secrecy::SecretString;
+
+const CELL_W: f64 = 8.4;
+const CELL_H: f64 = 18.0;
+const BG: &str = "#1d1f21";
+const FG: &str = "#d7d7d7";
+
+/// The 16 named colours as a common dark terminal palette shows them.
+fn rgb(c: Color, fallback: &'static str) -> String {
+    match c {
+        Color::Reset => fallback.into(),
+        Color::Black => "#1d1f21".into(),
+        Color::Red => "#cc6666".into(),
+        Color::Green => "#b5bd68".into(),
+        Color::Yellow => "#f0c674".into(),
+        Color::Blue => "#81a2be".into(),
+        Color::Magenta => "#b294bb".into(),
+        Color::Cyan => "#8abeb7".into(),
+        Color::Gray => "#c5c8c6".into(),
+        Color::DarkGray => "#707880".into(),
+        Color::LightRed => "#ff7b7b".into(),
+        Color::LightGreen => "#d2e58c".into(),
+        Color::LightYellow => "#ffe08a".into(),
+        Color::LightBlue => "#a3c5e6".into(),
+        Color::LightMagenta => "#d7b3e0".into(),
+        Color::LightCyan => "#a8e0d8".into(),
+        Color::White => "#ffffff".into(),
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        Color::Indexed(_) => fallback.into(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// One `<rect>` per background run and one `<tspan>` per style run.
+fn svg(buf: &Buffer, title: &str) -> String {
+    let (w, h) = (buf.area.width, buf.area.height);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{:.0}" height="{:.0}" viewBox="0 0 {:.0} {:.0}" role="img" aria-label="{}">
+<rect width="100%" height="100%" fill="{BG}"/>
+<g font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14" xml:space="preserve">
+"#,
+        f64::from(w) * CELL_W + 16.0,
+        f64::from(h) * CELL_H + 16.0,
+        f64::from(w) * CELL_W + 16.0,
+        f64::from(h) * CELL_H + 16.0,
+        escape(title)
+    );
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            let cell = &buf[(x, y)];
+            let reversed = cell.modifier.contains(Modifier::REVERSED);
+            let (fg, bg) = if reversed {
+                (rgb(cell.bg, BG), rgb(cell.fg, FG))
+            } else {
+                (rgb(cell.fg, FG), rgb(cell.bg, BG))
+            };
+            let bold = cell.modifier.contains(Modifier::BOLD);
+            let mut text = String::new();
+            let start = x;
+            while x < w {
+                let c = &buf[(x, y)];
+                let r = c.modifier.contains(Modifier::REVERSED);
+                let (f, b) = if r {
+                    (rgb(c.bg, BG), rgb(c.fg, FG))
+                } else {
+                    (rgb(c.fg, FG), rgb(c.bg, BG))
+                };
+                if f != fg || b != bg || c.modifier.contains(Modifier::BOLD) != bold {
+                    break;
+                }
+                text.push_str(c.symbol());
+                x += 1;
+            }
+            let px = 8.0 + f64::from(start) * CELL_W;
+            let py = 8.0 + f64::from(y) * CELL_H;
+            if bg != BG {
+                let _ = writeln!(
+                    out,
+                    r#"<rect x="{px:.1}" y="{py:.1}" width="{:.1}" height="{CELL_H}" fill="{bg}"/>"#,
+                    f64::from(x - start) * CELL_W
+                );
+            }
+            if !text.trim().is_empty() {
+                let _ = writeln!(
+                    out,
+                    r#"<text x="{px:.1}" y="{:.1}" fill="{fg}"{} textLength="{:.1}" lengthAdjust="spacingAndGlyphs">{}</text>"#,
+                    py + 13.5,
+                    if bold { r#" font-weight="bold""# } else { "" },
+                    f64::from(x - start) * CELL_W,
+                    escape(&text)
+                );
+            }
+        }
+    }
+    out.push_str("</g>\n</svg>\n");
+    out
+}
+
+fn save(name: &str, state: &State, title: &str) {
+    let term = draw(state);
+    let path = format!("assets/{name}.svg");
+    if let Err(e) = std::fs::write(&path, svg(term.backend().buffer(), title)) {
+        eprintln!("cannot write {path}: {e}");
+        std::process::exit(1);
+    }
+    println!("wrote {path}");
+}
+
+#[tokio::main]
+async fn main() {
+    let config = FakeConfig {
+        users: 3000,
+        seed: 42,
+        ..FakeConfig::default()
+    };
+    let fake = match FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("cannot start the fake: {e}");
+            std::process::exit(1);
+        }
+    };
+    let client = match ScimClient::new(Connection {
+        scim_url: fake.scim_url.clone(),
+        auth_url: fake.auth_url.clone(),
+        api_url: fake.api_url.clone(),
+        auth: AuthMethod::Token,
+        login: Some(fake.login.clone()),
+        secret: Some(SecretString::from(fake.password.clone())),
+        rate_per_minute: 0,
+        ..Connection::default()
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let users = match client.list_all(None, ListOptions::default(), |_| {}).await {
+        Ok(r) => r.users,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let new_state = |users: Vec<_>| {
+        let mut s = loaded_state(users, 100, 30);
+        s.filter_parser = filter::parse;
+        s.tenant = "api.anaplan.com".into();
+        s
+    };
+
+    let mut s = new_state(users.clone());
+    for _ in 0..3 {
+        update(&mut s, Action::Down);
+    }
+    update(&mut s, Action::ToggleSelect);
+    update(&mut s, Action::ToggleSelect);
+    save("list", &s, "scimitar: the user list");
+
+    let mut s = new_state(users.clone());
+    for _ in 0..2 {
+        update(&mut s, Action::Down);
+    }
+    let effects = update(&mut s, Action::Open);
+    // Do what the effect runner would: fetch the user and hand the answer back.
+    if !effects.is_empty()
+        && let Some(u) = users.get(2)
+    {
+        let result = client.get_user(&u.id).await.map_err(|e| e.to_string());
+        update(
+            &mut s,
+            Action::UserFetched {
+                key: u.id.clone(),
+                result,
+            },
+        );
+    }
+    save("detail", &s, "scimitar: one user's workspaces");
+
+    let mut s = new_state(users.clone());
+    update(&mut s, Action::Workspaces);
+    save("workspaces", &s, "scimitar: workspaces and their users");
+
+    let mut s = new_state(users);
+    update(&mut s, Action::Filter);
+    for c in "userName co \"smith\"".chars() {
+        update(&mut s, Action::Input(tui_input::InputRequest::InsertChar(c)));
+    }
+    save("filter-error", &s, "scimitar: a filter Anaplan would refuse, caught as it is typed");
+    fake.shutdown().await;
+}
