@@ -14,9 +14,8 @@ use scimitar::batch::runner::{self, Batch, RunOptions};
 use scimitar::batch::{Intent, Journal, JournalState, Summary, Target};
 use scimitar::fake::{FakeConfig, FakeServer};
 use scimitar::plan::{Action, Outcome, Plan, Protected};
-use scimitar::scim::client::{AuthMethod, Connection};
+use scimitar::scim::client::Connection;
 use scimitar::scim::{ListOptions, ScimClient};
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -41,14 +40,8 @@ async fn fake(users: usize, rate_limit: Option<u32>) -> FakeServer {
 
 fn client(f: &FakeServer, rate_per_minute: u32) -> ScimClient {
     let conn = Connection {
-        scim_url: f.scim_url.clone(),
-        auth_url: f.auth_url.clone(),
-        api_url: f.api_url.clone(),
-        auth: AuthMethod::Token,
-        login: Some(f.login.clone()),
-        secret: Some(SecretString::from(f.password.clone())),
         rate_per_minute,
-        ..Connection::default()
+        ..f.connection()
     };
     match ScimClient::new(conn) {
         Ok(c) => c,

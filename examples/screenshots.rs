@@ -11,11 +11,9 @@ use std::net::SocketAddr;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use scimitar::fake::{FakeConfig, FakeServer};
-use scimitar::scim::client::{AuthMethod, Connection};
 use scimitar::scim::{ListOptions, ScimClient, filter};
 use scimitar::tui::testing::{draw, loaded_state};
 use scimitar::tui::{Action, State, update};
-use secrecy::SecretString;
 
 const CELL_W: f64 = 8.4;
 const CELL_H: f64 = 18.0;
@@ -48,7 +46,9 @@ fn rgb(c: Color, fallback: &'static str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// One `<rect>` per background run and one `<tspan>` per style run.
@@ -143,16 +143,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let client = match ScimClient::new(Connection {
-        scim_url: fake.scim_url.clone(),
-        auth_url: fake.auth_url.clone(),
-        api_url: fake.api_url.clone(),
-        auth: AuthMethod::Token,
-        login: Some(fake.login.clone()),
-        secret: Some(SecretString::from(fake.password.clone())),
-        rate_per_minute: 0,
-        ..Connection::default()
-    }) {
+    let client = match ScimClient::new(fake.connection()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -208,8 +199,15 @@ async fn main() {
     let mut s = new_state(users);
     update(&mut s, Action::Filter);
     for c in "userName co \"smith\"".chars() {
-        update(&mut s, Action::Input(tui_input::InputRequest::InsertChar(c)));
+        update(
+            &mut s,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        );
     }
-    save("filter-error", &s, "scimitar: a filter Anaplan would refuse, caught as it is typed");
+    save(
+        "filter-error",
+        &s,
+        "scimitar: a filter Anaplan would refuse, caught as it is typed",
+    );
     fake.shutdown().await;
 }

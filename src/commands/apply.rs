@@ -73,14 +73,14 @@ pub async fn apply(
     if totals.to_change == 0 {
         eprintln!("nothing to change");
     }
-    let cap = args
-        .max_users
-        .or(c.profile.max_users)
-        .unwrap_or(DEFAULT_MAX_USERS);
-    check_cap(totals.to_change, cap)?;
-    if totals.to_change > 0 {
-        confirm(totals.to_change, &tenant, &plan.action.label(), args.yes)?;
-    }
+    gate(
+        c,
+        args.max_users,
+        totals.to_change,
+        &tenant,
+        &plan.action.label(),
+        args.yes,
+    )?;
     let batch_id = new_batch_id();
     let journal = args
         .journal
@@ -350,19 +350,14 @@ pub async fn undo(
         writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
         return Ok(None);
     }
-    let cap = args
-        .max_users
-        .or(c.profile.max_users)
-        .unwrap_or(DEFAULT_MAX_USERS);
-    check_cap(totals.to_change, cap)?;
-    if totals.to_change > 0 {
-        confirm(
-            totals.to_change,
-            &state.tenant,
-            "restore the recorded state",
-            args.yes,
-        )?;
-    }
+    gate(
+        c,
+        args.max_users,
+        totals.to_change,
+        &state.tenant,
+        "restore the recorded state",
+        args.yes,
+    )?;
     let batch_id = new_batch_id();
     let journal = args
         .undo_journal
@@ -376,6 +371,25 @@ pub async fn undo(
     let summary = execute(&c.client, &batch, &journal, args.concurrency as usize, true).await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(Some(summary))
+}
+
+/// The cap (an explicit `--max-users` above it), then the typed confirmation.
+fn gate(
+    c: &Connected,
+    max_users: Option<usize>,
+    to_change: usize,
+    tenant: &str,
+    what: &str,
+    yes: bool,
+) -> Result<(), Refused> {
+    let cap = max_users
+        .or(c.profile.max_users)
+        .unwrap_or(DEFAULT_MAX_USERS);
+    check_cap(to_change, cap)?;
+    if to_change > 0 {
+        confirm(to_change, tenant, what, yes)?;
+    }
+    Ok(())
 }
 
 fn check_tenant(state: &JournalState, client: &ScimClient) -> Result<(), Refused> {

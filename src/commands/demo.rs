@@ -4,13 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use secrecy::SecretString;
-
 use crate::cli::DemoArgs;
 use crate::config::Paths;
 use crate::fake::{FakeConfig, FakeServer};
 use crate::scim::ScimClient;
-use crate::scim::client::{AuthMethod, Connection};
 use crate::tui::{ColorMode, TuiOptions};
 
 pub async fn run(
@@ -26,17 +23,8 @@ pub async fn run(
     };
     let fake = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     tracing::info!(scim_url = %fake.scim_url, "demo tenant started");
-    let client = ScimClient::new(Connection {
-        scim_url: fake.scim_url.clone(),
-        auth_url: fake.auth_url.clone(),
-        api_url: fake.api_url.clone(),
-        auth: AuthMethod::Token,
-        login: Some(fake.login.clone()),
-        secret: Some(SecretString::from(fake.password.clone())),
-        // The fake sets no limit of its own; the demo should feel like a fast tenant.
-        rate_per_minute: 0,
-        ..Connection::default()
-    })?;
+    // The fake sets no limit of its own; the demo should feel like a fast tenant.
+    let client = ScimClient::new(fake.connection())?;
     let opts = TuiOptions {
         profile: "demo".into(),
         tenant: client.tenant_label(),

@@ -232,6 +232,21 @@ impl FakeServer {
     }
 
     /// What `scimitar fake serve` prints so another process can connect.
+    /// A connection to this fake as its User Admin account (token auth, no client-side
+    /// rate limit: the fake sets its own).
+    pub fn connection(&self) -> crate::scim::client::Connection {
+        crate::scim::client::Connection {
+            scim_url: self.scim_url.clone(),
+            auth_url: self.auth_url.clone(),
+            api_url: self.api_url.clone(),
+            auth: crate::scim::client::AuthMethod::Token,
+            login: Some(self.login.clone()),
+            secret: Some(secrecy::SecretString::from(self.password.clone())),
+            rate_per_minute: 0,
+            ..crate::scim::client::Connection::default()
+        }
+    }
+
     pub fn announce(&self) -> serde_json::Value {
         serde_json::json!({
             "scim_url": self.scim_url,
