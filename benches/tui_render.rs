@@ -1,14 +1,22 @@
-//! TUI figures with 100,000 users loaded: one frame at 120x40, one keystroke of local
-//! search, and peak memory. Prints numbers; asserts nothing about time.
+//! TUI figures with 100,000 users loaded from the fake: the load itself, one frame at
+//! 120x40, one keystroke of local search, and peak memory. Prints numbers; asserts nothing
+//! about time. The fake runs as a separate `scimitar fake serve` process, so the peak
+//! memory is this process's: the TUI state and the users it holds.
 //! Run: `cargo bench --bench tui_render` (SCIMITAR_BENCH_USERS and _RUNS to change sizes).
 
 use std::hint::black_box;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use scimitar::tui::testing::{loaded_state, synthetic_users};
+use scimitar::scim::client::{AuthMethod, Connection};
+use scimitar::scim::model::User;
+use scimitar::scim::{ListOptions, ScimClient};
+use scimitar::tui::testing::loaded_state;
 use scimitar::tui::{Action, render, update};
+use secrecy::SecretString;
 use tui_input::InputRequest;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -34,14 +42,86 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Starts `scimitar fake serve` with `n` users and loads them all through the client.
+fn load_from_fake(n: usize) -> Vec<User> {
+    let mut child = match Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args([
+            "fake",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--users",
+            &n.to_string(),
+        ])
+        .env(
+            "SCIMITAR_DATA_DIR",
+            std::env::temp_dir().join("scimitar-bench"),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start the fake: {e}"),
+    };
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut line);
+    }
+    let v: serde_json::Value = match serde_json::from_str(&line) {
+        Ok(v) => v,
+        Err(e) => panic!("the fake's first line is not JSON ({e}): {line}"),
+    };
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let client = match ScimClient::new(Connection {
+        scim_url: field("scim_url"),
+        auth_url: field("auth_url"),
+        api_url: field("api_url"),
+        auth: AuthMethod::Token,
+        login: Some(field("login")),
+        secret: Some(SecretString::from(field("password"))),
+        rate_per_minute: 0,
+        ..Connection::default()
+    }) {
+        Ok(c) => c,
+        Err(e) => panic!("client: {e}"),
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => panic!("runtime: {e}"),
+    };
+    let t = Instant::now();
+    let users = rt.block_on(async {
+        match client.list_all(None, ListOptions::default(), |_| {}).await {
+            Ok(r) => r.users,
+            Err(e) => panic!("listing failed: {e}"),
+        }
+    });
+    println!(
+        "  load {} users from the fake (pages of 100, 8 at once, no added latency): {:?}, {} requests",
+        users.len(),
+        t.elapsed(),
+        client.stats().requests
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    users
+}
+
 fn main() {
     let n = env("SCIMITAR_BENCH_USERS", 100_000);
     let runs = env("SCIMITAR_BENCH_RUNS", 101);
     println!("tui_render: {n} users, median of {runs}");
+    let users = load_from_fake(n);
     let t0 = Instant::now();
-    let mut state = loaded_state(synthetic_users(n), 120, 40);
+    let mut state = loaded_state(users, 120, 40);
     println!(
-        "  build state (synthetic users + indexes): {:?}",
+        "  build the TUI state (rows + search index): {:?}",
         t0.elapsed()
     );
     println!("  peak memory after load (VmHWM): {}", vm_hwm());
@@ -77,13 +157,14 @@ fn main() {
     // Local search: each run types one more character (narrowing) and deletes it again
     // (widening, a full rescan); both are single keystrokes.
     update(&mut state, Action::Search);
-    for c in "user0".chars() {
+    // "ma" matches thousands of the tenant's names and emails; each keystroke adds a letter.
+    for c in "ma".chars() {
         update(&mut state, Action::Input(InputRequest::InsertChar(c)));
     }
     let mut narrow = Vec::with_capacity(runs);
     let mut widen = Vec::with_capacity(runs);
     for i in 0..runs {
-        let c = char::from(b'0' + (i % 10) as u8);
+        let c = ['r', 'n', 't', 'y', 'i'][i % 5];
         let t = Instant::now();
         update(&mut state, Action::Input(InputRequest::InsertChar(c)));
         narrow.push(t.elapsed());
