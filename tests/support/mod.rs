@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)]
 pub use fake::Fake;
+#[allow(unused_imports)]
 pub use tmux::Tmux;
 
 /// The binary under test.
