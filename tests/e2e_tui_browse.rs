@@ -270,6 +270,32 @@ fn user_flag_opens_straight_on_the_users_details() {
     assert_eq!(t.wait_exit(), 0);
 }
 
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    if !support::tmux::available("sigterm_quits_and_restores_the_terminal") {
+        return;
+    }
+    let fake = Fake::start(50);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake);
+    let t = Tmux::start(100, 30, &env, &[support::bin()]);
+    t.wait_text("loaded 50 / 50");
+    let pid = wait_until("the scimitar process", || t.command_pid());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let code = t.wait_exit();
+    let s = t.history_and_screen();
+    assert_eq!(code, 0, "SIGTERM is a clean quit:\n{s}");
+    assert!(
+        t.terminal_restored(),
+        "cooked mode with echo after SIGTERM:\n{s}"
+    );
+    assert_eq!(t.format("#{alternate_on}"), "0");
+}
+
 /// The parameter lists of every SGR sequence (`ESC [ ... m`) in `s`.
 fn sgr_sequences(s: &str) -> Vec<String> {
     let mut found = Vec::new();

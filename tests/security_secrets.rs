@@ -228,6 +228,18 @@ fn no_command_log_file_screen_or_command_line_shows_a_secret() {
         t.keys(&["q"]);
         assert_eq!(t.wait_exit(), 0);
         secrets.assert_absent("the pane after quitting", &t.history_and_screen());
+
+        // A refused login in the TUI: the error popup names the problem, not the secret.
+        let bad = env.clone().set("SCIMITAR_PASSWORD", WRONG_PASSWORD);
+        let t = Tmux::start(100, 30, &bad, &[support::bin()]);
+        let s = t.wait_text("Could not load users");
+        secrets.assert_absent("the TUI's login error", &s);
+        t.keys(&["Escape"]);
+        t.wait_for("the popup to close", |s| {
+            !s.contains("Could not load users")
+        });
+        t.keys(&["q"]);
+        assert_eq!(t.wait_exit(), 0);
     }
     let fake_cmdline = std::fs::read(format!("/proc/{}/cmdline", fake.pid())).expect("cmdline");
     secrets.assert_absent(
