@@ -191,6 +191,15 @@ fn no_command_log_file_screen_or_command_line_shows_a_secret() {
     run_ok(&secrets, &env, &["resume", &journal, "--yes"]);
     run_ok(&secrets, &bearer, &["undo", &journal, "--yes"]);
 
+    // The most verbose level too (HTTP libraries log at trace).
+    for e in [&env, &basic, &bearer] {
+        run_ok(
+            &secrets,
+            &e.clone().set("SCIMITAR_LOG", "trace"),
+            &["users", "list", "--count", "5"],
+        );
+    }
+
     // Failing logins, with wrong secrets of their own.
     for (what, bad) in [
         (
@@ -283,6 +292,37 @@ fn no_command_log_file_screen_or_command_line_shows_a_secret() {
         assert_eq!(mode(p), 0o600, "{}", p.display());
         assert_eq!(mode(p.parent().unwrap()), 0o700, "{}", p.display());
     }
+}
+
+#[test]
+fn the_password_prompt_does_not_echo() {
+    if !support::tmux::available("the_password_prompt_does_not_echo") {
+        return;
+    }
+    let fake = Fake::start(10);
+    let secrets = Secrets::of(&fake);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).unset("SCIMITAR_PASSWORD");
+    let t = Tmux::start(
+        100,
+        30,
+        &env,
+        &[support::bin(), "users", "list", "--count", "3"],
+    );
+    t.wait_text("Password (not echoed):");
+    t.type_text(&fake.info.password);
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
+    let s = t.history_and_screen();
+    assert!(
+        s.contains("USERNAME"),
+        "the command ran with the typed password:\n{s}"
+    );
+    secrets.assert_absent("the terminal after the prompt", &s);
+    assert!(
+        t.terminal_restored(),
+        "echo is back on after the prompt:\n{s}"
+    );
 }
 
 #[test]
