@@ -1,0 +1,242 @@
+//! Shared helpers for the end-to-end and security tests: a sandbox of isolated directories
+//! and an explicit environment, a runner for the real binary with a time limit, the fake
+//! Anaplan as a child process (`fake.rs`) and a small tmux harness (`tmux.rs`).
+//!
+//! Every helper that starts something owns it and stops it on Drop, so a failing assertion
+//! leaves no tmux server or fake behind.
+#![allow(dead_code)]
+
+pub mod fake;
+pub mod tmux;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+#[allow(unused_imports)]
+pub use fake::Fake;
+#[allow(unused_imports)]
+pub use tmux::Tmux;
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_scimitar")
+}
+
+/// How long a wait may take before the test fails: `SCIMITAR_E2E_TIMEOUT` seconds, default 20.
+/// Waits poll for a condition; a healthy run never comes close.
+pub fn timeout() -> Duration {
+    let secs = std::env::var("SCIMITAR_E2E_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs.max(1))
+}
+
+/// A private temporary home: data, config and HOME directories of its own.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("scimitar-e2e-")
+            .tempdir()
+            .expect("create a temporary directory");
+        // Only HOME: the data and config directories are scimitar's to create, so the
+        // modes it gives them can be checked.
+        std::fs::create_dir_all(dir.path().join("home")).expect("create sandbox home");
+        Sandbox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The whole environment a scimitar process gets in a test: nothing is inherited but
+    /// PATH, so a developer's own SCIMITAR_* variables cannot leak in.
+    pub fn env(&self) -> Env {
+        let mut vars = BTreeMap::new();
+        vars.insert(
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+        );
+        vars.insert("HOME".into(), self.home().display().to_string());
+        vars.insert("LANG".into(), "C.UTF-8".into());
+        vars.insert("TERM".into(), "xterm-256color".into());
+        vars.insert(
+            "SCIMITAR_DATA_DIR".into(),
+            self.data_dir().display().to_string(),
+        );
+        vars.insert(
+            "SCIMITAR_CONFIG_DIR".into(),
+            self.config_dir().display().to_string(),
+        );
+        Env { vars }
+    }
+
+    /// Every regular file below the sandbox's data and config directories.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        walk(&self.data_dir(), &mut out);
+        walk(&self.config_dir(), &mut out);
+        out
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+/// An explicit environment for a child process.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    pub fn set(mut self, k: &str, v: impl Into<String>) -> Env {
+        self.vars.insert(k.to_string(), v.into());
+        self
+    }
+
+    pub fn unset(mut self, k: &str) -> Env {
+        self.vars.remove(k);
+        self
+    }
+
+    /// Connection to the fake with token authentication (the default method).
+    pub fn connect_to(self, fake: &Fake) -> Env {
+        let i = &fake.info;
+        self.set("SCIMITAR_SCIM_URL", i.scim_url.clone())
+            .set("SCIMITAR_AUTH_URL", i.auth_url.clone())
+            .set("SCIMITAR_API_URL", i.api_url.clone())
+            .set("SCIMITAR_AUTH", "token")
+            .set("SCIMITAR_LOGIN", i.login.clone())
+            .set("SCIMITAR_PASSWORD", i.password.clone())
+    }
+
+    pub fn apply(&self, cmd: &mut Command) {
+        cmd.env_clear();
+        cmd.envs(&self.vars);
+    }
+}
+
+/// What a finished command left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// A readable account for assertion messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+
+    pub fn assert_ok(&self, what: &str) -> &Run {
+        assert_eq!(self.code(), Some(0), "{what} failed:\n{}", self.describe());
+        self
+    }
+}
+
+/// Runs `scimitar ARGS` with exactly `env`, stdin closed (no terminal), killed after the
+/// timeout.
+pub fn scimitar(env: &Env, args: &[&str]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args);
+    run_cmd(cmd, env)
+}
+
+pub fn run_cmd(mut cmd: Command, env: &Env) -> Run {
+    env.apply(&mut cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn scimitar");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout();
+    let status = loop {
+        match child.try_wait().expect("wait for scimitar") {
+            Some(s) => break s,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let s = child.wait().expect("wait after kill");
+                let stderr =
+                    String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+                // Not `{cmd:?}`: Command's Debug prints the environment, secrets included.
+                let argv: Vec<_> = cmd.get_args().collect();
+                panic!(
+                    "{:?} {argv:?} did not finish within {:?} ({s:?}); stderr:\n{stderr}",
+                    cmd.get_program(),
+                    timeout()
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    Run {
+        status,
+        stdout: String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned(),
+    }
+}
+
+/// Polls `f` until it returns Some or the timeout passes.
+pub fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() >= deadline {
+            panic!("timed out after {:?} waiting for {what}", timeout());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
