@@ -7,7 +7,7 @@ use clap::Parser;
 
 use scimitar::cli::{Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
-use scimitar::config::{Paths, create_private_dir};
+use scimitar::config::{Paths, create_private, create_private_dir};
 use scimitar::tui::{ColorMode, TuiOptions};
 
 fn main() -> ExitCode {
@@ -121,6 +121,8 @@ fn exit_for(r: anyhow::Result<u8>) -> ExitCode {
 fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = Paths::discover().log_dir();
     create_private_dir(&dir).ok()?;
+    // Logs hold user names and emails: the file is private even if the directory is not.
+    drop(create_private(&dir.join("scimitar.log"), true).ok()?);
     let appender = tracing_appender::rolling::never(&dir, "scimitar.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = std::env::var("SCIMITAR_LOG")

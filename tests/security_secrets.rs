@@ -273,6 +273,13 @@ fn no_command_log_file_screen_or_command_line_shows_a_secret() {
     let journals = sandbox.data_dir().join("journals");
     assert_eq!(mode(&sandbox.data_dir()), 0o700, "the data directory");
     assert_eq!(mode(&journals), 0o700, "the journals directory");
+    let log = sandbox.data_dir().join("logs").join("scimitar.log");
+    assert_eq!(
+        mode(&log),
+        0o600,
+        "the log file holds emails: {}",
+        log.display()
+    );
     assert_eq!(
         mode(&sandbox.data_dir().join("logs")),
         0o700,
