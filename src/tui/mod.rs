@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bulk;
 pub mod effect;
 pub mod keymap;
 pub mod state;
