@@ -17,6 +17,7 @@ pub async fn run(
     args: &DemoArgs,
     color: ColorMode,
     open_user: Option<String>,
+    csv: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let config = FakeConfig {
         users: args.users.max(2),
@@ -37,13 +38,21 @@ pub async fn run(
         rate_per_minute: 0,
         ..Connection::default()
     })?;
+    let paths = Paths::discover();
     let opts = TuiOptions {
         profile: "demo".into(),
         tenant: client.tenant_label(),
         open_user,
         color,
-        config_dir: Some(Paths::discover().config_dir),
+        config_dir: Some(paths.config_dir),
         read_only: false,
+        csv,
+        data_dir: Some(paths.data_dir),
+        protected: crate::plan::Protected {
+            api_user: Some(client.login().to_string()).filter(|l| !l.is_empty()),
+            accounts: Vec::new(),
+        },
+        max_users: crate::commands::run::DEFAULT_MAX_USERS,
     };
     let result = crate::tui::run(client.clone(), opts).await;
     client.logout().await;
