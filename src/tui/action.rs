@@ -164,7 +164,7 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("visual_select", "range", "mark a range: v starts, v marks, esc cancels"),
     ("select_all", "tick shown", "tick every shown row"),
     ("selection", "selection", "the selection: who is ticked"),
-    ("load_csv", "load CSV", "load users from a CSV file"),
+    ("load_csv", "CSV", "load users from a CSV file"),
     ("actions", "action", "choose an action for the selection"),
     ("proceed", "continue", "accept and continue"),
     ("save", "save", "save to a file"),
