@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::bulk::state::{Confirm, ConfirmWhat};
 use crate::tui::state::State;
@@ -38,11 +38,15 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(vec![
                 Span::styled(" Users   ", t.dim),
                 Span::styled(format!("{} will be changed", c.count), t.title),
-                Span::raw(format!(
-                    " ({} requests; {} no-op, {} protected, {} not found left alone)",
-                    tot.requests, tot.no_op, tot.protected, tot.not_found
-                )),
+                Span::raw(format!(" with {} requests", tot.requests)),
             ]));
+            lines.push(Line::styled(
+                format!(
+                    "         left alone: {} no-op, {} protected, {} not found",
+                    tot.no_op, tot.protected, tot.not_found
+                ),
+                t.dim,
+            ));
         }
         ConfirmWhat::Resume(info) => {
             lines.push(Line::from(vec![
@@ -94,7 +98,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     if let Some(e) = &c.error {
         lines.push(Line::styled(format!(" ✗ {e}"), t.error));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(lines), inner);
     if state.popups.is_empty() && input_row < inner.height {
         let x = 3 + c.input.visual_cursor() as u16;
         frame.set_cursor_position((

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::tui::bulk::state::{LineKind, Preview};
 use crate::tui::state::State;
@@ -26,7 +26,13 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
         );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let top_h = 3 + p.notes.len() as u16;
+    let w = inner.width.max(1) as usize;
+    let notes_h: usize = p
+        .notes
+        .iter()
+        .map(|n| (n.chars().count() + 1).div_ceil(w).max(1))
+        .sum();
+    let top_h = 3 + notes_h as u16;
     let [top, list] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
     let tot = &p.totals;
@@ -54,7 +60,7 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
         " Nothing has been sent. Users are re-read just before each change.",
         t.dim,
     ));
-    frame.render_widget(Paragraph::new(lines), top);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
 
     let height = list.height.max(1) as usize;
     let len = p.lines.len();
