@@ -94,7 +94,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     if follow_up && !state.read_only {
         lines.push(Line::from(vec![
             Span::styled(" u", t.key),
-            Span::raw(" undo plan (preview first)   "),
+            Span::raw(" undo plan   "),
             Span::styled("R", t.key),
             Span::raw(" resume / retry failures   "),
             Span::styled("esc", t.key),
