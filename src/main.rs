@@ -76,8 +76,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => commands::fake::serve(args, &mut stdout).await?,
         Some(Command::Demo(args)) => {
             drop(stdout);
-            commands::demo::run(args, tui_color(cli.color), cli.user.clone(), cli.csv.clone())
-                .await?
+            commands::demo::run(
+                args,
+                tui_color(cli.color),
+                cli.user.clone(),
+                cli.csv.clone(),
+            )
+            .await?
         }
         None => {
             drop(stdout);

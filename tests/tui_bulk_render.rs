@@ -31,10 +31,18 @@ fn csv_report(w: u16, h: u16) -> State {
     scimitar::tui::bulk::update::start_csv(&mut s, "leavers.csv".into());
     let report = ResolveReport {
         rows_read: 7,
-        resolved: vec![(2, users[0].clone()), (3, users[1].clone()), (7, users[5].clone())],
+        resolved: vec![
+            (2, users[0].clone()),
+            (3, users[1].clone()),
+            (7, users[5].clone()),
+        ],
         duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
         not_found: vec![(5, "ghost@example.com".into())],
-        malformed: vec![(6, "bob@".into(), "not an email or an id: nothing after @".into())],
+        malformed: vec![(
+            6,
+            "bob@".into(),
+            "not an email or an id: nothing after @".into(),
+        )],
         lookup_errors: vec![],
     };
     update(
@@ -88,7 +96,10 @@ fn preview_monochrome_marks_lost_workspaces_in_text() {
     let mut s = preview(80, 24);
     s.theme = Theme::monochrome();
     let text = screen(&s);
-    assert!(text.contains("- Finance Planning (8a81b09d…)  removed"), "{text}");
+    assert!(
+        text.contains("- Finance Planning (8a81b09d…)  removed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -169,12 +180,22 @@ fn running(w: u16, h: u16) -> State {
     for i in 0..10 {
         update(
             &mut s,
-            ev(finished(&format!("user{i:02}"), ResultKind::Done, 80 + i * 10, "")),
+            ev(finished(
+                &format!("user{i:02}"),
+                ResultKind::Done,
+                80 + i * 10,
+                "",
+            )),
         );
     }
     update(
         &mut s,
-        ev(finished("carol", ResultKind::NoOp, 0, "already in the target state")),
+        ev(finished(
+            "carol",
+            ResultKind::NoOp,
+            0,
+            "already in the target state",
+        )),
     );
     update(
         &mut s,

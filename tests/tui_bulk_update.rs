@@ -47,7 +47,10 @@ fn v_marks_a_range_and_esc_cancels_it() {
     assert_eq!(mode(&s), Mode::Visual);
     update(&mut s, Action::Down);
     update(&mut s, Action::Down);
-    assert!(s.selected.is_empty(), "nothing ticked before the range is marked");
+    assert!(
+        s.selected.is_empty(),
+        "nothing ticked before the range is marked"
+    );
     update(&mut s, Action::VisualSelect);
     assert_eq!(ids(&s), ["u-0002", "u-0003", "u-0004"]);
     assert_eq!(mode(&s), Mode::List);
@@ -149,7 +152,10 @@ fn csv_report_selects_only_on_enter() {
     );
     update(&mut s, loaded("users.csv"));
     assert_eq!(mode(&s), Mode::Report);
-    assert!(s.selected.is_empty(), "the report comes before any selection");
+    assert!(
+        s.selected.is_empty(),
+        "the report comes before any selection"
+    );
     update(&mut s, Action::Down);
     update(&mut s, Action::Proceed);
     assert_eq!(ids(&s), ["u-0001", "u-0002"]);
@@ -184,7 +190,9 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
         Action::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
     );
     assert!(s.selected.is_empty());
-    assert!(matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary")));
+    assert!(
+        matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary"))
+    );
 }
 
 #[test]
@@ -278,7 +286,11 @@ fn keep_only_picks_workspaces_with_counts() {
     let Some(Screen::Picker(p)) = s.flow.last() else {
         panic!("picker")
     };
-    let fin = p.entries.iter().find(|e| e.name == "Finance Planning").unwrap();
+    let fin = p
+        .entries
+        .iter()
+        .find(|e| e.name == "Finance Planning")
+        .unwrap();
     assert_eq!(fin.in_selection, 2);
     // Nothing marked: refused, with the way to remove everything named.
     update(&mut s, Action::Proceed);
@@ -307,7 +319,12 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     let Some(Screen::Confirm(c)) = s.flow.last() else {
         panic!("still confirming")
     };
-    assert!(c.error.as_deref().unwrap_or("").contains("nothing was sent"));
+    assert!(
+        c.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("nothing was sent")
+    );
     erase(&mut s, 1);
     typed(&mut s, "y");
     assert!(update(&mut s, Action::Apply).is_empty());
@@ -317,7 +334,9 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     match &effects[..] {
         [Effect::RunBatch { plan, intent }] => {
             assert_eq!(plan.totals().to_change, 1);
-            assert!(matches!(intent, Intent::Apply { action: PlanAction::Disable, protected } if protected.api_user.is_some()));
+            assert!(
+                matches!(intent, Intent::Apply { action: PlanAction::Disable, protected } if protected.api_user.is_some())
+            );
         }
         other => panic!("expected RunBatch, got {other:?}"),
     }
@@ -409,7 +428,14 @@ fn runner_events_fold_into_the_progress_pane() {
     let run = s.run.as_ref().unwrap();
     let p = run.progress.as_ref().unwrap();
     assert_eq!(
-        (p.total, p.done, p.failed, p.skipped(), p.remaining(), p.in_flight),
+        (
+            p.total,
+            p.done,
+            p.failed,
+            p.skipped(),
+            p.remaining(),
+            p.in_flight
+        ),
         (4, 1, 1, 1, 1, 0)
     );
     assert_eq!(p.failures.len(), 1);
@@ -451,10 +477,20 @@ fn cancel_stops_dispatching_once_and_says_so() {
     );
     assert!(!s.batch_running);
     assert_eq!(mode(&s), Mode::Summary);
-    assert!(effects.iter().any(|e| matches!(e, Effect::LoadUsers { .. })), "the list is reloaded");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadUsers { .. })),
+        "the list is reloaded"
+    );
     // From the summary: undo and resume work from the journal.
-    assert!(matches!(&update(&mut s, Action::Undo)[..], [Effect::BuildUndo { journal }] if journal.ends_with("j.jsonl")));
-    assert!(matches!(&update(&mut s, Action::Resume)[..], [Effect::PrepareResume { .. }]));
+    assert!(
+        matches!(&update(&mut s, Action::Undo)[..], [Effect::BuildUndo { journal }] if journal.ends_with("j.jsonl"))
+    );
+    assert!(matches!(
+        &update(&mut s, Action::Resume)[..],
+        [Effect::PrepareResume { .. }]
+    ));
     update(&mut s, Action::Back);
     assert!(s.flow.is_empty());
     assert_eq!(s.selected.len(), 3, "the selection survives the run");

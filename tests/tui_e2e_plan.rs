@@ -56,7 +56,11 @@ impl Env {
             .args(["users", "list", "--format", "json"])
             .output()
             .expect("run users list");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("users list JSON");
         v.as_array()
             .expect("an array of users")
@@ -160,11 +164,16 @@ fn to_preview(socket: &str) {
         s.contains("CSV report") && s.contains("resolved 5")
     });
     let s = screen(socket);
-    assert!(s.contains("0 selected"), "nothing is selected before Enter:\n{s}");
+    assert!(
+        s.contains("0 selected"),
+        "nothing is selected before Enter:\n{s}"
+    );
     keys(socket, &["Enter"]);
     wait_for(socket, "the selection", |s| s.contains("5 selected"));
     keys(socket, &["A"]);
-    wait_for(socket, "the action menu", |s| s.contains("Action for 5 selected"));
+    wait_for(socket, "the action menu", |s| {
+        s.contains("Action for 5 selected")
+    });
     keys(socket, &["Enter"]);
     wait_for(socket, "the preview", |s| {
         s.contains("Preview: disable") && s.contains("to change 5")
@@ -207,7 +216,9 @@ fn csv_to_preview_and_back_changes_nothing_then_a_confirmed_run_disables_five() 
     let login = s("login");
     let chosen: Vec<String> = before
         .iter()
-        .filter(|(name, active)| *active && !name.eq_ignore_ascii_case(&login) && !name.starts_with("scim."))
+        .filter(|(name, active)| {
+            *active && !name.eq_ignore_ascii_case(&login) && !name.starts_with("scim.")
+        })
         .take(5)
         .map(|(n, _)| n.clone())
         .collect();
@@ -220,14 +231,24 @@ fn csv_to_preview_and_back_changes_nothing_then_a_confirmed_run_disables_five() 
     start_tui(&socket, &script);
     to_preview(&socket);
     keys(&socket, &["p"]);
-    wait_for(&socket, "the exact request", |s| s.contains("PATCH /Users/"));
+    wait_for(&socket, "the exact request", |s| {
+        s.contains("PATCH /Users/")
+    });
     keys(&socket, &["Escape"]);
-    wait_for(&socket, "the preview again", |s| !s.contains("Exact request"));
+    wait_for(&socket, "the preview again", |s| {
+        !s.contains("Exact request")
+    });
     keys(&socket, &["Escape"]);
-    wait_for(&socket, "the action menu again", |s| s.contains("Action for 5"));
+    wait_for(&socket, "the action menu again", |s| {
+        s.contains("Action for 5")
+    });
     keys(&socket, &["Escape"]);
     wait_for(&socket, "the list", |s| !s.contains("Action for 5"));
-    assert_eq!(env.users(), before, "backing out of the preview changed nothing");
+    assert_eq!(
+        env.users(),
+        before,
+        "backing out of the preview changed nothing"
+    );
     keys(&socket, &["q"]);
     let start = Instant::now();
     while tmux(&socket, &["list-sessions"]).contains("e2e") {
@@ -239,7 +260,9 @@ fn csv_to_preview_and_back_changes_nothing_then_a_confirmed_run_disables_five() 
     start_tui(&socket, &script);
     to_preview(&socket);
     keys(&socket, &["Enter"]);
-    wait_for(&socket, "the confirmation", |s| s.contains("Confirm the change"));
+    wait_for(&socket, "the confirmation", |s| {
+        s.contains("Confirm the change")
+    });
     keys(&socket, &["4", "Enter"]);
     wait_for(&socket, "the refusal", |s| s.contains("nothing was sent"));
     keys(&socket, &["BSpace", "5", "Enter"]);

@@ -103,7 +103,10 @@ pub enum Action {
     },
     /// The CSV was read (`rows` data rows) and `looked_up` keys have been resolved so far.
     #[serde(skip)]
-    CsvProgress { rows: usize, looked_up: usize },
+    CsvProgress {
+        rows: usize,
+        looked_up: usize,
+    },
     /// The CSV was resolved, or could not be used (the message says why, in plain words).
     #[serde(skip)]
     CsvLoaded(Result<Box<CsvLoaded>, String>),
@@ -161,15 +164,27 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("help", "help", "this help"),
     ("copy_id", "copy id", "send the id to the clipboard"),
     ("confirm", "yes", "answer yes"),
-    ("visual_select", "range", "mark a range: v starts, v marks, esc cancels"),
+    (
+        "visual_select",
+        "range",
+        "mark a range: v starts, v marks, esc cancels",
+    ),
     ("select_all", "tick shown", "tick every shown row"),
     ("selection", "selection", "the selection: who is ticked"),
     ("load_csv", "CSV", "load users from a CSV file"),
     ("actions", "action", "choose an action for the selection"),
     ("proceed", "continue", "accept and continue"),
     ("save", "save", "save to a file"),
-    ("show_request", "request", "the exact request(s) of this user"),
-    ("cancel_run", "stop", "stop the run (requests in flight finish)"),
+    (
+        "show_request",
+        "request",
+        "the exact request(s) of this user",
+    ),
+    (
+        "cancel_run",
+        "stop",
+        "stop the run (requests in flight finish)",
+    ),
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
     ("none", "", "unbound"),

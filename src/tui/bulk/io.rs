@@ -121,9 +121,8 @@ pub async fn run_batch(
     cancel: CancellationToken,
 ) {
     let fresh = resume.is_none();
-    let journal_path = resume.unwrap_or_else(|| {
-        crate::commands::run::default_journal_path(&paths, &batch.batch_id)
-    });
+    let journal_path = resume
+        .unwrap_or_else(|| crate::commands::run::default_journal_path(&paths, &batch.batch_id));
     let finish = |summary: Result<Summary, String>, stopped: Option<String>| {
         let _ = tx.send(Action::RunFinished {
             summary: summary.map(Box::new),
@@ -134,7 +133,10 @@ pub async fn run_batch(
         && let Err(e) = create_private_dir(dir)
     {
         finish(
-            Err(format!("cannot create {}: {e}; nothing was sent", dir.display())),
+            Err(format!(
+                "cannot create {}: {e}; nothing was sent",
+                dir.display()
+            )),
             None,
         );
         return;
@@ -306,4 +308,3 @@ pub fn prepare_resume(client: &ScimClient, journal: PathBuf) -> Result<ResumeInf
         failed: nf,
     })
 }
-

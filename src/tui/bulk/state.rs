@@ -39,10 +39,15 @@ impl Scroll {
 pub enum Screen {
     /// Who is selected; `ids` is a snapshot taken when the pane opened (sorted by userName),
     /// so unticking leaves the row in place to be ticked again.
-    Selection { ids: Vec<String>, scroll: Scroll },
+    Selection {
+        ids: Vec<String>,
+        scroll: Scroll,
+    },
     CsvLoading(CsvLoading),
     CsvReport(Box<CsvReportView>),
-    ActionMenu { cursor: usize },
+    ActionMenu {
+        cursor: usize,
+    },
     Picker(Box<Picker>),
     Preview(Box<Preview>),
     Confirm(Box<Confirm>),
@@ -466,7 +471,10 @@ mod tests {
 
     #[test]
     fn tilde_expands_only_at_the_start() {
-        assert_eq!(expand_tilde("~/a.csv", Some("/h")), PathBuf::from("/h/a.csv"));
+        assert_eq!(
+            expand_tilde("~/a.csv", Some("/h")),
+            PathBuf::from("/h/a.csv")
+        );
         assert_eq!(expand_tilde(" ~ ", Some("/h")), PathBuf::from("/h"));
         assert_eq!(expand_tilde("a/~/b", Some("/h")), PathBuf::from("a/~/b"));
         assert_eq!(expand_tilde("~/a", None), PathBuf::from("~/a"));

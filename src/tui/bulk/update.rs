@@ -100,7 +100,9 @@ fn open_actions(state: &mut State) {
         select::commit_visual(state);
     }
     if state.selected.is_empty() {
-        state.flash("select users first: space ticks, v marks a range, a ticks all shown, L loads a CSV");
+        state.flash(
+            "select users first: space ticks, v marks a range, a ticks all shown, L loads a CSV",
+        );
         return;
     }
     state.flow.push(Screen::ActionMenu { cursor: 0 });
@@ -507,9 +509,11 @@ fn open_preview(state: &mut State, action: PlanAction) {
         action,
         protected: state.protected.clone(),
     };
-    state
-        .flow
-        .push(Screen::Preview(Box::new(Preview::new(Arc::new(plan), intent, Vec::new()))));
+    state.flow.push(Screen::Preview(Box::new(Preview::new(
+        Arc::new(plan),
+        intent,
+        Vec::new(),
+    ))));
 }
 
 fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {

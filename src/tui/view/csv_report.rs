@@ -4,7 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{
+    Block, Borders, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState,
+};
 
 use crate::tui::bulk::state::{CsvLoading, CsvReportView, ProblemKind};
 use crate::tui::state::State;
@@ -23,7 +25,10 @@ pub fn render_loading(state: &State, l: &CsvLoading, frame: &mut Frame, area: Re
         None => lines.push(Line::styled(" reading the file…", t.progress)),
         Some(rows) => {
             lines.push(Line::from(vec![
-                Span::raw(format!(" resolving {rows} rows: {} looked up ", l.looked_up)),
+                Span::raw(format!(
+                    " resolving {rows} rows: {} looked up ",
+                    l.looked_up
+                )),
                 Span::styled(text_bar(l.looked_up, rows, 20), t.progress),
             ]));
         }
@@ -46,8 +51,7 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
         .title(Line::styled(format!(" CSV report: {} ", r.path), t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [top, list] =
-        Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);
+    let [top, list] = Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);
     let count = |label: &str, n: usize, bad: bool| {
         let style = if bad && n > 0 { t.error } else { t.header };
         vec![
@@ -101,7 +105,10 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
         .collect();
     if len == 0 {
         frame.render_widget(
-            Paragraph::new(Line::styled(" every row resolved to a distinct user ", t.active)),
+            Paragraph::new(Line::styled(
+                " every row resolved to a distinct user ",
+                t.active,
+            )),
             list,
         );
         return;

@@ -210,11 +210,7 @@ fn progress_bar(loaded: usize, total: Option<u64>) -> String {
 
 /// `▕████░░░░░░▏`: `done` of `total` in `cells` cells.
 pub fn text_bar(done: usize, total: usize, cells: usize) -> String {
-    let filled = if total > 0 {
-        done.min(total) * cells / total
-    } else {
-        0
-    };
+    let filled = (done.min(total) * cells).checked_div(total).unwrap_or(0);
     format!("▕{}{}▏", "█".repeat(filled), "░".repeat(cells - filled))
 }
 

@@ -21,8 +21,7 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
             t.title,
         ))
         .title(
-            Line::from(format!(" user {} of {} ", p.cursor + 1, p.item_line.len()))
-                .right_aligned(),
+            Line::from(format!(" user {} of {} ", p.cursor + 1, p.item_line.len())).right_aligned(),
         );
     let inner = block.inner(area);
     frame.render_widget(block, area);

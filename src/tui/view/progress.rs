@@ -42,14 +42,20 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     };
     let [figures, feeds] =
         Layout::vertical([Constraint::Length(6), Constraint::Min(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(figure_lines(t, run, p, inner.width)), figures);
+    frame.render_widget(
+        Paragraph::new(figure_lines(t, run, p, inner.width)),
+        figures,
+    );
     let (recent_area, fail_area) = if feeds.width >= 100 {
-        let [a, b] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(feeds);
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(feeds);
         (a, b)
     } else {
-        let fail_h = if p.failures.is_empty() { 3 } else { feeds.height / 2 };
+        let fail_h = if p.failures.is_empty() {
+            3
+        } else {
+            feeds.height / 2
+        };
         let [a, b] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(fail_h)]).areas(feeds);
         (a, b)
@@ -87,7 +93,11 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
             .map_or_else(|| "-".to_string(), |v| format!("{v} ms"))
     };
     let mut speed = vec![Span::raw(" ")];
-    speed.extend(n("rate", format!("{:.1} req/s", p.request_rate(now)), t.header));
+    speed.extend(n(
+        "rate",
+        format!("{:.1} req/s", p.request_rate(now)),
+        t.header,
+    ));
     speed.extend(n(
         "ETA",
         p.eta(now).map_or_else(|| "-".to_string(), secs),
@@ -102,7 +112,11 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
     load.extend(n(
         "429s",
         p.rate_limited.to_string(),
-        if p.rate_limited > 0 { t.error } else { t.header },
+        if p.rate_limited > 0 {
+            t.error
+        } else {
+            t.header
+        },
     ));
     vec![
         Line::from(vec![
@@ -141,7 +155,10 @@ fn result_line(t: &Theme, r: &UserResult) -> Line<'static> {
         Span::raw(format!(" {}{status}", r.user_name)),
     ];
     if r.status.is_some() {
-        spans.push(Span::styled(format!(" {} ms", r.latency.as_millis()), t.dim));
+        spans.push(Span::styled(
+            format!(" {} ms", r.latency.as_millis()),
+            t.dim,
+        ));
     }
     Line::from(spans)
 }
@@ -155,7 +172,12 @@ fn render_recent(t: &Theme, p: &Progress, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let h = inner.height as usize;
     let skip = p.recent.len().saturating_sub(h);
-    let lines: Vec<Line> = p.recent.iter().skip(skip).map(|r| result_line(t, r)).collect();
+    let lines: Vec<Line> = p
+        .recent
+        .iter()
+        .skip(skip)
+        .map(|r| result_line(t, r))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -166,7 +188,11 @@ pub fn render_failures(t: &Theme, p: &Progress, scroll: usize, frame: &mut Frame
         .border_style(t.border)
         .title(Line::styled(
             format!(" Failures ({}) ", p.failures.len()),
-            if p.failures.is_empty() { t.title } else { t.error },
+            if p.failures.is_empty() {
+                t.title
+            } else {
+                t.error
+            },
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);

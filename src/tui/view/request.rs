@@ -16,7 +16,10 @@ pub fn request_lines(p: &Preview) -> Vec<String> {
     let Some(item) = p.plan.items.get(p.cursor) else {
         return Vec::new();
     };
-    let mut out = vec![format!("{} ({})", item.user_name, item.user_id), String::new()];
+    let mut out = vec![
+        format!("{} ({})", item.user_name, item.user_id),
+        String::new(),
+    ];
     if item.requests.is_empty() {
         let why = match &item.outcome {
             Outcome::NoOp => "no request: the user is already in the target state".to_string(),

@@ -42,10 +42,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             let n = |label: &str, v: usize, bad: bool| {
                 vec![
                     Span::styled(format!("{label} "), t.dim),
-                    Span::styled(
-                        v.to_string(),
-                        if bad && v > 0 { t.error } else { t.title },
-                    ),
+                    Span::styled(v.to_string(), if bad && v > 0 { t.error } else { t.title }),
                     Span::raw("  "),
                 ]
             };

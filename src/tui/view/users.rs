@@ -32,13 +32,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .filter_map(|(k, &i)| state.users.get(i).map(|u| (start + k, u)))
-        .map(|(pos, u)| {
-            user_row(
-                state,
-                u,
-                crate::tui::bulk::select::in_visual(range, pos),
-            )
-        })
+        .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
         .collect();
     let position = if len == 0 {
         "no rows".to_string()
