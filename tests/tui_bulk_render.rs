@@ -15,6 +15,16 @@ use scimitar::tui::testing::{draw, fixture_users, loaded_state};
 use scimitar::tui::{Action, State, Theme, update};
 use tui_input::InputRequest;
 
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) {
+    for e in update(s, a) {
+        if let scimitar::tui::Effect::BuildPlan(req) = e {
+            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            update(s, Action::PlanReady(Box::new(preview)));
+        }
+    }
+}
+
 fn screen(s: &State) -> String {
     draw(s).backend().to_string()
 }
@@ -77,7 +87,7 @@ fn preview(w: u16, h: u16) -> State {
     }
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     s
 }
 

@@ -17,6 +17,21 @@ use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
 
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in update(s, a) {
+        match e {
+            Effect::BuildPlan(req) => {
+                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                out.extend(update(s, Action::PlanReady(Box::new(preview))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
         update(s, Action::Input(InputRequest::InsertChar(c)));
@@ -157,7 +172,7 @@ fn csv_report_selects_only_on_enter() {
         "the report comes before any selection"
     );
     update(&mut s, Action::Down);
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     assert_eq!(ids(&s), ["u-0001", "u-0002"]);
     assert!(s.flow.is_empty());
     // Loaded from a CSV, not from the list: still known for the plan.
@@ -235,7 +250,18 @@ fn action_menu_plans_and_previews_with_totals() {
     update(&mut s, Action::Actions);
     assert_eq!(mode(&s), Mode::Menu);
     let effects = update(&mut s, Action::Proceed); // Disable
-    assert!(effects.is_empty(), "planning sends nothing");
+    assert!(
+        matches!(&effects[..], [Effect::BuildPlan(_)]),
+        "planning sends nothing"
+    );
+    assert_eq!(mode(&s), Mode::Busy);
+    let Effect::BuildPlan(req) = effects[0].clone() else {
+        unreachable!()
+    };
+    update(
+        &mut s,
+        Action::PlanReady(Box::new(scimitar::tui::bulk::update::build_preview(*req))),
+    );
     assert_eq!(mode(&s), Mode::Preview);
     let p = preview_of(&s);
     assert_eq!(p.plan.action, PlanAction::Disable);
@@ -281,7 +307,7 @@ fn keep_only_picks_workspaces_with_counts() {
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);
     update(&mut s, Action::Down);
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     assert_eq!(mode(&s), Mode::Picker);
     let Some(Screen::Picker(p)) = s.flow.last() else {
         panic!("picker")
@@ -293,19 +319,19 @@ fn keep_only_picks_workspaces_with_counts() {
         .unwrap();
     assert_eq!(fin.in_selection, 2);
     // Nothing marked: refused, with the way to remove everything named.
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     assert_eq!(mode(&s), Mode::Picker);
     assert!(flash(&s).contains("Remove all workspace access"));
     update(&mut s, Action::ToggleSelect); // the first entry
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     let p = preview_of(&s);
     assert!(matches!(&p.plan.action, PlanAction::KeepWorkspaces { keep } if keep.len() == 1));
 }
 
 fn to_confirm(s: &mut State) {
     update(s, Action::Actions);
-    update(s, Action::Proceed);
-    update(s, Action::Proceed);
+    step(s, Action::Proceed);
+    step(s, Action::Proceed);
     assert_eq!(mode(s), Mode::Confirm);
 }
 
@@ -514,8 +540,23 @@ fn nothing_to_change_never_reaches_the_confirmation() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     s.selected.insert("u-0003".into()); // already disabled
     update(&mut s, Action::Actions);
-    update(&mut s, Action::Proceed);
-    update(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
     assert_eq!(mode(&s), Mode::Preview);
     assert!(flash(&s).contains("nothing to change"));
+}
+
+#[test]
+fn going_back_while_planning_drops_the_plan() {
+    let mut s = three_ticked();
+    update(&mut s, Action::Actions);
+    let effects = update(&mut s, Action::Proceed);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::Menu);
+    let Some(Effect::BuildPlan(req)) = effects.into_iter().next() else {
+        panic!("plan effect")
+    };
+    let preview = scimitar::tui::bulk::update::build_preview(*req);
+    update(&mut s, Action::PlanReady(Box::new(preview)));
+    assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
 }

@@ -134,6 +134,9 @@ pub enum Action {
         summary: Result<Box<crate::batch::Summary>, String>,
         stopped: Option<String>,
     },
+    /// The plan asked for is built, with its preview.
+    #[serde(skip)]
+    PlanReady(Box<crate::tui::bulk::state::Preview>),
     #[serde(skip)]
     UndoPlanned(Result<Box<UndoPlan>, String>),
     #[serde(skip)]

@@ -43,6 +43,8 @@ pub enum Effect {
     },
     /// Stop resolving a CSV the operator no longer wants.
     CancelCsv,
+    /// Build the plan and its preview (pure, but large: done off the UI loop).
+    BuildPlan(Box<crate::tui::bulk::update::PlanRequest>),
     SaveCsvReport {
         path: String,
         report: Box<ResolveReport>,
@@ -182,6 +184,18 @@ impl EffectRunner {
                     let _ = tx.send(Action::CsvLoaded(r.map(Box::new)));
                 });
                 self.csv = Some(h);
+            }
+            Effect::BuildPlan(req) => {
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        crate::tui::bulk::update::build_preview(*req)
+                    })
+                    .await;
+                    if let Ok(preview) = r {
+                        let _ = tx.send(Action::PlanReady(Box::new(preview)));
+                    }
+                });
             }
             Effect::CancelCsv => {
                 if let Some(h) = self.csv.take() {

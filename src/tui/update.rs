@@ -171,6 +171,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::RunTick(_)
         | Action::RunFinished { .. }
         | Action::UndoPlanned(_)
+        | Action::PlanReady(_)
         | Action::ResumeReady(_)) => bulk::update::on_result(state, a),
         // While a popup is up, other keys wait.
         _ if !state.popups.is_empty() => Vec::new(),

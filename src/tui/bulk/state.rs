@@ -45,6 +45,10 @@ pub enum Screen {
     },
     CsvLoading(CsvLoading),
     CsvReport(Box<CsvReportView>),
+    /// The plan is being built off the UI loop (large selections take a moment).
+    Planning {
+        users: usize,
+    },
     ActionMenu {
         cursor: usize,
     },

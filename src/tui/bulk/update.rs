@@ -31,7 +31,7 @@ pub fn mode(state: &State) -> Option<Mode> {
     }
     let m = match state.flow.last()? {
         Screen::Selection { .. } => Mode::Selection,
-        Screen::CsvLoading(_) => Mode::Busy,
+        Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
         Screen::CsvReport(_) => Mode::Report,
         Screen::ActionMenu { .. } => Mode::Menu,
         Screen::Picker(_) => Mode::Picker,
@@ -233,8 +233,7 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
                     return Vec::new();
                 }
             };
-            open_preview(state, action);
-            Vec::new()
+            open_preview(state, action)
         }
         (Screen::Picker(p), Action::ToggleSelect) => {
             if let Some(e) = p.entries.get(p.scroll.cursor) {
@@ -258,8 +257,7 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
                 .filter(|e| p.keep.contains(&e.id))
                 .map(|e| e.id.clone())
                 .collect();
-            open_preview(state, PlanAction::KeepWorkspaces { keep });
-            Vec::new()
+            open_preview(state, PlanAction::KeepWorkspaces { keep })
         }
         (Screen::Preview(p), Action::ShowRequest) => {
             p.request = match p.request {
@@ -379,7 +377,7 @@ fn move_by(state: &mut State, delta: isize) {
                     as usize;
             }
         }
-        Screen::CsvLoading(_) | Screen::Confirm(_) => {}
+        Screen::CsvLoading(_) | Screen::Planning { .. } | Screen::Confirm(_) => {}
     }
 }
 
@@ -484,9 +482,38 @@ fn build_picker(state: &State) -> Picker {
     }
 }
 
-/// Plans `action` for the selected users from their loaded state (the runner re-reads each
-/// one before writing anyway) and opens the preview.
-fn open_preview(state: &mut State, action: PlanAction) {
+/// What the plan is built from: the selected users' loaded state (the runner re-reads each
+/// one before writing anyway).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    pub tenant: String,
+    pub action: PlanAction,
+    pub users: Vec<User>,
+    pub protected: crate::plan::Protected,
+    pub unknown: Vec<String>,
+}
+
+/// Builds the plan and its preview. Pure; run off the UI loop by the effect runner, and
+/// directly by tests.
+pub fn build_preview(req: PlanRequest) -> Preview {
+    // `created` is stamped when the plan is saved: planning has no clock.
+    let plan = Plan::build(
+        &req.tenant,
+        "",
+        req.action.clone(),
+        &req.users,
+        &req.protected,
+        &req.unknown,
+    );
+    let intent = Intent::Apply {
+        action: req.action,
+        protected: req.protected,
+    };
+    Preview::new(Arc::new(plan), intent, Vec::new())
+}
+
+/// Asks for the plan of `action` over the selection; the preview opens when it is built.
+fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
     let ids = select::sorted_ids(state);
     let mut users: Vec<User> = Vec::with_capacity(ids.len());
     let mut unknown: Vec<String> = Vec::new();
@@ -496,24 +523,16 @@ fn open_preview(state: &mut State, action: PlanAction) {
             None => unknown.push(id.clone()),
         }
     }
-    // `created` is stamped when the plan is saved: the reducer has no clock.
-    let plan = Plan::build(
-        &state.tenant,
-        "",
-        action.clone(),
-        &users,
-        &state.protected,
-        &unknown,
-    );
-    let intent = Intent::Apply {
+    state.flow.push(Screen::Planning {
+        users: users.len() + unknown.len(),
+    });
+    vec![Effect::BuildPlan(Box::new(PlanRequest {
+        tenant: state.tenant.clone(),
         action,
+        users,
         protected: state.protected.clone(),
-    };
-    state.flow.push(Screen::Preview(Box::new(Preview::new(
-        Arc::new(plan),
-        intent,
-        Vec::new(),
-    ))));
+        unknown,
+    }))]
 }
 
 fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
@@ -608,6 +627,13 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             let mut effects = crate::tui::update::reload(state);
             effects.push(Effect::ListWorkspaces);
             return effects;
+        }
+        Action::PlanReady(preview) => {
+            // Dropped if the operator went back meanwhile.
+            if matches!(state.flow.last(), Some(Screen::Planning { .. })) {
+                state.flow.pop();
+                state.flow.push(Screen::Preview(preview));
+            }
         }
         Action::UndoPlanned(result) => match result {
             Ok(u) => open_undo_preview(state, *u),

@@ -41,6 +41,28 @@ pub fn render_loading(state: &State, l: &CsvLoading, frame: &mut Frame, area: Re
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// While the plan is being built.
+pub fn render_planning(state: &State, users: usize, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" Planning ", t.title));
+    let lines = vec![
+        Line::styled(
+            format!(" planning the change for {users} users…"),
+            t.progress,
+        ),
+        Line::from(""),
+        Line::styled(
+            " Nothing is sent: the preview comes next. esc cancels.",
+            t.dim,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
 pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);

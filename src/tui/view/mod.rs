@@ -76,6 +76,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
     match top {
         Screen::Selection { ids, scroll } => selection::render(state, ids, scroll, frame, body),
         Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
+        Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
         Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
         Screen::ActionMenu { cursor } => menu::render(state, *cursor, frame, body),
         Screen::Picker(p) => picker::render(state, p, frame, body),
@@ -116,7 +117,7 @@ fn title(state: &State) -> String {
         let t = match top {
             Screen::Selection { .. } => "Selection",
             Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
-            Screen::ActionMenu { .. } | Screen::Picker(_) => "Action",
+            Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
             Screen::Run => "Run",
