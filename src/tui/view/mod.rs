@@ -88,8 +88,12 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         }
         Screen::Confirm(c) => {
             // The preview stays visible under the confirmation.
-            if let Some(Screen::Preview(p)) = state.flow.iter().rev().nth(1) {
-                preview::render(state, p, frame, body);
+            match (state.flow.iter().rev().nth(1), &state.run) {
+                (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
+                (Some(Screen::Run), Some(run)) if run.finished() => {
+                    summary::render(state, run, frame, body)
+                }
+                _ => {}
             }
             confirm::render(state, c, frame, body);
         }
