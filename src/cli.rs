@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, value_name = "ID_OR_EMAIL")]
     pub user: Option<String>,
 
+    /// Open the TUI with the users of this CSV: it is read and resolved at once, and its
+    /// report shown before anything is selected.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
     /// Colours: auto honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,

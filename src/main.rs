@@ -8,6 +8,7 @@ use clap::Parser;
 use scimitar::cli::{Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
+use scimitar::plan::Protected;
 use scimitar::tui::{ColorMode, TuiOptions};
 
 fn main() -> ExitCode {
@@ -75,7 +76,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => commands::fake::serve(args, &mut stdout).await?,
         Some(Command::Demo(args)) => {
             drop(stdout);
-            commands::demo::run(args, tui_color(cli.color), cli.user.clone()).await?
+            commands::demo::run(
+                args,
+                tui_color(cli.color),
+                cli.user.clone(),
+                cli.csv.clone(),
+            )
+            .await?
         }
         None => {
             drop(stdout);
@@ -87,6 +94,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 color: tui_color(cli.color),
                 config_dir: Some(c.paths.config_dir.clone()),
                 read_only: false,
+                csv: cli.csv.clone(),
+                data_dir: Some(c.paths.data_dir.clone()),
+                protected: Protected {
+                    api_user: Some(c.client.login().to_string()).filter(|l| !l.is_empty()),
+                    accounts: c.profile.protected.clone(),
+                },
+                max_users: c
+                    .profile
+                    .max_users
+                    .unwrap_or(commands::run::DEFAULT_MAX_USERS),
             };
             let r = scimitar::tui::run(c.client.clone(), opts).await;
             c.client.logout().await;

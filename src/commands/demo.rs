@@ -14,6 +14,7 @@ pub async fn run(
     args: &DemoArgs,
     color: ColorMode,
     open_user: Option<String>,
+    csv: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let config = FakeConfig {
         users: args.users.max(2),
@@ -25,13 +26,21 @@ pub async fn run(
     tracing::info!(scim_url = %fake.scim_url, "demo tenant started");
     // The fake sets no limit of its own; the demo should feel like a fast tenant.
     let client = ScimClient::new(fake.connection())?;
+    let paths = Paths::discover();
     let opts = TuiOptions {
         profile: "demo".into(),
         tenant: client.tenant_label(),
         open_user,
         color,
-        config_dir: Some(Paths::discover().config_dir),
+        config_dir: Some(paths.config_dir),
         read_only: false,
+        csv,
+        data_dir: Some(paths.data_dir),
+        protected: crate::plan::Protected {
+            api_user: Some(client.login().to_string()).filter(|l| !l.is_empty()),
+            accounts: Vec::new(),
+        },
+        max_users: crate::commands::run::DEFAULT_MAX_USERS,
     };
     let result = crate::tui::run(client.clone(), opts).await;
     client.logout().await;

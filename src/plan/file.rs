@@ -61,13 +61,14 @@ impl Plan {
         protected: &Protected,
         not_found: &[String],
     ) -> Plan {
-        let mut seen: Vec<&str> = Vec::with_capacity(users.len());
+        // Ids compare case-insensitively; a set keeps this linear for 100k-user plans.
+        let mut seen: std::collections::HashSet<String> =
+            std::collections::HashSet::with_capacity(users.len());
         let mut items = Vec::with_capacity(users.len() + not_found.len());
         for u in users {
-            if seen.iter().any(|s| s.eq_ignore_ascii_case(&u.id)) {
+            if !seen.insert(u.id.to_ascii_lowercase()) {
                 continue;
             }
-            seen.push(&u.id);
             items.push(plan_user(u, &action, protected));
         }
         items.extend(not_found.iter().map(|k| not_found_item(k)));

@@ -6,6 +6,8 @@ use tui_input::InputRequest;
 
 use crate::scim::client::WorkspaceInfo;
 use crate::scim::model::User;
+use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
+use crate::tui::bulk::state::CsvLoaded;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +38,29 @@ pub enum Action {
     CopyId,
     /// Answers "yes" in a confirmation popup.
     Confirm,
+    /// `v`: start a range at the cursor; again marks the range.
+    VisualSelect,
+    /// Tick every row the list shows (after filter and search).
+    SelectAll,
+    /// The selection pane: who is ticked.
+    Selection,
+    /// Load users from a CSV file.
+    LoadCsv,
+    /// The action menu for the selection.
+    Actions,
+    /// Accept this screen and go on (select the resolved users, choose the action, go to
+    /// the confirmation).
+    Proceed,
+    /// Save what the screen shows (the CSV report, the plan) to a file.
+    Save,
+    /// The exact request(s) of the highlighted user.
+    ShowRequest,
+    /// Stop a running batch: no new requests; those in flight finish.
+    CancelRun,
+    /// Build the undo plan of the run just finished.
+    Undo,
+    /// Resume the run: finish what was not done and retry failures.
+    Resume,
     /// Does nothing: bind a key to `none` to unbind a default.
     None,
 
@@ -76,6 +101,46 @@ pub enum Action {
         title: String,
         message: String,
     },
+    /// The CSV was read (`rows` data rows) and `looked_up` keys have been resolved so far.
+    #[serde(skip)]
+    CsvProgress {
+        rows: usize,
+        looked_up: usize,
+    },
+    /// The CSV was resolved, or could not be used (the message says why, in plain words).
+    #[serde(skip)]
+    CsvLoaded(Result<Box<CsvLoaded>, String>),
+    /// A file was written: `what` for the message, the path or the error.
+    #[serde(skip)]
+    Saved {
+        what: String,
+        result: Result<String, String>,
+    },
+    #[serde(skip)]
+    RunStarted {
+        batch_id: String,
+        journal: String,
+        at: std::time::Instant,
+        requests_at_start: u64,
+    },
+    #[serde(skip)]
+    RunEvent(BatchEvent),
+    /// The client's counters, sampled a few times a second while a batch runs.
+    #[serde(skip)]
+    RunTick(RunStats),
+    /// The run is over: the summary from the journal, and why it stopped early if it did.
+    #[serde(skip)]
+    RunFinished {
+        summary: Result<Box<crate::batch::Summary>, String>,
+        stopped: Option<String>,
+    },
+    /// The plan asked for is built, with its preview.
+    #[serde(skip)]
+    PlanReady(Box<crate::tui::bulk::state::Preview>),
+    #[serde(skip)]
+    UndoPlanned(Result<Box<UndoPlan>, String>),
+    #[serde(skip)]
+    ResumeReady(Result<Box<ResumeInfo>, String>),
 }
 
 /// The actions a keymap may name: (name, status-bar label, help description).
@@ -102,6 +167,29 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("help", "help", "this help"),
     ("copy_id", "copy id", "send the id to the clipboard"),
     ("confirm", "yes", "answer yes"),
+    (
+        "visual_select",
+        "range",
+        "mark a range: v starts, v marks, esc cancels",
+    ),
+    ("select_all", "tick shown", "tick every shown row"),
+    ("selection", "selection", "the selection: who is ticked"),
+    ("load_csv", "CSV", "load users from a CSV file"),
+    ("actions", "action", "choose an action for the selection"),
+    ("proceed", "continue", "accept and continue"),
+    ("save", "save", "save to a file"),
+    (
+        "show_request",
+        "request",
+        "the exact request(s) of this user",
+    ),
+    (
+        "cancel_run",
+        "stop",
+        "stop the run (requests in flight finish)",
+    ),
+    ("undo", "undo", "build the undo plan of this run"),
+    ("resume", "resume", "resume the run and retry failures"),
     ("none", "", "unbound"),
 ];
 
@@ -146,6 +234,17 @@ impl Action {
             Action::Help => "help",
             Action::CopyId => "copy_id",
             Action::Confirm => "confirm",
+            Action::VisualSelect => "visual_select",
+            Action::SelectAll => "select_all",
+            Action::Selection => "selection",
+            Action::LoadCsv => "load_csv",
+            Action::Actions => "actions",
+            Action::Proceed => "proceed",
+            Action::Save => "save",
+            Action::ShowRequest => "show_request",
+            Action::CancelRun => "cancel_run",
+            Action::Undo => "undo",
+            Action::Resume => "resume",
             Action::None => "none",
             _ => return None,
         };

@@ -2,14 +2,21 @@
 //! TUI that talks to the ScimClient; results come back as actions over the channel.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use base64::Engine;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
+use crate::batch::Intent;
+use crate::input::ResolveReport;
+use crate::plan::Plan;
 use crate::scim::client::ListOptions;
 use crate::scim::{Filter, ScimClient};
 use crate::tui::action::Action;
+use crate::tui::bulk::msg::ResumeInfo;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -30,12 +37,51 @@ pub enum Effect {
     CopyToClipboard {
         text: String,
     },
+    /// Read a CSV (path as typed; `~` expands) and resolve its rows against the tenant.
+    LoadCsv {
+        path: String,
+    },
+    /// Stop resolving a CSV the operator no longer wants.
+    CancelCsv,
+    /// Build the plan and its preview (pure, but large: done off the UI loop).
+    BuildPlan(Box<crate::tui::bulk::update::PlanRequest>),
+    SaveCsvReport {
+        path: String,
+        report: Box<ResolveReport>,
+    },
+    /// Save the plan as JSON (mode 0600), stamped with the time it is saved.
+    SavePlan {
+        path: String,
+        plan: Arc<Plan>,
+    },
+    /// Run a confirmed plan: a new batch id and journal, the batch runner, events back.
+    RunBatch {
+        plan: Arc<Plan>,
+        intent: Intent,
+    },
+    /// Continue a journal's batch for the confirmed targets.
+    ResumeBatch(Box<ResumeInfo>),
+    /// Stop dispatching; requests in flight finish and are journaled.
+    CancelBatch,
+    /// Read a journal and the users' current state, and plan the undo.
+    BuildUndo {
+        journal: PathBuf,
+    },
+    /// Read a journal to see what a resume would do.
+    PrepareResume {
+        journal: PathBuf,
+    },
 }
 
 pub struct EffectRunner {
     client: ScimClient,
     tx: UnboundedSender<Action>,
     load: Option<AbortHandle>,
+    csv: Option<AbortHandle>,
+    /// Cancels the running batch.
+    batch: Option<CancellationToken>,
+    /// Where journals and reports go.
+    paths: Option<crate::config::Paths>,
     /// Where OSC 52 goes: the terminal, written between frames by the app loop.
     out: Box<dyn Write + Send>,
     in_tmux: bool,
@@ -52,9 +98,18 @@ impl EffectRunner {
             client,
             tx,
             load: None,
+            csv: None,
+            batch: None,
+            paths: None,
             out,
             in_tmux,
         }
+    }
+
+    /// Where journals and reports are written (the data directory).
+    pub fn with_paths(mut self, paths: crate::config::Paths) -> EffectRunner {
+        self.paths = Some(paths);
+        self
     }
 
     pub fn run(&mut self, effect: Effect) {
@@ -118,12 +173,118 @@ impl EffectRunner {
                     .map_err(|e| e.to_string());
                 let _ = self.tx.send(Action::ClipboardSent(r));
             }
+            Effect::LoadCsv { path } => {
+                if let Some(old) = self.csv.take() {
+                    old.abort();
+                }
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                let h = spawn_reporting(self.tx.clone(), async move {
+                    let r = crate::tui::bulk::io::load_csv(&client, &tx, &path).await;
+                    let _ = tx.send(Action::CsvLoaded(r.map(Box::new)));
+                });
+                self.csv = Some(h);
+            }
+            Effect::BuildPlan(req) => {
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        crate::tui::bulk::update::build_preview(*req)
+                    })
+                    .await;
+                    if let Ok(preview) = r {
+                        let _ = tx.send(Action::PlanReady(Box::new(preview)));
+                    }
+                });
+            }
+            Effect::CancelCsv => {
+                if let Some(h) = self.csv.take() {
+                    h.abort();
+                }
+            }
+            Effect::SaveCsvReport { path, report } => {
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let result = crate::tui::bulk::io::save_report(&path, &report);
+                    let _ = tx.send(Action::Saved {
+                        what: "CSV report".into(),
+                        result,
+                    });
+                });
+            }
+            Effect::SavePlan { path, plan } => {
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let result = crate::tui::bulk::io::save_plan(&path, &plan);
+                    let _ = tx.send(Action::Saved {
+                        what: "plan".into(),
+                        result,
+                    });
+                });
+            }
+            Effect::RunBatch { plan, intent } => {
+                let batch_id = crate::commands::run::new_batch_id();
+                let batch = crate::commands::run::batch_from_plan(&plan, &batch_id, intent);
+                self.start_batch(batch, None);
+            }
+            Effect::ResumeBatch(info) => {
+                let batch = crate::batch::Batch {
+                    batch_id: info.batch_id.clone(),
+                    tenant: info.tenant.clone(),
+                    intent: info.intent.clone(),
+                    plan_hash: info.plan_hash.clone(),
+                    targets: info.targets.clone(),
+                    settled: Vec::new(),
+                };
+                self.start_batch(batch, Some(info.journal.clone()));
+            }
+            Effect::CancelBatch => {
+                if let Some(c) = &self.batch {
+                    c.cancel();
+                }
+            }
+            Effect::BuildUndo { journal } => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = crate::tui::bulk::io::build_undo(&client, journal).await;
+                    let _ = tx.send(Action::UndoPlanned(r.map(Box::new)));
+                });
+            }
+            Effect::PrepareResume { journal } => {
+                let client = self.client.clone();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = crate::tui::bulk::io::prepare_resume(&client, journal);
+                    let _ = tx.send(Action::ResumeReady(r.map(Box::new)));
+                });
+            }
         }
+    }
+
+    fn start_batch(&mut self, batch: crate::batch::Batch, resume: Option<PathBuf>) {
+        let cancel = CancellationToken::new();
+        self.batch = Some(cancel.clone());
+        let paths = self
+            .paths
+            .clone()
+            .unwrap_or_else(crate::config::Paths::discover);
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        spawn_reporting(self.tx.clone(), async move {
+            crate::tui::bulk::io::run_batch(client, tx, batch, paths, resume, cancel).await;
+        });
     }
 
     pub fn abort_all(&mut self) {
         if let Some(h) = self.load.take() {
             h.abort();
+        }
+        if let Some(h) = self.csv.take() {
+            h.abort();
+        }
+        if let Some(c) = self.batch.take() {
+            c.cancel();
         }
     }
 }

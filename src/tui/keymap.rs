@@ -21,10 +21,33 @@ pub enum Mode {
     Filter,
     Search,
     Popup,
+    /// A range being marked in a user list.
+    Visual,
+    /// The selection pane.
+    Selection,
+    /// The CSV is being read and resolved.
+    Busy,
+    /// The CSV resolution report.
+    Report,
+    /// The action menu.
+    Menu,
+    /// The keep-only workspace picker.
+    Picker,
+    Preview,
+    /// The exact requests of one user, over the preview.
+    Request,
+    /// Typing the number of users to change.
+    Confirm,
+    /// Typing a file path.
+    Path,
+    /// A batch is running.
+    Run,
+    /// The batch is over.
+    Summary,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 19] = [
         Mode::Global,
         Mode::List,
         Mode::Workspaces,
@@ -32,6 +55,18 @@ impl Mode {
         Mode::Filter,
         Mode::Search,
         Mode::Popup,
+        Mode::Visual,
+        Mode::Selection,
+        Mode::Busy,
+        Mode::Report,
+        Mode::Menu,
+        Mode::Picker,
+        Mode::Preview,
+        Mode::Request,
+        Mode::Confirm,
+        Mode::Path,
+        Mode::Run,
+        Mode::Summary,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +78,18 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Search => "search",
             Mode::Popup => "popup",
+            Mode::Visual => "visual",
+            Mode::Selection => "selection",
+            Mode::Busy => "busy",
+            Mode::Report => "report",
+            Mode::Menu => "menu",
+            Mode::Picker => "picker",
+            Mode::Preview => "preview",
+            Mode::Request => "request",
+            Mode::Confirm => "confirm",
+            Mode::Path => "path",
+            Mode::Run => "run",
+            Mode::Summary => "summary",
         }
     }
 
@@ -51,7 +98,15 @@ impl Mode {
     }
 
     pub fn is_input(self) -> bool {
-        matches!(self, Mode::Filter | Mode::Search)
+        matches!(
+            self,
+            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path
+        )
+    }
+
+    /// Actions that change the tenant, hidden from hints and help in read-only mode.
+    pub fn mutating(name: &str) -> bool {
+        matches!(name, "actions" | "undo" | "resume")
     }
 
     /// The actions the status bar suggests in this mode, in order.
@@ -62,10 +117,29 @@ impl Mode {
                 "filter",
                 "search",
                 "toggle_select",
-                "workspaces",
+                "actions",
+                "load_csv",
                 "help",
                 "quit",
+                "selection",
             ],
+            Mode::Visual => &["visual_select", "back", "help"],
+            Mode::Selection => &[
+                "toggle_select",
+                "actions",
+                "clear_selection",
+                "back",
+                "help",
+            ],
+            Mode::Busy => &["back"],
+            Mode::Report => &["proceed", "save", "back", "help"],
+            Mode::Menu => &["proceed", "back", "help"],
+            Mode::Picker => &["toggle_select", "proceed", "back", "help"],
+            Mode::Preview => &["proceed", "show_request", "save", "back", "help"],
+            Mode::Request => &["back", "help"],
+            Mode::Confirm | Mode::Path => &["apply", "back"],
+            Mode::Run => &["cancel_run", "quit", "help"],
+            Mode::Summary => &["undo", "resume", "back", "help", "quit"],
             Mode::Workspaces => &["open", "search", "back", "help", "quit"],
             Mode::Detail => &["copy_id", "refresh", "back", "help", "quit"],
             Mode::Filter | Mode::Search => &["apply", "back"],

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bulk;
 pub mod effect;
 pub mod keymap;
 pub mod state;
@@ -24,10 +25,11 @@ pub use theme::{ColorMode, Theme};
 pub use update::update;
 pub use view::render;
 
+use crate::plan::Protected;
 use crate::scim::ScimClient;
 use crate::tui::state::Popup;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TuiOptions {
     pub profile: String,
     pub tenant: String,
@@ -37,6 +39,31 @@ pub struct TuiOptions {
     /// Where `keymap.toml` lives.
     pub config_dir: Option<PathBuf>,
     pub read_only: bool,
+    /// Load this CSV at start and show its report (`--csv`).
+    pub csv: Option<PathBuf>,
+    /// Where journals and reports go; the platform's data directory when `None`.
+    pub data_dir: Option<PathBuf>,
+    /// Accounts no plan may change: the API user (`client.login()`) and the profile's list.
+    pub protected: Protected,
+    /// Runs above this many users need a typed override.
+    pub max_users: usize,
+}
+
+impl Default for TuiOptions {
+    fn default() -> Self {
+        TuiOptions {
+            profile: String::new(),
+            tenant: String::new(),
+            open_user: None,
+            color: ColorMode::default(),
+            config_dir: None,
+            read_only: false,
+            csv: None,
+            data_dir: None,
+            protected: Protected::default(),
+            max_users: crate::commands::run::DEFAULT_MAX_USERS,
+        }
+    }
 }
 
 /// Builds the starting state and its first effects (no terminal, no network).
@@ -46,7 +73,10 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.keymap = keymap;
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
-    let effects = update::init(&mut state, opts.open_user);
+    state.protected = opts.protected;
+    state.max_users = opts.max_users;
+    let csv = opts.csv.map(|p| p.display().to_string());
+    let effects = update::init_with(&mut state, opts.open_user, csv);
     if !problems.is_empty() {
         for p in &problems {
             tracing::warn!("keymap: {p}");
@@ -63,10 +93,15 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
 /// every path out.
 pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
     let no_color = std::env::var("NO_COLOR").ok();
+    let mut paths = crate::config::Paths::discover();
+    if let Some(d) = &opts.data_dir {
+        paths.data_dir = d.clone();
+    }
     let (state, effects) = initial_state(opts, no_color.as_deref());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-    let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux);
+    let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux)
+        .with_paths(paths);
     let mut term = terminal::TerminalGuard::new()?;
     let result = app::run_loop(&mut term, state, runner, rx, effects).await;
     drop(term);

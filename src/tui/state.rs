@@ -4,8 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use tui_input::Input;
 
+use crate::plan::Protected;
 use crate::scim::filter::{Filter, FilterError};
 use crate::scim::model::User;
+use crate::tui::bulk::state::PathInput;
+use crate::tui::bulk::{RunView, Screen};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
@@ -162,6 +165,19 @@ pub struct State {
     pub detail: Option<DetailState>,
 
     pub selected: HashSet<String>,
+    /// Selected users that are not loaded any more (a reload dropped them, or they came
+    /// from a CSV): their last known state, so the selection survives filters and reloads.
+    pub sel_cache: HashMap<String, User>,
+    /// Visual (range) mode: the index in `users` of the row where the range started.
+    pub visual: Option<usize>,
+    /// The bulk-flow screens over the list; Esc pops one.
+    pub flow: Vec<Screen>,
+    pub path_input: Option<PathInput>,
+    pub run: Option<RunView>,
+    /// Accounts no plan may change (the API user, the profile's list).
+    pub protected: Protected,
+    /// Runs above this many users need an explicit override.
+    pub max_users: usize,
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
     pub batch_running: bool,
@@ -197,6 +213,13 @@ impl State {
             visible: Vec::new(),
             detail: None,
             selected: HashSet::new(),
+            sel_cache: HashMap::new(),
+            visual: None,
+            flow: Vec::new(),
+            path_input: None,
+            run: None,
+            protected: Protected::default(),
+            max_users: crate::commands::run::DEFAULT_MAX_USERS,
             popups: Vec::new(),
             flash: None,
             batch_running: false,
@@ -232,6 +255,11 @@ impl State {
 
     pub fn user(&self, id: &str) -> Option<&User> {
         self.index_by_id.get(id).and_then(|&i| self.users.get(i))
+    }
+
+    /// A selected user's latest known state: the loaded copy, else the cached one.
+    pub fn selected_user(&self, id: &str) -> Option<&User> {
+        self.user(id).or_else(|| self.sel_cache.get(id))
     }
 
     /// The user under the cursor of a user list.
@@ -277,6 +305,7 @@ impl State {
                 self.haystacks[i] = hay;
             } else {
                 let i = self.users.len();
+                self.sel_cache.remove(&u.id);
                 new_workspace |= count_workspaces(&mut self.workspaces, &u);
                 self.index_by_id.insert(u.id.clone(), i);
                 self.users.push(u);
@@ -301,7 +330,12 @@ impl State {
     }
 
     pub fn clear_users(&mut self) {
-        self.users.clear();
+        for u in self.users.drain(..) {
+            if self.selected.contains(&u.id) {
+                self.sel_cache.insert(u.id.clone(), u);
+            }
+        }
+        self.visual = None;
         self.haystacks.clear();
         self.index_by_id.clear();
         self.total = None;

@@ -43,6 +43,8 @@ pub struct Theme {
     pub flash: Style,
     pub key: Style,
     pub progress: Style,
+    /// What a change takes away (a workspace lost); always with a text marker too.
+    pub danger: Style,
 }
 
 impl Theme {
@@ -65,6 +67,7 @@ impl Theme {
             flash: Style::new().fg(Color::Black).bg(Color::Green),
             key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             progress: Style::new().fg(Color::Yellow),
+            danger: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         }
     }
 
@@ -86,6 +89,7 @@ impl Theme {
             flash: Style::new().add_modifier(Modifier::REVERSED),
             key: bold,
             progress: Style::new(),
+            danger: bold,
         }
     }
 

@@ -4,6 +4,7 @@
 use tui_input::Input;
 
 use crate::tui::action::Action;
+use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{
@@ -20,12 +21,18 @@ pub fn mode(state: &State) -> Mode {
 
 /// The mode under any popup (the help overlay lists this one).
 pub fn base_mode(state: &State) -> Mode {
+    if let Some(m) = bulk::update::mode(state) {
+        return m;
+    }
     if state.filter_edit.is_some() {
         return Mode::Filter;
     }
     let v = state.view();
     if v.search.editing {
         return Mode::Search;
+    }
+    if state.visual.is_some() && v.is_user_list() {
+        return Mode::Visual;
     }
     match v.kind {
         ViewKind::Users | ViewKind::Members { .. } => Mode::List,
@@ -37,8 +44,16 @@ pub fn base_mode(state: &State) -> Mode {
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
 pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
+    init_with(state, open_user, None)
+}
+
+/// Like [`init`]; with `csv`, the file is read and resolved at once and its report shown.
+pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<String>) -> Vec<Effect> {
     let mut effects = reload(state);
     effects.push(Effect::ListWorkspaces);
+    if let Some(path) = csv.filter(|p| !p.trim().is_empty()) {
+        effects.extend(bulk::update::start_csv(state, path));
+    }
     if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
         let key = key.trim().to_string();
         state
@@ -148,8 +163,50 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        a @ (Action::CsvProgress { .. }
+        | Action::CsvLoaded(_)
+        | Action::Saved { .. }
+        | Action::RunStarted { .. }
+        | Action::RunEvent(_)
+        | Action::RunTick(_)
+        | Action::RunFinished { .. }
+        | Action::UndoPlanned(_)
+        | Action::PlanReady(_)
+        | Action::ResumeReady(_)) => bulk::update::on_result(state, a),
         // While a popup is up, other keys wait.
         _ if !state.popups.is_empty() => Vec::new(),
+        a if bulk::update::captures(state) => bulk::update::on_key(state, a),
+        Action::ToggleSelect | Action::VisualSelect if state.visual.is_some() => {
+            bulk::select::commit_visual(state);
+            Vec::new()
+        }
+        // While a range is being marked, only moves (and what commits it) apply.
+        Action::Open
+        | Action::Refresh
+        | Action::Filter
+        | Action::Search
+        | Action::Workspaces
+        | Action::SelectAll
+        | Action::InvertSelection
+        | Action::LoadCsv
+            if state.visual.is_some() =>
+        {
+            state.flash("marking a range: v marks it, esc cancels");
+            Vec::new()
+        }
+        a @ (Action::VisualSelect
+        | Action::SelectAll
+        | Action::InvertSelection
+        | Action::ClearSelection
+        | Action::Selection
+        | Action::LoadCsv
+        | Action::Actions) => bulk::update::list_key(state, a),
+        Action::Proceed
+        | Action::Save
+        | Action::ShowRequest
+        | Action::CancelRun
+        | Action::Undo
+        | Action::Resume => Vec::new(),
         Action::Input(req) => {
             input(state, req);
             Vec::new()
@@ -206,22 +263,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::InvertSelection => {
-            if state.view().is_user_list() {
-                for &i in &state.visible {
-                    if let Some(u) = state.users.get(i)
-                        && !state.selected.remove(&u.id)
-                    {
-                        state.selected.insert(u.id.clone());
-                    }
-                }
-            }
-            Vec::new()
-        }
-        Action::ClearSelection => {
-            state.selected.clear();
-            Vec::new()
-        }
         Action::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
                 state.views.push(View::new(ViewKind::Workspaces));
@@ -243,7 +284,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Starts a fresh load with the current filter; older pages will be dropped.
-fn reload(state: &mut State) -> Vec<Effect> {
+pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     state.generation += 1;
     state.clear_users();
     state.load = LoadState::Loading;
@@ -263,6 +304,9 @@ fn reload(state: &mut State) -> Vec<Effect> {
 fn back(state: &mut State) -> Vec<Effect> {
     if state.popups.pop().is_some() {
         return Vec::new();
+    }
+    if let Some(effects) = bulk::update::back(state) {
+        return effects;
     }
     if state.filter_edit.take().is_some() {
         return Vec::new();

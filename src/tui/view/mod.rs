@@ -1,8 +1,18 @@
 //! Rendering: `render(&State, &mut Frame)` only reads the state. One file per screen.
 
+mod confirm;
+mod csv_report;
 mod detail;
 mod help;
+mod menu;
+mod path;
+mod picker;
 mod popup;
+mod preview;
+mod progress;
+pub mod request;
+mod selection;
+mod summary;
 mod users;
 mod workspaces;
 
@@ -12,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::action::Action;
+use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
 use crate::tui::update::mode;
@@ -44,12 +55,53 @@ pub fn render(state: &State, frame: &mut Frame) {
         ViewKind::Workspaces => workspaces::render(state, frame, body),
         ViewKind::Detail { .. } => detail::render(state, frame, body),
     }
+    render_flow(state, frame, body);
     render_status(state, frame, status);
     if let Some(edit) = &state.filter_edit {
         popup::render_filter(state, edit, frame, body);
     }
+    if let Some(pi) = &state.path_input {
+        path::render(state, pi, frame, body);
+    }
     if let Some(p) = state.popups.last() {
         popup::render(state, p, frame, area);
+    }
+}
+
+/// The bulk-flow screen on top, over the list.
+fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
+    let Some(top) = state.flow.last() else {
+        return;
+    };
+    match top {
+        Screen::Selection { ids, scroll } => selection::render(state, ids, scroll, frame, body),
+        Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
+        Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
+        Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
+        Screen::ActionMenu { cursor } => menu::render(state, *cursor, frame, body),
+        Screen::Picker(p) => picker::render(state, p, frame, body),
+        Screen::Preview(p) => {
+            preview::render(state, p, frame, body);
+            if let Some(scroll) = p.request {
+                request::render(state, p, scroll, frame, body);
+            }
+        }
+        Screen::Confirm(c) => {
+            // The preview stays visible under the confirmation.
+            match (state.flow.iter().rev().nth(1), &state.run) {
+                (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
+                (Some(Screen::Run), Some(run)) if run.finished() => {
+                    summary::render(state, run, frame, body)
+                }
+                _ => {}
+            }
+            confirm::render(state, c, frame, body);
+        }
+        Screen::Run => match &state.run {
+            Some(run) if run.finished() => summary::render(state, run, frame, body),
+            Some(run) => progress::render(state, run, frame, body),
+            None => {}
+        },
     }
 }
 
@@ -65,6 +117,17 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
+    if let Some(top) = state.flow.last() {
+        let t = match top {
+            Screen::Selection { .. } => "Selection",
+            Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
+            Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
+            Screen::Preview(_) => "Preview",
+            Screen::Confirm(_) => "Confirm",
+            Screen::Run => "Run",
+        };
+        return t.into();
+    }
     match &state.view().kind {
         ViewKind::Users => "Users".into(),
         ViewKind::Members { workspace_id } => {
@@ -105,6 +168,14 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         .total
         .map_or_else(|| "?".to_string(), |t| t.to_string());
     let mut second = vec![Span::raw(format!(" loaded {loaded} / {total}"))];
+    if state.batch_running {
+        second.push(sep.clone());
+        second.push(Span::styled("BATCH RUNNING", t.danger));
+    }
+    if state.visual.is_some() {
+        second.push(sep.clone());
+        second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
+    }
     match &state.load {
         LoadState::Loading => {
             second.push(Span::raw(" "));
@@ -139,18 +210,24 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
 
 /// A text bar, readable without colour.
 fn progress_bar(loaded: usize, total: Option<u64>) -> String {
-    const CELLS: usize = 10;
-    let filled = match total {
-        Some(t) if t > 0 => ((loaded as u64).min(t) * CELLS as u64 / t) as usize,
-        _ => 0,
-    };
-    format!("▕{}{}▏", "█".repeat(filled), "░".repeat(CELLS - filled))
+    text_bar(loaded, total.unwrap_or(0) as usize, 10)
+}
+
+/// `▕████░░░░░░▏`: `done` of `total` in `cells` cells.
+pub fn text_bar(done: usize, total: usize, cells: usize) -> String {
+    let filled = (done.min(total) * cells).checked_div(total).unwrap_or(0);
+    format!("▕{}{}▏", "█".repeat(filled), "░".repeat(cells - filled))
 }
 
 fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    if view.search.editing && state.popups.is_empty() && state.filter_edit.is_none() {
+    if view.search.editing
+        && state.popups.is_empty()
+        && state.filter_edit.is_none()
+        && state.flow.is_empty()
+        && state.path_input.is_none()
+    {
         let prefix = "/";
         let width = area.width.saturating_sub(1) as usize;
         let scroll = view.search.input.visual_scroll(width);
@@ -187,6 +264,9 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
         Some(_) => &["back"],
     };
     for name in hints {
+        if state.read_only && Mode::mutating(name) {
+            continue;
+        }
         let Ok(action) = Action::from_name(name) else {
             continue;
         };

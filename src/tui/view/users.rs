@@ -27,10 +27,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let len = state.visible.len();
     let start = window_start(view.cursor, view.offset, height.max(1), len);
     let end = (start + height).min(len);
+    let range = crate::tui::bulk::select::visual_range(state);
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
-        .filter_map(|&i| state.users.get(i))
-        .map(|u| user_row(state, u))
+        .enumerate()
+        .filter_map(|(k, &i)| state.users.get(i).map(|u| (start + k, u)))
+        .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
         .collect();
     let position = if len == 0 {
         "no rows".to_string()
@@ -72,10 +74,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
-fn user_row<'a>(state: &'a State, u: &'a User) -> Row<'a> {
+fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {
     let t = &state.theme;
     let ticked = state.selected.contains(&u.id);
-    let sel = if ticked {
+    let sel = if in_range && !ticked {
+        Span::styled("[v]", t.ticked)
+    } else if ticked {
         Span::styled("[x]", t.ticked)
     } else {
         Span::styled("[ ]", t.dim)

@@ -1,0 +1,56 @@
+//! Payloads that effects send back for the bulk flow.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::batch::runner::Event;
+use crate::batch::{Intent, Target};
+use crate::plan::{Plan, UserState};
+
+/// A runner event. `Event` is not `PartialEq`; actions compare by their debug form, which is
+/// enough for tests.
+#[derive(Debug, Clone)]
+pub struct BatchEvent(pub Event);
+
+impl PartialEq for BatchEvent {
+    fn eq(&self, other: &BatchEvent) -> bool {
+        format!("{:?}", self.0) == format!("{:?}", other.0)
+    }
+}
+
+/// The client's counters since the batch started, and the time they were read (the only
+/// clock the progress pane uses).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunStats {
+    pub now: Instant,
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+/// The undo plan of a finished run, built from its journal and the users' current state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoPlan {
+    pub journal: PathBuf,
+    pub plan: Arc<Plan>,
+    pub states: HashMap<String, UserState>,
+    /// Users of the journal that are no longer in the tenant.
+    pub missing: Vec<String>,
+}
+
+/// What a resume would do, read from a journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeInfo {
+    pub journal: PathBuf,
+    pub batch_id: String,
+    pub tenant: String,
+    pub intent: Intent,
+    pub plan_hash: String,
+    /// Unknown (re-checked), not started, and failed users, each once.
+    pub targets: Vec<Target>,
+    pub unknown: usize,
+    pub not_started: usize,
+    pub failed: usize,
+}

@@ -1,0 +1,487 @@
+//! The screens of the bulk flow, in plain data. They stack over the user list; Esc pops one.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tui_input::Input;
+
+use crate::batch::{Intent, Progress, Summary, Target};
+use crate::input::ResolveReport;
+use crate::plan::{Outcome, Plan, Totals, describe};
+
+/// A cursor and the first row shown, for scrolling lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl Scroll {
+    /// Moves by `delta` within `len` rows, keeping the cursor inside a window of `height`.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        let max = len.saturating_sub(1) as isize;
+        self.cursor = (self.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+        self.keep_visible(height.max(1));
+    }
+
+    pub fn keep_visible(&mut self, height: usize) {
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + height {
+            self.offset = self.cursor + 1 - height;
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// Who is selected; `ids` is a snapshot taken when the pane opened (sorted by userName),
+    /// so unticking leaves the row in place to be ticked again.
+    Selection {
+        ids: Vec<String>,
+        scroll: Scroll,
+    },
+    CsvLoading(CsvLoading),
+    CsvReport(Box<CsvReportView>),
+    /// The plan is being built off the UI loop (large selections take a moment).
+    Planning {
+        users: usize,
+    },
+    ActionMenu {
+        cursor: usize,
+    },
+    Picker(Box<Picker>),
+    Preview(Box<Preview>),
+    Confirm(Box<Confirm>),
+    /// The progress pane, then the summary; the data is in `State::run`.
+    Run,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvLoading {
+    pub path: String,
+    /// Data rows, once the file is read.
+    pub rows: Option<usize>,
+    pub looked_up: usize,
+}
+
+/// A resolved CSV, before anything is selected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvLoaded {
+    pub path: String,
+    pub report: ResolveReport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    Malformed,
+    NotFound,
+    Duplicate,
+    LookupError,
+}
+
+impl ProblemKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::Malformed => "malformed",
+            ProblemKind::NotFound => "not found",
+            ProblemKind::Duplicate => "duplicate",
+            ProblemKind::LookupError => "lookup error",
+        }
+    }
+}
+
+/// One row that did not resolve to a new user, for the scrollable list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub kind: ProblemKind,
+    pub value: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvReportView {
+    pub path: String,
+    pub report: ResolveReport,
+    /// Sorted by line.
+    pub problems: Vec<Problem>,
+    pub scroll: Scroll,
+}
+
+impl CsvReportView {
+    pub fn new(loaded: CsvLoaded) -> CsvReportView {
+        let r = &loaded.report;
+        let mut problems: Vec<Problem> = Vec::new();
+        for (line, raw, reason) in &r.malformed {
+            problems.push(Problem {
+                line: *line,
+                kind: ProblemKind::Malformed,
+                value: raw.clone(),
+                detail: reason.clone(),
+            });
+        }
+        for (line, key) in &r.not_found {
+            problems.push(Problem {
+                line: *line,
+                kind: ProblemKind::NotFound,
+                value: key.clone(),
+                detail: "no user has this id or user name".into(),
+            });
+        }
+        for (line, key, first) in &r.duplicates {
+            problems.push(Problem {
+                line: *line,
+                kind: ProblemKind::Duplicate,
+                value: key.clone(),
+                detail: format!("same user as line {first}"),
+            });
+        }
+        for (line, key, err) in &r.lookup_errors {
+            problems.push(Problem {
+                line: *line,
+                kind: ProblemKind::LookupError,
+                value: key.clone(),
+                detail: err.clone(),
+            });
+        }
+        problems.sort_by_key(|p| p.line);
+        CsvReportView {
+            path: loaded.path,
+            report: loaded.report,
+            problems,
+            scroll: Scroll::default(),
+        }
+    }
+}
+
+/// The action menu's entries, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    Disable,
+    RemoveWorkspaces,
+    KeepWorkspaces,
+    Enable,
+    DisableAndRemove,
+}
+
+pub const MENU: [MenuItem; 5] = [
+    MenuItem::Disable,
+    MenuItem::RemoveWorkspaces,
+    MenuItem::KeepWorkspaces,
+    MenuItem::Enable,
+    MenuItem::DisableAndRemove,
+];
+
+impl MenuItem {
+    pub fn label(self) -> &'static str {
+        match self {
+            MenuItem::Disable => "Disable",
+            MenuItem::RemoveWorkspaces => "Remove all workspace access",
+            MenuItem::KeepWorkspaces => "Keep only chosen workspaces…",
+            MenuItem::Enable => "Re-enable",
+            MenuItem::DisableAndRemove => "Disable and remove all workspace access",
+        }
+    }
+
+    pub fn note(self) -> &'static str {
+        match self {
+            MenuItem::Disable => "active → no; workspaces stay",
+            MenuItem::RemoveWorkspaces => "every workspace entitlement removed; stays active",
+            MenuItem::KeepWorkspaces => "pick workspaces to keep; the others are removed",
+            MenuItem::Enable => "active → yes",
+            MenuItem::DisableAndRemove => "active → no and every workspace removed, one request",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickEntry {
+    pub id: String,
+    pub name: String,
+    /// Selected users who have it.
+    pub in_selection: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub entries: Vec<PickEntry>,
+    pub scroll: Scroll,
+    pub keep: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// The user's own line: userName, name, outcome.
+    Header,
+    Lost,
+    Gained,
+    Info,
+    /// Protected or not found.
+    Warn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewLine {
+    pub item: usize,
+    pub kind: LineKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub plan: Arc<Plan>,
+    pub intent: Intent,
+    pub totals: Totals,
+    /// Every item's lines, built once (never per frame).
+    pub lines: Vec<PreviewLine>,
+    /// Index in `lines` of each item's header.
+    pub item_line: Vec<usize>,
+    /// The highlighted item.
+    pub cursor: usize,
+    /// First line shown.
+    pub offset: usize,
+    /// The exact-request view, with its scroll.
+    pub request: Option<usize>,
+    /// Said above the totals (the undo warning, users that cannot be restored).
+    pub notes: Vec<String>,
+}
+
+impl Preview {
+    pub fn new(plan: Arc<Plan>, intent: Intent, notes: Vec<String>) -> Preview {
+        let totals = plan.totals();
+        let mut lines = Vec::new();
+        let mut item_line = Vec::with_capacity(plan.items.len());
+        for (i, item) in plan.items.iter().enumerate() {
+            item_line.push(lines.len());
+            let who = if item.user_name.is_empty() {
+                item.display_name.clone()
+            } else if item.display_name.is_empty() || item.display_name == item.user_name {
+                item.user_name.clone()
+            } else {
+                format!("{} ({})", item.user_name, item.display_name)
+            };
+            let tag = match &item.outcome {
+                Outcome::Change => format!(
+                    "CHANGE, {} request{}",
+                    item.requests.len(),
+                    if item.requests.len() == 1 { "" } else { "s" }
+                ),
+                Outcome::NoOp => "no-op".into(),
+                Outcome::Protected { .. } => "PROTECTED".into(),
+                Outcome::NotFound => "NOT FOUND".into(),
+            };
+            lines.push(PreviewLine {
+                item: i,
+                kind: LineKind::Header,
+                text: format!("{who}  [{tag}]"),
+            });
+            for text in describe(item) {
+                let kind = if text.starts_with("- ") {
+                    LineKind::Lost
+                } else if text.starts_with("+ ") {
+                    LineKind::Gained
+                } else if matches!(item.outcome, Outcome::Protected { .. } | Outcome::NotFound) {
+                    LineKind::Warn
+                } else {
+                    LineKind::Info
+                };
+                lines.push(PreviewLine {
+                    item: i,
+                    kind,
+                    text,
+                });
+            }
+        }
+        Preview {
+            plan,
+            intent,
+            totals,
+            lines,
+            item_line,
+            cursor: 0,
+            offset: 0,
+            request: None,
+            notes,
+        }
+    }
+
+    /// Moves the highlight by `delta` users and scrolls so its lines are on screen.
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        let n = self.item_line.len();
+        if n == 0 {
+            return;
+        }
+        let max = (n - 1) as isize;
+        self.cursor = (self.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+        let start = self.item_line[self.cursor];
+        let end = self
+            .item_line
+            .get(self.cursor + 1)
+            .copied()
+            .unwrap_or(self.lines.len());
+        let height = height.max(1);
+        if start < self.offset {
+            self.offset = start;
+        } else if end > self.offset + height {
+            self.offset = end.saturating_sub(height).min(start);
+        }
+    }
+}
+
+/// What the typed confirmation starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmWhat {
+    Plan { plan: Arc<Plan>, intent: Intent },
+    Resume(Box<crate::tui::bulk::msg::ResumeInfo>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub what: ConfirmWhat,
+    pub tenant: String,
+    pub label: String,
+    /// Users that will be changed (or re-checked): the number to type.
+    pub count: usize,
+    pub cap: usize,
+    pub input: Input,
+    pub error: Option<String>,
+}
+
+impl Confirm {
+    pub fn above_cap(&self) -> bool {
+        self.count > self.cap
+    }
+
+    /// What the operator must type exactly.
+    pub fn expected(&self) -> String {
+        if self.above_cap() {
+            format!("override {}", self.count)
+        } else {
+            self.count.to_string()
+        }
+    }
+
+    /// Checks the typed text; the error says what to type instead.
+    pub fn check(&self) -> Result<(), String> {
+        let typed = self.input.value().trim();
+        let typed = typed.split_whitespace().collect::<Vec<_>>().join(" ");
+        if typed == self.expected() {
+            return Ok(());
+        }
+        if self.above_cap() && typed == self.count.to_string() {
+            return Err(format!(
+                "{} users is above the cap of {}; to go on anyway type exactly: override {}",
+                self.count, self.cap, self.count
+            ));
+        }
+        Err(format!(
+            "`{typed}` is not `{}`; nothing was sent",
+            self.expected()
+        ))
+    }
+}
+
+/// A run in progress or finished.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub label: String,
+    pub tenant: String,
+    pub batch_id: Option<String>,
+    pub journal: Option<String>,
+    /// Folded from runner events; `None` until the runner has started.
+    pub progress: Option<Progress>,
+    /// The last sampled time (the pane's only clock).
+    pub now: Option<Instant>,
+    /// Cancel was asked for: no new requests; those in flight finish.
+    pub stopping: bool,
+    /// Set when the run is over.
+    pub summary: Option<Result<Summary, String>>,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<String>,
+    /// Targets of a resume (for the header).
+    pub resumed: Option<Vec<Target>>,
+    pub failures_scroll: usize,
+}
+
+impl RunView {
+    pub fn new(label: String, tenant: String) -> RunView {
+        RunView {
+            label,
+            tenant,
+            batch_id: None,
+            journal: None,
+            progress: None,
+            now: None,
+            stopping: false,
+            summary: None,
+            stopped: None,
+            resumed: None,
+            failures_scroll: 0,
+        }
+    }
+
+    pub fn finished(&self) -> bool {
+        self.summary.is_some()
+    }
+
+    pub fn journal_path(&self) -> Option<PathBuf> {
+        match &self.summary {
+            Some(Ok(s)) => Some(PathBuf::from(&s.journal)),
+            _ => self.journal.as_ref().map(PathBuf::from),
+        }
+    }
+}
+
+/// Where a path typed in the path input goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    LoadCsv,
+    SaveReport,
+    SavePlan,
+}
+
+impl PathPurpose {
+    pub fn title(self) -> &'static str {
+        match self {
+            PathPurpose::LoadCsv => "Load users from a CSV file",
+            PathPurpose::SaveReport => "Save the CSV report to",
+            PathPurpose::SavePlan => "Save the plan (JSON) to",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PathInput {
+    pub purpose: PathPurpose,
+    pub input: Input,
+}
+
+/// `~` and `~/…` become the home directory; anything else is left as typed.
+pub fn expand_tilde(path: &str, home: Option<&str>) -> PathBuf {
+    let path = path.trim();
+    match (path, home) {
+        ("~", Some(h)) => PathBuf::from(h),
+        (p, Some(h)) if p.starts_with("~/") => PathBuf::from(h).join(&p[2..]),
+        (p, _) => PathBuf::from(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_expands_only_at_the_start() {
+        assert_eq!(
+            expand_tilde("~/a.csv", Some("/h")),
+            PathBuf::from("/h/a.csv")
+        );
+        assert_eq!(expand_tilde(" ~ ", Some("/h")), PathBuf::from("/h"));
+        assert_eq!(expand_tilde("a/~/b", Some("/h")), PathBuf::from("a/~/b"));
+        assert_eq!(expand_tilde("~/a", None), PathBuf::from("~/a"));
+        assert_eq!(expand_tilde("~bob/a", Some("/h")), PathBuf::from("~bob/a"));
+    }
+}

@@ -1,0 +1,686 @@
+//! The bulk flow's part of the reducer. Pure like the rest: files, the clock and the network
+//! are effects.
+
+use std::sync::Arc;
+
+use tui_input::Input;
+
+use crate::batch::{Intent, Progress};
+use crate::plan::{Action as PlanAction, Plan};
+use crate::scim::model::User;
+use crate::tui::action::Action;
+use crate::tui::bulk::msg::{ResumeInfo, UndoPlan};
+use crate::tui::bulk::select;
+use crate::tui::bulk::state::{
+    Confirm, ConfirmWhat, CsvLoading, CsvReportView, MENU, MenuItem, PathInput, PathPurpose,
+    PickEntry, Picker, Preview, RunView, Screen, Scroll,
+};
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Mode;
+use crate::tui::state::{Popup, State};
+
+/// Rows the flow screens' lists show at the current size (header, titles, borders, status).
+pub fn page(state: &State) -> usize {
+    state.height.saturating_sub(10).max(1) as usize
+}
+
+/// The keymap mode of the screen on top, if a bulk screen or input is up.
+pub fn mode(state: &State) -> Option<Mode> {
+    if state.path_input.is_some() {
+        return Some(Mode::Path);
+    }
+    let m = match state.flow.last()? {
+        Screen::Selection { .. } => Mode::Selection,
+        Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
+        Screen::CsvReport(_) => Mode::Report,
+        Screen::ActionMenu { .. } => Mode::Menu,
+        Screen::Picker(_) => Mode::Picker,
+        Screen::Preview(p) if p.request.is_some() => Mode::Request,
+        Screen::Preview(_) => Mode::Preview,
+        Screen::Confirm(_) => Mode::Confirm,
+        Screen::Run => match &state.run {
+            Some(r) if r.finished() => Mode::Summary,
+            _ => Mode::Run,
+        },
+    };
+    Some(m)
+}
+
+/// Do keys go to the bulk screens (rather than the list)?
+pub fn captures(state: &State) -> bool {
+    state.path_input.is_some() || !state.flow.is_empty()
+}
+
+/// `--csv FILE` at start: read and resolve it, then show the report.
+pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
+    state.flow.push(Screen::CsvLoading(CsvLoading {
+        path: path.clone(),
+        rows: None,
+        looked_up: 0,
+    }));
+    vec![Effect::LoadCsv { path }]
+}
+
+/// Keys on the user list that belong to the bulk flow.
+pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::VisualSelect => select::visual_toggle(state),
+        Action::SelectAll => select::select_all_visible(state),
+        Action::InvertSelection => select::invert_visible(state),
+        Action::ClearSelection => select::clear(state),
+        Action::Selection => open_selection(state),
+        Action::LoadCsv => {
+            state.path_input = Some(PathInput {
+                purpose: PathPurpose::LoadCsv,
+                input: Input::default(),
+            });
+        }
+        Action::Actions => open_actions(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn open_selection(state: &mut State) {
+    if state.visual.is_some() {
+        select::commit_visual(state);
+    }
+    state.flow.push(Screen::Selection {
+        ids: select::sorted_ids(state),
+        scroll: Scroll::default(),
+    });
+}
+
+fn open_actions(state: &mut State) {
+    if state.read_only {
+        state.flash("read-only: changes are turned off");
+        return;
+    }
+    if state.visual.is_some() {
+        select::commit_visual(state);
+    }
+    if state.selected.is_empty() {
+        state.flash(
+            "select users first: space ticks, v marks a range, a ticks all shown, L loads a CSV",
+        );
+        return;
+    }
+    state.flow.push(Screen::ActionMenu { cursor: 0 });
+}
+
+/// Esc: peels one layer of the bulk flow. False when there is none.
+pub fn back(state: &mut State) -> Option<Vec<Effect>> {
+    if state.path_input.take().is_some() {
+        return Some(Vec::new());
+    }
+    if state.visual.is_some() && state.flow.is_empty() {
+        select::cancel_visual(state);
+        return Some(Vec::new());
+    }
+    let top = state.flow.last_mut()?;
+    match top {
+        Screen::Preview(p) if p.request.is_some() => {
+            p.request = None;
+            Some(Vec::new())
+        }
+        Screen::Run => {
+            if state.run.as_ref().is_some_and(RunView::finished) {
+                state.flow.clear();
+                state.run = None;
+                Some(Vec::new())
+            } else {
+                Some(cancel_run(state))
+            }
+        }
+        Screen::CsvLoading(_) => {
+            state.flow.pop();
+            state.flash("CSV load cancelled; nothing selected");
+            Some(vec![Effect::CancelCsv])
+        }
+        Screen::CsvReport(_) => {
+            state.flow.pop();
+            state.flash("CSV report closed; nothing selected");
+            Some(Vec::new())
+        }
+        _ => {
+            state.flow.pop();
+            Some(Vec::new())
+        }
+    }
+}
+
+fn cancel_run(state: &mut State) -> Vec<Effect> {
+    let Some(run) = &mut state.run else {
+        return Vec::new();
+    };
+    if run.finished() {
+        return Vec::new();
+    }
+    if run.stopping {
+        state.flash("stopping… waiting for requests in flight (q quits)");
+        return Vec::new();
+    }
+    run.stopping = true;
+    vec![Effect::CancelBatch]
+}
+
+/// A key while a bulk screen or the path input is up.
+pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.path_input.is_some() {
+        return path_key(state, action);
+    }
+    let page = page(state) as isize;
+    let delta = match action {
+        Action::Up => Some(-1),
+        Action::Down => Some(1),
+        Action::PageUp => Some(-page),
+        Action::PageDown => Some(page),
+        Action::HalfPageUp => Some(-(page / 2).max(1)),
+        Action::HalfPageDown => Some((page / 2).max(1)),
+        Action::Top => Some(isize::MIN / 2),
+        Action::Bottom => Some(isize::MAX / 2),
+        _ => None,
+    };
+    if let Some(d) = delta {
+        move_by(state, d);
+        return Vec::new();
+    }
+    let Some(top) = state.flow.last_mut() else {
+        return Vec::new();
+    };
+    match (top, action) {
+        (Screen::Selection { ids, scroll }, Action::ToggleSelect) => {
+            if let Some(id) = ids.get(scroll.cursor).cloned() {
+                if !state.selected.remove(&id) {
+                    state.selected.insert(id);
+                }
+                let len = ids.len();
+                scroll.move_by(1, len, page as usize);
+            }
+            Vec::new()
+        }
+        (Screen::Selection { .. }, Action::ClearSelection) => {
+            select::clear(state);
+            Vec::new()
+        }
+        (Screen::Selection { .. }, Action::Actions) => {
+            open_actions(state);
+            Vec::new()
+        }
+        (Screen::CsvReport(r), Action::Proceed) => {
+            let r = r.clone();
+            state.flow.pop();
+            select_resolved(state, &r);
+            Vec::new()
+        }
+        (Screen::CsvReport(_), Action::Save) => {
+            state.path_input = Some(PathInput {
+                purpose: PathPurpose::SaveReport,
+                input: Input::new("csv-report.csv".into()),
+            });
+            Vec::new()
+        }
+        (Screen::ActionMenu { cursor }, Action::Proceed) => {
+            let item = MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable);
+            let action = match item {
+                MenuItem::Disable => PlanAction::Disable,
+                MenuItem::RemoveWorkspaces => PlanAction::RemoveWorkspaces,
+                MenuItem::Enable => PlanAction::Enable,
+                MenuItem::DisableAndRemove => PlanAction::DisableAndRemove,
+                MenuItem::KeepWorkspaces => {
+                    let picker = build_picker(state);
+                    state.flow.push(Screen::Picker(Box::new(picker)));
+                    return Vec::new();
+                }
+            };
+            open_preview(state, action)
+        }
+        (Screen::Picker(p), Action::ToggleSelect) => {
+            if let Some(e) = p.entries.get(p.scroll.cursor) {
+                let id = e.id.clone();
+                if !p.keep.remove(&id) {
+                    p.keep.insert(id);
+                }
+                let len = p.entries.len();
+                p.scroll.move_by(1, len, page as usize);
+            }
+            Vec::new()
+        }
+        (Screen::Picker(p), Action::Proceed) => {
+            if p.keep.is_empty() {
+                state.flash("mark at least one workspace to keep (space); to remove every workspace choose \"Remove all workspace access\"");
+                return Vec::new();
+            }
+            let keep: Vec<String> = p
+                .entries
+                .iter()
+                .filter(|e| p.keep.contains(&e.id))
+                .map(|e| e.id.clone())
+                .collect();
+            open_preview(state, PlanAction::KeepWorkspaces { keep })
+        }
+        (Screen::Preview(p), Action::ShowRequest) => {
+            p.request = match p.request {
+                Some(_) => None,
+                None => Some(0),
+            };
+            Vec::new()
+        }
+        (Screen::Preview(p), Action::Save) if p.request.is_none() => {
+            state.path_input = Some(PathInput {
+                purpose: PathPurpose::SavePlan,
+                input: Input::new("plan.json".into()),
+            });
+            Vec::new()
+        }
+        (Screen::Preview(p), Action::Proceed) if p.request.is_none() => {
+            if p.totals.to_change == 0 {
+                state.flash(
+                    "nothing to change: every user is already in the target state, protected or not found",
+                );
+                return Vec::new();
+            }
+            let confirm = Confirm {
+                tenant: p.plan.tenant.clone(),
+                label: p.intent.label(),
+                count: p.totals.to_change,
+                cap: state.max_users,
+                what: ConfirmWhat::Plan {
+                    plan: Arc::clone(&p.plan),
+                    intent: p.intent.clone(),
+                },
+                input: Input::default(),
+                error: None,
+            };
+            state.flow.push(Screen::Confirm(Box::new(confirm)));
+            Vec::new()
+        }
+        (Screen::Confirm(c), Action::Input(req)) => {
+            c.input.handle(req);
+            c.error = None;
+            Vec::new()
+        }
+        (Screen::Confirm(c), Action::Apply) => match c.check() {
+            Ok(()) => {
+                let c = (**c).clone();
+                start_run(state, c)
+            }
+            Err(e) => {
+                c.error = Some(e);
+                Vec::new()
+            }
+        },
+        (Screen::Run, Action::CancelRun) => {
+            if state.run.as_ref().is_some_and(RunView::finished) {
+                back(state).unwrap_or_default()
+            } else {
+                cancel_run(state)
+            }
+        }
+        (Screen::Run, Action::Undo) => summary_follow_up(state, true),
+        (Screen::Run, Action::Resume) => summary_follow_up(state, false),
+        _ => Vec::new(),
+    }
+}
+
+fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
+    if state.read_only {
+        state.flash("read-only: changes are turned off");
+        return Vec::new();
+    }
+    let Some(run) = state.run.as_ref().filter(|r| r.finished()) else {
+        return Vec::new();
+    };
+    let Some(journal) = run.journal_path() else {
+        state.flash("no journal to work from");
+        return Vec::new();
+    };
+    if undo {
+        state.flash("building the undo plan: reading the journal and the users' current state…");
+        vec![Effect::BuildUndo { journal }]
+    } else {
+        state.flash("reading the journal…");
+        vec![Effect::PrepareResume { journal }]
+    }
+}
+
+fn move_by(state: &mut State, delta: isize) {
+    let page = page(state);
+    let Some(top) = state.flow.last_mut() else {
+        return;
+    };
+    match top {
+        Screen::Selection { ids, scroll } => scroll.move_by(delta, ids.len(), page),
+        Screen::CsvReport(r) => {
+            let len = r.problems.len();
+            r.scroll.move_by(delta, len, page);
+        }
+        Screen::ActionMenu { cursor } => {
+            *cursor = (*cursor as isize)
+                .saturating_add(delta)
+                .clamp(0, MENU.len() as isize - 1) as usize;
+        }
+        Screen::Picker(p) => {
+            let len = p.entries.len();
+            p.scroll.move_by(delta, len, page);
+        }
+        Screen::Preview(p) => match &mut p.request {
+            Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
+            None => p.move_by(delta, page),
+        },
+        Screen::Run => {
+            if let Some(r) = &mut state.run {
+                let n = r.progress.as_ref().map_or(0, |p| p.failures.len());
+                r.failures_scroll = (r.failures_scroll as isize)
+                    .saturating_add(delta)
+                    .clamp(0, n.saturating_sub(1) as isize)
+                    as usize;
+            }
+        }
+        Screen::CsvLoading(_) | Screen::Planning { .. } | Screen::Confirm(_) => {}
+    }
+}
+
+fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(pi) = &mut state.path_input else {
+        return Vec::new();
+    };
+    match action {
+        Action::Input(req) => {
+            pi.input.handle(req);
+            Vec::new()
+        }
+        Action::Apply => {
+            let path = pi.input.value().trim().to_string();
+            if path.is_empty() {
+                state.flash("type a file path (~ is your home directory), or esc");
+                return Vec::new();
+            }
+            let purpose = pi.purpose;
+            state.path_input = None;
+            match purpose {
+                PathPurpose::LoadCsv => start_csv(state, path),
+                PathPurpose::SaveReport => match state.flow.last() {
+                    Some(Screen::CsvReport(r)) => vec![Effect::SaveCsvReport {
+                        path,
+                        report: Box::new(r.report.clone()),
+                    }],
+                    _ => Vec::new(),
+                },
+                PathPurpose::SavePlan => match state.flow.last() {
+                    Some(Screen::Preview(p)) => vec![Effect::SavePlan {
+                        path,
+                        plan: Arc::clone(&p.plan),
+                    }],
+                    _ => Vec::new(),
+                },
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Enter on the CSV report: the resolved users join the selection.
+fn select_resolved(state: &mut State, r: &CsvReportView) {
+    let mut added = 0;
+    for (_, u) in &r.report.resolved {
+        if state.selected.insert(u.id.clone()) {
+            added += 1;
+        }
+        if state.user(&u.id).is_none() {
+            state.sel_cache.insert(u.id.clone(), u.clone());
+        }
+    }
+    let mut msg = format!(
+        "selected {added} users from {} ({} selected in all)",
+        r.path,
+        state.selected.len()
+    );
+    if !r.report.lookup_errors.is_empty() {
+        msg.push_str(&format!(
+            "; {} rows could not be looked up and were left out",
+            r.report.lookup_errors.len()
+        ));
+    }
+    state.flash(msg);
+}
+
+fn build_picker(state: &State) -> Picker {
+    let mut entries: std::collections::BTreeMap<String, PickEntry> = state
+        .workspaces
+        .values()
+        .map(|w| {
+            (
+                w.id.clone(),
+                PickEntry {
+                    id: w.id.clone(),
+                    name: w.name.clone(),
+                    in_selection: 0,
+                },
+            )
+        })
+        .collect();
+    for id in &state.selected {
+        let Some(u) = state.selected_user(id) else {
+            continue;
+        };
+        for w in &u.workspaces {
+            let e = entries.entry(w.id.clone()).or_insert_with(|| PickEntry {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                in_selection: 0,
+            });
+            e.in_selection += 1;
+        }
+    }
+    let mut entries: Vec<PickEntry> = entries.into_values().collect();
+    entries.sort_by_key(|e| (e.in_selection == 0, e.name.to_lowercase(), e.id.clone()));
+    Picker {
+        entries,
+        scroll: Scroll::default(),
+        keep: Default::default(),
+    }
+}
+
+/// What the plan is built from: the selected users' loaded state (the runner re-reads each
+/// one before writing anyway).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    pub tenant: String,
+    pub action: PlanAction,
+    pub users: Vec<User>,
+    pub protected: crate::plan::Protected,
+    pub unknown: Vec<String>,
+}
+
+/// Builds the plan and its preview. Pure; run off the UI loop by the effect runner, and
+/// directly by tests.
+pub fn build_preview(req: PlanRequest) -> Preview {
+    // `created` is stamped when the plan is saved: planning has no clock.
+    let plan = Plan::build(
+        &req.tenant,
+        "",
+        req.action.clone(),
+        &req.users,
+        &req.protected,
+        &req.unknown,
+    );
+    let intent = Intent::Apply {
+        action: req.action,
+        protected: req.protected,
+    };
+    Preview::new(Arc::new(plan), intent, Vec::new())
+}
+
+/// Asks for the plan of `action` over the selection; the preview opens when it is built.
+fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
+    let ids = select::sorted_ids(state);
+    let mut users: Vec<User> = Vec::with_capacity(ids.len());
+    let mut unknown: Vec<String> = Vec::new();
+    for id in &ids {
+        match state.selected_user(id) {
+            Some(u) => users.push(u.clone()),
+            None => unknown.push(id.clone()),
+        }
+    }
+    state.flow.push(Screen::Planning {
+        users: users.len() + unknown.len(),
+    });
+    vec![Effect::BuildPlan(Box::new(PlanRequest {
+        tenant: state.tenant.clone(),
+        action,
+        users,
+        protected: state.protected.clone(),
+        unknown,
+    }))]
+}
+
+fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
+    let mut run = RunView::new(c.label.clone(), c.tenant.clone());
+    let effect = match c.what {
+        ConfirmWhat::Plan { plan, intent } => Effect::RunBatch { plan, intent },
+        ConfirmWhat::Resume(info) => {
+            run.resumed = Some(info.targets.clone());
+            Effect::ResumeBatch(info)
+        }
+    };
+    state.flow = vec![Screen::Run];
+    state.run = Some(run);
+    state.batch_running = true;
+    vec![effect]
+}
+
+/// Results of the bulk flow's effects.
+pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::CsvProgress { rows, looked_up } => {
+            if let Some(Screen::CsvLoading(l)) = state.flow.last_mut() {
+                l.rows = Some(rows);
+                l.looked_up = looked_up;
+            }
+        }
+        Action::CsvLoaded(result) => {
+            // Dropped if the operator cancelled the load meanwhile.
+            if !matches!(state.flow.last(), Some(Screen::CsvLoading(_))) {
+                return Vec::new();
+            }
+            let path = match state.flow.pop() {
+                Some(Screen::CsvLoading(l)) => l.path,
+                _ => String::new(),
+            };
+            match result {
+                Ok(loaded) => state
+                    .flow
+                    .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
+                Err(message) => state.popups.push(Popup::Error {
+                    title: format!("Cannot use {path}; nothing was selected"),
+                    message,
+                }),
+            }
+        }
+        Action::Saved { what, result } => match result {
+            Ok(path) => state.flash(format!("{what} saved to {path}")),
+            Err(message) => state.popups.push(Popup::Error {
+                title: format!("Could not save the {what}"),
+                message,
+            }),
+        },
+        Action::RunStarted {
+            batch_id,
+            journal,
+            at,
+            requests_at_start,
+        } => {
+            if let Some(run) = &mut state.run {
+                let mut p = Progress::new(at);
+                p.requests_at_start = requests_at_start;
+                run.progress = Some(p);
+                run.now = Some(at);
+                run.batch_id = Some(batch_id);
+                run.journal = Some(journal);
+            }
+        }
+        Action::RunEvent(ev) => {
+            if let Some(run) = &mut state.run
+                && let Some(p) = &mut run.progress
+            {
+                let now = run.now.unwrap_or(p.started);
+                p.apply(&ev.0, now);
+            }
+        }
+        Action::RunTick(stats) => {
+            if let Some(run) = &mut state.run {
+                run.now = Some(stats.now);
+                if let Some(p) = &mut run.progress {
+                    p.set_client_counters(stats.requests, stats.retries, stats.rate_limited);
+                }
+            }
+        }
+        Action::RunFinished { summary, stopped } => {
+            state.batch_running = false;
+            if let Some(run) = &mut state.run {
+                run.stopping = false;
+                run.summary = Some(summary.map(|s| *s));
+                run.stopped = stopped;
+            }
+            // The list shows the users' new state; ticks survive the reload.
+            let mut effects = crate::tui::update::reload(state);
+            effects.push(Effect::ListWorkspaces);
+            return effects;
+        }
+        Action::PlanReady(preview) => {
+            // Dropped if the operator went back meanwhile.
+            if matches!(state.flow.last(), Some(Screen::Planning { .. })) {
+                state.flow.pop();
+                state.flow.push(Screen::Preview(preview));
+            }
+        }
+        Action::UndoPlanned(result) => match result {
+            Ok(u) => open_undo_preview(state, *u),
+            Err(message) => state.popups.push(Popup::Error {
+                title: "Cannot build the undo plan".into(),
+                message,
+            }),
+        },
+        Action::ResumeReady(result) => match result {
+            Ok(info) => open_resume_confirm(state, info),
+            Err(message) => state.popups.push(Popup::Error {
+                title: "Cannot resume this run".into(),
+                message,
+            }),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub const UNDO_WARNING: &str = "WARNING: restoring workspace access does not restore model roles or selective access; workspace admins may need to set those again.";
+
+fn open_undo_preview(state: &mut State, u: UndoPlan) {
+    let mut notes = vec![
+        format!("Undo of journal {}", u.journal.display()),
+        UNDO_WARNING.to_string(),
+    ];
+    for id in &u.missing {
+        notes.push(format!("{id}: no longer in the tenant; cannot be restored"));
+    }
+    let preview = Preview::new(u.plan, Intent::Restore { states: u.states }, notes);
+    state.flow.push(Screen::Preview(Box::new(preview)));
+}
+
+fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) {
+    if info.targets.is_empty() {
+        state.flash("nothing to resume: every user of this run is settled");
+        return;
+    }
+    let confirm = Confirm {
+        tenant: info.tenant.clone(),
+        label: format!("re-check and {}", info.intent.label()),
+        count: info.targets.len(),
+        cap: state.max_users,
+        what: ConfirmWhat::Resume(info),
+        input: Input::default(),
+        error: None,
+    };
+    state.flow.push(Screen::Confirm(Box::new(confirm)));
+}

@@ -1,0 +1,41 @@
+//! The action menu for the selection.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::bulk::state::MENU;
+use crate::tui::state::State;
+use crate::tui::view::centered;
+
+pub fn render(state: &State, cursor: usize, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let width = 64.min(area.width);
+    let height = (MENU.len() as u16 * 2 + 4).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(
+            format!(" Action for {} selected users ", state.selected.len()),
+            t.title,
+        ))
+        .title_bottom(Line::styled(
+            " nothing is sent before the preview and confirmation ",
+            t.dim,
+        ));
+    let mut lines = Vec::new();
+    for (i, item) in MENU.iter().enumerate() {
+        let here = i == cursor;
+        let marker = if here { "▶ " } else { "  " };
+        let style = if here { t.cursor } else { t.header };
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::styled(format!("{}. {}", i + 1, item.label()), style),
+        ]));
+        lines.push(Line::styled(format!("     {}", item.note()), t.dim));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

@@ -1,0 +1,75 @@
+//! The selection pane: who is ticked (userName, name, workspaces), with untick in place.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Row, Table, TableState};
+
+use crate::tui::bulk::state::Scroll;
+use crate::tui::state::State;
+use crate::tui::view::users::window_start;
+
+pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    frame.render_widget(Clear, area);
+    let height = area.height.saturating_sub(3).max(1) as usize;
+    let len = ids.len();
+    let start = window_start(scroll.cursor, scroll.offset, height, len);
+    let end = (start + height).min(len);
+    let rows: Vec<Row> = ids[start..end]
+        .iter()
+        .map(|id| {
+            let ticked = state.selected.contains(id);
+            let sel = if ticked {
+                Span::styled("[x]", t.ticked)
+            } else {
+                Span::styled("[ ]", t.dim)
+            };
+            match state.selected_user(id) {
+                Some(u) => Row::new([
+                    Cell::from(sel),
+                    Cell::from(u.user_name.clone()),
+                    Cell::from(u.full_name()),
+                    Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
+                ]),
+                None => Row::new([
+                    Cell::from(sel),
+                    Cell::from(id.clone()),
+                    Cell::from("(not loaded)"),
+                    Cell::from(""),
+                ]),
+            }
+        })
+        .collect();
+    let empty = if len == 0 {
+        " nothing selected: space ticks, v marks a range, a ticks all shown, L loads a CSV "
+    } else {
+        ""
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(
+            format!(" Selection: {} selected ", state.selected.len()),
+            t.title,
+        ))
+        .title_bottom(Line::styled(empty, t.dim));
+    let header = Row::new(["Sel", "userName", "Name", "WS"]).style(t.table_header);
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+        Constraint::Length(4),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.cursor)
+        .highlight_symbol("▶ ")
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut ts = TableState::default();
+    if len > 0 {
+        ts.select(Some(scroll.cursor.min(len - 1) - start));
+    }
+    frame.render_stateful_widget(table, area, &mut ts);
+}

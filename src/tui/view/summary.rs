@@ -1,0 +1,110 @@
+//! The end of a run: the counts from the journal, where the journal and the reports are,
+//! the failures, and what can be done next (undo, resume).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::bulk::RunView;
+use crate::tui::state::State;
+use crate::tui::view::progress::render_failures;
+
+pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    frame.render_widget(Clear, area);
+    let cancelled = run
+        .progress
+        .as_ref()
+        .and_then(|p| p.ended)
+        .is_some_and(|(_, c)| c);
+    let title = match (&run.summary, cancelled || run.stopped.is_some()) {
+        (Some(Err(_)), _) => format!(" Run failed: {} ", run.label),
+        (_, true) => format!(" Stopped: {} ", run.label),
+        _ => format!(" Finished: {} ", run.label),
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(title, t.title));
+    if let Some(id) = &run.batch_id {
+        block = block.title(Line::from(format!(" batch {id} ")).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        Span::styled(" tenant ", t.dim),
+        Span::raw(run.tenant.clone()),
+    ])];
+    let mut follow_up = false;
+    match &run.summary {
+        Some(Ok(s)) => {
+            let n = |label: &str, v: usize, bad: bool| {
+                vec![
+                    Span::styled(format!("{label} "), t.dim),
+                    Span::styled(v.to_string(), if bad && v > 0 { t.error } else { t.title }),
+                    Span::raw("  "),
+                ]
+            };
+            let mut a = vec![Span::raw(" ")];
+            a.extend(n("changed", s.changed, false));
+            a.extend(n("no-op", s.no_op, false));
+            a.extend(n("failed", s.failed, true));
+            a.extend(n("protected", s.protected, false));
+            let mut b = vec![Span::raw(" ")];
+            b.extend(n("not found", s.not_found, true));
+            b.extend(n("unknown", s.unknown, true));
+            b.extend(n("not started", s.not_started, true));
+            lines.push(Line::from(a));
+            lines.push(Line::from(b));
+            lines.push(Line::from(vec![
+                Span::styled(" journal ", t.dim),
+                Span::raw(s.journal.clone()),
+            ]));
+            if let Some(csv) = &s.report_csv {
+                lines.push(Line::from(vec![
+                    Span::styled(" report  ", t.dim),
+                    Span::raw(csv.clone()),
+                ]));
+            }
+            if let Some(json) = &s.report_json {
+                lines.push(Line::from(vec![
+                    Span::styled("         ", t.dim),
+                    Span::raw(json.clone()),
+                ]));
+            }
+            follow_up = true;
+            if s.failed + s.unknown + s.not_started > 0 {
+                lines.push(Line::styled(
+                    " Some users are not done: R resumes the run and retries the failures.",
+                    t.error,
+                ));
+            }
+        }
+        Some(Err(e)) => lines.push(Line::styled(format!(" ✗ {e}"), t.error)),
+        None => {}
+    }
+    if let Some(why) = &run.stopped {
+        lines.push(Line::styled(format!(" stopped early: {why}"), t.error));
+    }
+    lines.push(Line::from(""));
+    if follow_up && !state.read_only {
+        lines.push(Line::from(vec![
+            Span::styled(" u", t.key),
+            Span::raw(" undo plan   "),
+            Span::styled("R", t.key),
+            Span::raw(" resume / retry failures   "),
+            Span::styled("esc", t.key),
+            Span::raw(" back to the list"),
+        ]));
+    }
+    let top_h = (lines.len() as u16).min(inner.height);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    if let Some(p) = &run.progress
+        && rest.height > 1
+    {
+        render_failures(t, p, run.failures_scroll, frame, rest);
+    }
+}

@@ -1,0 +1,284 @@
+//! The bulk screens on `TestBackend` with insta, at 80x24 and 120x40: the CSV report, the
+//! preview, the exact request, the confirmation, the progress pane (fixed events and an
+//! injected clock) and the summary.
+
+use std::time::{Duration, Instant};
+
+use insta::assert_snapshot;
+use scimitar::batch::runner::{Event, UserResult};
+use scimitar::batch::{ResultKind, Summary};
+use scimitar::input::ResolveReport;
+use scimitar::plan::Protected;
+use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
+use scimitar::tui::bulk::state::CsvLoaded;
+use scimitar::tui::testing::{draw, fixture_users, loaded_state};
+use scimitar::tui::{Action, State, Theme, update};
+use tui_input::InputRequest;
+
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) {
+    for e in update(s, a) {
+        if let scimitar::tui::Effect::BuildPlan(req) = e {
+            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            update(s, Action::PlanReady(Box::new(preview)));
+        }
+    }
+}
+
+fn screen(s: &State) -> String {
+    draw(s).backend().to_string()
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Input(InputRequest::InsertChar(c)));
+    }
+}
+
+fn csv_report(w: u16, h: u16) -> State {
+    let users = fixture_users();
+    let mut s = loaded_state(users.clone(), w, h);
+    scimitar::tui::bulk::update::start_csv(&mut s, "leavers.csv".into());
+    let report = ResolveReport {
+        rows_read: 7,
+        resolved: vec![
+            (2, users[0].clone()),
+            (3, users[1].clone()),
+            (7, users[5].clone()),
+        ],
+        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
+        not_found: vec![(5, "ghost@example.com".into())],
+        malformed: vec![(
+            6,
+            "bob@".into(),
+            "not an email or an id: nothing after @".into(),
+        )],
+        lookup_errors: vec![],
+    };
+    update(
+        &mut s,
+        Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+            path: "/home/ops/leavers.csv".into(),
+            report,
+        }))),
+    );
+    s
+}
+
+#[test]
+fn csv_report_80x24() {
+    assert_snapshot!(screen(&csv_report(80, 24)));
+}
+
+#[test]
+fn csv_report_120x40() {
+    assert_snapshot!(screen(&csv_report(120, 40)));
+}
+
+/// Alice, carol (already disabled), the API user and erin, with "remove all workspaces".
+fn preview(w: u16, h: u16) -> State {
+    let mut s = loaded_state(fixture_users(), w, h);
+    s.protected = Protected {
+        api_user: Some("svc-integration@example.com".into()),
+        accounts: vec![],
+    };
+    for id in ["u-0001", "u-0003", "u-0005", "u-0006"] {
+        s.selected.insert(id.into());
+    }
+    update(&mut s, Action::Actions);
+    update(&mut s, Action::Down);
+    step(&mut s, Action::Proceed);
+    s
+}
+
+#[test]
+fn preview_80x24() {
+    assert_snapshot!(screen(&preview(80, 24)));
+}
+
+#[test]
+fn preview_120x40() {
+    assert_snapshot!(screen(&preview(120, 40)));
+}
+
+#[test]
+fn preview_monochrome_marks_lost_workspaces_in_text() {
+    let mut s = preview(80, 24);
+    s.theme = Theme::monochrome();
+    let text = screen(&s);
+    assert!(
+        text.contains("- Finance Planning (8a81b09d…)  removed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn exact_request_80x24() {
+    let mut s = preview(80, 24);
+    update(&mut s, Action::ShowRequest);
+    assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn exact_request_120x40() {
+    let mut s = preview(120, 40);
+    update(&mut s, Action::ShowRequest);
+    assert_snapshot!(screen(&s));
+}
+
+fn confirm(w: u16, h: u16, cap: usize) -> State {
+    let mut s = preview(w, h);
+    s.max_users = cap;
+    update(&mut s, Action::Proceed);
+    s
+}
+
+#[test]
+fn confirmation_80x24() {
+    let mut s = confirm(80, 24, 500);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn confirmation_above_the_cap_120x40() {
+    assert_snapshot!(screen(&confirm(120, 40, 1)));
+}
+
+fn finished(name: &str, outcome: ResultKind, ms: u64, detail: &str) -> Event {
+    Event::Finished(UserResult {
+        user_id: format!("id-{name}"),
+        user_name: format!("{name}@example.com"),
+        outcome,
+        status: match outcome {
+            ResultKind::Done => Some(200),
+            ResultKind::Failed => Some(503),
+            _ => None,
+        },
+        detail: detail.into(),
+        latency: Duration::from_millis(ms),
+    })
+}
+
+/// A run of 40 users, 12 settled, with an injected clock 6 seconds in.
+fn running(w: u16, h: u16) -> State {
+    let mut s = confirm(w, h, 500);
+    typed(&mut s, "3");
+    update(&mut s, Action::Apply);
+    let t0 = Instant::now();
+    update(
+        &mut s,
+        Action::RunStarted {
+            batch_id: "1a2b3c4d".into(),
+            journal: "/data/journals/2026-01-01T00-00-00Z-1a2b3c4d.jsonl".into(),
+            at: t0,
+            requests_at_start: 0,
+        },
+    );
+    let ev = |e| Action::RunEvent(BatchEvent(e));
+    update(&mut s, ev(Event::Started { total: 40 }));
+    update(&mut s, ev(Event::Concurrency(8)));
+    for i in 0..14 {
+        update(
+            &mut s,
+            ev(Event::Dispatched {
+                user_id: format!("id-u{i}"),
+            }),
+        );
+    }
+    for i in 0..10 {
+        update(
+            &mut s,
+            ev(finished(
+                &format!("user{i:02}"),
+                ResultKind::Done,
+                80 + i * 10,
+                "",
+            )),
+        );
+    }
+    update(
+        &mut s,
+        ev(finished(
+            "carol",
+            ResultKind::NoOp,
+            0,
+            "already in the target state",
+        )),
+    );
+    update(
+        &mut s,
+        ev(finished(
+            "dave",
+            ResultKind::Failed,
+            900,
+            "503 Service Unavailable: try again later",
+        )),
+    );
+    update(
+        &mut s,
+        Action::RunTick(RunStats {
+            now: t0 + Duration::from_secs(6),
+            requests: 24,
+            retries: 2,
+            rate_limited: 1,
+        }),
+    );
+    s
+}
+
+#[test]
+fn progress_80x24() {
+    assert_snapshot!(screen(&running(80, 24)));
+}
+
+#[test]
+fn progress_120x40() {
+    assert_snapshot!(screen(&running(120, 40)));
+}
+
+#[test]
+fn progress_while_stopping_80x24() {
+    let mut s = running(80, 24);
+    update(&mut s, Action::CancelRun);
+    let text = screen(&s);
+    assert!(text.contains("STOPPING"), "{text}");
+}
+
+fn summary(w: u16, h: u16) -> State {
+    let mut s = running(w, h);
+    let j = "/data/journals/2026-01-01T00-00-00Z-1a2b3c4d";
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(Summary {
+                batch_id: "1a2b3c4d".into(),
+                action: "remove all workspaces".into(),
+                planned: 40,
+                changed: 38,
+                no_op: 1,
+                failed: 1,
+                protected: 0,
+                not_found: 0,
+                unknown: 0,
+                not_started: 0,
+                journal: format!("{j}.jsonl"),
+                report_csv: Some(format!("{j}.report.csv")),
+                report_json: Some(format!("{j}.report.json")),
+            })),
+            stopped: None,
+        },
+    );
+    s
+}
+
+#[test]
+fn summary_80x24() {
+    assert_snapshot!(screen(&summary(80, 24)));
+}
+
+#[test]
+fn summary_120x40() {
+    assert_snapshot!(screen(&summary(120, 40)));
+}

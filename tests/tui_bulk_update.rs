@@ -1,0 +1,562 @@
+//! The bulk flow's reducer, without a terminal or a network: choosing users, the CSV report,
+//! the action menu, the preview, the typed confirmation, the run and its cancellation.
+
+use std::time::{Duration, Instant};
+
+use scimitar::batch::runner::{Event, UserResult};
+use scimitar::batch::{Intent, ResultKind, Summary};
+use scimitar::input::ResolveReport;
+use scimitar::plan::{Action as PlanAction, Protected};
+use scimitar::tui::bulk::Screen;
+use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
+use scimitar::tui::bulk::state::CsvLoaded;
+use scimitar::tui::keymap::Mode;
+use scimitar::tui::state::Popup;
+use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
+use scimitar::tui::update::mode;
+use scimitar::tui::{Action, Effect, State, update};
+use tui_input::InputRequest;
+
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in update(s, a) {
+        match e {
+            Effect::BuildPlan(req) => {
+                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                out.extend(update(s, Action::PlanReady(Box::new(preview))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Input(InputRequest::InsertChar(c)));
+    }
+}
+
+fn erase(s: &mut State, n: usize) {
+    for _ in 0..n {
+        update(s, Action::Input(InputRequest::DeletePrevChar));
+    }
+}
+
+fn ids(s: &State) -> Vec<String> {
+    let mut v: Vec<String> = s.selected.iter().cloned().collect();
+    v.sort();
+    v
+}
+
+fn flash(s: &State) -> String {
+    s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn v_marks_a_range_and_esc_cancels_it() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::VisualSelect);
+    assert_eq!(mode(&s), Mode::Visual);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Down);
+    assert!(
+        s.selected.is_empty(),
+        "nothing ticked before the range is marked"
+    );
+    update(&mut s, Action::VisualSelect);
+    assert_eq!(ids(&s), ["u-0002", "u-0003", "u-0004"]);
+    assert_eq!(mode(&s), Mode::List);
+
+    // A range upwards, then Esc: nothing more is ticked, and Esc did not quit.
+    update(&mut s, Action::Bottom);
+    update(&mut s, Action::VisualSelect);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Back);
+    assert_eq!(s.selected.len(), 3);
+    assert!(s.visual.is_none());
+    assert!(!s.should_quit);
+    assert!(flash(&s).contains("nothing ticked"));
+}
+
+#[test]
+fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Search);
+    typed(&mut s, "finance");
+    update(&mut s, Action::Apply);
+    assert_eq!(s.visible.len(), 3);
+    update(&mut s, Action::SelectAll);
+    assert_eq!(ids(&s), ["u-0001", "u-0002", "u-0005"]);
+    assert!(flash(&s).contains("ticked 3"));
+    update(&mut s, Action::Back); // clears the search
+    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.selected.len(), 3);
+    // A reload drops the loaded users; the selection and their last known state stay.
+    let effects = update(&mut s, Action::Refresh);
+    assert!(matches!(effects[0], Effect::LoadUsers { .. }));
+    assert!(s.users.is_empty());
+    assert_eq!(s.selected.len(), 3);
+    assert!(s.selected_user("u-0005").is_some());
+}
+
+#[test]
+fn ctrl_r_inverts_only_the_shown_rows_and_c_clears_with_a_count() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::ToggleSelect); // alice
+    update(&mut s, Action::Search);
+    typed(&mut s, "sales");
+    update(&mut s, Action::Apply);
+    // alice, svc, erin are shown; alice was ticked.
+    update(&mut s, Action::InvertSelection);
+    assert_eq!(ids(&s), ["u-0005", "u-0006"]);
+    update(&mut s, Action::ClearSelection);
+    assert!(s.selected.is_empty());
+    assert!(flash(&s).contains("2 unticked"), "{}", flash(&s));
+}
+
+#[test]
+fn selection_pane_lists_and_unticks() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::ToggleSelect); // bob
+    update(&mut s, Action::ToggleSelect); // carol
+    update(&mut s, Action::Selection);
+    assert_eq!(mode(&s), Mode::Selection);
+    update(&mut s, Action::ToggleSelect); // unticks bob (first by userName)
+    assert_eq!(ids(&s), ["u-0003"]);
+    update(&mut s, Action::Back);
+    assert!(s.flow.is_empty());
+}
+
+fn report() -> ResolveReport {
+    let users = fixture_users();
+    ResolveReport {
+        rows_read: 6,
+        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
+        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
+        not_found: vec![(5, "ghost@example.com".into())],
+        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
+        lookup_errors: vec![],
+    }
+}
+
+fn loaded(path: &str) -> Action {
+    Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+        path: path.into(),
+        report: report(),
+    })))
+}
+
+#[test]
+fn csv_report_selects_only_on_enter() {
+    let mut s = State::new("prod", "t");
+    let effects = scimitar::tui::update::init_with(&mut s, None, Some("users.csv".into()));
+    assert!(effects.contains(&Effect::LoadCsv {
+        path: "users.csv".into()
+    }));
+    assert_eq!(mode(&s), Mode::Busy);
+    update(
+        &mut s,
+        Action::CsvProgress {
+            rows: 6,
+            looked_up: 3,
+        },
+    );
+    update(&mut s, loaded("users.csv"));
+    assert_eq!(mode(&s), Mode::Report);
+    assert!(
+        s.selected.is_empty(),
+        "the report comes before any selection"
+    );
+    update(&mut s, Action::Down);
+    step(&mut s, Action::Proceed);
+    assert_eq!(ids(&s), ["u-0001", "u-0002"]);
+    assert!(s.flow.is_empty());
+    // Loaded from a CSV, not from the list: still known for the plan.
+    assert!(s.selected_user("u-0001").is_some());
+}
+
+#[test]
+fn csv_report_esc_selects_nothing_and_errors_say_why() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::LoadCsv);
+    assert_eq!(mode(&s), Mode::Path);
+    typed(&mut s, "~/leavers.csv");
+    let effects = update(&mut s, Action::Apply);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadCsv {
+            path: "~/leavers.csv".into()
+        }]
+    );
+    update(&mut s, loaded("leavers.csv"));
+    update(&mut s, Action::Back);
+    assert!(s.selected.is_empty());
+    assert!(s.flow.is_empty());
+
+    update(&mut s, Action::LoadCsv);
+    typed(&mut s, "photo.png");
+    update(&mut s, Action::Apply);
+    update(
+        &mut s,
+        Action::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
+    );
+    assert!(s.selected.is_empty());
+    assert!(
+        matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary"))
+    );
+}
+
+#[test]
+fn csv_report_save_asks_for_a_path() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    scimitar::tui::bulk::update::start_csv(&mut s, "x.csv".into());
+    update(&mut s, loaded("x.csv"));
+    update(&mut s, Action::Save);
+    assert_eq!(mode(&s), Mode::Path);
+    erase(&mut s, 40);
+    typed(&mut s, "/tmp/r.csv");
+    let effects = update(&mut s, Action::Apply);
+    assert!(matches!(&effects[..], [Effect::SaveCsvReport { path, .. }] if path == "/tmp/r.csv"));
+    assert!(s.selected.is_empty());
+}
+
+/// Alice, carol (already disabled) and the service account (protected) ticked.
+fn three_ticked() -> State {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.protected = Protected {
+        api_user: Some("svc-integration@example.com".into()),
+        accounts: vec![],
+    };
+    for id in ["u-0001", "u-0003", "u-0005"] {
+        s.selected.insert(id.into());
+    }
+    s
+}
+
+fn preview_of(s: &State) -> &scimitar::tui::bulk::state::Preview {
+    match s.flow.last() {
+        Some(Screen::Preview(p)) => p,
+        other => panic!("expected the preview, got {other:?}"),
+    }
+}
+
+#[test]
+fn action_menu_plans_and_previews_with_totals() {
+    let mut s = three_ticked();
+    update(&mut s, Action::Actions);
+    assert_eq!(mode(&s), Mode::Menu);
+    let effects = update(&mut s, Action::Proceed); // Disable
+    assert!(
+        matches!(&effects[..], [Effect::BuildPlan(_)]),
+        "planning sends nothing"
+    );
+    assert_eq!(mode(&s), Mode::Busy);
+    let Effect::BuildPlan(req) = effects[0].clone() else {
+        unreachable!()
+    };
+    update(
+        &mut s,
+        Action::PlanReady(Box::new(scimitar::tui::bulk::update::build_preview(*req))),
+    );
+    assert_eq!(mode(&s), Mode::Preview);
+    let p = preview_of(&s);
+    assert_eq!(p.plan.action, PlanAction::Disable);
+    assert_eq!(
+        (
+            p.totals.to_change,
+            p.totals.no_op,
+            p.totals.protected,
+            p.totals.requests
+        ),
+        (1, 1, 1, 1)
+    );
+    assert!(p.lines.iter().any(|l| l.text.contains("protected")));
+    // p shows the request; Esc closes it, then the preview.
+    update(&mut s, Action::ShowRequest);
+    assert_eq!(mode(&s), Mode::Request);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::Preview);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::Menu);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::List);
+    update(&mut s, Action::Back);
+    assert!(!s.should_quit, "Esc never quits");
+}
+
+#[test]
+fn actions_need_a_selection_and_are_refused_read_only() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Actions);
+    assert!(s.flow.is_empty());
+    assert!(flash(&s).contains("select users first"));
+    let mut s = three_ticked();
+    s.read_only = true;
+    update(&mut s, Action::Actions);
+    assert!(s.flow.is_empty());
+    assert!(flash(&s).contains("read-only"));
+}
+
+#[test]
+fn keep_only_picks_workspaces_with_counts() {
+    let mut s = three_ticked();
+    update(&mut s, Action::Actions);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Down);
+    step(&mut s, Action::Proceed);
+    assert_eq!(mode(&s), Mode::Picker);
+    let Some(Screen::Picker(p)) = s.flow.last() else {
+        panic!("picker")
+    };
+    let fin = p
+        .entries
+        .iter()
+        .find(|e| e.name == "Finance Planning")
+        .unwrap();
+    assert_eq!(fin.in_selection, 2);
+    // Nothing marked: refused, with the way to remove everything named.
+    step(&mut s, Action::Proceed);
+    assert_eq!(mode(&s), Mode::Picker);
+    assert!(flash(&s).contains("Remove all workspace access"));
+    update(&mut s, Action::ToggleSelect); // the first entry
+    step(&mut s, Action::Proceed);
+    let p = preview_of(&s);
+    assert!(matches!(&p.plan.action, PlanAction::KeepWorkspaces { keep } if keep.len() == 1));
+}
+
+fn to_confirm(s: &mut State) {
+    update(s, Action::Actions);
+    step(s, Action::Proceed);
+    step(s, Action::Proceed);
+    assert_eq!(mode(s), Mode::Confirm);
+}
+
+#[test]
+fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
+    let mut s = three_ticked();
+    to_confirm(&mut s);
+    typed(&mut s, "3");
+    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(!s.batch_running);
+    let Some(Screen::Confirm(c)) = s.flow.last() else {
+        panic!("still confirming")
+    };
+    assert!(
+        c.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("nothing was sent")
+    );
+    erase(&mut s, 1);
+    typed(&mut s, "y");
+    assert!(update(&mut s, Action::Apply).is_empty());
+    erase(&mut s, 1);
+    typed(&mut s, "1");
+    let effects = update(&mut s, Action::Apply);
+    match &effects[..] {
+        [Effect::RunBatch { plan, intent }] => {
+            assert_eq!(plan.totals().to_change, 1);
+            assert!(
+                matches!(intent, Intent::Apply { action: PlanAction::Disable, protected } if protected.api_user.is_some())
+            );
+        }
+        other => panic!("expected RunBatch, got {other:?}"),
+    }
+    assert!(s.batch_running);
+    assert_eq!(mode(&s), Mode::Run);
+}
+
+#[test]
+fn above_the_cap_only_an_explicit_override_runs() {
+    let mut s = loaded_state(synthetic_users(30), 80, 24);
+    s.max_users = 5;
+    update(&mut s, Action::SelectAll);
+    to_confirm(&mut s);
+    let Some(Screen::Confirm(c)) = s.flow.last() else {
+        panic!("confirm")
+    };
+    let n = c.count;
+    assert!(n > 5);
+    typed(&mut s, &n.to_string());
+    assert!(update(&mut s, Action::Apply).is_empty());
+    let Some(Screen::Confirm(c)) = s.flow.last() else {
+        panic!("confirm")
+    };
+    assert!(c.error.as_deref().unwrap_or("").contains("override"));
+    erase(&mut s, 10);
+    typed(&mut s, &format!("override {n}"));
+    let effects = update(&mut s, Action::Apply);
+    assert!(matches!(&effects[..], [Effect::RunBatch { .. }]));
+}
+
+fn result(name: &str, outcome: ResultKind, ms: u64) -> Event {
+    Event::Finished(UserResult {
+        user_id: name.into(),
+        user_name: format!("{name}@example.com"),
+        outcome,
+        status: match outcome {
+            ResultKind::Done => Some(200),
+            ResultKind::Failed => Some(500),
+            _ => None,
+        },
+        detail: if outcome == ResultKind::Failed {
+            "server error: try later".into()
+        } else {
+            String::new()
+        },
+        latency: Duration::from_millis(ms),
+    })
+}
+
+fn running() -> (State, Instant) {
+    let mut s = three_ticked();
+    to_confirm(&mut s);
+    typed(&mut s, "1");
+    update(&mut s, Action::Apply);
+    let t0 = Instant::now();
+    update(
+        &mut s,
+        Action::RunStarted {
+            batch_id: "abcd1234".into(),
+            journal: "/data/journals/j.jsonl".into(),
+            at: t0,
+            requests_at_start: 100,
+        },
+    );
+    (s, t0)
+}
+
+#[test]
+fn runner_events_fold_into_the_progress_pane() {
+    let (mut s, t0) = running();
+    let ev = |e| Action::RunEvent(BatchEvent(e));
+    update(&mut s, ev(Event::Started { total: 4 }));
+    update(&mut s, ev(Event::Concurrency(8)));
+    for n in ["a", "b"] {
+        update(&mut s, ev(Event::Dispatched { user_id: n.into() }));
+    }
+    update(&mut s, ev(result("a", ResultKind::Done, 100)));
+    update(&mut s, ev(result("b", ResultKind::Failed, 300)));
+    update(&mut s, ev(result("c", ResultKind::NoOp, 0)));
+    update(
+        &mut s,
+        Action::RunTick(RunStats {
+            now: t0 + Duration::from_secs(2),
+            requests: 104,
+            retries: 1,
+            rate_limited: 1,
+        }),
+    );
+    let run = s.run.as_ref().unwrap();
+    let p = run.progress.as_ref().unwrap();
+    assert_eq!(
+        (
+            p.total,
+            p.done,
+            p.failed,
+            p.skipped(),
+            p.remaining(),
+            p.in_flight
+        ),
+        (4, 1, 1, 1, 1, 0)
+    );
+    assert_eq!(p.failures.len(), 1);
+    assert_eq!(p.requests, 4);
+    assert!((p.request_rate(run.now.unwrap()) - 2.0).abs() < 1e-9);
+    assert_eq!(p.concurrency, 8);
+}
+
+#[test]
+fn cancel_stops_dispatching_once_and_says_so() {
+    let (mut s, _) = running();
+    assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
+    assert!(s.run.as_ref().unwrap().stopping);
+    // Esc again: no second cancel, still on the run screen, not quitting.
+    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(flash(&s).contains("stopping"));
+    assert_eq!(mode(&s), Mode::Run);
+    let summary = Summary {
+        batch_id: "abcd1234".into(),
+        action: "disable".into(),
+        planned: 3,
+        changed: 0,
+        no_op: 1,
+        failed: 0,
+        protected: 1,
+        not_found: 0,
+        unknown: 0,
+        not_started: 1,
+        journal: "/data/journals/j.jsonl".into(),
+        report_csv: None,
+        report_json: None,
+    };
+    let effects = update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(summary)),
+            stopped: None,
+        },
+    );
+    assert!(!s.batch_running);
+    assert_eq!(mode(&s), Mode::Summary);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadUsers { .. })),
+        "the list is reloaded"
+    );
+    // From the summary: undo and resume work from the journal.
+    assert!(
+        matches!(&update(&mut s, Action::Undo)[..], [Effect::BuildUndo { journal }] if journal.ends_with("j.jsonl"))
+    );
+    assert!(matches!(
+        &update(&mut s, Action::Resume)[..],
+        [Effect::PrepareResume { .. }]
+    ));
+    update(&mut s, Action::Back);
+    assert!(s.flow.is_empty());
+    assert_eq!(s.selected.len(), 3, "the selection survives the run");
+}
+
+#[test]
+fn quitting_while_a_batch_runs_asks_first() {
+    let (mut s, _) = running();
+    update(&mut s, Action::Quit);
+    assert!(!s.should_quit);
+    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    update(&mut s, Action::Back);
+    assert!(!s.should_quit);
+    update(&mut s, Action::Quit);
+    update(&mut s, Action::Confirm);
+    assert!(s.should_quit);
+}
+
+#[test]
+fn nothing_to_change_never_reaches_the_confirmation() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.selected.insert("u-0003".into()); // already disabled
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    assert_eq!(mode(&s), Mode::Preview);
+    assert!(flash(&s).contains("nothing to change"));
+}
+
+#[test]
+fn going_back_while_planning_drops_the_plan() {
+    let mut s = three_ticked();
+    update(&mut s, Action::Actions);
+    let effects = update(&mut s, Action::Proceed);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::Menu);
+    let Some(Effect::BuildPlan(req)) = effects.into_iter().next() else {
+        panic!("plan effect")
+    };
+    let preview = scimitar::tui::bulk::update::build_preview(*req);
+    update(&mut s, Action::PlanReady(Box::new(preview)));
+    assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
+}
