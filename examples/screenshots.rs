@@ -196,7 +196,7 @@ async fn main() {
     update(&mut s, Action::Workspaces);
     save("workspaces", &s, "scimitar: workspaces and their users");
 
-    let mut s = new_state(users);
+    let mut s = new_state(users.clone());
     update(&mut s, Action::Filter);
     for c in "userName co \"smith\"".chars() {
         update(
@@ -209,5 +209,186 @@ async fn main() {
         &s,
         "scimitar: a filter Anaplan would refuse, caught as it is typed",
     );
+
+    // The preview of "disable and remove" for a handful of users, through the real menu.
+    let picked: Vec<_> = users
+        .iter()
+        .filter(|u| u.active && u.workspaces.len() >= 2)
+        .take(6)
+        .collect();
+    let mut s = new_state(users.clone());
+    for u in &picked {
+        s.selected.insert(u.id.clone());
+    }
+    to_preview(&mut s);
+    save(
+        "preview",
+        &s,
+        "scimitar: the plan, user by user, before anything is sent",
+    );
+    update(&mut s, Action::ShowRequest);
+    save("request", &s, "scimitar: the exact request for one user");
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Proceed);
+    for c in picked.len().to_string().chars() {
+        update(
+            &mut s,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        );
+    }
+    save(
+        "confirm",
+        &s,
+        "scimitar: confirmation by typing the number of users",
+    );
+    fake.shutdown().await;
+
+    // A real run against a slower, flakier fake, its events fed to the progress pane.
+    progress_picture().await;
+}
+
+/// Opens the action menu on the selection, picks "disable and remove" and builds the plan
+/// the way the effect runner would.
+fn to_preview(s: &mut State) {
+    update(s, Action::Actions);
+    for _ in 0..4 {
+        update(s, Action::Down);
+    }
+    for e in update(s, Action::Proceed) {
+        if let scimitar::tui::Effect::BuildPlan(req) = e {
+            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            update(s, Action::PlanReady(Box::new(preview)));
+        }
+    }
+}
+
+async fn progress_picture() {
+    use scimitar::batch::runner::{self, RunOptions};
+    use scimitar::batch::{Intent, Journal};
+    use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
+    use std::time::{Duration, Instant};
+
+    let config = FakeConfig {
+        users: 3000,
+        seed: 42,
+        latency: Duration::from_millis(120),
+        error_rate: 0.04,
+        ..FakeConfig::default()
+    };
+    let Ok(fake) = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await else {
+        eprintln!("cannot start the fake");
+        std::process::exit(1);
+    };
+    // One attempt only, so that the injected failures stay failures and show in the pane.
+    let Ok(client) = ScimClient::new(scimitar::scim::client::Connection {
+        max_attempts: 1,
+        ..fake.connection()
+    }) else {
+        eprintln!("cannot build the client");
+        std::process::exit(1);
+    };
+    let Ok(reader) = ScimClient::new(fake.connection()) else {
+        eprintln!("cannot build the client");
+        std::process::exit(1);
+    };
+    let Ok(listed) = reader.list_all(None, ListOptions::default(), |_| {}).await else {
+        eprintln!("cannot list the fake's users");
+        std::process::exit(1);
+    };
+    let users = listed.users;
+    let mut s = loaded_state(users.clone(), 100, 30);
+    s.filter_parser = filter::parse;
+    s.tenant = "api.anaplan.com".into();
+    s.max_users = 1000;
+    let chosen: Vec<_> = users
+        .iter()
+        .filter(|u| u.active)
+        .take(400)
+        .cloned()
+        .collect();
+    for u in &chosen {
+        s.selected.insert(u.id.clone());
+    }
+    to_preview(&mut s);
+    update(&mut s, Action::Proceed);
+    let plan = scimitar::plan::Plan::build(
+        "api.anaplan.com",
+        "now",
+        scimitar::plan::Action::DisableAndRemove,
+        &chosen,
+        &scimitar::plan::Protected::default(),
+        &[],
+    );
+    for c in plan.totals().to_change.to_string().chars() {
+        update(
+            &mut s,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        );
+    }
+    let _ = update(&mut s, Action::Apply);
+    let dir = std::env::temp_dir().join(format!("scimitar-shots-{}", std::process::id()));
+    let journal_path = dir.join("run.jsonl");
+    let Ok(journal) = Journal::open(&journal_path) else {
+        eprintln!("cannot open a journal in {}", dir.display());
+        std::process::exit(1);
+    };
+    let intent = Intent::Apply {
+        action: plan.action.clone(),
+        protected: scimitar::plan::Protected::default(),
+    };
+    let batch = scimitar::commands::run::batch_from_plan(&plan, "1a2b3c4d", intent);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let t0 = Instant::now();
+    update(
+        &mut s,
+        Action::RunStarted {
+            batch_id: "1a2b3c4d".into(),
+            journal: "~/.local/share/scimitar/journals/2026-11-23T11-50-00Z-1a2b3c4d.jsonl".into(),
+            at: t0,
+            requests_at_start: client.stats().requests,
+        },
+    );
+    let run = {
+        let client = client.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let opts = RunOptions::default();
+            runner::run(
+                &client,
+                &batch,
+                std::sync::Arc::new(journal),
+                &opts,
+                tx,
+                cancel,
+            )
+            .await
+        })
+    };
+    let mut finished = 0usize;
+    while let Some(e) = rx.recv().await {
+        if matches!(e, scimitar::batch::Event::Finished(_)) {
+            finished += 1;
+        }
+        update(&mut s, Action::RunEvent(BatchEvent(e)));
+        if finished == 240 {
+            break;
+        }
+    }
+    let st = client.stats();
+    update(
+        &mut s,
+        Action::RunTick(RunStats {
+            now: Instant::now(),
+            requests: st.requests,
+            retries: st.retries,
+            rate_limited: st.rate_limited,
+        }),
+    );
+    save("progress", &s, "scimitar: a run in progress");
+    cancel.cancel();
+    while rx.recv().await.is_some() {}
+    let _ = run.await;
+    let _ = std::fs::remove_dir_all(&dir);
     fake.shutdown().await;
 }

@@ -64,7 +64,11 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     render_failures(t, p, run.failures_scroll, frame, fail_area);
 }
 
+/// Whole seconds; under one second reads "<1s" rather than a misleading "0s".
 fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        return "<1s".into();
+    }
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
