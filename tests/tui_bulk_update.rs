@@ -531,7 +531,21 @@ fn quitting_while_a_batch_runs_asks_first() {
     update(&mut s, Action::Back);
     assert!(!s.should_quit);
     update(&mut s, Action::Quit);
-    update(&mut s, Action::Confirm);
+    let effects = update(&mut s, Action::Confirm);
+    // Confirmed: dispatching stops, but the process stays until the requests in flight are
+    // answered and journaled, so none is left "unknown".
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::CancelBatch)),
+        "{effects:?}"
+    );
+    assert!(!s.should_quit);
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Err("stopped".into()),
+            stopped: None,
+        },
+    );
     assert!(s.should_quit);
 }
 

@@ -46,6 +46,8 @@ pub async fn run_loop(
     let mut last_draw: Option<Instant> = None;
     let mut next_tick = Instant::now() + TICK;
     let mut urgent = true;
+    // Set when a signal asked to quit during a run: the latest moment to wait for it.
+    let mut give_up_at: Option<Instant> = None;
     loop {
         if state.dirty {
             let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
@@ -94,9 +96,13 @@ pub async fn run_loop(
                 actions.push(Action::Tick);
             }
             _ = sleep_until(draw_at), if state.dirty => {}
-            _ = sigterm.recv() => { tracing::info!("SIGTERM: quitting"); break; }
-            _ = sighup.recv() => { tracing::info!("SIGHUP: quitting"); break; }
-            _ = sigint.recv() => { tracing::info!("SIGINT: quitting"); break; }
+            _ = sigterm.recv() => { tracing::info!("SIGTERM: quitting"); if leave(&mut state, &mut runner, &mut give_up_at) { break; } }
+            _ = sighup.recv() => { tracing::info!("SIGHUP: quitting"); if leave(&mut state, &mut runner, &mut give_up_at) { break; } }
+            _ = sigint.recv() => { tracing::info!("SIGINT: quitting"); if leave(&mut state, &mut runner, &mut give_up_at) { break; } }
+            _ = sleep_until(give_up_at.unwrap_or_else(Instant::now)), if give_up_at.is_some() => {
+                tracing::warn!("requests in flight did not finish in time; quitting (resume re-checks them)");
+                break;
+            }
         }
         if state.flash.is_none() {
             next_tick = Instant::now() + TICK;
@@ -110,3 +116,19 @@ pub async fn run_loop(
     runner.abort_all();
     Ok(())
 }
+
+/// A signal asked to quit (a dropped SSH session, a kill). With no batch running: now. During
+/// a run: stop dispatching and wait, at most `SIGNAL_GRACE`, for the requests in flight to be
+/// answered and journaled. Returns whether to leave at once.
+fn leave(state: &mut State, runner: &mut EffectRunner, give_up_at: &mut Option<Instant>) -> bool {
+    if !state.batch_running || give_up_at.is_some() {
+        return true;
+    }
+    *give_up_at = Some(Instant::now() + SIGNAL_GRACE);
+    for e in crate::tui::update::quit_after_run(state) {
+        runner.run(e);
+    }
+    false
+}
+
+const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(10);

@@ -182,6 +182,8 @@ pub struct State {
     pub flash: Option<Flash>,
     pub batch_running: bool,
     pub should_quit: bool,
+    /// Quit once the running batch has stopped and recorded its requests in flight.
+    pub quit_when_idle: bool,
 
     pub width: u16,
     pub height: u16,
@@ -224,6 +226,7 @@ impl State {
             flash: None,
             batch_running: false,
             should_quit: false,
+            quit_when_idle: false,
             width: 80,
             height: 24,
             dirty: true,

@@ -104,7 +104,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Confirm => {
             if state.popups.pop() == Some(Popup::ConfirmQuit) {
-                state.should_quit = true;
+                return quit_after_run(state);
             }
             Vec::new()
         }
@@ -298,6 +298,18 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
         generation: state.generation,
         filter: state.filter.as_ref().map(|f| f.filter.clone()),
     }]
+}
+
+/// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
+/// flight are answered and journaled (so none is left "unknown").
+pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
+    if !state.batch_running {
+        state.should_quit = true;
+        return Vec::new();
+    }
+    state.quit_when_idle = true;
+    state.flash("stopping: waiting for the requests in flight, then quitting");
+    crate::tui::bulk::update::cancel_run(state)
 }
 
 /// Esc: popup, then input, then search, then filter, then the view. Never quits.

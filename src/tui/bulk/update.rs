@@ -149,7 +149,7 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
     }
 }
 
-fn cancel_run(state: &mut State) -> Vec<Effect> {
+pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
     let Some(run) = &mut state.run else {
         return Vec::new();
     };
@@ -618,6 +618,10 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::RunFinished { summary, stopped } => {
             state.batch_running = false;
+            if state.quit_when_idle {
+                // Everything in flight is journaled: now it is safe to leave.
+                state.should_quit = true;
+            }
             if let Some(run) = &mut state.run {
                 run.stopping = false;
                 run.summary = Some(summary.map(|s| *s));
