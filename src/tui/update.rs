@@ -303,7 +303,8 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    if !state.batch_running {
+    let waiting = state.batch_running && state.run.as_ref().is_some_and(|r| !r.finished());
+    if !waiting {
         state.should_quit = true;
         return Vec::new();
     }
