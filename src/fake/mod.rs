@@ -72,6 +72,9 @@ pub struct FakeConfig {
     /// A misbehaving server: pages past the end repeat the last page, so a client that
     /// trusts "a non-empty page means more" loops; the client must stop on `totalResults`.
     pub repeat_pages_past_end: bool,
+    /// Anaplan's documented non-atomic PATCH: when the entitlement part of a PATCH fails,
+    /// the other changes are still saved and the answer is 207 with the error.
+    pub partial_success: bool,
 }
 
 impl Default for FakeConfig {
@@ -92,6 +95,7 @@ impl Default for FakeConfig {
             entitlements_add: AddMode::Append,
             max_workspaces_per_request: Some(50),
             repeat_pages_past_end: false,
+            partial_success: false,
         }
     }
 }

@@ -433,10 +433,41 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
     } else {
         patch::apply_patch(&tenant.users[i].user, &value, tenant, &s.config)
     };
+    // Partial success: the entitlement part failed; save the rest and say so with a 207.
+    let (result, partial) = match result {
+        Err(r) if !put && s.config.partial_success => {
+            match without_entitlements(&value)
+                .map(|rest| patch::apply_patch(&tenant.users[i].user, &rest, tenant, &s.config))
+            {
+                Some(Ok(user)) => (Ok(user), Some(r)),
+                _ => (Err(r), None),
+            }
+        }
+        other => (other, None),
+    };
     match result {
         Err(r) => {
             drop(t);
             scim_error(s, r.status, Some(r.scim_type), &r.detail)
+        }
+        Ok(mut user) if partial.is_some() => {
+            user.last_modified = Some(super::tenant::iso_timestamp(now_ms()));
+            let fu = &mut t.users[i];
+            fu.user = user;
+            fu.version += 1;
+            drop(t);
+            let detail = partial.map(|r| r.detail).unwrap_or_default();
+            scim_json(
+                s,
+                207,
+                error_json(
+                    207,
+                    None,
+                    &format!(
+                        "The user's attributes were saved, but its workspace entitlements were not: {detail}"
+                    ),
+                ),
+            )
         }
         Ok(mut user) => {
             user.last_modified = Some(super::tenant::iso_timestamp(now_ms()));
@@ -452,6 +483,28 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
             with_location(s, scim_json(s, 200, body), &id)
         }
     }
+}
+
+/// The PATCH body without its entitlement operations, if it has any other.
+fn without_entitlements(body: &Value) -> Option<Value> {
+    let ops = body.get("Operations")?.as_array()?;
+    let rest: Vec<Value> = ops
+        .iter()
+        .filter(|op| {
+            !op.get("path").and_then(Value::as_str).is_some_and(|p| {
+                p.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("entitlements")
+            })
+        })
+        .cloned()
+        .collect();
+    if rest.is_empty() || rest.len() == ops.len() {
+        return None;
+    }
+    let mut b = body.clone();
+    b["Operations"] = Value::Array(rest);
+    Some(b)
 }
 
 fn metadata(s: &Shared, what: &str) -> Response {
