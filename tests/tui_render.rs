@@ -69,7 +69,7 @@ fn list_while_loading_shows_progress() {
 fn filter_with_an_error_80x24() {
     let mut s = list(80, 24);
     update(&mut s, Action::Filter);
-    typed(&mut s, "userName sw \"ali");
+    typed(&mut s, "userName eq \"ali");
     assert_snapshot!(screen(&s));
 }
 

@@ -2,7 +2,7 @@
 
 use scimitar::scim::client::WorkspaceInfo;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
-use scimitar::tui::testing::{fixture_users, loaded_state, stub_filter_parser, synthetic_users};
+use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
 
@@ -176,7 +176,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Action::Filter);
     assert!(s.filter_edit.is_some());
-    typed(&mut s, "userName sw \"ali");
+    typed(&mut s, "userName eq \"ali");
     let err = s.filter_edit.as_ref().and_then(|e| e.error.clone());
     assert_eq!(err.map(|e| e.position), Some(12));
     // Enter with an error does nothing but keep the error.
@@ -185,7 +185,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
     typed(&mut s, "\"");
     assert!(s.filter_edit.as_ref().is_some_and(|e| e.error.is_none()));
     let effects = update(&mut s, Action::Apply);
-    let expected = stub_filter_parser("userName sw \"ali\"").ok();
+    let expected = scimitar::scim::filter::parse("userName eq \"ali\"").ok();
     assert_eq!(
         effects,
         vec![Effect::LoadUsers {
@@ -196,7 +196,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
     assert!(s.filter_edit.is_none());
     assert_eq!(
         s.filter.as_ref().map(|f| f.text.as_str()),
-        Some("userName sw \"ali\"")
+        Some("userName eq \"ali\"")
     );
     assert!(s.users.is_empty(), "a new filter reloads from scratch");
 }
@@ -525,7 +525,6 @@ fn quit_asks_while_a_batch_runs() {
 #[test]
 fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     let mut s = State::new("prod", "t");
-    s.filter_parser = stub_filter_parser;
     scimitar::tui::update::init(&mut s, None);
     let users = fixture_users();
     update(

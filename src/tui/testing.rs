@@ -4,7 +4,6 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::scim::filter::{Attr, CompareOp, Filter, FilterError, FilterValue};
 use crate::scim::model::{User, Workspace};
 use crate::tui::action::Action;
 use crate::tui::state::State;
@@ -128,38 +127,9 @@ pub fn synthetic_users(n: usize) -> Vec<User> {
         .collect()
 }
 
-/// A stand-in for `scim::filter::parse`: `attr op "value"` or `attr pr`, and it refuses
-/// an unterminated string or a missing value, with a position like the real parser.
-pub fn stub_filter_parser(input: &str) -> Result<Filter, FilterError> {
-    if let Some(pos) = input.find('"')
-        && input.matches('"').count() % 2 == 1
-    {
-        return Err(FilterError {
-            position: pos,
-            fragment: input[pos..].to_string(),
-            message: "unterminated string".into(),
-        });
-    }
-    let words: Vec<&str> = input.split_whitespace().collect();
-    match words.as_slice() {
-        [_, op] if op.eq_ignore_ascii_case("pr") => Ok(Filter::Present(Attr::UserName)),
-        [_, _, value, ..] => Ok(Filter::Compare {
-            attr: Attr::UserName,
-            op: CompareOp::Eq,
-            value: FilterValue::Str(value.trim_matches('"').to_string()),
-        }),
-        _ => Err(FilterError {
-            position: input.len(),
-            fragment: words.last().copied().unwrap_or("").to_string(),
-            message: "expected an operator and a value".into(),
-        }),
-    }
-}
-
 /// A state with `users` loaded as one finished page, at `width` x `height`.
 pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
     let mut s = State::new("prod", "api.anaplan.example");
-    s.filter_parser = stub_filter_parser;
     crate::tui::update::init(&mut s, None);
     update(&mut s, Action::Resize { width, height });
     let total = users.len() as u64;

@@ -57,7 +57,16 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
 /// The filter input over the bottom of the list, with the parse error inline.
 pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: Rect) {
     let t = &state.theme;
-    let height = 5.min(body.height);
+    // The error wraps; the box grows to show all of it (the message says what is accepted).
+    let error_text = edit
+        .error
+        .as_ref()
+        .map(|e| format!("✗ {} (near `{}`)", e.message, e.fragment));
+    let inner_width = body.width.saturating_sub(2).max(1) as usize;
+    let error_rows = error_text
+        .as_ref()
+        .map_or(1, |e| e.chars().count().div_ceil(inner_width).max(1));
+    let height = ((4 + error_rows) as u16).min(body.height);
     let rect = Rect::new(body.x, body.y + body.height - height, body.width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -81,20 +90,20 @@ pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: 
                 .map_or(0, |p| p.chars().count())
                 .saturating_sub(scroll);
             lines.push(Line::styled(format!("  {}^", " ".repeat(col)), t.error));
-            lines.push(Line::styled(
-                format!("✗ {} (near `{}`)", e.message, e.fragment),
-                t.error,
-            ));
+            lines.push(Line::styled(error_text.clone().unwrap_or_default(), t.error));
         }
         None if value.trim().is_empty() => {
             lines.push(Line::styled(
-                "  e.g. userName sw \"a\" and active eq true; empty clears the filter",
+                "  e.g. name.familyName eq \"Smith\" and active eq true; empty clears it",
                 t.dim,
             ));
         }
         None => lines.push(Line::styled("✓ valid filter", t.active)),
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
     if state.popups.is_empty() {
         let x = (edit.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
         frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
