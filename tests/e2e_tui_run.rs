@@ -252,3 +252,68 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
     assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
     eprintln!("e2e_tui_run took {:?}", started.elapsed());
 }
+
+/// At 80x24 the summary's paths (journal, reports) are longer than a line and wrap, but
+/// `view/summary.rs` sizes its top area by the number of *logical* lines
+/// (`top_h = lines.len()`), so the wrapped rows push the last lines out of it: the key
+/// hints ("u undo plan  R resume / retry failures  esc back to the list") and, after a
+/// stopped or failed run, "Some users are not done: R resumes the run…" are never shown.
+#[test]
+#[ignore = "bug: at 80 columns the summary's wrapped journal/report paths push the u/R key hints and the 'R resumes' warning out of view (summary.rs sizes the top area by logical, not wrapped, lines)"]
+fn at_80x24_the_summary_shows_its_follow_up_keys() {
+    if !support::tmux::available("at_80x24_the_summary_shows_its_follow_up_keys") {
+        return;
+    }
+    let fake = Fake::start(50);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let v = json(
+        &env,
+        &[
+            "users",
+            "list",
+            "--all",
+            "--filter",
+            "active eq true",
+            "--format",
+            "json",
+        ],
+    );
+    let login = &fake.info.login;
+    let target = v
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .find(|n| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
+        .expect("an active user")
+        .to_string();
+    let t = Tmux::start(80, 24, &env, &[support::bin()]);
+    t.wait_text("loaded 50 / 50");
+    t.keys(&["f"]);
+    t.wait_text("SCIM filter (server side)");
+    t.type_text(&format!(r#"userName eq "{target}""#));
+    t.wait_text("✓ valid filter");
+    t.keys(&["Enter"]);
+    t.wait_text("loaded 1 / 1");
+    t.keys(&["a"]);
+    t.wait_text("ticked 1 shown users");
+    t.keys(&["A"]);
+    t.wait_text("Action for 1 selected users");
+    t.keys(&["Enter"]);
+    t.wait_text("Preview: disable");
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, 1);
+    let s = t.wait_text("Finished: disable");
+    let s = if s.contains("journal ") {
+        s
+    } else {
+        t.wait_text("journal ")
+    };
+    assert!(
+        s.contains("u undo plan") && s.contains("R resume / retry failures"),
+        "the summary shows its follow-up keys at 80x24:\n{s}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
