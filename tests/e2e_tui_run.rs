@@ -1,0 +1,319 @@
+//! The whole bulk-change flow in a real terminal (tmux, 80x24, NO_COLOR) against a slow
+//! `scimitar fake serve`: a server filter selects ~100 active users, `a` ticks them, the
+//! action menu, preview and typed-count confirmation start a "disable" run; Esc while it
+//! runs stops it part way (the screen says so, the summary names the journal); `R` resumes
+//! it to the end; `u` undoes it, giving back every user's active flag and workspaces; `q`
+//! quits with status 0. Every outcome is checked against the fake with
+//! `scimitar users list --all --format json`. Skipped (with a notice) when tmux is missing.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use support::{Env, Fake, Sandbox, Tmux, scimitar};
+
+const USERS: usize = 400;
+const FILTER: &str = r#"active eq true and name.familyName ge "S""#;
+
+/// What a user looks like to the run: active flag and sorted workspace ids.
+type UserState = (bool, Vec<String>);
+
+fn json(env: &Env, args: &[&str]) -> Value {
+    let r = scimitar(env, args);
+    r.assert_ok(&format!("scimitar {args:?}"));
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
+}
+
+/// Every user of the tenant by id, from the headless command.
+fn tenant(env: &Env) -> BTreeMap<String, UserState> {
+    let v = json(env, &["users", "list", "--all", "--format", "json"]);
+    v.as_array()
+        .expect("a JSON array of users")
+        .iter()
+        .map(|u| {
+            let id = u["id"].as_str().expect("user id").to_string();
+            let mut ws: Vec<String> = u["workspaces"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|w| w["id"].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ws.sort();
+            (id, (u["active"].as_bool().expect("active flag"), ws))
+        })
+        .collect()
+}
+
+/// The ids the server filter selects.
+fn filtered_ids(env: &Env) -> BTreeSet<String> {
+    let v = json(
+        env,
+        &[
+            "users", "list", "--all", "--filter", FILTER, "--format", "json",
+        ],
+    );
+    v.as_array()
+        .expect("a JSON array of users")
+        .iter()
+        .map(|u| u["id"].as_str().expect("user id").to_string())
+        .collect()
+}
+
+/// The number right after `label ` on the screen (e.g. `done 12`, `to change 93`).
+fn figure(screen: &str, label: &str) -> Option<usize> {
+    let needle = format!("{label} ");
+    screen.match_indices(&needle).find_map(|(i, _)| {
+        let rest = &screen[i + needle.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
+/// The chosen users that are disabled now; panics if a user outside the set changed or a
+/// chosen user lost a workspace (disable touches the active flag only).
+fn disabled_and_others_untouched(
+    env: &Env,
+    before: &BTreeMap<String, UserState>,
+    chosen: &BTreeSet<String>,
+) -> usize {
+    let now = tenant(env);
+    assert_eq!(
+        now.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "the tenant's users are the same ones"
+    );
+    let mut disabled = 0;
+    for (id, state) in &now {
+        let was = &before[id];
+        if chosen.contains(id) {
+            assert_eq!(state.1, was.1, "{id}: disable keeps the workspaces");
+            if !state.0 {
+                disabled += 1;
+            }
+        } else {
+            assert_eq!(
+                state, was,
+                "{id} is outside the selection and must not change"
+            );
+        }
+    }
+    disabled
+}
+
+/// Types the count a confirmation asks for (`Type the number of users, N, …`) and starts.
+fn confirm_with_count(t: &Tmux, expected: usize) {
+    let s = t.wait_text("Confirm the change");
+    assert!(
+        s.contains(&format!("Type the number of users, {expected},")),
+        "the confirmation asks for {expected}:\n{s}"
+    );
+    t.type_text(&expected.to_string());
+    t.wait_text(&format!("> {expected}"));
+    t.keys(&["Enter"]);
+}
+
+#[test]
+fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
+    if !support::tmux::available("filter_tick_disable_cancel_resume_undo_and_quit_at_80x24") {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "150"]);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+
+    let before = tenant(&env);
+    assert_eq!(before.len(), USERS);
+    let chosen = filtered_ids(&env);
+    let n = chosen.len();
+    assert!(
+        (60..=150).contains(&n),
+        "the filter should select 60..150 users, selects {n}"
+    );
+    assert!(
+        chosen.iter().all(|id| before[id].0),
+        "the filter selects active users only"
+    );
+
+    let t = Tmux::start(80, 24, &env, &[support::bin()]);
+    t.wait_text(&format!("loaded {USERS} / {USERS}"));
+
+    // 1. The server filter.
+    t.keys(&["f"]);
+    t.wait_text("SCIM filter (server side)");
+    t.type_text(FILTER);
+    t.wait_text("✓ valid filter");
+    t.keys(&["Enter"]);
+    t.wait_for("the filtered list", |s| {
+        s.contains(&format!("loaded {n} / {n}")) && !s.contains("SCIM filter (server side)")
+    });
+
+    // 2. Tick all shown, the action menu, disable, the preview, the confirmation.
+    t.keys(&["a"]);
+    t.wait_text(&format!("ticked {n} shown users ({n} selected)"));
+    t.keys(&["A"]);
+    let s = t.wait_text(&format!("Action for {n} selected users"));
+    assert!(s.contains("▶ 1."), "the cursor is on the first item:\n{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the preview of disable", |s| {
+        s.contains("Preview: disable") && s.contains("to change ")
+    });
+    assert_eq!(figure(&s, "to change"), Some(n), "{s}");
+    assert!(s.contains("Nothing has been sent."), "{s}");
+    assert_eq!(
+        disabled_and_others_untouched(&env, &before, &chosen),
+        0,
+        "nothing is sent before the confirmation"
+    );
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, n);
+
+    // 3. The run shows its progress; Esc stops it part way.
+    let s = t.wait_for("some users done in the progress pane", |s| {
+        s.contains("Running: disable") && figure(s, "done").is_some_and(|d| d >= 1)
+    });
+    assert!(s.contains("remaining "), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_text("STOPPING…");
+    let s = t.wait_text("Stopped: disable");
+    assert!(
+        s.contains("journal "),
+        "the summary names the journal:\n{s}"
+    );
+    let journals: Vec<_> = sandbox
+        .files()
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "jsonl")
+                && p.file_name()
+                    .and_then(|f| f.to_str())
+                    .is_some_and(|f| s.contains(f))
+        })
+        .collect();
+    assert_eq!(
+        journals.len(),
+        1,
+        "the journal named on screen is a file in the data directory:\n{s}\n{:?}",
+        sandbox.files()
+    );
+    let changed = figure(&s, "changed").expect("changed count");
+    let disabled = disabled_and_others_untouched(&env, &before, &chosen);
+    assert!(
+        disabled > 0 && disabled < n,
+        "a cancelled run disables some but not all of the {n}: {disabled}\n{s}"
+    );
+    assert_eq!(changed, disabled, "the summary's count is the fake's:\n{s}");
+
+    // 4. Resume: the rest are re-checked and disabled.
+    t.keys(&["R"]);
+    let s = t.wait_for("the resume confirmation", |s| {
+        s.contains("Confirm the change") && s.contains(" re-checked")
+    });
+    let recheck = figure(&s, "Users  ").expect("the count to re-check");
+    assert!(
+        recheck >= n - disabled && recheck <= n,
+        "resume re-checks the {} users not done (at most {n}): {recheck}\n{s}",
+        n - disabled
+    );
+    confirm_with_count(&t, recheck);
+    let s = t.wait_text("Finished: re-check and disable");
+    assert!(s.contains("journal "), "{s}");
+    assert_eq!(
+        disabled_and_others_untouched(&env, &before, &chosen),
+        n,
+        "after the resume every chosen user is disabled:\n{s}"
+    );
+
+    // 5. Undo: every chosen user is active again with the same workspaces.
+    t.keys(&["u"]);
+    let s = t.wait_for("the undo preview", |s| {
+        s.contains("Preview: undo") && s.contains("to change ")
+    });
+    assert_eq!(
+        figure(&s, "to change"),
+        Some(n),
+        "the undo plan covers every user the run changed, first run and resume alike:\n{s}"
+    );
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, n);
+    let s = t.wait_text("Finished: undo");
+    assert_eq!(figure(&s, "changed"), Some(n), "{s}");
+    assert_eq!(
+        tenant(&env),
+        before,
+        "after the undo the tenant is as it was before the run"
+    );
+
+    // 6. Quit.
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
+    eprintln!("e2e_tui_run took {:?}", started.elapsed());
+}
+
+/// At 80x24 the summary's paths (journal, reports) are longer than a line and wrap, but
+/// `view/summary.rs` sizes its top area by the number of *logical* lines
+/// (`top_h = lines.len()`), so the wrapped rows push the last lines out of it: the key
+/// hints ("u undo plan  R resume / retry failures  esc back to the list") and, after a
+/// stopped or failed run, "Some users are not done: R resumes the run…" are never shown.
+#[test]
+#[ignore = "bug: at 80 columns the summary's wrapped journal/report paths push the u/R key hints and the 'R resumes' warning out of view (summary.rs sizes the top area by logical, not wrapped, lines)"]
+fn at_80x24_the_summary_shows_its_follow_up_keys() {
+    if !support::tmux::available("at_80x24_the_summary_shows_its_follow_up_keys") {
+        return;
+    }
+    let fake = Fake::start(50);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let v = json(
+        &env,
+        &[
+            "users",
+            "list",
+            "--all",
+            "--filter",
+            "active eq true",
+            "--format",
+            "json",
+        ],
+    );
+    let login = &fake.info.login;
+    let target = v
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .find(|n| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
+        .expect("an active user")
+        .to_string();
+    let t = Tmux::start(80, 24, &env, &[support::bin()]);
+    t.wait_text("loaded 50 / 50");
+    t.keys(&["f"]);
+    t.wait_text("SCIM filter (server side)");
+    t.type_text(&format!(r#"userName eq "{target}""#));
+    t.wait_text("✓ valid filter");
+    t.keys(&["Enter"]);
+    t.wait_text("loaded 1 / 1");
+    t.keys(&["a"]);
+    t.wait_text("ticked 1 shown users");
+    t.keys(&["A"]);
+    t.wait_text("Action for 1 selected users");
+    t.keys(&["Enter"]);
+    t.wait_text("Preview: disable");
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, 1);
+    let s = t.wait_text("Finished: disable");
+    let s = if s.contains("journal ") {
+        s
+    } else {
+        t.wait_text("journal ")
+    };
+    assert!(
+        s.contains("u undo plan") && s.contains("R resume / retry failures"),
+        "the summary shows its follow-up keys at 80x24:\n{s}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
