@@ -259,7 +259,6 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
 /// hints ("u undo plan  R resume / retry failures  esc back to the list") and, after a
 /// stopped or failed run, "Some users are not done: R resumes the run…" are never shown.
 #[test]
-#[ignore = "bug: at 80 columns the summary's wrapped journal/report paths push the u/R key hints and the 'R resumes' warning out of view (summary.rs sizes the top area by logical, not wrapped, lines)"]
 fn at_80x24_the_summary_shows_its_follow_up_keys() {
     if !support::tmux::available("at_80x24_the_summary_shows_its_follow_up_keys") {
         return;

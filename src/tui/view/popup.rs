@@ -90,7 +90,10 @@ pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: 
                 .map_or(0, |p| p.chars().count())
                 .saturating_sub(scroll);
             lines.push(Line::styled(format!("  {}^", " ".repeat(col)), t.error));
-            lines.push(Line::styled(error_text.clone().unwrap_or_default(), t.error));
+            lines.push(Line::styled(
+                error_text.clone().unwrap_or_default(),
+                t.error,
+            ));
         }
         None if value.trim().is_empty() => {
             lines.push(Line::styled(

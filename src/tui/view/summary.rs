@@ -57,21 +57,13 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             b.extend(n("not started", s.not_started, true));
             lines.push(Line::from(a));
             lines.push(Line::from(b));
-            lines.push(Line::from(vec![
-                Span::styled(" journal ", t.dim),
-                Span::raw(s.journal.clone()),
-            ]));
+            let w = usize::from(inner.width);
+            lines.extend(path_lines(t, "journal", &s.journal, w));
             if let Some(csv) = &s.report_csv {
-                lines.push(Line::from(vec![
-                    Span::styled(" report  ", t.dim),
-                    Span::raw(csv.clone()),
-                ]));
+                lines.extend(path_lines(t, "report ", csv, w));
             }
             if let Some(json) = &s.report_json {
-                lines.push(Line::from(vec![
-                    Span::styled("         ", t.dim),
-                    Span::raw(json.clone()),
-                ]));
+                lines.extend(path_lines(t, "       ", json, w));
             }
             follow_up = true;
             if s.failed + s.unknown + s.not_started > 0 {
@@ -98,7 +90,9 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             Span::raw(" back to the list"),
         ]));
     }
-    let top_h = (lines.len() as u16).min(inner.height);
+    // Paths wrap at 80 columns: size the area by wrapped rows, or its last lines (the
+    // follow-up keys) would fall under the failures list.
+    let top_h = wrapped_rows(&lines, inner.width).min(inner.height);
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
@@ -107,4 +101,30 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     {
         render_failures(t, p, run.failures_scroll, frame, rest);
     }
+}
+
+/// A label and a path, on one row when it fits, else the path alone on rows cut to the
+/// width: every row stays whole, so the area's height is exact and the path complete.
+fn path_lines(t: &crate::tui::Theme, label: &str, path: &str, width: usize) -> Vec<Line<'static>> {
+    let one = format!(" {label} {path}");
+    if one.chars().count() <= width {
+        return vec![Line::from(vec![
+            Span::styled(format!(" {label} "), t.dim),
+            Span::raw(path.to_string()),
+        ])];
+    }
+    let mut out = vec![Line::styled(format!(" {}", label.trim_end()), t.dim)];
+    let chars: Vec<char> = path.chars().collect();
+    for chunk in chars.chunks(width.saturating_sub(1).max(1)) {
+        out.push(Line::raw(format!(" {}", chunk.iter().collect::<String>())));
+    }
+    out
+}
+
+/// Rows the lines take when wrapped to `width`: prose may wrap; paths never do (see
+/// `path_lines`).
+fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
