@@ -301,6 +301,17 @@ impl JournalState {
         Ok(s)
     }
 
+    /// A journal is only ever continued or undone on the tenant it was written for.
+    pub fn check_tenant(&self, tenant: &str) -> Result<(), String> {
+        if self.tenant != tenant {
+            return Err(format!(
+                "the journal is for tenant {}, but this connection is to {tenant}; nothing was sent",
+                self.tenant
+            ));
+        }
+        Ok(())
+    }
+
     pub fn outcome_of(&self, user_id: &str) -> Option<ResultKind> {
         match self.last_result.get(user_id) {
             Some(Record::Result { outcome, .. }) => Some(*outcome),

@@ -6,6 +6,7 @@ pub mod limit;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod undo;
 
 pub use journal::{Intent, Journal, JournalState, Record, ResultKind, Target};
 pub use progress::Progress;

@@ -1,6 +1,5 @@
 //! `scimitar apply`, `resume` and `undo`: bulk changes without a screen.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use crate::batch::{Intent, JournalState, Summary, Target};
@@ -11,8 +10,8 @@ use crate::commands::run::{
     new_batch_id, print_preview,
 };
 use crate::config::write_private;
-use crate::input::{self, UserLookup};
-use crate::plan::{Action, Plan, Protected, UserState};
+use crate::input;
+use crate::plan::{Action, Plan, Protected};
 use crate::scim::filter;
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
@@ -247,7 +246,9 @@ pub async fn resume(
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
     let state = JournalState::read(&args.journal)?;
-    check_tenant(&state, &c.client)?;
+    state
+        .check_tenant(&c.client.tenant_label())
+        .map_err(Refused)?;
     let targets: Vec<Target> = if args.failed_only {
         state.failed()
     } else {
@@ -302,35 +303,13 @@ pub async fn undo(
     out: &mut impl Write,
 ) -> anyhow::Result<Option<Summary>> {
     let state = JournalState::read(&args.journal)?;
-    check_tenant(&state, &c.client)?;
-    let ids: Vec<String> = state
-        .targets
-        .iter()
-        .filter(|t| state.first_before.contains_key(&t.user_id))
-        .map(|t| t.user_id.clone())
-        .collect();
-    let mut current: HashMap<String, User> = HashMap::new();
-    for chunk in ids.chunks(50) {
-        for u in c
-            .client
-            .users_by_ids(chunk)
+    state
+        .check_tenant(&c.client.tenant_label())
+        .map_err(Refused)?;
+    let crate::batch::undo::UndoInputs { entries, missing } =
+        crate::batch::undo::inputs(&state, &c.client)
             .await
-            .map_err(anyhow::Error::msg)?
-        {
-            current.insert(u.id.to_ascii_lowercase(), u);
-        }
-    }
-    let mut entries: Vec<(UserState, User)> = Vec::new();
-    let mut missing = Vec::new();
-    for id in &ids {
-        match (
-            state.first_before.get(id),
-            current.get(&id.to_ascii_lowercase()),
-        ) {
-            (Some(before), Some(u)) => entries.push((before.clone(), u.clone())),
-            _ => missing.push(id.clone()),
-        }
-    }
+            .map_err(anyhow::Error::msg)?;
     let plan = Plan::undo(&state.tenant, &now(), &entries);
     eprintln!(
         "Undo of journal {} (batch {})",
@@ -388,17 +367,6 @@ fn gate(
     check_cap(to_change, cap)?;
     if to_change > 0 {
         confirm(to_change, tenant, what, yes)?;
-    }
-    Ok(())
-}
-
-fn check_tenant(state: &JournalState, client: &ScimClient) -> Result<(), Refused> {
-    let tenant = client.tenant_label();
-    if state.tenant != tenant {
-        return Err(Refused(format!(
-            "the journal is for tenant {}, but this connection is to {tenant}; nothing was sent",
-            state.tenant
-        )));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! resolving a CSV, saving reports and plans, running a batch with its journal, and reading a
 //! journal back for undo and resume. Only `effect.rs` calls these.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +16,7 @@ use crate::batch::runner::{self, Batch, RunOptions};
 use crate::batch::{Journal, JournalState, Record, Summary, Target};
 use crate::config::{Paths, create_private_dir, write_private};
 use crate::input::{self, ResolveReport, UserLookup};
-use crate::plan::{Plan, UserState};
+use crate::plan::Plan;
 use crate::scim::ScimClient;
 use crate::scim::model::User;
 use crate::tui::action::Action;
@@ -228,44 +228,12 @@ pub async fn run_batch(
     finish(summary, stopped);
 }
 
-fn check_tenant(state: &JournalState, client: &ScimClient) -> Result<(), String> {
-    let tenant = client.tenant_label();
-    if state.tenant != tenant {
-        return Err(format!(
-            "the journal is for tenant {}, but this connection is to {tenant}",
-            state.tenant
-        ));
-    }
-    Ok(())
-}
-
 /// Like `scimitar undo`: the journal's recorded states against the users as they are now.
 pub async fn build_undo(client: &ScimClient, journal: PathBuf) -> Result<UndoPlan, String> {
     let state = JournalState::read(&journal).map_err(|e| e.to_string())?;
-    check_tenant(&state, client)?;
-    let ids: Vec<String> = state
-        .targets
-        .iter()
-        .filter(|t| state.first_before.contains_key(&t.user_id))
-        .map(|t| t.user_id.clone())
-        .collect();
-    let mut current: HashMap<String, User> = HashMap::new();
-    for chunk in ids.chunks(50) {
-        for u in client.users_by_ids(chunk).await? {
-            current.insert(u.id.to_ascii_lowercase(), u);
-        }
-    }
-    let mut entries: Vec<(UserState, User)> = Vec::new();
-    let mut missing = Vec::new();
-    for id in &ids {
-        match (
-            state.first_before.get(id),
-            current.get(&id.to_ascii_lowercase()),
-        ) {
-            (Some(before), Some(u)) => entries.push((before.clone(), u.clone())),
-            _ => missing.push(id.clone()),
-        }
-    }
+    state.check_tenant(&client.tenant_label())?;
+    let crate::batch::undo::UndoInputs { entries, missing } =
+        crate::batch::undo::inputs(&state, client).await?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let plan = Plan::undo(&state.tenant, &now, &entries);
     let states = entries
@@ -284,7 +252,7 @@ pub async fn build_undo(client: &ScimClient, journal: PathBuf) -> Result<UndoPla
 /// started are done, failed ones are retried; each is re-read before any write.
 pub fn prepare_resume(client: &ScimClient, journal: PathBuf) -> Result<ResumeInfo, String> {
     let state = JournalState::read(&journal).map_err(|e| e.to_string())?;
-    check_tenant(&state, client)?;
+    state.check_tenant(&client.tenant_label())?;
     let unknown = state.unknown_targets();
     let remaining = state.remaining();
     let failed = state.failed();
