@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, value_name = "ID_OR_EMAIL")]
     pub user: Option<String>,
 
+    /// Look, never change: the TUI hides and refuses every change; apply, resume and undo
+    /// refuse to run. Also `read_only = true` in a profile.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     /// Open the TUI with the users of this CSV: it is read and resolved at once, and its
     /// report shown before anything is selected.
     #[arg(long, value_name = "FILE")]

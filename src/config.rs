@@ -81,6 +81,9 @@ pub struct Profile {
     pub protected: Vec<String>,
     /// Runs larger than this need an explicit override (default 500).
     pub max_users: Option<usize>,
+    /// Look, never change (as `--read-only`).
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -55,18 +55,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Apply(args)) => {
             let c = commands::connect(&cli.conn)?;
+            if cli.read_only || c.profile.read_only {
+                return Ok(exit_for(Err(anyhow::anyhow!(
+                    "read-only (--read-only or the profile's read_only): `apply` would change users; nothing was sent"
+                ))));
+            }
             let r = commands::apply::apply(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
         Some(Command::Resume(args)) => {
             let c = commands::connect(&cli.conn)?;
+            if cli.read_only || c.profile.read_only {
+                return Ok(exit_for(Err(anyhow::anyhow!(
+                    "read-only (--read-only or the profile's read_only): `resume` would change users; nothing was sent"
+                ))));
+            }
             let r = commands::apply::resume(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.exit_code())));
         }
         Some(Command::Undo(args)) => {
             let c = commands::connect(&cli.conn)?;
+            if cli.read_only || c.profile.read_only {
+                return Ok(exit_for(Err(anyhow::anyhow!(
+                    "read-only (--read-only or the profile's read_only): `undo` would change users; nothing was sent"
+                ))));
+            }
             let r = commands::apply::undo(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
@@ -81,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tui_color(cli.color),
                 cli.user.clone(),
                 cli.csv.clone(),
+                cli.read_only,
             )
             .await?
         }
@@ -93,7 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 open_user: cli.user.clone(),
                 color: tui_color(cli.color),
                 config_dir: Some(c.paths.config_dir.clone()),
-                read_only: false,
+                read_only: cli.read_only || c.profile.read_only,
                 csv: cli.csv.clone(),
                 data_dir: Some(c.paths.data_dir.clone()),
                 protected: Protected {

@@ -15,6 +15,7 @@ pub async fn run(
     color: ColorMode,
     open_user: Option<String>,
     csv: Option<std::path::PathBuf>,
+    read_only: bool,
 ) -> anyhow::Result<()> {
     let config = FakeConfig {
         users: args.users.max(2),
@@ -33,7 +34,7 @@ pub async fn run(
         open_user,
         color,
         config_dir: Some(paths.config_dir),
-        read_only: false,
+        read_only,
         csv,
         data_dir: Some(paths.data_dir),
         protected: crate::plan::Protected {
