@@ -4,12 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, Borders, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState,
-};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row};
 
 use crate::tui::bulk::state::{CsvLoading, CsvReportView, ProblemKind};
 use crate::tui::state::State;
+use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::text_bar;
 use crate::tui::view::users::window_start;
 
@@ -135,19 +134,17 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
         );
         return;
     }
-    let header = Row::new(["line", "problem", "value", "detail"]).style(t.table_header);
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(12),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-    ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .row_highlight_style(t.cursor)
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut ts = TableState::default();
-    ts.select(Some(r.scroll.cursor.min(len - 1) - start));
-    frame.render_stateful_widget(table, list, &mut ts);
+    CursorTable {
+        header: ["line", "problem", "value", "detail"],
+        widths: [
+            Constraint::Length(5),
+            Constraint::Length(12),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+        ],
+        rows,
+        block: None,
+        cursor: Some(r.scroll.cursor.min(len - 1) - start),
+    }
+    .render(t, frame, list);
 }

@@ -2,6 +2,7 @@
 
 mod confirm;
 mod csv_report;
+mod cursor_table;
 mod detail;
 mod help;
 mod menu;

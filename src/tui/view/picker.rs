@@ -4,11 +4,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Row};
 
 use crate::plan::short_id;
 use crate::tui::bulk::state::Picker;
 use crate::tui::state::State;
+use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::users::window_start;
 
 pub fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
@@ -45,22 +46,17 @@ pub fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
             ),
             t.title,
         ));
-    let header = Row::new(["Keep", "Workspace", "id", "users"]).style(t.table_header);
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Fill(3),
-        Constraint::Length(10),
-        Constraint::Length(6),
-    ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(t.cursor)
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut ts = TableState::default();
-    if len > 0 {
-        ts.select(Some(p.scroll.cursor.min(len - 1) - start));
+    CursorTable {
+        header: ["Keep", "Workspace", "id", "users"],
+        widths: [
+            Constraint::Length(6),
+            Constraint::Fill(3),
+            Constraint::Length(10),
+            Constraint::Length(6),
+        ],
+        rows,
+        block: Some(block),
+        cursor: (len > 0).then(|| p.scroll.cursor.min(len - 1) - start),
     }
-    frame.render_stateful_widget(table, area, &mut ts);
+    .render(t, frame, area);
 }

@@ -3,10 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Row};
 
 use crate::tui::bulk::state::Scroll;
 use crate::tui::state::State;
+use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::users::window_start;
 
 pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame, area: Rect) {
@@ -54,22 +55,17 @@ pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame,
             t.title,
         ))
         .title_bottom(Line::styled(empty, t.dim));
-    let header = Row::new(["Sel", "userName", "Name", "WS"]).style(t.table_header);
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Fill(3),
-        Constraint::Fill(2),
-        Constraint::Length(4),
-    ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(t.cursor)
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut ts = TableState::default();
-    if len > 0 {
-        ts.select(Some(scroll.cursor.min(len - 1) - start));
+    CursorTable {
+        header: ["Sel", "userName", "Name", "WS"],
+        widths: [
+            Constraint::Length(3),
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(4),
+        ],
+        rows,
+        block: Some(block),
+        cursor: (len > 0).then(|| scroll.cursor.min(len - 1) - start),
     }
-    frame.render_stateful_widget(table, area, &mut ts);
+    .render(t, frame, area);
 }

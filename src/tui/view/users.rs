@@ -4,10 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use crate::scim::User;
 use crate::tui::state::{LoadState, State};
+use crate::tui::view::cursor_table::CursorTable;
 
 /// The first row shown so the cursor is visible at this height (render does not write back).
 pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> usize {
@@ -51,27 +52,21 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .title(Line::styled(" Users ", t.title))
         .title_bottom(Line::styled(empty_note, t.dim))
         .title(Line::from(format!(" {position} ")).right_aligned());
-    let header =
-        Row::new(["Sel", "userName", "Name", "Active", "WS", "externalId"]).style(t.table_header);
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Fill(3),
-        Constraint::Fill(2),
-        Constraint::Length(6),
-        Constraint::Length(4),
-        Constraint::Fill(2),
-    ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(t.cursor)
-        .highlight_symbol("▶ ")
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut ts = TableState::default();
-    if len > 0 {
-        ts.select(Some(view.cursor - start));
+    CursorTable {
+        header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
+        widths: [
+            Constraint::Length(3),
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(6),
+            Constraint::Length(4),
+            Constraint::Fill(2),
+        ],
+        rows,
+        block: Some(block),
+        cursor: (len > 0).then(|| view.cursor - start),
     }
-    frame.render_stateful_widget(table, area, &mut ts);
+    .render(t, frame, area);
 }
 
 fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {

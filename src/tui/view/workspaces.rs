@@ -4,9 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use crate::tui::state::State;
+use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::users::window_start;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -43,23 +44,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .title(Line::styled(" Workspaces ", t.title))
         .title(Line::from(format!(" {position} ")).right_aligned())
         .title_bottom(Line::styled(sources, t.dim));
-    let header = Row::new(["Workspace", "Id", "Users"]).style(t.table_header);
-    let table = Table::new(
-        rows,
-        [
+    CursorTable {
+        header: ["Workspace", "Id", "Users"],
+        widths: [
             Constraint::Fill(3),
             Constraint::Fill(2),
             Constraint::Length(7),
         ],
-    )
-    .header(header)
-    .block(block)
-    .row_highlight_style(t.cursor)
-    .highlight_symbol("▶ ")
-    .highlight_spacing(HighlightSpacing::Always);
-    let mut ts = TableState::default();
-    if len > 0 {
-        ts.select(Some(view.cursor - start));
+        rows,
+        block: Some(block),
+        cursor: (len > 0).then(|| view.cursor - start),
     }
-    frame.render_stateful_widget(table, area, &mut ts);
+    .render(t, frame, area);
 }
