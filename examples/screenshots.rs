@@ -346,7 +346,7 @@ async fn progress_picture() {
             batch_id: "1a2b3c4d".into(),
             journal: "~/.local/share/scimitar/journals/2026-11-23T11-50-00Z-1a2b3c4d.jsonl".into(),
             at: t0,
-            requests_at_start: client.stats().requests,
+            baseline: client.stats(),
         },
     );
     let run = {
@@ -375,14 +375,11 @@ async fn progress_picture() {
             break;
         }
     }
-    let st = client.stats();
     update(
         &mut s,
         Action::RunTick(RunStats {
             now: Instant::now(),
-            requests: st.requests,
-            retries: st.retries,
-            rate_limited: st.rate_limited,
+            stats: client.stats(),
         }),
     );
     save("progress", &s, "scimitar: a run in progress");

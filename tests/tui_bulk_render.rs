@@ -173,7 +173,7 @@ fn running(w: u16, h: u16) -> State {
             batch_id: "1a2b3c4d".into(),
             journal: "/data/journals/2026-01-01T00-00-00Z-1a2b3c4d.jsonl".into(),
             at: t0,
-            requests_at_start: 0,
+            baseline: Default::default(),
         },
     );
     let ev = |e| Action::RunEvent(BatchEvent(e));
@@ -220,9 +220,12 @@ fn running(w: u16, h: u16) -> State {
         &mut s,
         Action::RunTick(RunStats {
             now: t0 + Duration::from_secs(6),
-            requests: 24,
-            retries: 2,
-            rate_limited: 1,
+            stats: scimitar::scim::client::ClientStats {
+                requests: 24,
+                retries: 2,
+                rate_limited: 1,
+                ..Default::default()
+            },
         }),
     );
     s

@@ -424,7 +424,10 @@ fn running() -> (State, Instant) {
             batch_id: "abcd1234".into(),
             journal: "/data/journals/j.jsonl".into(),
             at: t0,
-            requests_at_start: 100,
+            baseline: scimitar::scim::client::ClientStats {
+                requests: 100,
+                ..Default::default()
+            },
         },
     );
     (s, t0)
@@ -446,9 +449,12 @@ fn runner_events_fold_into_the_progress_pane() {
         &mut s,
         Action::RunTick(RunStats {
             now: t0 + Duration::from_secs(2),
-            requests: 104,
-            retries: 1,
-            rate_limited: 1,
+            stats: scimitar::scim::client::ClientStats {
+                requests: 104,
+                retries: 1,
+                rate_limited: 1,
+                ..Default::default()
+            },
         }),
     );
     let run = s.run.as_ref().unwrap();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::batch::journal::ResultKind;
 use crate::batch::runner::{Event, UserResult};
+use crate::scim::client::ClientStats;
 
 const RECENT: usize = 200;
 
@@ -26,8 +27,8 @@ pub struct Progress {
     /// Newest last.
     pub recent: VecDeque<UserResult>,
     pub failures: Vec<UserResult>,
-    /// Client counters at the start, so that figures cover this batch only.
-    pub requests_at_start: u64,
+    /// The client's counters when the batch started: the figures cover this batch only.
+    pub baseline: ClientStats,
     pub requests: u64,
     pub retries: u64,
     pub rate_limited: u64,
@@ -49,7 +50,7 @@ impl Progress {
             latencies: Vec::new(),
             recent: VecDeque::with_capacity(RECENT),
             failures: Vec::new(),
-            requests_at_start: 0,
+            baseline: ClientStats::default(),
             requests: 0,
             retries: 0,
             rate_limited: 0,
@@ -86,11 +87,11 @@ impl Progress {
         }
     }
 
-    /// Counters of the client (requests, retries, 429s) since the batch started.
-    pub fn set_client_counters(&mut self, requests: u64, retries: u64, rate_limited: u64) {
-        self.requests = requests.saturating_sub(self.requests_at_start);
-        self.retries = retries;
-        self.rate_limited = rate_limited;
+    /// The client's counters now; requests, retries and 429s are kept relative to `baseline`.
+    pub fn set_client_counters(&mut self, now: ClientStats) {
+        self.requests = now.requests.saturating_sub(self.baseline.requests);
+        self.retries = now.retries.saturating_sub(self.baseline.retries);
+        self.rate_limited = now.rate_limited.saturating_sub(self.baseline.rate_limited);
     }
 
     pub fn finished(&self) -> usize {

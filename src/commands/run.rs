@@ -178,7 +178,7 @@ pub async fn execute(
     let bar_client = client.clone();
     let bar = tokio::spawn(async move {
         let mut progress = Progress::new(Instant::now());
-        progress.requests_at_start = stats0.requests;
+        progress.baseline = stats0;
         let pb = show_bar.then(|| {
             let pb = indicatif::ProgressBar::new(0);
             pb.set_style(
@@ -195,8 +195,7 @@ pub async fn execute(
                     None => break,
                 },
                 _ = tick.tick() => {
-                    let s = bar_client.stats();
-                    progress.set_client_counters(s.requests, s.retries - stats0.retries, s.rate_limited - stats0.rate_limited);
+                    progress.set_client_counters(bar_client.stats());
                     if let Some(pb) = &pb {
                         let now = Instant::now();
                         pb.set_length(progress.total as u64);

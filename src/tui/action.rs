@@ -121,7 +121,7 @@ pub enum Action {
         batch_id: String,
         journal: String,
         at: std::time::Instant,
-        requests_at_start: u64,
+        baseline: crate::scim::client::ClientStats,
     },
     #[serde(skip)]
     RunEvent(BatchEvent),

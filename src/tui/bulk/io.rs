@@ -163,18 +163,13 @@ pub async fn run_batch(
         batch_id: batch.batch_id.clone(),
         journal: journal_path.display().to_string(),
         at: Instant::now(),
-        requests_at_start: stats0.requests,
+        baseline: stats0,
     });
     let sample = {
         let client = client.clone();
-        move || {
-            let s = client.stats();
-            RunStats {
-                now: Instant::now(),
-                requests: s.requests,
-                retries: s.retries.saturating_sub(stats0.retries),
-                rate_limited: s.rate_limited.saturating_sub(stats0.rate_limited),
-            }
+        move || RunStats {
+            now: Instant::now(),
+            stats: client.stats(),
         }
     };
     let (etx, mut erx) = mpsc::unbounded_channel();

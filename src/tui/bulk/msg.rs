@@ -25,9 +25,8 @@ impl PartialEq for BatchEvent {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunStats {
     pub now: Instant,
-    pub requests: u64,
-    pub retries: u64,
-    pub rate_limited: u64,
+    /// The client's counters as they are now (the progress keeps the baseline).
+    pub stats: crate::scim::client::ClientStats,
 }
 
 /// The undo plan of a finished run, built from its journal and the users' current state.

@@ -589,11 +589,11 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             batch_id,
             journal,
             at,
-            requests_at_start,
+            baseline,
         } => {
             if let Some(run) = &mut state.run {
                 let mut p = Progress::new(at);
-                p.requests_at_start = requests_at_start;
+                p.baseline = baseline;
                 run.progress = Some(p);
                 run.now = Some(at);
                 run.batch_id = Some(batch_id);
@@ -612,7 +612,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(run) = &mut state.run {
                 run.now = Some(stats.now);
                 if let Some(p) = &mut run.progress {
-                    p.set_client_counters(stats.requests, stats.retries, stats.rate_limited);
+                    p.set_client_counters(stats.stats);
                 }
             }
         }
