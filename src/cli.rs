@@ -261,12 +261,8 @@ pub struct ApplyArgs {
     /// Show the plan and stop; nothing is sent.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not ask for confirmation (required when no terminal is attached).
-    #[arg(long)]
-    pub yes: bool,
-    /// Requests in flight at most (halves on 429, grows back).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Refuse plans that change more users than this [default: the profile's, or 500].
     #[arg(long, value_name = "N")]
     pub max_users: Option<usize>,
@@ -281,6 +277,17 @@ pub struct ApplyArgs {
     pub csv_report: Option<PathBuf>,
 }
 
+/// What every command that changes users takes.
+#[derive(Debug, Args, Clone)]
+pub struct RunFlags {
+    /// Do not ask for confirmation (required when no terminal is attached).
+    #[arg(long)]
+    pub yes: bool,
+    /// Requests in flight at most (halves on 429, grows back).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct ResumeArgs {
     /// The journal of the interrupted run.
@@ -288,22 +295,20 @@ pub struct ResumeArgs {
     /// Retry only the users that failed (instead of finishing what is left).
     #[arg(long)]
     pub failed_only: bool,
-    #[arg(long)]
-    pub yes: bool,
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct UndoArgs {
     /// The journal of the run to undo.
     pub journal: PathBuf,
+    /// Show the undo plan and stop; nothing is sent.
     #[arg(long)]
     pub dry_run: bool,
-    #[arg(long)]
-    pub yes: bool,
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
+    #[command(flatten)]
+    pub run: RunFlags,
+    /// Refuse undo plans that change more users than this [default: the profile's, or 500].
     #[arg(long, value_name = "N")]
     pub max_users: Option<usize>,
     /// Journal of the undo run [default: a new file beside the others].

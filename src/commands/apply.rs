@@ -78,7 +78,7 @@ pub async fn apply(
         totals.to_change,
         &tenant,
         &plan.action.label(),
-        args.yes,
+        args.run.yes,
     )?;
     let batch_id = new_batch_id();
     let journal = args
@@ -101,7 +101,14 @@ pub async fn apply(
         }
     };
     let batch = batch_from_plan(&plan, &batch_id, intent);
-    let summary = execute(client, &batch, &journal, args.concurrency as usize, true).await?;
+    let summary = execute(
+        client,
+        &batch,
+        &journal,
+        args.run.concurrency as usize,
+        true,
+    )
+    .await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(Some(summary))
 }
@@ -270,7 +277,7 @@ pub async fn resume(
             targets.len(),
             &state.tenant,
             &format!("re-check and {}", state.intent.label()),
-            args.yes,
+            args.run.yes,
         )?;
         crate::batch::Journal::open(&args.journal)?.append(&crate::batch::Record::Resume {
             at: now(),
@@ -289,7 +296,7 @@ pub async fn resume(
         &c.client,
         &batch,
         &args.journal,
-        args.concurrency as usize,
+        args.run.concurrency as usize,
         false,
     )
     .await?;
@@ -335,7 +342,7 @@ pub async fn undo(
         totals.to_change,
         &state.tenant,
         "restore the recorded state",
-        args.yes,
+        args.run.yes,
     )?;
     let batch_id = new_batch_id();
     let journal = args
@@ -347,7 +354,14 @@ pub async fn undo(
         .map(|(b, u)| (u.id.clone(), b.clone()))
         .collect();
     let batch = batch_from_plan(&plan, &batch_id, Intent::Restore { states });
-    let summary = execute(&c.client, &batch, &journal, args.concurrency as usize, true).await?;
+    let summary = execute(
+        &c.client,
+        &batch,
+        &journal,
+        args.run.concurrency as usize,
+        true,
+    )
+    .await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(Some(summary))
 }
