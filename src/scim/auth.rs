@@ -152,50 +152,44 @@ impl Authenticator {
         http: &reqwest::Client,
         generation: u64,
     ) -> Result<Token, ScimError> {
-        let url = format!("{}/token/authenticate", self.auth_url);
-        tracing::info!(%url, login = %self.login, "authenticating");
-        let resp = http
-            .post(&url)
-            .header(AUTHORIZATION, self.basic_header()?)
-            .send()
-            .await
-            .map_err(|e| ScimError::Transport {
-                url: url.clone(),
-                reason: describe_reqwest(&e),
-            })?;
-        let status = resp.status().as_u16();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if !(200..300).contains(&status) || is_failure(&body) {
-            let what = body
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or("no status");
-            let msg = body
-                .get("statusMessage")
-                .and_then(Value::as_str)
-                .unwrap_or("no message");
-            return Err(if status == 401 {
-                ScimError::Unauthorized {
-                    detail: format!("the auth service refused the login ({what}: {msg})"),
-                }
-            } else {
-                ScimError::Auth(format!(
-                    "the auth service at {url} answered HTTP {status} ({what}: {msg})"
-                ))
-            });
-        }
+        tracing::info!(login = %self.login, "authenticating");
+        let (url, body) = self
+            .token_call(http, "authenticate", "login", self.basic_header()?)
+            .await?;
         token_from(&body, generation)
             .ok_or_else(|| ScimError::Auth(format!("the auth service at {url} sent no tokenInfo")))
     }
 
     async fn refresh(&self, http: &reqwest::Client, old: &Token) -> Result<Token, ScimError> {
-        let url = format!("{}/token/refresh", self.auth_url);
+        let header = sensitive(&format!("AnaplanAuthToken {}", old.value.expose_secret()))?;
+        let (url, body) = self
+            .token_call(http, "refresh", "token refresh", header)
+            .await?;
+        // The refreshed token keeps its generation when the value is the same (Anaplan
+        // returns the same tokenValue with a later expiry).
+        let mut t = token_from(&body, old.generation).ok_or_else(|| {
+            ScimError::Auth(format!("the auth service at {url} sent no tokenInfo"))
+        })?;
+        if t.value.expose_secret() != old.value.expose_secret() {
+            t.generation = old.generation + 1;
+        }
+        tracing::info!("token refreshed");
+        Ok(t)
+    }
+
+    /// POSTs to `/token/{path}` on the auth service (`what` names it in errors); a non-2xx answer or a `FAILURE_*`
+    /// status is an error naming the service's status and message (401: bad credentials).
+    async fn token_call(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        what: &str,
+        header: HeaderValue,
+    ) -> Result<(String, Value), ScimError> {
+        let url = format!("{}/token/{path}", self.auth_url);
         let resp = http
             .post(&url)
-            .header(
-                AUTHORIZATION,
-                sensitive(&format!("AnaplanAuthToken {}", old.value.expose_secret()))?,
-            )
+            .header(AUTHORIZATION, header)
             .send()
             .await
             .map_err(|e| ScimError::Transport {
@@ -204,20 +198,25 @@ impl Authenticator {
             })?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if !(200..300).contains(&status) || is_failure(&body) {
-            return Err(ScimError::Auth(format!(
-                "token refresh answered HTTP {status}"
-            )));
+        if (200..300).contains(&status) && !is_failure(&body) {
+            return Ok((url, body));
         }
-        // The refreshed token keeps its generation when the value is the same (Anaplan
-        // returns the same tokenValue with a later expiry).
-        let mut t = token_from(&body, old.generation)
-            .ok_or_else(|| ScimError::Auth("token refresh sent no tokenInfo".into()))?;
-        if t.value.expose_secret() != old.value.expose_secret() {
-            t.generation = old.generation + 1;
-        }
-        tracing::info!("token refreshed");
-        Ok(t)
+        let field = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("none")
+                .to_string()
+        };
+        let (code, msg) = (field("status"), field("statusMessage"));
+        Err(if status == 401 {
+            ScimError::Unauthorized {
+                detail: format!("the auth service refused the {what} ({code}: {msg})"),
+            }
+        } else {
+            ScimError::Auth(format!(
+                "the auth service at {url} answered HTTP {status} to {what} ({code}: {msg})"
+            ))
+        })
     }
 
     /// Ends the token's session on the auth service; errors are only logged.

@@ -132,6 +132,8 @@ pub struct ClientStats {
     pub requests: u64,
     pub retries: u64,
     pub rate_limited: u64,
+    /// Requests replayed after a 401 with a renewed token (several tasks that hit the same
+    /// expired token count once each, though the client signs in once).
     pub reauthentications: u64,
 }
 
