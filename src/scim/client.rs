@@ -102,9 +102,9 @@ impl Default for ListOptions {
 
 /// Progress of `list_all`, reported as each page arrives (in completion order).
 #[derive(Debug, Clone)]
-pub struct PageProgress {
-    /// Users of this page not seen before.
-    pub new_users: Vec<User>,
+pub struct PageProgress<'a> {
+    /// Users of this page not seen before; borrowed, so callers that only count pay nothing.
+    pub new_users: &'a [User],
     pub loaded: usize,
     pub total: u64,
 }
@@ -285,7 +285,7 @@ impl ScimClient {
         &self,
         filter: Option<&Filter>,
         opts: ListOptions,
-        mut on_page: impl FnMut(PageProgress) + Send,
+        mut on_page: impl FnMut(PageProgress<'_>) + Send,
     ) -> Result<ListResult, ScimError> {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
@@ -307,7 +307,7 @@ impl ScimClient {
                 .collect();
             let n = fresh.len();
             on_page(PageProgress {
-                new_users: fresh.clone(),
+                new_users: &fresh,
                 loaded: seen.len(),
                 total,
             });

@@ -127,7 +127,7 @@ impl EffectRunner {
                         .list_all(filter.as_ref(), ListOptions::default(), move |p| {
                             let _ = pages.send(Action::PageLoaded {
                                 generation,
-                                users: p.new_users,
+                                users: p.new_users.to_vec(),
                                 total: p.total,
                             });
                         })
