@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::batch::journal::{JournalState, Record, ResultKind};
+use crate::batch::journal::{JournalState, Record};
 use crate::config::write_private;
 
 /// The JSON summary `scimitar apply` prints on stdout.
@@ -152,12 +152,4 @@ fn sibling(journal: &Path, suffix: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "batch".into());
     journal.with_file_name(format!("{stem}.{suffix}"))
-}
-
-/// Counts of a journal's outcomes, for tests and resume decisions.
-pub fn count(j: &JournalState, kind: ResultKind) -> usize {
-    j.targets
-        .iter()
-        .filter(|t| j.outcome_of(&t.user_id) == Some(kind) && !j.unknown.contains(&t.user_id))
-        .count()
 }

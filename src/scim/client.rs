@@ -244,10 +244,6 @@ impl ScimClient {
         self.inner.auth.login()
     }
 
-    pub fn governor(&self) -> &Governor {
-        &self.inner.governor
-    }
-
     pub fn stats(&self) -> ClientStats {
         let s = &self.inner.stats;
         ClientStats {

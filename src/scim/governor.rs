@@ -122,15 +122,6 @@ impl Governor {
         };
         b.streak_429 = 0;
     }
-
-    /// Requests per minute this governor allows (`None`: unlimited).
-    pub fn per_minute(&self) -> Option<f64> {
-        let b = match self.state.lock() {
-            Ok(b) => b,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        b.rate.map(|r| r * 60.0)
-    }
 }
 
 #[cfg(test)]
