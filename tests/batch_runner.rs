@@ -16,12 +16,12 @@ use scimitar::batch::driver::batch_from_plan;
 use scimitar::batch::runner::{self, Batch, Event, RunOptions};
 use scimitar::batch::seal::SealKey;
 use scimitar::batch::{Journal, JournalState, Record, ResultKind, Summary};
-
-static KEY: std::sync::LazyLock<SealKey> = std::sync::LazyLock::new(SealKey::ephemeral);
 use scimitar::fake::{FakeServer, Faults};
 use scimitar::plan::{Action, Plan, Protected};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{ListOptions, ScimClient};
+
+static KEY: std::sync::LazyLock<SealKey> = std::sync::LazyLock::new(SealKey::ephemeral);
 
 async fn plan_batch(fake: &FakeServer, c: &ScimClient, action: Action, id: &str) -> Batch {
     let users = c
