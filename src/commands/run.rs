@@ -216,7 +216,9 @@ pub async fn execute(
     );
     if finished.server_down {
         eprintln!(
-            "the server kept failing, so the run paused and stopped; no user was marked failed for it beyond those listed. When the server is back, finish with: scimitar resume {}",
+            "the server kept failing, so the run stopped sending: {} users not started, {} in doubt (re-checked on resume). When the server is back, finish with: scimitar resume {}",
+            summary.not_started,
+            summary.unknown,
             journal_path.display()
         );
     } else if summary.failed + summary.unknown + summary.not_started > 0 {
