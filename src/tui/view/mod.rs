@@ -185,7 +185,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         }
         LoadState::Failed(_) if state.stale.is_some() => {
             second.push(Span::styled(
-                " ✗ reload failed: STALE, showing the last good list (r retries)",
+                " ✗ reload failed: STALE list (r retries)",
                 t.error,
             ));
         }
