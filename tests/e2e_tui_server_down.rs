@@ -26,12 +26,15 @@ fn figure(screen: &str, label: &str) -> Option<usize> {
 
 /// The same seeded tenant again on `addr` (its first state: what was changed is lost, as a
 /// restored server might be; resume re-reads everyone anyway).
-struct Restarted(Child, Sandbox);
+struct Restarted {
+    child: Child,
+    _home: Sandbox,
+}
 
 impl Drop for Restarted {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -58,7 +61,10 @@ fn restart_on(addr: &str) -> Restarted {
         .read_line(&mut line)
         .expect("the fake's first line");
     assert!(line.contains(addr), "the fake is back on {addr}: {line}");
-    Restarted(child, sandbox)
+    Restarted {
+        child,
+        _home: sandbox,
+    }
 }
 
 fn confirm_with_count(t: &Tmux) {
