@@ -648,31 +648,18 @@ impl JournalState {
     /// Whom a resume looks at: users in flight at the interruption (re-checked), users never
     /// started, and, with `include_failed`, users that failed. Each once, in plan order.
     pub fn resume_targets(&self, include_failed: bool) -> Vec<Target> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut out = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let failed = if include_failed {
             self.failed()
         } else {
             Vec::new()
         };
-        for t in self
-            .unknown_targets()
+        self.unknown_targets()
             .into_iter()
             .chain(self.remaining())
             .chain(failed)
-        {
-            if seen.insert(self.intern(&t.user_id)) {
-                out.push(t);
-            }
-        }
-        out
-    }
-
-    fn intern<'a>(&'a self, id: &str) -> &'a str {
-        self.targets
-            .iter()
-            .find(|t| t.user_id == id)
-            .map_or("", |t| t.user_id.as_str())
+            .filter(|t| seen.insert(t.user_id.clone()))
+            .collect()
     }
 }
 
@@ -763,6 +750,80 @@ mod tests {
         j.append(&attempt("a", false)).unwrap();
         let s = JournalState::read(&p).unwrap();
         assert!(s.first_before["a"].active);
+    }
+
+    #[test]
+    fn a_new_journal_never_opens_an_existing_file_or_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        std::fs::write(&p, "x\n").unwrap();
+        let e = Journal::create(&p, &key).err().unwrap();
+        assert!(matches!(e, JournalError::Exists { .. }), "{e}");
+        assert!(e.to_string().contains(&p.display().to_string()));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("l.jsonl");
+            std::os::unix::fs::symlink(&p, &link).unwrap();
+            let e = Journal::create(&link, &key).err().unwrap();
+            assert!(matches!(e, JournalError::Symlink { .. }), "{e}");
+            let e = Journal::resume(&link, &key).err().unwrap();
+            assert!(matches!(e, JournalError::Symlink { .. }), "{e}");
+        }
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x\n");
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_with_the_holders_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append_synced(&run_record()).unwrap();
+        let e = Journal::resume(&p, &key).err().unwrap();
+        let pid = std::process::id();
+        assert!(
+            e.to_string()
+                .contains(&format!("journal in use by PID {pid}")),
+            "{e}"
+        );
+        drop(j);
+        assert!(!pid_file(&p).exists());
+        let (_j, s) = Journal::resume(&p, &key).unwrap();
+        assert_eq!(s.seal, SealCheck::Verified);
+    }
+
+    #[test]
+    fn a_torn_tail_is_set_aside_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append(&run_record()).unwrap();
+        j.append(&attempt("a", true)).unwrap();
+        drop(j);
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"record\":\"resu").unwrap();
+        drop(f);
+        let (j, s) = Journal::resume(&p, &key).unwrap();
+        let torn = s.torn.clone().unwrap();
+        assert_eq!(torn.line, 3);
+        assert!(
+            torn.message()
+                .starts_with("line 3 was cut off by an interruption")
+        );
+        assert_eq!(
+            std::fs::read(torn_file(&p)).unwrap(),
+            b"{\"record\":\"resu\n"
+        );
+        j.append(&attempt("b", true)).unwrap();
+        drop(j);
+        let s = JournalState::read_sealed(&p, &key).unwrap();
+        assert_eq!((s.seal, s.torn), (SealCheck::Verified, None));
+        assert_eq!(s.unknown, vec!["a".to_string(), "b".to_string()]);
+        // Another installation's key does not verify it.
+        let s = JournalState::read_sealed(&p, &SealKey::fixed(2)).unwrap();
+        assert_eq!(s.seal, SealCheck::Broken { line: 1 });
     }
 
     #[test]

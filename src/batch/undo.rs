@@ -108,3 +108,132 @@ pub async fn inputs<L: UserLookup>(state: &JournalState, lookup: &L) -> Result<U
         grants,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::{JournalState, SealCheck, Target};
+    use crate::plan::Protected;
+    use crate::scim::model::Workspace;
+
+    fn ws(ids: &[&str]) -> Vec<Workspace> {
+        ids.iter()
+            .map(|i| Workspace {
+                id: i.to_string(),
+                name: i.to_string(),
+            })
+            .collect()
+    }
+
+    fn st(active: bool, ids: &[&str]) -> UserState {
+        UserState {
+            active,
+            workspaces: ws(ids),
+        }
+    }
+
+    fn result(id: &str, outcome: ResultKind, after: Option<UserState>) -> Record {
+        Record::Result {
+            user_id: id.into(),
+            user_name: id.into(),
+            at: String::new(),
+            outcome,
+            status: Some(200),
+            detail: String::new(),
+            after,
+            latency_ms: 1,
+        }
+    }
+
+    fn journal(action: Action) -> JournalState {
+        JournalState {
+            path: "j".into(),
+            batch_id: "b".into(),
+            tenant: "t".into(),
+            intent: Intent::Apply {
+                action,
+                protected: Protected::default(),
+            },
+            plan_hash: String::new(),
+            targets: ["a", "b", "c"]
+                .iter()
+                .map(|i| Target {
+                    user_id: i.to_string(),
+                    user_name: i.to_string(),
+                })
+                .collect(),
+            first_before: HashMap::new(),
+            attempt_after: HashMap::new(),
+            last_result: HashMap::new(),
+            unknown: Vec::new(),
+            confirmed: Default::default(),
+            ended: true,
+            torn: None,
+            torn_lines: 0,
+            seal: SealCheck::NotChecked,
+            chain_head: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_disable_is_undone_by_re_enabling_only_whatever_the_before_state_claims() {
+        let mut j = journal(Action::Disable);
+        // Widened by hand: more workspaces than the user ever had.
+        j.first_before
+            .insert("a".into(), st(true, &["w1", "w2", "w3"]));
+        j.last_result.insert(
+            "a".into(),
+            result("a", ResultKind::Done, Some(st(false, &["w1"]))),
+        );
+        // Injected: a before-state but no result of this run.
+        j.first_before
+            .insert("c".into(), st(true, &["w1", "w2", "w3"]));
+        let g = grants(&j);
+        assert_eq!(g.len(), 1);
+        assert_eq!((g[0].user_id.as_str(), &g[0].give), ("a", &st(true, &[])));
+    }
+
+    #[test]
+    fn a_removal_gives_back_what_its_result_shows_gone_and_keep_keeps_its_own() {
+        let mut j = journal(Action::KeepWorkspaces {
+            keep: vec!["w1".into()],
+        });
+        j.first_before.insert("a".into(), st(true, &["w1", "w2"]));
+        j.last_result.insert(
+            "a".into(),
+            result("a", ResultKind::Done, Some(st(true, &["w1"]))),
+        );
+        // Confirmed on resume: no observed state, the attempt's plan stands for it.
+        j.first_before.insert("b".into(), st(true, &["w1", "w3"]));
+        j.attempt_after.insert("b".into(), st(true, &["w1"]));
+        j.last_result
+            .insert("b".into(), result("b", ResultKind::NoOp, None));
+        j.confirmed.insert("b".into());
+        let g = grants(&j);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].give, st(false, &["w2"]));
+        assert_eq!(g[1].give, st(false, &["w3"]));
+    }
+
+    #[test]
+    fn undoing_an_undo_or_an_enable_grants_nothing() {
+        for intent in [
+            Intent::Restore {
+                states: HashMap::new(),
+            },
+            Intent::Apply {
+                action: Action::Enable,
+                protected: Protected::default(),
+            },
+        ] {
+            let mut j = journal(Action::Disable);
+            j.intent = intent;
+            j.first_before.insert("a".into(), st(false, &[]));
+            j.last_result.insert(
+                "a".into(),
+                result("a", ResultKind::Done, Some(st(true, &["w1"]))),
+            );
+            assert!(grants(&j).is_empty());
+        }
+    }
+}
