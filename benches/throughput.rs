@@ -120,7 +120,7 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         Err(e) => panic!("tempdir: {e}"),
     };
     let path = dir.path().join("bench.jsonl");
-    let journal = match Journal::open(&path) {
+    let journal = match Journal::create(&path, &scimitar::batch::seal::SealKey::ephemeral()) {
         Ok(j) => Arc::new(j),
         Err(e) => panic!("journal: {e}"),
     };

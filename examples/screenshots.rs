@@ -328,7 +328,8 @@ async fn progress_picture() {
     let _ = update(&mut s, Action::Apply);
     let dir = std::env::temp_dir().join(format!("scimitar-shots-{}", std::process::id()));
     let journal_path = dir.join("run.jsonl");
-    let Ok(journal) = Journal::open(&journal_path) else {
+    let Ok(journal) = Journal::create(&journal_path, &scimitar::batch::seal::SealKey::ephemeral())
+    else {
         eprintln!("cannot open a journal in {}", dir.display());
         std::process::exit(1);
     };
@@ -336,7 +337,7 @@ async fn progress_picture() {
         action: plan.action.clone(),
         protected: scimitar::plan::Protected::default(),
     };
-    let batch = scimitar::commands::run::batch_from_plan(&plan, "1a2b3c4d", intent);
+    let batch = scimitar::batch::driver::batch_from_plan(&plan, "1a2b3c4d", intent);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cancel = tokio_util::sync::CancellationToken::new();
     let t0 = Instant::now();

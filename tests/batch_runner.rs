@@ -12,13 +12,16 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use common::{Access, config, conn, snapshot, start};
+use scimitar::batch::driver::batch_from_plan;
 use scimitar::batch::runner::{self, Batch, Event, RunOptions};
+use scimitar::batch::seal::SealKey;
 use scimitar::batch::{Journal, JournalState, Record, ResultKind, Summary};
-use scimitar::commands::run::batch_from_plan;
 use scimitar::fake::{FakeServer, Faults};
 use scimitar::plan::{Action, Plan, Protected};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{ListOptions, ScimClient};
+
+static KEY: std::sync::LazyLock<SealKey> = std::sync::LazyLock::new(SealKey::ephemeral);
 
 async fn plan_batch(fake: &FakeServer, c: &ScimClient, action: Action, id: &str) -> Batch {
     let users = c
@@ -134,12 +137,13 @@ async fn disable_under_faults(rate_429: f64) {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rel.jsonl");
-    let journal = Arc::new(Journal::open(&path).unwrap());
+    let journal = Arc::new(Journal::create(&path, &KEY).unwrap());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started = Instant::now();
     let opts = RunOptions {
         concurrency: 16,
         read_slice: 100,
+        ..RunOptions::default()
     };
     let (result, finished) = tokio::join!(
         runner::run(&c, &batch, journal, &opts, tx, CancellationToken::new()),
@@ -219,7 +223,7 @@ async fn each_user_is_reported_once() {
         runner::run(
             &c,
             &batch,
-            Arc::new(Journal::open(&path).unwrap()),
+            Arc::new(Journal::create(&path, &KEY).unwrap()),
             &opts,
             tx,
             CancellationToken::new()
@@ -280,7 +284,7 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
         runner::run(
             &c,
             &batch,
-            Arc::new(Journal::open(&path).unwrap()),
+            Arc::new(Journal::create(&path, &KEY).unwrap()),
             &opts,
             tx,
             cancel.clone()
@@ -328,7 +332,7 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
         settled: Vec::new(),
         ..batch.clone()
     };
-    let journal = Arc::new(Journal::open(&path).unwrap());
+    let journal = Arc::new(Journal::resume(&path, &KEY).unwrap().0);
     journal
         .append(&Record::Resume {
             at: "now".into(),

@@ -179,13 +179,13 @@ fn running(w: u16, h: u16) -> State {
     let ev = |e| Action::RunEvent(BatchEvent(e));
     update(&mut s, ev(Event::Started { total: 40 }));
     update(&mut s, ev(Event::Concurrency(8)));
-    for i in 0..14 {
-        update(
-            &mut s,
-            ev(Event::Dispatched {
-                user_id: format!("id-u{i}"),
-            }),
-        );
+    // Ten done and one failed were sent; three are still in flight.
+    let sent = (0..10)
+        .map(|i| format!("id-user{i:02}"))
+        .chain(["id-dave".to_string()])
+        .chain((11..14).map(|i| format!("id-u{i}")));
+    for user_id in sent {
+        update(&mut s, ev(Event::Dispatched { user_id }));
     }
     for i in 0..10 {
         update(

@@ -580,3 +580,97 @@ fn going_back_while_planning_drops_the_plan() {
     update(&mut s, Action::PlanReady(Box::new(preview)));
     assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
 }
+
+#[test]
+fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
+    let (mut s, _) = running();
+    let ev = |e| Action::RunEvent(BatchEvent(e));
+    update(&mut s, ev(Event::Started { total: 100 }));
+    update(&mut s, ev(Event::Concurrency(8)));
+    // A dead server: every request fails without an HTTP status; never more than 8 out.
+    for i in 0..80 {
+        let id = format!("u{i}");
+        update(
+            &mut s,
+            ev(Event::Dispatched {
+                user_id: id.clone(),
+            }),
+        );
+        let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+        assert!(p.in_flight <= 8 || i < 8, "in flight {}", p.in_flight);
+        if i >= 7 {
+            let done = format!("u{}", i - 7);
+            update(
+                &mut s,
+                ev(Event::Finished(UserResult {
+                    user_id: done,
+                    user_name: String::new(),
+                    outcome: ResultKind::Failed,
+                    status: None,
+                    detail: "connection refused".into(),
+                    latency: Duration::from_millis(5),
+                })),
+            );
+        }
+    }
+    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    assert_eq!(p.in_flight, 7);
+    update(
+        &mut s,
+        ev(Event::InDoubt {
+            user_id: "u79".into(),
+        }),
+    );
+    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    assert_eq!((p.in_flight, p.in_doubt), (6, 1));
+}
+
+#[test]
+fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
+    let (mut s, t0) = running();
+    let ev = |e| Action::RunEvent(BatchEvent(e));
+    update(&mut s, ev(Event::Started { total: 40 }));
+    let effects = update(
+        &mut s,
+        ev(Event::Paused {
+            failures: 10,
+            error: "connection refused".into(),
+        }),
+    );
+    // Waiting is the default: the runner probes the server and goes on when it answers.
+    assert_eq!(effects, vec![Effect::WaitForServer]);
+    update(
+        &mut s,
+        Action::RunTick(RunStats {
+            now: t0 + Duration::from_secs(30),
+            stats: Default::default(),
+        }),
+    );
+    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    assert!(p.paused.is_some());
+    assert_eq!(
+        p.eta(t0 + Duration::from_secs(30)),
+        None,
+        "no ETA while paused"
+    );
+    assert_eq!(update(&mut s, Action::Resume), vec![Effect::RetryNow]);
+    update(&mut s, ev(Event::Unpaused));
+    assert!(
+        s.run
+            .as_ref()
+            .unwrap()
+            .progress
+            .as_ref()
+            .unwrap()
+            .paused
+            .is_none()
+    );
+    update(
+        &mut s,
+        ev(Event::Paused {
+            failures: 10,
+            error: "503".into(),
+        }),
+    );
+    assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
+}

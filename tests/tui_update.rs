@@ -548,3 +548,62 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     );
     assert_eq!(visible_names(&s).len(), 3);
 }
+
+#[test]
+fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
+    let users = fixture_users();
+    let mut s = loaded_state(users.clone(), 80, 24);
+    assert_eq!(s.users.len(), 6);
+    update(&mut s, Action::Refresh);
+    let g = s.generation;
+    // Part of the reload arrives, then the server goes away.
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: users[..2].to_vec(),
+            total: 6,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Err("cannot reach the server".into()),
+        },
+    );
+    assert_eq!((s.users.len(), s.visible.len(), s.total), (6, 6, Some(6)));
+    assert_eq!(s.stale.as_deref(), Some("cannot reach the server"));
+    update(&mut s, Action::Back); // the error popup
+    // A second failure still keeps them.
+    update(&mut s, Action::Refresh);
+    let g = s.generation;
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Err("still down".into()),
+        },
+    );
+    assert_eq!(s.users.len(), 6);
+    update(&mut s, Action::Back);
+    // A reload that succeeds replaces the list and clears the mark.
+    update(&mut s, Action::Refresh);
+    let g = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: users[..4].to_vec(),
+            total: 4,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Ok(4),
+        },
+    );
+    assert_eq!((s.users.len(), s.stale.clone()), (4, None));
+}

@@ -1,15 +1,20 @@
-//! The journal: one JSON line per event of a batch, appended and flushed per record to a
-//! mode-0600 file. It holds each user's state before the change, so a run can be resumed
-//! after a crash (at most the requests in flight are unknown) and undone later.
+//! The journal: one JSON line per event of a batch, each sealed (see `seal`), appended to a
+//! mode-0600 file that is created exclusively and locked for the whole run. It holds each
+//! user's state before the change, so a run can be resumed after a crash (at most the
+//! requests in flight are unknown) and undone later. A line cut off by a kill is set aside in
+//! a `.torn` file and the journal made whole before anything is appended again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+use fs4::fs_std::FileExt;
 use serde::{Deserialize, Serialize};
 
+use crate::batch::seal::{SealKey, seal_of};
 use crate::config::create_private;
 use crate::plan::{Action, Protected, UserState};
 use crate::scim::model::PatchRequest;
@@ -130,49 +135,272 @@ pub enum JournalError {
         line: usize,
         message: String,
     },
+    #[error(
+        "{path} already exists; a new run never writes into an existing file. Choose another --journal path (or resume that journal with `scimitar resume`); nothing was sent"
+    )]
+    Exists { path: PathBuf },
+    #[error(
+        "{path} is a symbolic link; journals are opened only as plain files, never through a link; nothing was sent"
+    )]
+    Symlink { path: PathBuf },
+    #[error("journal in use by {}: {path} is locked by a run that is still going; nothing was sent", holder(*.pid))]
+    InUse { path: PathBuf, pid: Option<u32> },
 }
 
-/// An open journal. Cloning is not needed: share it behind an `Arc`.
+fn holder(pid: Option<u32>) -> String {
+    match pid {
+        Some(p) => format!("PID {p}"),
+        None => "another process".into(),
+    }
+}
+
+/// How often, at most, appended records wait for an fsync.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+struct Writer {
+    file: File,
+    /// The last record's seal: the next one is chained to it.
+    prev: String,
+    dirty: bool,
+    synced: Instant,
+}
+
+/// An open, locked journal. Share it behind an `Arc`; the lock goes with the last clone.
 pub struct Journal {
     path: PathBuf,
-    file: Mutex<File>,
+    key: SealKey,
+    inner: Mutex<Writer>,
+}
+
+/// `<journal>.pid`: who holds the lock, so a refused second process can say.
+pub fn pid_file(path: &Path) -> PathBuf {
+    sibling(path, "pid")
+}
+
+/// `<journal>.torn`: the bytes of a record cut off by an interruption.
+pub fn torn_file(path: &Path) -> PathBuf {
+    sibling(path, "torn")
+}
+
+fn sibling(path: &Path, ext: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn nofollow(opts: &mut std::fs::OpenOptions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    let _ = opts;
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false)
 }
 
 impl Journal {
-    /// Opens for appending (creating it 0600 if new).
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let file = create_private(path, true).map_err(|source| JournalError::Write {
+    /// A new journal: the file must not exist (nor be a link); it is created 0600 and locked.
+    pub fn create(path: &Path, key: &SealKey) -> Result<Journal, JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::config::create_private_dir(dir).map_err(|source| JournalError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).append(true).create_new(true);
+        nofollow(&mut opts);
+        let file = opts.open(path).map_err(|source| {
+            if is_symlink(path) {
+                JournalError::Symlink {
+                    path: path.to_path_buf(),
+                }
+            } else if source.kind() == std::io::ErrorKind::AlreadyExists {
+                JournalError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                JournalError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        lock(&file, path)?;
+        Ok(Journal::with(path, key, file, String::new()))
+    }
+
+    /// An existing journal, locked for this process: a torn last line is moved to
+    /// `<journal>.torn` and the file made whole. Returns what the journal says, seals checked.
+    pub fn resume(path: &Path, key: &SealKey) -> Result<(Journal, JournalState), JournalError> {
+        if is_symlink(path) {
+            return Err(JournalError::Symlink {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true);
+        nofollow(&mut opts);
+        let read_err = |source| JournalError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
-        Ok(Journal {
+        };
+        let mut file = opts.open(path).map_err(read_err)?;
+        lock(&file, path)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(read_err)?;
+        let state = JournalState::parse(path, &bytes, Some(key))?;
+        let write_err = |source| JournalError::Write {
             path: path.to_path_buf(),
-            file: Mutex::new(file),
-        })
+            source,
+        };
+        if let Some(t) = &state.torn {
+            let mut aside = create_private(&torn_file(path), true).map_err(write_err)?;
+            aside
+                .write_all(&bytes[t.offset as usize..])
+                .and_then(|()| aside.write_all(b"\n"))
+                .and_then(|()| aside.sync_all())
+                .map_err(write_err)?;
+            file.set_len(t.offset).map_err(write_err)?;
+            file.sync_all().map_err(write_err)?;
+        }
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::End(0)).map_err(write_err)?;
+        let head = state.chain_head.clone();
+        Ok((Journal::with(path, key, file, head), state))
+    }
+
+    fn with(path: &Path, key: &SealKey, file: File, prev: String) -> Journal {
+        // Best effort: the lock is what excludes; the PID only names the holder.
+        let _ = crate::config::write_private(
+            &pid_file(path),
+            std::process::id().to_string().as_bytes(),
+        );
+        Journal {
+            path: path.to_path_buf(),
+            key: key.clone(),
+            inner: Mutex::new(Writer {
+                file,
+                prev,
+                dirty: false,
+                synced: Instant::now(),
+            }),
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends one record and flushes it to the OS, so a killed process loses nothing
-    /// it had written.
+    /// Appends one sealed record: written to the OS at once (a killed process loses nothing
+    /// it wrote), on disk within a second.
     pub fn append(&self, record: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| JournalError::Write {
+        self.write(record, false)
+    }
+
+    /// Appends and waits for the disk: the run record and the end.
+    pub fn append_synced(&self, record: &Record) -> Result<(), JournalError> {
+        self.write(record, true)
+    }
+
+    fn write(&self, record: &Record, sync: bool) -> Result<(), JournalError> {
+        let err = |source| JournalError::Write {
             path: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        line.push(b'\n');
-        let mut f = match self.file.lock() {
-            Ok(f) => f,
+            source,
+        };
+        let body = serde_json::to_vec(record).map_err(|e| err(std::io::Error::other(e)))?;
+        let mut w = match self.inner.lock() {
+            Ok(w) => w,
             Err(p) => p.into_inner(),
         };
-        f.write_all(&line)
-            .and_then(|()| f.flush())
-            .map_err(|source| JournalError::Write {
+        let (mut line, seal) = self.key.seal(&w.prev, &body);
+        line.push(b'\n');
+        w.file.write_all(&line).map_err(err)?;
+        w.prev = seal;
+        w.dirty = true;
+        if sync || w.synced.elapsed() >= SYNC_EVERY {
+            w.file.sync_data().map_err(err)?;
+            w.dirty = false;
+            w.synced = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Flushes to disk what was appended since the last sync (the driver calls it each
+    /// second, so a quiet run is on disk too).
+    pub fn sync(&self) -> Result<(), JournalError> {
+        let mut w = match self.inner.lock() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
+        if w.dirty {
+            w.file.sync_data().map_err(|source| JournalError::Write {
                 path: self.path.clone(),
                 source,
-            })
+            })?;
+            w.dirty = false;
+            w.synced = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        let _ = self.sync();
+        let _ = std::fs::remove_file(pid_file(&self.path));
+    }
+}
+
+fn lock(file: &File, path: &Path) -> Result<(), JournalError> {
+    match FileExt::try_lock_exclusive(file) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(JournalError::InUse {
+            path: path.to_path_buf(),
+            pid: std::fs::read_to_string(pid_file(path))
+                .ok()
+                .and_then(|s| s.trim().parse().ok()),
+        }),
+        Err(source) => Err(JournalError::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Whether the seals of a journal were checked, and how that went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealCheck {
+    /// Read without the key (tests, reports).
+    NotChecked,
+    Verified,
+    /// The first line whose seal is missing or wrong: edited, or made on another machine.
+    Broken {
+        line: usize,
+    },
+}
+
+/// A last line cut off by an interruption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Torn {
+    pub line: usize,
+    /// Where the whole part of the file ends.
+    pub offset: u64,
+}
+
+impl Torn {
+    pub fn message(&self) -> String {
+        format!(
+            "line {} was cut off by an interruption; its request is re-checked",
+            self.line
+        )
     }
 }
 
@@ -185,52 +413,90 @@ pub struct JournalState {
     pub intent: Intent,
     pub plan_hash: String,
     pub targets: Vec<Target>,
-    /// The earliest recorded state before any change, per user: what undo restores.
+    /// The earliest recorded state before any change, per user.
     pub first_before: HashMap<String, UserState>,
+    /// The planned state of each user's latest attempt.
+    pub attempt_after: HashMap<String, UserState>,
     /// The last result per user.
     pub last_result: HashMap<String, Record>,
     /// Users with an attempt after their last result (or none): in flight when it stopped.
     pub unknown: Vec<String>,
+    /// Users in flight at an interruption whose re-check on resume found the change made:
+    /// this batch changed them, the answer was lost.
+    pub confirmed: HashSet<String>,
     pub ended: bool,
-    /// A torn last line (the process died while writing it) is skipped and counted here.
+    /// A torn last line (the process died while writing it), set aside, not read.
+    pub torn: Option<Torn>,
     pub torn_lines: usize,
+    pub seal: SealCheck,
+    /// The last record's seal: where appending goes on.
+    pub chain_head: String,
 }
 
 impl JournalState {
+    /// Reads a journal without checking its seals or taking its lock (reports, tests).
     pub fn read(path: &Path) -> Result<JournalState, JournalError> {
-        let file = File::open(path).map_err(|source| JournalError::Read {
+        let bytes = std::fs::read(path).map_err(|source| JournalError::Read {
             path: path.to_path_buf(),
             source,
         })?;
+        JournalState::parse(path, &bytes, None)
+    }
+
+    /// Reads and checks every seal with `key`.
+    pub fn read_sealed(path: &Path, key: &SealKey) -> Result<JournalState, JournalError> {
+        let bytes = std::fs::read(path).map_err(|source| JournalError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        JournalState::parse(path, &bytes, Some(key))
+    }
+
+    pub fn parse(
+        path: &Path,
+        bytes: &[u8],
+        key: Option<&SealKey>,
+    ) -> Result<JournalState, JournalError> {
         let invalid = |line: usize, message: String| JournalError::Invalid {
             path: path.to_path_buf(),
             line,
             message,
         };
-        let mut lines: Vec<(usize, String)> = Vec::new();
-        for (i, l) in BufReader::new(file).lines().enumerate() {
-            let l = l.map_err(|source| JournalError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            if !l.trim().is_empty() {
-                lines.push((i + 1, l));
-            }
-        }
-        let count = lines.len();
+        // Everything after the last newline was being written when the process stopped.
+        let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let text = std::str::from_utf8(&bytes[..whole])
+            .map_err(|e| invalid(1, format!("not UTF-8 text: {e}")))?;
+        let torn = (whole < bytes.len()).then(|| Torn {
+            line: text.lines().count() + 1,
+            offset: whole as u64,
+        });
         let mut state: Option<JournalState> = None;
         let mut open_attempts: HashMap<String, bool> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
-        let mut torn = 0;
-        for (idx, (n, l)) in lines.into_iter().enumerate() {
-            let rec: Record = match serde_json::from_str(&l) {
-                Ok(r) => r,
-                Err(_) if idx + 1 == count && state.is_some() => {
-                    torn += 1;
-                    continue;
+        let mut prev = String::new();
+        let mut seal = match key {
+            Some(_) => SealCheck::Verified,
+            None => SealCheck::NotChecked,
+        };
+        for (i, l) in text.lines().enumerate() {
+            let n = i + 1;
+            if l.trim().is_empty() {
+                continue;
+            }
+            let rec: Record = serde_json::from_str(l).map_err(|e| invalid(n, e.to_string()))?;
+            if let Some(k) = key {
+                match k.verify(&prev, l) {
+                    Some(s) => prev = s,
+                    None => {
+                        if seal == SealCheck::Verified {
+                            seal = SealCheck::Broken { line: n };
+                        }
+                        prev = seal_of(l).unwrap_or_default();
+                    }
                 }
-                Err(e) => return Err(invalid(n, e.to_string())),
-            };
+            } else {
+                prev = seal_of(l).unwrap_or_default();
+            }
             match rec {
                 Record::Run {
                     version,
@@ -260,10 +526,15 @@ impl JournalState {
                         plan_hash,
                         targets,
                         first_before: HashMap::new(),
+                        attempt_after: HashMap::new(),
                         last_result: HashMap::new(),
                         unknown: Vec::new(),
+                        confirmed: HashSet::new(),
                         ended: false,
+                        torn: None,
                         torn_lines: 0,
+                        seal: SealCheck::NotChecked,
+                        chain_head: String::new(),
                     });
                 }
                 other => {
@@ -272,17 +543,29 @@ impl JournalState {
                     };
                     match &other {
                         Record::Attempt {
-                            user_id, before, ..
+                            user_id,
+                            before,
+                            after,
+                            ..
                         } => {
                             s.first_before
                                 .entry(user_id.clone())
                                 .or_insert_with(|| before.clone());
+                            s.attempt_after.insert(user_id.clone(), after.clone());
                             if open_attempts.insert(user_id.clone(), true).is_none() {
                                 order.push(user_id.clone());
                             }
                         }
-                        Record::Result { user_id, .. } => {
-                            open_attempts.insert(user_id.clone(), false);
+                        Record::Result {
+                            user_id, outcome, ..
+                        } => {
+                            let was_open =
+                                open_attempts.insert(user_id.clone(), false) == Some(true);
+                            if *outcome == ResultKind::NoOp && was_open {
+                                s.confirmed.insert(user_id.clone());
+                            } else {
+                                s.confirmed.remove(user_id);
+                            }
                             s.last_result.insert(user_id.clone(), other.clone());
                         }
                         Record::End { .. } => s.ended = true,
@@ -292,12 +575,24 @@ impl JournalState {
                 }
             }
         }
-        let mut s = state.ok_or_else(|| invalid(1, "the journal is empty".into()))?;
+        let Some(mut s) = state else {
+            return Err(invalid(
+                1,
+                if torn.is_some() {
+                    "the first record was cut off by an interruption: the run stopped before it sent anything; nothing to resume or undo".into()
+                } else {
+                    "the journal is empty".into()
+                },
+            ));
+        };
         s.unknown = order
             .into_iter()
             .filter(|id| open_attempts.get(id).copied().unwrap_or(false))
             .collect();
-        s.torn_lines = torn;
+        s.torn_lines = usize::from(torn.is_some());
+        s.torn = torn;
+        s.seal = seal;
+        s.chain_head = prev;
         Ok(s)
     }
 
@@ -312,7 +607,11 @@ impl JournalState {
         Ok(())
     }
 
+    /// The user's final outcome; a change confirmed on resume counts as done.
     pub fn outcome_of(&self, user_id: &str) -> Option<ResultKind> {
+        if self.confirmed.contains(user_id) {
+            return Some(ResultKind::Done);
+        }
         match self.last_result.get(user_id) {
             Some(Record::Result { outcome, .. }) => Some(*outcome),
             _ => None,
@@ -343,6 +642,23 @@ impl JournalState {
             .iter()
             .filter(|t| self.unknown.contains(&t.user_id))
             .cloned()
+            .collect()
+    }
+
+    /// Whom a resume looks at: users in flight at the interruption (re-checked), users never
+    /// started, and, with `include_failed`, users that failed. Each once, in plan order.
+    pub fn resume_targets(&self, include_failed: bool) -> Vec<Target> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let failed = if include_failed {
+            self.failed()
+        } else {
+            Vec::new()
+        };
+        self.unknown_targets()
+            .into_iter()
+            .chain(self.remaining())
+            .chain(failed)
+            .filter(|t| seen.insert(t.user_id.clone()))
             .collect()
     }
 }
@@ -397,7 +713,7 @@ mod tests {
     fn folds_results_unknowns_and_a_torn_last_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
-        let j = Journal::open(&p).unwrap();
+        let j = Journal::create(&p, &SealKey::fixed(1)).unwrap();
         j.append(&run_record()).unwrap();
         j.append(&attempt("a", true)).unwrap();
         j.append(&Record::Result {
@@ -428,12 +744,86 @@ mod tests {
     fn earliest_before_state_is_kept_for_undo() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
-        let j = Journal::open(&p).unwrap();
+        let j = Journal::create(&p, &SealKey::fixed(1)).unwrap();
         j.append(&run_record()).unwrap();
         j.append(&attempt("a", true)).unwrap();
         j.append(&attempt("a", false)).unwrap();
         let s = JournalState::read(&p).unwrap();
         assert!(s.first_before["a"].active);
+    }
+
+    #[test]
+    fn a_new_journal_never_opens_an_existing_file_or_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        std::fs::write(&p, "x\n").unwrap();
+        let e = Journal::create(&p, &key).err().unwrap();
+        assert!(matches!(e, JournalError::Exists { .. }), "{e}");
+        assert!(e.to_string().contains(&p.display().to_string()));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("l.jsonl");
+            std::os::unix::fs::symlink(&p, &link).unwrap();
+            let e = Journal::create(&link, &key).err().unwrap();
+            assert!(matches!(e, JournalError::Symlink { .. }), "{e}");
+            let e = Journal::resume(&link, &key).err().unwrap();
+            assert!(matches!(e, JournalError::Symlink { .. }), "{e}");
+        }
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x\n");
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_with_the_holders_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append_synced(&run_record()).unwrap();
+        let e = Journal::resume(&p, &key).err().unwrap();
+        let pid = std::process::id();
+        assert!(
+            e.to_string()
+                .contains(&format!("journal in use by PID {pid}")),
+            "{e}"
+        );
+        drop(j);
+        assert!(!pid_file(&p).exists());
+        let (_j, s) = Journal::resume(&p, &key).unwrap();
+        assert_eq!(s.seal, SealCheck::Verified);
+    }
+
+    #[test]
+    fn a_torn_tail_is_set_aside_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append(&run_record()).unwrap();
+        j.append(&attempt("a", true)).unwrap();
+        drop(j);
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"record\":\"resu").unwrap();
+        drop(f);
+        let (j, s) = Journal::resume(&p, &key).unwrap();
+        let torn = s.torn.clone().unwrap();
+        assert_eq!(torn.line, 3);
+        assert!(
+            torn.message()
+                .starts_with("line 3 was cut off by an interruption")
+        );
+        assert_eq!(
+            std::fs::read(torn_file(&p)).unwrap(),
+            b"{\"record\":\"resu\n"
+        );
+        j.append(&attempt("b", true)).unwrap();
+        drop(j);
+        let s = JournalState::read_sealed(&p, &key).unwrap();
+        assert_eq!((s.seal, s.torn), (SealCheck::Verified, None));
+        assert_eq!(s.unknown, vec!["a".to_string(), "b".to_string()]);
+        // Another installation's key does not verify it.
+        let s = JournalState::read_sealed(&p, &SealKey::fixed(2)).unwrap();
+        assert_eq!(s.seal, SealCheck::Broken { line: 1 });
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Runs plans: bounded adaptive concurrency under the tenant's governor, retries (in the
 //! client), a journal of every request with the state before it, resume and undo.
 
+pub mod breaker;
+pub mod driver;
 pub mod journal;
 pub mod limit;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod seal;
 pub mod undo;
 
 pub use journal::{Intent, Journal, JournalState, Record, ResultKind, Target};

@@ -1,7 +1,7 @@
 //! Live figures of a running batch, folded from runner events: shared by the TUI's
 //! progress pane and the headless progress bar. The clock is passed in, so it is testable.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::batch::journal::ResultKind;
@@ -18,7 +18,13 @@ pub struct Progress {
     pub no_op: usize,
     pub protected: usize,
     pub not_found: usize,
+    /// Requests sent and not yet answered: the users dispatched and not yet finished.
     pub in_flight: usize,
+    flying: HashSet<String>,
+    /// In doubt after the breaker opened: resume re-checks them.
+    pub in_doubt: usize,
+    /// The breaker is open: (failures in a row, last error).
+    pub paused: Option<(usize, String)>,
     pub concurrency: usize,
     pub started: Instant,
     pub ended: Option<(Instant, bool)>,
@@ -44,6 +50,9 @@ impl Progress {
             protected: 0,
             not_found: 0,
             in_flight: 0,
+            flying: HashSet::new(),
+            in_doubt: 0,
+            paused: None,
             concurrency: 0,
             started: now,
             ended: None,
@@ -58,9 +67,22 @@ impl Progress {
     }
 
     pub fn apply(&mut self, event: &Event, now: Instant) {
+        self.on(event, now);
+        self.in_flight = self.flying.len();
+    }
+
+    fn on(&mut self, event: &Event, now: Instant) {
         match event {
             Event::Started { total } => self.total = *total,
-            Event::Dispatched { .. } => self.in_flight += 1,
+            Event::Dispatched { user_id } => {
+                self.flying.insert(user_id.clone());
+            }
+            Event::InDoubt { user_id } => {
+                self.flying.remove(user_id);
+                self.in_doubt += 1;
+            }
+            Event::Paused { failures, error } => self.paused = Some((*failures, error.clone())),
+            Event::Unpaused => self.paused = None,
             Event::Concurrency(c) => self.concurrency = *c,
             Event::Ended { cancelled } => self.ended = Some((now, *cancelled)),
             Event::Finished(r) => {
@@ -71,8 +93,7 @@ impl Progress {
                     ResultKind::Protected => self.protected += 1,
                     ResultKind::NotFound => self.not_found += 1,
                 }
-                if r.status.is_some() {
-                    self.in_flight = self.in_flight.saturating_sub(1);
+                if self.flying.remove(&r.user_id) {
                     self.latencies
                         .push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);
                 }
@@ -95,7 +116,7 @@ impl Progress {
     }
 
     pub fn finished(&self) -> usize {
-        self.done + self.failed + self.no_op + self.protected + self.not_found
+        self.done + self.failed + self.no_op + self.protected + self.not_found + self.in_doubt
     }
 
     pub fn remaining(&self) -> usize {
@@ -126,7 +147,7 @@ impl Progress {
     pub fn eta(&self, now: Instant) -> Option<Duration> {
         let secs = self.elapsed(now).as_secs_f64();
         let done = self.finished();
-        if done == 0 || secs <= 0.0 || self.ended.is_some() {
+        if done == 0 || secs <= 0.0 || self.ended.is_some() || self.paused.is_some() {
             return None;
         }
         let per_sec = done as f64 / secs;

@@ -79,6 +79,10 @@ impl Summary {
     }
 }
 
+/// A user whose request was in flight at an interruption and whose re-check on resume found
+/// the change made: this batch changed them.
+pub const CONFIRMED: &str = "changed (confirmed on resume)";
+
 /// One row per target, in plan order.
 pub fn rows(j: &JournalState) -> Vec<ReportRow> {
     let action = j.intent.label();
@@ -86,6 +90,9 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
         .iter()
         .map(|t| {
             let (outcome, status, detail) = match j.last_result.get(&t.user_id) {
+                _ if j.confirmed.contains(&t.user_id) => {
+                    ("done".to_string(), None, CONFIRMED.to_string())
+                }
                 _ if j.unknown.contains(&t.user_id) => (
                     "unknown".to_string(),
                     None,

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::batch::breaker::{Breaker, Decision, Gate, server_failure};
 use crate::batch::journal::{
     Intent, JOURNAL_VERSION, Journal, JournalError, Record, ResultKind, Target, now_rfc3339,
 };
@@ -32,6 +33,8 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// At most this many users are re-read per list request (Anaplan pages hold 100).
     pub read_slice: usize,
+    /// Where a run paused by the breaker waits for a decision; `None` stops it at once.
+    pub pause: Option<Gate>,
 }
 
 impl Default for RunOptions {
@@ -39,6 +42,7 @@ impl Default for RunOptions {
         RunOptions {
             concurrency: 8,
             read_slice: 100,
+            pause: None,
         }
     }
 }
@@ -69,11 +73,29 @@ pub struct UserResult {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { total: usize },
-    Dispatched { user_id: String },
+    Started {
+        total: usize,
+    },
+    Dispatched {
+        user_id: String,
+    },
     Finished(UserResult),
     Concurrency(usize),
-    Ended { cancelled: bool },
+    /// The server failed while the breaker was open: the user is left for resume to
+    /// re-check, neither done nor failed.
+    InDoubt {
+        user_id: String,
+    },
+    /// The breaker opened: no new requests until a decision.
+    Paused {
+        failures: usize,
+        error: String,
+    },
+    /// Dispatching again after a pause.
+    Unpaused,
+    Ended {
+        cancelled: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +104,10 @@ pub enum BatchError {
     Journal(#[from] JournalError),
     #[error("cannot re-read users before changing them: {0}")]
     Read(ScimError),
+    #[error(
+        "the server failed {failures} requests in a row (last: {error}); stopped sending. The users left are not started: resume the journal when the server is back"
+    )]
+    ServerDown { failures: usize, error: String },
 }
 
 /// Starts a new journal for `batch` and runs it.
@@ -93,7 +119,7 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     cancel: CancellationToken,
 ) -> Result<(), BatchError> {
-    journal.append(&Record::Run {
+    journal.append_synced(&Record::Run {
         version: JOURNAL_VERSION,
         batch_id: batch.batch_id.clone(),
         tenant: batch.tenant.clone(),
@@ -162,7 +188,9 @@ pub async fn execute(
         client.stats().rate_limited,
         Instant::now() - Duration::from_secs(1),
     );
-    let mut inflight: JoinSet<Result<UserResult, JournalError>> = JoinSet::new();
+    let mut inflight: JoinSet<Result<Changed, JournalError>> = JoinSet::new();
+    let mut breaker = Breaker::default();
+    let mut server_down: Option<(usize, String)> = None;
     let intent = Arc::new(batch.intent.clone());
     let _ = events.send(Event::Concurrency(limit.current()));
     // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
@@ -170,14 +198,18 @@ pub async fn execute(
 
     loop {
         // Dispatch while there is room, taking the next slice when the queue runs dry.
-        while inflight.len() < limit.current() && !cancel.is_cancelled() && read_error.is_none() {
+        while inflight.len() < limit.current()
+            && !cancel.is_cancelled()
+            && read_error.is_none()
+            && !breaker.is_open()
+        {
             if ready.is_empty() && !reader_done {
                 // Wait for the reader, but keep collecting finished requests meanwhile.
                 let next = tokio::select! {
                     n = slice_rx.recv() => n,
                     _ = cancel.cancelled() => break,
                     Some(j) = inflight.join_next(), if !inflight.is_empty() => {
-                        handle_joined(j, client, &mut seen_429, &mut limit, &events)?;
+                        handle_joined(j, client, &journal, &mut breaker, &mut seen_429, &mut limit, &events)?;
                         continue;
                     }
                 };
@@ -220,6 +252,22 @@ pub async fn execute(
                 }
             }
         }
+        if inflight.is_empty() && breaker.is_open() && !cancel.is_cancelled() {
+            let decision = match &opts.pause {
+                Some(gate) => gate.wait(&cancel).await,
+                None => Decision::Stop,
+            };
+            if decision == Decision::Retry {
+                breaker.close();
+                let _ = events.send(Event::Unpaused);
+                continue;
+            }
+            server_down = Some((
+                breaker.failures_in_a_row(),
+                breaker.last_error().to_string(),
+            ));
+            break;
+        }
         if inflight.is_empty() {
             if cancel.is_cancelled() || read_error.is_some() || (ready.is_empty() && reader_done) {
                 break;
@@ -231,39 +279,69 @@ pub async fn execute(
             _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
         };
         if let Some(j) = joined {
-            handle_joined(j, client, &mut seen_429, &mut limit, &events)?;
+            handle_joined(
+                j,
+                client,
+                &journal,
+                &mut breaker,
+                &mut seen_429,
+                &mut limit,
+                &events,
+            )?;
         }
     }
     reader.abort();
     let unfinished = !(ready.is_empty() && reader_done);
-    let cancelled = unfinished && (cancel.is_cancelled() || read_error.is_some());
-    journal.append(&Record::End {
+    let cancelled =
+        unfinished && (cancel.is_cancelled() || read_error.is_some() || server_down.is_some());
+    journal.append_synced(&Record::End {
         at: now_rfc3339(),
         cancelled,
     })?;
     let _ = events.send(Event::Ended { cancelled });
-    match read_error {
-        Some(e) => Err(BatchError::Read(e)),
-        None => Ok(()),
+    match (read_error, server_down) {
+        (Some(e), _) => Err(BatchError::Read(e)),
+        (None, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+        (None, None) => Ok(()),
     }
 }
+
+/// A changed user's result and the state the server returned, journaled by the loop so
+/// that the breaker decides first whether a failure is the user's or the server's.
+type Changed = (UserResult, Option<UserState>);
 
 /// Records a finished request and adapts the concurrency: halve when the client saw a 429
 /// since the last completion (once a second at most), grow slowly on clean successes.
 fn handle_joined(
-    joined: Result<Result<UserResult, JournalError>, tokio::task::JoinError>,
+    joined: Result<Result<Changed, JournalError>, tokio::task::JoinError>,
     client: &ScimClient,
+    journal: &Journal,
+    breaker: &mut Breaker,
     seen_429: &mut (u64, Instant),
     limit: &mut AdaptiveLimit,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<(), BatchError> {
-    let result = match joined {
+    let (result, observed) = match joined {
         Ok(r) => r?,
         Err(e) => {
             tracing::error!("a batch task failed: {e}");
             return Ok(());
         }
     };
+    if breaker.is_open() && server_failure(&result) {
+        // Left open in the journal: resume re-reads the user and finishes it.
+        let _ = events.send(Event::InDoubt {
+            user_id: result.user_id,
+        });
+        return Ok(());
+    }
+    journal.append(&result_record(&result, observed))?;
+    if breaker.record(&result) {
+        let _ = events.send(Event::Paused {
+            failures: breaker.failures_in_a_row(),
+            error: breaker.last_error().to_string(),
+        });
+    }
     // Halve at most once a second: the 429s of one burst are one signal, not many.
     let now_429 = client.stats().rate_limited;
     if now_429 > seen_429.0 {
@@ -340,15 +418,15 @@ async fn reread(client: &ScimClient, slice: &[Target]) -> Result<HashMap<String,
         .collect())
 }
 
-/// Journals the attempt, sends the user's requests in order, checks the state the server
-/// returns against the plan, and journals the result.
+/// Journals the attempt, sends the user's requests in order and checks the state the server
+/// returns against the plan; the caller journals the result.
 async fn change_user(
     client: &ScimClient,
     journal: &Journal,
     item: PlanItem,
-) -> Result<UserResult, JournalError> {
+) -> Result<Changed, JournalError> {
     let (Some(before), Some(after)) = (item.before.clone(), item.after.clone()) else {
-        return Ok(settled_result(&item));
+        return Ok((settled_result(&item), None));
     };
     journal.append(&Record::Attempt {
         user_id: item.user_id.clone(),
@@ -419,8 +497,7 @@ async fn change_user(
         detail,
         latency: started.elapsed(),
     };
-    journal.append(&result_record(&r, observed))?;
-    Ok(r)
+    Ok((r, observed))
 }
 
 fn settled_result(item: &PlanItem) -> UserResult {

@@ -1,30 +1,93 @@
-//! What undo needs from a journal: each changed user's state before the run, paired with the
-//! user as the tenant has it now (re-read in bulk). Shared by `scimitar undo` and the TUI.
+//! What undo may give back: only what the run itself took away. Per user that is the
+//! part of the state before the change (first attempt) that the run's own result shows
+//! gone, limited to what the run's action can take (a disable never removes a workspace),
+//! and only for users the run recorded as changed (done, or confirmed on resume). Undo is
+//! the one path that grants access, so nothing else in a journal can widen it.
 
 use std::collections::HashMap;
 
-use crate::batch::journal::JournalState;
+use crate::batch::journal::{Intent, JournalState, Record, ResultKind};
 use crate::input::UserLookup;
-use crate::plan::UserState;
+use crate::plan::{Action, UserState};
 use crate::scim::model::User;
 
 /// Ids per lookup: an OR filter of 50 ids stays well within URL limits.
 const CHUNK: usize = 50;
 
+/// What undo gives back to one user: `active` true if the run disabled them, and the
+/// workspaces it removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    pub user_id: String,
+    pub user_name: String,
+    pub give: UserState,
+}
+
+/// The grants of a journal, in plan order; users the run did not change are absent.
+pub fn grants(state: &JournalState) -> Vec<Grant> {
+    let (can_disable, can_remove, kept): (bool, bool, &[String]) = match &state.intent {
+        Intent::Restore { .. } => (false, false, &[]),
+        Intent::Apply { action, .. } => match action {
+            Action::Disable => (true, false, &[]),
+            Action::DisableAndRemove => (true, true, &[]),
+            Action::RemoveWorkspaces => (false, true, &[]),
+            Action::KeepWorkspaces { keep } => (false, true, keep.as_slice()),
+            Action::Enable | Action::Restore => (false, false, &[]),
+        },
+    };
+    let mut out = Vec::new();
+    for t in &state.targets {
+        let id = &t.user_id;
+        let Some(before) = state.first_before.get(id) else {
+            continue;
+        };
+        let observed = match state.last_result.get(id) {
+            Some(Record::Result { after, .. }) => after.clone(),
+            _ => None,
+        };
+        let after = match state.outcome_of(id) {
+            Some(ResultKind::Done) => observed.or_else(|| state.attempt_after.get(id).cloned()),
+            // A split change that stopped part way took something away too.
+            Some(ResultKind::Failed) => observed.filter(|a| !a.equivalent(before)),
+            _ => None,
+        };
+        let Some(after) = after else { continue };
+        let give = UserState {
+            active: can_disable && before.active && !after.active,
+            workspaces: if can_remove {
+                before
+                    .workspaces
+                    .iter()
+                    .filter(|w| !after.has_workspace(&w.id))
+                    .filter(|w| !kept.iter().any(|k| k.eq_ignore_ascii_case(&w.id)))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        };
+        if give.active || !give.workspaces.is_empty() {
+            out.push(Grant {
+                user_id: id.clone(),
+                user_name: t.user_name.clone(),
+                give,
+            });
+        }
+    }
+    out
+}
+
 pub struct UndoInputs {
-    /// (state before the run, user now), in journal order.
+    /// (what to give back, user now), in journal order.
     pub entries: Vec<(UserState, User)>,
-    /// Users the journal changed that are no longer in the tenant.
+    /// Users the run changed that are no longer in the tenant.
     pub missing: Vec<String>,
+    pub grants: Vec<Grant>,
 }
 
 pub async fn inputs<L: UserLookup>(state: &JournalState, lookup: &L) -> Result<UndoInputs, String> {
-    let ids: Vec<String> = state
-        .targets
-        .iter()
-        .filter(|t| state.first_before.contains_key(&t.user_id))
-        .map(|t| t.user_id.clone())
-        .collect();
+    let grants = grants(state);
+    let ids: Vec<String> = grants.iter().map(|g| g.user_id.clone()).collect();
     let mut current: HashMap<String, User> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         for u in lookup.users_by_ids(chunk).await? {
@@ -33,14 +96,144 @@ pub async fn inputs<L: UserLookup>(state: &JournalState, lookup: &L) -> Result<U
     }
     let mut entries = Vec::new();
     let mut missing = Vec::new();
-    for id in &ids {
-        match (
-            state.first_before.get(id),
-            current.get(&id.to_ascii_lowercase()),
-        ) {
-            (Some(before), Some(u)) => entries.push((before.clone(), u.clone())),
-            _ => missing.push(id.clone()),
+    for g in &grants {
+        match current.get(&g.user_id.to_ascii_lowercase()) {
+            Some(u) => entries.push((g.give.clone(), u.clone())),
+            None => missing.push(g.user_id.clone()),
         }
     }
-    Ok(UndoInputs { entries, missing })
+    Ok(UndoInputs {
+        entries,
+        missing,
+        grants,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::{JournalState, SealCheck, Target};
+    use crate::plan::Protected;
+    use crate::scim::model::Workspace;
+
+    fn ws(ids: &[&str]) -> Vec<Workspace> {
+        ids.iter()
+            .map(|i| Workspace {
+                id: i.to_string(),
+                name: i.to_string(),
+            })
+            .collect()
+    }
+
+    fn st(active: bool, ids: &[&str]) -> UserState {
+        UserState {
+            active,
+            workspaces: ws(ids),
+        }
+    }
+
+    fn result(id: &str, outcome: ResultKind, after: Option<UserState>) -> Record {
+        Record::Result {
+            user_id: id.into(),
+            user_name: id.into(),
+            at: String::new(),
+            outcome,
+            status: Some(200),
+            detail: String::new(),
+            after,
+            latency_ms: 1,
+        }
+    }
+
+    fn journal(action: Action) -> JournalState {
+        JournalState {
+            path: "j".into(),
+            batch_id: "b".into(),
+            tenant: "t".into(),
+            intent: Intent::Apply {
+                action,
+                protected: Protected::default(),
+            },
+            plan_hash: String::new(),
+            targets: ["a", "b", "c"]
+                .iter()
+                .map(|i| Target {
+                    user_id: i.to_string(),
+                    user_name: i.to_string(),
+                })
+                .collect(),
+            first_before: HashMap::new(),
+            attempt_after: HashMap::new(),
+            last_result: HashMap::new(),
+            unknown: Vec::new(),
+            confirmed: Default::default(),
+            ended: true,
+            torn: None,
+            torn_lines: 0,
+            seal: SealCheck::NotChecked,
+            chain_head: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_disable_is_undone_by_re_enabling_only_whatever_the_before_state_claims() {
+        let mut j = journal(Action::Disable);
+        // Widened by hand: more workspaces than the user ever had.
+        j.first_before
+            .insert("a".into(), st(true, &["w1", "w2", "w3"]));
+        j.last_result.insert(
+            "a".into(),
+            result("a", ResultKind::Done, Some(st(false, &["w1"]))),
+        );
+        // Injected: a before-state but no result of this run.
+        j.first_before
+            .insert("c".into(), st(true, &["w1", "w2", "w3"]));
+        let g = grants(&j);
+        assert_eq!(g.len(), 1);
+        assert_eq!((g[0].user_id.as_str(), &g[0].give), ("a", &st(true, &[])));
+    }
+
+    #[test]
+    fn a_removal_gives_back_what_its_result_shows_gone_and_keep_keeps_its_own() {
+        let mut j = journal(Action::KeepWorkspaces {
+            keep: vec!["w1".into()],
+        });
+        j.first_before.insert("a".into(), st(true, &["w1", "w2"]));
+        j.last_result.insert(
+            "a".into(),
+            result("a", ResultKind::Done, Some(st(true, &["w1"]))),
+        );
+        // Confirmed on resume: no observed state, the attempt's plan stands for it.
+        j.first_before.insert("b".into(), st(true, &["w1", "w3"]));
+        j.attempt_after.insert("b".into(), st(true, &["w1"]));
+        j.last_result
+            .insert("b".into(), result("b", ResultKind::NoOp, None));
+        j.confirmed.insert("b".into());
+        let g = grants(&j);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].give, st(false, &["w2"]));
+        assert_eq!(g[1].give, st(false, &["w3"]));
+    }
+
+    #[test]
+    fn undoing_an_undo_or_an_enable_grants_nothing() {
+        for intent in [
+            Intent::Restore {
+                states: HashMap::new(),
+            },
+            Intent::Apply {
+                action: Action::Enable,
+                protected: Protected::default(),
+            },
+        ] {
+            let mut j = journal(Action::Disable);
+            j.intent = intent;
+            j.first_before.insert("a".into(), st(false, &[]));
+            j.last_result.insert(
+                "a".into(),
+                result("a", ResultKind::Done, Some(st(true, &["w1"]))),
+            );
+            assert!(grants(&j).is_empty());
+        }
+    }
 }

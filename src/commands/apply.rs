@@ -2,12 +2,13 @@
 
 use std::io::Write;
 
-use crate::batch::{Intent, JournalState, Summary, Target};
+use crate::batch::driver::{self, DriverError};
+use crate::batch::journal::SealCheck;
+use crate::batch::{Intent, Summary};
 use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, UndoArgs};
 use crate::commands::Connected;
 use crate::commands::run::{
-    DEFAULT_MAX_USERS, Refused, batch_from_plan, check_cap, confirm, default_journal_path, execute,
-    new_batch_id, print_preview,
+    DEFAULT_MAX_USERS, Refused, check_cap, confirm, confirm_trust, execute, print_preview,
 };
 use crate::config::write_private;
 use crate::input;
@@ -72,6 +73,13 @@ pub async fn apply(
     if totals.to_change == 0 {
         eprintln!("nothing to change");
     }
+    let batch_id = driver::new_batch_id();
+    let journal = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| driver::default_journal_path(&c.paths, &batch_id));
+    // Refused before the confirmation too; creating the file is what decides.
+    refuse_existing(&journal)?;
     gate(
         c,
         args.max_users,
@@ -80,11 +88,6 @@ pub async fn apply(
         &plan.action.label(),
         args.run.yes,
     )?;
-    let batch_id = new_batch_id();
-    let journal = args
-        .journal
-        .clone()
-        .unwrap_or_else(|| default_journal_path(&c.paths, &batch_id));
     // A saved undo plan carries each user's target in its items.
     let intent = if plan.action == Action::Restore {
         Intent::Restore {
@@ -100,15 +103,10 @@ pub async fn apply(
             protected,
         }
     };
-    let batch = batch_from_plan(&plan, &batch_id, intent);
-    let summary = execute(
-        client,
-        &batch,
-        &journal,
-        args.run.concurrency as usize,
-        true,
-    )
-    .await?;
+    let batch = driver::batch_from_plan(&plan, &batch_id, intent);
+    let key = driver::seal_key(&c.paths).map_err(refused)?;
+    let started = driver::start(&key, &journal, batch).map_err(refused)?;
+    let summary = execute(client, started, args.run.concurrency as usize).await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(Some(summary))
 }
@@ -247,24 +245,60 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
     Ok(out)
 }
 
+/// Driver errors all come before anything is sent: refusals (exit 2).
+fn refused(e: DriverError) -> anyhow::Error {
+    Refused(e.to_string()).into()
+}
+
+fn refuse_existing(path: &std::path::Path) -> Result<(), Refused> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        let e = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            crate::batch::journal::JournalError::Symlink {
+                path: path.to_path_buf(),
+            }
+        } else {
+            crate::batch::journal::JournalError::Exists {
+                path: path.to_path_buf(),
+            }
+        };
+        return Err(Refused(e.to_string()));
+    }
+    Ok(())
+}
+
+/// Opens a journal for resume or undo: locked, healed, seal checked (a broken seal only
+/// with --trust-journal).
+fn open_journal(
+    c: &Connected,
+    path: &std::path::Path,
+    trust: bool,
+) -> anyhow::Result<driver::Opened> {
+    let key = driver::seal_key(&c.paths).map_err(refused)?;
+    let opened = driver::open(&key, path, &c.client.tenant_label(), trust).map_err(refused)?;
+    for note in &opened.notes {
+        eprintln!("journal {}: {note}", path.display());
+    }
+    Ok(opened)
+}
+
+fn untrusted(opened: &driver::Opened) -> bool {
+    matches!(opened.state.seal, SealCheck::Broken { .. })
+}
+
 pub async fn resume(
     c: &Connected,
     args: &ResumeArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
-    let state = JournalState::read(&args.journal)?;
-    state
-        .check_tenant(&c.client.tenant_label())
-        .map_err(Refused)?;
-    let targets: Vec<Target> = if args.failed_only {
+    let opened = open_journal(c, &args.journal, args.trust_journal)?;
+    let state = &opened.state;
+    let targets = if args.failed_only {
         state.failed()
     } else {
-        let mut t = state.unknown_targets();
-        t.extend(state.remaining());
-        t
+        state.resume_targets(true)
     };
     eprintln!(
-        "journal {}: {} users to {} ({} unknown re-checked, {} not started, {} failed)",
+        "journal {}: {} users to {} ({} in flight re-checked, {} not started, {} failed)",
         args.journal.display(),
         targets.len(),
         if args.failed_only { "retry" } else { "finish" },
@@ -272,6 +306,39 @@ pub async fn resume(
         state.remaining().len(),
         state.failed().len()
     );
+    if untrusted(&opened) {
+        // Resuming an undo grants: list what; resuming a change only takes away.
+        match &state.intent {
+            Intent::Restore { states } => {
+                eprintln!("The journal's seal does not verify. Resuming it would grant:");
+                let grants: Vec<_> = targets
+                    .iter()
+                    .filter_map(|t| {
+                        states.get(&t.user_id).map(|s| crate::batch::undo::Grant {
+                            user_id: t.user_id.clone(),
+                            user_name: t.user_name.clone(),
+                            give: s.clone(),
+                        })
+                    })
+                    .collect();
+                for line in driver::describe_grants(&grants) {
+                    eprintln!("  {line}");
+                }
+                confirm_trust(grants.len(), args.trust_journal_count)?;
+            }
+            Intent::Apply { .. } => {
+                eprintln!(
+                    "The journal's seal does not verify. Resuming it would {} for these {} users, each re-read first:",
+                    state.intent.label(),
+                    targets.len()
+                );
+                for t in &targets {
+                    eprintln!("  {} ({})", t.user_name, t.user_id);
+                }
+                confirm_trust(targets.len(), args.trust_journal_count)?;
+            }
+        }
+    }
     if !targets.is_empty() {
         confirm(
             targets.len(),
@@ -279,27 +346,9 @@ pub async fn resume(
             &format!("re-check and {}", state.intent.label()),
             args.run.yes,
         )?;
-        crate::batch::Journal::open(&args.journal)?.append(&crate::batch::Record::Resume {
-            at: now(),
-            user_ids: targets.iter().map(|t| t.user_id.clone()).collect(),
-        })?;
     }
-    let batch = crate::batch::Batch {
-        batch_id: state.batch_id.clone(),
-        tenant: state.tenant.clone(),
-        intent: state.intent.clone(),
-        plan_hash: state.plan_hash.clone(),
-        targets,
-        settled: Vec::new(),
-    };
-    let summary = execute(
-        &c.client,
-        &batch,
-        &args.journal,
-        args.run.concurrency as usize,
-        false,
-    )
-    .await?;
+    let started = opened.resume(targets).map_err(refused)?;
+    let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(summary)
 }
@@ -309,15 +358,12 @@ pub async fn undo(
     args: &UndoArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Option<Summary>> {
-    let state = JournalState::read(&args.journal)?;
-    state
-        .check_tenant(&c.client.tenant_label())
-        .map_err(Refused)?;
-    let crate::batch::undo::UndoInputs { entries, missing } =
-        crate::batch::undo::inputs(&state, &c.client)
-            .await
-            .map_err(anyhow::Error::msg)?;
-    let plan = Plan::undo(&state.tenant, &now(), &entries);
+    // Held to the end: nothing else runs or undoes this journal meanwhile.
+    let opened = open_journal(c, &args.journal, args.trust_journal)?;
+    let state = &opened.state;
+    let undo = driver::plan_undo(state, &c.client)
+        .await
+        .map_err(anyhow::Error::msg)?;
     eprintln!(
         "Undo of journal {} (batch {})",
         args.journal.display(),
@@ -326,16 +372,31 @@ pub async fn undo(
     eprintln!(
         "WARNING: restoring workspace access does not restore model roles or selective access; workspace admins may need to set those again."
     );
-    print_preview(&plan, &mut std::io::stderr())?;
-    for id in &missing {
+    print_preview(&undo.plan, &mut std::io::stderr())?;
+    for id in &undo.missing {
         eprintln!("  {id}: no longer in the tenant; cannot be restored");
     }
-    let totals = plan.totals();
+    let totals = undo.plan.totals();
     if args.dry_run {
-        let s = serde_json::json!({"dry_run": true, "planned": plan.items.len(), "to_change": totals.to_change, "no_op": totals.no_op, "not_found": missing.len()});
+        let s = serde_json::json!({"dry_run": true, "planned": undo.plan.items.len(), "to_change": totals.to_change, "no_op": totals.no_op, "not_found": undo.missing.len()});
         writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
         return Ok(None);
     }
+    if untrusted(&opened) {
+        eprintln!(
+            "The journal's seal does not verify. Undo would grant, limited to what the run recorded taking away:"
+        );
+        for line in driver::describe_grants(&undo.grants) {
+            eprintln!("  {line}");
+        }
+        confirm_trust(undo.grants.len(), args.trust_journal_count)?;
+    }
+    let batch_id = driver::new_batch_id();
+    let journal = args
+        .undo_journal
+        .clone()
+        .unwrap_or_else(|| driver::default_journal_path(&c.paths, &batch_id));
+    refuse_existing(&journal)?;
     gate(
         c,
         args.max_users,
@@ -344,24 +405,11 @@ pub async fn undo(
         "restore the recorded state",
         args.run.yes,
     )?;
-    let batch_id = new_batch_id();
-    let journal = args
-        .undo_journal
-        .clone()
-        .unwrap_or_else(|| default_journal_path(&c.paths, &batch_id));
-    let states = entries
-        .iter()
-        .map(|(b, u)| (u.id.clone(), b.clone()))
-        .collect();
-    let batch = batch_from_plan(&plan, &batch_id, Intent::Restore { states });
-    let summary = execute(
-        &c.client,
-        &batch,
-        &journal,
-        args.run.concurrency as usize,
-        true,
-    )
-    .await?;
+    let batch = driver::batch_from_plan(&undo.plan, &batch_id, undo.intent());
+    let key = driver::seal_key(&c.paths).map_err(refused)?;
+    let started = driver::start(&key, &journal, batch).map_err(refused)?;
+    let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
+    drop(opened);
     writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     Ok(Some(summary))
 }

@@ -41,7 +41,7 @@ pub async fn run(
             api_user: Some(client.login().to_string()).filter(|l| !l.is_empty()),
             accounts: Vec::new(),
         },
-        max_users: crate::commands::run::DEFAULT_MAX_USERS,
+        max_users: crate::batch::driver::DEFAULT_MAX_USERS,
     };
     let result = crate::tui::run(client.clone(), opts).await;
     client.logout().await;

@@ -2,18 +2,14 @@
 //! progress bar on stderr, and the summary on stdout.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::report::write_reports;
-use crate::batch::runner::{self, Batch, RunOptions};
-use crate::batch::{Journal, JournalState, Progress, Summary, Target};
-use crate::config::Paths;
+use crate::batch::driver::{self, Started};
+use crate::batch::runner::RunOptions;
+use crate::batch::{Progress, Summary};
 use crate::plan::{Outcome, Plan, describe};
 use crate::scim::ScimClient;
 
@@ -22,7 +18,7 @@ use crate::scim::ScimClient;
 #[error("{0}")]
 pub struct Refused(pub String);
 
-pub const DEFAULT_MAX_USERS: usize = 500;
+pub use crate::batch::driver::DEFAULT_MAX_USERS;
 const PREVIEW_ITEMS: usize = 20;
 
 /// Prints totals and the first items' before → after to stderr.
@@ -104,59 +100,44 @@ pub fn confirm(count: usize, tenant: &str, what: &str, yes: bool) -> Result<(), 
     Ok(())
 }
 
-pub fn new_batch_id() -> String {
-    format!("{:08x}", rand::rng().random::<u32>())
-}
-
-/// `journals/2026-11-23T10-49-42Z-1a2b3c4d.jsonl` in the data directory.
-pub fn default_journal_path(paths: &Paths, batch_id: &str) -> PathBuf {
-    let ts = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-        .to_string()
-        .replace(':', "-");
-    paths.journal_dir().join(format!("{ts}-{batch_id}.jsonl"))
-}
-
-/// Splits a plan into the users to re-read and change, and the results already settled.
-pub fn batch_from_plan(plan: &Plan, batch_id: &str, intent: crate::batch::Intent) -> Batch {
-    let (changes, settled): (Vec<_>, Vec<_>) = plan
-        .items
-        .iter()
-        .cloned()
-        .partition(|i| i.outcome == Outcome::Change);
-    Batch {
-        batch_id: batch_id.to_string(),
-        tenant: plan.tenant.clone(),
-        intent,
-        plan_hash: plan.hash.clone(),
-        targets: changes
-            .iter()
-            .map(|i| Target {
-                user_id: i.user_id.clone(),
-                user_name: i.user_name.clone(),
-            })
-            .chain(settled.iter().map(|i| Target {
-                user_id: i.user_id.clone(),
-                user_name: if i.user_name.is_empty() {
-                    i.display_name.clone()
-                } else {
-                    i.user_name.clone()
-                },
-            }))
-            .collect(),
-        settled,
+/// Asks again before trusting a journal whose seal does not verify: the grants were listed
+/// user by user; the operator types `trust N` (N = how many users), or gives that count with
+/// `--trust-journal-count N` when no terminal is attached. `--yes` alone never trusts.
+pub fn confirm_trust(users: usize, count: Option<usize>) -> Result<(), Refused> {
+    if let Some(n) = count {
+        if n == users {
+            return Ok(());
+        }
+        return Err(Refused(format!(
+            "--trust-journal-count {n} does not match the {users} users listed above; nothing was sent"
+        )));
     }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Refused(format!(
+            "refusing to trust a journal whose seal does not verify without a terminal: read the list above and pass --trust-journal-count {users} to go on"
+        )));
+    }
+    eprint!("The journal is not sealed by this installation. Type `trust {users}` to go on: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Refused(format!("cannot read the confirmation: {e}")))?;
+    if line.trim() != format!("trust {users}") {
+        return Err(Refused("not confirmed; nothing was sent".into()));
+    }
+    Ok(())
 }
 
 /// Runs (or continues) a batch with a progress bar on stderr when it is a terminal; the
-/// first Ctrl-C stops dispatching and lets requests in flight finish.
+/// first Ctrl-C stops dispatching and lets requests in flight finish. A failing server stops
+/// the run (the breaker), and the resume command is printed.
 pub async fn execute(
     client: &ScimClient,
-    batch: &Batch,
-    journal_path: &Path,
+    started: Started,
     concurrency: usize,
-    fresh: bool,
 ) -> anyhow::Result<Summary> {
-    let journal = Arc::new(Journal::open(journal_path)?);
+    let journal_path = started.path.clone();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let opts = RunOptions {
@@ -216,25 +197,13 @@ pub async fn execute(
             pb.finish_and_clear();
         }
     });
-    let result = if fresh {
-        runner::run(client, batch, journal, &opts, tx, cancel).await
-    } else {
-        runner::execute(client, batch, journal, &opts, tx, cancel).await
-    };
+    let finished = driver::run(started, client, &opts, tx, cancel).await;
     ctrl_c.abort();
     let _ = bar.await;
-    if let Err(e) = &result {
+    if let Some(e) = &finished.stopped {
         eprintln!("the run stopped early: {e}");
     }
-    let state = JournalState::read(journal_path)?;
-    let mut summary = Summary::from_journal(&state);
-    match write_reports(&state) {
-        Ok((csv, json)) => {
-            summary.report_csv = Some(csv.display().to_string());
-            summary.report_json = Some(json.display().to_string());
-        }
-        Err(e) => eprintln!("could not write the reports: {e}"),
-    }
+    let summary = finished.summary.map_err(anyhow::Error::msg)?;
     eprintln!(
         "changed {}  no-op {}  failed {}  protected {}  not found {}  unknown {}  not started {}",
         summary.changed,
@@ -245,12 +214,19 @@ pub async fn execute(
         summary.unknown,
         summary.not_started
     );
-    if summary.failed + summary.unknown + summary.not_started > 0 {
+    if finished.server_down {
         eprintln!(
-            "finish or retry with: scimitar resume {}{}",
+            "the server kept failing, so the run stopped sending: {} users not started, {} in doubt (re-checked on resume). When the server is back, finish with: scimitar resume {}",
+            summary.not_started,
+            summary.unknown,
+            journal_path.display()
+        );
+    } else if summary.failed + summary.unknown + summary.not_started > 0 {
+        eprintln!(
+            "finish and retry failures with: scimitar resume {}{}",
             journal_path.display(),
-            if summary.failed > 0 {
-                " [--failed-only]"
+            if summary.failed > 0 && summary.unknown + summary.not_started > 0 {
+                " (or --failed-only)"
             } else {
                 ""
             }

@@ -11,11 +11,14 @@ use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::Intent;
+use crate::batch::breaker::{Decision, Gate};
+use crate::batch::driver;
 use crate::input::ResolveReport;
 use crate::plan::Plan;
 use crate::scim::client::ListOptions;
 use crate::scim::{Filter, ScimClient};
 use crate::tui::action::Action;
+use crate::tui::bulk::io::RunStart;
 use crate::tui::bulk::msg::ResumeInfo;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +66,10 @@ pub enum Effect {
     ResumeBatch(Box<ResumeInfo>),
     /// Stop dispatching; requests in flight finish and are journaled.
     CancelBatch,
+    /// The breaker paused the run: wait for the server (probe, then go on by itself).
+    WaitForServer,
+    /// The breaker paused the run: dispatch again now.
+    RetryNow,
     /// Read a journal and the users' current state, and plan the undo.
     BuildUndo {
         journal: PathBuf,
@@ -80,6 +87,9 @@ pub struct EffectRunner {
     csv: Option<AbortHandle>,
     /// Cancels the running batch.
     batch: Option<CancellationToken>,
+    /// Where the running batch waits when the breaker pauses it.
+    gate: Gate,
+    probe: Option<AbortHandle>,
     /// Where journals and reports go.
     paths: Option<crate::config::Paths>,
     /// Where OSC 52 goes: the terminal, written between frames by the app loop.
@@ -100,6 +110,8 @@ impl EffectRunner {
             load: None,
             csv: None,
             batch: None,
+            gate: Gate::default(),
+            probe: None,
             paths: None,
             out,
             in_tmux,
@@ -223,56 +235,73 @@ impl EffectRunner {
                 });
             }
             Effect::RunBatch { plan, intent } => {
-                let batch_id = crate::commands::run::new_batch_id();
-                let batch = crate::commands::run::batch_from_plan(&plan, &batch_id, intent);
-                self.start_batch(batch, None);
+                let batch_id = driver::new_batch_id();
+                let batch = driver::batch_from_plan(&plan, &batch_id, intent);
+                self.start_batch(RunStart::New(batch));
             }
             Effect::ResumeBatch(info) => {
-                let batch = crate::batch::Batch {
-                    batch_id: info.batch_id.clone(),
-                    tenant: info.tenant.clone(),
-                    intent: info.intent.clone(),
-                    plan_hash: info.plan_hash.clone(),
-                    targets: info.targets.clone(),
-                    settled: Vec::new(),
-                };
-                self.start_batch(batch, Some(info.journal.clone()));
+                self.start_batch(RunStart::Resume(info.journal.clone()));
             }
             Effect::CancelBatch => {
+                if let Some(p) = self.probe.take() {
+                    p.abort();
+                }
                 if let Some(c) = &self.batch {
                     c.cancel();
                 }
             }
+            Effect::WaitForServer => {
+                if let Some(p) = self.probe.take() {
+                    p.abort();
+                }
+                let fut =
+                    crate::tui::bulk::io::wait_for_server(self.client.clone(), self.gate.clone());
+                self.probe = Some(spawn_reporting(self.tx.clone(), fut));
+            }
+            Effect::RetryNow => {
+                if let Some(p) = self.probe.take() {
+                    p.abort();
+                }
+                self.gate.decide(Decision::Retry);
+            }
             Effect::BuildUndo { journal } => {
                 let client = self.client.clone();
                 let tx = self.tx.clone();
+                let paths = self.paths();
                 spawn_reporting(self.tx.clone(), async move {
-                    let r = crate::tui::bulk::io::build_undo(&client, journal).await;
+                    let r = crate::tui::bulk::io::build_undo(&client, &paths, journal).await;
                     let _ = tx.send(Action::UndoPlanned(r.map(Box::new)));
                 });
             }
             Effect::PrepareResume { journal } => {
                 let client = self.client.clone();
                 let tx = self.tx.clone();
+                let paths = self.paths();
                 spawn_reporting(self.tx.clone(), async move {
-                    let r = crate::tui::bulk::io::prepare_resume(&client, journal);
+                    let r = crate::tui::bulk::io::prepare_resume(&client, &paths, journal);
                     let _ = tx.send(Action::ResumeReady(r.map(Box::new)));
                 });
             }
         }
     }
 
-    fn start_batch(&mut self, batch: crate::batch::Batch, resume: Option<PathBuf>) {
+    fn paths(&self) -> crate::config::Paths {
+        self.paths
+            .clone()
+            .unwrap_or_else(crate::config::Paths::discover)
+    }
+
+    fn start_batch(&mut self, start: RunStart) {
         let cancel = CancellationToken::new();
         self.batch = Some(cancel.clone());
-        let paths = self
-            .paths
-            .clone()
-            .unwrap_or_else(crate::config::Paths::discover);
+        // A fresh gate: no decision left over from an earlier run.
+        self.gate = Gate::default();
+        let gate = self.gate.clone();
+        let paths = self.paths();
         let client = self.client.clone();
         let tx = self.tx.clone();
         spawn_reporting(self.tx.clone(), async move {
-            crate::tui::bulk::io::run_batch(client, tx, batch, paths, resume, cancel).await;
+            crate::tui::bulk::io::run_batch(client, tx, start, paths, cancel, gate).await;
         });
     }
 
@@ -285,6 +314,9 @@ impl EffectRunner {
         }
         if let Some(c) = self.batch.take() {
             c.cancel();
+        }
+        if let Some(p) = self.probe.take() {
+            p.abort();
         }
     }
 }

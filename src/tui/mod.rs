@@ -61,7 +61,7 @@ impl Default for TuiOptions {
             csv: None,
             data_dir: None,
             protected: Protected::default(),
-            max_users: crate::commands::run::DEFAULT_MAX_USERS,
+            max_users: crate::batch::driver::DEFAULT_MAX_USERS,
         }
     }
 }

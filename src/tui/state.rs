@@ -147,6 +147,11 @@ pub struct State {
     pub index_by_id: HashMap<String, usize>,
     pub total: Option<u64>,
     pub load: LoadState,
+    /// The last list that loaded completely (and its total), kept while a reload runs: a
+    /// reload that fails puts it back rather than leave the list empty or partial.
+    pub last_good: Option<(Vec<User>, Option<u64>)>,
+    /// Why the list on screen is the last good one rather than fresh (a failed reload).
+    pub stale: Option<String>,
     /// Bumped on every reload so pages of an older load are dropped.
     pub generation: u64,
 
@@ -205,6 +210,8 @@ impl State {
             index_by_id: HashMap::new(),
             total: None,
             load: LoadState::Idle,
+            last_good: None,
+            stale: None,
             generation: 0,
             workspaces: BTreeMap::new(),
             workspace_order: Vec::new(),
@@ -221,7 +228,7 @@ impl State {
             path_input: None,
             run: None,
             protected: Protected::default(),
-            max_users: crate::commands::run::DEFAULT_MAX_USERS,
+            max_users: crate::batch::driver::DEFAULT_MAX_USERS,
             popups: Vec::new(),
             flash: None,
             batch_running: false,

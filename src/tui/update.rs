@@ -136,9 +136,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     Ok(total) => {
                         state.load = LoadState::Done;
                         state.total = Some(total);
+                        state.last_good = None;
+                        state.stale = None;
                     }
                     Err(message) => {
                         state.load = LoadState::Failed(message.clone());
+                        if let Some((users, total)) = state.last_good.take() {
+                            state.clear_users();
+                            state.upsert_users(users);
+                            state.total = total;
+                            state.rebuild_visible();
+                            state.stale = Some(message.clone());
+                        }
                         state.popups.push(Popup::Error {
                             title: "Could not load users".into(),
                             message,
@@ -286,6 +295,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 /// Starts a fresh load with the current filter; older pages will be dropped.
 pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     state.generation += 1;
+    // Only a complete list is worth keeping; a reload of a partial one keeps the older.
+    let complete = state.load == LoadState::Done || state.stale.is_some();
+    if complete && !state.users.is_empty() {
+        state.last_good = Some((state.users.clone(), state.total));
+    }
     state.clear_users();
     state.load = LoadState::Loading;
     for v in &mut state.views {

@@ -2,7 +2,6 @@
 //! resolving a CSV, saving reports and plans, running a batch with its journal, and reading a
 //! journal back for undo and resume. Only `effect.rs` calls these.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +10,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::report::write_reports;
-use crate::batch::runner::{self, Batch, RunOptions};
-use crate::batch::{Journal, JournalState, Record, Summary, Target};
-use crate::config::{Paths, create_private_dir, write_private};
+use crate::batch::Summary;
+use crate::batch::breaker::{Decision, Gate};
+use crate::batch::driver;
+use crate::batch::runner::{Batch, RunOptions};
+use crate::config::{Paths, write_private};
 use crate::input::{self, ResolveReport, UserLookup};
 use crate::plan::Plan;
 use crate::scim::ScimClient;
@@ -25,6 +25,9 @@ use crate::tui::bulk::state::{CsvLoaded, expand_tilde};
 
 /// How often the client's counters are sampled while a batch runs.
 const STATS_EVERY: Duration = Duration::from_millis(250);
+
+/// How often a paused run asks whether the server is back.
+const PROBE_EVERY: Duration = Duration::from_secs(3);
 
 fn home() -> Option<String> {
     std::env::var("HOME").ok().filter(|h| !h.is_empty())
@@ -110,58 +113,51 @@ pub fn save_plan(path: &str, plan: &Plan) -> Result<String, String> {
     Ok(p.display().to_string())
 }
 
-/// Runs a batch (new journal) or continues one (`resume`), forwarding runner events and the
-/// client's counters, then reports the summary read back from the journal.
+/// What a run starts from: a confirmed plan's batch (a new journal) or a journal to resume.
+pub enum RunStart {
+    New(Batch),
+    Resume(PathBuf),
+}
+
+/// Runs a batch through the driver, forwarding its events and the client's counters, then
+/// reports the summary read back from the journal.
 pub async fn run_batch(
     client: ScimClient,
     tx: UnboundedSender<Action>,
-    batch: Batch,
+    start: RunStart,
     paths: Paths,
-    resume: Option<PathBuf>,
     cancel: CancellationToken,
+    gate: Gate,
 ) {
-    let fresh = resume.is_none();
-    let journal_path = resume
-        .unwrap_or_else(|| crate::commands::run::default_journal_path(&paths, &batch.batch_id));
     let finish = |summary: Result<Summary, String>, stopped: Option<String>| {
         let _ = tx.send(Action::RunFinished {
             summary: summary.map(Box::new),
             stopped,
         });
     };
-    if let Some(dir) = journal_path.parent()
-        && let Err(e) = create_private_dir(dir)
-    {
-        finish(
-            Err(format!(
-                "cannot create {}: {e}; nothing was sent",
-                dir.display()
-            )),
-            None,
-        );
-        return;
-    }
-    let journal = match Journal::open(&journal_path) {
-        Ok(j) => Arc::new(j),
+    let started = driver::seal_key(&paths).and_then(|key| match start {
+        RunStart::New(batch) => {
+            let path = driver::default_journal_path(&paths, &batch.batch_id);
+            driver::start(&key, &path, batch)
+        }
+        // The same targets as `scimitar resume`: in flight, not started, failed.
+        RunStart::Resume(path) => driver::open(&key, &path, &client.tenant_label(), false)
+            .and_then(|opened| {
+                let targets = opened.state.resume_targets(true);
+                opened.resume(targets)
+            }),
+    });
+    let started = match started {
+        Ok(s) => s,
         Err(e) => {
             finish(Err(format!("{e}; nothing was sent")), None);
             return;
         }
     };
-    if !fresh {
-        let record = Record::Resume {
-            at: crate::batch::journal::now_rfc3339(),
-            user_ids: batch.targets.iter().map(|t| t.user_id.clone()).collect(),
-        };
-        if let Err(e) = journal.append(&record) {
-            finish(Err(format!("{e}; nothing was sent")), None);
-            return;
-        }
-    }
     let stats0 = client.stats();
     let _ = tx.send(Action::RunStarted {
-        batch_id: batch.batch_id.clone(),
-        journal: journal_path.display().to_string(),
+        batch_id: started.batch.batch_id.clone(),
+        journal: started.path.display().to_string(),
         at: Instant::now(),
         baseline: stats0,
     });
@@ -196,78 +192,66 @@ pub async fn run_batch(
             }
         })
     };
-    let opts = RunOptions::default();
-    let result = if fresh {
-        runner::run(&client, &batch, journal, &opts, etx, cancel).await
-    } else {
-        runner::execute(&client, &batch, journal, &opts, etx, cancel).await
+    let opts = RunOptions {
+        pause: Some(gate),
+        ..RunOptions::default()
     };
+    let finished = driver::run(started, &client, &opts, etx, cancel).await;
     // Every event is delivered before the summary.
     let _ = forward.await;
     ticker.abort();
     let _ = tx.send(Action::RunTick(sample()));
-    let stopped = result.err().map(|e| e.to_string());
-    let summary = JournalState::read(&journal_path)
-        .map_err(|e| e.to_string())
-        .map(|state| {
-            let mut s = Summary::from_journal(&state);
-            match write_reports(&state) {
-                Ok((csv, json)) => {
-                    s.report_csv = Some(csv.display().to_string());
-                    s.report_json = Some(json.display().to_string());
-                }
-                Err(e) => tracing::warn!("could not write the reports: {e}"),
-            }
-            s
-        });
-    finish(summary, stopped);
+    finish(finished.summary, finished.stopped);
 }
 
-/// Like `scimitar undo`: the journal's recorded states against the users as they are now.
-pub async fn build_undo(client: &ScimClient, journal: PathBuf) -> Result<UndoPlan, String> {
-    let state = JournalState::read(&journal).map_err(|e| e.to_string())?;
-    state.check_tenant(&client.tenant_label())?;
-    let crate::batch::undo::UndoInputs { entries, missing } =
-        crate::batch::undo::inputs(&state, client).await?;
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let plan = Plan::undo(&state.tenant, &now, &entries);
-    let states = entries
-        .iter()
-        .map(|(b, u)| (u.id.clone(), b.clone()))
-        .collect();
+/// While a run is paused by the breaker: asks the server for one user every few seconds and
+/// lets the run go on as soon as it answers (the "wait" choice; R retries at once).
+pub async fn wait_for_server(client: ScimClient, gate: Gate) {
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        if client.list_page(None, 1, 1).await.is_ok() {
+            gate.decide(Decision::Retry);
+            return;
+        }
+    }
+}
+
+/// Like `scimitar undo`: what the run took away, against the users as they are now.
+pub async fn build_undo(
+    client: &ScimClient,
+    paths: &Paths,
+    journal: PathBuf,
+) -> Result<UndoPlan, String> {
+    let key = driver::seal_key(paths).map_err(|e| e.to_string())?;
+    let state = driver::peek(&key, &journal, &client.tenant_label()).map_err(|e| e.to_string())?;
+    let u = driver::plan_undo(&state, client).await?;
     Ok(UndoPlan {
         journal,
-        plan: Arc::new(plan),
-        states,
-        missing,
+        states: u.states,
+        plan: Arc::new(u.plan),
+        missing: u.missing,
     })
 }
 
-/// Like `scimitar resume`, and the failures too: unknown users are re-checked, users not
+/// Like `scimitar resume`: users in flight at the interruption are re-checked, users not
 /// started are done, failed ones are retried; each is re-read before any write.
-pub fn prepare_resume(client: &ScimClient, journal: PathBuf) -> Result<ResumeInfo, String> {
-    let state = JournalState::read(&journal).map_err(|e| e.to_string())?;
-    state.check_tenant(&client.tenant_label())?;
-    let unknown = state.unknown_targets();
-    let remaining = state.remaining();
-    let failed = state.failed();
-    let (nu, nr, nf) = (unknown.len(), remaining.len(), failed.len());
-    let mut seen: HashSet<String> = HashSet::new();
-    let targets: Vec<Target> = unknown
-        .into_iter()
-        .chain(remaining)
-        .chain(failed)
-        .filter(|t| seen.insert(t.user_id.clone()))
-        .collect();
+pub fn prepare_resume(
+    client: &ScimClient,
+    paths: &Paths,
+    journal: PathBuf,
+) -> Result<ResumeInfo, String> {
+    let key = driver::seal_key(paths).map_err(|e| e.to_string())?;
+    let state = driver::peek(&key, &journal, &client.tenant_label()).map_err(|e| e.to_string())?;
+    let targets = state.resume_targets(true);
     Ok(ResumeInfo {
         journal,
         batch_id: state.batch_id.clone(),
         tenant: state.tenant.clone(),
         intent: state.intent.clone(),
         plan_hash: state.plan_hash.clone(),
+        unknown: state.unknown.len(),
+        not_started: state.remaining().len(),
+        failed: state.failed().len(),
         targets,
-        unknown: nu,
-        not_started: nr,
-        failed: nf,
     })
 }

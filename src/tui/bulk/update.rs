@@ -185,6 +185,10 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         move_by(state, d);
         return Vec::new();
     }
+    if action == Action::Resume && matches!(state.flow.last(), Some(Screen::Run)) && paused(state) {
+        state.flash("retrying now");
+        return vec![Effect::RetryNow];
+    }
     let Some(top) = state.flow.last_mut() else {
         return Vec::new();
     };
@@ -321,6 +325,16 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         (Screen::Run, Action::Resume) => summary_follow_up(state, false),
         _ => Vec::new(),
     }
+}
+
+/// The breaker paused the running batch.
+fn paused(state: &State) -> bool {
+    state
+        .run
+        .as_ref()
+        .filter(|r| !r.finished())
+        .and_then(|r| r.progress.as_ref())
+        .is_some_and(|p| p.paused.is_some())
 }
 
 fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
@@ -606,6 +620,10 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             {
                 let now = run.now.unwrap_or(p.started);
                 p.apply(&ev.0, now);
+                // Wait is the default: the run goes on by itself once the server answers.
+                if matches!(ev.0, crate::batch::runner::Event::Paused { .. }) && !run.stopping {
+                    return vec![Effect::WaitForServer];
+                }
             }
         }
         Action::RunTick(stats) => {

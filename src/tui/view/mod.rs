@@ -183,6 +183,12 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
             second.push(Span::styled(progress_bar(loaded, state.total), t.progress));
             second.push(Span::styled(" loading…", t.progress));
         }
+        LoadState::Failed(_) if state.stale.is_some() => {
+            second.push(Span::styled(
+                " ✗ reload failed: STALE list (r retries)",
+                t.error,
+            ));
+        }
         LoadState::Failed(_) => {
             second.push(Span::styled(" ✗ load failed (r retries)", t.error));
         }

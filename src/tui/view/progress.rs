@@ -18,12 +18,21 @@ use crate::tui::view::text_bar;
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
+    let paused = run.progress.as_ref().and_then(|p| p.paused.as_ref());
     let title = if run.stopping {
         format!(" STOPPING… {} · requests in flight finish ", run.label)
+    } else if let Some((n, _)) = paused {
+        format!(
+            " PAUSED: the server failed {n} requests in a row · waiting for it · R retry now · Esc stop "
+        )
     } else {
         format!(" Running: {} ", run.label)
     };
-    let style = if run.stopping { t.danger } else { t.title };
+    let style = if run.stopping || paused.is_some() {
+        t.danger
+    } else {
+        t.title
+    };
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
