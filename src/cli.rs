@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    /// Write CSV cells exactly as they are: no `'` before cells that start with = + - @ tab or
+    /// CR (which a spreadsheet would run as formulas). For machine consumers only.
+    #[arg(long, global = true)]
+    pub csv_raw: bool,
+
     /// Colours: auto honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
@@ -88,6 +93,10 @@ pub struct ConnArgs {
         value_name = "PER_MINUTE"
     )]
     pub rate_limit: Option<u32>,
+    /// The email of the user these credentials sign in as, when the integration API cannot
+    /// tell (it is protected in every plan). Also `api_user` in a profile.
+    #[arg(long, env = "SCIMITAR_API_USER", global = true, value_name = "EMAIL")]
+    pub api_user: Option<String>,
     /// Seconds before a request times out.
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,

@@ -127,14 +127,20 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     ])
     .map_err(std::io::Error::other)?;
     for r in &rows {
-        w.write_record([
-            r.user_id.as_str(),
-            &r.user_name,
-            &r.action,
-            &r.outcome,
-            &r.status.map(|s| s.to_string()).unwrap_or_default(),
-            &r.detail,
-        ])
+        let status = r.status.map(|s| s.to_string()).unwrap_or_default();
+        w.write_record(
+            [
+                r.user_id.as_str(),
+                &r.user_name,
+                &r.action,
+                &r.outcome,
+                &status,
+                &r.detail,
+            ]
+            .map(crate::untrusted::csv_cell)
+            .iter()
+            .map(|c| c.as_ref()),
+        )
         .map_err(std::io::Error::other)?;
     }
     let bytes = w

@@ -15,15 +15,20 @@ use crate::plan::{Action, Plan, Protected};
 use crate::scim::filter;
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
+use crate::untrusted;
 
 fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 fn protected_of(c: &Connected) -> Protected {
-    Protected {
-        api_user: Some(c.client.login().to_string()).filter(|l| !l.is_empty()),
-        accounts: c.profile.protected.clone(),
+    c.protected()
+}
+
+/// How the API user and the tenant were identified (or why not), above the preview.
+fn print_identity(c: &Connected) {
+    for note in c.identity.iter().flat_map(|i| &i.notes) {
+        crate::say!("{}", untrusted::line(note));
     }
 }
 
@@ -54,6 +59,7 @@ pub async fn apply(
         Plan::build(&tenant, &now(), action, &users, &protected, &not_found)
     };
     let mut err = std::io::stderr();
+    print_identity(c);
     print_preview(&plan, &mut err)?;
     if let Some(p) = &args.save_plan {
         write_private(p, plan.to_json().as_bytes())?;
@@ -71,6 +77,13 @@ pub async fn apply(
     }
     if totals.to_change == 0 {
         eprintln!("nothing to change");
+    } else {
+        c.require_api_user().map_err(Refused)?;
+        if !args.run.yes
+            && let Some(cost) = crate::commands::preview::cost_statement(&plan)
+        {
+            crate::say!("{cost}");
+        }
     }
     gate(
         c,
@@ -124,14 +137,19 @@ async fn gather_users(
             input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
         let report = input::resolve(&parsed, client).await;
         eprintln!("{}: {}", path.display(), report.summary_line());
+        let s = |t: &str| untrusted::clip(t, 200);
         for (line, raw, reason) in &report.malformed {
-            eprintln!("  line {line}: `{raw}` is malformed: {reason}");
+            crate::say!("  line {line}: `{}` is malformed: {}", s(raw), s(reason));
         }
         for (line, key) in &report.not_found {
-            eprintln!("  line {line}: {key} not found");
+            crate::say!("  line {line}: {} not found", s(&key.to_string()));
         }
         for (line, key, err) in &report.lookup_errors {
-            eprintln!("  line {line}: {key} could not be looked up: {err}");
+            crate::say!(
+                "  line {line}: {} could not be looked up: {}",
+                s(&key.to_string()),
+                s(&err.to_string())
+            );
         }
         if let Some(p) = &args.csv_report {
             let mut buf = Vec::new();

@@ -14,7 +14,7 @@ use crate::batch::report::write_reports;
 use crate::batch::runner::{self, Batch, RunOptions};
 use crate::batch::{Journal, JournalState, Progress, Summary, Target};
 use crate::config::Paths;
-use crate::plan::{Outcome, Plan, describe};
+use crate::plan::{Outcome, Plan};
 use crate::scim::ScimClient;
 
 /// Refusals and bad input end with exit code 2.
@@ -23,52 +23,8 @@ use crate::scim::ScimClient;
 pub struct Refused(pub String);
 
 pub const DEFAULT_MAX_USERS: usize = 500;
-const PREVIEW_ITEMS: usize = 20;
 
-/// Prints totals and the first items' before → after to stderr.
-pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
-    let t = plan.totals();
-    writeln!(
-        err,
-        "Plan for tenant {}: {}",
-        plan.tenant,
-        plan.action.label()
-    )?;
-    writeln!(
-        err,
-        "  to change {}   no-op {}   protected {}   not found {}   requests {}",
-        t.to_change, t.no_op, t.protected, t.not_found, t.requests
-    )?;
-    let mut shown = 0;
-    for item in plan.items.iter() {
-        if shown == PREVIEW_ITEMS {
-            break;
-        }
-        match &item.outcome {
-            Outcome::Change => {
-                writeln!(err, "  {} ({})", item.user_name, item.display_name)?;
-                for line in describe(item) {
-                    writeln!(err, "      {line}")?;
-                }
-            }
-            Outcome::Protected { reason } => {
-                writeln!(err, "  {} PROTECTED: {reason}", item.user_name)?
-            }
-            Outcome::NotFound => writeln!(err, "  {} NOT FOUND", item.display_name)?,
-            Outcome::NoOp => continue,
-        }
-        shown += 1;
-    }
-    let rest = t.to_change + t.protected + t.not_found;
-    if rest > shown {
-        writeln!(
-            err,
-            "  ... and {} more (save the whole plan with --save-plan)",
-            rest - shown
-        )?;
-    }
-    Ok(())
-}
+pub use crate::commands::preview::print_preview;
 
 /// Above the cap a run needs an explicit `--max-users`.
 pub fn check_cap(to_change: usize, cap: usize) -> Result<(), Refused> {
@@ -91,7 +47,8 @@ pub fn confirm(count: usize, tenant: &str, what: &str, yes: bool) -> Result<(), 
         ));
     }
     eprint!(
-        "This will {what} for {count} users in tenant {tenant}.\nType {count} to go on, anything else to stop: "
+        "This will {what} for {count} users in tenant {}.\nType {count} to go on, anything else to stop: ",
+        crate::untrusted::line(tenant)
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -224,7 +181,7 @@ pub async fn execute(
     ctrl_c.abort();
     let _ = bar.await;
     if let Err(e) = &result {
-        eprintln!("the run stopped early: {e}");
+        crate::say!("the run stopped early: {}", crate::untrusted::text(&e.to_string()));
     }
     let state = JournalState::read(journal_path)?;
     let mut summary = Summary::from_journal(&state);

@@ -6,6 +6,7 @@ use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::scim::filter;
 use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
+use crate::untrusted;
 
 pub async fn list(
     client: &ScimClient,
@@ -40,7 +41,7 @@ pub async fn list(
         ListFormat::Table => write_table(&users, out)?,
     }
     if !args.all && (users.len() as u64) < total {
-        eprintln!(
+        crate::say!(
             "showing {} of {total} users; add --all for every page",
             users.len()
         );
@@ -68,11 +69,15 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+/// Widest a name column gets in `user show` and `users list --format table`; longer names end
+/// with `…` (the JSON and CSV formats carry them whole).
+const MAX_COL: usize = 60;
+
 fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    writeln!(out, "{}", u.full_name())?;
-    writeln!(out, "  userName      {}", u.user_name)?;
-    writeln!(out, "  id            {}", u.id)?;
+    let dash = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned());
+    writeln!(out, "{}", untrusted::clip(&u.full_name(), 200))?;
+    writeln!(out, "  userName      {}", untrusted::line(&u.user_name))?;
+    writeln!(out, "  id            {}", untrusted::line(&u.id))?;
     writeln!(out, "  externalId    {}", dash(&u.external_id))?;
     writeln!(out, "  active        {}", yes_no(u.active))?;
     writeln!(out, "  created       {}", dash(&u.created))?;
@@ -81,11 +86,20 @@ fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     if u.workspaces.is_empty() {
         writeln!(out, "  (none: this user can reach no workspace)")?;
     }
-    let mut ws = u.workspaces.clone();
-    ws.sort_by_key(|w| w.name.to_lowercase());
-    let width = ws.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
-    for w in ws {
-        writeln!(out, "  {:<width$}  {}", w.name, w.id)?;
+    let mut ws: Vec<(String, &str)> = u
+        .workspaces
+        .iter()
+        .map(|w| (untrusted::clip(&w.name, MAX_COL), w.id.as_str()))
+        .collect();
+    ws.sort_by_key(|w| w.0.to_lowercase());
+    let width = ws.iter().map(|w| untrusted::width(&w.0)).max().unwrap_or(0);
+    for (name, id) in ws {
+        writeln!(
+            out,
+            "  {}  {}",
+            untrusted::pad(&name, width),
+            untrusted::line(id)
+        )?;
     }
     Ok(())
 }
@@ -95,11 +109,11 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
         .iter()
         .map(|u| {
             [
-                u.user_name.clone(),
-                u.full_name(),
+                untrusted::clip(&u.user_name, MAX_COL),
+                untrusted::clip(&u.full_name(), MAX_COL),
                 yes_no(u.active).to_string(),
                 u.workspaces.len().to_string(),
-                u.external_id.clone().unwrap_or_default(),
+                untrusted::clip(u.external_id.as_deref().unwrap_or_default(), MAX_COL),
             ]
         })
         .collect();
@@ -107,7 +121,7 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(untrusted::width(c));
         }
     }
     let line = |cells: &[&str]| {
@@ -116,7 +130,8 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                s.push_str(&format!("{c:<w$}  "));
+                s.push_str(&untrusted::pad(c, w));
+                s.push_str("  ");
             }
         }
         s.trim_end().to_string()
@@ -144,16 +159,22 @@ fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
     for u in users {
         let ids: Vec<&str> = u.workspace_ids().collect();
         let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-        w.write_record([
-            u.id.as_str(),
-            &u.user_name,
-            u.external_id.as_deref().unwrap_or(""),
-            if u.active { "true" } else { "false" },
-            u.given_name.as_deref().unwrap_or(""),
-            u.family_name.as_deref().unwrap_or(""),
-            &ids.join(";"),
-            &names.join(";"),
-        ])?;
+        let (ids, names) = (ids.join(";"), names.join(";"));
+        w.write_record(
+            [
+                u.id.as_str(),
+                &u.user_name,
+                u.external_id.as_deref().unwrap_or(""),
+                if u.active { "true" } else { "false" },
+                u.given_name.as_deref().unwrap_or(""),
+                u.family_name.as_deref().unwrap_or(""),
+                &ids,
+                &names,
+            ]
+            .map(untrusted::csv_cell)
+            .iter()
+            .map(|c| c.as_ref()),
+        )?;
     }
     w.flush()?;
     Ok(())
