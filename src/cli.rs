@@ -221,6 +221,13 @@ pub struct FakeServeArgs {
     /// Serve the payload oddities seen in Anaplan's documentation.
     #[arg(long)]
     pub quirks: bool,
+    /// The tenant's customer id (users/me); another id on the same host is another tenant.
+    #[arg(long, value_name = "ID")]
+    pub customer_id: Option<String>,
+    /// Also seed hostile users and workspaces: escape sequences, bidi and zero-width
+    /// characters, 100,000-character names, formula-looking values.
+    #[arg(long)]
+    pub hostile: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -125,13 +125,17 @@ pub fn csv_raw() -> bool {
     CSV_RAW.load(Ordering::Relaxed)
 }
 
-/// A CSV cell a spreadsheet will not run: `'` before a leading `=`, `+`, `-`, `@`, tab or CR
-/// (unless `--csv-raw`).
+/// A CSV cell a spreadsheet will not run and a terminal showing the file will not obey: `'`
+/// before a leading `=`, `+`, `-`, `@`, tab or CR, and hidden characters as `<U+XXXX>` (as
+/// [`line`]). `--csv-raw` writes the cell exactly as it is.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
     if csv_raw() {
         return Cow::Borrowed(s);
     }
-    neutralise(s)
+    match (neutralise(s), line(s)) {
+        (Cow::Borrowed(_), safe) => safe,
+        (Cow::Owned(_), safe) => Cow::Owned(format!("'{safe}")),
+    }
 }
 
 /// The formula rule itself, regardless of `--csv-raw`.
@@ -197,5 +201,7 @@ mod tests {
         }
         assert_eq!(neutralise("alice@example.com"), "alice@example.com");
         assert_eq!(neutralise(""), "");
+        assert_eq!(csv_cell("\tx\u{1b}"), "'<U+0009>x<U+001B>");
+        assert_eq!(csv_cell("plain"), "plain");
     }
 }
