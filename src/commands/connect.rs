@@ -10,10 +10,10 @@ use crate::cli::ConnArgs;
 use crate::config::{ConfigFile, Paths, Profile, read_secret_file};
 use crate::plan::Protected;
 use crate::scim::ScimClient;
-use crate::scim::identity::{API_USER_HINT, Identity, identify};
 use crate::scim::client::{
     AuthMethod, Connection, DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_SCIM_URL,
 };
+use crate::scim::identity::{API_USER_HINT, Identity, identify};
 
 /// A client and what the screens and plans need to know about where it points.
 pub struct Connected {
