@@ -224,6 +224,14 @@ fn hostile_text_never_reaches_the_terminal_and_csv_cells_are_not_formulas() {
     );
     assert!(!report.contains(",=cmd"), "{report}");
     assert!(!report.contains('\u{1b}'), "{report}");
+    assert!(
+        report.lines().next().unwrap().ends_with(",tenant"),
+        "{report}"
+    );
+    assert!(
+        report.contains(" (customer "),
+        "the report names the tenant: {report}"
+    );
     let journal = summary["journal"].as_str().unwrap().to_string();
     let r = scimitar(&env, &["undo", &journal, "--dry-run"]);
     assert_run_clean("undo --dry-run", &r);
@@ -566,4 +574,94 @@ fn the_headless_preview_states_the_cost_of_removing_workspace_access() {
         ],
     );
     assert!(!r.stderr.contains("COST:"), "{}", r.stderr);
+}
+
+fn wait_gone(pid: u32) {
+    wait_until(&format!("process {pid} to end"), || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Gone, or a zombie waiting for its parent.
+        (stat.is_empty() || stat.contains(") Z ")).then_some(())
+    });
+}
+
+#[test]
+fn a_hangup_mid_run_stops_quietly_and_leaves_the_journal_whole() {
+    let fake = Fake::start_with(&["--users", "120", "--latency-ms", "30"]);
+    let sandbox = Sandbox::new();
+    let env = sandbox
+        .env()
+        .connect_to(&fake)
+        .set("SCIMITAR_RATE_LIMIT", "0");
+    let journal = sandbox.path().join("hup.jsonl");
+    let mut cmd = Command::new(bin());
+    cmd.args([
+        "apply",
+        "--filter",
+        "active eq true",
+        "--action",
+        "disable",
+        "--yes",
+    ])
+    .args(["--max-users", "1000", "--concurrency", "1", "--journal"])
+    .arg(&journal)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    env.apply(&mut cmd);
+    let child = cmd.spawn().expect("spawn apply");
+    let pid = child.id();
+    wait_until("a few journal records", || {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        (text.lines().count() >= 6).then_some(())
+    });
+    let hup = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill -HUP");
+    assert!(hup.success());
+    let out = child.wait_with_output().expect("wait for apply");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Stopped by its own hand (1: some users left), not killed by the signal, no panic.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("stopping"), "{stderr}");
+    let state = scimitar::batch::JournalState::read(&journal).expect("a whole journal");
+    assert!(
+        !state.remaining().is_empty(),
+        "the run was not stopped early"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    for line in text.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("torn record {line:?}: {e}"));
+    }
+    let r = scimitar(
+        &env,
+        &[
+            "resume",
+            &journal.display().to_string(),
+            "--yes",
+            "--concurrency",
+            "8",
+        ],
+    );
+    assert_eq!(r.code(), Some(0), "{}", r.describe());
+}
+
+#[test]
+fn the_tui_ends_quietly_when_its_terminal_goes_away() {
+    if !support::tmux::available("the lost-terminal test") {
+        return;
+    }
+    let fake = Fake::start(50);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake);
+    let t = Tmux::start(100, 30, &env, &[bin()]);
+    t.wait_text("loaded 50 / 50");
+    let pid = wait_until("the scimitar process", || t.command_pid());
+    // Closing the terminal: the pane's pty goes away and the process gets SIGHUP.
+    drop(t);
+    wait_gone(pid);
+    let log = std::fs::read_to_string(sandbox.data_dir().join("logs").join("scimitar.log"))
+        .unwrap_or_default();
+    assert!(!log.contains("panicked"), "{log}");
 }
