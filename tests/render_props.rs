@@ -187,3 +187,24 @@ fn the_tui_preview_and_confirmation_state_the_role_loss() {
         );
     }
 }
+
+/// When the API user is unknown the TUI starts with a popup saying so (main.rs also makes it
+/// read-only).
+#[test]
+fn tui_start_warnings_are_shown() {
+    let opts = scimitar::tui::TuiOptions {
+        read_only: true,
+        warnings: vec!["API user UNKNOWN: pass --api-user".into()],
+        ..scimitar::tui::TuiOptions::default()
+    };
+    let (mut s, _) = scimitar::tui::initial_state(opts, None);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("API user UNKNOWN"), "{text}");
+}
