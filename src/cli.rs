@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    /// Write CSV cells exactly as they are: no `'` before cells that start with = + - @ tab or
+    /// CR (which a spreadsheet would run as formulas). For machine consumers only.
+    #[arg(long, global = true)]
+    pub csv_raw: bool,
+
     /// Colours: auto honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
@@ -88,6 +93,10 @@ pub struct ConnArgs {
         value_name = "PER_MINUTE"
     )]
     pub rate_limit: Option<u32>,
+    /// The email of the user these credentials sign in as, when the integration API cannot
+    /// tell (it is protected in every plan). Also `api_user` in a profile.
+    #[arg(long, env = "SCIMITAR_API_USER", global = true, value_name = "EMAIL")]
+    pub api_user: Option<String>,
     /// Seconds before a request times out.
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
@@ -212,6 +221,13 @@ pub struct FakeServeArgs {
     /// Serve the payload oddities seen in Anaplan's documentation.
     #[arg(long)]
     pub quirks: bool,
+    /// The tenant's customer id (users/me); another id on the same host is another tenant.
+    #[arg(long, value_name = "ID")]
+    pub customer_id: Option<String>,
+    /// Also seed hostile users and workspaces: escape sequences, bidi and zero-width
+    /// characters, 100,000-character names, formula-looking values.
+    #[arg(long)]
+    pub hostile: bool,
 }
 
 #[derive(Debug, Args, Clone)]

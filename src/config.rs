@@ -79,6 +79,9 @@ pub struct Profile {
     /// Break-glass admins (userName or id) that no plan may change.
     #[serde(default)]
     pub protected: Vec<String>,
+    /// The API user's email, for when the integration API cannot say who signs in (bearer
+    /// tokens without integration API access): protected like every API user.
+    pub api_user: Option<String>,
     /// Runs larger than this need an explicit override (default 500).
     pub max_users: Option<usize>,
     /// Look, never change (as `--read-only`).

@@ -12,3 +12,4 @@ pub mod input;
 pub mod plan;
 pub mod scim;
 pub mod tui;
+pub mod untrusted;

@@ -8,11 +8,11 @@ use clap::Parser;
 use scimitar::cli::{Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
-use scimitar::plan::Protected;
 use scimitar::tui::{ColorMode, TuiOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    scimitar::untrusted::set_csv_raw(cli.csv_raw);
     let _log_guard = init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("scimitar: cannot start the async runtime: {e}");
+            scimitar::say!("scimitar: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
@@ -28,7 +28,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             tracing::error!("{e:#}");
-            eprintln!("scimitar: {e:#}");
+            // Error details can hold server text: made safe for the terminal.
+            scimitar::say!("scimitar: {}", scimitar::untrusted::text(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -60,6 +61,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "read-only (--read-only or the profile's read_only): `apply` would change users; nothing was sent"
                 ))));
             }
+            // A bad filter is refused before anything is sent, even the identity request.
+            if let Err(e) = commands::apply::check_input(args) {
+                return Ok(exit_for(Err(e.into())));
+            }
+            let c = c.identify().await;
             let r = commands::apply::apply(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
@@ -71,6 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "read-only (--read-only or the profile's read_only): `resume` would change users; nothing was sent"
                 ))));
             }
+            let c = c.identify().await;
             let r = commands::apply::resume(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.exit_code())));
@@ -82,6 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "read-only (--read-only or the profile's read_only): `undo` would change users; nothing was sent"
                 ))));
             }
+            let c = c.identify().await;
             let r = commands::apply::undo(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
@@ -102,20 +110,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             drop(stdout);
-            let c = commands::connect(&cli.conn)?;
+            let c = commands::connect(&cli.conn)?.identify().await;
+            let mut read_only = cli.read_only || c.profile.read_only;
+            let mut warnings = Vec::new();
+            if let Err(why) = c.require_api_user() {
+                // Any change could include the unknown API user: look only.
+                read_only = true;
+                warnings.push(format!("{why}\nThe TUI is read-only for this session."));
+            }
             let opts = TuiOptions {
                 profile: c.profile_name.clone(),
                 tenant: c.client.tenant_label(),
                 open_user: cli.user.clone(),
                 color: tui_color(cli.color),
                 config_dir: Some(c.paths.config_dir.clone()),
-                read_only: cli.read_only || c.profile.read_only,
+                read_only,
                 csv: cli.csv.clone(),
                 data_dir: Some(c.paths.data_dir.clone()),
-                protected: Protected {
-                    api_user: Some(c.client.login().to_string()).filter(|l| !l.is_empty()),
-                    accounts: c.profile.protected.clone(),
-                },
+                protected: c.protected(),
+                warnings,
                 max_users: c
                     .profile
                     .max_users
@@ -143,7 +156,8 @@ fn exit_for(r: anyhow::Result<u8>) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::error!("{e:#}");
-            eprintln!("scimitar: {e:#}");
+            // Error details can hold server text: made safe for the terminal.
+            scimitar::say!("scimitar: {}", scimitar::untrusted::text(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

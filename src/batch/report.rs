@@ -36,6 +36,8 @@ pub struct ReportRow {
     pub outcome: String,
     pub status: Option<u16>,
     pub detail: String,
+    /// The tenant identity the run was made on (host plus the tenant's identifier).
+    pub tenant: String,
 }
 
 impl Summary {
@@ -113,6 +115,7 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
                 outcome,
                 status,
                 detail,
+                tenant: j.tenant.clone(),
             }
         })
         .collect()
@@ -131,17 +134,25 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
         "outcome",
         "status",
         "detail",
+        "tenant",
     ])
     .map_err(std::io::Error::other)?;
     for r in &rows {
-        w.write_record([
-            r.user_id.as_str(),
-            &r.user_name,
-            &r.action,
-            &r.outcome,
-            &r.status.map(|s| s.to_string()).unwrap_or_default(),
-            &r.detail,
-        ])
+        let status = r.status.map(|s| s.to_string()).unwrap_or_default();
+        w.write_record(
+            [
+                r.user_id.as_str(),
+                &r.user_name,
+                &r.action,
+                &r.outcome,
+                &status,
+                &r.detail,
+                &r.tenant,
+            ]
+            .map(crate::untrusted::csv_cell)
+            .iter()
+            .map(|c| c.as_ref()),
+        )
         .map_err(std::io::Error::other)?;
     }
     let bytes = w

@@ -16,16 +16,29 @@ use crate::plan::{Action, Plan, Protected};
 use crate::scim::filter;
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
+use crate::untrusted;
 
 fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 fn protected_of(c: &Connected) -> Protected {
-    Protected {
-        api_user: Some(c.client.login().to_string()).filter(|l| !l.is_empty()),
-        accounts: c.profile.protected.clone(),
+    c.protected()
+}
+
+/// How the API user and the tenant were identified (or why not), above the preview.
+fn print_identity(c: &Connected) {
+    for note in c.identity.iter().flat_map(|i| &i.notes) {
+        crate::say!("{}", untrusted::line(note));
     }
+}
+
+/// What can be checked without the server: the filter parses.
+pub fn check_input(args: &ApplyArgs) -> Result<(), Refused> {
+    if let Some(f) = &args.filter {
+        filter::parse(f).map_err(|e| Refused(format!("invalid filter: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Returns the summary; `None` for a dry run.
@@ -55,10 +68,11 @@ pub async fn apply(
         Plan::build(&tenant, &now(), action, &users, &protected, &not_found)
     };
     let mut err = std::io::stderr();
+    print_identity(c);
     print_preview(&plan, &mut err)?;
     if let Some(p) = &args.save_plan {
         write_private(p, plan.to_json().as_bytes())?;
-        eprintln!("plan saved to {}", p.display());
+        crate::say!("plan saved to {}", p.display());
     }
     let totals = plan.totals();
     if args.dry_run {
@@ -71,7 +85,14 @@ pub async fn apply(
         return Ok(None);
     }
     if totals.to_change == 0 {
-        eprintln!("nothing to change");
+        crate::say!("nothing to change");
+    } else {
+        c.require_api_user().map_err(Refused)?;
+        if !args.run.yes
+            && let Some(cost) = crate::commands::preview::cost_statement(&plan)
+        {
+            crate::say!("{cost}");
+        }
     }
     let batch_id = driver::new_batch_id();
     let journal = args
@@ -121,21 +142,26 @@ async fn gather_users(
         let parsed =
             input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
         let report = input::resolve(&parsed, client).await;
-        eprintln!("{}: {}", path.display(), report.summary_line());
+        crate::say!("{}: {}", path.display(), report.summary_line());
+        let s = |t: &str| untrusted::clip(t, 200);
         for (line, raw, reason) in &report.malformed {
-            eprintln!("  line {line}: `{raw}` is malformed: {reason}");
+            crate::say!("  line {line}: `{}` is malformed: {}", s(raw), s(reason));
         }
         for (line, key) in &report.not_found {
-            eprintln!("  line {line}: {key} not found");
+            crate::say!("  line {line}: {} not found", s(&key.to_string()));
         }
         for (line, key, err) in &report.lookup_errors {
-            eprintln!("  line {line}: {key} could not be looked up: {err}");
+            crate::say!(
+                "  line {line}: {} could not be looked up: {}",
+                s(&key.to_string()),
+                s(&err.to_string())
+            );
         }
         if let Some(p) = &args.csv_report {
             let mut buf = Vec::new();
             report.write_csv(&mut buf)?;
             write_private(p, &buf)?;
-            eprintln!("resolution report saved to {}", p.display());
+            crate::say!("resolution report saved to {}", p.display());
         }
         if !report.lookup_errors.is_empty() {
             return Err(Refused(format!(
@@ -276,7 +302,7 @@ fn open_journal(
     let key = driver::seal_key(&c.paths).map_err(refused)?;
     let opened = driver::open(&key, path, &c.client.tenant_label(), trust).map_err(refused)?;
     for note in &opened.notes {
-        eprintln!("journal {}: {note}", path.display());
+        crate::say!("journal {}: {note}", path.display());
     }
     Ok(opened)
 }
@@ -297,7 +323,7 @@ pub async fn resume(
     } else {
         state.resume_targets(true)
     };
-    eprintln!(
+    crate::say!(
         "journal {}: {} users to {} ({} in flight re-checked, {} not started, {} failed)",
         args.journal.display(),
         targets.len(),
@@ -310,7 +336,7 @@ pub async fn resume(
         // Resuming an undo grants: list what; resuming a change only takes away.
         match &state.intent {
             Intent::Restore { states } => {
-                eprintln!("The journal's seal does not verify. Resuming it would grant:");
+                crate::say!("The journal's seal does not verify. Resuming it would grant:");
                 let grants: Vec<_> = targets
                     .iter()
                     .filter_map(|t| {
@@ -322,18 +348,22 @@ pub async fn resume(
                     })
                     .collect();
                 for line in driver::describe_grants(&grants) {
-                    eprintln!("  {line}");
+                    crate::say!("  {}", crate::untrusted::line(&line));
                 }
                 confirm_trust(grants.len(), args.trust_journal_count)?;
             }
             Intent::Apply { .. } => {
-                eprintln!(
+                crate::say!(
                     "The journal's seal does not verify. Resuming it would {} for these {} users, each re-read first:",
                     state.intent.label(),
                     targets.len()
                 );
                 for t in &targets {
-                    eprintln!("  {} ({})", t.user_name, t.user_id);
+                    crate::say!(
+                        "  {} ({})",
+                        crate::untrusted::line(&t.user_name),
+                        crate::untrusted::line(&t.user_id)
+                    );
                 }
                 confirm_trust(targets.len(), args.trust_journal_count)?;
             }
@@ -364,17 +394,20 @@ pub async fn undo(
     let undo = driver::plan_undo(state, &c.client)
         .await
         .map_err(anyhow::Error::msg)?;
-    eprintln!(
+    crate::say!(
         "Undo of journal {} (batch {})",
         args.journal.display(),
         state.batch_id
     );
-    eprintln!(
+    crate::say!(
         "WARNING: restoring workspace access does not restore model roles or selective access; workspace admins may need to set those again."
     );
     print_preview(&undo.plan, &mut std::io::stderr())?;
     for id in &undo.missing {
-        eprintln!("  {id}: no longer in the tenant; cannot be restored");
+        crate::say!(
+            "  {}: no longer in the tenant; cannot be restored",
+            crate::untrusted::line(id)
+        );
     }
     let totals = undo.plan.totals();
     if args.dry_run {
@@ -383,11 +416,11 @@ pub async fn undo(
         return Ok(None);
     }
     if untrusted(&opened) {
-        eprintln!(
+        crate::say!(
             "The journal's seal does not verify. Undo would grant, limited to what the run recorded taking away:"
         );
         for line in driver::describe_grants(&undo.grants) {
-            eprintln!("  {line}");
+            crate::say!("  {}", crate::untrusted::line(&line));
         }
         confirm_trust(undo.grants.len(), args.trust_journal_count)?;
     }

@@ -8,10 +8,12 @@ use secrecy::SecretString;
 
 use crate::cli::ConnArgs;
 use crate::config::{ConfigFile, Paths, Profile, read_secret_file};
+use crate::plan::Protected;
 use crate::scim::ScimClient;
 use crate::scim::client::{
     AuthMethod, Connection, DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_SCIM_URL,
 };
+use crate::scim::identity::{API_USER_HINT, Identity, identify};
 
 /// A client and what the screens and plans need to know about where it points.
 pub struct Connected {
@@ -19,6 +21,41 @@ pub struct Connected {
     pub profile_name: String,
     pub profile: Profile,
     pub paths: Paths,
+    /// Who signs in and which tenant this is; `None` until [`Connected::identify`].
+    pub identity: Option<Identity>,
+    /// `--api-user`, else the profile's `api_user`.
+    pub api_user: Option<String>,
+}
+
+impl Connected {
+    /// Identifies the API user and the tenant (one request to the integration API) and makes
+    /// the client report the tenant identity. Every command that changes users calls it first.
+    pub async fn identify(mut self) -> Connected {
+        self.identity = Some(identify(&self.client, self.api_user.as_deref()).await);
+        self
+    }
+
+    /// Accounts no plan may change: the API user under every name it is known by, and the
+    /// profile's break-glass list.
+    pub fn protected(&self) -> Protected {
+        let id = self.identity.as_ref();
+        let mut accounts = self.profile.protected.clone();
+        accounts.extend(id.map(|i| i.aliases.clone()).unwrap_or_default());
+        let api_user = id
+            .and_then(|i| i.api_user.clone())
+            .or_else(|| Some(self.client.login().to_string()).filter(|l| !l.is_empty()));
+        Protected { api_user, accounts }
+    }
+
+    /// Refuses a change when nobody knows who the API user is: it could be among the users.
+    pub fn require_api_user(&self) -> Result<(), String> {
+        if self.protected().api_user.is_some() {
+            return Ok(());
+        }
+        Err(format!(
+            "refusing to change users: the API user could not be identified (the integration API's users/me did not answer and there is no login), so it could be among them; {API_USER_HINT}. Nothing was sent"
+        ))
+    }
 }
 
 pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
@@ -59,11 +96,14 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
         ..Connection::default()
     };
     let client = ScimClient::new(conn)?;
+    let api_user = args.api_user.clone().or(profile.api_user.clone());
     Ok(Connected {
         client,
         profile_name,
         profile,
         paths,
+        identity: None,
+        api_user,
     })
 }
 

@@ -27,6 +27,7 @@ pub async fn run(
     tracing::info!(scim_url = %fake.scim_url, "demo tenant started");
     // The fake sets no limit of its own; the demo should feel like a fast tenant.
     let client = ScimClient::new(fake.connection())?;
+    let identity = crate::scim::identity::identify(&client, None).await;
     let paths = Paths::discover();
     let opts = TuiOptions {
         profile: "demo".into(),
@@ -38,10 +39,11 @@ pub async fn run(
         csv,
         data_dir: Some(paths.data_dir),
         protected: crate::plan::Protected {
-            api_user: Some(client.login().to_string()).filter(|l| !l.is_empty()),
-            accounts: Vec::new(),
+            api_user: identity.api_user.clone(),
+            accounts: identity.aliases.clone(),
         },
         max_users: crate::batch::driver::DEFAULT_MAX_USERS,
+        warnings: Vec::new(),
     };
     let result = crate::tui::run(client.clone(), opts).await;
     client.logout().await;

@@ -29,6 +29,8 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
         rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
         quirks: args.quirks,
+        customer_id: args.customer_id.clone().filter(|c| !c.trim().is_empty()),
+        hostile: args.hostile,
         ..FakeConfig::default()
     })
 }

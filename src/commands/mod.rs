@@ -4,6 +4,8 @@ pub mod apply;
 pub mod connect;
 pub mod demo;
 pub mod fake;
+pub mod hangup;
+pub mod preview;
 pub mod run;
 pub mod users;
 

@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 use crate::batch::driver::{self, Started};
 use crate::batch::runner::RunOptions;
 use crate::batch::{Progress, Summary};
-use crate::plan::{Outcome, Plan, describe};
 use crate::scim::ScimClient;
 
 /// Refusals and bad input end with exit code 2.
@@ -19,52 +18,8 @@ use crate::scim::ScimClient;
 pub struct Refused(pub String);
 
 pub use crate::batch::driver::DEFAULT_MAX_USERS;
-const PREVIEW_ITEMS: usize = 20;
 
-/// Prints totals and the first items' before → after to stderr.
-pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
-    let t = plan.totals();
-    writeln!(
-        err,
-        "Plan for tenant {}: {}",
-        plan.tenant,
-        plan.action.label()
-    )?;
-    writeln!(
-        err,
-        "  to change {}   no-op {}   protected {}   not found {}   requests {}",
-        t.to_change, t.no_op, t.protected, t.not_found, t.requests
-    )?;
-    let mut shown = 0;
-    for item in plan.items.iter() {
-        if shown == PREVIEW_ITEMS {
-            break;
-        }
-        match &item.outcome {
-            Outcome::Change => {
-                writeln!(err, "  {} ({})", item.user_name, item.display_name)?;
-                for line in describe(item) {
-                    writeln!(err, "      {line}")?;
-                }
-            }
-            Outcome::Protected { reason } => {
-                writeln!(err, "  {} PROTECTED: {reason}", item.user_name)?
-            }
-            Outcome::NotFound => writeln!(err, "  {} NOT FOUND", item.display_name)?,
-            Outcome::NoOp => continue,
-        }
-        shown += 1;
-    }
-    let rest = t.to_change + t.protected + t.not_found;
-    if rest > shown {
-        writeln!(
-            err,
-            "  ... and {} more (save the whole plan with --save-plan)",
-            rest - shown
-        )?;
-    }
-    Ok(())
-}
+pub use crate::commands::preview::print_preview;
 
 /// Above the cap a run needs an explicit `--max-users`.
 pub fn check_cap(to_change: usize, cap: usize) -> Result<(), Refused> {
@@ -87,7 +42,8 @@ pub fn confirm(count: usize, tenant: &str, what: &str, yes: bool) -> Result<(), 
         ));
     }
     eprint!(
-        "This will {what} for {count} users in tenant {tenant}.\nType {count} to go on, anything else to stop: "
+        "This will {what} for {count} users in tenant {}.\nType {count} to go on, anything else to stop: ",
+        crate::untrusted::line(tenant)
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -144,12 +100,12 @@ pub async fn execute(
         concurrency,
         ..RunOptions::default()
     };
-    eprintln!("journal: {}", journal_path.display());
+    crate::say!("journal: {}", journal_path.display());
     let ctrl_c = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping: no new requests; waiting for those in flight...");
+            if crate::commands::hangup::stop_signal().await {
+                crate::say!("\nstopping: no new requests; waiting for those in flight...");
                 cancel.cancel();
             }
         })
@@ -201,10 +157,13 @@ pub async fn execute(
     ctrl_c.abort();
     let _ = bar.await;
     if let Some(e) = &finished.stopped {
-        eprintln!("the run stopped early: {e}");
+        crate::say!(
+            "the run stopped early: {}",
+            crate::untrusted::text(&e.to_string())
+        );
     }
     let summary = finished.summary.map_err(anyhow::Error::msg)?;
-    eprintln!(
+    crate::say!(
         "changed {}  no-op {}  failed {}  protected {}  not found {}  unknown {}  not started {}",
         summary.changed,
         summary.no_op,
@@ -215,14 +174,14 @@ pub async fn execute(
         summary.not_started
     );
     if finished.server_down {
-        eprintln!(
+        crate::say!(
             "the server kept failing, so the run stopped sending: {} users not started, {} in doubt (re-checked on resume). When the server is back, finish with: scimitar resume {}",
             summary.not_started,
             summary.unknown,
             journal_path.display()
         );
     } else if summary.failed + summary.unknown + summary.not_started > 0 {
-        eprintln!(
+        crate::say!(
             "finish and retry failures with: scimitar resume {}{}",
             journal_path.display(),
             if summary.failed > 0 && summary.unknown + summary.not_started > 0 {
@@ -233,7 +192,7 @@ pub async fn execute(
         );
     }
     if let Some(csv) = &summary.report_csv {
-        eprintln!("report: {csv}");
+        crate::say!("report: {csv}");
     }
     Ok(summary)
 }

@@ -6,6 +6,7 @@ use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::scim::filter;
 use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
+use crate::untrusted;
 
 pub async fn list(
     client: &ScimClient,
@@ -33,14 +34,14 @@ pub async fn list(
     };
     match args.format {
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &users)?;
+            untrusted::write_json_pretty(&mut *out, &users)?;
             writeln!(out)?;
         }
         ListFormat::Csv => write_csv(&users, out)?,
         ListFormat::Table => write_table(&users, out)?,
     }
     if !args.all && (users.len() as u64) < total {
-        eprintln!(
+        crate::say!(
             "showing {} of {total} users; add --all for every page",
             users.len()
         );
@@ -56,7 +57,7 @@ pub async fn show(
     let user = client.find_user(&args.id_or_email).await?;
     match args.format {
         ShowFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &user)?;
+            untrusted::write_json_pretty(&mut *out, &user)?;
             writeln!(out)?;
         }
         ShowFormat::Text => write_user(&user, out)?,
@@ -68,11 +69,18 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    writeln!(out, "{}", u.full_name())?;
-    writeln!(out, "  userName      {}", u.user_name)?;
-    writeln!(out, "  id            {}", u.id)?;
+/// Widest a name column gets in `user show` and `users list --format table`; longer names end
+/// with `…` (the JSON and CSV formats carry them whole).
+const MAX_COL: usize = 60;
+
+pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
+    let dash = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned())
+    };
+    writeln!(out, "{}", untrusted::clip(&u.full_name(), 200))?;
+    writeln!(out, "  userName      {}", untrusted::line(&u.user_name))?;
+    writeln!(out, "  id            {}", untrusted::line(&u.id))?;
     writeln!(out, "  externalId    {}", dash(&u.external_id))?;
     writeln!(out, "  active        {}", yes_no(u.active))?;
     writeln!(out, "  created       {}", dash(&u.created))?;
@@ -81,25 +89,34 @@ fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     if u.workspaces.is_empty() {
         writeln!(out, "  (none: this user can reach no workspace)")?;
     }
-    let mut ws = u.workspaces.clone();
-    ws.sort_by_key(|w| w.name.to_lowercase());
-    let width = ws.iter().map(|w| w.name.chars().count()).max().unwrap_or(0);
-    for w in ws {
-        writeln!(out, "  {:<width$}  {}", w.name, w.id)?;
+    let mut ws: Vec<(String, &str)> = u
+        .workspaces
+        .iter()
+        .map(|w| (untrusted::clip(&w.name, MAX_COL), w.id.as_str()))
+        .collect();
+    ws.sort_by_key(|w| w.0.to_lowercase());
+    let width = ws.iter().map(|w| untrusted::width(&w.0)).max().unwrap_or(0);
+    for (name, id) in ws {
+        writeln!(
+            out,
+            "  {}  {}",
+            untrusted::pad(&name, width),
+            untrusted::line(id)
+        )?;
     }
     Ok(())
 }
 
-fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     let rows: Vec<[String; 5]> = users
         .iter()
         .map(|u| {
             [
-                u.user_name.clone(),
-                u.full_name(),
+                untrusted::clip(&u.user_name, MAX_COL),
+                untrusted::clip(&u.full_name(), MAX_COL),
                 yes_no(u.active).to_string(),
                 u.workspaces.len().to_string(),
-                u.external_id.clone().unwrap_or_default(),
+                untrusted::clip(u.external_id.as_deref().unwrap_or_default(), MAX_COL),
             ]
         })
         .collect();
@@ -107,7 +124,7 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(untrusted::width(c));
         }
     }
     let line = |cells: &[&str]| {
@@ -116,7 +133,8 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                s.push_str(&format!("{c:<w$}  "));
+                s.push_str(&untrusted::pad(c, w));
+                s.push_str("  ");
             }
         }
         s.trim_end().to_string()
@@ -129,7 +147,7 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",
@@ -144,16 +162,22 @@ fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
     for u in users {
         let ids: Vec<&str> = u.workspace_ids().collect();
         let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-        w.write_record([
-            u.id.as_str(),
-            &u.user_name,
-            u.external_id.as_deref().unwrap_or(""),
-            if u.active { "true" } else { "false" },
-            u.given_name.as_deref().unwrap_or(""),
-            u.family_name.as_deref().unwrap_or(""),
-            &ids.join(";"),
-            &names.join(";"),
-        ])?;
+        let (ids, names) = (ids.join(";"), names.join(";"));
+        w.write_record(
+            [
+                u.id.as_str(),
+                &u.user_name,
+                u.external_id.as_deref().unwrap_or(""),
+                if u.active { "true" } else { "false" },
+                u.given_name.as_deref().unwrap_or(""),
+                u.family_name.as_deref().unwrap_or(""),
+                &ids,
+                &names,
+            ]
+            .map(untrusted::csv_cell)
+            .iter()
+            .map(|c| c.as_ref()),
+        )?;
     }
     w.flush()?;
     Ok(())

@@ -52,13 +52,18 @@ pub fn handle(
             return api_error(StatusCode::NOT_FOUND, "Not Found");
         };
         let u = &t.users[i].user;
+        let customer = s
+            .config
+            .customer_id
+            .clone()
+            .unwrap_or_else(|| format!("{:016x}{:016x}", s.config.seed, !s.config.seed));
         return api_json(
             StatusCode::OK,
             json!({
                 "meta": {"schema": format!("{}/objects/user", s.api_url)},
                 "status": {"code": 200, "message": "Success"},
                 "user": {"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
-                         "firstName": u.given_name, "lastName": u.family_name,
+                         "firstName": u.given_name, "lastName": u.family_name, "customerId": customer,
                          "lastLoginDate": u.last_modified}
             }),
         );

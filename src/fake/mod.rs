@@ -6,6 +6,7 @@
 
 mod auth;
 mod faults;
+mod hostile;
 mod integration;
 mod patch;
 mod render;
@@ -75,6 +76,11 @@ pub struct FakeConfig {
     /// Anaplan's documented non-atomic PATCH: when the entitlement part of a PATCH fails,
     /// the other changes are still saved and the answer is 207 with the error.
     pub partial_success: bool,
+    /// The tenant's customer id, reported by the integration API's `users/me`; two fakes
+    /// with different ids are two tenants on the same host. `None`: one derived from the seed.
+    pub customer_id: Option<String>,
+    /// Seed hostile users and workspaces too (`hostile.rs`).
+    pub hostile: bool,
 }
 
 impl Default for FakeConfig {
@@ -96,6 +102,8 @@ impl Default for FakeConfig {
             max_workspaces_per_request: Some(50),
             repeat_pages_past_end: false,
             partial_success: false,
+            customer_id: None,
+            hostile: false,
         }
     }
 }
@@ -185,10 +193,16 @@ impl FakeServer {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (users, seed, quirks) = (config.users, config.seed, config.quirks);
-        let tenant =
-            tokio::task::spawn_blocking(move || tenant::Tenant::generate(users, seed, quirks))
-                .await
-                .map_err(std::io::Error::other)?;
+        let hostile = config.hostile;
+        let tenant = tokio::task::spawn_blocking(move || {
+            let mut t = tenant::Tenant::generate(users, seed, quirks);
+            if hostile {
+                hostile::seed(&mut t);
+            }
+            t
+        })
+        .await
+        .map_err(std::io::Error::other)?;
         let base = format!("http://{addr}");
         let shared = Arc::new(Shared {
             scim_url: format!("{base}/scim/1/0/v2"),

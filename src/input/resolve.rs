@@ -205,7 +205,7 @@ impl ResolveReport {
         let mut out = ::csv::Writer::from_writer(w);
         out.write_record(["line", "value", "status", "user_id", "user_name", "detail"])?;
         for r in rows {
-            out.write_record(&r)?;
+            out.write_record(r.iter().map(|c| crate::untrusted::csv_cell(c).into_owned()))?;
         }
         out.flush()?;
         Ok(())

@@ -43,6 +43,26 @@ fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
+/// Names shown in a `keeps` line before "and N more".
+const KEPT_SHOWN: usize = 5;
+
+/// What a user who loses workspaces keeps, or the mark that they keep none.
+fn kept_line(after: &UserState) -> String {
+    if after.workspaces.is_empty() {
+        return "= keeps no workspace: NO WORKSPACE LEFT".to_string();
+    }
+    let mut names: Vec<String> = after
+        .workspaces
+        .iter()
+        .take(KEPT_SHOWN)
+        .map(|w| format!("{} ({})", w.name, short_id(&w.id)))
+        .collect();
+    if after.workspaces.len() > KEPT_SHOWN {
+        names.push(format!("and {} more", after.workspaces.len() - KEPT_SHOWN));
+    }
+    format!("= keeps {}: {}", after.workspaces.len(), names.join(", "))
+}
+
 /// Lines like `active: yes → no`, `- Finance Planning (8a8b9c0d…)`, `+ Sales (…)`.
 pub fn describe(item: &PlanItem) -> Vec<String> {
     let mut lines = Vec::new();
@@ -68,8 +88,12 @@ pub fn describe(item: &PlanItem) -> Vec<String> {
             yes_no(a.active)
         ));
     }
-    for w in workspaces_lost(item) {
+    let lost = workspaces_lost(item);
+    for w in &lost {
         lines.push(format!("- {} ({})", w.name, short_id(&w.id)));
+    }
+    if !lost.is_empty() {
+        lines.push(kept_line(a));
     }
     let gained = workspaces_gained(item);
     for w in &gained {

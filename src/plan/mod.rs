@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::scim::model::{PatchRequest, User, Workspace};
 
+mod cost;
 mod describe;
 mod file;
 mod item;
@@ -12,6 +13,7 @@ mod requests;
 pub mod simulate;
 mod undo;
 
+pub use cost::{AccessLoss, access_loss};
 pub use describe::{describe, short_id, workspaces_gained, workspaces_lost};
 pub use file::{PLAN_VERSION, Plan, PlanFileError, Totals};
 pub use item::{not_found_item, plan_user, replan};

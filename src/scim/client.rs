@@ -21,6 +21,9 @@ use crate::scim::governor::Governor;
 use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
 use crate::scim::retry::{RetryPolicy, parse_retry_after};
 
+mod me;
+pub use me::SignedIn;
+
 pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
@@ -152,6 +155,8 @@ struct Inner {
     governor: Governor,
     retry: RetryPolicy,
     stats: Counters,
+    /// Host plus the tenant's identifier, once known (see `me.rs`).
+    identity: std::sync::OnceLock<String>,
 }
 
 #[derive(Default)]
@@ -224,19 +229,20 @@ impl ScimClient {
                     ..RetryPolicy::default()
                 },
                 stats: Counters::default(),
+                identity: std::sync::OnceLock::new(),
             }),
         })
     }
 
-    /// Host of the SCIM URL, shown in headers and confirmations.
+    /// The tenant this client talks to: host plus the tenant's identifier once
+    /// [`Self::set_tenant_identity`] was called, else the host alone. Shown in headers and
+    /// confirmations, and recorded in plans and journals.
     pub fn tenant_label(&self) -> String {
-        reqwest::Url::parse(&self.inner.scim_url)
-            .ok()
-            .and_then(|u| {
-                u.host_str()
-                    .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
-            })
-            .unwrap_or_else(|| self.inner.scim_url.clone())
+        self.inner
+            .identity
+            .get()
+            .cloned()
+            .unwrap_or_else(|| self.host_label())
     }
 
     /// The login this client authenticates as (the API user, never to be changed by a plan).

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod filter;
 pub mod governor;
+pub mod identity;
 pub mod model;
 pub mod retry;
 

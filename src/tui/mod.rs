@@ -47,6 +47,8 @@ pub struct TuiOptions {
     pub protected: Protected,
     /// Runs above this many users need a typed override.
     pub max_users: usize,
+    /// Shown in a popup at start (e.g. the API user could not be identified).
+    pub warnings: Vec<String>,
 }
 
 impl Default for TuiOptions {
@@ -62,6 +64,7 @@ impl Default for TuiOptions {
             data_dir: None,
             protected: Protected::default(),
             max_users: crate::batch::driver::DEFAULT_MAX_USERS,
+            warnings: Vec::new(),
         }
     }
 }
@@ -75,6 +78,7 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.theme = Theme::for_mode(opts.color, no_color);
     state.protected = opts.protected;
     state.max_users = opts.max_users;
+    let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
     let effects = update::init_with(&mut state, opts.open_user, csv);
     if !problems.is_empty() {
@@ -84,6 +88,12 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
         state.popups.push(Popup::Error {
             title: "keymap.toml: some entries were ignored".into(),
             message: problems.join("\n"),
+        });
+    }
+    if !warnings.is_empty() {
+        state.popups.push(Popup::Error {
+            title: "Safety".into(),
+            message: warnings.join("\n"),
         });
     }
     (state, effects)

@@ -9,7 +9,7 @@ use tui_input::Input;
 
 use crate::batch::{Intent, Progress, Summary, Target};
 use crate::input::ResolveReport;
-use crate::plan::{Outcome, Plan, Totals, describe};
+use crate::plan::{Outcome, Plan, Totals, access_loss, describe};
 
 /// A cursor and the first row shown, for scrolling lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -249,19 +249,29 @@ pub struct Preview {
     pub notes: Vec<String>,
 }
 
+/// Server text in preview lines is made safe once, when the preview is built.
+fn safe(s: &str) -> String {
+    crate::untrusted::clip(s, 512)
+}
+
 impl Preview {
-    pub fn new(plan: Arc<Plan>, intent: Intent, notes: Vec<String>) -> Preview {
+    pub fn new(plan: Arc<Plan>, intent: Intent, mut notes: Vec<String>) -> Preview {
         let totals = plan.totals();
+        // The cost in access comes first: it is what undo cannot give back.
+        if let Some(cost) = access_loss(&plan.items).statement() {
+            notes.insert(0, cost);
+        }
         let mut lines = Vec::new();
         let mut item_line = Vec::with_capacity(plan.items.len());
         for (i, item) in plan.items.iter().enumerate() {
             item_line.push(lines.len());
-            let who = if item.user_name.is_empty() {
-                item.display_name.clone()
-            } else if item.display_name.is_empty() || item.display_name == item.user_name {
-                item.user_name.clone()
+            let (user_name, display_name) = (safe(&item.user_name), safe(&item.display_name));
+            let who = if user_name.is_empty() {
+                display_name
+            } else if display_name.is_empty() || display_name == user_name {
+                user_name
             } else {
-                format!("{} ({})", item.user_name, item.display_name)
+                format!("{user_name} ({display_name})")
             };
             let tag = match &item.outcome {
                 Outcome::Change => format!(
@@ -278,12 +288,14 @@ impl Preview {
                 kind: LineKind::Header,
                 text: format!("{who}  [{tag}]"),
             });
-            for text in describe(item) {
+            for text in describe(item).iter().map(|t| safe(t)) {
                 let kind = if text.starts_with("- ") {
                     LineKind::Lost
                 } else if text.starts_with("+ ") {
                     LineKind::Gained
-                } else if matches!(item.outcome, Outcome::Protected { .. } | Outcome::NotFound) {
+                } else if matches!(item.outcome, Outcome::Protected { .. } | Outcome::NotFound)
+                    || text.contains("NO WORKSPACE LEFT")
+                {
                     LineKind::Warn
                 } else {
                     LineKind::Info

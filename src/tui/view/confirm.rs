@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::plan::access_loss;
 use crate::tui::bulk::state::{Confirm, ConfirmWhat};
 use crate::tui::state::State;
 use crate::tui::view::centered;
@@ -13,7 +14,7 @@ use crate::tui::view::centered;
 pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let width = 76.min(area.width);
-    let height = 16.min(area.height);
+    let height = 22.min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -25,13 +26,14 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(" Tenant  ", t.dim),
-            Span::styled(c.tenant.clone(), t.title),
+            Span::styled(crate::tui::view::safe(&c.tenant), t.title),
         ]),
         Line::from(vec![
             Span::styled(" Action  ", t.dim),
             Span::styled(c.label.clone(), t.title),
         ]),
     ];
+    let mut cost_lines: Option<String> = None;
     match &c.what {
         ConfirmWhat::Plan { plan, .. } => {
             let tot = plan.totals();
@@ -47,6 +49,9 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
                 ),
                 t.dim,
             ));
+            if let Some(cost) = access_loss(&plan.items).statement() {
+                cost_lines = Some(cost);
+            }
         }
         ConfirmWhat::Resume(info) => {
             lines.push(Line::from(vec![
@@ -64,6 +69,14 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::from(""));
+    if let Some(cost) = &cost_lines {
+        let w = inner.width.max(1) as usize;
+        // Wrapped by hand so the input row below stays where the cursor is put.
+        for row in wrap(cost, w.saturating_sub(2)) {
+            lines.push(Line::styled(format!(" {row}"), t.danger));
+        }
+        lines.push(Line::from(""));
+    }
     if c.above_cap() {
         lines.push(Line::styled(
             format!(
@@ -106,4 +119,25 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
             inner.y + input_row,
         ));
     }
+}
+
+/// Greedy word wrap at `width` columns (at least 10).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let needed = crate::untrusted::width(&row) + 1 + crate::untrusted::width(word);
+        if !row.is_empty() && needed > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(word);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
 }

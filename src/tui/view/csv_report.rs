@@ -119,8 +119,8 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
             Row::new([
                 Cell::from(Line::from(p.line.to_string()).right_aligned()),
                 Cell::from(Span::styled(p.kind.label(), style)),
-                Cell::from(p.value.clone()),
-                Cell::from(p.detail.clone()),
+                Cell::from(crate::tui::view::safe(&p.value)),
+                Cell::from(crate::tui::view::safe(&p.detail)),
             ])
         })
         .collect();

@@ -1,5 +1,6 @@
 //! One user: every attribute, every workspace by name and id.
 
+use crate::tui::view::safe;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -55,9 +56,9 @@ pub fn render_pane(
     let field = |k: &'static str, v: Span<'static>| {
         Line::from(vec![Span::styled(format!("{k:<14}"), t.dim), v])
     };
-    let opt = |v: &Option<String>| Span::raw(v.clone().unwrap_or_else(|| "—".into()));
-    lines.push(field("userName", Span::raw(u.user_name.clone())));
-    lines.push(field("id", Span::raw(u.id.clone())));
+    let opt = |v: &Option<String>| Span::raw(v.as_deref().map_or_else(|| "—".into(), safe));
+    lines.push(field("userName", Span::raw(safe(&u.user_name))));
+    lines.push(field("id", Span::raw(safe(&u.id))));
     lines.push(field("givenName", opt(&u.given_name)));
     lines.push(field("familyName", opt(&u.family_name)));
     lines.push(field("displayName", opt(&u.display_name)));
@@ -90,21 +91,23 @@ pub fn render_pane(
     let name_w = u
         .workspaces
         .iter()
-        .map(|w| w.name.chars().count())
+        .map(|w| crate::untrusted::width(&crate::untrusted::clip(&w.name, 40)))
         .max()
-        .unwrap_or(0)
-        .min(40);
+        .unwrap_or(0);
     let skip = scroll.min(u.workspaces.len().saturating_sub(1));
     if skip > 0 {
         lines.push(Line::styled(format!("  … {skip} above"), t.dim));
     }
     for w in u.workspaces.iter().skip(skip) {
         lines.push(Line::from(vec![
-            Span::raw(format!("  {:<name_w$}  ", w.name)),
-            Span::styled(w.id.clone(), t.dim),
+            Span::raw(format!(
+                "  {}  ",
+                crate::untrusted::pad(&crate::untrusted::clip(&w.name, 40), name_w)
+            )),
+            Span::styled(safe(&w.id), t.dim),
         ]));
     }
-    let title = format!(" {} ", u.full_name());
+    let title = format!(" {} ", safe(&u.full_name()));
     frame.render_widget(Paragraph::new(lines).block(block(state, &title)), area);
 }
 

@@ -17,6 +17,12 @@ mod summary;
 mod users;
 mod workspaces;
 
+/// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
+/// pane exceeds: every view passes server and file text through this.
+pub(crate) fn safe(s: &str) -> String {
+    crate::untrusted::clip(s, 512)
+}
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -136,14 +142,14 @@ fn title(state: &State) -> String {
                 .workspaces
                 .get(workspace_id)
                 .map_or(workspace_id.as_str(), |w| w.name.as_str());
-            format!("Users in {name}")
+            format!("Users in {}", safe(name))
         }
         ViewKind::Workspaces => "Workspaces".into(),
         ViewKind::Detail { key } => {
             let name = state
                 .detail_user()
                 .map_or(key.as_str(), |u| u.user_name.as_str());
-            format!("User {name}")
+            format!("User {}", safe(name))
         }
     }
 }
@@ -158,7 +164,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         sep.clone(),
         Span::raw(format!("profile {}", state.profile)),
         sep.clone(),
-        Span::raw(format!("tenant {}", state.tenant)),
+        Span::raw(format!("tenant {}", safe(&state.tenant))),
     ];
     if state.read_only {
         first.push(sep.clone());
@@ -251,7 +257,10 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     if let Some(f) = &state.flash {
-        frame.render_widget(Paragraph::new(format!(" {} ", f.text)).style(t.flash), area);
+        frame.render_widget(
+            Paragraph::new(format!(" {} ", safe(&f.text))).style(t.flash),
+            area,
+        );
         return;
     }
     frame.render_widget(

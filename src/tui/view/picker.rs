@@ -30,7 +30,7 @@ pub fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
             };
             Row::new([
                 Cell::from(mark),
-                Cell::from(e.name.clone()),
+                Cell::from(crate::tui::view::safe(&e.name)),
                 Cell::from(short_id(&e.id)),
                 Cell::from(Line::from(e.in_selection.to_string()).right_aligned()),
             ])

@@ -24,8 +24,8 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
     let (title, body, footer) = match popup {
         Popup::Help => return help::render(state, frame, area),
         Popup::Error { title, message } => (
-            title.clone(),
-            message.clone(),
+            crate::tui::view::safe(title),
+            crate::untrusted::text(message).into_owned(),
             format!(" {}: dismiss ", keys(&Action::Back)),
         ),
         Popup::ConfirmQuit => (

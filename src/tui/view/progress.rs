@@ -165,7 +165,7 @@ fn result_line(t: &Theme, r: &UserResult) -> Line<'static> {
     let mut spans = vec![
         Span::raw(" "),
         outcome_span(t, r.outcome),
-        Span::raw(format!(" {}{status}", r.user_name)),
+        Span::raw(format!(" {}{status}", crate::tui::view::safe(&r.user_name))),
     ];
     if r.status.is_some() {
         spans.push(Span::styled(
@@ -224,9 +224,9 @@ pub fn render_failures(t: &Theme, p: &Progress, scroll: usize, frame: &mut Frame
             let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
             Line::from(vec![
                 Span::styled(" ✗ ", t.error),
-                Span::raw(format!("{} ", r.user_name)),
+                Span::raw(format!("{} ", crate::tui::view::safe(&r.user_name))),
                 Span::styled(status, t.error),
-                Span::raw(format!(" {}", r.detail)),
+                Span::raw(format!(" {}", crate::tui::view::safe(&r.detail))),
             ])
         })
         .collect();

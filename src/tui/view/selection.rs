@@ -29,13 +29,13 @@ pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame,
             match state.selected_user(id) {
                 Some(u) => Row::new([
                     Cell::from(sel),
-                    Cell::from(u.user_name.clone()),
-                    Cell::from(u.full_name()),
+                    Cell::from(crate::tui::view::safe(&u.user_name)),
+                    Cell::from(crate::tui::view::safe(&u.full_name())),
                     Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
                 ]),
                 None => Row::new([
                     Cell::from(sel),
-                    Cell::from(id.clone()),
+                    Cell::from(crate::tui::view::safe(id)),
                     Cell::from("(not loaded)"),
                     Cell::from(""),
                 ]),

@@ -34,7 +34,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = vec![Line::from(vec![
         Span::styled(" tenant ", t.dim),
-        Span::raw(run.tenant.clone()),
+        Span::raw(crate::tui::view::safe(&run.tenant)),
     ])];
     let mut follow_up = false;
     match &run.summary {

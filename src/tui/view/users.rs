@@ -1,6 +1,7 @@
 //! The user table. Rows are built for the visible window only, so 100,000 users scroll
 //! as fast as 100.
 
+use crate::tui::view::safe;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -86,15 +87,15 @@ fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {
     };
     let name = match (&u.given_name, &u.family_name, &u.display_name) {
         (None, None, None) => String::new(),
-        _ => u.full_name(),
+        _ => safe(&u.full_name()),
     };
     Row::new([
         Cell::from(sel),
-        Cell::from(u.user_name.as_str()),
+        Cell::from(safe(&u.user_name)),
         Cell::from(name),
         Cell::from(active),
         Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
-        Cell::from(u.external_id.as_deref().unwrap_or("")),
+        Cell::from(safe(u.external_id.as_deref().unwrap_or(""))),
     ])
 }
 

@@ -23,8 +23,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .filter_map(|id| state.workspaces.get(id))
         .map(|w| {
             Row::new([
-                Cell::from(w.name.as_str()),
-                Cell::from(w.id.as_str()),
+                Cell::from(crate::tui::view::safe(&w.name)),
+                Cell::from(crate::tui::view::safe(&w.id)),
                 Cell::from(Line::from(w.users.to_string()).right_aligned()),
             ])
         })
