@@ -359,7 +359,8 @@ async fn change_user(
         requests: item.requests.clone(),
     })?;
     let started = Instant::now();
-    let mut last: Option<User> = None;
+    let mut last: Option<UserState> = None;
+    let mut last_status: Option<u16> = None;
     let mut failure: Option<(Option<u16>, String)> = None;
     let n = item.requests.len();
     let step = |i: usize| {
@@ -372,15 +373,23 @@ async fn change_user(
     let mut expected = before.clone();
     for (i, req) in item.requests.iter().enumerate() {
         expected = apply_requests(&expected, std::slice::from_ref(req));
-        match client.patch_user(&item.user_id, req).await {
-            Ok(u) => {
+        let reply = match client.patch_user(&item.user_id, req).await {
+            Ok(r) => r,
+            Err(e) => {
+                failure = Some((e.status(), format!("{e}{}", step(i))));
+                break;
+            }
+        };
+        last_status = Some(reply.status);
+        match verified_state(client, &item.user_id, reply.user, &expected).await {
+            Ok(got) => {
                 // A split change (more than 50 workspaces) relies on `add` appending; stop
-                // at the first answer that shows otherwise rather than send the rest.
-                let got = UserState::of(&u);
-                last = Some(u);
-                if i + 1 < n && !got.equivalent(&expected) {
+                // at the first state that shows otherwise rather than send the rest.
+                let off = !got.equivalent(&expected);
+                last = Some(got);
+                if i + 1 < n && off {
                     failure = Some((
-                        Some(200),
+                        last_status,
                         format!(
                             "the server's state after a partial change differs from the plan; the remaining requests were not sent{}",
                             step(i)
@@ -390,17 +399,24 @@ async fn change_user(
                 }
             }
             Err(e) => {
-                failure = Some((e.status(), format!("{e}{}", step(i))));
+                failure = Some((
+                    last_status,
+                    format!(
+                        "the server accepted the change (HTTP {}) but reading the user back failed: {e}{}",
+                        reply.status,
+                        step(i)
+                    ),
+                ));
                 break;
             }
         }
     }
-    let observed = last.as_ref().map(UserState::of);
+    let observed = last;
     let (outcome, status, detail) = match (failure, &observed) {
         (Some((status, detail)), _) => (ResultKind::Failed, status, detail),
         (None, Some(state)) if !state.equivalent(&after) => (
             ResultKind::Failed,
-            Some(200),
+            last_status,
             format!(
                 "the server accepted the change but reports a different state (active {}, {} workspaces; expected active {}, {} workspaces)",
                 state.active,
@@ -409,7 +425,7 @@ async fn change_user(
                 after.workspaces.len()
             ),
         ),
-        (None, _) => (ResultKind::Done, Some(200), String::new()),
+        (None, _) => (ResultKind::Done, last_status, String::new()),
     };
     let r = UserResult {
         user_id: item.user_id.clone(),
@@ -421,6 +437,24 @@ async fn change_user(
     };
     journal.append(&result_record(&r, observed))?;
     Ok(r)
+}
+
+/// The user's state after a PATCH, as the server has it: the answer's user when it shows the
+/// expected state, else (a 204, an empty or abbreviated body, a body that disagrees) the user
+/// read back with `GET /Users/{id}`. Only the server's stored state decides.
+async fn verified_state(
+    client: &ScimClient,
+    id: &str,
+    answered: Option<User>,
+    expected: &UserState,
+) -> Result<UserState, ScimError> {
+    if let Some(u) = answered {
+        let state = UserState::of(&u);
+        if state.equivalent(expected) {
+            return Ok(state);
+        }
+    }
+    client.get_user(id).await.map(|u| UserState::of(&u))
 }
 
 fn settled_result(item: &PlanItem) -> UserResult {

@@ -118,6 +118,14 @@ pub struct ListResult {
     pub skipped: Vec<String>,
 }
 
+/// What a successful PATCH answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchReply {
+    pub status: u16,
+    /// The user in the body, when there is one that reads as this user.
+    pub user: Option<User>,
+}
+
 /// A workspace as the integration API lists it (only those the caller can see).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceInfo {
@@ -378,7 +386,10 @@ impl ScimClient {
             })
     }
 
-    pub async fn patch_user(&self, id: &str, body: &PatchRequest) -> Result<User, ScimError> {
+    /// Sends one PATCH. The answer's user is `None` when the body holds none (a `204 No
+    /// Content`, an empty or abbreviated body): the caller then reads the user back, since a
+    /// write is judged by the server's state, not by the shape of its answer.
+    pub async fn patch_user(&self, id: &str, body: &PatchRequest) -> Result<PatchReply, ScimError> {
         let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
         let json = serde_json::to_value(body)
             .map_err(|e| ScimError::Config(format!("cannot encode the PATCH body: {e}")))?;
@@ -391,7 +402,12 @@ impl ScimClient {
                 detail: format!("partial success: {}", detail_of(&reply.body)),
             });
         }
-        Ok(User::from_value(&reply.body)?)
+        Ok(PatchReply {
+            status: reply.status.as_u16(),
+            user: User::from_value(&reply.body)
+                .ok()
+                .filter(|u| u.id.eq_ignore_ascii_case(id)),
+        })
     }
 
     /// Workspaces the caller can see on the integration API (not necessarily all of the
