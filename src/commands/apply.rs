@@ -141,7 +141,7 @@ async fn gather_users(
         }
         if !report.lookup_errors.is_empty() {
             return Err(Refused(format!(
-                "{} rows could not be looked up; nothing was planned. Fix the connection and run again",
+                "{} rows could not be looked up (the server's answers are above); nothing was planned",
                 report.lookup_errors.len()
             ))
             .into());
