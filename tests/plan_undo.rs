@@ -29,7 +29,9 @@ fn undo_of_disable_and_remove_re_enables_and_restores_in_one_request() {
     let item = undo_item(&now.id, &now.user_name, run.before.as_ref().unwrap(), &now);
     assert_eq!(item.outcome, Outcome::Change);
     let ids: Vec<_> = (0..3)
-        .map(|i| json!({"value": ws_id(i), "display": format!("Workspace {i}"), "type":"WORKSPACE"}))
+        .map(
+            |i| json!({"value": ws_id(i), "display": format!("Workspace {i}"), "type":"WORKSPACE"}),
+        )
         .collect();
     assert_eq!(
         serde_json::to_value(&item.requests[0].operations).unwrap(),
@@ -65,11 +67,17 @@ fn undo_of_more_than_fifty_workspaces_is_split() {
     // Nothing to take away: every chunk `add`s (a restore never relies on a replace).
     for r in &item.requests {
         let last = r.operations.last().unwrap();
-        assert_eq!((last.op, last.path.as_str()), (PatchOpKind::Add, "entitlements"));
+        assert_eq!(
+            (last.op, last.path.as_str()),
+            (PatchOpKind::Add, "entitlements")
+        );
     }
     let got = apply_requests(&UserState::of(&now), &item.requests);
     assert!(got.equivalent(&before));
-    assert_eq!(got.workspaces[119].name, "Workspace 119", "names travel in display");
+    assert_eq!(
+        got.workspaces[119].name, "Workspace 119",
+        "names travel in display"
+    );
 }
 
 #[test]

@@ -71,13 +71,19 @@ pub struct UserResult {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { total: usize },
-    Dispatched { user_id: String },
+    Started {
+        total: usize,
+    },
+    Dispatched {
+        user_id: String,
+    },
     Finished(UserResult),
     Concurrency(usize),
     /// Something the operator should know about the run, said once (e.g. a fallback).
     Warning(String),
-    Ended { cancelled: bool },
+    Ended {
+        cancelled: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

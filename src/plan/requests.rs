@@ -188,7 +188,15 @@ mod tests {
         let sent: usize = r
             .iter()
             .map(|r| {
-                r.operations.last().unwrap().value.as_ref().unwrap().as_array().unwrap().len()
+                r.operations
+                    .last()
+                    .unwrap()
+                    .value
+                    .as_ref()
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .len()
             })
             .sum();
         assert_eq!(sent, 110);
