@@ -520,14 +520,28 @@ fn run_cell(
         return Err(format!("after {}: {}", mode.label(), diff.join("; ")));
     }
     if mode == Mode::Undo {
+        // Undo only gives back what the run took away: it re-enables and restores
+        // workspaces, never disables (so undoing `enable` changes nothing).
+        let mut restored = before.clone();
+        let mut restoring = 0;
+        for id in &chosen.ids {
+            let (b, applied) = (&before[id], &want[id]);
+            let mut target = b.clone();
+            target.active = b.active || applied.active;
+            target.workspaces.extend(applied.workspaces.iter().cloned());
+            if target != *applied {
+                restoring += 1;
+            }
+            restored.insert(id.clone(), target);
+        }
         let uj = sandbox.path().join("undo.jsonl").display().to_string();
         let r = scimitar(&env, &["undo", &j, "--yes", "--undo-journal", &uj]);
         expect_counts(
             "undo",
             &r,
-            &[("changed", changing), ("failed", 0), ("not_found", 0)],
+            &[("changed", restoring), ("failed", 0), ("not_found", 0)],
         )?;
-        let diff = compare(&before, &server.state());
+        let diff = compare(&restored, &server.state());
         if !diff.is_empty() {
             return Err(format!("after undo: {}", diff.join("; ")));
         }
@@ -773,11 +787,16 @@ fn a_huge_retry_after_is_capped_and_announced() {
     });
     let _ = child.kill();
     let _ = child.wait();
+    // The line may quote what the server asked for; the wait it names first is the one
+    // taken, and that is at most 2 minutes.
+    let words: Vec<&str> = announced.split_whitespace().collect();
+    let first_wait = words
+        .windows(2)
+        .find(|w| w[0].parse::<u64>().is_ok() && w[1].starts_with('s'))
+        .and_then(|w| w[0].parse::<u64>().ok());
     assert!(
-        !announced.contains("999999 s")
-            && !announced.contains("277h")
-            && !announced.contains("11d"),
-        "the wait was not capped: {announced}"
+        first_wait.is_some_and(|s| s <= 120),
+        "the wait announced is not capped at 2 minutes: {announced}"
     );
 }
 
