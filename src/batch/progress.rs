@@ -75,7 +75,9 @@ impl Progress {
                     ResultKind::Protected => self.protected += 1,
                     ResultKind::NotFound => self.not_found += 1,
                 }
-                if r.status.is_some() {
+                // Only a sent request has a latency; a user found gone or unreadable at the
+                // re-read has a status (its GET's) but never took a slot.
+                if r.status.is_some() && !r.latency.is_zero() {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     self.latencies
                         .push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);

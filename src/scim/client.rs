@@ -364,8 +364,11 @@ impl ScimClient {
         accept(1, first, &mut seen, &mut pages);
 
         if first_len > 0 && total > step {
-            // Pages start at 1 + k·step for k in 1..last; an empty page lowers `end`.
+            // Page k starts at 1 + k·step, for k in 1..end. A later page that reports more
+            // users moves `end` up, never past `bound`; an empty page `k` cuts it to k.
             let mut end = total.div_ceil(step);
+            let bound = end + u64::from(PROBE_PAGES);
+            let mut cut = u64::MAX;
             let mut next = 1u64;
             let mut fetches = futures::stream::FuturesUnordered::new();
             loop {
@@ -379,10 +382,19 @@ impl ScimClient {
                 };
                 let page = page?;
                 check_total(page.total_results, start)?;
+                let k = (start - 1) / step;
+                let wants = page.total_results.div_ceil(step).min(cut);
+                if wants > bound {
+                    return Err(ScimError::BadListing(format!(
+                        "the server's totalResults keeps growing ({total} on the first page, {} on the page at startIndex {start}); stopped after {bound} pages rather than walk without end",
+                        page.total_results
+                    )));
+                }
+                end = end.max(wants);
                 skipped.extend(page.skipped.iter().cloned());
-                let len = page.users.len();
-                if len == 0 {
-                    end = end.min((start - 1) / step);
+                if page.users.is_empty() {
+                    cut = cut.min(k);
+                    end = end.min(k);
                     continue;
                 }
                 if accept(start, page, &mut seen, &mut pages) == 0 {
@@ -630,7 +642,7 @@ impl ScimClient {
             if wait > ANNOUNCE_WAIT {
                 let asked = match retry_after {
                     Some(ra) if ra > MAX_RETRY_AFTER => format!(
-                        "; it asked for {} s (Retry-After), capped at {} s",
+                        " (Retry-After: {}, capped at {} s)",
                         ra.as_secs(),
                         MAX_RETRY_AFTER.as_secs()
                     ),

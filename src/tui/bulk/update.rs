@@ -607,6 +607,9 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 let now = run.now.unwrap_or(p.started);
                 p.apply(&ev.0, now);
             }
+            if let crate::batch::Event::Warning(w) = &ev.0 {
+                state.flash(w.clone());
+            }
         }
         Action::RunTick(stats) => {
             if let Some(run) = &mut state.run {
