@@ -1,7 +1,9 @@
-//! A TCP relay on 127.0.0.1 that holds every chunk a client sends for a moment before
-//! passing it on: a slow link in front of a server that has no latency switch of its own,
-//! so that a test can `kill -9` a run in the middle. Threads stop when either side closes;
-//! the listener thread ends with the test process.
+//! A TCP relay on 127.0.0.1 that holds every chunk of a server's answers for a moment
+//! before passing it on: a slow link, so that a test can `kill -9` a client in the middle
+//! of a run. Requests pass at once, so a write is on the server before its answer reaches
+//! the client: a test that sees the write and kills the client knows that the client's
+//! next request was never sent. Threads stop when either side closes; the listener thread
+//! ends with the test process.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -19,8 +21,8 @@ pub fn relay(upstream: u16, delay: Duration) -> u16 {
             let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
                 continue;
             };
-            std::thread::spawn(move || pipe(client, server, delay));
-            std::thread::spawn(move || pipe(s2, c2, Duration::ZERO));
+            std::thread::spawn(move || pipe(client, server, Duration::ZERO));
+            std::thread::spawn(move || pipe(s2, c2, delay));
         }
     });
     port
