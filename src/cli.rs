@@ -228,7 +228,7 @@ pub struct FakeServeArgs {
     /// Fault: every list page claims this many results (totalResults), whatever the tenant.
     #[arg(long, value_name = "N")]
     pub lie_total_results: Option<u64>,
-    /// Fault: every list page holds users never seen before and promises another page.
+    /// Fault: every list page, at any startIndex, is full of users never seen before.
     #[arg(long)]
     pub endless_pages: bool,
     /// Fault: send this `Retry-After` (seconds) on every 429 instead of the honest wait.

@@ -106,8 +106,8 @@ pub struct FakeConfig {
     pub auth_failure_body: AuthFailureBody,
     /// A lying server: every list page claims this `totalResults`.
     pub lie_total_results: Option<u64>,
-    /// A broken server: every list page holds users never seen before and `totalResults`
-    /// always promises one more page.
+    /// A broken server: every list page, at any startIndex, is full of users never seen
+    /// before (`totalResults` stays the tenant's size).
     pub endless_pages: bool,
     /// `Retry-After` seconds on every 429 (injected, bucket or `throttle_first`), instead of
     /// the honest wait.

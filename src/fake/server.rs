@@ -436,7 +436,8 @@ fn list(s: &Shared, query: &str) -> Response {
     )
 }
 
-/// A page of users nobody has seen before, promising one more page.
+/// A full page of users nobody has seen before, at any startIndex, under the tenant's own
+/// `totalResults`: a server whose pages never run out.
 fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
     let page: Vec<String> = (start..start + count)
         .map(|n| {
@@ -462,7 +463,8 @@ fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
             )
         })
         .collect();
-    let total = start - 1 + 2 * count.max(1);
+    // What the tenant says it holds; the pages never run out regardless.
+    let total = lock(&s.tenant).users.len();
     scim_json(
         s,
         200,

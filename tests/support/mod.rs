@@ -9,6 +9,7 @@
 
 pub mod fake;
 pub mod scim2;
+pub mod slow;
 pub mod state;
 pub mod tmux;
 

@@ -24,8 +24,9 @@
 //!   - with an array value: 400 `invalidValue` (a pydantic validation error), nothing changed;
 //!   - with one object as value: each matched entitlement is replaced by that object, so a
 //!     user with two workspaces ends with two copies of the new one.
-//!   So a filtered replace is not a usable way to set a user's workspaces on this server; a
-//!   replace of the whole `entitlements` attribute (with `display`) is.
+//!
+//!   So a filtered replace is not a usable way to set a user's workspaces on this server;
+//!   a replace of the whole `entitlements` attribute (with `display`) is.
 //! - `remove` with `entitlements[value eq "<id>"]` removes that one entitlement; with no
 //!   match it answers 204.
 

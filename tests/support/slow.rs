@@ -1,0 +1,45 @@
+//! A TCP relay on 127.0.0.1 that holds every chunk a client sends for a moment before
+//! passing it on: a slow link in front of a server that has no latency switch of its own,
+//! so that a test can `kill -9` a run in the middle. Threads stop when either side closes;
+//! the listener thread ends with the test process.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// Starts relaying 127.0.0.1:<returned port> to 127.0.0.1:`upstream`.
+pub fn relay(upstream: u16, delay: Duration) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
+    let port = listener.local_addr().expect("relay address").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                continue;
+            };
+            let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            std::thread::spawn(move || pipe(client, server, delay));
+            std::thread::spawn(move || pipe(s2, c2, Duration::ZERO));
+        }
+    });
+    port
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if !delay.is_zero() {
+                    std::thread::sleep(delay);
+                }
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
