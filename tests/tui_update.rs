@@ -548,3 +548,17 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     );
     assert_eq!(visible_names(&s).len(), 3);
 }
+
+#[test]
+fn a_client_notice_shows_on_the_status_line_without_control_characters() {
+    let mut s = State::new("prod", "t");
+    let effects = update(
+        &mut s,
+        Action::Notice("waiting 120 s before retrying\u{1b}[2J: HTTP 429".into()),
+    );
+    assert!(effects.is_empty());
+    let text = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(text.starts_with("waiting 120 s"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(s.dirty);
+}

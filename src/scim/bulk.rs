@@ -7,10 +7,10 @@ use std::collections::HashSet;
 
 use futures::StreamExt;
 
-use crate::scim::client::{ListOptions, ScimClient};
+use crate::scim::client::ScimClient;
 use crate::scim::error::ScimError;
 use crate::scim::filter::Filter;
-use crate::scim::model::User;
+use crate::scim::model::{MAX_PAGE_SIZE, User};
 
 /// Single GETs in flight at once while confirming ids.
 const GET_CONCURRENCY: usize = 8;
@@ -126,16 +126,26 @@ async fn filtered(
     let mut seen: HashSet<String> = HashSet::new();
     let mut parts: Vec<&[String]> = vec![keys];
     while let Some(part) = parts.pop() {
+        if part.len() > MAX_PAGE_SIZE as usize {
+            let (a, b) = part.split_at(part.len() / 2);
+            parts.push(b);
+            parts.push(a);
+            continue;
+        }
         let Some(filter) = any_of(key, part) else {
             continue;
         };
-        match client
-            .list_all(Some(&filter), ListOptions::default(), |_| {})
-            .await
-        {
-            Ok(r) => {
-                for u in r.users {
-                    if seen.insert(u.id.to_lowercase()) {
+        // Keys are unique, so one page of as many results holds every match; users the
+        // server sends beyond those asked for (a filter it ignored) are dropped.
+        let wanted: HashSet<String> = part.iter().map(|k| k.trim().to_lowercase()).collect();
+        match client.list_page(Some(&filter), 1, part.len() as u32).await {
+            Ok(page) => {
+                for u in page.users {
+                    let k = match key {
+                        Key::Id => u.id.to_lowercase(),
+                        Key::UserName => u.user_name.to_lowercase(),
+                    };
+                    if wanted.contains(&k) && seen.insert(u.id.to_lowercase()) {
                         read.users.push(u);
                     }
                 }

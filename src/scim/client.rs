@@ -838,6 +838,37 @@ mod tests {
     }
 
     #[test]
+    fn status_first_for_401_and_403_whatever_the_body() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
+        h.insert("www-authenticate", "Bearer".parse().unwrap());
+        let Err(f) = interpret(StatusCode::UNAUTHORIZED, &h, b"") else {
+            panic!("accepted a 401")
+        };
+        assert!(
+            matches!(f.error, ScimError::Unauthorized { .. }),
+            "{:?}",
+            f.error
+        );
+        let msg = f.error.to_string();
+        assert!(
+            msg.contains("(empty body)") && msg.contains("WWW-Authenticate: Bearer"),
+            "{msg}"
+        );
+        let page = b"<html><body><h1>Access denied</h1></body></html>";
+        let Err(f) = interpret(StatusCode::FORBIDDEN, &h, page) else {
+            panic!("accepted a 403")
+        };
+        assert!(
+            matches!(f.error, ScimError::Forbidden { .. }),
+            "{:?}",
+            f.error
+        );
+        assert!(f.error.to_string().contains("Access denied"));
+        assert!(!f.error.is_transient());
+    }
+
+    #[test]
     fn ids_are_escaped_in_paths() {
         assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
         assert_eq!(
