@@ -228,6 +228,43 @@ pub struct FakeServeArgs {
     /// characters, 100,000-character names, formula-looking values.
     #[arg(long)]
     pub hostile: bool,
+    /// How to answer: `anaplan` as documented (PATCH answers 200 with the user), or `rfc`
+    /// as RFC 7644 servers do (PATCH answers 204 with no body; a filtered replace or remove
+    /// that matches nothing is 400 noTarget; filters on `id` find nobody; entitlements are
+    /// stored as sent, `display` included).
+    #[arg(long, value_enum, default_value_t = DialectArg::Anaplan)]
+    pub dialect: DialectArg,
+    /// Answer 500 to a filter with more than N terms joined by `or`.
+    #[arg(long, value_name = "N")]
+    pub max_filter_terms: Option<usize>,
+    /// Body of a 401 from /Users: `scim` (a SCIM error) or `html-empty` (an empty text/html
+    /// body with `WWW-Authenticate: Bearer`, as some gateways send).
+    #[arg(long, value_enum, default_value_t = AuthFailureBodyArg::Scim)]
+    pub auth_failure_body: AuthFailureBodyArg,
+    /// Fault: every list page claims this many results (totalResults), whatever the tenant.
+    #[arg(long, value_name = "N")]
+    pub lie_total_results: Option<u64>,
+    /// Fault: every list page, at any startIndex, is full of users never seen before.
+    #[arg(long)]
+    pub endless_pages: bool,
+    /// Fault: send this `Retry-After` (seconds) on every 429 instead of the honest wait.
+    #[arg(long, value_name = "SECONDS")]
+    pub retry_after: Option<u64>,
+    /// Fault: answer the first N requests to /Users with 429.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub throttle_first: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    Anaplan,
+    Rfc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthFailureBodyArg {
+    Scim,
+    HtmlEmpty,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -26,12 +26,58 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // A closed stdout (`| head`) is the reader saying it has enough: end quietly.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
             // Error details can hold server text: made safe for the terminal.
             scimitar::say!("scimitar: {}", scimitar::untrusted::text(&format!("{e:#}")));
             ExitCode::from(2)
         }
+    }
+}
+
+/// True when the error comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let csv = c.downcast_ref::<csv::Error>().and_then(|e| match e.kind() {
+            csv::ErrorKind::Io(io) => Some(io.kind()),
+            _ => None,
+        });
+        let json = c
+            .downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind);
+        [io, csv, json].contains(&Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+/// Prints the client's notices (long waits and their reasons) on stderr while a headless
+/// command runs; stops when dropped.
+struct NoticePrinter(tokio::task::JoinHandle<()>);
+
+impl NoticePrinter {
+    fn start(client: &scimitar::scim::ScimClient) -> NoticePrinter {
+        let mut rx = client.notices();
+        NoticePrinter(tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(n) => {
+                        // Server text: no control characters reach the terminal.
+                        let text: String = n.message.chars().filter(|c| !c.is_control()).collect();
+                        eprintln!("scimitar: {text}");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for NoticePrinter {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -42,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: UsersCommand::List(args),
         }) => {
             let c = commands::connect(&cli.conn)?;
+            let _notices = NoticePrinter::start(&c.client);
             let r = commands::users::list(&c.client, args, &mut stdout).await;
             c.client.logout().await;
             r?;
@@ -50,6 +97,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: UserCommand::Show(args),
         }) => {
             let c = commands::connect(&cli.conn)?;
+            let _notices = NoticePrinter::start(&c.client);
             let r = commands::users::show(&c.client, args, &mut stdout).await;
             c.client.logout().await;
             r?;
@@ -66,6 +114,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(exit_for(Err(e.into())));
             }
             let c = c.identify().await;
+            let _notices = NoticePrinter::start(&c.client);
             let r = commands::apply::apply(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
@@ -78,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ))));
             }
             let c = c.identify().await;
+            let _notices = NoticePrinter::start(&c.client);
             let r = commands::apply::resume(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.exit_code())));
@@ -90,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ))));
             }
             let c = c.identify().await;
+            let _notices = NoticePrinter::start(&c.client);
             let r = commands::apply::undo(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));

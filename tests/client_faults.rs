@@ -55,7 +55,7 @@ async fn a_proxy_html_page_is_a_readable_bad_response() {
     cn.max_attempts = 2;
     let c = ScimClient::new(cn).unwrap();
     let id = fake.users()[3].id.clone();
-    let body = &set_state_requests(Some(false), None)[0];
+    let body = &set_state_requests(Some(false), &[], None)[0];
     let errors = [
         c.list_page(None, 1, 10).await.expect_err("list"),
         c.list_all(None, ListOptions::default(), |_| {})
@@ -95,9 +95,11 @@ async fn patch_then_get_round_trip() {
         .unwrap();
     let keep: Vec<&str> = u.workspaces.iter().take(1).map(|w| w.id.as_str()).collect();
 
-    let reqs = set_state_requests(Some(false), Some(&keep));
+    let reqs = set_state_requests(Some(false), &u.workspaces, Some(&u.workspaces[..1]));
     assert_eq!(reqs.len(), 1);
-    let returned = c.patch_user(&u.id, &reqs[0]).await.unwrap();
+    let reply = c.patch_user(&u.id, &reqs[0]).await.unwrap();
+    assert_eq!(reply.status, 200);
+    let returned = reply.user.expect("the fake answers with the user");
     assert!(!returned.active);
     assert_eq!(
         returned.workspace_ids().collect::<Vec<_>>(),
@@ -111,8 +113,7 @@ async fn patch_then_get_round_trip() {
     assert_eq!(fake.stats().patches.get(&u.id), Some(&1));
 
     // And back: re-enable with every workspace.
-    let all: Vec<&str> = u.workspaces.iter().map(|w| w.id.as_str()).collect();
-    for r in set_state_requests(Some(true), Some(&all)) {
+    for r in set_state_requests(Some(true), &u.workspaces[..1], Some(&u.workspaces)) {
         c.patch_user(&u.id, &r).await.unwrap();
     }
     assert_eq!(access_of(&c.get_user(&u.id).await.unwrap()), access_of(&u));

@@ -175,7 +175,7 @@ async fn uuid_ids_can_be_read_and_patched() {
         .patch_user(&target.id, &body)
         .await
         .unwrap_or_else(|e| panic!("PATCH {}: {e}", target.id));
-    assert!(!after.active);
+    assert!(!after.user.expect("the user in the answer").active);
     assert!(!fake.user(&target.id).unwrap().active);
 }
 

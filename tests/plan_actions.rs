@@ -8,10 +8,12 @@ use scimitar::plan::simulate::apply_requests;
 use scimitar::plan::{
     Action, Outcome, PlanItem, Protected, describe, not_found_item, plan_user, workspaces_lost,
 };
-use scimitar::scim::model::PATCH_SCHEMA;
+use scimitar::scim::model::{PATCH_SCHEMA, Workspace};
 use serde_json::{Value, json};
 
-const WS_PATH: &str = "entitlements[type eq \"WORKSPACE\"]";
+/// Plain `entitlements`, never the filtered path: RFC 7644 answers a filtered replace or
+/// remove that matches nothing with `400 noTarget`.
+const WS_PATH: &str = "entitlements";
 
 fn bodies(item: &PlanItem) -> Vec<Value> {
     item.requests
@@ -27,10 +29,11 @@ fn plan(active: bool, n: usize, action: Action) -> PlanItem {
     plan_user(&user(active, n), &action, &Protected::default())
 }
 
-fn entitlements(ids: impl IntoIterator<Item = String>) -> Value {
+/// Every value carries the workspace name in `display`, so servers that store it keep it.
+fn entitlements(ws: impl IntoIterator<Item = Workspace>) -> Value {
     Value::Array(
-        ids.into_iter()
-            .map(|id| json!({"value": id, "type": "WORKSPACE"}))
+        ws.into_iter()
+            .map(|w| json!({"value": w.id, "display": w.name, "type": "WORKSPACE"}))
             .collect(),
     )
 }
@@ -160,7 +163,7 @@ fn keep_part_replaces_with_the_kept_ids_in_the_users_spelling() {
         bodies(&item),
         [json!([{
             "op":"replace","path":WS_PATH,
-            "value": entitlements([ws_id(0), "8A868CDA7C8B28F5017C9A4B2D8341CD".into()])
+            "value": entitlements([u.workspaces[0].clone(), u.workspaces[2].clone()])
         }])]
     );
     let after = item.after.as_ref().unwrap();
@@ -188,7 +191,7 @@ fn keep_exactly_fifty_is_one_replace() {
     let item = plan(true, 80, keep((0..50).map(ws_id)));
     assert_eq!(
         bodies(&item),
-        [json!([{"op":"replace","path":WS_PATH,"value":entitlements((0..50).map(ws_id))}])]
+        [json!([{"op":"replace","path":WS_PATH,"value":entitlements((0..50).map(ws))}])]
     );
 }
 
@@ -198,9 +201,9 @@ fn keep_more_than_fifty_is_split_replace_then_add_chunks() {
     assert_eq!(
         bodies(&item),
         [
-            json!([{"op":"replace","path":WS_PATH,"value":entitlements((0..50).map(ws_id))}]),
-            json!([{"op":"add","path":"entitlements","value":entitlements((50..100).map(ws_id))}]),
-            json!([{"op":"add","path":"entitlements","value":entitlements((100..130).map(ws_id))}]),
+            json!([{"op":"replace","path":WS_PATH,"value":entitlements((0..50).map(ws))}]),
+            json!([{"op":"add","path":"entitlements","value":entitlements((50..100).map(ws))}]),
+            json!([{"op":"add","path":"entitlements","value":entitlements((100..130).map(ws))}]),
         ]
     );
     assert_eq!(workspaces_lost(&item).len(), 10);

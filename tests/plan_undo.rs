@@ -8,9 +8,12 @@ use scimitar::plan::simulate::apply_requests;
 use scimitar::plan::{
     Action, Outcome, Plan, Protected, UserState, describe, plan_user, replan, undo_item,
 };
+use scimitar::scim::model::PatchOpKind;
 use serde_json::json;
 
-const WS_PATH: &str = "entitlements[type eq \"WORKSPACE\"]";
+/// Plain `entitlements`: a filtered replace would be `400 noTarget` under RFC 7644 for a user
+/// whose workspaces were all removed, the very user an undo restores.
+const WS_PATH: &str = "entitlements";
 
 #[test]
 fn undo_of_disable_and_remove_re_enables_and_restores_in_one_request() {
@@ -26,7 +29,9 @@ fn undo_of_disable_and_remove_re_enables_and_restores_in_one_request() {
     let item = undo_item(&now.id, &now.user_name, run.before.as_ref().unwrap(), &now);
     assert_eq!(item.outcome, Outcome::Change);
     let ids: Vec<_> = (0..3)
-        .map(|i| json!({"value": ws_id(i), "type":"WORKSPACE"}))
+        .map(
+            |i| json!({"value": ws_id(i), "display": format!("Workspace {i}"), "type":"WORKSPACE"}),
+        )
         .collect();
     assert_eq!(
         serde_json::to_value(&item.requests[0].operations).unwrap(),
@@ -59,9 +64,20 @@ fn undo_of_more_than_fifty_workspaces_is_split() {
     let now = user(true, 0);
     let item = undo_item(&now.id, &now.user_name, &before, &now);
     assert_eq!(item.requests.len(), 3);
-    assert_eq!(item.requests[1].operations[0].path, "entitlements");
+    // Nothing to take away: every chunk `add`s (a restore never relies on a replace).
+    for r in &item.requests {
+        let last = r.operations.last().unwrap();
+        assert_eq!(
+            (last.op, last.path.as_str()),
+            (PatchOpKind::Add, "entitlements")
+        );
+    }
     let got = apply_requests(&UserState::of(&now), &item.requests);
     assert!(got.equivalent(&before));
+    assert_eq!(
+        got.workspaces[119].name, "Workspace 119",
+        "names travel in display"
+    );
 }
 
 #[test]

@@ -264,6 +264,7 @@ fn summary(w: u16, h: u16) -> State {
                 failed: 1,
                 protected: 0,
                 not_found: 0,
+                gone: 0,
                 unknown: 0,
                 not_started: 0,
                 journal: format!("{j}.jsonl"),

@@ -494,6 +494,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
         failed: 0,
         protected: 1,
         not_found: 0,
+        gone: 0,
         unknown: 0,
         not_started: 1,
         journal: "/data/journals/j.jsonl".into(),

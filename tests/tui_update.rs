@@ -607,3 +607,17 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     );
     assert_eq!((s.users.len(), s.stale.clone()), (4, None));
 }
+
+#[test]
+fn a_client_notice_shows_on_the_status_line_without_control_characters() {
+    let mut s = State::new("prod", "t");
+    let effects = update(
+        &mut s,
+        Action::Notice("waiting 120 s before retrying\u{1b}[2J: HTTP 429".into()),
+    );
+    assert!(effects.is_empty());
+    let text = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(text.starts_with("waiting 120 s"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(s.dirty);
+}

@@ -33,6 +33,8 @@ pub struct Progress {
     /// Newest last.
     pub recent: VecDeque<UserResult>,
     pub failures: Vec<UserResult>,
+    /// Warnings the runner gave, in order (each said once).
+    pub warnings: Vec<String>,
     /// The client's counters when the batch started: the figures cover this batch only.
     pub baseline: ClientStats,
     pub requests: u64,
@@ -59,6 +61,7 @@ impl Progress {
             latencies: Vec::new(),
             recent: VecDeque::with_capacity(RECENT),
             failures: Vec::new(),
+            warnings: Vec::new(),
             baseline: ClientStats::default(),
             requests: 0,
             retries: 0,
@@ -84,6 +87,7 @@ impl Progress {
             Event::Paused { failures, error } => self.paused = Some((*failures, error.clone())),
             Event::Unpaused => self.paused = None,
             Event::Concurrency(c) => self.concurrency = *c,
+            Event::Warning(w) => self.warnings.push(w.clone()),
             Event::Ended { cancelled } => self.ended = Some((now, *cancelled)),
             Event::Finished(r) => {
                 match r.outcome {

@@ -19,6 +19,9 @@ pub struct Summary {
     pub failed: usize,
     pub protected: usize,
     pub not_found: usize,
+    /// Of `not_found`: planned for a change, but gone when the run came to them (their GET
+    /// answered 404). Unlike users the plan never found, they make the exit code 1.
+    pub gone: usize,
     /// Sent, but the process stopped before the answer was recorded: resume re-checks them.
     pub unknown: usize,
     /// Never looked at (cancelled or stopped): resume finishes them.
@@ -51,6 +54,7 @@ impl Summary {
             failed: 0,
             protected: 0,
             not_found: 0,
+            gone: 0,
             unknown: 0,
             not_started: 0,
             journal: j.path.display().to_string(),
@@ -63,7 +67,13 @@ impl Summary {
                 "no_op" => s.no_op += 1,
                 "failed" => s.failed += 1,
                 "protected" => s.protected += 1,
-                "not_found" => s.not_found += 1,
+                "not_found" => {
+                    s.not_found += 1;
+                    // The runner records a 404 only for users it re-read at run time.
+                    if row.status.is_some() {
+                        s.gone += 1;
+                    }
+                }
                 "unknown" => s.unknown += 1,
                 _ => s.not_started += 1,
             }
@@ -71,9 +81,10 @@ impl Summary {
         s
     }
 
-    /// Exit code: 0 all done, 1 something failed or is left.
+    /// Exit code: 0 all done, 1 a user planned for change was not changed (failed, gone,
+    /// unknown or not started).
     pub fn exit_code(&self) -> u8 {
-        if self.failed + self.unknown + self.not_started > 0 {
+        if self.failed + self.gone + self.unknown + self.not_started > 0 {
             1
         } else {
             0

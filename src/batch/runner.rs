@@ -18,6 +18,8 @@ use crate::batch::journal::{
 use crate::batch::limit::AdaptiveLimit;
 use crate::plan::simulate::apply_requests;
 use crate::plan::{Outcome, PlanItem, UserState, plan_user, undo_item};
+use crate::scim::bulk::read_by_ids;
+#[cfg(test)]
 use crate::scim::filter::Filter;
 use crate::scim::model::User;
 use crate::scim::{ScimClient, ScimError};
@@ -93,6 +95,8 @@ pub enum Event {
     },
     /// Dispatching again after a pause.
     Unpaused,
+    /// Something the operator should know about the run, said once (e.g. a fallback).
+    Warning(String),
     Ended {
         cancelled: bool,
     },
@@ -149,8 +153,7 @@ pub async fn execute(
     }
     // A reader task re-reads the next slice while this one is being changed, so dispatch
     // never waits on a re-read; the channel bound keeps it one slice ahead.
-    let (slice_tx, mut slice_rx) =
-        mpsc::channel::<Result<Vec<(Target, Option<User>)>, ScimError>>(1);
+    let (slice_tx, mut slice_rx) = mpsc::channel::<Result<Vec<(Target, Fresh)>, ScimError>>(1);
     // Settled users are journaled above; only the others are re-read and changed.
     let settled: std::collections::HashSet<&str> =
         batch.settled.iter().map(|i| i.user_id.as_str()).collect();
@@ -163,17 +166,11 @@ pub async fn execute(
     let reader = {
         let client = client.clone();
         let slices = slices(&to_read, opts.read_slice);
+        let events = events.clone();
         tokio::spawn(async move {
+            let mut use_filter = true;
             for slice in slices {
-                let fresh = reread(&client, &slice).await.map(|found| {
-                    slice
-                        .into_iter()
-                        .map(|t| {
-                            let u = found.get(&t.user_id.to_ascii_lowercase()).cloned();
-                            (t, u)
-                        })
-                        .collect()
-                });
+                let fresh = reread(&client, slice, &mut use_filter, &events).await;
                 let failed = fresh.is_err();
                 if slice_tx.send(fresh).await.is_err() || failed {
                     break;
@@ -182,7 +179,7 @@ pub async fn execute(
         })
     };
     let mut reader_done = false;
-    let mut ready: VecDeque<(Target, Option<User>)> = VecDeque::new();
+    let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
     let mut seen_429 = (
         client.stats().rate_limited,
@@ -225,9 +222,21 @@ pub async fn execute(
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
             };
-            let item = fresh.as_ref().map(|u| plan_for(&intent, &target, u));
+            let item = match &fresh {
+                Fresh::Found(u) => Ok(plan_for(&intent, &target, u)),
+                Fresh::Gone => Err((
+                    ResultKind::NotFound,
+                    Some(404),
+                    "no longer in the tenant: GET /Users/{id} answered 404 when re-read before the change".to_string(),
+                )),
+                Fresh::Unreadable(e) => Err((
+                    ResultKind::Failed,
+                    e.status(),
+                    format!("could not be re-read before the change, so nothing was sent: {e}"),
+                )),
+            };
             match item {
-                Some(item) if item.outcome == Outcome::Change => {
+                Ok(item) if item.outcome == Outcome::Change => {
                     let _ = events.send(Event::Dispatched {
                         user_id: target.user_id.clone(),
                     });
@@ -237,13 +246,13 @@ pub async fn execute(
                 }
                 other => {
                     let r = match other {
-                        Some(item) => settled_result(&item),
-                        None => UserResult {
+                        Ok(item) => settled_result(&item),
+                        Err((outcome, status, detail)) => UserResult {
                             user_id: target.user_id.clone(),
                             user_name: target.user_name.clone(),
-                            outcome: ResultKind::NotFound,
-                            status: None,
-                            detail: "no longer in the tenant when re-read before the change".into(),
+                            outcome,
+                            status,
+                            detail,
                             latency: Duration::ZERO,
                         },
                     };
@@ -401,20 +410,57 @@ fn slices(targets: &[Target], max: usize) -> Vec<Vec<Target>> {
     out
 }
 
-/// One list request re-reads a whole slice. Keys are lowercased ids (Anaplan matches ids
-/// case-insensitively).
-async fn reread(client: &ScimClient, slice: &[Target]) -> Result<HashMap<String, User>, ScimError> {
-    let ids: Vec<&str> = slice.iter().map(|t| t.user_id.as_str()).collect();
-    let Some(filter) = Filter::any_id(&ids) else {
-        return Ok(HashMap::new());
-    };
-    let page = client
-        .list_page(Some(&filter), 1, slice.len() as u32)
-        .await?;
-    Ok(page
+/// A target's state re-read just before its change.
+#[derive(Debug)]
+enum Fresh {
+    Found(User),
+    /// `GET /Users/{id}` answered 404: the only answer that means gone.
+    Gone,
+    /// Its own GET failed otherwise; nothing is sent to it.
+    Unreadable(ScimError),
+}
+
+/// Re-reads a slice: one `or` filter of its ids (split when refused), then a GET for each id
+/// the filter did not return, so silence never passes for "gone". When the filter returned
+/// none of the users that exist, the server does not filter on `id`: `use_filter` turns off
+/// for the rest of the run, and a warning says so once.
+async fn reread(
+    client: &ScimClient,
+    slice: Vec<Target>,
+    use_filter: &mut bool,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<Vec<(Target, Fresh)>, ScimError> {
+    let ids: Vec<String> = slice.iter().map(|t| t.user_id.clone()).collect();
+    let read = read_by_ids(client, &ids, *use_filter).await?;
+    if *use_filter && read.filter_ignored() {
+        *use_filter = false;
+        let _ = events.send(Event::Warning(format!(
+            "the server returned none of {} existing users for an `id eq … or …` filter; re-reading each user with GET /Users/{{id}} for the rest of this run",
+            read.users.len()
+        )));
+    }
+    // Keys are lowercased ids (Anaplan matches ids case-insensitively).
+    let mut found: HashMap<String, User> = read
         .users
         .into_iter()
         .map(|u| (u.id.to_ascii_lowercase(), u))
+        .collect();
+    let mut failed: HashMap<String, ScimError> = read
+        .failed
+        .into_iter()
+        .map(|(id, e)| (id.to_ascii_lowercase(), e))
+        .collect();
+    Ok(slice
+        .into_iter()
+        .map(|t| {
+            let key = t.user_id.to_ascii_lowercase();
+            let fresh = match (found.remove(&key), failed.remove(&key)) {
+                (Some(u), _) => Fresh::Found(u),
+                (None, Some(e)) => Fresh::Unreadable(e),
+                (None, None) => Fresh::Gone,
+            };
+            (t, fresh)
+        })
         .collect())
 }
 
@@ -437,7 +483,8 @@ async fn change_user(
         requests: item.requests.clone(),
     })?;
     let started = Instant::now();
-    let mut last: Option<User> = None;
+    let mut last: Option<UserState> = None;
+    let mut last_status: Option<u16> = None;
     let mut failure: Option<(Option<u16>, String)> = None;
     let n = item.requests.len();
     let step = |i: usize| {
@@ -450,15 +497,23 @@ async fn change_user(
     let mut expected = before.clone();
     for (i, req) in item.requests.iter().enumerate() {
         expected = apply_requests(&expected, std::slice::from_ref(req));
-        match client.patch_user(&item.user_id, req).await {
-            Ok(u) => {
+        let reply = match client.patch_user(&item.user_id, req).await {
+            Ok(r) => r,
+            Err(e) => {
+                failure = Some((e.status(), format!("{e}{}", step(i))));
+                break;
+            }
+        };
+        last_status = Some(reply.status);
+        match verified_state(client, &item.user_id, reply.user, &expected).await {
+            Ok(got) => {
                 // A split change (more than 50 workspaces) relies on `add` appending; stop
-                // at the first answer that shows otherwise rather than send the rest.
-                let got = UserState::of(&u);
-                last = Some(u);
-                if i + 1 < n && !got.equivalent(&expected) {
+                // at the first state that shows otherwise rather than send the rest.
+                let off = !got.equivalent(&expected);
+                last = Some(got);
+                if i + 1 < n && off {
                     failure = Some((
-                        Some(200),
+                        last_status,
                         format!(
                             "the server's state after a partial change differs from the plan; the remaining requests were not sent{}",
                             step(i)
@@ -468,17 +523,24 @@ async fn change_user(
                 }
             }
             Err(e) => {
-                failure = Some((e.status(), format!("{e}{}", step(i))));
+                failure = Some((
+                    last_status,
+                    format!(
+                        "the server accepted the change (HTTP {}) but reading the user back failed: {e}{}",
+                        reply.status,
+                        step(i)
+                    ),
+                ));
                 break;
             }
         }
     }
-    let observed = last.as_ref().map(UserState::of);
+    let observed = last;
     let (outcome, status, detail) = match (failure, &observed) {
         (Some((status, detail)), _) => (ResultKind::Failed, status, detail),
         (None, Some(state)) if !state.equivalent(&after) => (
             ResultKind::Failed,
-            Some(200),
+            last_status,
             format!(
                 "the server accepted the change but reports a different state (active {}, {} workspaces; expected active {}, {} workspaces)",
                 state.active,
@@ -487,7 +549,7 @@ async fn change_user(
                 after.workspaces.len()
             ),
         ),
-        (None, _) => (ResultKind::Done, Some(200), String::new()),
+        (None, _) => (ResultKind::Done, last_status, String::new()),
     };
     let r = UserResult {
         user_id: item.user_id.clone(),
@@ -498,6 +560,24 @@ async fn change_user(
         latency: started.elapsed(),
     };
     Ok((r, observed))
+}
+
+/// The user's state after a PATCH, as the server has it: the answer's user when it shows the
+/// expected state, else (a 204, an empty or abbreviated body, a body that disagrees) the user
+/// read back with `GET /Users/{id}`. Only the server's stored state decides.
+async fn verified_state(
+    client: &ScimClient,
+    id: &str,
+    answered: Option<User>,
+    expected: &UserState,
+) -> Result<UserState, ScimError> {
+    if let Some(u) = answered {
+        let state = UserState::of(&u);
+        if state.equivalent(expected) {
+            return Ok(state);
+        }
+    }
+    client.get_user(id).await.map(|u| UserState::of(&u))
 }
 
 fn settled_result(item: &PlanItem) -> UserResult {

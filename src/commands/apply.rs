@@ -165,7 +165,7 @@ async fn gather_users(
         }
         if !report.lookup_errors.is_empty() {
             return Err(Refused(format!(
-                "{} rows could not be looked up; nothing was planned. Fix the connection and run again",
+                "{} rows could not be looked up (the server's answers are above); nothing was planned",
                 report.lookup_errors.len()
             ))
             .into());
@@ -227,10 +227,13 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
     let mut out = Vec::new();
     for w in wanted {
         let by_id = known.iter().find(|k| k.id.eq_ignore_ascii_case(w));
-        let by_name: Vec<&Workspace> = known
-            .iter()
-            .filter(|k| k.name.eq_ignore_ascii_case(w))
-            .collect();
+        // `known` holds each workspace once per user who has it: count distinct ids.
+        let mut by_name: Vec<&Workspace> = Vec::new();
+        for k in known.iter().filter(|k| k.name.eq_ignore_ascii_case(w)) {
+            if !by_name.iter().any(|b| b.id.eq_ignore_ascii_case(&k.id)) {
+                by_name.push(k);
+            }
+        }
         let id = match (by_id, by_name.as_slice()) {
             (Some(k), _) => k.id.clone(),
             (None, [one]) => one.id.clone(),
@@ -464,4 +467,41 @@ fn gate(
         confirm(to_change, tenant, what, yes)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ws(id: &str, name: &str) -> Workspace {
+        Workspace {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_name_shared_by_many_users_is_one_workspace() {
+        // Eleven users share "Board Pack": the same workspace eleven times, once listed.
+        let mut known: Vec<Workspace> = (0..11).map(|_| ws("aa01", "Board Pack")).collect();
+        known.push(ws("AA01", "board pack"));
+        known.push(ws("bb02", "Sales"));
+        assert_eq!(
+            resolve_workspaces(&["Board Pack".into()], &known),
+            Ok(vec!["aa01".to_string()])
+        );
+    }
+
+    #[test]
+    fn two_workspaces_with_one_name_are_ambiguous_and_listed_once_each() {
+        let known = vec![
+            ws("aa01", "Plan"),
+            ws("bb02", "Plan"),
+            ws("aa01", "Plan"),
+            ws("bb02", "Plan"),
+        ];
+        let err = resolve_workspaces(&["plan".into()], &known).unwrap_err();
+        assert!(err.contains("names 2 workspaces"), "{err}");
+        assert!(err.contains("(aa01, bb02)"), "{err}");
+    }
 }

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::cli::FakeServeArgs;
-use crate::fake::{FakeConfig, FakeServer};
+use crate::cli::{AuthFailureBodyArg, DialectArg, FakeServeArgs};
+use crate::fake::{AuthFailureBody, Dialect, FakeConfig, FakeServer};
 
 /// Values shared by every fault share option: a probability.
 fn share(name: &str, v: f64) -> anyhow::Result<f64> {
@@ -19,6 +19,11 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
     if args.users < 2 {
         anyhow::bail!("--users must be at least 2 (the tenant holds the two API accounts)");
     }
+    if args.max_filter_terms == Some(0) {
+        anyhow::bail!(
+            "--max-filter-terms must be at least 1 (it is the most `or` terms a filter may have)"
+        );
+    }
     Ok(FakeConfig {
         users: args.users,
         seed: args.seed,
@@ -31,6 +36,19 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
         quirks: args.quirks,
         customer_id: args.customer_id.clone().filter(|c| !c.trim().is_empty()),
         hostile: args.hostile,
+        dialect: match args.dialect {
+            DialectArg::Anaplan => Dialect::Anaplan,
+            DialectArg::Rfc => Dialect::Rfc,
+        },
+        max_filter_terms: args.max_filter_terms,
+        auth_failure_body: match args.auth_failure_body {
+            AuthFailureBodyArg::Scim => AuthFailureBody::Scim,
+            AuthFailureBodyArg::HtmlEmpty => AuthFailureBody::HtmlEmpty,
+        },
+        lie_total_results: args.lie_total_results,
+        endless_pages: args.endless_pages,
+        retry_after: args.retry_after,
+        throttle_first: args.throttle_first,
         ..FakeConfig::default()
     })
 }

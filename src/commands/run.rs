@@ -128,7 +128,16 @@ pub async fn execute(
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(ev) => progress.apply(&ev, Instant::now()),
+                    Some(ev) => {
+                        if let crate::batch::runner::Event::Warning(w) = &ev {
+                            let line = format!("warning: {w}");
+                            match &pb {
+                                Some(pb) => pb.println(line),
+                                None => eprintln!("{line}"),
+                            }
+                        }
+                        progress.apply(&ev, Instant::now());
+                    }
                     None => break,
                 },
                 _ = tick.tick() => {

@@ -1,6 +1,6 @@
 //! `scimitar users list` and `scimitar user show`: lookups without a screen.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::scim::filter;
@@ -26,7 +26,27 @@ pub async fn list(
             page_size: args.count,
             concurrency: args.concurrency as usize,
         };
-        let r = client.list_all(filter.as_ref(), opts, |_| {}).await?;
+        // A progress line on stderr only when a person watches it (not in pipes or logs).
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let pb = indicatif::ProgressBar::new(0);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("listing users: {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb
+        });
+        let r = client
+            .list_all(filter.as_ref(), opts, |p| {
+                if let Some(pb) = &bar {
+                    pb.set_length(p.total.max(p.loaded as u64));
+                    pb.set_position(p.loaded as u64);
+                }
+            })
+            .await;
+        if let Some(pb) = bar {
+            pb.finish_and_clear();
+        }
+        let r = r?;
         (r.users, r.total_results)
     } else {
         let p = client.list_page(filter.as_ref(), 1, args.count).await?;

@@ -6,6 +6,7 @@
 
 mod auth;
 mod faults;
+mod filter;
 mod hostile;
 mod integration;
 mod patch;
@@ -46,6 +47,30 @@ pub enum AddMode {
     Replace,
 }
 
+/// Which reading of SCIM the fake answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// Anaplan as documented: PATCH answers 200 with the user, a filtered path that matches
+    /// nothing is no error, `id` can be filtered on.
+    #[default]
+    Anaplan,
+    /// RFC 7644 to the letter, as other SCIM servers answer: PATCH answers 204 with no body,
+    /// a filtered replace or remove that matches nothing is `400 noTarget` (§3.5.2), the
+    /// server cannot filter on `id` (200, no results), entitlements are stored as sent
+    /// (`display` included, no WORKSPACE_IDS/WORKSPACE_NAMES aggregates).
+    Rfc,
+}
+
+/// The body of a 401 from `/Users*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthFailureBody {
+    /// A SCIM error in JSON.
+    #[default]
+    Scim,
+    /// An empty `text/html` body with `WWW-Authenticate: Bearer`, as some gateways send.
+    HtmlEmpty,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeConfig {
     /// Users listed, the two API accounts included (at least 2).
@@ -81,6 +106,20 @@ pub struct FakeConfig {
     pub customer_id: Option<String>,
     /// Seed hostile users and workspaces too (`hostile.rs`).
     pub hostile: bool,
+    pub dialect: Dialect,
+    /// A filter with more `or` terms than this is answered 500 (some servers break there).
+    pub max_filter_terms: Option<usize>,
+    pub auth_failure_body: AuthFailureBody,
+    /// A lying server: every list page claims this `totalResults`.
+    pub lie_total_results: Option<u64>,
+    /// A broken server: every list page, at any startIndex, is full of users never seen
+    /// before (`totalResults` stays the tenant's size).
+    pub endless_pages: bool,
+    /// `Retry-After` seconds on every 429 (injected, bucket or `throttle_first`), instead of
+    /// the honest wait.
+    pub retry_after: Option<u64>,
+    /// The first N requests to `/Users*` are answered 429.
+    pub throttle_first: u64,
 }
 
 impl Default for FakeConfig {
@@ -104,6 +143,13 @@ impl Default for FakeConfig {
             partial_success: false,
             customer_id: None,
             hostile: false,
+            dialect: Dialect::Anaplan,
+            max_filter_terms: None,
+            auth_failure_body: AuthFailureBody::Scim,
+            lie_total_results: None,
+            endless_pages: false,
+            retry_after: None,
+            throttle_first: 0,
         }
     }
 }
@@ -164,6 +210,8 @@ pub(crate) struct Shared {
     rng: Mutex<ChaCha8Rng>,
     stats: Mutex<FakeStats>,
     counter: AtomicU64,
+    /// 429s sent so far for `throttle_first`.
+    throttled: AtomicU64,
 }
 
 pub struct FakeServer {
@@ -214,6 +262,7 @@ impl FakeServer {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed ^ 0xfa_17)),
             stats: Mutex::new(FakeStats::default()),
             counter: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
             config,
             tenant: Mutex::new(tenant),
         });
@@ -274,6 +323,20 @@ impl FakeServer {
             "password": self.password,
             "api_key": self.api_key,
         })
+    }
+
+    /// The ids of the users a filter selects now, in server order, by the fake's own reading
+    /// of filters; `None` when the fake would refuse the filter (a 400).
+    pub fn select(&self, filter: &str) -> Option<Vec<String>> {
+        let f = filter::read(filter).ok()?;
+        let t = lock(&self.shared.tenant);
+        Some(
+            t.users
+                .iter()
+                .filter(|u| f.matches(&u.user))
+                .map(|u| u.user.id.clone())
+                .collect(),
+        )
     }
 
     /// The tenant as it is now, in server order.

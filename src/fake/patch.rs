@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::scim::model::{PATCH_SCHEMA, User, Workspace, parse_bool};
 
 use super::tenant::Tenant;
-use super::{AddMode, FakeConfig};
+use super::{AddMode, Dialect, FakeConfig};
 
 /// A refused request: HTTP status, SCIM `scimType`, detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,46 @@ enum Target {
     GivenName,
     FamilyName,
     Entitlements,
+}
+
+/// Whether a path carries a value filter (`entitlements[type eq "WORKSPACE"]`).
+fn filtered(path: &str) -> bool {
+    path.contains('[')
+}
+
+/// An RFC 7644 server stores entitlements as sent: any id, with the `display` it was given
+/// (none when none was sent), only the multi-valued `WORKSPACE` form.
+fn workspaces_as_sent(value: &Value) -> Result<Vec<Workspace>, Refusal> {
+    let items: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(_) => vec![value],
+        Value::Null => Vec::new(),
+        _ => {
+            return Err(bad(
+                "invalidValue",
+                "entitlements must be an array of objects",
+            ));
+        }
+    };
+    let mut out: Vec<Workspace> = Vec::new();
+    for item in items {
+        let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+        let id = item.get("value").and_then(Value::as_str).unwrap_or("");
+        if kind != "WORKSPACE" || id.is_empty() {
+            return Err(bad(
+                "invalidValue",
+                "each entitlement needs \"type\": \"WORKSPACE\" and a \"value\"",
+            ));
+        }
+        let name = item.get("display").and_then(Value::as_str).unwrap_or("");
+        if !out.iter().any(|w| w.id == id) {
+            out.push(Workspace {
+                id: id.to_string(),
+                name: name.to_string(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn target(path: &str) -> Result<Target, Refusal> {
@@ -260,15 +300,24 @@ pub fn apply_patch(
                 display_name(&mut u);
             }
             Target::Entitlements => {
+                let rfc = config.dialect == Dialect::Rfc;
                 let new = match value {
+                    Some(v) if kind != Op::Remove && rfc => workspaces_as_sent(v)?,
                     Some(v) if kind != Op::Remove => workspaces_of(v, tenant)?,
                     _ => Vec::new(),
                 };
                 sent_workspaces += new.len();
                 check_limit(sent_workspaces, config)?;
+                // RFC 7644 §3.5.2.2/3: a value filter that selects nothing is `noTarget`.
+                if rfc && kind != Op::Add && filtered(path) && u.workspaces.is_empty() {
+                    return Err(bad(
+                        "noTarget",
+                        format!("Operation {n}: no value of entitlements matches {path}"),
+                    ));
+                }
                 let wipe = match kind {
                     Op::Remove | Op::Replace => true,
-                    Op::Add => config.entitlements_add == AddMode::Replace,
+                    Op::Add => !rfc && config.entitlements_add == AddMode::Replace,
                 };
                 if wipe {
                     u.workspaces.clear();

@@ -55,8 +55,9 @@ fn offset_format(ts: &str) -> String {
     }
 }
 
-/// Renders one user. `scim_url` is where `meta.location` points in clean mode.
-pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool) -> String {
+/// Renders one user. `scim_url` is where `meta.location` points in clean mode;
+/// `aggregates` adds Anaplan's WORKSPACE_IDS / WORKSPACE_NAMES records.
+pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) -> String {
     let u = &fu.user;
     let q = fu.quirk;
     let mut o = Obj::new();
@@ -126,11 +127,16 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool) -> String {
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                if quirks && i == 0 {
-                    json!({"display": w.name, "value": w.id, "type": "WORKSPACE", "primary": true})
-                } else {
-                    json!({"display": w.name, "value": w.id, "type": "WORKSPACE"})
+                let mut e = json!({"value": w.id, "type": "WORKSPACE"});
+                // A server that stores what it is sent has no name for a workspace sent
+                // without `display`.
+                if !w.name.is_empty() {
+                    e["display"] = Value::from(w.name.as_str());
                 }
+                if quirks && i == 0 {
+                    e["primary"] = Value::from(true);
+                }
+                e
             })
             .collect();
         let sep = if quirks && bits(q, 7, 2) == 0 {
@@ -139,8 +145,10 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool) -> String {
             ","
         };
         let ids: Vec<&str> = u.workspaces.iter().map(|w| w.id.as_str()).collect();
-        ents.push(json!({"value": ids.join(sep), "type": "WORKSPACE_IDS"}));
-        if !quirks || bits(q, 8, 2) == 0 {
+        if aggregates {
+            ents.push(json!({"value": ids.join(sep), "type": "WORKSPACE_IDS"}));
+        }
+        if aggregates && (!quirks || bits(q, 8, 2) == 0) {
             let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
             ents.push(json!({"value": names.join(","), "type": "WORKSPACE_NAMES"}));
         }
@@ -223,7 +231,7 @@ mod tests {
         let t = super::super::tenant::Tenant::generate(400, 3, true);
         let mut duplicate = 0;
         for fu in &t.users {
-            let text = user_json(fu, "http://x/scim/1/0/v2", true);
+            let text = user_json(fu, "http://x/scim/1/0/v2", true, true);
             if text.matches("\"active\":").count() == 2 {
                 duplicate += 1;
             }
@@ -235,7 +243,7 @@ mod tests {
                 fu.user.workspace_ids().collect::<Vec<_>>()
             );
             assert_eq!(back.external_id, fu.user.external_id);
-            let clean = user_json(fu, "http://x/scim/1/0/v2", false);
+            let clean = user_json(fu, "http://x/scim/1/0/v2", false, true);
             let back = User::from_value(&serde_json::from_str(&clean).unwrap()).unwrap();
             assert_eq!(back.workspaces, fu.user.workspaces);
         }

@@ -16,8 +16,7 @@ use super::auth::{self, AuthFailure, Scheme, Who};
 use super::faults::{self, Injected};
 use super::render::{error_json, list_json, user_json};
 use super::tenant::{Account, Tenant, now_ms};
-use super::{CountMode, Shared, integration, lock, patch};
-use crate::scim::filter;
+use super::{AuthFailureBody, CountMode, Dialect, Shared, integration, lock, patch};
 use crate::scim::model::MAX_PAGE_SIZE;
 
 /// Anaplan's detail text for every refused filter.
@@ -52,6 +51,9 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
             return metadata(&s, &rest);
         }
         if rest == "/Users" || rest.starts_with("/Users/") {
+            if let Some(r) = throttled(&s) {
+                return r;
+            }
             if let Some(r) = service_gate(&s, &headers).await {
                 return r;
             }
@@ -109,10 +111,7 @@ async fn service_gate(s: &Shared, headers: &HeaderMap) -> Option<Response> {
                 },
             ),
             Injected::TooMany => {
-                let mut r = scim_error(s, 429, None, "Too many requests");
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                r
+                too_many(s, "Too many requests", s.config.retry_after.unwrap_or(1))
             }
             Injected::Html502 => plain(
                 StatusCode::BAD_GATEWAY,
@@ -131,18 +130,39 @@ async fn service_gate(s: &Shared, headers: &HeaderMap) -> Option<Response> {
             st.requests += 1;
             st.rate_limited += 1;
         }
-        let mut r = scim_error(
+        return Some(too_many(
             s,
-            429,
-            None,
             "Rate limit exceeded for this tenant; retry after the time in Retry-After",
-        );
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Some(r);
+            s.config.retry_after.unwrap_or(wait),
+        ));
     }
     None
+}
+
+fn too_many(s: &Shared, detail: &str, seconds: u64) -> Response {
+    let mut r = scim_error(s, 429, None, detail);
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// The first `throttle_first` requests to `/Users*` are answered 429.
+fn throttled(s: &Shared) -> Option<Response> {
+    let n = s.throttled.fetch_add(1, Ordering::Relaxed);
+    if n >= s.config.throttle_first {
+        return None;
+    }
+    {
+        let mut st = lock(&s.stats);
+        st.requests += 1;
+        st.faults_injected += 1;
+    }
+    Some(too_many(
+        s,
+        "Too many requests",
+        s.config.retry_after.unwrap_or(1),
+    ))
 }
 
 /// A 200 whose body stream fails after a few bytes: hyper aborts the connection, the client
@@ -290,7 +310,7 @@ fn users(
     }
     let (who, _) = match authenticate(s, headers) {
         Ok(w) => w,
-        Err(detail) => return scim_json(s, 401, error_json(401, None, detail)),
+        Err(detail) => return unauthorized(s, detail),
     };
     if who != Who::Admin {
         return scim_error(
@@ -313,6 +333,18 @@ fn users(
         ),
         ("create", _) => scim_error(s, 501, None, "Creating users is not supported by this fake"),
         _ => scim_error(s, 405, None, "Method not allowed"),
+    }
+}
+
+fn unauthorized(s: &Shared, detail: &str) -> Response {
+    match s.config.auth_failure_body {
+        AuthFailureBody::Scim => scim_json(s, 401, error_json(401, None, detail)),
+        AuthFailureBody::HtmlEmpty => {
+            let mut r = plain(StatusCode::UNAUTHORIZED, "text/html", String::new());
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        }
     }
 }
 
@@ -350,15 +382,25 @@ fn list(s: &Shared, query: &str) -> Response {
     }
     let filter = match query_param(query, "filter") {
         None => None,
-        Some(text) => match filter::parse(&text) {
+        Some(text) => match super::filter::read(&text) {
             Ok(f) => Some(f),
             Err(_) => return scim_error(s, 400, Some("invalidValue"), FILTER_DETAIL),
         },
     };
+    if let (Some(max), Some(f)) = (s.config.max_filter_terms, &filter)
+        && f.or_terms() > max
+    {
+        return scim_error(s, 500, None, "An internal error occurred");
+    }
+    if s.config.endless_pages {
+        return endless_page(s, start, count);
+    }
     let t = lock(&s.tenant);
     let matched: Vec<usize> = match &filter {
         None => (0..t.users.len()).collect(),
-        Some(f) => match f.id_alternatives() {
+        // An RFC server whose `id` is not filterable: no error, no results.
+        Some(f) if s.config.dialect == Dialect::Rfc && f.mentions_id() => Vec::new(),
+        Some(f) => match f.only_ids() {
             // The client re-reads batches as `id eq .. or id eq ..`: answer by lookup.
             Some(ids) => {
                 let mut idx: Vec<usize> = ids.iter().filter_map(|id| t.index_of(id)).collect();
@@ -380,13 +422,62 @@ fn list(s: &Shared, query: &str) -> Response {
         .iter()
         .skip(from)
         .take(count)
-        .map(|&i| user_json(&t.users[i], &s.scim_url, s.config.quirks))
+        .map(|&i| render_user(s, &t.users[i]))
         .collect();
     drop(t);
+    let total = s
+        .config
+        .lie_total_results
+        .map_or(total, |n| usize::try_from(n).unwrap_or(usize::MAX));
     scim_json(
         s,
         200,
         list_json(total, start, count, &page, s.config.quirks),
+    )
+}
+
+/// A full page of users nobody has seen before, at any startIndex, under the tenant's own
+/// `totalResults`: a server whose pages never run out.
+fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
+    let page: Vec<String> = (start..start + count)
+        .map(|n| {
+            let user = crate::scim::model::User {
+                id: format!("{:032x}", 0xe0d1_e550_0000_0000_u64 + n as u64),
+                user_name: format!("endless.{n}@example.com"),
+                external_id: None,
+                active: true,
+                given_name: Some("Endless".into()),
+                family_name: Some(format!("User{n}")),
+                display_name: Some(format!("Endless User{n}")),
+                workspaces: Vec::new(),
+                created: None,
+                last_modified: None,
+            };
+            render_user(
+                s,
+                &super::tenant::FakeUser {
+                    user,
+                    quirk: 0,
+                    version: 1,
+                },
+            )
+        })
+        .collect();
+    // What the tenant says it holds; the pages never run out regardless.
+    let total = lock(&s.tenant).users.len();
+    scim_json(
+        s,
+        200,
+        list_json(total, start, count, &page, s.config.quirks),
+    )
+}
+
+fn render_user(s: &Shared, fu: &super::tenant::FakeUser) -> String {
+    user_json(
+        fu,
+        &s.scim_url,
+        s.config.quirks,
+        s.config.dialect == Dialect::Anaplan,
     )
 }
 
@@ -407,7 +498,7 @@ fn get(s: &Shared, id: &str) -> Response {
         drop(t);
         return not_found(s, id);
     };
-    let body = user_json(&t.users[i], &s.scim_url, s.config.quirks);
+    let body = render_user(s, &t.users[i]);
     let id = t.users[i].user.id.clone();
     drop(t);
     with_location(s, scim_json(s, 200, body), &id)
@@ -474,11 +565,17 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
             let fu = &mut t.users[i];
             fu.user = user;
             fu.version += 1;
-            let body = user_json(fu, &s.scim_url, s.config.quirks);
+            let body = render_user(s, fu);
             let id = fu.user.id.clone();
             drop(t);
             if !put {
                 *lock(&s.stats).patches.entry(id.clone()).or_default() += 1;
+            }
+            if !put && s.config.dialect == Dialect::Rfc {
+                // RFC 7644 §3.5.2: 204 without a body is a successful PATCH too.
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::NO_CONTENT;
+                return r;
             }
             with_location(s, scim_json(s, 200, body), &id)
         }

@@ -1,35 +1,28 @@
-//! Resolving input keys against the tenant through the SCIM client's public API: one
-//! `list_all` per chunk, with an OR-filter of the chunk's ids or user names.
+//! Resolving input keys against the tenant through the SCIM client's public API: `or`
+//! filters of ids or user names that split when the server refuses them, and ids the filter
+//! did not return confirmed with their own GET (a server may not filter on `id` at all).
 
 use crate::input::resolve::UserLookup;
-use crate::scim::client::{ListOptions, ScimClient};
-use crate::scim::filter::Filter;
+use crate::scim::ScimError;
+use crate::scim::bulk::{KeyedRead, read_by_ids, read_by_user_names};
+use crate::scim::client::ScimClient;
 use crate::scim::model::User;
 
 impl UserLookup for ScimClient {
     async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, String> {
-        let Some(filter) = Filter::any_id(ids) else {
-            return Ok(Vec::new());
-        };
-        list(self, &filter).await
+        outcome(read_by_ids(self, ids, true).await)
     }
 
     async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, String> {
-        let Some(filter) = names
-            .iter()
-            .map(|n| Filter::user_name_eq(n))
-            .reduce(Filter::or)
-        else {
-            return Ok(Vec::new());
-        };
-        list(self, &filter).await
+        outcome(read_by_user_names(self, names).await)
     }
 }
 
-async fn list(client: &ScimClient, filter: &Filter) -> Result<Vec<User>, String> {
-    client
-        .list_all(Some(filter), ListOptions::default(), |_| {})
-        .await
-        .map(|r| r.users)
-        .map_err(|e| e.to_string())
+/// A lookup error names what the server answered (and for which key), not the connection.
+fn outcome(read: Result<KeyedRead, ScimError>) -> Result<Vec<User>, String> {
+    let read = read.map_err(|e| e.to_string())?;
+    match read.failed.first() {
+        Some((key, e)) => Err(format!("looking up {key}: {e}")),
+        None => Ok(read.users),
+    }
 }

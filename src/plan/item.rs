@@ -66,10 +66,7 @@ pub(crate) fn change_to(
     if let Some(ws) = &workspaces {
         after.workspaces = ws.clone();
     }
-    let ids: Option<Vec<&str>> = workspaces
-        .as_ref()
-        .map(|ws| ws.iter().map(|w| w.id.as_str()).collect());
-    let requests = set_state_requests(active, ids.as_deref());
+    let requests = set_state_requests(active, &before.workspaces, workspaces.as_deref());
     let outcome = if requests.is_empty() {
         Outcome::NoOp
     } else {

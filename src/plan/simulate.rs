@@ -12,8 +12,8 @@ use crate::plan::UserState;
 use crate::plan::requests::ENTITLEMENTS_PATH;
 use crate::scim::model::{PatchOpKind, PatchRequest, WORKSPACE_ENTITLEMENTS_PATH, Workspace};
 
-/// Applies `requests` in order to `state`. Unknown paths are ignored. New workspaces are named
-/// by their id unless `state` already knew them.
+/// Applies `requests` in order to `state`. Unknown paths are ignored. New workspaces take the
+/// name `state` knew, else the `display` sent, else their id.
 pub fn apply_requests(state: &UserState, requests: &[PatchRequest]) -> UserState {
     let mut s = state.clone();
     let known = state.workspaces.clone();
@@ -32,12 +32,14 @@ pub fn apply_requests(state: &UserState, requests: &[PatchRequest]) -> UserState
                     s.workspaces.clear();
                 }
                 if op.op != PatchOpKind::Remove {
-                    for id in workspace_ids(op.value.as_ref()) {
+                    for (id, display) in workspace_ids(op.value.as_ref()) {
                         if !s.has_workspace(&id) {
                             let name = known
                                 .iter()
                                 .find(|w| w.id.eq_ignore_ascii_case(&id))
-                                .map_or_else(|| id.clone(), |w| w.name.clone());
+                                .map(|w| w.name.clone())
+                                .or(display)
+                                .unwrap_or_else(|| id.clone());
                             s.workspaces.push(Workspace { id, name });
                         }
                     }
@@ -49,12 +51,14 @@ pub fn apply_requests(state: &UserState, requests: &[PatchRequest]) -> UserState
     s
 }
 
-fn workspace_ids(v: Option<&Value>) -> Vec<String> {
+/// (id, display) of each WORKSPACE value.
+fn workspace_ids(v: Option<&Value>) -> Vec<(String, Option<String>)> {
+    let text = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter(|e| e.get("type").and_then(Value::as_str) == Some("WORKSPACE"))
-                .filter_map(|e| e.get("value").and_then(Value::as_str).map(str::to_string))
+                .filter_map(|e| Some((text(e, "value")?, text(e, "display"))))
                 .collect()
         })
         .unwrap_or_default()

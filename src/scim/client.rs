@@ -19,7 +19,7 @@ use crate::scim::error::ScimError;
 use crate::scim::filter::{Attr, CompareOp, Filter, FilterValue};
 use crate::scim::governor::Governor;
 use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
-use crate::scim::retry::{RetryPolicy, parse_retry_after};
+use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 
 mod me;
 pub use me::SignedIn;
@@ -27,6 +27,21 @@ pub use me::SignedIn;
 pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
+
+/// More users than any Anaplan tenant holds: a totalResults above it is not believed.
+pub const MAX_SANE_TOTAL: u64 = 10_000_000;
+
+/// Pages probed past a full first page whose totalResults promised no more.
+pub const PROBE_PAGES: u32 = 10;
+
+fn check_total(total: u64, start: u64) -> Result<(), ScimError> {
+    if total > MAX_SANE_TOTAL {
+        return Err(ScimError::BadListing(format!(
+            "the server reports {total} users (totalResults on the page at startIndex {start}), more than the {MAX_SANE_TOTAL} scimitar believes; the list was not walked"
+        )));
+    }
+    Ok(())
+}
 
 #[derive(
     Debug,
@@ -121,6 +136,14 @@ pub struct ListResult {
     pub skipped: Vec<String>,
 }
 
+/// What a successful PATCH answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchReply {
+    pub status: u16,
+    /// The user in the body, when there is one that reads as this user.
+    pub user: Option<User>,
+}
+
 /// A workspace as the integration API lists it (only those the caller can see).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceInfo {
@@ -157,6 +180,15 @@ struct Inner {
     stats: Counters,
     /// Host plus the tenant's identifier, once known (see `me.rs`).
     identity: std::sync::OnceLock<String>,
+    notices: tokio::sync::broadcast::Sender<Notice>,
+}
+
+/// Something the operator should hear about while it happens (a wait longer than five
+/// seconds and its reason). Headless commands print it on stderr; the TUI shows it on its
+/// status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
 }
 
 #[derive(Default)]
@@ -230,6 +262,7 @@ impl ScimClient {
                 },
                 stats: Counters::default(),
                 identity: std::sync::OnceLock::new(),
+                notices: tokio::sync::broadcast::channel(32).0,
             }),
         })
     }
@@ -248,6 +281,17 @@ impl ScimClient {
     /// The login this client authenticates as (the API user, never to be changed by a plan).
     pub fn login(&self) -> &str {
         self.inner.auth.login()
+    }
+
+    /// Notices from now on (a receiver that lags skips the oldest).
+    pub fn notices(&self) -> tokio::sync::broadcast::Receiver<Notice> {
+        self.inner.notices.subscribe()
+    }
+
+    /// Tells whoever listens; nobody listening is fine.
+    pub fn announce(&self, message: String) {
+        tracing::info!("{message}");
+        let _ = self.inner.notices.send(Notice { message });
     }
 
     pub fn stats(&self) -> ClientStats {
@@ -280,9 +324,14 @@ impl ScimClient {
     }
 
     /// Every user matching `filter`. The first page gives totalResults; the rest are fetched
-    /// concurrently (bounded), deduplicated by id and kept in server order. Past the pages
-    /// totalResults promised, it goes on one page at a time only while pages bring new
-    /// users, so a server that repeats pages cannot loop it.
+    /// concurrently (bounded), deduplicated by id and kept in server order.
+    ///
+    /// The walk is bounded whatever the server says: a totalResults above [`MAX_SANE_TOTAL`]
+    /// (on any page) or a page that holds only users already listed (a server that ignores
+    /// startIndex) ends it with an error; an empty page ends it early (the server has fewer
+    /// users than it said). Only when a full first page comes with a count that promises no
+    /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
+    /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
     pub async fn list_all(
         &self,
         filter: Option<&Filter>,
@@ -294,7 +343,8 @@ impl ScimClient {
         let requests_before = self.stats().requests;
         let first = self.list_page(filter, 1, size).await?;
         let total = first.total_results;
-        let mut seen: HashSet<String> = HashSet::with_capacity(total.min(1_000_000) as usize);
+        check_total(total, 1)?;
+        let mut seen: HashSet<String> = HashSet::with_capacity(total.min(100_000) as usize);
         let mut pages: BTreeMap<u64, Vec<User>> = BTreeMap::new();
         let mut skipped = first.skipped.clone();
         let mut accept = |index: u64,
@@ -320,23 +370,60 @@ impl ScimClient {
         accept(1, first, &mut seen, &mut pages);
 
         if first_len > 0 && total > step {
-            let starts = (1..total.div_ceil(step)).map(|k| 1 + k * step);
-            let mut fetches =
-                futures::stream::iter(starts.map(|start| async move {
-                    (start, self.list_page(filter, start, size).await)
-                }))
-                .buffer_unordered(opts.concurrency.max(1));
-            while let Some((start, page)) = fetches.next().await {
+            // Page k starts at 1 + k·step, for k in 1..end. A later page that reports more
+            // users moves `end` up, never past `bound`; an empty page `k` cuts it to k.
+            let mut end = total.div_ceil(step);
+            let bound = end + u64::from(PROBE_PAGES);
+            let mut cut = u64::MAX;
+            let mut next = 1u64;
+            let mut fetches = futures::stream::FuturesUnordered::new();
+            loop {
+                while fetches.len() < opts.concurrency.max(1) && next < end {
+                    let start = 1 + next * step;
+                    next += 1;
+                    fetches.push(async move { (start, self.list_page(filter, start, size).await) });
+                }
+                let Some((start, page)) = fetches.next().await else {
+                    break;
+                };
                 let page = page?;
+                check_total(page.total_results, start)?;
+                let k = (start - 1) / step;
+                let wants = page.total_results.div_ceil(step).min(cut);
+                if wants > bound {
+                    return Err(ScimError::BadListing(format!(
+                        "the server's totalResults keeps growing ({total} on the first page, {} on the page at startIndex {start}); stopped after {bound} pages rather than walk without end",
+                        page.total_results
+                    )));
+                }
+                end = end.max(wants);
                 skipped.extend(page.skipped.iter().cloned());
-                accept(start, page, &mut seen, &mut pages);
+                if page.users.is_empty() {
+                    cut = cut.min(k);
+                    end = end.min(k);
+                    continue;
+                }
+                if accept(start, page, &mut seen, &mut pages) == 0 {
+                    return Err(ScimError::BadListing(format!(
+                        "the page at startIndex {start} holds only users already listed; the server seems to ignore startIndex, so the list cannot be walked"
+                    )));
+                }
             }
         } else if first_len == step && total <= step {
             // A full first page with a count that promises no more: totalResults is missing
-            // or wrong. Walk on while pages are full and bring users not seen before.
+            // or wrong. Probe on while pages are full and bring users not seen before.
             let mut start = 1 + step;
-            for _ in 0..100_000 {
+            let mut probed = 0;
+            loop {
+                if probed == PROBE_PAGES {
+                    return Err(ScimError::BadListing(format!(
+                        "the server said there are {total} users (totalResults) but still returns new ones after {} more pages; stopped rather than walk without end",
+                        PROBE_PAGES
+                    )));
+                }
                 let page = self.list_page(filter, start, size).await?;
+                check_total(page.total_results, start)?;
+                probed += 1;
                 let len = page.users.len() as u64;
                 if accept(start, page, &mut seen, &mut pages) == 0 || len < step {
                     break;
@@ -384,7 +471,10 @@ impl ScimClient {
             })
     }
 
-    pub async fn patch_user(&self, id: &str, body: &PatchRequest) -> Result<User, ScimError> {
+    /// Sends one PATCH. The answer's user is `None` when the body holds none (a `204 No
+    /// Content`, an empty or abbreviated body): the caller then reads the user back, since a
+    /// write is judged by the server's state, not by the shape of its answer.
+    pub async fn patch_user(&self, id: &str, body: &PatchRequest) -> Result<PatchReply, ScimError> {
         let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
         let json = serde_json::to_value(body)
             .map_err(|e| ScimError::Config(format!("cannot encode the PATCH body: {e}")))?;
@@ -397,7 +487,12 @@ impl ScimClient {
                 detail: format!("partial success: {}", detail_of(&reply.body)),
             });
         }
-        Ok(User::from_value(&reply.body)?)
+        Ok(PatchReply {
+            status: reply.status.as_u16(),
+            user: User::from_value(&reply.body)
+                .ok()
+                .filter(|u| u.id.eq_ignore_ascii_case(id)),
+        })
     }
 
     /// Workspaces the caller can see on the integration API (not necessarily all of the
@@ -548,7 +643,24 @@ impl ScimClient {
             }
             let wait = inner.retry.wait(attempt, retry_after);
             if limited {
-                inner.governor.rate_limited(retry_after.unwrap_or(wait));
+                inner.governor.rate_limited(wait);
+            }
+            if wait > ANNOUNCE_WAIT {
+                let asked = match retry_after {
+                    Some(ra) if ra > MAX_RETRY_AFTER => format!(
+                        " (Retry-After: {}, capped at {} s)",
+                        ra.as_secs(),
+                        MAX_RETRY_AFTER.as_secs()
+                    ),
+                    Some(ra) => format!(" (Retry-After {} s)", ra.as_secs()),
+                    None => String::new(),
+                };
+                self.announce(format!(
+                    "waiting {} s before retrying {method} {} (attempt {} of {max}): {err}{asked}",
+                    wait.as_secs(),
+                    strip_query(url),
+                    attempt + 1
+                ));
             }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
@@ -595,7 +707,31 @@ fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Re
             }),
         };
     }
-    let Some(body) = parsed.filter(|b| b.is_object()) else {
+    let body = parsed.filter(|b| b.is_object());
+    // Status first: 401 and 403 mean the credentials or the role whatever the body says; a
+    // proxy's HTML page or an empty body is quoted briefly as evidence.
+    if matches!(status.as_u16(), 401 | 403) {
+        let detail = match &body {
+            Some(b) => detail_of(b),
+            None => {
+                let challenge = headers
+                    .get("www-authenticate")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| format!("; WWW-Authenticate: {}", snippet(v.as_bytes())))
+                    .unwrap_or_default();
+                format!(
+                    "the server sent no SCIM error ({content_type}: {}{challenge})",
+                    snippet(bytes)
+                )
+            }
+        };
+        return fail(if status.as_u16() == 401 {
+            ScimError::Unauthorized { detail }
+        } else {
+            ScimError::Forbidden { detail }
+        });
+    }
+    let Some(body) = body else {
         return fail(ScimError::BadResponse {
             status: status.as_u16(),
             content_type,
@@ -705,6 +841,37 @@ mod tests {
         };
         assert!(matches!(f.error, ScimError::Forbidden { .. }));
         assert!(f.error.to_string().contains("User Admin"));
+    }
+
+    #[test]
+    fn status_first_for_401_and_403_whatever_the_body() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
+        h.insert("www-authenticate", "Bearer".parse().unwrap());
+        let Err(f) = interpret(StatusCode::UNAUTHORIZED, &h, b"") else {
+            panic!("accepted a 401")
+        };
+        assert!(
+            matches!(f.error, ScimError::Unauthorized { .. }),
+            "{:?}",
+            f.error
+        );
+        let msg = f.error.to_string();
+        assert!(
+            msg.contains("(empty body)") && msg.contains("WWW-Authenticate: Bearer"),
+            "{msg}"
+        );
+        let page = b"<html><body><h1>Access denied</h1></body></html>";
+        let Err(f) = interpret(StatusCode::FORBIDDEN, &h, page) else {
+            panic!("accepted a 403")
+        };
+        assert!(
+            matches!(f.error, ScimError::Forbidden { .. }),
+            "{:?}",
+            f.error
+        );
+        assert!(f.error.to_string().contains("Access denied"));
+        assert!(!f.error.is_transient());
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub enum ScimError {
         snippet: String,
     },
 
+    /// A paged listing that cannot be trusted (a count past belief, pages that repeat).
+    #[error("listing stopped: {0}")]
+    BadListing(String),
+
     #[error("the response could not be read as SCIM data: {0}")]
     Model(#[from] ModelError),
 

@@ -2,6 +2,7 @@
 //! Knows nothing of the screen; the only place that builds HTTP requests.
 
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod filter;

@@ -269,14 +269,18 @@ impl PatchRequest {
     }
 }
 
-/// The path that selects every workspace entitlement of a user.
+/// The path that selects every workspace entitlement of a user. scimitar no longer sends it
+/// (RFC 7644 answers `400 noTarget` to a filtered replace or remove that matches nothing);
+/// kept for readers of older plans and journals.
 pub const WORKSPACE_ENTITLEMENTS_PATH: &str = "entitlements[type eq \"WORKSPACE\"]";
 
-/// `[{"value": id, "type": "WORKSPACE"}, ...]`, the entitlement value Anaplan documents.
-pub fn workspace_entitlements<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value {
+/// `[{"value": id, "display": name, "type": "WORKSPACE"}, ...]`: the value Anaplan documents,
+/// plus `display` so that servers which store it keep the workspace names.
+pub fn workspace_entitlements<'a>(workspaces: impl IntoIterator<Item = &'a Workspace>) -> Value {
     Value::Array(
-        ids.into_iter()
-            .map(|id| serde_json::json!({"value": id, "type": "WORKSPACE"}))
+        workspaces
+            .into_iter()
+            .map(|w| serde_json::json!({"value": w.id, "display": w.name, "type": "WORKSPACE"}))
             .collect(),
     )
 }

@@ -5,6 +5,13 @@ use std::time::Duration;
 
 use rand::Rng;
 
+/// The longest Retry-After obeyed: a server asking for more (999999 s has been seen) would
+/// stall a run for hours in silence; after this long the retry itself asks again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// Waits longer than this are announced to the operator with their reason.
+pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
@@ -35,29 +42,32 @@ impl RetryPolicy {
         Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1)))
     }
 
-    /// The wait before the next attempt: Retry-After plus a little jitter so that the
-    /// tasks paused together do not return together; else the backoff.
+    /// The wait before the next attempt: Retry-After (at most [`MAX_RETRY_AFTER`]) plus a
+    /// little jitter so that the tasks paused together do not return together; else the
+    /// backoff.
     pub fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         match retry_after {
-            Some(ra) => ra + Duration::from_millis(rand::rng().random_range(0..=250)),
+            Some(ra) => {
+                ra.min(MAX_RETRY_AFTER) + Duration::from_millis(rand::rng().random_range(0..=250))
+            }
             None => self.backoff(attempt),
         }
     }
 }
 
-/// Parses a Retry-After header: delay-seconds, or an HTTP date.
+/// Parses a Retry-After header: delay-seconds, or an HTTP date. Not capped here, so the
+/// announcement can say what the server asked for; [`RetryPolicy::wait`] caps it.
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs.min(600)));
+        return Some(Duration::from_secs(secs.min(u64::from(u32::MAX))));
     }
     let when = humantime::parse_rfc3339_weak(v)
         .ok()
         .or_else(|| httpdate_parse(v))?;
     Some(
         when.duration_since(std::time::SystemTime::now())
-            .unwrap_or_default()
-            .min(Duration::from_secs(600)),
+            .unwrap_or_default(),
     )
 }
 
@@ -104,5 +114,13 @@ mod tests {
         let p = RetryPolicy::default();
         let w = p.wait(1, Some(Duration::from_secs(2)));
         assert!(w >= Duration::from_secs(2) && w <= Duration::from_millis(2250));
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped() {
+        let ra = parse_retry_after("999999").unwrap();
+        assert_eq!(ra, Duration::from_secs(999_999), "parsed as sent");
+        let w = RetryPolicy::default().wait(1, Some(ra));
+        assert!(w >= MAX_RETRY_AFTER && w <= MAX_RETRY_AFTER + Duration::from_millis(250));
     }
 }

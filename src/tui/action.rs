@@ -72,6 +72,9 @@ pub enum Action {
     /// A slow clock (a few per second) that expires flash messages.
     #[serde(skip)]
     Tick,
+    /// Something the client says while it happens (a long wait and why): the status line.
+    #[serde(skip)]
+    Notice(String),
     /// An editing key in the filter or search input.
     #[serde(skip)]
     Input(InputRequest),

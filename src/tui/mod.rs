@@ -109,11 +109,30 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
     }
     let (state, effects) = initial_state(opts, no_color.as_deref());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // The client's notices (long waits and their reasons) go to the status line.
+    let notices = {
+        let mut notices = client.notices();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            loop {
+                match notices.recv().await {
+                    Ok(n) => {
+                        if tx.send(action::Action::Notice(n.message)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        })
+    };
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux)
         .with_paths(paths);
     let mut term = terminal::TerminalGuard::new()?;
     let result = app::run_loop(&mut term, state, runner, rx, effects).await;
+    notices.abort();
     drop(term);
     result
 }

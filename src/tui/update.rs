@@ -86,6 +86,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Notice(text) => {
+            let text: String = text.chars().filter(|c| !c.is_control()).collect();
+            state.flash(text);
+            Vec::new()
+        }
         Action::Resize { width, height } => {
             state.width = width;
             state.height = height;

@@ -1,12 +1,16 @@
 //! Shared helpers for the end-to-end and security tests: a sandbox of isolated directories
 //! and an explicit environment, a runner for the real binary with a time limit, the fake
-//! Anaplan as a child process (`fake.rs`) and a small tmux harness (`tmux.rs`).
+//! Anaplan as a child process (`fake.rs`), an independent SCIM server (`scim2.rs`), a
+//! plain-HTTP reader of a server's users (`state.rs`) and a small tmux harness (`tmux.rs`).
 //!
 //! Every helper that starts something owns it and stops it on Drop, so a failing assertion
 //! leaves no tmux server or fake behind.
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod scim2;
+pub mod slow;
+pub mod state;
 pub mod tmux;
 
 use std::collections::BTreeMap;

@@ -625,6 +625,9 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                     return vec![Effect::WaitForServer];
                 }
             }
+            if let crate::batch::Event::Warning(w) = &ev.0 {
+                state.flash(w.clone());
+            }
         }
         Action::RunTick(stats) => {
             if let Some(run) = &mut state.run {
