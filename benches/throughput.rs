@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use scimitar::batch::runner::{self, Batch, RunOptions};
-use scimitar::batch::{Intent, Journal, JournalState, Summary, Target};
+use scimitar::batch::runner::{self, RunOptions};
+use scimitar::batch::{Intent, Journal, JournalState, Summary};
 use scimitar::fake::{FakeConfig, FakeServer};
 use scimitar::plan::{Action, Outcome, Plan, Protected};
 use scimitar::scim::client::Connection;
@@ -124,29 +124,14 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         Ok(j) => Arc::new(j),
         Err(e) => panic!("journal: {e}"),
     };
-    let (changes, settled): (Vec<_>, Vec<_>) = plan
-        .items
-        .iter()
-        .cloned()
-        .partition(|i| i.outcome == Outcome::Change);
-    let batch = Batch {
-        batch_id: "bench".into(),
-        tenant: plan.tenant.clone(),
-        intent: Intent::Apply {
+    let batch = scimitar::batch::driver::batch_from_plan(
+        &plan,
+        "bench",
+        Intent::Apply {
             action: plan.action.clone(),
             protected: Protected::default(),
         },
-        plan_hash: plan.hash.clone(),
-        targets: changes
-            .iter()
-            .chain(settled.iter())
-            .map(|i| Target {
-                user_id: i.user_id.clone(),
-                user_name: i.user_name.clone(),
-            })
-            .collect(),
-        settled,
-    };
+    );
     let (tx, mut rx) = mpsc::unbounded_channel();
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let _ = c.list_page(None, 1, 1).await;

@@ -99,6 +99,8 @@ impl Server {
                     .set("SCIMITAR_API_URL", url)
                     .set("SCIMITAR_AUTH", "bearer")
                     .set("SCIMITAR_BEARER", s.token())
+                    // No users/me here, so the API user is named, as an operator would.
+                    .set("SCIMITAR_API_USER", "scim-integration@example.com")
             }
         }
     }

@@ -330,6 +330,7 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
     let resume = Batch {
         targets: remaining.clone(),
         settled: Vec::new(),
+        recorded_before: Default::default(),
         ..batch.clone()
     };
     let journal = Arc::new(Journal::resume(&path, &KEY).unwrap().0);

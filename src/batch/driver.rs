@@ -92,6 +92,7 @@ pub fn batch_from_plan(plan: &Plan, batch_id: &str, intent: Intent) -> Batch {
             }))
             .collect(),
         settled,
+        recorded_before: Default::default(),
     }
 }
 
@@ -185,6 +186,7 @@ impl Opened {
                 plan_hash: s.plan_hash.clone(),
                 targets,
                 settled: Vec::new(),
+                recorded_before: s.first_before.clone(),
             },
             journal: self.journal,
             fresh: false,

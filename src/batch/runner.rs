@@ -17,7 +17,7 @@ use crate::batch::journal::{
 };
 use crate::batch::limit::AdaptiveLimit;
 use crate::plan::simulate::apply_requests;
-use crate::plan::{Outcome, PlanItem, UserState, plan_user, undo_item};
+use crate::plan::{Outcome, PlanItem, UserState, plan_resumed, undo_item};
 use crate::scim::bulk::read_by_ids;
 #[cfg(test)]
 use crate::scim::filter::Filter;
@@ -61,6 +61,10 @@ pub struct Batch {
     /// Results already known before the run (planned no-ops, protected, not found):
     /// journaled as they are, not re-read.
     pub settled: Vec<PlanItem>,
+    /// On resume: each user's state before this batch first touched it, as journaled. A
+    /// keep-only change cut between its requests (more than 50 workspaces) has already lost
+    /// kept workspaces on the server; they are found here, not in the fresh state.
+    pub recorded_before: std::collections::HashMap<String, UserState>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,7 +227,7 @@ pub async fn execute(
                 break;
             };
             let item = match &fresh {
-                Fresh::Found(u) => Ok(plan_for(&intent, &target, u)),
+                Fresh::Found(u) => Ok(plan_for(&intent, &target, u, batch.recorded_before.get(&target.user_id))),
                 Fresh::Gone => Err((
                     ResultKind::NotFound,
                     Some(404),
@@ -371,9 +375,14 @@ fn handle_joined(
     Ok(())
 }
 
-fn plan_for(intent: &Intent, target: &Target, fresh: &User) -> PlanItem {
+fn plan_for(
+    intent: &Intent,
+    target: &Target,
+    fresh: &User,
+    recorded: Option<&UserState>,
+) -> PlanItem {
     match intent {
-        Intent::Apply { action, protected } => plan_user(fresh, action, protected),
+        Intent::Apply { action, protected } => plan_resumed(fresh, action, protected, recorded),
         Intent::Restore { states } => match states.get(&target.user_id) {
             Some(before) => undo_item(&fresh.id, &fresh.user_name, before, fresh),
             None => PlanItem {

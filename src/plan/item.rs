@@ -40,6 +40,45 @@ pub fn plan_user(user: &User, action: &Action, protected: &Protected) -> PlanIte
     change_to(user, before, set_active, set_workspaces)
 }
 
+/// Plans `action` for `user` on resume, where `recorded` is the user's state before this batch
+/// first touched it (from the journal). Only keep-only differs from [`plan_user`]: a change of
+/// more than 50 workspaces goes out as several requests, and one cut between them has already
+/// taken kept workspaces away; the user keeps every kept workspace held now or before the run.
+/// Nothing outside the keep list, and nothing the user never held, is ever added.
+pub fn plan_resumed(
+    user: &User,
+    action: &Action,
+    protected: &Protected,
+    recorded: Option<&UserState>,
+) -> PlanItem {
+    let (Action::KeepWorkspaces { keep }, Some(recorded)) = (action, recorded) else {
+        return plan_user(user, action, protected);
+    };
+    let before = UserState::of(user);
+    if let Some(reason) = protected.reason_for(user) {
+        return item(
+            user,
+            before.clone(),
+            before,
+            Outcome::Protected { reason },
+            Vec::new(),
+        );
+    }
+    let kept_id = |w: &Workspace| keep.iter().any(|k| k.trim().eq_ignore_ascii_case(&w.id));
+    let mut kept: Vec<Workspace> = user
+        .workspaces
+        .iter()
+        .filter(|w| kept_id(w))
+        .cloned()
+        .collect();
+    for w in recorded.workspaces.iter().filter(|w| kept_id(w)) {
+        if !kept.iter().any(|k| k.id.eq_ignore_ascii_case(&w.id)) {
+            kept.push(w.clone());
+        }
+    }
+    change_to(user, before, None, Some(kept))
+}
+
 /// Builds the item that moves `user` from `before` to the given parts, sending only the parts
 /// that differ. Shared with undo, so both decide no-ops and build bodies the same way.
 pub(crate) fn change_to(
