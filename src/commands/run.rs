@@ -181,7 +181,10 @@ pub async fn execute(
     ctrl_c.abort();
     let _ = bar.await;
     if let Err(e) = &result {
-        crate::say!("the run stopped early: {}", crate::untrusted::text(&e.to_string()));
+        crate::say!(
+            "the run stopped early: {}",
+            crate::untrusted::text(&e.to_string())
+        );
     }
     let state = JournalState::read(journal_path)?;
     let mut summary = Summary::from_journal(&state);

@@ -74,7 +74,10 @@ fn yes_no(b: bool) -> &'static str {
 const MAX_COL: usize = 60;
 
 fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
-    let dash = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned());
+    let dash = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned())
+    };
     writeln!(out, "{}", untrusted::clip(&u.full_name(), 200))?;
     writeln!(out, "  userName      {}", untrusted::line(&u.user_name))?;
     writeln!(out, "  id            {}", untrusted::line(&u.id))?;

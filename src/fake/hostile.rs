@@ -128,10 +128,11 @@ mod tests {
         let u = &t.users[i].user;
         assert!(u.given_name.as_deref().unwrap().contains('\u{1b}'));
         assert!(u.workspaces.iter().any(|w| w.name.contains('\u{1b}')));
-        assert!(
-            t.users
-                .iter()
-                .any(|u| u.user.given_name.as_ref().is_some_and(|g| g.len() == 100_000))
-        );
+        assert!(t.users.iter().any(|u| {
+            u.user
+                .given_name
+                .as_ref()
+                .is_some_and(|g| g.len() == 100_000)
+        }));
     }
 }

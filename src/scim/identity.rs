@@ -61,7 +61,8 @@ pub async fn identify(client: &ScimClient, configured: Option<&str>) -> Identity
     for other in [login, configured].into_iter().flatten() {
         match &id.api_user {
             None => {
-                id.notes.push(format!("API user: {other} (from the login or --api-user)"));
+                id.notes
+                    .push(format!("API user: {other} (from the login or --api-user)"));
                 id.api_user = Some(other);
             }
             Some(known) if !known.eq_ignore_ascii_case(&other) => {

@@ -49,7 +49,10 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
     counts.extend(n("not found", tot.not_found));
     counts.extend(n("requests", tot.requests));
     let mut lines = vec![
-        Line::from(format!(" tenant {}", crate::tui::view::safe(&p.plan.tenant))),
+        Line::from(format!(
+            " tenant {}",
+            crate::tui::view::safe(&p.plan.tenant)
+        )),
         Line::from(counts),
     ];
     for note in &p.notes {

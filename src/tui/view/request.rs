@@ -27,10 +27,9 @@ pub fn request_lines(p: &Preview) -> Vec<String> {
     if item.requests.is_empty() {
         let why = match &item.outcome {
             Outcome::NoOp => "no request: the user is already in the target state".to_string(),
-            Outcome::Protected { reason } => format!(
-                "no request: protected ({})",
-                crate::tui::view::safe(reason)
-            ),
+            Outcome::Protected { reason } => {
+                format!("no request: protected ({})", crate::tui::view::safe(reason))
+            }
             Outcome::NotFound => "no request: the user was not found".to_string(),
             Outcome::Change => "no request".to_string(),
         };
@@ -42,7 +41,10 @@ pub fn request_lines(p: &Preview) -> Vec<String> {
         if n > 1 {
             out.push(format!("request {} of {n}", i + 1));
         }
-        out.push(format!("PATCH /Users/{}", crate::tui::view::safe(&item.user_id)));
+        out.push(format!(
+            "PATCH /Users/{}",
+            crate::tui::view::safe(&item.user_id)
+        ));
         out.push("Content-Type: application/scim+json".to_string());
         out.push(String::new());
         let body = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("({e})"));
