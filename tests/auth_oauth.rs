@@ -245,8 +245,9 @@ async fn a_batch_outlasting_its_access_token_refreshes_with_each_token_once() {
         assert!(!u.active, "{email} still active");
     }
     let s = fake.stats();
+    // 30 PATCHes at 40 ms each outlast the 1 s access token: it was renewed on the way.
     assert!(
-        s.kind("oauth_refresh") >= 2,
+        s.kind("oauth_refresh") >= 1,
         "access token never refreshed: {:?}",
         s.by_kind
     );
