@@ -127,13 +127,16 @@ pub struct Pki {
     client: OnceLock<ClientMaterial>,
 }
 
-impl Pki {
-    pub fn new() -> Pki {
+impl Default for Pki {
+    fn default() -> Pki {
         Pki {
             authority: Authority::generate("scimitar fake Anaplan CA"),
             client: OnceLock::new(),
         }
     }
+}
+
+impl Pki {
 
     pub fn client(&self, login: &str) -> &ClientMaterial {
         self.client

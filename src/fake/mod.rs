@@ -239,7 +239,7 @@ impl FakeServer {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed ^ 0xfa_17)),
             stats: Mutex::new(FakeStats::default()),
             counter: AtomicU64::new(0),
-            pki: cert::Pki::new(),
+            pki: cert::Pki::default(),
             oauth_url: base.clone(),
             client_id: format!("scimitar-fake-{:08x}", config.seed as u32),
             oauth: Mutex::new(oauth::State::default()),
