@@ -55,34 +55,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             r?;
         }
         Some(Command::Apply(args)) => {
-            let c = commands::connect(&cli.conn)?.identify().await;
+            let c = commands::connect(&cli.conn)?;
             if cli.read_only || c.profile.read_only {
                 return Ok(exit_for(Err(anyhow::anyhow!(
                     "read-only (--read-only or the profile's read_only): `apply` would change users; nothing was sent"
                 ))));
             }
+            // A bad filter is refused before anything is sent, even the identity request.
+            if let Err(e) = commands::apply::check_input(args) {
+                return Ok(exit_for(Err(e.into())));
+            }
+            let c = c.identify().await;
             let r = commands::apply::apply(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
         Some(Command::Resume(args)) => {
-            let c = commands::connect(&cli.conn)?.identify().await;
+            let c = commands::connect(&cli.conn)?;
             if cli.read_only || c.profile.read_only {
                 return Ok(exit_for(Err(anyhow::anyhow!(
                     "read-only (--read-only or the profile's read_only): `resume` would change users; nothing was sent"
                 ))));
             }
+            let c = c.identify().await;
             let r = commands::apply::resume(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.exit_code())));
         }
         Some(Command::Undo(args)) => {
-            let c = commands::connect(&cli.conn)?.identify().await;
+            let c = commands::connect(&cli.conn)?;
             if cli.read_only || c.profile.read_only {
                 return Ok(exit_for(Err(anyhow::anyhow!(
                     "read-only (--read-only or the profile's read_only): `undo` would change users; nothing was sent"
                 ))));
             }
+            let c = c.identify().await;
             let r = commands::apply::undo(&c, args, &mut stdout).await;
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));

@@ -205,3 +205,98 @@ mod tests {
         assert_eq!(csv_cell("plain"), "plain");
     }
 }
+
+/// Pretty JSON whose strings carry bidi controls and zero-width characters as `\uXXXX`
+/// escapes (serde already escapes control characters). The value read back is exactly the
+/// same; only a terminal showing the raw output can no longer be fooled by them.
+pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, SafeJson::default());
+    value.serialize(&mut ser)
+}
+
+#[derive(Default)]
+struct SafeJson(serde_json::ser::PrettyFormatter<'static>);
+
+use serde_json::ser::Formatter;
+
+impl Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_hidden(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{:04x}", u)?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    #[test]
+    fn json_escapes_hidden_characters_and_reads_back_the_same() {
+        let v = serde_json::json!({"n": "a\u{202E}b\u{1b}c\u{E0041}", "k": [1, "x"]});
+        let mut out = Vec::new();
+        super::write_json_pretty(&mut out, &v).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(r"a\u202eb\u001bc\udb40\udc41"), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(
+                &serde_json::json!({"n": "a\u{202E}b\u{1b}c\u{E0041}", "k": [1, "x"]})
+            )
+            .unwrap()
+            .replace("\u{202E}", r"\u202e")
+            .replace("\u{E0041}", r"\udb40\udc41")
+        );
+    }
+}

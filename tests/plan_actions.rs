@@ -274,7 +274,8 @@ fn describe_shows_active_and_lost_workspaces() {
         [
             "active: yes → no",
             "- Workspace 0 (00000000…)",
-            "- Workspace 1 (00000000…)"
+            "- Workspace 1 (00000000…)",
+            "= keeps no workspace: NO WORKSPACE LEFT"
         ]
     );
     assert_eq!(

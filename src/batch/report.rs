@@ -36,6 +36,8 @@ pub struct ReportRow {
     pub outcome: String,
     pub status: Option<u16>,
     pub detail: String,
+    /// The tenant identity the run was made on (host plus the tenant's identifier).
+    pub tenant: String,
 }
 
 impl Summary {
@@ -106,6 +108,7 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
                 outcome,
                 status,
                 detail,
+                tenant: j.tenant.clone(),
             }
         })
         .collect()
@@ -124,6 +127,7 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
         "outcome",
         "status",
         "detail",
+        "tenant",
     ])
     .map_err(std::io::Error::other)?;
     for r in &rows {
@@ -136,6 +140,7 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
                 &r.outcome,
                 &status,
                 &r.detail,
+                &r.tenant,
             ]
             .map(crate::untrusted::csv_cell)
             .iter()

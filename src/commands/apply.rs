@@ -32,6 +32,14 @@ fn print_identity(c: &Connected) {
     }
 }
 
+/// What can be checked without the server: the filter parses.
+pub fn check_input(args: &ApplyArgs) -> Result<(), Refused> {
+    if let Some(f) = &args.filter {
+        filter::parse(f).map_err(|e| Refused(format!("invalid filter: {e}")))?;
+    }
+    Ok(())
+}
+
 /// Returns the summary; `None` for a dry run.
 pub async fn apply(
     c: &Connected,

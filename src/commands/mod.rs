@@ -5,6 +5,7 @@ pub mod auth;
 pub mod connect;
 pub mod demo;
 pub mod fake;
+pub mod hangup;
 pub mod preview;
 pub mod run;
 pub mod users;

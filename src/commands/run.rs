@@ -120,12 +120,12 @@ pub async fn execute(
         concurrency,
         ..RunOptions::default()
     };
-    eprintln!("journal: {}", journal_path.display());
+    crate::say!("journal: {}", journal_path.display());
     let ctrl_c = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping: no new requests; waiting for those in flight...");
+            if crate::commands::hangup::stop_signal().await {
+                crate::say!("\nstopping: no new requests; waiting for those in flight...");
                 cancel.cancel();
             }
         })
@@ -193,9 +193,9 @@ pub async fn execute(
             summary.report_csv = Some(csv.display().to_string());
             summary.report_json = Some(json.display().to_string());
         }
-        Err(e) => eprintln!("could not write the reports: {e}"),
+        Err(e) => crate::say!("could not write the reports: {e}"),
     }
-    eprintln!(
+    crate::say!(
         "changed {}  no-op {}  failed {}  protected {}  not found {}  unknown {}  not started {}",
         summary.changed,
         summary.no_op,
@@ -206,7 +206,7 @@ pub async fn execute(
         summary.not_started
     );
     if summary.failed + summary.unknown + summary.not_started > 0 {
-        eprintln!(
+        crate::say!(
             "finish or retry with: scimitar resume {}{}",
             journal_path.display(),
             if summary.failed > 0 {
@@ -217,7 +217,7 @@ pub async fn execute(
         );
     }
     if let Some(csv) = &summary.report_csv {
-        eprintln!("report: {csv}");
+        crate::say!("report: {csv}");
     }
     Ok(summary)
 }

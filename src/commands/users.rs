@@ -34,7 +34,7 @@ pub async fn list(
     };
     match args.format {
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &users)?;
+            untrusted::write_json_pretty(&mut *out, &users)?;
             writeln!(out)?;
         }
         ListFormat::Csv => write_csv(&users, out)?,
@@ -57,7 +57,7 @@ pub async fn show(
     let user = client.find_user(&args.id_or_email).await?;
     match args.format {
         ShowFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &user)?;
+            untrusted::write_json_pretty(&mut *out, &user)?;
             writeln!(out)?;
         }
         ShowFormat::Text => write_user(&user, out)?,
@@ -73,7 +73,7 @@ fn yes_no(b: bool) -> &'static str {
 /// with `…` (the JSON and CSV formats carry them whole).
 const MAX_COL: usize = 60;
 
-fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     let dash = |v: &Option<String>| {
         v.as_deref()
             .map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned())
@@ -107,7 +107,7 @@ fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     let rows: Vec<[String; 5]> = users
         .iter()
         .map(|u| {
@@ -147,7 +147,7 @@ fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",

@@ -48,11 +48,20 @@ pub async fn run_loop(
     let mut urgent = true;
     // Set when a signal asked to quit during a run: the latest moment to wait for it.
     let mut give_up_at: Option<Instant> = None;
+    // The terminal went away (SIGHUP, EIO on write or read): no more drawing or reading; a
+    // running batch is let finish its requests in flight, as on a signal.
+    let mut terminal_gone = false;
     loop {
-        if state.dirty {
+        if state.dirty && !terminal_gone {
             let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
             if urgent || due {
-                term.draw(&state)?;
+                if let Err(e) = term.draw(&state) {
+                    tracing::warn!("the terminal went away ({e}): quitting");
+                    terminal_gone = true;
+                    if leave(&mut state, &mut runner, &mut give_up_at) {
+                        break;
+                    }
+                }
                 state.dirty = false;
                 last_draw = Some(Instant::now());
             }
@@ -64,7 +73,7 @@ pub async fn run_loop(
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + MIN_FRAME);
         let mut actions: Vec<Action> = Vec::new();
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.next(), if !terminal_gone => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     urgent = true;
                     if let Some(a) = key_to_action(&state.keymap, mode(&state), &k) {
@@ -77,10 +86,18 @@ pub async fn run_loop(
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
-                    tracing::error!("terminal input failed: {e}");
-                    break;
+                    tracing::warn!("terminal input failed ({e}): quitting");
+                    terminal_gone = true;
+                    if leave(&mut state, &mut runner, &mut give_up_at) {
+                        break;
+                    }
                 }
-                None => break,
+                None => {
+                    terminal_gone = true;
+                    if leave(&mut state, &mut runner, &mut give_up_at) {
+                        break;
+                    }
+                }
             },
             Some(a) = rx.recv() => {
                 actions.push(a);

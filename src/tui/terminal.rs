@@ -21,7 +21,8 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Owns the terminal while the TUI runs; dropping it restores the terminal.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    /// Never dropped (see `Drop`): one per process, freed when it exits.
+    pub terminal: std::mem::ManuallyDrop<Term>,
 }
 
 impl TerminalGuard {
@@ -41,7 +42,9 @@ impl TerminalGuard {
                 return Err(e);
             }
         };
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard {
+            terminal: std::mem::ManuallyDrop::new(terminal),
+        })
     }
 
     /// One frame inside a synchronized update, so slow links never show half a frame.
@@ -58,6 +61,8 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // The terminal itself is never dropped: ratatui's drop only shows the cursor, which
+        // `restore` does too, and it `eprintln!`s (so panics) when the terminal went away.
         restore();
     }
 }
