@@ -137,7 +137,6 @@ impl Default for Pki {
 }
 
 impl Pki {
-
     pub fn client(&self, login: &str) -> &ClientMaterial {
         self.client
             .get_or_init(|| self.authority.issue_client(login))
