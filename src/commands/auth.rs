@@ -315,3 +315,49 @@ impl Drop for TempDirGuard {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_prompt_shows_address_code_and_a_qr_code_unless_asked_not_to() {
+        let p = DevicePrompt {
+            verification_uri: "https://example.com/activate".into(),
+            verification_uri_complete: Some(
+                "https://example.com/activate?user_code=ABCD-EFGH".into(),
+            ),
+            user_code: "ABCD-EFGH".into(),
+            expires_in: Duration::from_secs(600),
+        };
+        let with = prompt_text(&p, true);
+        assert!(with.contains("https://example.com/activate\n"), "{with}");
+        assert!(
+            with.contains("ABCD-EFGH") && with.contains("10 minutes"),
+            "{with}"
+        );
+        assert!(with.contains('█'), "a QR code: {with}");
+        let without = prompt_text(&p, false);
+        assert!(
+            without.contains("ABCD-EFGH") && !without.contains('█'),
+            "{without}"
+        );
+    }
+
+    #[test]
+    fn a_profile_name_cannot_lead_the_oauth_file_out_of_its_directory() {
+        let paths = crate::config::Paths {
+            config_dir: "/c".into(),
+            data_dir: "/d".into(),
+        };
+        assert_eq!(
+            paths.oauth_file("../../etc/x"),
+            std::path::PathBuf::from("/d/oauth/______etc_x.json")
+        );
+        assert_eq!(
+            paths.oauth_file("prod-eu_3"),
+            std::path::PathBuf::from("/d/oauth/prod-eu_3.json")
+        );
+    }
+}

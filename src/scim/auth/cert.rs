@@ -262,3 +262,32 @@ pub fn date(secs: i64) -> String {
         })
         .unwrap_or_else(|_| format!("{secs} (seconds since 1970)"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_certificates_that_are_not_pem_are_refused_naming_the_file() {
+        let e = parse_key("hello", Path::new("/k.pem"), None).unwrap_err();
+        assert!(e.to_string().contains("/k.pem") && e.to_string().contains("BEGIN PRIVATE KEY"));
+        let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n";
+        let e = parse_key(legacy, Path::new("/k.pem"), None).unwrap_err();
+        assert!(e.to_string().contains("openssl pkcs8 -topk8"), "{e}");
+        let locked =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let e = parse_key(locked, Path::new("/k.pem"), None).unwrap_err();
+        assert!(e.to_string().contains("SCIMITAR_KEY_PASSPHRASE"), "{e}");
+        let e = CertInfo::parse(b"not a cert", Path::new("/c.pem"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("/c.pem") && e.to_string().contains("BEGIN CERTIFICATE"));
+    }
+
+    #[test]
+    fn dates_read_as_utc() {
+        assert_eq!(date(0), "1970-01-01 00:00 UTC");
+        assert!(expiry_warning("CN=x", now_secs() + 86_400 * 10).is_some());
+        assert!(expiry_warning("CN=x", now_secs() + 86_400 * 60).is_none());
+    }
+}
