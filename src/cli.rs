@@ -218,7 +218,8 @@ pub enum ShowFormat {
 #[derive(Debug, Subcommand)]
 pub enum FakeCommand {
     /// Serve a fake Anaplan (SCIM, auth service, integration API) until SIGINT or SIGTERM.
-    /// The first line on stdout is a JSON object with scim_url, auth_url, login, password, api_key.
+    /// The first line on stdout is a JSON object with scim_url, auth_url, login, password, api_key,
+    /// oauth_url, client_id, and cert_file and key_file (written 0600 in a temporary directory).
     Serve(FakeServeArgs),
 }
 

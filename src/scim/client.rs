@@ -48,9 +48,11 @@ pub enum AuthMethod {
     Token,
     /// An API key or OAuth access token sent as `Authorization: Bearer`.
     Bearer,
-    /// A CA certificate and its RSA key: signs in for an Anaplan auth token (`auth/cert.rs`).
+    /// A CA certificate and its RSA key (--cert-file, --key-file) sign in for an Anaplan
+    /// auth token.
     Cert,
-    /// The OAuth device grant, refresh token kept per profile (`auth/oauth.rs`).
+    /// The OAuth device grant: approve once on any device; the refresh token is kept per
+    /// profile.
     Oauth,
 }
 
