@@ -565,3 +565,55 @@ fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
     out.assert_ok("auth logout");
     assert!(!store.exists(), "logout forgets the refresh token");
 }
+
+#[test]
+fn an_encrypted_keys_passphrase_prompt_does_not_echo() {
+    if !support::tmux::available("an_encrypted_keys_passphrase_prompt_does_not_echo") {
+        return;
+    }
+    let fake = Fake::start(10);
+    let sandbox = Sandbox::new();
+    let i = &fake.info;
+    let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
+    let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&key_pem)
+        .expect("a PKCS#8 key");
+    let locked = sandbox.home().join("locked-key.pem");
+    std::fs::write(
+        &locked,
+        scimitar::fake::cert::key_pem(&key, Some(KEY_PASSPHRASE)),
+    )
+    .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let env = sandbox
+        .env()
+        .connect_to(&fake)
+        .unset("SCIMITAR_PASSWORD")
+        .unset("SCIMITAR_LOGIN")
+        .set("SCIMITAR_AUTH", "cert")
+        .set("SCIMITAR_CERT_FILE", i.cert_file.clone())
+        .set("SCIMITAR_KEY_FILE", locked.display().to_string());
+    let t = Tmux::start(
+        100,
+        30,
+        &env,
+        &[support::bin(), "users", "list", "--count", "3"],
+    );
+    t.wait_text("(not echoed):");
+    t.type_text(KEY_PASSPHRASE);
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
+    let s = t.history_and_screen();
+    assert!(
+        s.contains("USERNAME"),
+        "the key opened with the typed passphrase:\n{s}"
+    );
+    assert!(
+        !s.contains(KEY_PASSPHRASE),
+        "the passphrase was echoed:\n{}",
+        s.replace(KEY_PASSPHRASE, "<SECRET>")
+    );
+    assert!(
+        t.terminal_restored(),
+        "echo is back on after the prompt:\n{s}"
+    );
+}
