@@ -187,6 +187,8 @@ impl OAuth {
         if self.stored().is_some() {
             match self.refresh(http).await {
                 Ok(g) => return Ok(g),
+                // An unreachable server says nothing about the kept sign-in: no new prompt.
+                Err(e @ ScimError::Transport { .. }) => return Err(e),
                 Err(e) => tracing::info!("the stored OAuth sign-in was not accepted ({e})"),
             }
         }
