@@ -10,7 +10,9 @@ use crate::scim::client::AuthMethod;
 const AFTER_HELP: &str = "\
 Secrets are never taken from the command line. The password (basic, token) comes from
 SCIMITAR_PASSWORD, the bearer token or API key (bearer) from SCIMITAR_BEARER; or from
---secret-file (mode 0600); or from a prompt when a terminal is attached.
+--secret-file (mode 0600); or from a prompt when a terminal is attached. With --auth cert,
+the key file must be mode 0600 and an encrypted key's passphrase comes from
+SCIMITAR_KEY_PASSPHRASE or a prompt.
 
 Exit codes: 0 done; 1 some changes failed; 2 bad input, refused, or cannot connect.
 
@@ -79,6 +81,22 @@ pub struct ConnArgs {
     /// File holding the password or bearer token (must be mode 0600).
     #[arg(long, env = "SCIMITAR_SECRET_FILE", global = true, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
+    /// With --auth cert: the certificate (PEM) uploaded to Anaplan's certificate authority list.
+    #[arg(long, env = "SCIMITAR_CERT_FILE", global = true, value_name = "PEM")]
+    pub cert_file: Option<PathBuf>,
+    /// With --auth cert: its RSA private key (PEM, mode 0600; an encrypted key's passphrase
+    /// comes from SCIMITAR_KEY_PASSPHRASE or a prompt).
+    #[arg(long, env = "SCIMITAR_KEY_FILE", global = true, value_name = "PEM")]
+    pub key_file: Option<PathBuf>,
+    /// With --auth oauth: the OAuth server [e.g. https://us1a.app.anaplan.com].
+    #[arg(long, env = "SCIMITAR_OAUTH_URL", global = true, value_name = "URL")]
+    pub oauth_url: Option<String>,
+    /// With --auth oauth: the OAuth client's id (a device grant client).
+    #[arg(long, env = "SCIMITAR_CLIENT_ID", global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// With --auth oauth: do not draw the sign-in URL as a QR code.
+    #[arg(long, global = true)]
+    pub no_qr: bool,
     /// Extra CA certificate (PEM) to trust, e.g. a corporate proxy's.
     #[arg(long, env = "SCIMITAR_CA_CERT", global = true, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
@@ -130,6 +148,20 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Put users back as a journal recorded them before a run (re-enable, restore workspaces).
     Undo(UndoArgs),
+    /// Who is signed in, by which method, until when.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Sign in and show who, by which method, until when (and the certificate's subject and
+    /// expiry with --auth cert).
+    Status,
+    /// Forget the OAuth sign-in kept for the profile (the next start asks for approval again).
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +218,8 @@ pub enum ShowFormat {
 #[derive(Debug, Subcommand)]
 pub enum FakeCommand {
     /// Serve a fake Anaplan (SCIM, auth service, integration API) until SIGINT or SIGTERM.
-    /// The first line on stdout is a JSON object with scim_url, auth_url, login, password, api_key.
+    /// The first line on stdout is a JSON object with scim_url, auth_url, login, password, api_key,
+    /// oauth_url, client_id, and cert_file and key_file (written 0600 in a temporary directory).
     Serve(FakeServeArgs),
 }
 
@@ -221,6 +254,9 @@ pub struct FakeServeArgs {
     /// Serve the payload oddities seen in Anaplan's documentation.
     #[arg(long)]
     pub quirks: bool,
+    /// Approve OAuth device sign-ins automatically this long after they start.
+    #[arg(long, default_value_t = 2, value_name = "SECS")]
+    pub oauth_approve_after: u64,
     /// The tenant's customer id (users/me); another id on the same host is another tenant.
     #[arg(long, value_name = "ID")]
     pub customer_id: Option<String>,

@@ -48,6 +48,21 @@ impl Paths {
         self.data_dir.join("journals")
     }
 
+    /// The OAuth sign-in (refresh token) kept for a profile, mode 0600.
+    pub fn oauth_file(&self, profile: &str) -> PathBuf {
+        let safe: String = profile
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.data_dir.join("oauth").join(format!("{safe}.json"))
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }
@@ -74,6 +89,12 @@ pub struct Profile {
     /// A file holding the password or bearer token; must be mode 0600.
     pub secret_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
+    /// With `auth = "cert"`: the certificate and its private key (mode 0600).
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// With `auth = "oauth"`: the OAuth server and the device grant client's id.
+    pub oauth_url: Option<String>,
+    pub client_id: Option<String>,
     /// Client-side budget, requests per minute (default 500, under Anaplan's 600).
     pub rate_limit: Option<u32>,
     /// Break-glass admins (userName or id) that no plan may change.

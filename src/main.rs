@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use scimitar::cli::{Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
+use scimitar::cli::{AuthCommand, Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
 use scimitar::tui::{ColorMode, TuiOptions};
@@ -145,6 +145,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
+        Some(Command::Auth {
+            command: AuthCommand::Status,
+        }) => {
+            let c = commands::connect(&cli.conn)?;
+            let r = commands::auth::status(&c.client, &c.profile_name, &mut stdout).await;
+            c.client.logout().await;
+            r?;
+        }
+        Some(Command::Auth {
+            command: AuthCommand::Logout,
+        }) => commands::auth::logout(&cli.conn, &mut stdout)?,
         Some(Command::Fake {
             command: FakeCommand::Serve(args),
         }) => commands::fake::serve(args, &mut stdout).await?,
@@ -156,12 +167,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.user.clone(),
                 cli.csv.clone(),
                 cli.read_only,
+                cli.conn.auth,
+                cli.conn.no_qr,
             )
             .await?
         }
         None => {
             drop(stdout);
-            let c = commands::connect(&cli.conn)?.identify().await;
+            let c = commands::connect(&cli.conn)?;
+            commands::auth::sign_in_before_tui(&c.client).await?;
+            let c = c.identify().await;
             let mut read_only = cli.read_only || c.profile.read_only;
             let mut warnings = Vec::new();
             if let Err(why) = c.require_api_user() {

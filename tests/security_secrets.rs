@@ -433,3 +433,187 @@ fn debug_output_of_a_connection_and_an_authenticator_redacts_the_secret() {
         assert!(!shown.contains(&b64), "{method:?}: {shown}");
     }
 }
+
+const KEY_PASSPHRASE: &str = "Key-UNIQUE-passphrase-991";
+
+/// Lines of a PEM private key that carry key material (not the BEGIN/END lines).
+fn key_lines(pem: &str) -> Vec<String> {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 40)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
+    let fake = Fake::start(30);
+    let sandbox = Sandbox::new();
+    let i = &fake.info;
+    assert_eq!(
+        mode(Path::new(&i.key_file)),
+        0o600,
+        "the fake writes its key private"
+    );
+    let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
+    let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&key_pem)
+        .expect("a PKCS#8 key");
+    let locked = sandbox.home().join("locked-key.pem");
+    std::fs::write(
+        &locked,
+        scimitar::fake::cert::key_pem(&key, Some(KEY_PASSPHRASE)),
+    )
+    .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let base = sandbox
+        .env()
+        .connect_to(&fake)
+        .unset("SCIMITAR_PASSWORD")
+        .unset("SCIMITAR_LOGIN")
+        .set("SCIMITAR_LOG", "trace");
+    let cert = base
+        .clone()
+        .set("SCIMITAR_AUTH", "cert")
+        .set("SCIMITAR_CERT_FILE", i.cert_file.clone())
+        .set("SCIMITAR_KEY_FILE", i.key_file.clone());
+    let locked_env = cert
+        .clone()
+        .set("SCIMITAR_KEY_FILE", locked.display().to_string())
+        .set("SCIMITAR_KEY_PASSPHRASE", KEY_PASSPHRASE);
+    let oauth = base
+        .clone()
+        .set("SCIMITAR_AUTH", "oauth")
+        .set("SCIMITAR_OAUTH_URL", i.oauth_url.clone())
+        .set("SCIMITAR_CLIENT_ID", i.client_id.clone());
+
+    let mut runs = Vec::new();
+    for (what, env, args) in [
+        (
+            "cert users list",
+            &cert,
+            vec!["users", "list", "--format", "json"],
+        ),
+        ("cert auth status", &cert, vec!["auth", "status"]),
+        (
+            "encrypted key users list",
+            &locked_env,
+            vec!["users", "list"],
+        ),
+        (
+            "oauth sign-in",
+            &oauth,
+            vec!["users", "list", "--count", "5"],
+        ),
+        ("oauth again", &oauth, vec!["users", "list", "--count", "5"]),
+        ("oauth status", &oauth, vec!["auth", "status"]),
+    ] {
+        let r = scimitar(env, &args);
+        r.assert_ok(what);
+        runs.push((what, r));
+    }
+    let store = sandbox.data_dir().join("oauth").join("default.json");
+    assert_eq!(mode(&store), 0o600, "the kept sign-in is private");
+    assert_eq!(mode(store.parent().unwrap()), 0o700);
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(&store).unwrap()).expect("JSON");
+    let refresh = kept["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_string();
+
+    let mut secrets = vec![
+        ("the key passphrase", KEY_PASSPHRASE.to_string()),
+        ("the refresh token", refresh),
+    ];
+    for l in key_lines(&key_pem) {
+        secrets.push(("a line of the private key", l));
+    }
+    for l in key_lines(&std::fs::read_to_string(&locked).unwrap()) {
+        secrets.push(("a line of the encrypted key", l));
+    }
+    let secrets = Secrets(secrets);
+    let no_bearer = |where_: &str, text: &str| {
+        secrets.assert_absent(where_, text);
+        for scheme in ["Bearer ", "CACertificate "] {
+            if let Some(at) = text.find(scheme) {
+                let next = text[at + scheme.len()..].chars().next().unwrap_or(' ');
+                assert!(
+                    !next.is_ascii_alphanumeric(),
+                    "a `{scheme}` header value appears in {where_}"
+                );
+            }
+        }
+    };
+    for (what, r) in &runs {
+        no_bearer(&format!("the stdout of `{what}`"), &r.stdout);
+        no_bearer(&format!("the stderr of `{what}`"), &r.stderr);
+    }
+    for f in sandbox.files() {
+        if f == store {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
+        no_bearer(&f.display().to_string(), &text);
+    }
+    let fake_cmdline = std::fs::read(format!("/proc/{}/cmdline", fake.pid())).expect("cmdline");
+    no_bearer(
+        "the fake's command line",
+        &String::from_utf8_lossy(&fake_cmdline),
+    );
+
+    let out = scimitar(&oauth, &["auth", "logout"]);
+    out.assert_ok("auth logout");
+    assert!(!store.exists(), "logout forgets the refresh token");
+}
+
+#[test]
+fn an_encrypted_keys_passphrase_prompt_does_not_echo() {
+    if !support::tmux::available("an_encrypted_keys_passphrase_prompt_does_not_echo") {
+        return;
+    }
+    let fake = Fake::start(10);
+    let sandbox = Sandbox::new();
+    let i = &fake.info;
+    let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
+    let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&key_pem)
+        .expect("a PKCS#8 key");
+    let locked = sandbox.home().join("locked-key.pem");
+    std::fs::write(
+        &locked,
+        scimitar::fake::cert::key_pem(&key, Some(KEY_PASSPHRASE)),
+    )
+    .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let env = sandbox
+        .env()
+        .connect_to(&fake)
+        .unset("SCIMITAR_PASSWORD")
+        .unset("SCIMITAR_LOGIN")
+        .set("SCIMITAR_AUTH", "cert")
+        .set("SCIMITAR_CERT_FILE", i.cert_file.clone())
+        .set("SCIMITAR_KEY_FILE", locked.display().to_string());
+    let t = Tmux::start(
+        100,
+        30,
+        &env,
+        &[support::bin(), "users", "list", "--count", "3"],
+    );
+    t.wait_text("(not echoed):");
+    t.type_text(KEY_PASSPHRASE);
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
+    let s = t.history_and_screen();
+    assert!(
+        s.contains("USERNAME"),
+        "the key opened with the typed passphrase:\n{s}"
+    );
+    assert!(
+        !s.contains(KEY_PASSPHRASE),
+        "the passphrase was echoed:\n{}",
+        s.replace(KEY_PASSPHRASE, "<SECRET>")
+    );
+    assert!(
+        t.terminal_restored(),
+        "echo is back on after the prompt:\n{s}"
+    );
+}

@@ -64,7 +64,11 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
     let config = ConfigFile::load(&file)?;
     let (profile_name, profile) = config.profile(args.profile.as_deref(), &file)?;
     let auth = args.auth.or(profile.auth).unwrap_or_default();
-    let secret = read_secret(args, &profile, auth)?;
+    let secret = match auth {
+        AuthMethod::Cert | AuthMethod::Oauth => None,
+        _ => read_secret(args, &profile, auth)?,
+    };
+    let cert = crate::commands::auth::cert_credentials(args, &profile, auth)?;
     if args.insecure_skip_tls_verify {
         eprintln!(
             "WARNING: TLS certificate verification is OFF (--insecure-skip-tls-verify). Anyone on the path can read the credentials and change users."
@@ -93,9 +97,17 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
         insecure_tls: args.insecure_skip_tls_verify,
         timeout: Duration::from_secs(args.timeout.max(1)),
         rate_per_minute: args.rate_limit.or(profile.rate_limit).unwrap_or(500),
+        cert,
+        oauth: crate::commands::auth::oauth_settings(
+            args,
+            &profile,
+            &paths.oauth_file(&profile_name),
+            auth,
+        ),
         ..Connection::default()
     };
     let client = ScimClient::new(conn)?;
+    crate::commands::auth::warn_expiry(&client);
     let api_user = args.api_user.clone().or(profile.api_user.clone());
     Ok(Connected {
         client,
@@ -114,7 +126,7 @@ fn read_secret(
 ) -> anyhow::Result<Option<SecretString>> {
     let var = match auth {
         AuthMethod::Bearer => "SCIMITAR_BEARER",
-        AuthMethod::Basic | AuthMethod::Token => "SCIMITAR_PASSWORD",
+        _ => "SCIMITAR_PASSWORD",
     };
     if let Ok(v) = std::env::var(var)
         && !v.is_empty()

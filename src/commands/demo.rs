@@ -16,6 +16,8 @@ pub async fn run(
     open_user: Option<String>,
     csv: Option<std::path::PathBuf>,
     read_only: bool,
+    auth: Option<crate::scim::client::AuthMethod>,
+    no_qr: bool,
 ) -> anyhow::Result<()> {
     let config = FakeConfig {
         users: args.users.max(2),
@@ -26,7 +28,9 @@ pub async fn run(
     let fake = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     tracing::info!(scim_url = %fake.scim_url, "demo tenant started");
     // The fake sets no limit of its own; the demo should feel like a fast tenant.
-    let client = ScimClient::new(fake.connection())?;
+    let (conn, _cert_dir) = crate::commands::auth::demo_connection(&fake, auth, no_qr)?;
+    let client = ScimClient::new(conn)?;
+    crate::commands::auth::sign_in_before_tui(&client).await?;
     let identity = crate::scim::identity::identify(&client, None).await;
     let paths = Paths::discover();
     let opts = TuiOptions {

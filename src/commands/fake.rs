@@ -34,6 +34,7 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
         rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
         quirks: args.quirks,
+        oauth_approve_after: Duration::from_secs(args.oauth_approve_after),
         customer_id: args.customer_id.clone().filter(|c| !c.trim().is_empty()),
         hostile: args.hostile,
         dialect: match args.dialect {
@@ -63,10 +64,13 @@ pub async fn serve(args: &FakeServeArgs, out: &mut impl Write) -> anyhow::Result
         );
     }
     let server = FakeServer::start(config, args.listen).await?;
-    writeln!(out, "{}", server.announce())?;
+    let mut announce = server.announce();
+    let cert_dir = crate::commands::auth::fake_cert_files(&server, &mut announce)?;
+    writeln!(out, "{announce}")?;
     out.flush()?;
     wait_for_stop().await;
     server.shutdown().await;
+    let _ = std::fs::remove_dir_all(cert_dir);
     Ok(())
 }
 

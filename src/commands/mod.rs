@@ -1,6 +1,7 @@
 //! The headless commands: what scripts run. Each takes parsed arguments and a writer.
 
 pub mod apply;
+pub mod auth;
 pub mod connect;
 pub mod demo;
 pub mod fake;

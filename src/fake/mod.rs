@@ -5,10 +5,12 @@
 //! Anaplan leaves unclear is a switch in [`FakeConfig`].
 
 mod auth;
+pub mod cert;
 mod faults;
 mod filter;
 mod hostile;
 mod integration;
+mod oauth;
 mod patch;
 mod render;
 mod server;
@@ -101,6 +103,16 @@ pub struct FakeConfig {
     /// Anaplan's documented non-atomic PATCH: when the entitlement part of a PATCH fails,
     /// the other changes are still saved and the answer is 207 with the error.
     pub partial_success: bool,
+    /// OAuth device sign-ins are approved this long after they start (`fake/oauth.rs`).
+    pub oauth_approve_after: Duration,
+    /// The polling interval the device grant asks for.
+    pub oauth_interval: Duration,
+    /// How long a device code lasts.
+    pub oauth_device_ttl: Duration,
+    /// Deny device sign-ins instead of approving them.
+    pub oauth_deny: bool,
+    /// Answer the first polls of each device sign-in with `slow_down`.
+    pub oauth_slow_down: u32,
     /// The tenant's customer id, reported by the integration API's `users/me`; two fakes
     /// with different ids are two tenants on the same host. `None`: one derived from the seed.
     pub customer_id: Option<String>,
@@ -141,6 +153,11 @@ impl Default for FakeConfig {
             max_workspaces_per_request: Some(50),
             repeat_pages_past_end: false,
             partial_success: false,
+            oauth_approve_after: Duration::from_secs(2),
+            oauth_interval: Duration::from_secs(1),
+            oauth_device_ttl: Duration::from_secs(600),
+            oauth_deny: false,
+            oauth_slow_down: 0,
             customer_id: None,
             hostile: false,
             dialect: Dialect::Anaplan,
@@ -212,6 +229,11 @@ pub(crate) struct Shared {
     counter: AtomicU64,
     /// 429s sent so far for `throttle_first`.
     throttled: AtomicU64,
+    /// The CA and client certificate of `CACertificate` sign-in (`cert.rs`).
+    pki: cert::Pki,
+    oauth_url: String,
+    client_id: String,
+    oauth: Mutex<oauth::State>,
 }
 
 pub struct FakeServer {
@@ -224,6 +246,9 @@ pub struct FakeServer {
     pub password: String,
     /// Its API key, sent as `Authorization: Bearer`.
     pub api_key: String,
+    /// The OAuth server (`/oauth/device/code`, `/oauth/token`) and its device grant client.
+    pub oauth_url: String,
+    pub client_id: String,
     /// The id of the User Admin account in the tenant (a protected account).
     pub admin_user_id: String,
     /// An account without User Admin: valid credentials, 403 on `/Users`.
@@ -263,6 +288,10 @@ impl FakeServer {
             stats: Mutex::new(FakeStats::default()),
             counter: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
+            pki: cert::Pki::default(),
+            oauth_url: base.clone(),
+            client_id: format!("scimitar-fake-{:08x}", config.seed as u32),
+            oauth: Mutex::new(oauth::State::default()),
             config,
             tenant: Mutex::new(tenant),
         });
@@ -289,6 +318,8 @@ impl FakeServer {
             password: admin.password,
             api_key: admin.api_key,
             admin_user_id: admin.user_id,
+            oauth_url: shared.oauth_url.clone(),
+            client_id: shared.client_id.clone(),
             no_admin_login: no_admin.login,
             no_admin_password: no_admin.password,
             no_admin_api_key: no_admin.api_key,
@@ -337,6 +368,29 @@ impl FakeServer {
                 .map(|u| u.user.id.clone())
                 .collect(),
         )
+    }
+
+    /// The admin account's client certificate and key, signed by the fake's CA (made on
+    /// first use).
+    pub fn client_cert(&self) -> cert::ClientMaterial {
+        self.shared.pki.client(&self.login).clone()
+    }
+
+    /// The fake's certificate authority, to issue other certificates (expired ones, say).
+    pub fn authority(&self) -> &cert::Authority {
+        &self.shared.pki.authority
+    }
+
+    /// Writes the client certificate and key (mode 0600) into `dir`; returns their paths.
+    pub fn write_cert_files(
+        &self,
+        dir: &std::path::Path,
+    ) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+        let m = self.client_cert();
+        let (cert, key) = (dir.join("client-cert.pem"), dir.join("client-key.pem"));
+        crate::config::write_private(&cert, m.cert_pem.as_bytes())?;
+        crate::config::write_private(&key, m.key_pem.as_bytes())?;
+        Ok((cert, key))
     }
 
     /// The tenant as it is now, in server order.

@@ -67,7 +67,13 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
+        if let Some(r) = super::cert::intercept(&s, &method, what, &headers, &body) {
+            return r;
+        }
         return auth_service(&s, &method, what, &headers);
+    }
+    if let Some(r) = super::oauth::handle(&s, &method, &path, &body) {
+        return r;
     }
     if let Some(rest) = path.strip_prefix(API_PREFIX) {
         if let Some(r) = service_gate(&s, &headers).await {

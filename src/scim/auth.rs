@@ -1,7 +1,11 @@
 //! Authentication: Basic on every call, an Anaplan auth token (authenticated with the basic
 //! credentials, refreshed ahead of its expiry, re-authenticated once on a 401, logged out on
-//! exit), or a Bearer API key / OAuth access token. Secrets stay in `SecretString` and
-//! sensitive header values, so they never reach Debug output, logs or errors.
+//! exit), a CA certificate (`cert.rs`: the same token, obtained by signing), or a Bearer API
+//! key / OAuth access token. Secrets stay in `SecretString` and sensitive header values, so
+//! they never reach Debug output, logs or errors.
+
+pub mod cert;
+pub mod oauth;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::scim::client::AuthMethod;
+use crate::scim::client::{AuthMethod, Connection};
 use crate::scim::error::ScimError;
 
 pub struct Authenticator {
@@ -20,6 +24,10 @@ pub struct Authenticator {
     secret: SecretString,
     auth_url: String,
     token: Mutex<Option<Token>>,
+    /// With `AuthMethod::Cert`: the certificate and key that sign each sign-in.
+    cert: Option<cert::CertSigner>,
+    /// With `AuthMethod::Oauth`: the device grant and the refresh token.
+    oauth: Option<oauth::OAuth>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -39,6 +47,17 @@ struct Token {
     /// Bumped each time a new token replaces the old, so that many tasks seeing the same
     /// 401 re-authenticate once, not once each.
     generation: u64,
+}
+
+impl Token {
+    fn new(value: SecretString, lifetime: Duration, generation: u64) -> Token {
+        Token {
+            value,
+            expires: Instant::now() + lifetime,
+            lifetime,
+            generation,
+        }
+    }
 }
 
 /// The header to send, and which token generation it came from.
@@ -74,7 +93,67 @@ impl Authenticator {
             secret,
             auth_url: auth_url.trim_end_matches('/').to_string(),
             token: Mutex::new(None),
+            cert: None,
+            oauth: None,
         })
+    }
+
+    /// The authenticator a connection asks for (password, key, certificate).
+    pub fn for_connection(conn: &Connection) -> Result<Authenticator, ScimError> {
+        match conn.auth {
+            AuthMethod::Cert => {
+                let creds = conn.cert.as_ref().ok_or_else(|| {
+                    ScimError::Config(
+                        "--auth cert needs --cert-file and --key-file (or SCIMITAR_CERT_FILE and SCIMITAR_KEY_FILE, or cert_file and key_file in the profile)".into(),
+                    )
+                })?;
+                let signer = cert::CertSigner::load(creds)?;
+                Ok(Authenticator {
+                    method: AuthMethod::Cert,
+                    login: String::new(),
+                    secret: SecretString::from(String::new()),
+                    auth_url: conn.auth_url.trim_end_matches('/').to_string(),
+                    token: Mutex::new(None),
+                    cert: Some(signer),
+                    oauth: None,
+                })
+            }
+            AuthMethod::Oauth => {
+                let settings = conn.oauth.clone().ok_or_else(|| {
+                    ScimError::Config(
+                        "--auth oauth needs --oauth-url and --client-id (or SCIMITAR_OAUTH_URL and SCIMITAR_CLIENT_ID, or oauth_url and client_id in the profile)".into(),
+                    )
+                })?;
+                Ok(Authenticator {
+                    method: AuthMethod::Oauth,
+                    login: String::new(),
+                    secret: SecretString::from(String::new()),
+                    auth_url: conn.auth_url.trim_end_matches('/').to_string(),
+                    token: Mutex::new(None),
+                    cert: None,
+                    oauth: Some(oauth::OAuth::new(settings)?),
+                })
+            }
+            _ => Authenticator::new(
+                conn.auth,
+                conn.login.clone(),
+                conn.secret.clone(),
+                &conn.auth_url,
+            ),
+        }
+    }
+
+    /// The certificate signing in, with `AuthMethod::Cert`.
+    pub fn certificate(&self) -> Option<&cert::CertSigner> {
+        self.cert.as_ref()
+    }
+
+    /// When the current token ends, if there is one.
+    pub async fn session_expires(&self) -> Option<SystemTime> {
+        let slot = self.token.lock().await;
+        let t = slot.as_ref()?;
+        let left = t.expires.saturating_duration_since(Instant::now());
+        Some(SystemTime::now() + left)
     }
 
     pub fn method(&self) -> AuthMethod {
@@ -103,7 +182,7 @@ impl Authenticator {
                 header: sensitive(&format!("Bearer {}", self.secret.expose_secret()))?,
                 generation: 0,
             }),
-            AuthMethod::Token => {
+            AuthMethod::Token | AuthMethod::Cert | AuthMethod::Oauth => {
                 let mut slot = self.token.lock().await;
                 let now = Instant::now();
                 let next_generation = slot.as_ref().map_or(1, |t| t.generation + 1);
@@ -122,8 +201,12 @@ impl Authenticator {
                     }
                     Some(t) => t,
                 };
-                let header =
-                    sensitive(&format!("AnaplanAuthToken {}", fresh.value.expose_secret()))?;
+                let scheme = if self.method == AuthMethod::Oauth {
+                    "Bearer"
+                } else {
+                    "AnaplanAuthToken"
+                };
+                let header = sensitive(&format!("{scheme} {}", fresh.value.expose_secret()))?;
                 let generation = fresh.generation;
                 *slot = Some(fresh);
                 Ok(Credential { header, generation })
@@ -134,7 +217,10 @@ impl Authenticator {
     /// A request sent with `generation` got a 401. Returns true when a retry with a new
     /// credential makes sense (only tokens can be renewed; Basic and Bearer cannot).
     pub async fn rejected(&self, generation: u64) -> bool {
-        if self.method != AuthMethod::Token {
+        if !matches!(
+            self.method,
+            AuthMethod::Token | AuthMethod::Cert | AuthMethod::Oauth
+        ) {
             return false;
         }
         let mut slot = self.token.lock().await;
@@ -152,18 +238,41 @@ impl Authenticator {
         http: &reqwest::Client,
         generation: u64,
     ) -> Result<Token, ScimError> {
-        tracing::info!(login = %self.login, "authenticating");
-        let (url, body) = self
-            .token_call(http, "authenticate", "login", self.basic_header()?)
-            .await?;
+        if let Some(o) = &self.oauth {
+            let g = o.sign_in(http).await?;
+            return Ok(Token::new(g.access, g.lifetime, generation));
+        }
+        let (url, body) = match &self.cert {
+            Some(signer) => {
+                tracing::info!(subject = %signer.subject, "authenticating with a certificate");
+                let header = sensitive(&signer.authorization())?;
+                self.token_call(
+                    http,
+                    "authenticate",
+                    "certificate",
+                    header,
+                    Some(&signer.body()?),
+                )
+                .await?
+            }
+            None => {
+                tracing::info!(login = %self.login, "authenticating");
+                self.token_call(http, "authenticate", "login", self.basic_header()?, None)
+                    .await?
+            }
+        };
         token_from(&body, generation)
             .ok_or_else(|| ScimError::Auth(format!("the auth service at {url} sent no tokenInfo")))
     }
 
     async fn refresh(&self, http: &reqwest::Client, old: &Token) -> Result<Token, ScimError> {
+        if let Some(o) = &self.oauth {
+            let g = o.refresh(http).await?;
+            return Ok(Token::new(g.access, g.lifetime, old.generation + 1));
+        }
         let header = sensitive(&format!("AnaplanAuthToken {}", old.value.expose_secret()))?;
         let (url, body) = self
-            .token_call(http, "refresh", "token refresh", header)
+            .token_call(http, "refresh", "token refresh", header, None)
             .await?;
         // The refreshed token keeps its generation when the value is the same (Anaplan
         // returns the same tokenValue with a later expiry).
@@ -185,17 +294,17 @@ impl Authenticator {
         path: &str,
         what: &str,
         header: HeaderValue,
+        json: Option<&Value>,
     ) -> Result<(String, Value), ScimError> {
         let url = format!("{}/token/{path}", self.auth_url);
-        let resp = http
-            .post(&url)
-            .header(AUTHORIZATION, header)
-            .send()
-            .await
-            .map_err(|e| ScimError::Transport {
-                url: url.clone(),
-                reason: describe_reqwest(&e),
-            })?;
+        let mut req = http.post(&url).header(AUTHORIZATION, header);
+        if let Some(j) = json {
+            req = req.json(j);
+        }
+        let resp = req.send().await.map_err(|e| ScimError::Transport {
+            url: url.clone(),
+            reason: describe_reqwest(&e),
+        })?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if (200..300).contains(&status) && !is_failure(&body) {
@@ -208,7 +317,11 @@ impl Authenticator {
                 .to_string()
         };
         let (code, msg) = (field("status"), field("statusMessage"));
-        Err(if status == 401 {
+        Err(if what == "certificate" {
+            ScimError::Auth(format!(
+                "the auth service at {url} refused the certificate (HTTP {status}, {code}: {msg}). Check that --cert-file was issued by a certificate authority uploaded to Anaplan, is in date, and that --key-file is its key"
+            ))
+        } else if status == 401 {
             ScimError::Unauthorized {
                 detail: format!("the auth service refused the {what} ({code}: {msg})"),
             }
@@ -224,6 +337,10 @@ impl Authenticator {
         let Some(t) = self.token.lock().await.take() else {
             return;
         };
+        if self.method == AuthMethod::Oauth {
+            // The refresh token stays for the next start; `auth logout` forgets it.
+            return;
+        }
         let url = format!("{}/token/logout", self.auth_url);
         let Ok(h) = sensitive(&format!("AnaplanAuthToken {}", t.value.expose_secret())) else {
             return;

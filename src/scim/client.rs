@@ -63,6 +63,12 @@ pub enum AuthMethod {
     Token,
     /// An API key or OAuth access token sent as `Authorization: Bearer`.
     Bearer,
+    /// A CA certificate and its RSA key (--cert-file, --key-file) sign in for an Anaplan
+    /// auth token.
+    Cert,
+    /// The OAuth device grant: approve once on any device; the refresh token is kept per
+    /// profile.
+    Oauth,
 }
 
 /// Everything needed to reach one tenant. Secrets never come from argv.
@@ -81,6 +87,10 @@ pub struct Connection {
     /// The tenant's request budget shared by every task of this client.
     pub rate_per_minute: u32,
     pub max_attempts: u32,
+    /// With `AuthMethod::Cert`: the certificate, key and passphrase.
+    pub cert: Option<crate::scim::auth::cert::CertCredentials>,
+    /// With `AuthMethod::Oauth`: the OAuth server, client id and where the sign-in is kept.
+    pub oauth: Option<crate::scim::auth::oauth::OAuthSettings>,
 }
 
 impl Default for Connection {
@@ -97,6 +107,8 @@ impl Default for Connection {
             timeout: Duration::from_secs(30),
             rate_per_minute: 500,
             max_attempts: 6,
+            cert: None,
+            oauth: None,
         }
     }
 }
@@ -243,12 +255,7 @@ impl ScimClient {
                 ScimError::Config(format!("the {name} URL `{url}` is not a URL ({e}); e.g. https://api.anaplan.com/scim/1/0/v2"))
             })?;
         }
-        let auth = Authenticator::new(
-            conn.auth,
-            conn.login.clone(),
-            conn.secret.clone(),
-            &conn.auth_url,
-        )?;
+        let auth = Authenticator::for_connection(&conn)?;
         Ok(ScimClient {
             inner: Arc::new(Inner {
                 http,
@@ -276,6 +283,20 @@ impl ScimClient {
             .get()
             .cloned()
             .unwrap_or_else(|| self.host_label())
+    }
+
+    /// How this client signs in (method, certificate, current token's end).
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.inner.auth
+    }
+
+    /// Signs in now (a device grant prompt, if one is needed, shows before anything else).
+    pub async fn sign_in(&self) -> Result<(), ScimError> {
+        self.inner
+            .auth
+            .credential(&self.inner.http)
+            .await
+            .map(|_| ())
     }
 
     /// The login this client authenticates as (the API user, never to be changed by a plan).

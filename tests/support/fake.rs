@@ -18,6 +18,15 @@ pub struct FakeInfo {
     pub login: String,
     pub password: String,
     pub api_key: String,
+    /// The client certificate and key (0600) for `--auth cert`, and the OAuth server.
+    #[serde(default)]
+    pub cert_file: String,
+    #[serde(default)]
+    pub key_file: String,
+    #[serde(default)]
+    pub oauth_url: String,
+    #[serde(default)]
+    pub client_id: String,
 }
 
 pub struct Fake {
