@@ -125,7 +125,7 @@ async fn run_batch(c: &ScimClient, plan: &Plan, concurrency: usize) -> (Duration
         Err(e) => panic!("journal: {e}"),
     };
     let batch = scimitar::batch::driver::batch_from_plan(
-        &plan,
+        plan,
         "bench",
         Intent::Apply {
             action: plan.action.clone(),

@@ -31,7 +31,7 @@ struct Server {
 }
 
 enum Kind2 {
-    Fake(Fake),
+    Fake(Box<Fake>),
     Scim2(Scim2Server),
 }
 
@@ -239,7 +239,7 @@ fn start(kind: Kind, mode: Mode, test: &str) -> Option<Server> {
                 "anaplan"
             };
             let fake = Fake::start_with(&["--users", "70", "--seed", "9", "--dialect", dialect]);
-            Some(Server::new(Kind2::Fake(fake), slow))
+            Some(Server::new(Kind2::Fake(Box::new(fake)), slow))
         }
         Kind::Independent => {
             let s = Scim2Server::start(test)?;
@@ -734,7 +734,7 @@ fn independent_reads() {
 #[test]
 fn csv_lookup_splits_for_a_server_with_a_filter_term_limit() {
     let fake = Fake::start_with(&["--users", "60", "--max-filter-terms", "10"]);
-    let server = Server::new(Kind2::Fake(fake), false);
+    let server = Server::new(Kind2::Fake(Box::new(fake)), false);
     let sandbox = Sandbox::new();
     let before = server.state();
     let login = server.api_login();

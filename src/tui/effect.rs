@@ -237,7 +237,7 @@ impl EffectRunner {
             Effect::RunBatch { plan, intent } => {
                 let batch_id = driver::new_batch_id();
                 let batch = driver::batch_from_plan(&plan, &batch_id, intent);
-                self.start_batch(RunStart::New(batch));
+                self.start_batch(RunStart::New(Box::new(batch)));
             }
             Effect::ResumeBatch(info) => {
                 self.start_batch(RunStart::Resume(info.journal.clone()));

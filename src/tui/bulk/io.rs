@@ -115,7 +115,7 @@ pub fn save_plan(path: &str, plan: &Plan) -> Result<String, String> {
 
 /// What a run starts from: a confirmed plan's batch (a new journal) or a journal to resume.
 pub enum RunStart {
-    New(Batch),
+    New(Box<Batch>),
     Resume(PathBuf),
 }
 
@@ -138,7 +138,7 @@ pub async fn run_batch(
     let started = driver::seal_key(&paths).and_then(|key| match start {
         RunStart::New(batch) => {
             let path = driver::default_journal_path(&paths, &batch.batch_id);
-            driver::start(&key, &path, batch)
+            driver::start(&key, &path, *batch)
         }
         // The same targets as `scimitar resume`: in flight, not started, failed.
         RunStart::Resume(path) => driver::open(&key, &path, &client.tenant_label(), false)
