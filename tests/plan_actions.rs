@@ -287,3 +287,38 @@ fn describe_shows_active_and_lost_workspaces() {
     );
     let _ = ws(0);
 }
+
+/// Resume of a keep-only cut between its requests (more than 50 kept): the first `replace`
+/// left the user with 50 of the 55 kept workspaces. Planned on the fresh state alone, that is
+/// a no-op and 5 kept workspaces are lost for good; planned with the journal's recorded state,
+/// the missing 5 are added back, and nothing outside the keep list is.
+#[test]
+fn resume_of_a_cut_keep_only_restores_the_kept_workspaces_the_first_request_dropped() {
+    use scimitar::plan::{UserState, plan_resumed};
+    let keep: Vec<String> = (0..55).map(ws_id).collect();
+    let action = Action::KeepWorkspaces { keep };
+    let before_run = user(true, 60); // 55 kept + 5 to remove
+    let mut now = user(true, 0);
+    now.workspaces = (0..50).map(ws).collect(); // the first request landed, the second did not
+    let recorded = UserState::of(&before_run);
+
+    let fresh_only = plan_user(&now, &action, &Protected::default());
+    assert_eq!(fresh_only.outcome, Outcome::NoOp, "the bug this guards against");
+
+    let item = plan_resumed(&now, &action, &Protected::default(), Some(&recorded));
+    assert_eq!(item.outcome, Outcome::Change);
+    let after = apply_requests(&UserState::of(&now), &item.requests);
+    let mut ids: Vec<String> = after.workspaces.iter().map(|w| w.id.clone()).collect();
+    ids.sort();
+    let mut want: Vec<String> = (0..55).map(ws_id).collect();
+    want.sort();
+    assert_eq!(ids, want);
+    // Nothing the user never held and nothing outside the keep list is granted.
+    let other = plan_resumed(
+        &user(true, 3),
+        &action,
+        &Protected::default(),
+        Some(&UserState::of(&user(true, 3))),
+    );
+    assert_eq!(other.outcome, Outcome::NoOp);
+}

@@ -54,16 +54,10 @@ pub fn plan_resumed(
     let (Action::KeepWorkspaces { keep }, Some(recorded)) = (action, recorded) else {
         return plan_user(user, action, protected);
     };
-    let before = UserState::of(user);
-    if let Some(reason) = protected.reason_for(user) {
-        return item(
-            user,
-            before.clone(),
-            before,
-            Outcome::Protected { reason },
-            Vec::new(),
-        );
+    if protected.reason_for(user).is_some() {
+        return plan_user(user, action, protected);
     }
+    let before = UserState::of(user);
     let kept_id = |w: &Workspace| keep.iter().any(|k| k.trim().eq_ignore_ascii_case(&w.id));
     let mut kept: Vec<Workspace> = user
         .workspaces
