@@ -41,6 +41,8 @@ fn check_summary(out: &Output) -> serde_json::Value {
         assert!(v[k].is_u64(), "`{k}` is not a count: {v}");
     }
     assert!(v["journal"].is_string(), "{v}");
+    // Which tenant the run was on, as the reports say (apply, resume and undo alike).
+    assert!(v["tenant"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
     v
 }
 
