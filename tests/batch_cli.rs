@@ -202,6 +202,7 @@ async fn undo_restores_the_tenant_as_it_was() {
         ])
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(check_summary(&out)["tenant"], s["tenant"], "{out:?}");
     let after = snapshot(&fake);
     let differ: Vec<&String> = before
         .iter()
