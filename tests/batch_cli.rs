@@ -41,6 +41,8 @@ fn check_summary(out: &Output) -> serde_json::Value {
         assert!(v[k].is_u64(), "`{k}` is not a count: {v}");
     }
     assert!(v["journal"].is_string(), "{v}");
+    // Which tenant the run was on, as the reports say (apply, resume and undo alike).
+    assert!(v["tenant"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
     v
 }
 
@@ -200,6 +202,7 @@ async fn undo_restores_the_tenant_as_it_was() {
         ])
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(check_summary(&out)["tenant"], s["tenant"], "{out:?}");
     let after = snapshot(&fake);
     let differ: Vec<&String> = before
         .iter()
@@ -362,4 +365,106 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
         assert_private(s["report_csv"].as_str().unwrap());
         assert_private(s["report_json"].as_str().unwrap());
     }
+}
+
+/// Users holding both of the two commonest workspaces, and those two: keeping both needs a
+/// request naming two workspaces, which a server with `max_workspaces_per_request: 1` refuses.
+fn keep_two_that_fail(fake: &FakeServer) -> (Vec<User>, String, String) {
+    let users = fake.users();
+    let mut freq: HashMap<String, usize> = HashMap::new();
+    for u in &users {
+        for w in &u.workspaces {
+            *freq.entry(w.id.clone()).or_default() += 1;
+        }
+    }
+    let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
+    common_ws.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
+    let chosen: Vec<User> = users
+        .iter()
+        .filter(|u| {
+            u.user_name != fake.login
+                && u.workspaces.len() >= 3
+                && u.has_workspace(&a)
+                && u.has_workspace(&b)
+        })
+        .take(5)
+        .cloned()
+        .collect();
+    assert!(chosen.len() >= 3);
+    (chosen, a, b)
+}
+
+/// Resuming a run that removes workspaces: refused while the API user is unknown (as apply
+/// is), states the cost in access like apply, and its summary names the tenant. A reader
+/// that closes stdout early does not turn the run's outcome (1: users failed) into 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_of_a_removal_is_gated_costed_and_names_the_tenant() {
+    let fake = start(FakeConfig {
+        max_workspaces_per_request: Some(1),
+        ..config(300)
+    })
+    .await;
+    let (chosen, a, b) = keep_two_that_fail(&fake);
+    // Bearer with no integration API and no login: who signs in is known only from
+    // --api-user (SCIMITAR_API_USER), and the tenant only by host.
+    let mut cli = Cli::new(&fake);
+    cli.env("SCIMITAR_AUTH", "bearer")
+        .env("SCIMITAR_LOGIN", "")
+        .env("SCIMITAR_PASSWORD", "")
+        .env("SCIMITAR_BEARER", &fake.api_key)
+        .env("SCIMITAR_API_URL", &format!("{}/no-such-api", fake.api_url))
+        .env("SCIMITAR_API_USER", &fake.login);
+    let journal = cli.path("keep.jsonl");
+    let j = journal.to_str().unwrap();
+    let out = cli
+        .run(&[
+            "apply",
+            "--filter",
+            &id_filter(&chosen),
+            "--action",
+            "keep-workspaces",
+            "--keep",
+            &a,
+            "--keep",
+            &b,
+            "--yes",
+            "--journal",
+            j,
+        ])
+        .await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let tenant = JournalState::read(&journal).unwrap().tenant;
+    assert_eq!(check_summary(&out)["tenant"], tenant.as_str());
+
+    cli.env("SCIMITAR_API_USER", "");
+    let before = patched(&fake);
+    let refused = cli.run(&["resume", j, "--yes"]).await;
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    assert!(refused.stderr.contains("--api-user"), "{refused:?}");
+    assert_eq!(patched(&fake), before, "a refused resume sent changes");
+    cli.env("SCIMITAR_API_USER", &fake.login);
+
+    let out = cli.run(&["resume", j, "--yes"]).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "COST: up to {} users will lose access to every workspace but the 2 workspaces kept",
+            chosen.len()
+        )) && out.stderr.contains("model roles and selective access"),
+        "{out:?}"
+    );
+    let s = check_summary(&out);
+    assert_eq!(s["tenant"], tenant.as_str(), "{s}");
+
+    // stdout closed before the summary: quiet, and still 1 for the failed users.
+    let mut child = cli.command(&["resume", j, "--yes"]).spawn().unwrap();
+    drop(child.stdout.take());
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
 }

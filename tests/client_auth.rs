@@ -47,6 +47,13 @@ async fn a_wrong_secret_is_unauthorized_and_names_the_variable() {
             "SCIMITAR_PASSWORD"
         };
         assert!(msg.contains(var), "{m:?}: {msg}");
+        // Only the variable of the method in use: the client tells the error which it is.
+        let other = if m == AuthMethod::Bearer {
+            "SCIMITAR_PASSWORD"
+        } else {
+            "SCIMITAR_BEARER"
+        };
+        assert!(!msg.contains(other), "{m:?}: {msg}");
         assert!(!msg.contains("not-the-secret"), "the secret leaked: {msg}");
     }
     // A refused password is not retried (repeated failures can lock the account).

@@ -286,3 +286,43 @@ fn summary_80x24() {
 fn summary_120x40() {
     assert_snapshot!(screen(&summary(120, 40)));
 }
+
+/// The resume confirmation for an intent over three unsettled users.
+fn resume_confirm(action: scimitar::plan::Action) -> String {
+    let mut s = loaded_state(fixture_users(), 120, 40);
+    let targets: Vec<scimitar::batch::Target> = (0..3)
+        .map(|i| scimitar::batch::Target {
+            user_id: format!("u{i}"),
+            user_name: format!("user{i}@example.com"),
+        })
+        .collect();
+    let info = scimitar::tui::bulk::msg::ResumeInfo {
+        journal: "run.jsonl".into(),
+        batch_id: "b1".into(),
+        tenant: "api.anaplan.example".into(),
+        intent: scimitar::batch::Intent::Apply {
+            action,
+            protected: Protected::default(),
+        },
+        plan_hash: "h".into(),
+        targets,
+        unknown: 1,
+        not_started: 1,
+        failed: 1,
+    };
+    update(&mut s, Action::ResumeReady(Ok(Box::new(info))));
+    screen(&s)
+}
+
+#[test]
+fn resume_confirmation_states_the_cost_of_removing_access() {
+    let text = resume_confirm(scimitar::plan::Action::RemoveWorkspaces);
+    assert!(text.contains("3 re-checked"), "{text}");
+    assert!(
+        text.contains("COST: up to 3 users will lose access"),
+        "{text}"
+    );
+    let text = resume_confirm(scimitar::plan::Action::Disable);
+    assert!(text.contains("3 re-checked"), "{text}");
+    assert!(!text.contains("COST"), "{text}");
+}

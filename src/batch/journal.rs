@@ -42,6 +42,15 @@ impl Intent {
             Intent::Restore { .. } => "undo (restore recorded state)".into(),
         }
     }
+
+    /// The cost in access of resuming this intent over `users` users, for every resume
+    /// confirmation (headless and TUI); an undo only gives access back.
+    pub fn resume_cost(&self, users: usize) -> Option<String> {
+        match self {
+            Intent::Apply { action, .. } => crate::plan::resume_cost(action, users),
+            Intent::Restore { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -33,6 +33,25 @@ fn print_identity(c: &Connected) {
     }
 }
 
+/// Prints a JSON object on stdout with the tenant it concerns added. A reader that has gone
+/// (`| head`) loses only this summary, the journal holds the run: the write is dropped quietly
+/// and the exit code stays the run's outcome (0 done, 1 some failed), never 2.
+fn print_json(
+    out: &mut impl Write,
+    value: impl serde::Serialize,
+    tenant: &str,
+) -> anyhow::Result<()> {
+    let mut v = serde_json::to_value(value)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("tenant".into(), tenant.into());
+    }
+    let text = serde_json::to_string_pretty(&v)?;
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 /// What can be checked without the server: the filter parses.
 pub fn check_input(args: &ApplyArgs) -> Result<(), Refused> {
     if let Some(f) = &args.filter {
@@ -81,7 +100,7 @@ pub async fn apply(
             "no_op": totals.no_op, "failed": 0, "protected": totals.protected,
             "not_found": totals.not_found, "requests": totals.requests, "journal": null,
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+        print_json(out, &s, &tenant)?;
         return Ok(None);
     }
     if totals.to_change == 0 {
@@ -128,7 +147,7 @@ pub async fn apply(
     let key = driver::seal_key(&c.paths).map_err(refused)?;
     let started = driver::start(&key, &journal, batch).map_err(refused)?;
     let summary = execute(client, started, args.run.concurrency as usize).await?;
-    writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    print_json(out, &summary, &tenant)?;
     Ok(Some(summary))
 }
 
@@ -373,6 +392,14 @@ pub async fn resume(
         }
     }
     if !targets.is_empty() {
+        // As apply: a change whose API user is unknown could take the tool's own access away.
+        if let Intent::Apply { .. } = state.intent {
+            c.require_api_user().map_err(Refused)?;
+        }
+        // Said even with --yes: there is no preview on resume, and undo cannot give it back.
+        if let Some(cost) = state.intent.resume_cost(targets.len()) {
+            crate::say!("{cost}");
+        }
         confirm(
             targets.len(),
             &state.tenant,
@@ -380,9 +407,10 @@ pub async fn resume(
             args.run.yes,
         )?;
     }
+    let tenant = state.tenant.clone();
     let started = opened.resume(targets).map_err(refused)?;
     let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
-    writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    print_json(out, &summary, &tenant)?;
     Ok(summary)
 }
 
@@ -391,6 +419,8 @@ pub async fn undo(
     args: &UndoArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Option<Summary>> {
+    // No API-user gate here, unlike apply and resume: an undo only gives back access and
+    // activation the run recorded taking away, so it cannot lock the tool's own account out.
     // Held to the end: nothing else runs or undoes this journal meanwhile.
     let opened = open_journal(c, &args.journal, args.trust_journal)?;
     let state = &opened.state;
@@ -415,7 +445,7 @@ pub async fn undo(
     let totals = undo.plan.totals();
     if args.dry_run {
         let s = serde_json::json!({"dry_run": true, "planned": undo.plan.items.len(), "to_change": totals.to_change, "no_op": totals.no_op, "not_found": undo.missing.len()});
-        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+        print_json(out, &s, &state.tenant)?;
         return Ok(None);
     }
     if untrusted(&opened) {
@@ -445,8 +475,9 @@ pub async fn undo(
     let key = driver::seal_key(&c.paths).map_err(refused)?;
     let started = driver::start(&key, &journal, batch).map_err(refused)?;
     let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
+    let tenant = state.tenant.clone();
     drop(opened);
-    writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    print_json(out, &summary, &tenant)?;
     Ok(Some(summary))
 }
 

@@ -624,6 +624,16 @@ mod tests {
         assert!(!a.admin_workspaces.is_empty());
     }
 
+    /// The README's demo sentence states the default tenant's size; keep it true.
+    #[test]
+    fn readme_states_the_demo_tenant_size() {
+        let cfg = crate::fake::FakeConfig::default();
+        let t = Tenant::generate(cfg.users, cfg.seed, false);
+        let readme = include_str!("../../README.md").replace('\n', " ");
+        let said = format!("over {} workspaces", t.workspaces.len());
+        assert!(readme.contains(&said), "README should say {said:?}");
+    }
+
     #[test]
     fn timestamps_are_iso() {
         assert_eq!(iso_timestamp(1_564_684_189_793), "2019-08-01T18:29:49.793Z");

@@ -4,7 +4,10 @@
 
 use std::collections::HashSet;
 
-use crate::plan::{Outcome, PlanItem, workspaces_lost};
+use crate::plan::{Action, Outcome, PlanItem, workspaces_lost};
+
+/// What removing access costs beyond the membership, said after every COST count.
+const WHAT_IS_LOST: &str = "Removing workspace access also removes their model roles and selective access there; undo restores workspace membership only, not model roles or selective access.";
 
 /// How much workspace access a plan takes away.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,7 +50,7 @@ impl AccessLoss {
             return None;
         }
         let mut s = format!(
-            "COST: {} will lose access to {}. Removing workspace access also removes their model roles and selective access there; undo restores workspace membership only, not model roles or selective access.",
+            "COST: {} will lose access to {}. {WHAT_IS_LOST}",
             plural(self.users, "user", "users"),
             plural(self.workspaces, "workspace", "workspaces"),
         );
@@ -58,5 +61,44 @@ impl AccessLoss {
             ));
         }
         Some(s)
+    }
+}
+
+/// The warning for resuming `action` over `users` unsettled users, whose current workspaces
+/// are known only once each is re-read: a bound, not a count. `None` when nothing is removed.
+pub fn resume_cost(action: &Action, users: usize) -> Option<String> {
+    let removes = matches!(
+        action,
+        Action::RemoveWorkspaces | Action::DisableAndRemove | Action::KeepWorkspaces { .. }
+    );
+    if !removes || users == 0 {
+        return None;
+    }
+    let what = if let Action::KeepWorkspaces { keep } = action {
+        format!(
+            "every workspace but the {} kept",
+            plural(keep.len(), "workspace", "workspaces")
+        )
+    } else {
+        "every workspace".into()
+    };
+    Some(format!(
+        "COST: up to {} will lose access to {what} (each is re-read first). {WHAT_IS_LOST}",
+        plural(users, "user", "users"),
+    ))
+}
+
+#[cfg(test)]
+mod resume_tests {
+    use super::*;
+
+    #[test]
+    fn resuming_a_removal_states_its_cost_and_a_disable_does_not() {
+        let s = resume_cost(&Action::RemoveWorkspaces, 3).unwrap();
+        assert!(s.starts_with("COST: up to 3 users will lose access"), "{s}");
+        assert!(s.contains("model roles and selective access"), "{s}");
+        assert_eq!(resume_cost(&Action::Disable, 3), None);
+        assert_eq!(resume_cost(&Action::Restore, 3), None);
+        assert_eq!(resume_cost(&Action::RemoveWorkspaces, 0), None);
     }
 }

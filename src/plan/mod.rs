@@ -13,7 +13,7 @@ mod requests;
 pub mod simulate;
 mod undo;
 
-pub use cost::{AccessLoss, access_loss};
+pub use cost::{AccessLoss, access_loss, resume_cost};
 pub use describe::{describe, short_id, workspaces_gained, workspaces_lost};
 pub use file::{PLAN_VERSION, Plan, PlanFileError, Totals};
 pub use item::{not_found_item, plan_resumed, plan_user, replan};

@@ -324,6 +324,7 @@ impl Authenticator {
         } else if status == 401 {
             ScimError::Unauthorized {
                 detail: format!("the auth service refused the {what} ({code}: {msg})"),
+                method: Some(self.method),
             }
         } else {
             ScimError::Auth(format!(

@@ -659,6 +659,10 @@ impl ScimClient {
                         attempts: attempt,
                         detail,
                     },
+                    ScimError::Unauthorized { detail, .. } => ScimError::Unauthorized {
+                        detail,
+                        method: Some(inner.auth.method()),
+                    },
                     other => other,
                 });
             }
@@ -747,7 +751,10 @@ fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Re
             }
         };
         return fail(if status.as_u16() == 401 {
-            ScimError::Unauthorized { detail }
+            ScimError::Unauthorized {
+                detail,
+                method: None,
+            }
         } else {
             ScimError::Forbidden { detail }
         });
@@ -766,7 +773,10 @@ fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Re
         .map(str::to_string);
     // Trust the status line: Anaplan's body `status` may differ from it.
     fail(match status.as_u16() {
-        401 => ScimError::Unauthorized { detail },
+        401 => ScimError::Unauthorized {
+            detail,
+            method: None,
+        },
         403 => ScimError::Forbidden { detail },
         404 => ScimError::NotFound { detail },
         code => ScimError::Status {

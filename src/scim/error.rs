@@ -1,17 +1,39 @@
 //! Typed errors of the protocol layer. Each message says what went wrong and what to do.
 
+use crate::scim::client::AuthMethod;
 use crate::scim::filter::FilterError;
 use crate::scim::model::ModelError;
+
+/// What to check after a 401, for the sign-in method in use.
+fn unauthorized_hint(method: Option<AuthMethod>) -> &'static str {
+    match method {
+        Some(AuthMethod::Basic | AuthMethod::Token) => {
+            "Check the login and password (SCIMITAR_LOGIN, SCIMITAR_PASSWORD, --secret-file or the prompt) and the auth method"
+        }
+        Some(AuthMethod::Bearer) => {
+            "Check the token or API key (SCIMITAR_BEARER, --secret-file or the prompt) and the auth method"
+        }
+        Some(AuthMethod::Cert) => {
+            "Check the certificate sign-in: --cert-file issued by a certificate authority uploaded to Anaplan, in date, --key-file its key, for a user with the User Admin role"
+        }
+        Some(AuthMethod::Oauth) => {
+            "Check the OAuth sign-in: run `scimitar auth logout` and sign in again to approve, and check --client-id and --oauth-url"
+        }
+        None => "Check the credentials and the auth method (--auth)",
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScimError {
     #[error("invalid filter: {0}")]
     Filter(#[from] FilterError),
 
-    #[error(
-        "not authenticated (HTTP 401): {detail}. Check the login and secret (SCIMITAR_PASSWORD / SCIMITAR_BEARER) and the auth method"
-    )]
-    Unauthorized { detail: String },
+    /// `method` is the sign-in in use, filled in by the client, so the hint names what to check.
+    #[error("not authenticated (HTTP 401): {detail}. {}", unauthorized_hint(*method))]
+    Unauthorized {
+        detail: String,
+        method: Option<AuthMethod>,
+    },
 
     #[error(
         "forbidden (HTTP 403): {detail}. The account needs the User Admin role in Anaplan to use the SCIM API"
@@ -85,6 +107,40 @@ impl ScimError {
                 *status == 429 || *status >= 500
             }
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+
+    fn message(method: AuthMethod) -> String {
+        ScimError::Unauthorized {
+            detail: "no".into(),
+            method: Some(method),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_401_names_what_applies_to_the_sign_in_in_use() {
+        for (method, wanted) in [
+            (AuthMethod::Cert, "--cert-file"),
+            (AuthMethod::Oauth, "auth logout"),
+            (AuthMethod::Bearer, "SCIMITAR_BEARER"),
+            (AuthMethod::Token, "SCIMITAR_PASSWORD"),
+            (AuthMethod::Basic, "SCIMITAR_PASSWORD"),
+        ] {
+            let m = message(method);
+            assert!(m.contains(wanted), "{method:?}: {m}");
+        }
+        for method in [AuthMethod::Cert, AuthMethod::Oauth] {
+            let m = message(method);
+            assert!(
+                !m.contains("SCIMITAR_PASSWORD") && !m.contains("SCIMITAR_BEARER"),
+                "{method:?}: {m}"
+            );
         }
     }
 }

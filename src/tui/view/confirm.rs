@@ -66,6 +66,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
                 format!(" Journal {}", info.journal.display()),
                 t.dim,
             ));
+            cost_lines = info.intent.resume_cost(c.count);
         }
     }
     lines.push(Line::from(""));
