@@ -303,7 +303,11 @@ fn resume_of_a_cut_keep_only_restores_the_kept_workspaces_the_first_request_drop
     let recorded = UserState::of(&before_run);
 
     let fresh_only = plan_user(&now, &action, &Protected::default());
-    assert_eq!(fresh_only.outcome, Outcome::NoOp, "the bug this guards against");
+    assert_eq!(
+        fresh_only.outcome,
+        Outcome::NoOp,
+        "the bug this guards against"
+    );
 
     let item = plan_resumed(&now, &action, &Protected::default(), Some(&recorded));
     assert_eq!(item.outcome, Outcome::Change);
