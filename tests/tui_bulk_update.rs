@@ -466,7 +466,7 @@ fn runner_events_fold_into_the_progress_pane() {
             p.failed,
             p.skipped(),
             p.remaining(),
-            p.in_flight
+            p.in_flight()
         ),
         (4, 1, 1, 1, 1, 0)
     );
@@ -598,7 +598,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             }),
         );
         let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
-        assert!(p.in_flight <= 8 || i < 8, "in flight {}", p.in_flight);
+        assert!(p.in_flight() <= 8 || i < 8, "in flight {}", p.in_flight());
         if i >= 7 {
             let done = format!("u{}", i - 7);
             update(
@@ -615,7 +615,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
         }
     }
     let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
-    assert_eq!(p.in_flight, 7);
+    assert_eq!(p.in_flight(), 7);
     update(
         &mut s,
         ev(Event::InDoubt {
@@ -623,7 +623,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
         }),
     );
     let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
-    assert_eq!((p.in_flight, p.in_doubt), (6, 1));
+    assert_eq!((p.in_flight(), p.in_doubt), (6, 1));
 }
 
 #[test]

@@ -18,8 +18,7 @@ pub struct Progress {
     pub no_op: usize,
     pub protected: usize,
     pub not_found: usize,
-    /// Requests sent and not yet answered: the users dispatched and not yet finished.
-    pub in_flight: usize,
+    /// The users dispatched and not yet finished: their count is the requests in flight.
     flying: HashSet<String>,
     /// In doubt after the breaker opened: resume re-checks them.
     pub in_doubt: usize,
@@ -51,7 +50,6 @@ impl Progress {
             no_op: 0,
             protected: 0,
             not_found: 0,
-            in_flight: 0,
             flying: HashSet::new(),
             in_doubt: 0,
             paused: None,
@@ -69,12 +67,12 @@ impl Progress {
         }
     }
 
-    pub fn apply(&mut self, event: &Event, now: Instant) {
-        self.on(event, now);
-        self.in_flight = self.flying.len();
+    /// Requests sent and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.flying.len()
     }
 
-    fn on(&mut self, event: &Event, now: Instant) {
+    pub fn apply(&mut self, event: &Event, now: Instant) {
         match event {
             Event::Started { total } => self.total = *total,
             Event::Dispatched { user_id } => {
@@ -212,7 +210,10 @@ mod tests {
             p.apply(&res(ResultKind::Done, ms), t0);
         }
         p.apply(&res(ResultKind::NoOp, 0), t0);
-        assert_eq!((p.done, p.no_op, p.remaining(), p.in_flight), (5, 1, 4, 0));
+        assert_eq!(
+            (p.done, p.no_op, p.remaining(), p.in_flight()),
+            (5, 1, 4, 0)
+        );
         assert_eq!(p.latency_quantile(0.5), Some(30));
         assert_eq!(p.latency_quantile(0.95), Some(100));
         let eta = p.eta(t0 + Duration::from_secs(6)).unwrap();

@@ -151,7 +151,7 @@ pub async fn execute(
                             progress.done, progress.failed, progress.skipped(),
                             progress.request_rate(now),
                             progress.latency_quantile(0.95).unwrap_or(0),
-                            progress.in_flight, progress.rate_limited,
+                            progress.in_flight(), progress.rate_limited,
                             progress.eta(now).map(|d| humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()).unwrap_or_else(|| "-".into()),
                         ));
                     }

@@ -368,4 +368,65 @@ mod tests {
         assert_eq!(e.only_ids(), None);
         assert!(!e.mentions_id());
     }
+
+    // Anaplan's matching semantics, moved here from the client's filter module when the
+    // client's own matcher went (only the fake matches filters).
+    #[test]
+    fn every_operator_on_strings_is_case_insensitive() {
+        assert!(m(r#"userName eq "ada.lovelace@example.COM""#));
+        assert!(!m(r#"userName ne "ADA.LOVELACE@example.com""#));
+        assert!(m(r#"userName ne "someone@else.com""#));
+        assert!(m(r#"userName gt "ADA""#));
+        assert!(!m(r#"userName gt "zed""#));
+        assert!(m(r#"userName ge "ada.lovelace@example.com""#));
+        assert!(m(r#"userName le "ADA.LOVELACE@EXAMPLE.COM""#));
+        assert!(m(r#"userName lt "B""#));
+        assert!(!m(r#"userName lt "a""#));
+        assert!(m(r#"id eq "8A80DB9362F64CAD0162FA0AB3FE0001""#));
+        assert!(m(r#"externalId eq "emp-0042""#));
+        assert!(m(r#"name.givenName eq "ADA""#));
+    }
+
+    #[test]
+    fn absent_attributes_ne_true_others_false_pr_means_non_empty() {
+        assert!(m(r#"name.familyName ne "x""#));
+        assert!(!m(r#"name.familyName eq "x""#));
+        assert!(!m(r#"name.familyName gt "a""#));
+        assert!(!m(r#"name.familyName lt "z""#));
+        assert!(!m("name.familyName pr"));
+        assert!(m("name.givenName pr"));
+        assert!(m("externalId pr"));
+        let mut u = ada();
+        u.external_id = Some(String::new());
+        assert!(!read("externalId pr").unwrap().matches(&u));
+        assert!(m("active pr"));
+    }
+
+    #[test]
+    fn active_compares_with_booleans() {
+        assert!(m("active eq true"));
+        assert!(m("active eq TRUE"));
+        assert!(!m("active eq false"));
+        assert!(m("active ne False"));
+        let mut u = ada();
+        u.active = false;
+        assert!(read("active eq false").unwrap().matches(&u));
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_when_matching() {
+        assert!(m(
+            r#"(userName eq "nobody" or active eq true) and name.givenName pr"#
+        ));
+        assert!(!m(
+            r#"userName eq "nobody" or active eq true and name.familyName pr"#
+        ));
+    }
+
+    #[test]
+    fn an_id_list_is_spotted_and_a_user_name_is_not() {
+        let e = read(r#"id eq "a" or id eq "b" or id eq "c""#).unwrap();
+        assert_eq!(e.only_ids(), Some(vec!["a", "b", "c"]));
+        assert_eq!(read(r#"userName eq "x@y.com""#).unwrap().only_ids(), None);
+    }
 }

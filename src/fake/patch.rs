@@ -42,6 +42,16 @@ enum Target {
 }
 
 /// Whether a path carries a value filter (`entitlements[type eq "WORKSPACE"]`).
+/// An entitlements value as its items: an array, one object, or null for none.
+fn entitlement_items<'a>(value: &'a Value, refusal: &str) -> Result<Vec<&'a Value>, Refusal> {
+    match value {
+        Value::Array(a) => Ok(a.iter().collect()),
+        Value::Object(_) => Ok(vec![value]),
+        Value::Null => Ok(Vec::new()),
+        _ => Err(bad("invalidValue", refusal)),
+    }
+}
+
 fn filtered(path: &str) -> bool {
     path.contains('[')
 }
@@ -49,17 +59,7 @@ fn filtered(path: &str) -> bool {
 /// An RFC 7644 server stores entitlements as sent: any id, with the `display` it was given
 /// (none when none was sent), only the multi-valued `WORKSPACE` form.
 fn workspaces_as_sent(value: &Value) -> Result<Vec<Workspace>, Refusal> {
-    let items: Vec<&Value> = match value {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![value],
-        Value::Null => Vec::new(),
-        _ => {
-            return Err(bad(
-                "invalidValue",
-                "entitlements must be an array of objects",
-            ));
-        }
-    };
+    let items = entitlement_items(value, "entitlements must be an array of objects")?;
     let mut out: Vec<Workspace> = Vec::new();
     for item in items {
         let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
@@ -125,17 +125,10 @@ fn target(path: &str) -> Result<Target, Refusal> {
 
 /// Reads entitlement values in the three documented forms; unknown ids and names refused.
 fn workspaces_of(value: &Value, tenant: &Tenant) -> Result<Vec<Workspace>, Refusal> {
-    let items: Vec<&Value> = match value {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![value],
-        Value::Null => Vec::new(),
-        _ => {
-            return Err(bad(
-                "invalidValue",
-                "entitlements must be an array of {\"value\": <workspace id>, \"type\": \"WORKSPACE\"}",
-            ));
-        }
-    };
+    let items = entitlement_items(
+        value,
+        "entitlements must be an array of {\"value\": <workspace id>, \"type\": \"WORKSPACE\"}",
+    )?;
     let mut out: Vec<Workspace> = Vec::new();
     let mut push = |w: &Workspace| {
         if !out.iter().any(|x| x.id == w.id) {

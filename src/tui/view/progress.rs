@@ -119,7 +119,7 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
     speed.extend(n("p50", ms(0.5), t.header));
     speed.extend(n("p95", ms(0.95), t.header));
     let mut load = vec![Span::raw(" ")];
-    load.extend(n("in flight", p.in_flight.to_string(), t.header));
+    load.extend(n("in flight", p.in_flight().to_string(), t.header));
     load.extend(n("concurrency", p.concurrency.to_string(), t.header));
     load.extend(n("retries", p.retries.to_string(), t.header));
     load.extend(n(
