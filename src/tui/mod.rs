@@ -76,8 +76,8 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.keymap = keymap;
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
-    state.protected = opts.protected;
-    state.max_users = opts.max_users;
+    state.bulk.protected = opts.protected;
+    state.bulk.max_users = opts.max_users;
     let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
     let effects = update::init_with(&mut state, opts.open_user, csv);
