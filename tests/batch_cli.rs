@@ -85,8 +85,10 @@ async fn killed_mid_run_then_resumed_finishes_every_user_once() {
         ])
         .spawn()
         .unwrap();
-    let reached =
-        common::wait_until(Duration::from_secs(30), || journal_results(&journal) >= 200).await;
+    let reached = common::wait_until(Duration::from_secs(30), async || {
+        journal_results(&journal) >= 200
+    })
+    .await;
     child.start_kill().unwrap(); // SIGKILL
     let status = child.wait().await.unwrap();
     assert!(reached, "the run never reached 200 results");

@@ -313,7 +313,7 @@ async fn a_huge_retry_after_is_capped_and_announced() {
         tokio::spawn(async move { c.list_page(None, 1, 10).await })
     };
     let mut got: Option<String> = None;
-    let heard = wait_until(Duration::from_secs(20), || {
+    let heard = wait_until(Duration::from_secs(20), async || {
         if let Ok(n) = notices.try_recv() {
             got = Some(n.message);
         }

@@ -1,11 +1,14 @@
 //! The fake's authentication, roles, rate limit, faults and integration API over real HTTP.
 
+mod support;
+
 use std::time::Duration;
 
 use base64::Engine;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use serde_json::Value;
+use support::inproc::wait_until;
 
 async fn start(config: FakeConfig) -> FakeServer {
     FakeServer::start(config, "127.0.0.1:0".parse().unwrap())
@@ -20,24 +23,34 @@ fn basic(login: &str, password: &str) -> String {
     )
 }
 
-async fn authenticate(f: &FakeServer, login: &str, password: &str) -> (StatusCode, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/token/authenticate", f.auth_url))
-        .header("authorization", basic(login, password))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap())
-}
-
-async fn users_status(f: &FakeServer, authorization: &str) -> StatusCode {
+/// One request to the fake with this `Authorization` header, over real HTTP.
+async fn request(method: Method, url: String, authorization: &str) -> reqwest::Response {
     reqwest::Client::new()
-        .get(format!("{}/Users?count=1", f.scim_url))
+        .request(method, url)
         .header("authorization", authorization)
         .send()
         .await
         .unwrap()
-        .status()
+}
+
+async fn authenticate(f: &FakeServer, login: &str, password: &str) -> (StatusCode, Value) {
+    let r = request(
+        Method::POST,
+        format!("{}/token/authenticate", f.auth_url),
+        &basic(login, password),
+    )
+    .await;
+    (r.status(), r.json().await.unwrap())
+}
+
+async fn users_status(f: &FakeServer, authorization: &str) -> StatusCode {
+    request(
+        Method::GET,
+        format!("{}/Users?count=1", f.scim_url),
+        authorization,
+    )
+    .await
+    .status()
 }
 
 #[tokio::test]
@@ -77,12 +90,7 @@ async fn three_schemes_for_the_admin_and_403_for_the_no_admin_account() {
         format!("AnaplanAuthToken {na}"),
         format!("Bearer {}", f.no_admin_api_key),
     ] {
-        let r = reqwest::Client::new()
-            .get(format!("{}/Users", f.scim_url))
-            .header("authorization", &h)
-            .send()
-            .await
-            .unwrap();
+        let r = request(Method::GET, format!("{}/Users", f.scim_url), &h).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{h}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(
@@ -111,16 +119,15 @@ async fn auth_service_failures_refresh_validate() {
         ..FakeConfig::default()
     })
     .await;
-    let c = reqwest::Client::new();
     let (status, body) = authenticate(&f, &f.login, "wrong").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["status"], "FAILURE_BAD_CREDENTIAL");
-    let r = c
-        .post(format!("{}/token/authenticate", f.auth_url))
-        .header("authorization", "Basic")
-        .send()
-        .await
-        .unwrap();
+    let r = request(
+        Method::POST,
+        format!("{}/token/authenticate", f.auth_url),
+        "Basic",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         r.json::<Value>().await.unwrap()["status"],
@@ -133,48 +140,49 @@ async fn auth_service_failures_refresh_validate() {
         .unwrap()
         .to_string();
     let first_expiry = body["tokenInfo"]["expiresAt"].as_u64().unwrap();
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let r = c
-        .post(format!("{}/token/refresh", f.auth_url))
-        .header("authorization", format!("AnaplanAuthToken {token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["tokenInfo"]["tokenValue"], token.as_str());
-    assert!(body["tokenInfo"]["expiresAt"].as_u64().unwrap() > first_expiry);
-    let r = c
-        .get(format!("{}/token/validate", f.auth_url))
-        .header("authorization", format!("AnaplanAuthToken {token}"))
-        .send()
-        .await
-        .unwrap();
+    let h = format!("AnaplanAuthToken {token}");
+    let url = format!("{}/token/refresh", f.auth_url);
+    // A refresh keeps the value and moves the expiry on (once the clock has moved a tick).
+    let later = wait_until(Duration::from_secs(10), async || {
+        let r = request(Method::POST, url.clone(), &h).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["tokenInfo"]["tokenValue"], token.as_str());
+        body["tokenInfo"]["expiresAt"].as_u64().unwrap() > first_expiry
+    })
+    .await;
+    assert!(later, "a refresh moves the expiry on");
+    let r = request(
+        Method::GET,
+        format!("{}/token/validate", f.auth_url),
+        &format!("AnaplanAuthToken {token}"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["userInfo"]["userId"], f.login.as_str());
     assert_eq!(body["statusMessage"], "Token validated");
     // Bearer is refused on the token endpoints.
-    let r = c
-        .get(format!("{}/token/validate", f.auth_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = request(
+        Method::GET,
+        format!("{}/token/validate", f.auth_url),
+        &format!("Bearer {}", token),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = c
-        .post(format!("{}/token/refresh", f.auth_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = request(
+        Method::POST,
+        format!("{}/token/refresh", f.auth_url),
+        &format!("Bearer {}", token),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = c
-        .post(format!("{}/token/logout", f.auth_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = request(
+        Method::POST,
+        format!("{}/token/logout", f.auth_url),
+        &format!("Bearer {}", token),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     f.shutdown().await;
 }
@@ -186,38 +194,22 @@ async fn logout_then_401_everywhere() {
         ..FakeConfig::default()
     })
     .await;
-    let c = reqwest::Client::new();
     let (_, body) = authenticate(&f, &f.login, &f.password).await;
     let token = body["tokenInfo"]["tokenValue"]
         .as_str()
         .unwrap()
         .to_string();
     let h = format!("AnaplanAuthToken {token}");
-    let r = c
-        .post(format!("{}/token/logout", f.auth_url))
-        .header("authorization", &h)
-        .send()
-        .await
-        .unwrap();
+    let r = request(Method::POST, format!("{}/token/logout", f.auth_url), &h).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(users_status(&f, &h).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         users_status(&f, &format!("Bearer {token}")).await,
         StatusCode::UNAUTHORIZED
     );
-    let r = c
-        .post(format!("{}/token/refresh", f.auth_url))
-        .header("authorization", &h)
-        .send()
-        .await
-        .unwrap();
+    let r = request(Method::POST, format!("{}/token/refresh", f.auth_url), &h).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = c
-        .get(format!("{}/workspaces", f.api_url))
-        .header("authorization", &h)
-        .send()
-        .await
-        .unwrap();
+    let r = request(Method::GET, format!("{}/workspaces", f.api_url), &h).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     f.shutdown().await;
 }
@@ -237,8 +229,11 @@ async fn tokens_expire_after_their_ttl() {
         .to_string();
     let h = format!("AnaplanAuthToken {token}");
     assert_eq!(users_status(&f, &h).await, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(users_status(&f, &h).await, StatusCode::UNAUTHORIZED);
+    let expired = wait_until(Duration::from_secs(10), async || {
+        users_status(&f, &h).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(expired, "a token is refused once its lifetime is over");
     // Basic and API keys do not expire; a fresh token works again.
     assert_eq!(
         users_status(&f, &basic(&f.login, &f.password)).await,
@@ -276,12 +271,7 @@ async fn tiny_rate_limit_answers_429_with_retry_after() {
     let h = format!("Bearer {}", f.api_key);
     assert_eq!(users_status(&f, &h).await, StatusCode::OK);
     assert_eq!(users_status(&f, &h).await, StatusCode::OK);
-    let r = reqwest::Client::new()
-        .get(format!("{}/Users", f.scim_url))
-        .header("authorization", &h)
-        .send()
-        .await
-        .unwrap();
+    let r = request(Method::GET, format!("{}/Users", f.scim_url), &h).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
@@ -420,12 +410,12 @@ async fn workspaces_list_only_the_callers_own_paged_and_capped() {
         "some workspace must be unlisted"
     );
 
-    let r = c
-        .get(format!("{}/users/me", f.api_url))
-        .bearer_auth(&f.api_key)
-        .send()
-        .await
-        .unwrap();
+    let r = request(
+        Method::GET,
+        format!("{}/users/me", f.api_url),
+        &format!("Bearer {}", f.api_key),
+    )
+    .await;
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["user"]["id"], f.admin_user_id.as_str());
     assert_eq!(body["user"]["email"], f.login.as_str());

@@ -45,7 +45,7 @@ fn apply_args<'a>(journal: &'a str, action: &'a str, filter: &'a str) -> Vec<&'a
 /// Starts `args`, waits for `results` result records in the journal, SIGKILLs the process.
 async fn kill_at(cli: &Cli, args: &[&str], journal: &Path, results: usize) {
     let mut child = cli.command(args).spawn().unwrap();
-    let reached = common::wait_until(Duration::from_secs(60), || {
+    let reached = common::wait_until(Duration::from_secs(60), async || {
         journal_results(journal) >= results
     })
     .await;
@@ -168,7 +168,7 @@ async fn a_second_resume_of_the_same_journal_is_refused_and_sends_nothing() {
     let pid = first.id().unwrap();
     let before = journal_results(&journal);
     let pid_file = scimitar::batch::journal::pid_file(&journal);
-    let running = common::wait_until(Duration::from_secs(30), || {
+    let running = common::wait_until(Duration::from_secs(30), async || {
         std::fs::read_to_string(&pid_file).is_ok_and(|p| p.trim() == pid.to_string())
             && journal_results(&journal) > before
     })
@@ -442,8 +442,10 @@ async fn a_server_that_goes_down_pauses_the_run_and_resume_completes_it() {
         .command(&apply_args(j, "disable", "active eq true"))
         .spawn()
         .unwrap();
-    let reached =
-        common::wait_until(Duration::from_secs(60), || journal_results(&journal) >= 200).await;
+    let reached = common::wait_until(Duration::from_secs(60), async || {
+        journal_results(&journal) >= 200
+    })
+    .await;
     assert!(reached);
     // The server goes down: every connection drops.
     let up = fake.faults();

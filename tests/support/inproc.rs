@@ -106,11 +106,12 @@ pub fn snapshot(fake: &FakeServer) -> HashMap<String, Access> {
         .collect()
 }
 
-/// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held.
-pub async fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+/// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held. The
+/// condition may await (a request to the fake), so async tests poll without blocking it.
+pub async fn wait_until(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     loop {
-        if cond() {
+        if cond().await {
             return true;
         }
         if Instant::now() >= end {
