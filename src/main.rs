@@ -130,6 +130,7 @@ async fn with_connection<T>(
 
 const NO_CHECK: &dyn Fn() -> anyhow::Result<()> = &|| Ok(());
 
+// Long because one arm per command; the connection handling is in `with_connection`.
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     let read = Access::Read { notices: true };

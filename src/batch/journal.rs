@@ -465,6 +465,7 @@ impl JournalState {
         JournalState::parse(path, &bytes, Some(key))
     }
 
+    // Long because one pass over the records carries the hash chain, the torn-tail check and the per-user state together.
     pub fn parse(
         path: &Path,
         bytes: &[u8],

@@ -140,6 +140,7 @@ pub async fn run(
 }
 
 /// Runs `batch` against a journal that already has its `run` record (a resume).
+// Long because the dispatch loop: concurrency, the breaker, pauses and cancellation share one select loop and its counters.
 pub async fn execute(
     client: &ScimClient,
     batch: &Batch,
@@ -475,6 +476,7 @@ async fn reread(
 
 /// Journals the attempt, sends the user's requests in order and checks the state the server
 /// returns against the plan; the caller journals the result.
+// Long because one user's change in order: re-read, plan, PATCH(es), verify, journal.
 async fn change_user(
     client: &ScimClient,
     journal: &Journal,

@@ -61,6 +61,7 @@ pub fn check_input(args: &ApplyArgs) -> Result<(), Refused> {
 }
 
 /// Returns the summary; `None` for a dry run.
+// Long because the steps of `apply` in the order they happen: input, plan, preview, checks, confirmation, run.
 pub async fn apply(
     c: &Connected,
     args: &ApplyArgs,

@@ -88,6 +88,7 @@ pub fn confirm_trust(users: usize, count: Option<usize>) -> Result<(), Refused> 
 /// Runs (or continues) a batch with a progress bar on stderr when it is a terminal; the
 /// first Ctrl-C stops dispatching and lets requests in flight finish. A failing server stops
 /// the run (the breaker), and the resume command is printed.
+// Long because the headless run from start to summary: progress bar, hang-up handling and the final report in order.
 pub async fn execute(
     client: &ScimClient,
     started: Started,

@@ -24,6 +24,7 @@ fn api_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
+// Long because the integration API's few endpoints, routed and answered in one place.
 pub fn handle(
     s: &Shared,
     method: &Method,

@@ -210,6 +210,7 @@ fn display_name(u: &mut User) {
 }
 
 /// Applies a PATCH body to a copy of `user`; the caller stores the result only on success.
+// Long because PATCH semantics op by op (add, replace, remove, with and without paths), as Anaplan and RFC 7644 spell them out.
 pub fn apply_patch(
     user: &User,
     body: &Value,

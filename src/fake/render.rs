@@ -57,6 +57,7 @@ fn offset_format(ts: &str) -> String {
 
 /// Renders one user. `scim_url` is where `meta.location` points in clean mode;
 /// `aggregates` adds Anaplan's WORKSPACE_IDS / WORKSPACE_NAMES records.
+// Long because one user's JSON field by field in wire order, each field with its dialect and quirk switches beside it.
 pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) -> String {
     let u = &fu.user;
     let q = fu.quirk;

@@ -353,6 +353,7 @@ fn ascii_slug(s: &str) -> String {
 impl Tenant {
     /// Builds the tenant. `users` is the total listed, the two API accounts included
     /// (at least 2). `quirks` adds a few UUID-style ids, which Anaplan's docs show.
+    // Long because the seeded draws happen in one fixed order, so a seed always gives the same tenant; split up, that order would be spread over functions.
     pub fn generate(users: usize, seed: u64, quirks: bool) -> Tenant {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let domain = DOMAINS[rng.random_range(0..DOMAINS.len())].to_string();

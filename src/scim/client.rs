@@ -353,6 +353,7 @@ impl ScimClient {
     /// users than it said). Only when a full first page comes with a count that promises no
     /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
     /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
+    // Long because the paging loop and its guards against lying or endless servers read best together.
     pub async fn list_all(
         &self,
         filter: Option<&Filter>,
@@ -572,6 +573,7 @@ impl ScimClient {
     }
 
     /// Sends one request through the governor, the authenticator and the retry policy.
+    // Long because the one retry loop (token refresh, 429, 5xx, dropped connections, the governor) kept in one place so the policy reads top to bottom.
     async fn send(
         &self,
         method: Method,

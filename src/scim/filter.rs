@@ -298,6 +298,7 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '$' | '@')
 }
 
+// Long because one tokenizer loop over the filter's characters.
 fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
     let mut out = Vec::new();
     let mut chars = input.char_indices().peekable();

@@ -21,6 +21,7 @@ const TICK: Duration = Duration::from_millis(250);
 /// Background actions applied per wake-up before the screen gets a chance to draw.
 const DRAIN: usize = 256;
 
+// Long because the event loop: terminal events, effect results, ticks and redraws in one select, so their priority is visible.
 pub async fn run_loop(
     term: &mut TerminalGuard,
     mut state: State,

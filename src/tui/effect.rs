@@ -126,6 +126,7 @@ impl EffectRunner {
         self
     }
 
+    // Long because one short arm per effect; the shared spawning is in `answer`.
     pub fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         match effect {

@@ -256,6 +256,7 @@ impl OAuth {
         })
     }
 
+    // Long because the device grant's polling states (pending, slow_down, denied, expired) as RFC 8628 lists them.
     async fn device_flow(&self, http: &reqwest::Client) -> Result<Grant, ScimError> {
         let show = self.settings.show.clone().ok_or_else(|| {
             ScimError::Auth(

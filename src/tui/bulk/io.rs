@@ -131,6 +131,7 @@ pub enum RunStart {
 
 /// Runs a batch through the driver, forwarding its events and the client's counters, then
 /// reports the summary read back from the journal.
+// Long because starting, forwarding events and counters, and finishing a run share the channel and the client.
 pub async fn run_batch(
     client: ScimClient,
     tx: UnboundedSender<Action>,

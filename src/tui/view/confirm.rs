@@ -11,6 +11,7 @@ use crate::tui::bulk::state::{Confirm, ConfirmWhat};
 use crate::tui::state::State;
 use crate::tui::view::centered;
 
+// Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let width = 76.min(area.width);

@@ -62,6 +62,7 @@ pub fn render_planning(state: &State, users: usize, frame: &mut Frame, area: Rec
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+// Long because a screen laid out line by line, top to bottom.
 pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);

@@ -22,6 +22,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
 /// The detail of `user`; `detail` carries the refresh status when this is the detail view
 /// (the split pane shows loaded data only). `scroll` skips workspace rows.
+// Long because a pane laid out line by line, top to bottom.
 pub fn render_pane(
     state: &State,
     user: Option<&User>,

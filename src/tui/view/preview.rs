@@ -10,6 +10,7 @@ use crate::tui::bulk::state::{LineKind, Preview};
 use crate::tui::state::State;
 use crate::tui::view::users::window_start;
 
+// Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);

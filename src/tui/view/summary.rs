@@ -10,6 +10,7 @@ use crate::tui::bulk::RunView;
 use crate::tui::state::State;
 use crate::tui::view::progress::render_failures;
 
+// Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
