@@ -145,6 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             c.client.logout().await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
+        Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
         Some(Command::Auth {
             command: AuthCommand::Status,
         }) => {
