@@ -400,6 +400,10 @@ pub struct ApplyArgs {
     /// Save the CSV resolution report (with --csv) to this file.
     #[arg(long, value_name = "FILE")]
     pub csv_report: Option<PathBuf>,
+    /// Input rows that could not be used (not found in the tenant, malformed) are expected:
+    /// they no longer make the exit code 1.
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// What every command that changes users takes.

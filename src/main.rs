@@ -160,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands::apply::apply(c, args, &mut stdout).await
             })
             .await;
-            return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
+            return Ok(exit_for(r));
         }
         Some(Command::Resume(args)) => {
             let change = Access::Change {

@@ -94,6 +94,7 @@ pub fn batch_from_plan(plan: &Plan, batch_id: &str, intent: Intent) -> Batch {
         settled,
         recorded_before: Default::default(),
         undoes: plan.undoes.clone(),
+        input: plan.input,
     }
 }
 
@@ -189,6 +190,7 @@ impl Opened {
                 settled: Vec::new(),
                 recorded_before: s.first_before.clone(),
                 undoes: s.undoes.clone(),
+                input: s.input,
             },
             journal: self.journal,
             fresh: false,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::batch::journal::{JournalError, JournalState};
-use crate::batch::report::{ReportRow, Summary, report_paths, rows};
+use crate::batch::report::{ReportRow, Summary, failures, report_paths};
 
 /// Where a run stands, as far as its journals tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -277,10 +277,7 @@ pub fn load(dir: &Path, id_or_path: &str) -> Result<RunDetail, HistoryError> {
         })?
     };
     let state = JournalState::read(entry.journal())?;
-    let failures = rows(&state)
-        .into_iter()
-        .filter(|r| r.outcome == "failed" || (r.outcome == "not_found" && r.status.is_some()))
-        .collect();
+    let failures = failures(&state);
     Ok(RunDetail { entry, failures })
 }
 
@@ -348,6 +345,7 @@ mod tests {
                 user_name: "a@x".into(),
             }],
             undoes,
+            input: None,
         }
     }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::seal::{SealKey, seal_of};
 use crate::config::create_private;
-use crate::plan::{Action, Protected, RunRef, UserState};
+use crate::plan::{Action, InputCounts, Protected, RunRef, UserState};
 use crate::scim::model::PatchRequest;
 
 pub const JOURNAL_VERSION: u32 = 1;
@@ -96,6 +96,9 @@ pub enum Record {
         /// For an undo run: the run it undoes.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         undoes: Option<RunRef>,
+        /// For a run made from an input file: its rows that made no item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input: Option<InputCounts>,
     },
     /// A later run over the same journal (resume): the users it will look at.
     Resume {
@@ -430,6 +433,8 @@ pub struct JournalState {
     pub last_at: String,
     /// For an undo run: the run it undoes.
     pub undoes: Option<RunRef>,
+    /// Input rows that made no item (malformed, duplicates), when the run came from a file.
+    pub input: Option<InputCounts>,
     pub targets: Vec<Target>,
     /// The earliest recorded state before any change, per user.
     pub first_before: HashMap<String, UserState>,
@@ -525,6 +530,7 @@ impl JournalState {
                     targets,
                     started,
                     undoes,
+                    input,
                 } => {
                     if state.is_some() {
                         return Err(invalid(n, "a second `run` record".into()));
@@ -546,6 +552,7 @@ impl JournalState {
                         last_at: started.clone(),
                         started,
                         undoes,
+                        input,
                         targets,
                         first_before: HashMap::new(),
                         attempt_after: HashMap::new(),
@@ -712,6 +719,7 @@ mod tests {
             plan_hash: "h".into(),
             started: now_rfc3339(),
             undoes: None,
+            input: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|id| Target {

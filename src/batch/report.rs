@@ -26,6 +26,10 @@ pub struct Summary {
     pub unknown: usize,
     /// Never looked at (cancelled or stopped): resume finishes them.
     pub not_started: usize,
+    /// Input rows that were not an id or an email (runs made from a file).
+    pub malformed: usize,
+    /// Input rows naming a user an earlier row named (used once).
+    pub duplicates: usize,
     pub journal: String,
     pub report_csv: Option<String>,
     pub report_json: Option<String>,
@@ -57,6 +61,8 @@ impl Summary {
             gone: 0,
             unknown: 0,
             not_started: 0,
+            malformed: j.input.map_or(0, |i| i.malformed),
+            duplicates: j.input.map_or(0, |i| i.duplicates),
             journal: j.path.display().to_string(),
             report_csv: None,
             report_json: None,
@@ -129,6 +135,14 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
                 tenant: j.tenant.clone(),
             }
         })
+        .collect()
+}
+
+/// The users that failed, or were gone when the run came to them, with the server's reason.
+pub fn failures(j: &JournalState) -> Vec<ReportRow> {
+    rows(j)
+        .into_iter()
+        .filter(|r| r.outcome == "failed" || (r.outcome == "not_found" && r.status.is_some()))
         .collect()
 }
 

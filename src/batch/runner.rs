@@ -17,7 +17,7 @@ use crate::batch::journal::{
 };
 use crate::batch::limit::AdaptiveLimit;
 use crate::plan::simulate::apply_requests;
-use crate::plan::{Outcome, PlanItem, RunRef, UserState, plan_resumed, undo_item};
+use crate::plan::{InputCounts, Outcome, PlanItem, RunRef, UserState, plan_resumed, undo_item};
 use crate::scim::bulk::read_by_ids;
 #[cfg(test)]
 use crate::scim::filter::Filter;
@@ -67,6 +67,8 @@ pub struct Batch {
     pub recorded_before: std::collections::HashMap<String, UserState>,
     /// For an undo: the run it undoes, written into the run record.
     pub undoes: Option<RunRef>,
+    /// Input rows that made no item, written into the run record for the summary.
+    pub input: Option<InputCounts>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +140,7 @@ pub async fn run(
         started: now_rfc3339(),
         targets: batch.targets.clone(),
         undoes: batch.undoes.clone(),
+        input: batch.input,
     })?;
     execute(client, batch, journal, opts, events, cancel).await
 }

@@ -158,6 +158,7 @@ mod tests {
             started: String::new(),
             last_at: String::new(),
             undoes: None,
+            input: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|i| Target {
