@@ -182,6 +182,10 @@ pub struct ListArgs {
     /// Every page, not only the first.
     #[arg(long)]
     pub all: bool,
+    /// Only the members of this workspace (id, or exact name), answered from every user of
+    /// the tenant (every page is read; SCIM cannot filter on workspaces).
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub workspace: Option<String>,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
     /// Page size (at most 100).
