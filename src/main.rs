@@ -185,6 +185,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
         Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
+        Some(Command::Completions { shell }) => commands::docs::completions(*shell, &mut stdout)?,
+        Some(Command::Man { dir }) => commands::docs::man(dir.as_deref(), &mut stdout)?,
         Some(Command::Auth {
             command: AuthCommand::Status,
         }) => {

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod auth;
 pub mod connect;
 pub mod demo;
+pub mod docs;
 pub mod fake;
 pub mod hangup;
 pub mod preview;
