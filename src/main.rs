@@ -216,6 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             drop(stdout);
+            commands::require_terminal()?;
             with_connection(&cli, Access::Browse, async |c| {
                 scimitar::tui::run(c.client.clone(), tui_options(&cli, c)).await
             })

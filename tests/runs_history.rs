@@ -205,3 +205,52 @@ async fn runs_lists_past_runs_with_state_and_show_gives_every_full_reason() {
     );
     assert_eq!(missing.stderr.matches("no run has the id").count(), 1);
 }
+
+/// A journal that is not there: one clear line, exit 2, for resume, undo and runs show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_journal_is_said_once() {
+    let fake = start(config(50)).await;
+    let cli = Cli::new(&fake);
+    let nope = cli.path("nope.jsonl");
+    let nope = nope.to_str().unwrap();
+    for args in [
+        vec!["resume", nope, "--yes"],
+        vec!["undo", nope, "--yes"],
+        vec!["runs", "show", nope],
+    ] {
+        let out = cli.run(&args).await;
+        assert_eq!(out.code, Some(2), "{out:?}");
+        assert_eq!(out.stderr.matches(nope).count(), 1, "{args:?}: {out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {out:?}");
+    }
+}
+
+/// Nothing configured: how to connect (and the demo), not a password prompt; no terminal for
+/// the TUI: said plainly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_run_says_how_to_connect_and_the_tui_needs_a_terminal() {
+    let fake = start(config(50)).await;
+    let mut cli = Cli::new(&fake);
+    cli.env("SCIMITAR_LOGIN", "");
+    let out = cli.run(&["users", "list"]).await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    for part in [
+        "SCIMITAR_LOGIN",
+        "SCIMITAR_PASSWORD",
+        "--auth bearer",
+        "scimitar demo",
+    ] {
+        assert!(out.stderr.contains(part), "`{part}` not said: {out:?}");
+    }
+    assert!(!out.stderr.contains("Password"), "{out:?}");
+    for args in [vec![], vec!["demo"]] {
+        let out = cli.run(&args).await;
+        assert_eq!(out.code, Some(2), "{out:?}");
+        assert!(
+            out.stderr
+                .contains("the TUI needs a terminal (stdout is not a terminal)"),
+            "{args:?}: {out:?}"
+        );
+        assert!(!out.stderr.contains("os error 6"), "{out:?}");
+    }
+}
