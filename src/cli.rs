@@ -21,9 +21,6 @@ Try it without an Anaplan account: `scimitar demo`.";
 #[derive(Debug, Parser)]
 #[command(name = "scimitar", version, about = "Administer the users of an Anaplan tenant from a terminal", after_help = AFTER_HELP)]
 pub struct Cli {
-    #[command(flatten)]
-    pub conn: ConnArgs,
-
     /// Open the TUI straight on this user's details (id or email).
     #[arg(long, value_name = "ID_OR_EMAIL")]
     pub user: Option<String>,
@@ -47,6 +44,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
 
+    // Last: its help heading covers it alone.
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -58,7 +59,11 @@ pub enum ColorArg {
     Never,
 }
 
+/// Shown apart from each command's own options in every `--help`.
+pub const CONNECTION_HEADING: &str = "Connection (every command; also SCIMITAR_* variables)";
+
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = CONNECTION_HEADING)]
 pub struct ConnArgs {
     /// SCIM base URL [default: https://api.anaplan.com/scim/1/0/v2]
     #[arg(long, env = "SCIMITAR_SCIM_URL", global = true, value_name = "URL")]
@@ -148,11 +153,40 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Put users back as a journal recorded them before a run (re-enable, restore workspaces).
     Undo(UndoArgs),
+    /// Past runs, from the journals: when, tenant, action, counts, state.
+    ///
+    /// States: running, interrupted (resume finishes it), complete, undone (an undo of it
+    /// completed). `runs show ID|PATH` prints one run with every failure's full reason.
+    /// Reads local journals only; nothing is sent.
+    Runs(RunsArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    ///
+    /// E.g. `scimitar completions bash > ~/.local/share/bash-completion/completions/scimitar`.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), or write one page per command with --dir.
+    ///
+    /// E.g. `scimitar man > scimitar.1; man ./scimitar.1`, or `scimitar man --dir man/` for
+    /// scimitar.1, scimitar-apply.1, ...
+    Man {
+        /// Write scimitar.1 and a page for every command into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Who is signed in, by which method, until when.
     Auth {
         #[command(subcommand)]
         command: AuthCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +212,10 @@ pub struct ListArgs {
     /// Every page, not only the first.
     #[arg(long)]
     pub all: bool,
+    /// Only the members of this workspace (id, or exact name), answered from every user of
+    /// the tenant (every page is read; SCIM cannot filter on workspaces).
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub workspace: Option<String>,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
     /// Page size (at most 100).
@@ -193,6 +231,38 @@ pub enum ListFormat {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+    #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
+    pub format: RunsFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// One run: its summary, what to do next, and every failed user with the full reason.
+    Show(RunsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsShowArgs {
+    /// A batch id (or its first characters, as `scimitar runs` lists them), a journal's file
+    /// name, or the path of a journal.
+    #[arg(value_name = "ID|PATH")]
+    pub run: String,
+    #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
+    pub format: RunsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunsFormat {
+    /// For people (`text` is accepted too).
+    #[value(alias = "text")]
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -364,6 +434,10 @@ pub struct ApplyArgs {
     /// Save the CSV resolution report (with --csv) to this file.
     #[arg(long, value_name = "FILE")]
     pub csv_report: Option<PathBuf>,
+    /// Input rows that could not be used (not found in the tenant, malformed) are expected:
+    /// they no longer make the exit code 1.
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// What every command that changes users takes.

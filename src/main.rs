@@ -161,7 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands::apply::apply(c, args, &mut stdout).await
             })
             .await;
-            return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
+            return Ok(exit_for(r));
         }
         Some(Command::Resume(args)) => {
             let change = Access::Change {
@@ -185,6 +185,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
+        Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
+        Some(Command::Completions { shell }) => commands::docs::completions(*shell, &mut stdout)?,
+        Some(Command::Man { dir }) => commands::docs::man(dir.as_deref(), &mut stdout)?,
         Some(Command::Auth {
             command: AuthCommand::Status,
         }) => {
@@ -214,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             drop(stdout);
+            commands::require_terminal()?;
             with_connection(&cli, Access::Browse, async |c| {
                 scimitar::tui::run(c.client.clone(), tui_options(&cli, c)).await
             })

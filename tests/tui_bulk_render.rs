@@ -247,6 +247,8 @@ fn summary(w: u16, h: u16) -> State {
                 gone: 0,
                 unknown: 0,
                 not_started: 0,
+                malformed: 0,
+                duplicates: 0,
                 journal: format!("{j}.jsonl"),
                 report_csv: Some(format!("{j}.report.csv")),
                 report_json: Some(format!("{j}.report.json")),

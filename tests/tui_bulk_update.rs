@@ -470,6 +470,8 @@ fn cancel_stops_dispatching_once_and_says_so() {
         gone: 0,
         unknown: 0,
         not_started: 1,
+        malformed: 0,
+        duplicates: 0,
         journal: "/data/journals/j.jsonl".into(),
         report_csv: None,
         report_json: None,

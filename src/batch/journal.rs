@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::seal::{SealKey, seal_of};
 use crate::config::create_private;
-use crate::plan::{Action, Protected, UserState};
+use crate::plan::{Action, InputCounts, Protected, RunRef, UserState};
 use crate::scim::model::PatchRequest;
 
 pub const JOURNAL_VERSION: u32 = 1;
@@ -93,6 +93,12 @@ pub enum Record {
         plan_hash: String,
         started: String,
         targets: Vec<Target>,
+        /// For an undo run: the run it undoes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undoes: Option<RunRef>,
+        /// For a run made from an input file: its rows that made no item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input: Option<InputCounts>,
     },
     /// A later run over the same journal (resume): the users it will look at.
     Resume {
@@ -425,6 +431,14 @@ pub struct JournalState {
     pub tenant: String,
     pub intent: Intent,
     pub plan_hash: String,
+    /// When the run record was written (RFC 3339).
+    pub started: String,
+    /// The time of the last record that carries one: when the run last did something.
+    pub last_at: String,
+    /// For an undo run: the run it undoes.
+    pub undoes: Option<RunRef>,
+    /// Input rows that made no item (malformed, duplicates), when the run came from a file.
+    pub input: Option<InputCounts>,
     pub targets: Vec<Target>,
     /// The earliest recorded state before any change, per user.
     pub first_before: HashMap<String, UserState>,
@@ -519,7 +533,9 @@ impl JournalState {
                     intent,
                     plan_hash,
                     targets,
-                    ..
+                    started,
+                    undoes,
+                    input,
                 } => {
                     if state.is_some() {
                         return Err(invalid(n, "a second `run` record".into()));
@@ -538,6 +554,10 @@ impl JournalState {
                         tenant,
                         intent,
                         plan_hash,
+                        last_at: started.clone(),
+                        started,
+                        undoes,
+                        input,
                         targets,
                         first_before: HashMap::new(),
                         attempt_after: HashMap::new(),
@@ -555,6 +575,13 @@ impl JournalState {
                     let Some(s) = state.as_mut() else {
                         return Err(invalid(n, "the first record is not a `run` record".into()));
                     };
+                    match &other {
+                        Record::Attempt { at, .. }
+                        | Record::Result { at, .. }
+                        | Record::End { at, .. }
+                        | Record::Resume { at, .. } => s.last_at.clone_from(at),
+                        Record::Run { .. } => {}
+                    }
                     match &other {
                         Record::Attempt {
                             user_id,
@@ -696,6 +723,8 @@ mod tests {
             },
             plan_hash: "h".into(),
             started: now_rfc3339(),
+            undoes: None,
+            input: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|id| Target {

@@ -156,6 +156,34 @@ impl Progress {
         Some(Duration::from_secs_f64(self.remaining() as f64 / per_sec))
     }
 
+    /// One line for a log (stderr that is not a terminal): how far, how fast, how long left.
+    pub fn log_line(&self, now: Instant) -> String {
+        let secs = self.elapsed(now).as_secs_f64();
+        let users_per_sec = if secs > 0.0 {
+            self.finished() as f64 / secs
+        } else {
+            0.0
+        };
+        let eta = match (self.paused.as_ref(), self.eta(now)) {
+            (Some(_), _) => "paused".to_string(),
+            (None, Some(d)) => {
+                humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+            }
+            (None, None) => "-".to_string(),
+        };
+        format!(
+            "progress: {}/{} | done {} failed {} skipped {} remaining {} | {:.1} users/s ({:.1} req/s) | ETA {eta}",
+            self.finished(),
+            self.total,
+            self.done,
+            self.failed,
+            self.skipped(),
+            self.remaining(),
+            users_per_sec,
+            self.request_rate(now),
+        )
+    }
+
     /// The latency (ms) at quantile q in 0..=1 over changed users.
     pub fn latency_quantile(&self, q: f64) -> Option<u32> {
         if self.latencies.is_empty() {

@@ -26,12 +26,16 @@ pub struct Summary {
     pub unknown: usize,
     /// Never looked at (cancelled or stopped): resume finishes them.
     pub not_started: usize,
+    /// Input rows that were not an id or an email (runs made from a file).
+    pub malformed: usize,
+    /// Input rows naming a user an earlier row named (used once).
+    pub duplicates: usize,
     pub journal: String,
     pub report_csv: Option<String>,
     pub report_json: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportRow {
     pub user_id: String,
     pub user_name: String,
@@ -57,6 +61,8 @@ impl Summary {
             gone: 0,
             unknown: 0,
             not_started: 0,
+            malformed: j.input.map_or(0, |i| i.malformed),
+            duplicates: j.input.map_or(0, |i| i.duplicates),
             journal: j.path.display().to_string(),
             report_csv: None,
             report_json: None,
@@ -132,11 +138,18 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
         .collect()
 }
 
+/// The users that failed, or were gone when the run came to them, with the server's reason.
+pub fn failures(j: &JournalState) -> Vec<ReportRow> {
+    rows(j)
+        .into_iter()
+        .filter(|r| r.outcome == "failed" || (r.outcome == "not_found" && r.status.is_some()))
+        .collect()
+}
+
 /// Writes `<journal>.report.csv` and `<journal>.report.json` (mode 0600).
 pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     let rows = rows(j);
-    let csv_path = sibling(&j.path, "report.csv");
-    let json_path = sibling(&j.path, "report.json");
+    let (csv_path, json_path) = report_paths(&j.path);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "user_id",
@@ -173,6 +186,14 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     let json = serde_json::to_vec_pretty(&rows).map_err(std::io::Error::other)?;
     write_private(&json_path, &json)?;
     Ok((csv_path, json_path))
+}
+
+/// Where the reports of a journal are written: `<stem>.report.csv` and `<stem>.report.json`.
+pub fn report_paths(journal: &Path) -> (PathBuf, PathBuf) {
+    (
+        sibling(journal, "report.csv"),
+        sibling(journal, "report.json"),
+    )
 }
 
 fn sibling(journal: &Path, suffix: &str) -> PathBuf {

@@ -158,6 +158,10 @@ mod tests {
                 protected: Protected::default(),
             },
             plan_hash: String::new(),
+            started: String::new(),
+            last_at: String::new(),
+            undoes: None,
+            input: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|i| Target {

@@ -12,7 +12,7 @@ use crate::commands::run::{
 };
 use crate::config::write_private;
 use crate::input;
-use crate::plan::{Action, Plan, Protected};
+use crate::plan::{Action, InputCounts, Plan, Protected};
 use crate::scim::filter;
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
@@ -60,13 +60,22 @@ pub fn check_input(args: &ApplyArgs) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Returns the summary; `None` for a dry run.
+/// Says why input rows make the exit code 1, and returns it.
+fn input_verdict(not_found: usize, malformed: usize, allow_missing: bool) -> u8 {
+    let unusable = not_found + malformed;
+    if unusable == 0 || allow_missing {
+        return 0;
+    }
+    crate::say!(
+        "{unusable} input rows could not be used ({not_found} not found, {malformed} malformed): exit code 1. Pass --allow-missing if that is expected"
+    );
+    1
+}
+
+/// Returns the exit code: 0 every user done, 1 some failed or were left, or input rows could
+/// not be used (unless `--allow-missing`).
 // Long because the steps of `apply` in the order they happen: input, plan, preview, checks, confirmation, run.
-pub async fn apply(
-    c: &Connected,
-    args: &ApplyArgs,
-    out: &mut impl Write,
-) -> anyhow::Result<Option<Summary>> {
+pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     let client = &c.client;
     let tenant = client.tenant_label();
     let protected = protected_of(c);
@@ -83,10 +92,13 @@ pub async fn apply(
         }
         plan
     } else {
-        let (users, not_found) = gather_users(client, args).await?;
+        let (users, not_found, input) = gather_users(client, args).await?;
         let action = action_of(args, &users, client).await?;
-        Plan::build(&tenant, &now(), action, &users, &protected, &not_found)
+        let mut plan = Plan::build(&tenant, &now(), action, &users, &protected, &not_found);
+        plan.input = input;
+        plan
     };
+    let input = plan.input.unwrap_or_default();
     let mut err = std::io::stderr();
     print_identity(c);
     print_preview(&plan, &mut err)?;
@@ -99,10 +111,15 @@ pub async fn apply(
         let s = serde_json::json!({
             "dry_run": true, "planned": plan.items.len(), "changed": 0, "to_change": totals.to_change,
             "no_op": totals.no_op, "failed": 0, "protected": totals.protected,
-            "not_found": totals.not_found, "requests": totals.requests, "journal": null,
+            "not_found": totals.not_found, "malformed": input.malformed,
+            "duplicates": input.duplicates, "requests": totals.requests, "journal": null,
         });
         print_json(out, &s, &tenant)?;
-        return Ok(None);
+        return Ok(input_verdict(
+            totals.not_found,
+            input.malformed,
+            args.allow_missing,
+        ));
     }
     if totals.to_change == 0 {
         crate::say!("nothing to change");
@@ -149,13 +166,19 @@ pub async fn apply(
     let started = driver::start(&key, &journal, batch).map_err(refused)?;
     let summary = execute(client, started, args.run.concurrency as usize).await?;
     print_json(out, &summary, &tenant)?;
-    Ok(Some(summary))
+    let input = input_verdict(
+        summary.not_found.saturating_sub(summary.gone),
+        summary.malformed,
+        args.allow_missing,
+    );
+    Ok(summary.exit_code().max(input))
 }
 
+/// The users, the keys that did not resolve, and (from a file) the rows that made no item.
 async fn gather_users(
     client: &ScimClient,
     args: &ApplyArgs,
-) -> anyhow::Result<(Vec<User>, Vec<String>)> {
+) -> anyhow::Result<(Vec<User>, Vec<String>, Option<InputCounts>)> {
     if let Some(path) = &args.csv {
         let bytes = std::fs::read(path)
             .map_err(|e| Refused(format!("cannot read {}: {e}", path.display())))?;
@@ -190,14 +213,18 @@ async fn gather_users(
             ))
             .into());
         }
-        return Ok((report.users(), report.not_found_keys()));
+        let counts = InputCounts {
+            malformed: report.malformed.len(),
+            duplicates: report.duplicates.len(),
+        };
+        return Ok((report.users(), report.not_found_keys(), Some(counts)));
     }
     if let Some(f) = &args.filter {
         let parsed = filter::parse(f).map_err(|e| Refused(format!("invalid filter: {e}")))?;
         let r = client
             .list_all(Some(&parsed), ListOptions::default(), |_| {})
             .await?;
-        return Ok((r.users, Vec::new()));
+        return Ok((r.users, Vec::new(), None));
     }
     Err(Refused("give --csv, --filter or --plan".into()).into())
 }

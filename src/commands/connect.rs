@@ -65,6 +65,15 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
     let config = ConfigFile::load(&file)?;
     let (profile_name, profile) = config.profile(args.profile.as_deref(), &file)?;
     let auth = args.auth.or(profile.auth).unwrap_or_default();
+    let login = args
+        .login
+        .clone()
+        .or(profile.login.clone())
+        .filter(|l| !l.trim().is_empty());
+    if matches!(auth, AuthMethod::Basic | AuthMethod::Token) && login.is_none() {
+        // Asked before any prompt: a password for no login cannot work.
+        anyhow::bail!(how_to_connect(auth, &file));
+    }
     let secret = match auth {
         AuthMethod::Cert | AuthMethod::Oauth => None,
         _ => read_secret(args, &profile, auth)?,
@@ -92,7 +101,7 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
             .or(profile.api_url.clone())
             .unwrap_or_else(|| DEFAULT_API_URL.into()),
         auth,
-        login: args.login.clone().or(profile.login.clone()),
+        login,
         secret,
         ca_cert: args.ca_cert.clone().or(profile.ca_cert.clone()),
         insecure_tls: args.insecure_skip_tls_verify,
@@ -118,6 +127,22 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
         identity: None,
         api_user,
     })
+}
+
+/// What a first run without a login is told instead of a password prompt.
+fn how_to_connect(auth: AuthMethod, config: &std::path::Path) -> String {
+    format!(
+        "no login to sign in with (--auth {} needs one). To connect to an Anaplan tenant:\n  \
+         - set SCIMITAR_LOGIN (or --login) to the User Admin account's email, and SCIMITAR_PASSWORD (or --secret-file FILE, mode 0600; a terminal is asked otherwise);\n  \
+         - or sign in with an API key: --auth bearer and SCIMITAR_BEARER; or a certificate: --auth cert --cert-file PEM --key-file PEM; or OAuth: --auth oauth --client-id ID;\n  \
+         - or name these in a profile in {} (see README, \"Profiles\").\n\
+         To try scimitar without an Anaplan account: scimitar demo",
+        match auth {
+            AuthMethod::Basic => "basic",
+            _ => "token",
+        },
+        config.display()
+    )
 }
 
 fn read_secret(

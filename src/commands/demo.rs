@@ -19,6 +19,7 @@ pub async fn run(
     auth: Option<crate::scim::client::AuthMethod>,
     no_qr: bool,
 ) -> anyhow::Result<()> {
+    crate::commands::require_terminal()?;
     let config = FakeConfig {
         users: args.users.max(2),
         seed: args.seed,

@@ -4,10 +4,37 @@ pub mod apply;
 pub mod auth;
 pub mod connect;
 pub mod demo;
+pub mod docs;
 pub mod fake;
 pub mod hangup;
 pub mod preview;
 pub mod run;
+pub mod runs;
 pub mod users;
 
 pub use connect::{Connected, connect};
+
+/// The TUI draws on stdout and reads keys from the terminal: without one, say so and what to
+/// do instead (crossterm alone says "No such device or address").
+pub fn require_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let why = if !std::io::stdout().is_terminal() {
+        Some("stdout is not a terminal")
+    } else if !std::io::stdin().is_terminal()
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_err()
+    {
+        Some("there is no controlling terminal to read keys from")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => anyhow::bail!(
+            "the TUI needs a terminal ({why}). Run scimitar in a terminal (over SSH: ssh -t), or use a command without a screen: scimitar users list, user show, apply, runs (scimitar --help lists them)"
+        ),
+    }
+}

@@ -85,6 +85,32 @@ pub fn confirm_trust(users: usize, count: Option<usize>) -> Result<(), Refused> 
     Ok(())
 }
 
+/// How often a run without a terminal logs its progress.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Every user that failed (or was gone), with the whole reason, from the journal.
+fn print_failures(journal: &std::path::Path) {
+    let state = match crate::batch::JournalState::read(journal) {
+        Ok(s) => s,
+        Err(e) => {
+            crate::say!("cannot list the failures: {e}");
+            return;
+        }
+    };
+    let failed = crate::batch::report::failures(&state);
+    crate::say!("failed ({}):", failed.len());
+    for r in failed {
+        let status = r.status.map(|s| format!("{s} ")).unwrap_or_default();
+        let gone = if r.outcome == "failed" { "" } else { "gone: " };
+        crate::say!(
+            "  {} ({}): {gone}{status}{}",
+            crate::untrusted::line(&r.user_name),
+            crate::untrusted::line(&r.user_id),
+            crate::untrusted::line(&r.detail)
+        );
+    }
+}
+
 /// Runs (or continues) a batch with a progress bar on stderr when it is a terminal; the
 /// first Ctrl-C stops dispatching and lets requests in flight finish. A failing server stops
 /// the run (the breaker), and the resume command is printed.
@@ -112,6 +138,7 @@ pub async fn execute(
         })
     };
     let show_bar = std::io::stderr().is_terminal();
+    // Without a terminal (cron, CI, `2>log`) a line every LOG_EVERY instead of the bar.
     let stats0 = client.stats();
     let bar_client = client.clone();
     let bar = tokio::spawn(async move {
@@ -126,6 +153,7 @@ pub async fn execute(
             pb
         });
         let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut log = tokio::time::interval_at(tokio::time::Instant::now() + LOG_EVERY, LOG_EVERY);
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
@@ -141,6 +169,10 @@ pub async fn execute(
                     }
                     None => break,
                 },
+                _ = log.tick(), if !show_bar => {
+                    progress.set_client_counters(bar_client.stats());
+                    eprintln!("{}", progress.log_line(Instant::now()));
+                }
                 _ = tick.tick() => {
                     progress.set_client_counters(bar_client.stats());
                     if let Some(pb) = &pb {
@@ -200,6 +232,9 @@ pub async fn execute(
                 ""
             }
         );
+    }
+    if summary.failed + summary.gone > 0 {
+        print_failures(&journal_path);
     }
     if let Some(csv) = &summary.report_csv {
         crate::say!("report: {csv}");

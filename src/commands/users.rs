@@ -3,8 +3,10 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
+use crate::commands::run::Refused;
+use crate::scim::client::LastLogin;
 use crate::scim::filter;
-use crate::scim::model::User;
+use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
 use crate::untrusted;
 
@@ -21,7 +23,8 @@ pub async fn list(
         })?),
         None => None,
     };
-    let (users, total) = if args.all {
+    let whole = args.all || args.workspace.is_some();
+    let (users, total) = if whole {
         let opts = ListOptions {
             page_size: args.count,
             concurrency: args.concurrency as usize,
@@ -52,6 +55,10 @@ pub async fn list(
         let p = client.list_page(filter.as_ref(), 1, args.count).await?;
         (p.users, p.total_results)
     };
+    let users = match &args.workspace {
+        Some(w) => members(client, users, w, args.filter.as_deref()).await?,
+        None => users,
+    };
     match args.format {
         ListFormat::Json => {
             untrusted::write_json_pretty(&mut *out, &users)?;
@@ -60,7 +67,7 @@ pub async fn list(
         ListFormat::Csv => write_csv(&users, out)?,
         ListFormat::Table => write_table(&users, out)?,
     }
-    if !args.all && (users.len() as u64) < total {
+    if !whole && (users.len() as u64) < total {
         crate::say!(
             "showing {} of {total} users; add --all for every page",
             users.len()
@@ -69,18 +76,75 @@ pub async fn list(
     Ok(())
 }
 
+/// The members of workspace `wanted` (id or exact name) among `users`, which hold every user
+/// of the tenant (or every user the filter matches); says on stderr what was answered from.
+async fn members(
+    client: &ScimClient,
+    users: Vec<User>,
+    wanted: &str,
+    filter: Option<&str>,
+) -> anyhow::Result<Vec<User>> {
+    let mut known: Vec<Workspace> = users
+        .iter()
+        .flat_map(|u| u.workspaces.iter().cloned())
+        .collect();
+    // Workspaces nobody listed belongs to are known only to the integration API.
+    if let Ok(listed) = client.list_workspaces().await {
+        known.extend(listed.into_iter().map(|w| Workspace {
+            id: w.id,
+            name: w.name,
+        }));
+    }
+    let id = crate::commands::apply::resolve_workspaces(&[wanted.to_string()], &known)
+        .map_err(|e| Refused(format!("--workspace: {e}")))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Refused(format!("--workspace: no workspace `{wanted}`")))?;
+    let name = known
+        .iter()
+        .find(|w| w.id.eq_ignore_ascii_case(&id) && !w.name.is_empty())
+        .map_or_else(|| id.clone(), |w| w.name.clone());
+    let of = users.len();
+    let members: Vec<User> = users.into_iter().filter(|u| u.has_workspace(&id)).collect();
+    let scope = match filter.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) => format!(
+            "of the {of} users matching the filter in force: {}",
+            untrusted::line(f)
+        ),
+        None => format!("of all {of} users of the tenant"),
+    };
+    crate::say!(
+        "{} users in workspace {} ({id}), {scope}",
+        members.len(),
+        untrusted::line(&name)
+    );
+    Ok(members)
+}
+
 pub async fn show(
     client: &ScimClient,
     args: &ShowArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let user = client.find_user(&args.id_or_email).await?;
+    let last_login = client.last_login(&user.id).await;
     match args.format {
         ShowFormat::Json => {
-            untrusted::write_json_pretty(&mut *out, &user)?;
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Shown<'a> {
+                #[serde(flatten)]
+                user: &'a User,
+                last_login: &'a LastLogin,
+            }
+            let shown = Shown {
+                user: &user,
+                last_login: &last_login,
+            };
+            untrusted::write_json_pretty(&mut *out, &shown)?;
             writeln!(out)?;
         }
-        ShowFormat::Text => write_user(&user, out)?,
+        ShowFormat::Text => write_user(&user, Some(&last_login), out)?,
     }
     Ok(())
 }
@@ -93,7 +157,11 @@ fn yes_no(b: bool) -> &'static str {
 /// with `…` (the JSON and CSV formats carry them whole).
 const MAX_COL: usize = 60;
 
-pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_user(
+    u: &User,
+    last_login: Option<&LastLogin>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let dash = |v: &Option<String>| {
         v.as_deref()
             .map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned())
@@ -105,6 +173,9 @@ pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "  active        {}", yes_no(u.active))?;
     writeln!(out, "  created       {}", dash(&u.created))?;
     writeln!(out, "  last modified {}", dash(&u.last_modified))?;
+    if let Some(l) = last_login {
+        writeln!(out, "  last login    {}", untrusted::line(&l.describe()))?;
+    }
     writeln!(out, "Workspaces ({})", u.workspaces.len())?;
     if u.workspaces.is_empty() {
         writeln!(out, "  (none: this user can reach no workspace)")?;

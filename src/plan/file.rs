@@ -23,6 +23,29 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
     /// sha256 hex of the canonical JSON of `{version, tenant, action, items}`.
     pub hash: String,
+    /// For an undo plan: the run it undoes (not hashed: it names, it does not decide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<RunRef>,
+    /// For a plan made from an input file: rows that could not be used or were repeated
+    /// (not hashed: it reports on the input, the items are what runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputCounts>,
+}
+
+/// Input rows that made no item: malformed (not an id or email) and duplicates (a user
+/// already on an earlier row). Rows that did not resolve are the plan's not-found items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputCounts {
+    pub malformed: usize,
+    pub duplicates: usize,
+}
+
+/// Names a run: its batch id and journal, as recorded in an undo run's journal so that the
+/// run history can say which runs were undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub batch_id: String,
+    pub journal: String,
 }
 
 /// Counts by outcome, for previews, confirmations and reports.
@@ -114,6 +137,8 @@ impl Plan {
             action,
             items,
             hash: String::new(),
+            undoes: None,
+            input: None,
         };
         plan.hash = plan.compute_hash();
         plan
