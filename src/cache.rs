@@ -288,7 +288,9 @@ mod tests {
         let path = file_for(dir.path(), "host/tenant-1");
         let users = fixture_users();
         write(&path, "host/tenant-1", &users, 6).expect("written");
-        let back = read(&path, "host/tenant-1").expect("read").expect("present");
+        let back = read(&path, "host/tenant-1")
+            .expect("read")
+            .expect("present");
         assert_eq!(back.users, users);
         assert_eq!(back.total, 6);
         assert!(back.age() < Duration::from_secs(60));
@@ -326,7 +328,11 @@ mod tests {
         fs::write(dir.path().join("other.txt"), "keep").expect("write");
         assert_eq!(clear(dir.path()).expect("cleared").len(), 1);
         assert!(dir.path().join("other.txt").exists());
-        assert!(clear(&dir.path().join("absent")).expect("nothing").is_empty());
+        assert!(
+            clear(&dir.path().join("absent"))
+                .expect("nothing")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -84,6 +84,13 @@ pub enum Action {
         users: Vec<User>,
         total: u64,
     },
+    /// The cached list read at start (`None`: there is none); an error says why it was
+    /// ignored.
+    #[serde(skip)]
+    CacheLoaded {
+        generation: u64,
+        result: Result<Option<crate::cache::Cached>, String>,
+    },
     #[serde(skip)]
     LoadFinished {
         generation: u64,

@@ -21,6 +21,13 @@ use crate::tui::action::Action;
 use crate::tui::bulk::io::RunStart;
 use crate::tui::bulk::msg::ResumeInfo;
 
+/// Where the tenant's users are cached, and for which tenant identity.
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    pub path: PathBuf,
+    pub identity: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Load every user matching the filter, page by page; pages report back tagged with
@@ -28,6 +35,10 @@ pub enum Effect {
     LoadUsers {
         generation: u64,
         filter: Option<Filter>,
+    },
+    /// Read the tenant's cached user list (when the runner has a cache file).
+    LoadCache {
+        generation: u64,
     },
     ListWorkspaces,
     GetUser {
@@ -92,6 +103,8 @@ pub struct EffectRunner {
     probe: Option<AbortHandle>,
     /// Where journals and reports go.
     paths: Option<crate::config::Paths>,
+    /// The tenant's cache file and the identity it is written for; `None`: no cache.
+    cache: Option<Arc<CacheFile>>,
     /// Where OSC 52 goes: the terminal, written between frames by the app loop.
     out: Box<dyn Write + Send>,
     in_tmux: bool,
@@ -113,6 +126,7 @@ impl EffectRunner {
             gate: Gate::default(),
             probe: None,
             paths: None,
+            cache: None,
             out,
             in_tmux,
         }
@@ -121,6 +135,13 @@ impl EffectRunner {
     /// Where journals and reports are written (the data directory).
     pub fn with_paths(mut self, paths: crate::config::Paths) -> EffectRunner {
         self.paths = Some(paths);
+        self
+    }
+
+    /// Reads and writes the tenant's user cache (`None`: `--no-cache` or the profile's
+    /// `cache = false`).
+    pub fn with_cache(mut self, cache: Option<CacheFile>) -> EffectRunner {
+        self.cache = cache.map(Arc::new);
         self
     }
 
@@ -133,6 +154,8 @@ impl EffectRunner {
                 }
                 let client = self.client.clone();
                 let tx = self.tx.clone();
+                // Only a complete list of every user is worth caching.
+                let cache = self.cache.clone().filter(|_| filter.is_none());
                 let handle = spawn_reporting(self.tx.clone(), async move {
                     let pages = tx.clone();
                     let result = client
@@ -147,10 +170,46 @@ impl EffectRunner {
                     if let Err(e) = &result {
                         tracing::warn!("loading users failed: {e}");
                     }
-                    let result = result.map(|r| r.total_results).map_err(|e| e.to_string());
+                    let result = match (result, cache) {
+                        (Ok(r), Some(cache)) => {
+                            // Written before the load is reported done, so that quitting
+                            // at once still leaves the cache for the next start.
+                            let total = r.total_results;
+                            let written = tokio::task::spawn_blocking(move || {
+                                crate::cache::write(&cache.path, &cache.identity, &r.users, total)
+                            })
+                            .await;
+                            if let Ok(Err(e)) = written {
+                                tracing::warn!("{e}");
+                                let _ = tx.send(Action::Notice(e.to_string()));
+                            }
+                            Ok(total)
+                        }
+                        (r, _) => r.map(|r| r.total_results).map_err(|e| e.to_string()),
+                    };
                     let _ = tx.send(Action::LoadFinished { generation, result });
                 });
                 self.load = Some(handle);
+            }
+            Effect::LoadCache { generation } => {
+                let Some(cache) = self.cache.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let read = tokio::task::spawn_blocking(move || {
+                        crate::cache::read(&cache.path, &cache.identity)
+                    })
+                    .await;
+                    let result = match read {
+                        Ok(r) => r.map_err(|e| {
+                            tracing::warn!("{e}");
+                            e.to_string()
+                        }),
+                        Err(e) => Err(format!("reading the user cache failed: {e}")),
+                    };
+                    let _ = tx.send(Action::CacheLoaded { generation, result });
+                });
             }
             Effect::ListWorkspaces => {
                 let client = self.client.clone();

@@ -123,6 +123,15 @@ pub struct WorkspaceEntry {
     pub listed: bool,
 }
 
+/// The cached list is shown: how old it is, and which users the refresh has confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheShown {
+    /// "3 h ago", fixed when the cache was read.
+    pub age: String,
+    /// Ids the running refresh has listed; the others go when it completes.
+    pub refreshed: HashSet<String>,
+}
+
 /// A fetched user for the detail view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailState {
@@ -154,6 +163,10 @@ pub struct State {
     pub stale: Option<String>,
     /// Bumped on every reload so pages of an older load are dropped.
     pub generation: u64,
+    /// Read the local cache at start (a cache file is configured for this tenant).
+    pub use_cache: bool,
+    /// The cached list on screen while the fresh load runs; `None` once the list is fresh.
+    pub cached: Option<CacheShown>,
 
     pub workspaces: BTreeMap<String, WorkspaceEntry>,
     /// Workspace ids sorted by name.
@@ -213,6 +226,8 @@ impl State {
             last_good: None,
             stale: None,
             generation: 0,
+            use_cache: false,
+            cached: None,
             workspaces: BTreeMap::new(),
             workspace_order: Vec::new(),
             workspace_list_ok: None,
@@ -337,6 +352,17 @@ impl State {
             .collect();
         order.sort();
         self.workspace_order = order.into_iter().map(|(_, id)| id).collect();
+    }
+
+    /// Keeps only the users `keep` accepts (their rows and indexes rebuilt).
+    pub fn retain_users(&mut self, keep: impl Fn(&User) -> bool) {
+        let users = std::mem::take(&mut self.users);
+        let total = self.total;
+        let (kept, gone): (Vec<User>, Vec<User>) = users.into_iter().partition(|u| keep(u));
+        self.users = gone;
+        self.clear_users();
+        self.upsert_users(kept);
+        self.total = total;
     }
 
     pub fn clear_users(&mut self) {

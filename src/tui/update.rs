@@ -50,6 +50,15 @@ pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
 /// Like [`init`]; with `csv`, the file is read and resolved at once and its report shown.
 pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<String>) -> Vec<Effect> {
     let mut effects = reload(state);
+    if state.use_cache && state.filter.is_none() {
+        // Read first: the cached list shows while the fresh one loads.
+        effects.insert(
+            0,
+            Effect::LoadCache {
+                generation: state.generation,
+            },
+        );
+    }
     effects.push(Effect::ListWorkspaces);
     if let Some(path) = csv.filter(|p| !p.trim().is_empty()) {
         effects.extend(bulk::update::start_csv(state, path));
@@ -135,10 +144,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             page_loaded(state, generation, users, total);
             Vec::new()
         }
+        Action::CacheLoaded { generation, result } => {
+            cache_loaded(state, generation, result);
+            Vec::new()
+        }
         Action::LoadFinished { generation, result } => {
             if generation == state.generation {
                 match result {
                     Ok(total) => {
+                        if let Some(c) = state.cached.take() {
+                            // The fresh list is complete: users it did not list are gone.
+                            state.retain_users(|u| c.refreshed.contains(&u.id));
+                            state.rebuild_keeping_row();
+                        }
                         state.load = LoadState::Done;
                         state.total = Some(total);
                         state.last_good = None;
@@ -305,6 +323,7 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     if complete && !state.users.is_empty() {
         state.last_good = Some((state.users.clone(), state.total));
     }
+    state.cached = None;
     state.clear_users();
     state.load = LoadState::Loading;
     for v in &mut state.views {
@@ -456,6 +475,9 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
         return;
     }
     state.total = Some(total);
+    if let Some(c) = &mut state.cached {
+        c.refreshed.extend(users.iter().map(|u| u.id.clone()));
+    }
     let added = state.upsert_users(users);
     let v = state.view();
     match &v.kind {
@@ -470,6 +492,31 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
         }
         ViewKind::Workspaces => state.rebuild_visible(),
         ViewKind::Detail { .. } => {}
+    }
+}
+
+/// Shows the cached list while the fresh load runs, unless fresh pages already arrived.
+fn cache_loaded(
+    state: &mut State,
+    generation: u64,
+    result: Result<Option<crate::cache::Cached>, String>,
+) {
+    match result {
+        Err(why) => state.flash(format!("cached users ignored: {why}")),
+        Ok(Some(c))
+            if generation == state.generation
+                && state.load == LoadState::Loading
+                && state.users.is_empty() =>
+        {
+            state.cached = Some(crate::tui::state::CacheShown {
+                age: crate::cache::age_text(c.age()),
+                refreshed: std::collections::HashSet::new(),
+            });
+            state.upsert_users(c.users);
+            state.total = Some(c.total);
+            state.rebuild_keeping_row();
+        }
+        Ok(_) => {}
     }
 }
 
