@@ -186,8 +186,12 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
     );
     let effects = update(&mut s, Action::Refresh);
     assert!(
-        effects.iter().any(|e| matches!(e, Effect::LoadUsers { .. }))
-            && !effects.iter().any(|e| matches!(e, Effect::LoadCache { .. })),
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadUsers { .. }))
+            && !effects
+                .iter()
+                .any(|e| matches!(e, Effect::LoadCache { .. })),
         "{effects:?}"
     );
     assert!(
