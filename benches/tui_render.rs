@@ -35,6 +35,68 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
 }
 
+/// glibc's chunk for a heap allocation of `n` bytes (none for an empty string).
+fn chunk(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        ((n + 8 + 15) & !15).max(32)
+    }
+}
+
+/// Where the bytes of the loaded users go, estimated from their lengths and glibc's
+/// chunk sizes (printed, not measured by the allocator).
+fn where_the_bytes_go(state: &scimitar::tui::State) {
+    let users = &state.users;
+    let mut strings = 0usize;
+    let mut workspaces = 0usize;
+    for u in users.iter() {
+        for s in [&u.id, &u.user_name] {
+            strings += chunk(s.len());
+        }
+        for s in [
+            &u.external_id,
+            &u.given_name,
+            &u.family_name,
+            &u.display_name,
+            &u.created,
+            &u.last_modified,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            strings += chunk(s.len());
+        }
+        workspaces += chunk(u.workspaces.len() * std::mem::size_of::<scimitar::scim::Workspace>());
+        for w in &u.workspaces {
+            workspaces += chunk(w.id.len()) + chunk(w.name.len());
+        }
+    }
+    let rows = users.capacity() * std::mem::size_of::<User>();
+    let search: usize = state
+        .haystacks
+        .iter()
+        .map(|h| chunk(h.len()))
+        .sum::<usize>()
+        + state.haystacks.capacity() * std::mem::size_of::<String>();
+    let index = state.index_by_id.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
+        + state
+            .index_by_id
+            .keys()
+            .map(|k| chunk(k.len()))
+            .sum::<usize>();
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  where the bytes go (estimate): user rows {:.1} MiB ({} B each), their strings {:.1} MiB, their workspaces {:.1} MiB, search text {:.1} MiB, id index {:.1} MiB",
+        mib(rows),
+        std::mem::size_of::<User>(),
+        mib(strings),
+        mib(workspaces),
+        mib(search),
+        mib(index)
+    );
+}
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -118,6 +180,10 @@ fn main() {
     let runs = env("SCIMITAR_BENCH_RUNS", 101);
     println!("tui_render: {n} users, median of {runs}");
     let users = load_from_fake(n);
+    println!(
+        "  peak memory after the listing alone (VmHWM): {}",
+        vm_hwm()
+    );
     let t0 = Instant::now();
     let mut state = loaded_state(users, 120, 40);
     println!(
@@ -125,6 +191,7 @@ fn main() {
         t0.elapsed()
     );
     println!("  peak memory after load (VmHWM): {}", vm_hwm());
+    where_the_bytes_go(&state);
 
     let mut term = match Terminal::new(TestBackend::new(120, 40)) {
         Ok(t) => t,
