@@ -105,7 +105,7 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 /// Starts `scimitar fake serve` with `n` users and loads them all through the client.
-fn load_from_fake(n: usize) -> Vec<User> {
+fn load_from_fake(n: usize) -> (Vec<User>, Duration) {
     let mut child = match Command::new(env!("CARGO_BIN_EXE_scimitar"))
         .args([
             "fake",
@@ -170,22 +170,24 @@ fn load_from_fake(n: usize) -> Vec<User> {
         t.elapsed(),
         client.stats().requests
     );
+    let took = t.elapsed();
     let _ = child.kill();
     let _ = child.wait();
-    users
+    (users, took)
 }
 
 fn main() {
     let n = env("SCIMITAR_BENCH_USERS", 100_000);
     let runs = env("SCIMITAR_BENCH_RUNS", 101);
     println!("tui_render: {n} users, median of {runs}");
-    let users = load_from_fake(n);
+    let (users, listed_in) = load_from_fake(n);
     println!(
         "  peak memory after the listing alone (VmHWM): {}",
         vm_hwm()
     );
     let t0 = Instant::now();
     let mut state = loaded_state(users, 120, 40);
+    let cold = listed_in + t0.elapsed();
     println!(
         "  build the TUI state (rows + search index): {:?}",
         t0.elapsed()
@@ -252,4 +254,40 @@ fn main() {
     let _ = term.draw(|f| render(&state, f));
     println!("  render after search: {:?}", t.elapsed());
     println!("  peak memory (VmHWM): {}", vm_hwm());
+    cold_and_cached_open(state, cold);
+}
+
+/// Writes the users to a cache as a complete load does, then opens from it: the time
+/// until every user is browsable, against the cold open (list every user, build).
+fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let path = scimitar::cache::file_for(dir.path(), "bench");
+    let n = state.users.len();
+    let t = Instant::now();
+    if let Err(e) = scimitar::cache::write(&path, "bench", &state.users, n as u64) {
+        panic!("cache: {e}");
+    }
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    println!(
+        "  write the cache after a complete load: {:?}, {:.1} MiB on disk",
+        t.elapsed(),
+        size as f64 / (1024.0 * 1024.0)
+    );
+    drop(state);
+    let t = Instant::now();
+    let cached = match scimitar::cache::read(&path, "bench") {
+        Ok(Some(c)) => c,
+        other => panic!("the cache did not read back: {other:?}"),
+    };
+    let state = loaded_state(cached.users, 120, 40);
+    let warm = t.elapsed();
+    assert_eq!(state.users.len(), n, "every user from the cache");
+    println!(
+        "  open until every user is browsable: cold (list them all, no rate limit, + build) {cold:?}; from the cache (read + build) {warm:?}; at the 500/min budget a cold open needs {} requests, {:.0} s",
+        n.div_ceil(100),
+        n.div_ceil(100) as f64 * 60.0 / 500.0
+    );
 }
