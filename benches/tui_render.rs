@@ -47,7 +47,7 @@ fn chunk(n: usize) -> usize {
 /// Where the bytes of the loaded users go, estimated from their lengths and glibc's
 /// chunk sizes (printed, not measured by the allocator).
 fn where_the_bytes_go(state: &scimitar::tui::State) {
-    let users = &state.users;
+    let users = &state.list.users;
     let mut strings = 0usize;
     let mut workspaces = 0usize;
     for u in users.iter() {
@@ -74,13 +74,15 @@ fn where_the_bytes_go(state: &scimitar::tui::State) {
     }
     let rows = users.capacity() * std::mem::size_of::<User>();
     let search: usize = state
+        .list
         .haystacks
         .iter()
         .map(|h| chunk(h.len()))
         .sum::<usize>()
-        + state.haystacks.capacity() * std::mem::size_of::<String>();
-    let index = state.index_by_id.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
+        + state.list.haystacks.capacity() * std::mem::size_of::<String>();
+    let index = state.list.index_by_id.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
         + state
+            .list
             .index_by_id
             .keys()
             .map(|k| chunk(k.len()))
@@ -265,9 +267,9 @@ fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
         Err(e) => panic!("tempdir: {e}"),
     };
     let path = scimitar::cache::file_for(dir.path(), "bench");
-    let n = state.users.len();
+    let n = state.list.users.len();
     let t = Instant::now();
-    if let Err(e) = scimitar::cache::write(&path, "bench", &state.users, n as u64) {
+    if let Err(e) = scimitar::cache::write(&path, "bench", &state.list.users, n as u64) {
         panic!("cache: {e}");
     }
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -284,7 +286,7 @@ fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
     };
     let state = loaded_state(cached.users, 120, 40);
     let warm = t.elapsed();
-    assert_eq!(state.users.len(), n, "every user from the cache");
+    assert_eq!(state.list.users.len(), n, "every user from the cache");
     println!(
         "  open until every user is browsable: cold (list them all, no rate limit, + build) {cold:?}; from the cache (read + build) {warm:?}; at the 500/min budget a cold open needs {} requests, {:.0} s",
         n.div_ceil(100),

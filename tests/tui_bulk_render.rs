@@ -78,12 +78,12 @@ fn csv_report_120x40() {
 /// Alice, carol (already disabled), the API user and erin, with "remove all workspaces".
 fn preview(w: u16, h: u16) -> State {
     let mut s = loaded_state(fixture_users(), w, h);
-    s.protected = Protected {
+    s.bulk.protected = Protected {
         api_user: Some("svc-integration@example.com".into()),
         accounts: vec![],
     };
     for id in ["u-0001", "u-0003", "u-0005", "u-0006"] {
-        s.selected.insert(id.into());
+        s.bulk.selected.insert(id.into());
     }
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);
@@ -128,7 +128,7 @@ fn exact_request_120x40() {
 
 fn confirm(w: u16, h: u16, cap: usize) -> State {
     let mut s = preview(w, h);
-    s.max_users = cap;
+    s.bulk.max_users = cap;
     update(&mut s, Action::Proceed);
     s
 }

@@ -11,7 +11,7 @@ use scimitar::tui::{Action, Effect, update};
 
 fn opened_with_cache() -> (State, u64) {
     let mut s = State::new("prod", "api.anaplan.example");
-    s.use_cache = true;
+    s.list.use_cache = true;
     let effects = scimitar::tui::update::init(&mut s, None);
     assert!(
         matches!(effects.first(), Some(Effect::LoadCache { .. })),
@@ -24,7 +24,7 @@ fn opened_with_cache() -> (State, u64) {
             height: 30,
         },
     );
-    let g = s.generation;
+    let g = s.list.generation;
     (s, g)
 }
 
@@ -60,7 +60,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
             result: Ok(Some(cached(6, 3))),
         },
     );
-    assert_eq!(s.users.len(), 6);
+    assert_eq!(s.list.users.len(), 6);
     assert!(
         screen(&s).contains("cached 3 h ago, refreshing… 0%"),
         "{}",
@@ -88,7 +88,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
         },
     );
     assert!(
-        s.users.iter().any(|u| u.user_name == gone),
+        s.list.users.iter().any(|u| u.user_name == gone),
         "kept until the refresh completes"
     );
     update(
@@ -98,9 +98,9 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
             result: Ok(5),
         },
     );
-    assert_eq!(s.users.len(), 5);
+    assert_eq!(s.list.users.len(), 5);
     assert!(
-        !s.users.iter().any(|u| u.user_name == gone),
+        !s.list.users.iter().any(|u| u.user_name == gone),
         "a user the tenant no longer has goes"
     );
     assert_eq!(s.visible.len(), 5);
@@ -129,11 +129,11 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
         },
     );
     assert_eq!(
-        s.users.len(),
+        s.list.users.len(),
         2,
         "fresh pages are never mixed with an older cache"
     );
-    assert!(s.cached.is_none());
+    assert!(s.list.cached.is_none());
 
     let (mut s, g) = opened_with_cache();
     update(
@@ -150,7 +150,7 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
             result: Err("connection refused".into()),
         },
     );
-    assert_eq!(s.users.len(), 6, "the cached list stays browsable");
+    assert_eq!(s.list.users.len(), 6, "the cached list stays browsable");
     update(&mut s, Action::Back);
     assert!(
         screen(&s).contains("cached 1 h ago: refresh failed"),
@@ -169,7 +169,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
             result: Err("the user cache x was written by another version".into()),
         },
     );
-    assert!(s.users.is_empty());
+    assert!(s.list.users.is_empty());
     assert!(
         screen(&s).contains("cached users ignored"),
         "{}",
@@ -195,7 +195,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
         "{effects:?}"
     );
     assert!(
-        s.cached.is_none() && s.users.is_empty(),
+        s.list.cached.is_none() && s.list.users.is_empty(),
         "a reload does not show the cache again"
     );
 }

@@ -156,7 +156,7 @@ fn help_120x40() {
 fn error_popup_80x24() {
     let mut s = list(80, 24);
     update(&mut s, Action::Refresh);
-    let g = s.generation;
+    let g = s.list.generation;
     update(
         &mut s,
         Action::LoadFinished {

@@ -79,9 +79,9 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.keymap = keymap;
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
-    state.protected = opts.protected;
-    state.max_users = opts.max_users;
-    state.use_cache = opts.cache.is_some();
+    state.bulk.protected = opts.protected;
+    state.bulk.max_users = opts.max_users;
+    state.list.use_cache = opts.cache.is_some();
     let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
     let effects = update::init_with(&mut state, opts.open_user, csv);

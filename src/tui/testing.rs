@@ -133,7 +133,7 @@ pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
     crate::tui::update::init(&mut s, None);
     update(&mut s, Action::Resize { width, height });
     let total = users.len() as u64;
-    let generation = s.generation;
+    let generation = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {

@@ -24,14 +24,14 @@ pub fn base_mode(state: &State) -> Mode {
     if let Some(m) = bulk::update::mode(state) {
         return m;
     }
-    if state.filter_edit.is_some() {
+    if state.filter.edit.is_some() {
         return Mode::Filter;
     }
     let v = state.view();
     if v.search.editing {
         return Mode::Search;
     }
-    if state.visual.is_some() && v.is_user_list() {
+    if state.bulk.visual.is_some() && v.is_user_list() {
         return Mode::Visual;
     }
     match v.kind {
@@ -50,12 +50,12 @@ pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
 /// Like [`init`]; with `csv`, the file is read and resolved at once and its report shown.
 pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<String>) -> Vec<Effect> {
     let mut effects = reload(state);
-    if state.use_cache && state.filter.is_none() {
+    if state.list.use_cache && state.filter.applied.is_none() {
         // Read first: the cached list shows while the fresh one loads.
         effects.insert(
             0,
             Effect::LoadCache {
-                generation: state.generation,
+                generation: state.list.generation,
             },
         );
     }
@@ -158,13 +158,13 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         // While a popup is up, other keys wait.
         _ if !state.popups.is_empty() => Vec::new(),
         a if bulk::update::captures(state) => bulk::update::on_key(state, a),
-        a if state.visual.is_some() => visual_key(state, a),
+        a if state.bulk.visual.is_some() => visual_key(state, a),
         a => browse_key(state, a),
     }
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
-    if state.batch_running {
+    if state.run.running {
         if state.popups.last() != Some(&Popup::ConfirmQuit) {
             state.popups.push(Popup::ConfirmQuit);
         }
@@ -229,9 +229,7 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Apply => apply(state),
         Action::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
-                if !state.selected.remove(&id) {
-                    state.selected.insert(id);
-                }
+                state.bulk.toggle(id);
                 move_by(state, 1);
             }
             Vec::new()
@@ -271,29 +269,29 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn load_finished(state: &mut State, generation: u64, result: Result<u64, String>) {
-    if generation != state.generation {
+    if generation != state.list.generation {
         return;
     }
     match result {
         Ok(total) => {
-            if let Some(c) = state.cached.take() {
+            if let Some(c) = state.list.cached.take() {
                 // The fresh list is complete: users it did not list are gone.
                 state.retain_users(|u| c.refreshed.contains(&u.id));
                 state.rebuild_keeping_row();
             }
-            state.load = LoadState::Done;
-            state.total = Some(total);
-            state.last_good = None;
-            state.stale = None;
+            state.list.load = LoadState::Done;
+            state.list.total = Some(total);
+            state.list.last_good = None;
+            state.list.stale = None;
         }
         Err(message) => {
-            state.load = LoadState::Failed(message.clone());
-            if let Some((users, total)) = state.last_good.take() {
+            state.list.load = LoadState::Failed(message.clone());
+            if let Some((users, total)) = state.list.last_good.take() {
                 state.clear_users();
                 state.upsert_users(users);
-                state.total = total;
+                state.list.total = total;
                 state.rebuild_visible();
-                state.stale = Some(message.clone());
+                state.list.stale = Some(message.clone());
             }
             state.popups.push(Popup::Error {
                 title: "Could not load users".into(),
@@ -320,10 +318,11 @@ fn edit_filter(state: &mut State) {
     }
     let text = state
         .filter
+        .applied
         .as_ref()
         .map(|f| f.text.clone())
         .unwrap_or_default();
-    state.filter_edit = Some(FilterEdit {
+    state.filter.edit = Some(FilterEdit {
         input: Input::new(text),
         error: None,
     });
@@ -343,15 +342,15 @@ fn copy_id(state: &mut State) -> Vec<Effect> {
 
 /// Starts a fresh load with the current filter; older pages will be dropped.
 pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
-    state.generation += 1;
+    state.list.generation += 1;
     // Only a complete list is worth keeping; a reload of a partial one keeps the older.
-    let complete = state.load == LoadState::Done || state.stale.is_some();
-    if complete && !state.users.is_empty() {
-        state.last_good = Some((state.users.clone(), state.total));
+    let complete = state.list.load == LoadState::Done || state.list.stale.is_some();
+    if complete && !state.list.users.is_empty() {
+        state.list.last_good = Some((state.list.users.clone(), state.list.total));
     }
-    state.cached = None;
+    state.list.cached = None;
     state.clear_users();
-    state.load = LoadState::Loading;
+    state.list.load = LoadState::Loading;
     for v in &mut state.views {
         v.cursor = 0;
         v.offset = 0;
@@ -359,20 +358,19 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     }
     state.rebuild_visible();
     vec![Effect::LoadUsers {
-        generation: state.generation,
-        filter: state.filter.as_ref().map(|f| f.filter.clone()),
+        generation: state.list.generation,
+        filter: state.filter.applied.as_ref().map(|f| f.filter.clone()),
     }]
 }
 
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    let waiting = state.batch_running && state.run.as_ref().is_some_and(|r| !r.finished());
-    if !waiting {
+    if !state.run.in_flight() {
         state.should_quit = true;
         return Vec::new();
     }
-    state.quit_when_idle = true;
+    state.run.quit_when_idle = true;
     state.flash("stopping: waiting for the requests in flight, then quitting");
     crate::tui::bulk::update::cancel_run(state)
 }
@@ -385,7 +383,7 @@ fn back(state: &mut State) -> Vec<Effect> {
     if let Some(effects) = bulk::update::back(state) {
         return effects;
     }
-    if state.filter_edit.take().is_some() {
+    if state.filter.edit.take().is_some() {
         return Vec::new();
     }
     let v = state.view_mut();
@@ -396,7 +394,7 @@ fn back(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     if state.views.len() == 1 {
-        if state.filter.take().is_some() {
+        if state.filter.applied.take().is_some() {
             return reload(state);
         }
         state.flash("nothing to close; q quits");
@@ -473,7 +471,7 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
 
 fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, String>) {
     if let Ok(u) = &result
-        && state.index_by_id.contains_key(&u.id)
+        && state.list.index_by_id.contains_key(&u.id)
     {
         state.upsert_users(vec![u.clone()]);
     }
@@ -497,11 +495,11 @@ fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User
 }
 
 fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>, total: u64) {
-    if generation != state.generation {
+    if generation != state.list.generation {
         return;
     }
-    state.total = Some(total);
-    if let Some(c) = &mut state.cached {
+    state.list.total = Some(total);
+    if let Some(c) = &mut state.list.cached {
         c.refreshed.extend(users.iter().map(|u| u.id.clone()));
     }
     let added = state.upsert_users(users);
@@ -530,16 +528,16 @@ fn cache_loaded(
     match result {
         Err(why) => state.flash(format!("cached users ignored: {why}")),
         Ok(Some(c))
-            if generation == state.generation
-                && state.load == LoadState::Loading
-                && state.users.is_empty() =>
+            if generation == state.list.generation
+                && state.list.load == LoadState::Loading
+                && state.list.users.is_empty() =>
         {
-            state.cached = Some(crate::tui::state::CacheShown {
+            state.list.cached = Some(crate::tui::state::CacheShown {
                 age: crate::cache::age_text(c.age()),
                 refreshed: std::collections::HashSet::new(),
             });
             state.upsert_users(c.users);
-            state.total = Some(c.total);
+            state.list.total = Some(c.total);
             state.rebuild_keeping_row();
         }
         Ok(_) => {}
@@ -552,16 +550,18 @@ fn workspaces_listed(
 ) {
     match result {
         Ok(list) => {
-            state.workspace_list_ok = Some(true);
+            state.list.workspace_list_ok = Some(true);
             for w in list {
-                let e = state.workspaces.entry(w.id.clone()).or_insert_with(|| {
-                    crate::tui::state::WorkspaceEntry {
+                let e = state
+                    .list
+                    .workspaces
+                    .entry(w.id.clone())
+                    .or_insert_with(|| crate::tui::state::WorkspaceEntry {
                         id: w.id.clone(),
                         name: w.name.clone(),
                         users: 0,
                         listed: true,
-                    }
-                });
+                    });
                 e.listed = true;
                 if e.name == e.id && !w.name.is_empty() {
                     e.name = w.name;
@@ -575,13 +575,13 @@ fn workspaces_listed(
         Err(e) => {
             // Only a lesser source: the view still has every workspace of loaded users.
             tracing::info!("workspace list unavailable: {e}");
-            state.workspace_list_ok = Some(false);
+            state.list.workspace_list_ok = Some(false);
         }
     }
 }
 
 fn input(state: &mut State, req: tui_input::InputRequest) {
-    if let Some(edit) = &mut state.filter_edit {
+    if let Some(edit) = &mut state.filter.edit {
         edit.input.handle(req);
         validate_filter(state);
         return;
@@ -594,8 +594,8 @@ fn input(state: &mut State, req: tui_input::InputRequest) {
 }
 
 fn validate_filter(state: &mut State) {
-    let parser = state.filter_parser;
-    if let Some(edit) = &mut state.filter_edit {
+    let parser = state.filter.parser;
+    if let Some(edit) = &mut state.filter.edit {
         let text = edit.input.value().trim();
         edit.error = if text.is_empty() {
             None
@@ -606,23 +606,23 @@ fn validate_filter(state: &mut State) {
 }
 
 fn apply(state: &mut State) -> Vec<Effect> {
-    if let Some(edit) = &state.filter_edit {
+    if let Some(edit) = &state.filter.edit {
         let text = edit.input.value().trim().to_string();
         if text.is_empty() {
-            state.filter_edit = None;
-            if state.filter.take().is_some() {
+            state.filter.edit = None;
+            if state.filter.applied.take().is_some() {
                 return reload(state);
             }
             return Vec::new();
         }
-        return match (state.filter_parser)(&text) {
+        return match (state.filter.parser)(&text) {
             Ok(filter) => {
-                state.filter_edit = None;
-                state.filter = Some(AppliedFilter { text, filter });
+                state.filter.edit = None;
+                state.filter.applied = Some(AppliedFilter { text, filter });
                 reload(state)
             }
             Err(e) => {
-                if let Some(edit) = &mut state.filter_edit {
+                if let Some(edit) = &mut state.filter.edit {
                     edit.error = Some(e);
                 }
                 Vec::new()

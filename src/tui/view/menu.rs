@@ -19,7 +19,7 @@ pub fn render(state: &State, cursor: usize, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(
-            format!(" Action for {} selected users ", state.selected.len()),
+            format!(" Action for {} selected users ", state.bulk.selected.len()),
             t.title,
         ))
         .title_bottom(Line::styled(

@@ -19,8 +19,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let end = (start + height).min(len);
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
-        .filter_map(|&i| state.workspace_order.get(i))
-        .filter_map(|id| state.workspaces.get(id))
+        .filter_map(|&i| state.list.workspace_order.get(i))
+        .filter_map(|id| state.list.workspaces.get(id))
         .map(|w| {
             Row::new([
                 Cell::from(crate::tui::view::safe(&w.name)),
@@ -29,7 +29,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let sources = match state.workspace_list_ok {
+    let sources = match state.list.workspace_list_ok {
         Some(true) => " from loaded users + workspace list ",
         _ => " from loaded users ",
     };
