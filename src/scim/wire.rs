@@ -12,11 +12,13 @@ use serde_json::Value;
 use crate::scim::model::{ListPage, ModelError, User, Workspace};
 
 /// Why bytes did not read as a page or a user.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// Not JSON at all (an HTML page, a cut body).
+    #[error("the body is not JSON: {0}")]
     Syntax(serde_json::Error),
     /// JSON, but not a user or a page.
+    #[error(transparent)]
     Model(ModelError),
 }
 
