@@ -181,7 +181,10 @@ async fn main() {
     if !effects.is_empty()
         && let Some(u) = users.get(2)
     {
-        let result = client.get_user(&u.id).await.map_err(|e| e.to_string());
+        let result = client
+            .get_user(&u.id)
+            .await
+            .map_err(scimitar::tui::Failure::from);
         update(
             &mut s,
             Action::UserFetched {

@@ -11,30 +11,10 @@ use scimitar::input::ResolveReport;
 use scimitar::plan::Protected;
 use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::testing::{draw, fixture_users, loaded_state};
+use scimitar::tui::testing::{fixture_users, loaded_state, screen, step, typed};
 use scimitar::tui::{Action, State, Theme, update};
-use tui_input::InputRequest;
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
-fn step(s: &mut State, a: Action) {
-    for e in update(s, a) {
-        if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::Preview::build(*req);
-            update(s, Action::PlanReady(Box::new(preview)));
-        }
-    }
-}
-
-fn screen(s: &State) -> String {
-    draw(s).backend().to_string()
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
-    }
-}
-
 fn csv_report(w: u16, h: u16) -> State {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), w, h);

@@ -12,38 +12,11 @@ use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::Mode;
 use scimitar::tui::state::Popup;
-use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
+use scimitar::tui::testing::{erase, fixture_users, loaded_state, step, synthetic_users, typed};
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
-use tui_input::InputRequest;
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
-fn step(s: &mut State, a: Action) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for e in update(s, a) {
-        match e {
-            Effect::BuildPlan(req) => {
-                let preview = scimitar::tui::bulk::Preview::build(*req);
-                out.extend(update(s, Action::PlanReady(Box::new(preview))));
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
-    }
-}
-
-fn erase(s: &mut State, n: usize) {
-    for _ in 0..n {
-        update(s, Action::Input(InputRequest::DeletePrevChar));
-    }
-}
-
 fn ids(s: &State) -> Vec<String> {
     let mut v: Vec<String> = s.bulk.selected.iter().cloned().collect();
     v.sort();

@@ -2,17 +2,9 @@
 
 use scimitar::scim::client::WorkspaceInfo;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
-use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
+use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed};
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
-
-fn typed(s: &mut State, text: &str) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for c in text.chars() {
-        out.extend(update(s, Action::Input(InputRequest::InsertChar(c))));
-    }
-    out
-}
 
 fn cursor(s: &State) -> usize {
     s.view().cursor

@@ -21,6 +21,7 @@ use crate::tui::action::Action;
 use crate::tui::bulk::Preview;
 use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
+use crate::tui::failure::{Failure, FailureKind};
 
 /// Where the tenant's users are cached, and for which tenant identity.
 #[derive(Debug, Clone)]
@@ -182,7 +183,7 @@ impl EffectRunner {
                             }
                             Ok(total)
                         }
-                        (r, _) => r.map(|r| r.total_results).map_err(|e| e.to_string()),
+                        (r, _) => r.map(|r| r.total_results).map_err(Failure::from),
                     };
                     Action::LoadFinished { generation, result }
                 }));
@@ -199,28 +200,32 @@ impl EffectRunner {
                     let result = match read {
                         Ok(r) => r.map_err(|e| {
                             tracing::warn!("{e}");
-                            e.to_string()
+                            Failure::caused_by(FailureKind::File, e.to_string(), e)
                         }),
-                        Err(e) => Err(format!("reading the user cache failed: {e}")),
+                        Err(e) => Err(Failure::caused_by(
+                            FailureKind::Other,
+                            format!("reading the user cache failed: {e}"),
+                            e,
+                        )),
                     };
                     Action::CacheLoaded { generation, result }
                 });
             }
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {
-                    let r = client.list_workspaces().await.map_err(|e| e.to_string());
+                    let r = client.list_workspaces().await.map_err(Failure::from);
                     Action::WorkspacesListed(r)
                 });
             }
             Effect::GetUser { id } => {
                 self.answer(async move |client, _| {
-                    let result = client.get_user(&id).await.map_err(|e| e.to_string());
+                    let result = client.get_user(&id).await.map_err(Failure::from);
                     Action::UserFetched { key: id, result }
                 });
             }
             Effect::FindUser { query } => {
                 self.answer(async move |client, _| {
-                    let result = client.find_user(&query).await.map_err(|e| e.to_string());
+                    let result = client.find_user(&query).await.map_err(Failure::from);
                     Action::UserFetched { key: query, result }
                 });
             }
@@ -230,7 +235,7 @@ impl EffectRunner {
                     .out
                     .write_all(seq.as_bytes())
                     .and_then(|()| self.out.flush())
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
                 let _ = self.tx.send(Action::ClipboardSent(r));
             }
             Effect::LoadCsv { path } => {

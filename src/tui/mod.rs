@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod bulk;
 pub mod effect;
+pub mod failure;
 pub mod keymap;
 pub mod state;
 pub mod terminal;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 
 pub use action::Action;
 pub use effect::Effect;
+pub use failure::{Failure, FailureKind};
 pub use keymap::{Keymap, Mode};
 pub use state::State;
 pub use theme::{ColorMode, Theme};

@@ -6,6 +6,7 @@ use tui_input::Input;
 use crate::tui::action::Action;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
@@ -268,7 +269,7 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn load_finished(state: &mut State, generation: u64, result: Result<u64, String>) {
+fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure>) {
     if generation != state.list.generation {
         return;
     }
@@ -284,7 +285,9 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, String>
             state.list.last_good = None;
             state.list.stale = None;
         }
-        Err(message) => {
+        Err(failure) => {
+            // The state keeps what the screen says.
+            let message = failure.to_string();
             state.list.load = LoadState::Failed(message.clone());
             if let Some((users, total)) = state.list.last_good.take() {
                 state.clear_users();
@@ -469,7 +472,7 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
     }
 }
 
-fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, String>) {
+fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, Failure>) {
     if let Ok(u) = &result
         && state.list.index_by_id.contains_key(&u.id)
     {
@@ -484,7 +487,8 @@ fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User
             d.error = None;
             d.user = Some(u);
         }
-        Err(message) => {
+        Err(failure) => {
+            let message = failure.to_string();
             d.error = Some(message.clone());
             state.popups.push(Popup::Error {
                 title: format!("Could not read user {key}"),
@@ -523,7 +527,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
 fn cache_loaded(
     state: &mut State,
     generation: u64,
-    result: Result<Option<crate::cache::Cached>, String>,
+    result: Result<Option<crate::cache::Cached>, crate::tui::failure::Failure>,
 ) {
     match result {
         Err(why) => state.flash(format!("cached users ignored: {why}")),
@@ -546,7 +550,7 @@ fn cache_loaded(
 
 fn workspaces_listed(
     state: &mut State,
-    result: Result<Vec<crate::scim::client::WorkspaceInfo>, String>,
+    result: Result<Vec<crate::scim::client::WorkspaceInfo>, Failure>,
 ) {
     match result {
         Ok(list) => {

@@ -16,6 +16,7 @@ use crate::tui::bulk::state::{
     PathPurpose, PickEntry, Picker, Preview, RunView, Screen, Scroll,
 };
 use crate::tui::effect::Effect;
+use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{Popup, State};
 
@@ -340,7 +341,7 @@ fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
                 start_run(state, c)
             }
             Err(e) => {
-                c.error = Some(e);
+                c.error = Some(e.to_string());
                 Vec::new()
             }
         },
@@ -590,7 +591,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             Ok(path) => state.flash(format!("{what} saved to {path}")),
             Err(message) => state.popups.push(Popup::Error {
                 title: format!("Could not save the {what}"),
-                message,
+                message: message.to_string(),
             }),
         },
         Action::RunStarted {
@@ -629,14 +630,14 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             Ok(u) => open_undo_preview(state, *u),
             Err(message) => state.popups.push(Popup::Error {
                 title: "Cannot build the undo plan".into(),
-                message,
+                message: message.to_string(),
             }),
         },
         Action::ResumeReady(result) => match result {
             Ok(info) => open_resume_confirm(state, info),
             Err(message) => state.popups.push(Popup::Error {
                 title: "Cannot resume this run".into(),
-                message,
+                message: message.to_string(),
             }),
         },
         _ => {}
@@ -644,7 +645,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, String>) {
+fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failure>) {
     // Dropped if the operator cancelled the load meanwhile.
     if !matches!(state.bulk.flow.last(), Some(Screen::CsvLoading(_))) {
         return;
@@ -660,7 +661,7 @@ fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, String>) {
             .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
         Err(message) => state.popups.push(Popup::Error {
             title: format!("Cannot use {path}; nothing was selected"),
-            message,
+            message: message.to_string(),
         }),
     }
 }
@@ -684,7 +685,7 @@ fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
 
 fn run_finished(
     state: &mut State,
-    summary: Result<Box<crate::batch::Summary>, String>,
+    summary: Result<Box<crate::batch::Summary>, Failure>,
     stopped: Option<String>,
 ) -> Vec<Effect> {
     state.run.running = false;

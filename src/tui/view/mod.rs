@@ -296,18 +296,15 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[&str] = match state.popups.last() {
+    let hints: &[Action] = match state.popups.last() {
         Some(Popup::ConfirmQuit) | None => mode.hints(),
-        Some(_) => &["back"],
+        Some(_) => &[Action::Back],
     };
-    for name in hints {
-        if state.read_only && Mode::mutating(name) {
+    for action in hints {
+        if state.read_only && Mode::mutating(action) {
             continue;
         }
-        let Ok(action) = Action::from_name(name) else {
-            continue;
-        };
-        let keys = state.keymap.keys_for(mode, &action);
+        let keys = state.keymap.keys_for(mode, action);
         let Some(key) = keys.first() else {
             continue;
         };
