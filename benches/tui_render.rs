@@ -35,6 +35,70 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
 }
 
+/// glibc's chunk for a heap allocation of `n` bytes (none for an empty string).
+fn chunk(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        ((n + 8 + 15) & !15).max(32)
+    }
+}
+
+/// Where the bytes of the loaded users go, estimated from their lengths and glibc's
+/// chunk sizes (printed, not measured by the allocator).
+fn where_the_bytes_go(state: &scimitar::tui::State) {
+    let users = &state.list.users;
+    let mut strings = 0usize;
+    let mut workspaces = 0usize;
+    for u in users.iter() {
+        for s in [&u.id, &u.user_name] {
+            strings += chunk(s.len());
+        }
+        for s in [
+            &u.external_id,
+            &u.given_name,
+            &u.family_name,
+            &u.display_name,
+            &u.created,
+            &u.last_modified,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            strings += chunk(s.len());
+        }
+        workspaces += chunk(u.workspaces.len() * std::mem::size_of::<scimitar::scim::Workspace>());
+        for w in &u.workspaces {
+            workspaces += chunk(w.id.len()) + chunk(w.name.len());
+        }
+    }
+    let rows = users.capacity() * std::mem::size_of::<User>();
+    let search: usize = state
+        .list
+        .haystacks
+        .iter()
+        .map(|h| chunk(h.len()))
+        .sum::<usize>()
+        + state.list.haystacks.capacity() * std::mem::size_of::<String>();
+    let index = state.list.index_by_id.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
+        + state
+            .list
+            .index_by_id
+            .keys()
+            .map(|k| chunk(k.len()))
+            .sum::<usize>();
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "  where the bytes go (estimate): user rows {:.1} MiB ({} B each), their strings {:.1} MiB, their workspaces {:.1} MiB, search text {:.1} MiB, id index {:.1} MiB",
+        mib(rows),
+        std::mem::size_of::<User>(),
+        mib(strings),
+        mib(workspaces),
+        mib(search),
+        mib(index)
+    );
+}
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -43,7 +107,7 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 /// Starts `scimitar fake serve` with `n` users and loads them all through the client.
-fn load_from_fake(n: usize) -> Vec<User> {
+fn load_from_fake(n: usize) -> (Vec<User>, Duration) {
     let mut child = match Command::new(env!("CARGO_BIN_EXE_scimitar"))
         .args([
             "fake",
@@ -108,23 +172,30 @@ fn load_from_fake(n: usize) -> Vec<User> {
         t.elapsed(),
         client.stats().requests
     );
+    let took = t.elapsed();
     let _ = child.kill();
     let _ = child.wait();
-    users
+    (users, took)
 }
 
 fn main() {
     let n = env("SCIMITAR_BENCH_USERS", 100_000);
     let runs = env("SCIMITAR_BENCH_RUNS", 101);
     println!("tui_render: {n} users, median of {runs}");
-    let users = load_from_fake(n);
+    let (users, listed_in) = load_from_fake(n);
+    println!(
+        "  peak memory after the listing alone (VmHWM): {}",
+        vm_hwm()
+    );
     let t0 = Instant::now();
     let mut state = loaded_state(users, 120, 40);
+    let cold = listed_in + t0.elapsed();
     println!(
         "  build the TUI state (rows + search index): {:?}",
         t0.elapsed()
     );
     println!("  peak memory after load (VmHWM): {}", vm_hwm());
+    where_the_bytes_go(&state);
 
     let mut term = match Terminal::new(TestBackend::new(120, 40)) {
         Ok(t) => t,
@@ -185,4 +256,40 @@ fn main() {
     let _ = term.draw(|f| render(&state, f));
     println!("  render after search: {:?}", t.elapsed());
     println!("  peak memory (VmHWM): {}", vm_hwm());
+    cold_and_cached_open(state, cold);
+}
+
+/// Writes the users to a cache as a complete load does, then opens from it: the time
+/// until every user is browsable, against the cold open (list every user, build).
+fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let path = scimitar::cache::file_for(dir.path(), "bench");
+    let n = state.list.users.len();
+    let t = Instant::now();
+    if let Err(e) = scimitar::cache::write(&path, "bench", &state.list.users, n as u64) {
+        panic!("cache: {e}");
+    }
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    println!(
+        "  write the cache after a complete load: {:?}, {:.1} MiB on disk",
+        t.elapsed(),
+        size as f64 / (1024.0 * 1024.0)
+    );
+    drop(state);
+    let t = Instant::now();
+    let cached = match scimitar::cache::read(&path, "bench") {
+        Ok(Some(c)) => c,
+        other => panic!("the cache did not read back: {other:?}"),
+    };
+    let state = loaded_state(cached.users, 120, 40);
+    let warm = t.elapsed();
+    assert_eq!(state.list.users.len(), n, "every user from the cache");
+    println!(
+        "  open until every user is browsable: cold (list them all, no rate limit, + build) {cold:?}; from the cache (read + build) {warm:?}; at the 500/min budget a cold open needs {} requests, {:.0} s",
+        n.div_ceil(100),
+        n.div_ceil(100) as f64 * 60.0 / 500.0
+    );
 }

@@ -40,6 +40,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub csv_raw: bool,
 
+    /// Neither open from nor write the local copy of the tenant's users (also `cache = false`
+    /// in a profile). By default the TUI opens from that copy at once and refreshes it.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
     /// Colours: auto honours NO_COLOR.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
@@ -180,6 +185,17 @@ pub enum Command {
         #[command(subcommand)]
         command: AuthCommand,
     },
+    /// The local copy of tenants' users the TUI opens from.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove every cached user list (the next start loads from the tenant).
+    Clear,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

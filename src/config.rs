@@ -66,6 +66,17 @@ impl Paths {
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }
+
+    /// Where cached user lists go: the platform's cache directory (XDG on Linux), or
+    /// SCIMITAR_CACHE_DIR.
+    pub fn cache_dir(&self) -> PathBuf {
+        if let Some(d) = std::env::var_os("SCIMITAR_CACHE_DIR") {
+            return PathBuf::from(d);
+        }
+        directories::ProjectDirs::from("", "", "scimitar")
+            .map(|d| d.cache_dir().to_path_buf())
+            .unwrap_or_else(|| self.data_dir.join("cache"))
+    }
 }
 
 /// `config.toml`.
@@ -108,6 +119,9 @@ pub struct Profile {
     /// Look, never change (as `--read-only`).
     #[serde(default)]
     pub read_only: bool,
+    /// Keep a local copy of the tenant's users to open at once (default true; as
+    /// `--no-cache` when false).
+    pub cache: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 //! `input` (CSV); `tui` (The Elm Architecture); `fake` (a local Anaplan).
 
 pub mod batch;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

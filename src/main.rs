@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use scimitar::cli::{AuthCommand, Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand};
+use scimitar::cli::{
+    AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand,
+};
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
 use scimitar::tui::{ColorMode, TuiOptions};
@@ -199,6 +201,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Auth {
             command: AuthCommand::Logout,
         }) => commands::auth::logout(&cli.conn, &mut stdout)?,
+        Some(Command::Cache {
+            command: CacheCommand::Clear,
+        }) => commands::cache_clear(&Paths::discover(), &mut stdout)?,
         Some(Command::Fake {
             command: FakeCommand::Serve(args),
         }) => commands::fake::serve(args, &mut stdout).await?,
@@ -251,6 +256,7 @@ fn tui_options(cli: &Cli, c: &commands::Connected) -> TuiOptions {
             .profile
             .max_users
             .unwrap_or(commands::run::DEFAULT_MAX_USERS),
+        cache: (!cli.no_cache && c.profile.cache != Some(false)).then(|| c.cache_file()),
     }
 }
 

@@ -129,4 +129,30 @@ proptest! {
             let _ = ListPage::from_value(&v);
         }
     }
+
+    /// The client reads pages straight from the bytes; that must read exactly what the
+    /// parsed JSON says, duplicate keys (the last wins) and wrong kinds included.
+    #[test]
+    fn pages_read_from_bytes_as_from_their_value(
+        (text, _v, _a, _w) in quirky_user(), junk in any_json(), total in any_json()
+    ) {
+        let page = format!("{{\"totalResults\":{total},\"Resources\":[{text},{junk}],\"startIndex\":1}}");
+        let parsed: Value = serde_json::from_str(&page).expect("valid JSON");
+        let from_bytes = ListPage::from_slice(page.as_bytes()).map_err(|e| format!("{e:?}"));
+        let from_value = ListPage::from_value(&parsed).map_err(|e| format!("{e:?}"));
+        match (from_bytes, from_value) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert!(a.contains(&b), "{} vs {}", a, b),
+            (a, b) => prop_assert!(false, "bytes read {:?}, value read {:?}", a, b),
+        }
+        let from_bytes = User::from_slice(junk.to_string().as_bytes()).ok();
+        prop_assert_eq!(from_bytes, User::from_value(&junk).ok());
+    }
+
+    #[test]
+    fn truncated_bytes_are_errors_not_panics((text, _v, _a, _w) in quirky_user(), cut in 0usize..400) {
+        let page = format!("{{\"totalResults\":1,\"Resources\":[{text}]}}");
+        let cut = cut.min(page.len().saturating_sub(1));
+        prop_assert!(ListPage::from_slice(&page.as_bytes()[..cut]).is_err());
+    }
 }

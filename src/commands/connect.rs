@@ -36,6 +36,16 @@ impl Connected {
         self
     }
 
+    /// The tenant's user cache. Keyed by the tenant identity and the login: every Anaplan
+    /// tenant shares one host, so the host alone (when the identity is unknown) is not enough.
+    pub fn cache_file(&self) -> crate::tui::effect::CacheFile {
+        let identity = format!("{} as {}", self.client.tenant_label(), self.client.login());
+        crate::tui::effect::CacheFile {
+            path: crate::cache::file_for(&self.paths.cache_dir(), &identity),
+            identity,
+        }
+    }
+
     /// Accounts no plan may change: the API user under every name it is known by, and the
     /// profile's break-glass list.
     pub fn protected(&self) -> Protected {

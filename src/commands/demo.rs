@@ -52,6 +52,8 @@ pub async fn run(
         },
         max_users: crate::batch::driver::DEFAULT_MAX_USERS,
         warnings: Vec::new(),
+        // A demo tenant is seeded afresh every time: nothing to cache.
+        cache: None,
     };
     let result = crate::tui::run(client.clone(), opts).await;
     client.logout().await;

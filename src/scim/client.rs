@@ -20,6 +20,7 @@ use crate::scim::filter::{Attr, CompareOp, Filter, FilterValue};
 use crate::scim::governor::Governor;
 use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
 use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
+use crate::scim::wire::ReadError;
 
 mod last_login;
 mod me;
@@ -213,10 +214,38 @@ struct Counters {
     reauthentications: AtomicU64,
 }
 
-/// What came back from a request that did not fail.
+/// What came back from a request that did not fail. The body is kept as bytes: a page of
+/// users is read straight into the model, anything else through [`Reply::json`].
 struct Reply {
     status: StatusCode,
-    body: Value,
+    content_type: String,
+    bytes: bytes::Bytes,
+}
+
+impl Reply {
+    /// The body as JSON (an empty body is `null`); not JSON is a bad response.
+    fn json(&self) -> Result<Value, ScimError> {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.bytes).map_err(|_| self.not_json())
+    }
+
+    fn not_json(&self) -> ScimError {
+        ScimError::BadResponse {
+            status: self.status.as_u16(),
+            content_type: self.content_type.clone(),
+            snippet: snippet(&self.bytes),
+        }
+    }
+
+    fn read<T>(&self, r: Result<T, ReadError>) -> Result<T, ScimError> {
+        match r {
+            Ok(t) => Ok(t),
+            Err(ReadError::Syntax(_)) => Err(self.not_json()),
+            Err(ReadError::Model(e)) => Err(e.into()),
+        }
+    }
 }
 
 impl ScimClient {
@@ -343,7 +372,7 @@ impl ScimClient {
         }
         let url = format!("{}/Users", self.inner.scim_url);
         let reply = self.send(Method::GET, &url, &query, None).await?;
-        Ok(ListPage::from_value(&reply.body)?)
+        reply.read(ListPage::from_slice(&reply.bytes))
     }
 
     /// Every user matching `filter`. The first page gives totalResults; the rest are fetched
@@ -467,7 +496,7 @@ impl ScimClient {
     pub async fn get_user(&self, id: &str) -> Result<User, ScimError> {
         let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
         let reply = self.send(Method::GET, &url, &[], None).await?;
-        Ok(User::from_value(&reply.body)?)
+        reply.read(User::from_slice(&reply.bytes))
     }
 
     /// An email (contains `@`) is looked up with `userName eq`; anything else is an id.
@@ -503,17 +532,18 @@ impl ScimClient {
         let json = serde_json::to_value(body)
             .map_err(|e| ScimError::Config(format!("cannot encode the PATCH body: {e}")))?;
         let reply = self.send(Method::PATCH, &url, &[], Some(&json)).await?;
+        let body = reply.json()?;
         if reply.status == StatusCode::MULTI_STATUS {
             // Anaplan saves user attributes even when entitlements fail (partial success).
             return Err(ScimError::Status {
                 status: 207,
                 scim_type: None,
-                detail: format!("partial success: {}", detail_of(&reply.body)),
+                detail: format!("partial success: {}", detail_of(&body)),
             });
         }
         Ok(PatchReply {
             status: reply.status.as_u16(),
-            user: User::from_value(&reply.body)
+            user: User::from_value(&body)
                 .ok()
                 .filter(|u| u.id.eq_ignore_ascii_case(id)),
         })
@@ -533,8 +563,8 @@ impl ScimClient {
                 ("offset", offset.to_string()),
             ];
             let reply = self.send(Method::GET, &url, &query, None).await?;
-            let items = reply
-                .body
+            let body = reply.json()?;
+            let items = body
                 .get("workspaces")
                 .and_then(Value::as_array)
                 .cloned()
@@ -556,8 +586,7 @@ impl ScimClient {
                     active: w.get("active").and_then(Value::as_bool).unwrap_or(true),
                 });
             }
-            let total = reply
-                .body
+            let total = body
                 .pointer("/meta/paging/totalSize")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
@@ -626,7 +655,7 @@ impl ScimClient {
                         inner.governor.answered();
                     }
                     match resp.bytes().await {
-                        Ok(bytes) => interpret(status, &headers, &bytes),
+                        Ok(bytes) => interpret(status, &headers, bytes),
                         Err(e) => Err(Failure {
                             error: ScimError::Transport {
                                 url: strip_query(url),
@@ -723,7 +752,11 @@ struct Failure {
 
 /// Turns a status and body into a reply or a typed error. A body that is not JSON (an HTML
 /// page from a proxy) is an error with a short plain-text snippet, never a panic.
-fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Reply, Failure> {
+fn interpret(
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: bytes::Bytes,
+) -> Result<Reply, Failure> {
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -733,22 +766,21 @@ fn interpret(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Re
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
+    let fail = |error| Err(Failure { error, retry_after });
+    if status.is_success() {
+        // Read by the caller, which knows what it expects (a page is read without a tree).
+        return Ok(Reply {
+            status,
+            content_type,
+            bytes,
+        });
+    }
+    let bytes = &bytes[..];
     let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
         Some(Value::Null)
     } else {
         serde_json::from_slice(bytes).ok()
     };
-    let fail = |error| Err(Failure { error, retry_after });
-    if status.is_success() {
-        return match parsed {
-            Some(body) => Ok(Reply { status, body }),
-            None => fail(ScimError::BadResponse {
-                status: status.as_u16(),
-                content_type,
-                snippet: snippet(bytes),
-            }),
-        };
-    }
     let body = parsed.filter(|b| b.is_object());
     // Status first: 401 and 403 mean the credentials or the role whatever the body says; a
     // proxy's HTML page or an empty body is quoted briefly as evidence.
@@ -870,7 +902,7 @@ mod tests {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
         let mut h = HeaderMap::new();
         h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
-        let Err(f) = interpret(StatusCode::BAD_GATEWAY, &h, body) else {
+        let Err(f) = interpret(StatusCode::BAD_GATEWAY, &h, bytes::Bytes::from_static(body)) else {
             panic!("accepted HTML")
         };
         let msg = f.error.to_string();
@@ -884,7 +916,11 @@ mod tests {
     #[test]
     fn scim_error_trusts_the_status_line() {
         let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"no","status":"404"}"#;
-        let Err(f) = interpret(StatusCode::FORBIDDEN, &HeaderMap::new(), body) else {
+        let Err(f) = interpret(
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new(),
+            bytes::Bytes::from_static(body),
+        ) else {
             panic!()
         };
         assert!(matches!(f.error, ScimError::Forbidden { .. }));
@@ -896,7 +932,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(CONTENT_TYPE, "text/html".parse().unwrap());
         h.insert("www-authenticate", "Bearer".parse().unwrap());
-        let Err(f) = interpret(StatusCode::UNAUTHORIZED, &h, b"") else {
+        let Err(f) = interpret(StatusCode::UNAUTHORIZED, &h, bytes::Bytes::from_static(b"")) else {
             panic!("accepted a 401")
         };
         assert!(
@@ -910,7 +946,7 @@ mod tests {
             "{msg}"
         );
         let page = b"<html><body><h1>Access denied</h1></body></html>";
-        let Err(f) = interpret(StatusCode::FORBIDDEN, &h, page) else {
+        let Err(f) = interpret(StatusCode::FORBIDDEN, &h, bytes::Bytes::from_static(page)) else {
             panic!("accepted a 403")
         };
         assert!(

@@ -10,6 +10,7 @@ pub mod governor;
 pub mod identity;
 pub mod model;
 pub mod retry;
+pub mod wire;
 
 pub use client::{Connection, ListOptions, ListResult, ScimClient};
 pub use error::ScimError;

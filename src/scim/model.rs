@@ -2,7 +2,7 @@
 //! (duplicate `active` keys, `"True"` strings, aggregate entitlement records, unknown fields).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -50,31 +50,19 @@ pub enum ModelError {
     ListNotAnObject,
     #[error("`{field}` in the list response is not a number (got {got})")]
     BadNumber { field: &'static str, got: String },
+    #[error("the record cannot be read: {0}")]
+    Unreadable(String),
 }
 
 impl User {
     /// Parses one user from a JSON value. Only `id` and `userName` are required.
     pub fn from_value(v: &Value) -> Result<User, ModelError> {
-        let o = v.as_object().ok_or(ModelError::NotAnObject)?;
-        let id = non_empty_str(o.get("id")).ok_or(ModelError::Missing("id"))?;
-        let user_name = non_empty_str(o.get("userName")).ok_or(ModelError::Missing("userName"))?;
-        let name = o.get("name").and_then(Value::as_object);
-        let meta = o.get("meta").and_then(Value::as_object);
-        Ok(User {
-            id,
-            user_name,
-            external_id: non_empty_str(o.get("externalId")),
-            // Anaplan's own examples repeat `active` and send it as "True"; serde_json keeps
-            // the last duplicate. A user with no readable flag is shown as active (the safe
-            // reading for a tool that disables users: it will not be skipped as a no-op).
-            active: o.get("active").and_then(parse_bool).unwrap_or(true),
-            given_name: name.and_then(|n| non_empty_str(n.get("givenName"))),
-            family_name: name.and_then(|n| non_empty_str(n.get("familyName"))),
-            display_name: non_empty_str(o.get("displayName")),
-            workspaces: parse_workspaces(o),
-            created: meta.and_then(|m| non_empty_str(m.get("created"))),
-            last_modified: meta.and_then(|m| non_empty_str(m.get("lastModified"))),
-        })
+        crate::scim::wire::user_from_value(v)
+    }
+
+    /// Parses one user straight from a response body (see [`crate::scim::wire`]).
+    pub fn from_slice(bytes: &[u8]) -> Result<User, crate::scim::wire::ReadError> {
+        crate::scim::wire::user_from_slice(bytes)
     }
 
     /// "Given Family", or the display name, or the user name.
@@ -101,13 +89,6 @@ impl User {
     }
 }
 
-pub(crate) fn non_empty_str(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
 /// Accepts a JSON boolean or the strings "true"/"false" in any case.
 pub fn parse_bool(v: &Value) -> Option<bool> {
     match v {
@@ -116,71 +97,6 @@ pub fn parse_bool(v: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
-}
-
-/// Workspaces come from `WORKSPACE` records; when there are none, from the aggregate
-/// `WORKSPACE_IDS` record (comma-joined, sometimes with spaces), paired with
-/// `WORKSPACE_NAMES` by position when its count matches.
-fn parse_workspaces(o: &Map<String, Value>) -> Vec<Workspace> {
-    let Some(items) = o.get("entitlements").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    let kind = |e: &Value| {
-        e.get("type")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_uppercase)
-    };
-    let mut out: Vec<Workspace> = Vec::new();
-    for e in items {
-        if kind(e).as_deref() == Some("WORKSPACE")
-            && let Some(id) = non_empty_str(e.get("value"))
-        {
-            let id = id.trim().to_string();
-            if out.iter().any(|w| w.id == id) {
-                continue;
-            }
-            let name = non_empty_str(e.get("display")).unwrap_or_else(|| id.clone());
-            out.push(Workspace { id, name });
-        }
-    }
-    if !out.is_empty() {
-        return out;
-    }
-    let aggregate = |t: &str| {
-        items
-            .iter()
-            .find(|e| kind(e).as_deref() == Some(t))
-            .and_then(|e| non_empty_str(e.get("value")))
-    };
-    let Some(ids) = aggregate("WORKSPACE_IDS") else {
-        return out;
-    };
-    let ids: Vec<String> = split_list(&ids);
-    let names: Vec<String> = aggregate("WORKSPACE_NAMES")
-        .map(|n| split_list(&n))
-        .unwrap_or_default();
-    for (i, id) in ids.iter().enumerate() {
-        if out.iter().any(|w| &w.id == id) {
-            continue;
-        }
-        let name = if names.len() == ids.len() {
-            names[i].clone()
-        } else {
-            id.clone()
-        };
-        out.push(Workspace {
-            id: id.clone(),
-            name,
-        });
-    }
-    out
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|p| p.trim().trim_matches('"').trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
 }
 
 /// One page of `GET /Users`. `itemsPerPage` is ignored: Anaplan's does not match what it sends.
@@ -195,43 +111,12 @@ pub struct ListPage {
 
 impl ListPage {
     pub fn from_value(v: &Value) -> Result<ListPage, ModelError> {
-        let o = v.as_object().ok_or(ModelError::ListNotAnObject)?;
-        let number = |field: &'static str, default: u64| -> Result<u64, ModelError> {
-            match o.get(field) {
-                None | Some(Value::Null) => Ok(default),
-                Some(Value::Number(n)) => n.as_u64().ok_or(ModelError::BadNumber {
-                    field,
-                    got: n.to_string(),
-                }),
-                Some(Value::String(s)) => s.trim().parse().map_err(|_| ModelError::BadNumber {
-                    field,
-                    got: s.clone(),
-                }),
-                Some(other) => Err(ModelError::BadNumber {
-                    field,
-                    got: other.to_string(),
-                }),
-            }
-        };
-        let resources = o
-            .get("Resources")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let mut users = Vec::with_capacity(resources.len());
-        let mut skipped = Vec::new();
-        for r in resources {
-            match User::from_value(r) {
-                Ok(u) => users.push(u),
-                Err(e) => skipped.push(e.to_string()),
-            }
-        }
-        Ok(ListPage {
-            total_results: number("totalResults", users.len() as u64)?,
-            start_index: number("startIndex", 1)?,
-            users,
-            skipped,
-        })
+        crate::scim::wire::page_from_value(v)
+    }
+
+    /// Reads a page straight from a response body, with no `Value` per user.
+    pub fn from_slice(bytes: &[u8]) -> Result<ListPage, crate::scim::wire::ReadError> {
+        crate::scim::wire::page_from_slice(bytes)
     }
 }
 

@@ -86,6 +86,13 @@ pub enum Action {
         users: Vec<User>,
         total: u64,
     },
+    /// The cached list read at start (`None`: there is none); an error says why it was
+    /// ignored.
+    #[serde(skip)]
+    CacheLoaded {
+        generation: u64,
+        result: Result<Option<crate::cache::Cached>, crate::tui::failure::Failure>,
+    },
     #[serde(skip)]
     LoadFinished {
         generation: u64,

@@ -23,6 +23,13 @@ use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
 use crate::tui::failure::{Failure, FailureKind};
 
+/// Where the tenant's users are cached, and for which tenant identity.
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    pub path: PathBuf,
+    pub identity: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Load every user matching the filter, page by page; pages report back tagged with
@@ -30,6 +37,10 @@ pub enum Effect {
     LoadUsers {
         generation: u64,
         filter: Option<Filter>,
+    },
+    /// Read the tenant's cached user list (when the runner has a cache file).
+    LoadCache {
+        generation: u64,
     },
     ListWorkspaces,
     GetUser {
@@ -94,6 +105,8 @@ pub struct EffectRunner {
     probe: Option<AbortHandle>,
     /// Where journals and reports go.
     paths: Option<crate::config::Paths>,
+    /// The tenant's cache file and the identity it is written for; `None`: no cache.
+    cache: Option<Arc<CacheFile>>,
     /// Where OSC 52 goes: the terminal, written between frames by the app loop.
     out: Box<dyn Write + Send>,
     in_tmux: bool,
@@ -115,6 +128,7 @@ impl EffectRunner {
             gate: Gate::default(),
             probe: None,
             paths: None,
+            cache: None,
             out,
             in_tmux,
         }
@@ -126,12 +140,21 @@ impl EffectRunner {
         self
     }
 
+    /// Reads and writes the tenant's user cache (`None`: `--no-cache` or the profile's
+    /// `cache = false`).
+    pub fn with_cache(mut self, cache: Option<CacheFile>) -> EffectRunner {
+        self.cache = cache.map(Arc::new);
+        self
+    }
+
     // Long because one short arm per effect; the shared spawning is in `answer`.
     pub fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         match effect {
             Effect::LoadUsers { generation, filter } => {
                 abort(&mut self.load);
+                // Only a complete list of every user is worth caching.
+                let cache = self.cache.clone().filter(|_| filter.is_none());
                 self.load = Some(self.answer(async move |client, tx| {
                     let pages = tx.clone();
                     let result = client
@@ -146,9 +169,48 @@ impl EffectRunner {
                     if let Err(e) = &result {
                         tracing::warn!("loading users failed: {e}");
                     }
-                    let result = result.map(|r| r.total_results).map_err(Failure::from);
+                    let result = match (result, cache) {
+                        (Ok(r), Some(cache)) => {
+                            // Written before the load is reported done, so that quitting
+                            // at once still leaves the cache for the next start.
+                            let total = r.total_results;
+                            let written = tokio::task::spawn_blocking(move || {
+                                crate::cache::write(&cache.path, &cache.identity, &r.users, total)
+                            })
+                            .await;
+                            if let Ok(Err(e)) = written {
+                                tracing::warn!("{e}");
+                                let _ = tx.send(Action::Notice(e.to_string()));
+                            }
+                            Ok(total)
+                        }
+                        (r, _) => r.map(|r| r.total_results).map_err(Failure::from),
+                    };
                     Action::LoadFinished { generation, result }
                 }));
+            }
+            Effect::LoadCache { generation } => {
+                let Some(cache) = self.cache.clone() else {
+                    return;
+                };
+                self.answer(async move |_, _| {
+                    let read = tokio::task::spawn_blocking(move || {
+                        crate::cache::read(&cache.path, &cache.identity)
+                    })
+                    .await;
+                    let result = match read {
+                        Ok(r) => r.map_err(|e| {
+                            tracing::warn!("{e}");
+                            Failure::caused_by(FailureKind::File, e.to_string(), e)
+                        }),
+                        Err(e) => Err(Failure::caused_by(
+                            FailureKind::Other,
+                            format!("reading the user cache failed: {e}"),
+                            e,
+                        )),
+                    };
+                    Action::CacheLoaded { generation, result }
+                });
             }
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {

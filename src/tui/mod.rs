@@ -51,6 +51,8 @@ pub struct TuiOptions {
     pub max_users: usize,
     /// Shown in a popup at start (e.g. the API user could not be identified).
     pub warnings: Vec<String>,
+    /// The tenant's user cache: opened from at start, rewritten after a complete load.
+    pub cache: Option<effect::CacheFile>,
 }
 
 impl Default for TuiOptions {
@@ -67,6 +69,7 @@ impl Default for TuiOptions {
             protected: Protected::default(),
             max_users: crate::batch::driver::DEFAULT_MAX_USERS,
             warnings: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -80,6 +83,7 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.theme = Theme::for_mode(opts.color, no_color);
     state.bulk.protected = opts.protected;
     state.bulk.max_users = opts.max_users;
+    state.list.use_cache = opts.cache.is_some();
     let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
     let effects = update::init_with(&mut state, opts.open_user, csv);
@@ -109,6 +113,7 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
     if let Some(d) = &opts.data_dir {
         paths.data_dir = d.clone();
     }
+    let cache = opts.cache.clone();
     let (state, effects) = initial_state(opts, no_color.as_deref());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     // The client's notices (long waits and their reasons) go to the status line.
@@ -131,7 +136,8 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
     };
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux)
-        .with_paths(paths);
+        .with_paths(paths)
+        .with_cache(cache);
     let mut term = terminal::TerminalGuard::new()?;
     let result = app::run_loop(&mut term, state, runner, rx, effects).await;
     notices.abort();

@@ -123,6 +123,15 @@ pub struct WorkspaceEntry {
     pub listed: bool,
 }
 
+/// The cached list is shown: how old it is, and which users the refresh has confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheShown {
+    /// "3 h ago", fixed when the cache was read.
+    pub age: String,
+    /// Ids the running refresh has listed; the others go when it completes.
+    pub refreshed: HashSet<String>,
+}
+
 /// A fetched user for the detail view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailState {
@@ -150,6 +159,11 @@ pub struct UserList {
     pub stale: Option<String>,
     /// Bumped on every reload so pages of an older load are dropped.
     pub generation: u64,
+    /// Read the local cache at start (a cache file is configured for this tenant).
+    pub use_cache: bool,
+    /// The cached list on screen while the fresh load runs; `None` once the list is fresh.
+    pub cached: Option<CacheShown>,
+
     pub workspaces: BTreeMap<String, WorkspaceEntry>,
     /// Workspace ids sorted by name.
     pub workspace_order: Vec<String>,
@@ -230,6 +244,8 @@ impl UserList {
             last_good: None,
             stale: None,
             generation: 0,
+            use_cache: false,
+            cached: None,
             workspaces: BTreeMap::new(),
             workspace_order: Vec::new(),
             workspace_list_ok: None,
@@ -428,6 +444,18 @@ impl State {
 
     pub fn sort_workspaces(&mut self) {
         self.list.sort_workspaces();
+    }
+
+    /// Keeps only the users `keep` accepts (their rows and indexes rebuilt).
+    pub fn retain_users(&mut self, keep: impl Fn(&User) -> bool) {
+        let total = self.list.total;
+        let (kept, gone): (Vec<User>, Vec<User>) = std::mem::take(&mut self.list.users)
+            .into_iter()
+            .partition(|u| keep(u));
+        self.list.users = gone;
+        self.clear_users();
+        self.upsert_users(kept);
+        self.list.total = total;
     }
 
     /// Forgets the loaded users; the selected ones are kept in the selection's cache.

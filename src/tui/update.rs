@@ -51,6 +51,15 @@ pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
 /// Like [`init`]; with `csv`, the file is read and resolved at once and its report shown.
 pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<String>) -> Vec<Effect> {
     let mut effects = reload(state);
+    if state.list.use_cache && state.filter.applied.is_none() {
+        // Read first: the cached list shows while the fresh one loads.
+        effects.insert(
+            0,
+            Effect::LoadCache {
+                generation: state.list.generation,
+            },
+        );
+    }
     effects.push(Effect::ListWorkspaces);
     if let Some(path) = csv.filter(|p| !p.trim().is_empty()) {
         effects.extend(bulk::update::start_csv(state, path));
@@ -94,6 +103,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         // Results from effects apply whatever is on screen.
         a @ (Action::PageLoaded { .. }
+        | Action::CacheLoaded { .. }
         | Action::LoadFinished { .. }
         | Action::WorkspacesListed(_)
         | Action::UserFetched { .. }
@@ -246,6 +256,7 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             users,
             total,
         } => page_loaded(state, generation, users, total),
+        Action::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
         Action::LoadFinished { generation, result } => load_finished(state, generation, result),
         Action::WorkspacesListed(result) => workspaces_listed(state, result),
         Action::UserFetched { key, result } => user_fetched(state, key, result),
@@ -264,6 +275,11 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
     }
     match result {
         Ok(total) => {
+            if let Some(c) = state.list.cached.take() {
+                // The fresh list is complete: users it did not list are gone.
+                state.retain_users(|u| c.refreshed.contains(&u.id));
+                state.rebuild_keeping_row();
+            }
             state.list.load = LoadState::Done;
             state.list.total = Some(total);
             state.list.last_good = None;
@@ -335,6 +351,7 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     if complete && !state.list.users.is_empty() {
         state.list.last_good = Some((state.list.users.clone(), state.list.total));
     }
+    state.list.cached = None;
     state.clear_users();
     state.list.load = LoadState::Loading;
     for v in &mut state.views {
@@ -486,6 +503,9 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
         return;
     }
     state.list.total = Some(total);
+    if let Some(c) = &mut state.list.cached {
+        c.refreshed.extend(users.iter().map(|u| u.id.clone()));
+    }
     let added = state.upsert_users(users);
     let v = state.view();
     match &v.kind {
@@ -500,6 +520,31 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
         }
         ViewKind::Workspaces => state.rebuild_visible(),
         ViewKind::Detail { .. } => {}
+    }
+}
+
+/// Shows the cached list while the fresh load runs, unless fresh pages already arrived.
+fn cache_loaded(
+    state: &mut State,
+    generation: u64,
+    result: Result<Option<crate::cache::Cached>, crate::tui::failure::Failure>,
+) {
+    match result {
+        Err(why) => state.flash(format!("cached users ignored: {why}")),
+        Ok(Some(c))
+            if generation == state.list.generation
+                && state.list.load == LoadState::Loading
+                && state.list.users.is_empty() =>
+        {
+            state.list.cached = Some(crate::tui::state::CacheShown {
+                age: crate::cache::age_text(c.age()),
+                refreshed: std::collections::HashSet::new(),
+            });
+            state.upsert_users(c.users);
+            state.list.total = Some(c.total);
+            state.rebuild_keeping_row();
+        }
+        Ok(_) => {}
     }
 }
 

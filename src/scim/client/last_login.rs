@@ -135,7 +135,10 @@ impl ScimClient {
         let url = format!("{}/users/{id}", self.inner.api_url);
         // One retry at most: a detail must not hold up the view it is part of.
         match self.send_tries(Method::GET, &url, &[], None, 2).await {
-            Ok(reply) => LastLogin::from_body(&reply.body),
+            Ok(reply) => match reply.json() {
+                Ok(body) => LastLogin::from_body(&body),
+                Err(e) => LastLogin::from_error(&e),
+            },
             Err(e) => LastLogin::from_error(&e),
         }
     }

@@ -23,7 +23,7 @@ impl ScimClient {
     pub async fn signed_in_user(&self) -> Result<SignedIn, ScimError> {
         let url = format!("{}/users/me", self.inner.api_url);
         let reply = self.send(Method::GET, &url, &[], None).await?;
-        parse(&reply.body).ok_or_else(|| ScimError::BadResponse {
+        parse(&reply.json()?).ok_or_else(|| ScimError::BadResponse {
             status: reply.status.as_u16(),
             content_type: "application/json".into(),
             snippet: "users/me gave no user id and email".into(),

@@ -185,8 +185,24 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(sep.clone());
         second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
     }
-    match &state.list.load {
-        LoadState::Loading => {
+    match (&state.list.load, &state.list.cached) {
+        (LoadState::Loading, Some(c)) => {
+            let pct = (c.refreshed.len() * 100)
+                .checked_div(state.list.total.unwrap_or(0) as usize)
+                .unwrap_or(0)
+                .min(100);
+            second.push(Span::styled(
+                format!(" cached {}, refreshing… {pct}%", c.age),
+                t.progress,
+            ));
+        }
+        (LoadState::Failed(_), Some(c)) => {
+            second.push(Span::styled(
+                format!(" cached {}: refresh failed (r retries)", c.age),
+                t.error,
+            ));
+        }
+        (LoadState::Loading, None) => {
             second.push(Span::raw(" "));
             second.push(Span::styled(
                 progress_bar(loaded, state.list.total),
@@ -194,16 +210,16 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
             ));
             second.push(Span::styled(" loading…", t.progress));
         }
-        LoadState::Failed(_) if state.list.stale.is_some() => {
+        (LoadState::Failed(_), None) if state.list.stale.is_some() => {
             second.push(Span::styled(
                 " ✗ reload failed: STALE list (r retries)",
                 t.error,
             ));
         }
-        LoadState::Failed(_) => {
+        (LoadState::Failed(_), None) => {
             second.push(Span::styled(" ✗ load failed (r retries)", t.error));
         }
-        LoadState::Idle | LoadState::Done => {}
+        (LoadState::Idle | LoadState::Done, _) => {}
     }
     if let Some(f) = &state.filter.applied {
         second.push(sep.clone());

@@ -1,0 +1,344 @@
+//! The local cache of a tenant's users: written after a complete load, read at the next
+//! start so the TUI is browsable at once while a fresh load runs. It is only ever shown,
+//! never acted on (plans re-read every user before writing). One file per tenant identity,
+//! mode 0600 (it holds emails), replaced atomically. The first line is a versioned header,
+//! so a cache from another version, another tenant or a torn write is ignored, not trusted.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::create_private;
+use crate::scim::model::{User, Workspace};
+
+const FORMAT: &str = "scimitar-user-cache";
+/// Bumped whenever the rows change shape; other versions are ignored.
+pub const VERSION: u32 = 1;
+const PREFIX: &str = "users-";
+const SUFFIX: &str = ".cache";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cannot read or write the user cache {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the user cache {path} is not readable ({why}); it was ignored")]
+    Corrupt { path: PathBuf, why: String },
+    #[error(
+        "the user cache {path} was written by another version of scimitar (format {found}, this one reads {VERSION}); it was ignored"
+    )]
+    Version { path: PathBuf, found: u32 },
+    #[error("the user cache {path} belongs to another tenant; it was ignored")]
+    Tenant { path: PathBuf },
+}
+
+/// The first line of the file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+    tenant: String,
+    /// Seconds since the Unix epoch.
+    saved_at: u64,
+    total: u64,
+}
+
+/// The second line: workspaces once, users pointing at them by index.
+#[derive(Debug, Serialize, Deserialize)]
+struct Body {
+    workspaces: Vec<Workspace>,
+    users: Vec<Row>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Row {
+    id: String,
+    #[serde(rename = "u")]
+    user_name: String,
+    #[serde(rename = "a")]
+    active: bool,
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    given_name: Option<String>,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    family_name: Option<String>,
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<String>,
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    last_modified: Option<String>,
+    #[serde(rename = "w", default, skip_serializing_if = "Vec::is_empty")]
+    workspaces: Vec<u32>,
+}
+
+/// A cache that was read: the users as they were at `saved_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cached {
+    pub users: Vec<User>,
+    pub total: u64,
+    pub saved_at: SystemTime,
+}
+
+impl Cached {
+    pub fn age(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(self.saved_at)
+            .unwrap_or_default()
+    }
+}
+
+/// The cache file of a tenant identity (as `ScimClient::tenant_label` gives it) in `dir`.
+/// The name is a digest, so that no tenant name lands in a file name.
+pub fn file_for(dir: &Path, tenant: &str) -> PathBuf {
+    let digest = hex::encode(Sha256::digest(tenant.as_bytes()));
+    dir.join(format!("{PREFIX}{}{SUFFIX}", &digest[..24]))
+}
+
+/// Reads the cache; `Ok(None)` when there is none.
+pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(CacheError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let corrupt = |why: String| CacheError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let header: Header =
+        serde_json::from_str(&line).map_err(|e| corrupt(format!("header: {e}")))?;
+    if header.format != FORMAT {
+        return Err(corrupt(format!("not a {FORMAT} file")));
+    }
+    if header.version != VERSION {
+        return Err(CacheError::Version {
+            path: path.to_path_buf(),
+            found: header.version,
+        });
+    }
+    if header.tenant != tenant {
+        return Err(CacheError::Tenant {
+            path: path.to_path_buf(),
+        });
+    }
+    let body: Body = serde_json::from_reader(reader).map_err(|e| corrupt(e.to_string()))?;
+    let mut users = Vec::with_capacity(body.users.len());
+    for r in body.users {
+        let mut workspaces = Vec::with_capacity(r.workspaces.len());
+        for i in r.workspaces {
+            let w = body
+                .workspaces
+                .get(i as usize)
+                .ok_or_else(|| corrupt(format!("workspace index {i} out of range")))?;
+            workspaces.push(w.clone());
+        }
+        users.push(User {
+            id: r.id,
+            user_name: r.user_name,
+            external_id: r.external_id,
+            active: r.active,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            display_name: r.display_name,
+            workspaces,
+            created: r.created,
+            last_modified: r.last_modified,
+        });
+    }
+    Ok(Some(Cached {
+        users,
+        total: header.total,
+        saved_at: UNIX_EPOCH + Duration::from_secs(header.saved_at),
+    }))
+}
+
+/// Replaces the cache with a complete list (a temp file beside it, then a rename, so a
+/// reader never sees half of one).
+pub fn write(path: &Path, tenant: &str, users: &[User], total: u64) -> Result<(), CacheError> {
+    let io = |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut index: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut workspaces: Vec<Workspace> = Vec::new();
+    let rows: Vec<Row> = users
+        .iter()
+        .map(|u| Row {
+            id: u.id.clone(),
+            user_name: u.user_name.clone(),
+            active: u.active,
+            external_id: u.external_id.clone(),
+            given_name: u.given_name.clone(),
+            family_name: u.family_name.clone(),
+            display_name: u.display_name.clone(),
+            created: u.created.clone(),
+            last_modified: u.last_modified.clone(),
+            workspaces: u
+                .workspaces
+                .iter()
+                .map(|w| {
+                    *index.entry((&w.id, &w.name)).or_insert_with(|| {
+                        workspaces.push(w.clone());
+                        (workspaces.len() - 1) as u32
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let header = Header {
+        format: FORMAT.into(),
+        version: VERSION,
+        tenant: tenant.into(),
+        saved_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        total,
+    };
+    let body = Body {
+        workspaces,
+        users: rows,
+    };
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let result = (|| -> Result<(), CacheError> {
+        let file = create_private(&tmp, false).map_err(io)?;
+        let mut out = BufWriter::new(file);
+        let json = |e: serde_json::Error| io(std::io::Error::other(e));
+        serde_json::to_writer(&mut out, &header).map_err(json)?;
+        out.write_all(b"\n").map_err(io)?;
+        serde_json::to_writer(&mut out, &body).map_err(json)?;
+        out.write_all(b"\n").map_err(io)?;
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Removes every cached user list in `dir`; returns the files removed.
+pub fn clear(dir: &Path) -> Result<Vec<PathBuf>, CacheError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(CacheError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // Leftover temp files of a write that was cut short go too.
+        if name.starts_with(PREFIX) && (name.ends_with(SUFFIX) || name.ends_with(".tmp")) {
+            fs::remove_file(&path).map_err(|source| CacheError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// "3 h ago", "5 min ago", "2 d ago", "just now".
+pub fn age_text(age: Duration) -> String {
+    let s = age.as_secs();
+    match s {
+        0..60 => "just now".into(),
+        60..3600 => format!("{} min ago", s / 60),
+        3600..86_400 => format!("{} h ago", s / 3600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::testing::fixture_users;
+
+    #[test]
+    fn a_written_cache_reads_back_the_same_users_and_is_private() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = file_for(dir.path(), "host/tenant-1");
+        let users = fixture_users();
+        write(&path, "host/tenant-1", &users, 6).expect("written");
+        let back = read(&path, "host/tenant-1")
+            .expect("read")
+            .expect("present");
+        assert_eq!(back.users, users);
+        assert_eq!(back.total, 6);
+        assert!(back.age() < Duration::from_secs(60));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn another_tenant_version_or_a_torn_file_is_ignored_with_a_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = file_for(dir.path(), "a");
+        assert!(read(&path, "a").expect("no file is fine").is_none());
+        write(&path, "a", &fixture_users(), 6).expect("written");
+        assert!(matches!(read(&path, "b"), Err(CacheError::Tenant { .. })));
+        let text = fs::read_to_string(&path).expect("text");
+        let newer = text.replacen("\"version\":1", "\"version\":99", 1);
+        fs::write(&path, newer).expect("write");
+        assert!(matches!(
+            read(&path, "a"),
+            Err(CacheError::Version { found: 99, .. })
+        ));
+        fs::write(&path, &text[..text.len() / 2]).expect("write");
+        let e = read(&path, "a").expect_err("a torn cache is not trusted");
+        assert!(e.to_string().contains("ignored"), "{e}");
+    }
+
+    #[test]
+    fn clear_removes_only_user_caches() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(&file_for(dir.path(), "a"), "a", &fixture_users(), 6).expect("written");
+        fs::write(dir.path().join("other.txt"), "keep").expect("write");
+        assert_eq!(clear(dir.path()).expect("cleared").len(), 1);
+        assert!(dir.path().join("other.txt").exists());
+        assert!(
+            clear(&dir.path().join("absent"))
+                .expect("nothing")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn ages_read_as_people_say_them() {
+        assert_eq!(age_text(Duration::from_secs(3 * 3600 + 5)), "3 h ago");
+        assert_eq!(age_text(Duration::from_secs(125)), "2 min ago");
+        assert_eq!(age_text(Duration::from_secs(5)), "just now");
+    }
+}

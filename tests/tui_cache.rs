@@ -1,0 +1,201 @@
+//! The reducer with a cached list: it shows at once with its age and the refresh's
+//! progress, the refresh replaces it (users gone from the tenant go), a page that came
+//! first wins over the cache, and a reload never brings the cache back.
+
+use std::time::{Duration, SystemTime};
+
+use scimitar::cache::Cached;
+use scimitar::tui::state::State;
+use scimitar::tui::testing::{draw, fixture_users};
+use scimitar::tui::{Action, Effect, update};
+
+fn opened_with_cache() -> (State, u64) {
+    let mut s = State::new("prod", "api.anaplan.example");
+    s.list.use_cache = true;
+    let effects = scimitar::tui::update::init(&mut s, None);
+    assert!(
+        matches!(effects.first(), Some(Effect::LoadCache { .. })),
+        "the cache is read first: {effects:?}"
+    );
+    update(
+        &mut s,
+        Action::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
+    let g = s.list.generation;
+    (s, g)
+}
+
+fn screen(s: &State) -> String {
+    let t = draw(s);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn cached(users: usize, hours: u64) -> Cached {
+    let users: Vec<_> = fixture_users().into_iter().take(users).collect();
+    Cached {
+        total: users.len() as u64,
+        users,
+        saved_at: SystemTime::now() - Duration::from_secs(hours * 3600 + 30),
+    }
+}
+
+#[test]
+fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
+    let (mut s, g) = opened_with_cache();
+    update(
+        &mut s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Ok(Some(cached(6, 3))),
+        },
+    );
+    assert_eq!(s.list.users.len(), 6);
+    assert!(
+        screen(&s).contains("cached 3 h ago, refreshing… 0%"),
+        "{}",
+        screen(&s)
+    );
+
+    // The tenant now has five of them: one left since the cache was written.
+    let fresh: Vec<_> = fixture_users().into_iter().take(5).collect();
+    let gone = fixture_users()[5].user_name.clone();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: fresh[..2].to_vec(),
+            total: 5,
+        },
+    );
+    assert!(screen(&s).contains("refreshing… 40%"), "{}", screen(&s));
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: fresh[2..].to_vec(),
+            total: 5,
+        },
+    );
+    assert!(
+        s.list.users.iter().any(|u| u.user_name == gone),
+        "kept until the refresh completes"
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Ok(5),
+        },
+    );
+    assert_eq!(s.list.users.len(), 5);
+    assert!(
+        !s.list.users.iter().any(|u| u.user_name == gone),
+        "a user the tenant no longer has goes"
+    );
+    assert_eq!(s.visible.len(), 5);
+    let text = screen(&s);
+    assert!(!text.contains("cached"), "{text}");
+    assert!(text.contains("loaded 5 / 5"), "{text}");
+}
+
+#[test]
+fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
+    let (mut s, g) = opened_with_cache();
+    let first: Vec<_> = fixture_users().into_iter().take(2).collect();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: first,
+            total: 6,
+        },
+    );
+    update(
+        &mut s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Ok(Some(cached(6, 1))),
+        },
+    );
+    assert_eq!(
+        s.list.users.len(),
+        2,
+        "fresh pages are never mixed with an older cache"
+    );
+    assert!(s.list.cached.is_none());
+
+    let (mut s, g) = opened_with_cache();
+    update(
+        &mut s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Ok(Some(cached(6, 1))),
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Err("connection refused".into()),
+        },
+    );
+    assert_eq!(s.list.users.len(), 6, "the cached list stays browsable");
+    update(&mut s, Action::Back);
+    assert!(
+        screen(&s).contains("cached 1 h ago: refresh failed"),
+        "{}",
+        screen(&s)
+    );
+}
+
+#[test]
+fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
+    let (mut s, g) = opened_with_cache();
+    update(
+        &mut s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Err("the user cache x was written by another version".into()),
+        },
+    );
+    assert!(s.list.users.is_empty());
+    assert!(
+        screen(&s).contains("cached users ignored"),
+        "{}",
+        screen(&s)
+    );
+
+    let (mut s, g) = opened_with_cache();
+    update(
+        &mut s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Ok(Some(cached(6, 1))),
+        },
+    );
+    let effects = update(&mut s, Action::Refresh);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadUsers { .. }))
+            && !effects
+                .iter()
+                .any(|e| matches!(e, Effect::LoadCache { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        s.list.cached.is_none() && s.list.users.is_empty(),
+        "a reload does not show the cache again"
+    );
+}
