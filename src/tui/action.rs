@@ -61,6 +61,17 @@ pub enum Action {
     Undo,
     /// Resume the run: finish what was not done and retry failures.
     Resume,
+    /// Choose the menu item with this number (1-based) and go on.
+    #[serde(rename = "choose_1")]
+    Choose1,
+    #[serde(rename = "choose_2")]
+    Choose2,
+    #[serde(rename = "choose_3")]
+    Choose3,
+    #[serde(rename = "choose_4")]
+    Choose4,
+    #[serde(rename = "choose_5")]
+    Choose5,
     /// Does nothing: bind a key to `none` to unbind a default.
     None,
 
@@ -193,10 +204,27 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ),
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
+    ("choose_1", "1st", "choose item 1"),
+    ("choose_2", "2nd", "choose item 2"),
+    ("choose_3", "3rd", "choose item 3"),
+    ("choose_4", "4th", "choose item 4"),
+    ("choose_5", "5th", "choose item 5"),
     ("none", "", "unbound"),
 ];
 
 impl Action {
+    /// The 0-based menu item a `choose_N` action picks.
+    pub fn choice(&self) -> Option<usize> {
+        match self {
+            Action::Choose1 => Some(0),
+            Action::Choose2 => Some(1),
+            Action::Choose3 => Some(2),
+            Action::Choose4 => Some(3),
+            Action::Choose5 => Some(4),
+            _ => None,
+        }
+    }
+
     /// Parses a keymap action name; the error lists the accepted names.
     pub fn from_name(name: &str) -> Result<Action, String> {
         let known = ACTION_NAMES.iter().any(|(n, _, _)| *n == name);
@@ -248,6 +276,11 @@ impl Action {
             Action::CancelRun => "cancel_run",
             Action::Undo => "undo",
             Action::Resume => "resume",
+            Action::Choose1 => "choose_1",
+            Action::Choose2 => "choose_2",
+            Action::Choose3 => "choose_3",
+            Action::Choose4 => "choose_4",
+            Action::Choose5 => "choose_5",
             Action::None => "none",
             _ => return None,
         };

@@ -179,6 +179,8 @@ pub struct State {
     pub flow: Vec<Screen>,
     pub path_input: Option<PathInput>,
     pub run: Option<RunView>,
+    /// The rows of the last accepted CSV that were not used (until the selection is cleared).
+    pub csv_input: Option<crate::tui::bulk::state::InputCounts>,
     /// Accounts no plan may change (the API user, the profile's list).
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
@@ -227,6 +229,7 @@ impl State {
             flow: Vec::new(),
             path_input: None,
             run: None,
+            csv_input: None,
             protected: Protected::default(),
             max_users: crate::batch::driver::DEFAULT_MAX_USERS,
             popups: Vec::new(),

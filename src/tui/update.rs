@@ -220,7 +220,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ShowRequest
         | Action::CancelRun
         | Action::Undo
-        | Action::Resume => Vec::new(),
+        | Action::Resume
+        | Action::Choose1
+        | Action::Choose2
+        | Action::Choose3
+        | Action::Choose4
+        | Action::Choose5 => Vec::new(),
         Action::Input(req) => {
             input(state, req);
             Vec::new()

@@ -99,6 +99,7 @@ pub fn clear(state: &mut State) {
     let n = state.selected.len();
     state.selected.clear();
     state.sel_cache.clear();
+    state.csv_input = None;
     state.visual = None;
     state.flash(if n == 0 {
         "nothing was selected".to_string()

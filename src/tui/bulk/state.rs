@@ -157,6 +157,30 @@ impl CsvReportView {
     }
 }
 
+/// What the last accepted CSV could not turn into users, carried to the run's summary so
+/// it shows the same input counts as the headless `apply --csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InputCounts {
+    pub path: String,
+    pub rows: usize,
+    pub malformed: usize,
+    pub duplicates: usize,
+    /// Keys no user matched: planned as "not found", as headless does.
+    pub not_found: Vec<String>,
+}
+
+impl InputCounts {
+    pub fn from_report(path: &str, r: &ResolveReport) -> InputCounts {
+        InputCounts {
+            path: path.to_string(),
+            rows: r.rows_read,
+            malformed: r.malformed.len(),
+            duplicates: r.duplicates.len(),
+            not_found: r.not_found_keys(),
+        }
+    }
+}
+
 /// The action menu's entries, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuItem {
@@ -416,6 +440,8 @@ pub struct RunView {
     /// Targets of a resume (for the header).
     pub resumed: Option<Vec<Target>>,
     pub failures_scroll: usize,
+    /// The CSV the selection came from, if one did.
+    pub input: Option<InputCounts>,
 }
 
 impl RunView {
@@ -432,6 +458,7 @@ impl RunView {
             stopped: None,
             resumed: None,
             failures_scroll: 0,
+            input: None,
         }
     }
 

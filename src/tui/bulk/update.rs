@@ -189,6 +189,14 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         state.flash("retrying now");
         return vec![Effect::RetryNow];
     }
+    if let (Some(n), Some(Screen::ActionMenu { cursor })) = (action.choice(), state.flow.last_mut())
+    {
+        if n >= MENU.len() {
+            return Vec::new();
+        }
+        *cursor = n;
+        return on_key(state, Action::Proceed);
+    }
     let Some(top) = state.flow.last_mut() else {
         return Vec::new();
     };
@@ -436,6 +444,9 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// Enter on the CSV report: the resolved users join the selection.
 fn select_resolved(state: &mut State, r: &CsvReportView) {
+    state.csv_input = Some(crate::tui::bulk::state::InputCounts::from_report(
+        &r.path, &r.report,
+    ));
     let mut added = 0;
     for (_, u) in &r.report.resolved {
         if state.selected.insert(u.id.clone()) {
@@ -537,6 +548,14 @@ fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
             None => unknown.push(id.clone()),
         }
     }
+    // Rows of the CSV that matched no user are in the plan as "not found", as headless.
+    if let Some(input) = &state.csv_input {
+        for key in &input.not_found {
+            if !unknown.contains(key) {
+                unknown.push(key.clone());
+            }
+        }
+    }
     state.flow.push(Screen::Planning {
         users: users.len() + unknown.len(),
     });
@@ -552,7 +571,12 @@ fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
 fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let mut run = RunView::new(c.label.clone(), c.tenant.clone());
     let effect = match c.what {
-        ConfirmWhat::Plan { plan, intent } => Effect::RunBatch { plan, intent },
+        ConfirmWhat::Plan { plan, intent } => {
+            if matches!(intent, Intent::Apply { .. }) {
+                run.input = state.csv_input.clone();
+            }
+            Effect::RunBatch { plan, intent }
+        }
         ConfirmWhat::Resume(info) => {
             run.resumed = Some(info.targets.clone());
             Effect::ResumeBatch(info)

@@ -157,19 +157,20 @@ fn title(state: &State) -> String {
 fn render_header(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let sep = Span::styled(" │ ", t.dim);
-    let mut first = vec![
-        Span::styled(" scimitar", t.title),
+    let mut first = vec![Span::styled(" scimitar", t.title)];
+    // First, so a narrow terminal never cuts it off.
+    if state.read_only {
+        first.push(sep.clone());
+        first.push(Span::styled("read-only", t.key));
+    }
+    first.extend([
         sep.clone(),
         Span::styled(title(state), t.title),
         sep.clone(),
         Span::raw(format!("profile {}", state.profile)),
         sep.clone(),
         Span::raw(format!("tenant {}", safe(&state.tenant))),
-    ];
-    if state.read_only {
-        first.push(sep.clone());
-        first.push(Span::styled("read-only", t.key));
-    }
+    ]);
     let loaded = state.users.len();
     let total = state
         .total

@@ -57,6 +57,14 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             b.extend(n("not started", s.not_started, true));
             lines.push(Line::from(a));
             lines.push(Line::from(b));
+            if let Some(input) = &run.input {
+                let mut c = vec![Span::styled(" input ", t.dim)];
+                c.extend(n("rows", input.rows, false));
+                c.extend(n("malformed", input.malformed, true));
+                c.extend(n("duplicates", input.duplicates, true));
+                c.extend(n("not found", input.not_found.len(), true));
+                lines.push(Line::from(c));
+            }
             let w = usize::from(inner.width);
             lines.extend(path_lines(t, "journal", &s.journal, w));
             if let Some(csv) = &s.report_csv {

@@ -30,6 +30,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let start = window_start(view.cursor, view.offset, height.max(1), len);
     let end = (start + height).min(len);
     let range = crate::tui::bulk::select::visual_range(state);
+    // userName is what an operator reads and types: it gets the room it needs (up to half
+    // the width) and externalId, then Name, are cut first.
+    let longest = state.visible[start..end]
+        .iter()
+        .filter_map(|&i| state.users.get(i))
+        .map(|u| crate::untrusted::width(&safe(&u.user_name)))
+        .max()
+        .unwrap_or(0);
+    let name_w = longest.clamp(8, usize::from(area.width) / 2) as u16;
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
@@ -57,11 +66,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
         widths: [
             Constraint::Length(3),
-            Constraint::Fill(3),
+            Constraint::Length(name_w),
             Constraint::Fill(2),
             Constraint::Length(6),
             Constraint::Length(4),
-            Constraint::Fill(2),
+            Constraint::Fill(1),
         ],
         rows,
         block: Some(block),

@@ -1,0 +1,169 @@
+//! The operator's day in the TUI (issue 13), reducer side: menu digits, Ctrl-C during a run,
+//! the CSV's unused rows reaching the run, sorting, the detail view, the run history.
+
+use scimitar::input::ResolveReport;
+use scimitar::tui::bulk::Screen;
+use scimitar::tui::bulk::state::CsvLoaded;
+use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
+use scimitar::tui::state::Popup;
+use scimitar::tui::testing::{fixture_users, loaded_state};
+use scimitar::tui::update::mode;
+use scimitar::tui::{Action, Effect, State, update};
+use tui_input::InputRequest;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in update(s, a) {
+        match e {
+            Effect::BuildPlan(req) => {
+                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                out.extend(update(s, Action::PlanReady(Box::new(preview))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Input(InputRequest::InsertChar(c)));
+    }
+}
+
+fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
+    key_to_action(&s.keymap, mode(s), &KeyEvent::new(code, mods))
+}
+
+fn preview_label(s: &State) -> String {
+    match s.flow.last() {
+        Some(Screen::Preview(p)) => p.intent.label(),
+        other => panic!("expected the preview, got {other:?}"),
+    }
+}
+
+fn two_ticked() -> State {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.selected.insert("u-0001".into());
+    s.selected.insert("u-0002".into());
+    s
+}
+
+#[test]
+fn menu_digits_choose_their_item() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    assert_eq!(mode(&s), Mode::Menu);
+    let a = key(&s, KeyCode::Char('2'), KeyModifiers::NONE).expect("2 is bound in the menu");
+    step(&mut s, a);
+    assert_eq!(mode(&s), Mode::Preview);
+    assert!(
+        preview_label(&s).contains("remove"),
+        "2 is \"Remove all workspace access\": {}",
+        preview_label(&s)
+    );
+
+    // 3 opens the keep-only picker; 4 re-enables.
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Actions);
+    let a = key(&s, KeyCode::Char('3'), KeyModifiers::NONE).unwrap();
+    step(&mut s, a);
+    assert_eq!(mode(&s), Mode::Picker);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Actions);
+    let a = key(&s, KeyCode::Char('4'), KeyModifiers::NONE).unwrap();
+    step(&mut s, a);
+    assert!(
+        preview_label(&s).contains("enable"),
+        "{}",
+        preview_label(&s)
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_run_asks_as_q_does() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    assert_eq!(mode(&s), Mode::Run);
+    let a = key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL).expect("ctrl-c is bound");
+    let effects = update(&mut s, a);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::CancelBatch)),
+        "ctrl-c does not stop the batch at once: {effects:?}"
+    );
+    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    assert!(!s.should_quit);
+    // The help says what ctrl-c does, and it is what it does.
+    let rows = s.keymap.help_rows(Mode::Run);
+    assert!(
+        rows.iter()
+            .any(|(k, d)| k.contains("ctrl-c") && d.contains("asks while a batch runs")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        KeyChord::parse("ctrl-c").ok(),
+        Some(KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+    );
+}
+
+fn report() -> ResolveReport {
+    let users = fixture_users();
+    ResolveReport {
+        rows_read: 6,
+        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
+        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
+        not_found: vec![(5, "ghost@example.com".into())],
+        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
+        lookup_errors: vec![],
+    }
+}
+
+#[test]
+fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    scimitar::tui::bulk::update::start_csv(&mut s, "users.csv".into());
+    update(
+        &mut s,
+        Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+            path: "/home/op/users.csv".into(),
+            report: report(),
+        }))),
+    );
+    update(&mut s, Action::Proceed);
+    assert_eq!(s.selected.len(), 2);
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    match s.flow.last() {
+        Some(Screen::Preview(p)) => assert_eq!(
+            p.totals.not_found, 1,
+            "the CSV's unknown user is in the plan as not found, as headless"
+        ),
+        other => panic!("expected the preview, got {other:?}"),
+    }
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    let input = s
+        .run
+        .as_ref()
+        .and_then(|r| r.input.clone())
+        .expect("the run knows its input");
+    assert_eq!(
+        (
+            input.rows,
+            input.malformed,
+            input.duplicates,
+            input.not_found.len()
+        ),
+        (6, 1, 1, 1)
+    );
+}
