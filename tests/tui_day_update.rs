@@ -167,3 +167,84 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
         (6, 1, 1, 1)
     );
 }
+
+#[test]
+fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    assert_eq!(mode(&s), Mode::Preview);
+    update(&mut s, Action::Save);
+    assert_eq!(mode(&s), Mode::Path);
+    let effects = update(&mut s, Action::Apply);
+    assert!(
+        matches!(&effects[..], [Effect::SavePlan { path, overwrite: false, .. }] if path == "plan.json"),
+        "{effects:?}"
+    );
+    // The runner found the file: the operator is asked, with the full path.
+    update(
+        &mut s,
+        Action::WouldOverwrite {
+            purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
+            path: "/home/op/plan.json".into(),
+        },
+    );
+    assert!(matches!(
+        s.popups.last(),
+        Some(Popup::ConfirmOverwrite { path, .. }) if path == "/home/op/plan.json"
+    ));
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(text.contains("/home/op/plan.json"), "{text}");
+    assert!(text.contains("Replace it?"), "{text}");
+    // Esc keeps the file; y replaces it.
+    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(s.popups.is_empty());
+    update(
+        &mut s,
+        Action::WouldOverwrite {
+            purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
+            path: "/home/op/plan.json".into(),
+        },
+    );
+    let effects = update(&mut s, Action::Confirm);
+    assert!(
+        matches!(&effects[..], [Effect::SavePlan { path, overwrite: true, .. }] if path == "/home/op/plan.json"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn tab_in_the_path_input_completes() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::LoadCsv);
+    typed(&mut s, "~/lea");
+    let a = key(&s, KeyCode::Tab, KeyModifiers::NONE).expect("tab is bound in the path input");
+    let effects = update(&mut s, a);
+    assert_eq!(
+        effects,
+        [Effect::CompletePath {
+            typed: "~/lea".into()
+        }]
+    );
+    let completion = scimitar::tui::bulk::complete::complete_from(
+        "~/lea",
+        &[
+            ("leavers-11.csv".into(), false),
+            ("leavers-12.csv".into(), false),
+        ],
+    );
+    update(
+        &mut s,
+        Action::PathCompleted {
+            typed: "~/lea".into(),
+            completion,
+        },
+    );
+    let pi = s.path_input.as_ref().expect("still typing the path");
+    assert_eq!(pi.input.value(), "~/leavers-1");
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(
+        flash.contains("leavers-11.csv") && flash.contains("leavers-12.csv"),
+        "{flash}"
+    );
+}

@@ -61,6 +61,8 @@ pub enum Action {
     Undo,
     /// Resume the run: finish what was not done and retry failures.
     Resume,
+    /// Tab in a path input: complete the file name.
+    Complete,
     /// Choose the menu item with this number (1-based) and go on.
     #[serde(rename = "choose_1")]
     Choose1,
@@ -129,6 +131,18 @@ pub enum Action {
     Saved {
         what: String,
         result: Result<String, String>,
+    },
+    /// A save found a file at this (absolute) path: ask before replacing it.
+    #[serde(skip)]
+    WouldOverwrite {
+        purpose: crate::tui::bulk::state::PathPurpose,
+        path: String,
+    },
+    /// Tab in the path input was answered.
+    #[serde(skip)]
+    PathCompleted {
+        typed: String,
+        completion: crate::tui::bulk::complete::Completion,
     },
     #[serde(skip)]
     RunStarted {
@@ -204,6 +218,7 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ),
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
+    ("complete", "complete", "complete the file name"),
     ("choose_1", "1st", "choose item 1"),
     ("choose_2", "2nd", "choose item 2"),
     ("choose_3", "3rd", "choose item 3"),
@@ -276,6 +291,7 @@ impl Action {
             Action::CancelRun => "cancel_run",
             Action::Undo => "undo",
             Action::Resume => "resume",
+            Action::Complete => "complete",
             Action::Choose1 => "choose_1",
             Action::Choose2 => "choose_2",
             Action::Choose3 => "choose_3",

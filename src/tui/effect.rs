@@ -48,14 +48,23 @@ pub enum Effect {
     CancelCsv,
     /// Build the plan and its preview (pure, but large: done off the UI loop).
     BuildPlan(Box<crate::tui::bulk::update::PlanRequest>),
+    /// Save the CSV report; an existing file is replaced only with `overwrite`, else the
+    /// operator is asked (`Action::WouldOverwrite`).
     SaveCsvReport {
         path: String,
         report: Box<ResolveReport>,
+        overwrite: bool,
     },
-    /// Save the plan as JSON (mode 0600), stamped with the time it is saved.
+    /// Save the plan as JSON (mode 0600), stamped with the time it is saved; an existing file
+    /// is replaced only with `overwrite`.
     SavePlan {
         path: String,
         plan: Arc<Plan>,
+        overwrite: bool,
+    },
+    /// Complete the file path typed so far (Tab in the path input).
+    CompletePath {
+        typed: String,
     },
     /// Run a confirmed plan: a new batch id and journal, the batch runner, events back.
     RunBatch {
@@ -214,7 +223,18 @@ impl EffectRunner {
                     h.abort();
                 }
             }
-            Effect::SaveCsvReport { path, report } => {
+            Effect::SaveCsvReport {
+                path,
+                report,
+                overwrite,
+            } => {
+                if let Some(existing) = existing_file(&path, overwrite) {
+                    let _ = self.tx.send(Action::WouldOverwrite {
+                        purpose: crate::tui::bulk::state::PathPurpose::SaveReport,
+                        path: existing,
+                    });
+                    return;
+                }
                 let tx = self.tx.clone();
                 spawn_reporting(self.tx.clone(), async move {
                     let result = crate::tui::bulk::io::save_report(&path, &report);
@@ -224,7 +244,18 @@ impl EffectRunner {
                     });
                 });
             }
-            Effect::SavePlan { path, plan } => {
+            Effect::SavePlan {
+                path,
+                plan,
+                overwrite,
+            } => {
+                if let Some(existing) = existing_file(&path, overwrite) {
+                    let _ = self.tx.send(Action::WouldOverwrite {
+                        purpose: crate::tui::bulk::state::PathPurpose::SavePlan,
+                        path: existing,
+                    });
+                    return;
+                }
                 let tx = self.tx.clone();
                 spawn_reporting(self.tx.clone(), async move {
                     let result = crate::tui::bulk::io::save_plan(&path, &plan);
@@ -233,6 +264,11 @@ impl EffectRunner {
                         result,
                     });
                 });
+            }
+            Effect::CompletePath { typed } => {
+                let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
+                let completion = crate::tui::bulk::complete::complete_path(&typed, home.as_deref());
+                let _ = self.tx.send(Action::PathCompleted { typed, completion });
             }
             Effect::RunBatch { plan, intent } => {
                 let batch_id = driver::new_batch_id();
@@ -319,6 +355,16 @@ impl EffectRunner {
             p.abort();
         }
     }
+}
+
+/// The absolute path of `path` when a file is there and may not be replaced silently.
+fn existing_file(path: &str, overwrite: bool) -> Option<String> {
+    if overwrite {
+        return None;
+    }
+    let p = crate::tui::bulk::io::resolve_path(path);
+    p.exists()
+        .then(|| std::path::absolute(&p).unwrap_or(p).display().to_string())
 }
 
 /// Spawns a task; if it panics, the user sees an error popup instead of a stuck screen.

@@ -102,9 +102,17 @@ pub struct AppliedFilter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Error { title: String, message: String },
+    Error {
+        title: String,
+        message: String,
+    },
     Help,
     ConfirmQuit,
+    /// A save would replace this file (absolute path): ask first.
+    ConfirmOverwrite {
+        purpose: crate::tui::bulk::state::PathPurpose,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

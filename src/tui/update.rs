@@ -107,12 +107,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Confirm => {
-            if state.popups.pop() == Some(Popup::ConfirmQuit) {
-                return quit_after_run(state);
+        Action::Confirm => match state.popups.pop() {
+            Some(Popup::ConfirmQuit) => quit_after_run(state),
+            Some(Popup::ConfirmOverwrite { purpose, path }) => {
+                bulk::update::confirm_overwrite(state, purpose, path)
             }
-            Vec::new()
-        }
+            _ => Vec::new(),
+        },
         Action::Back => back(state),
         Action::Help => {
             if state.popups.last() == Some(&Popup::Help) {
@@ -180,6 +181,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         a @ (Action::CsvProgress { .. }
         | Action::CsvLoaded(_)
         | Action::Saved { .. }
+        | Action::WouldOverwrite { .. }
+        | Action::PathCompleted { .. }
         | Action::RunStarted { .. }
         | Action::RunEvent(_)
         | Action::RunTick(_)
@@ -221,6 +224,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::CancelRun
         | Action::Undo
         | Action::Resume
+        | Action::Complete
         | Action::Choose1
         | Action::Choose2
         | Action::Choose3

@@ -412,6 +412,9 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
             pi.input.handle(req);
             Vec::new()
         }
+        Action::Complete => vec![Effect::CompletePath {
+            typed: pi.input.value().to_string(),
+        }],
         Action::Apply => {
             let path = pi.input.value().trim().to_string();
             if path.is_empty() {
@@ -422,23 +425,63 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
             state.path_input = None;
             match purpose {
                 PathPurpose::LoadCsv => start_csv(state, path),
-                PathPurpose::SaveReport => match state.flow.last() {
-                    Some(Screen::CsvReport(r)) => vec![Effect::SaveCsvReport {
-                        path,
-                        report: Box::new(r.report.clone()),
-                    }],
-                    _ => Vec::new(),
-                },
-                PathPurpose::SavePlan => match state.flow.last() {
-                    Some(Screen::Preview(p)) => vec![Effect::SavePlan {
-                        path,
-                        plan: Arc::clone(&p.plan),
-                    }],
-                    _ => Vec::new(),
-                },
+                _ => save(state, purpose, path, false),
             }
         }
         _ => Vec::new(),
+    }
+}
+
+/// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
+fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
+    match (purpose, state.flow.last()) {
+        (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
+            path,
+            report: Box::new(r.report.clone()),
+            overwrite,
+        }],
+        (PathPurpose::SavePlan, Some(Screen::Preview(p))) => vec![Effect::SavePlan {
+            path,
+            plan: Arc::clone(&p.plan),
+            overwrite,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// "y" on the overwrite question: save again, replacing the file.
+pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    save(state, purpose, path, true)
+}
+
+fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complete::Completion) {
+    // Dropped if the operator typed on (or left) meanwhile.
+    let Some(pi) = state
+        .path_input
+        .as_mut()
+        .filter(|pi| pi.input.value() == typed)
+    else {
+        return;
+    };
+    if c.value != typed {
+        pi.input = Input::new(c.value.clone());
+    }
+    if let Some(e) = c.error {
+        state.flash(e);
+    } else if c.matches == 0 {
+        state.flash(format!("no file name starts with `{typed}`"));
+    } else if c.matches > 1 {
+        let more = c.matches - c.candidates.len();
+        let tail = if more > 0 {
+            format!(" … and {more} more")
+        } else {
+            String::new()
+        };
+        state.flash(format!(
+            "{} matches: {}{tail}",
+            c.matches,
+            c.candidates.join("  ")
+        ));
     }
 }
 
@@ -616,6 +659,10 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 }),
             }
         }
+        Action::WouldOverwrite { purpose, path } => {
+            state.popups.push(Popup::ConfirmOverwrite { purpose, path });
+        }
+        Action::PathCompleted { typed, completion } => path_completed(state, typed, completion),
         Action::Saved { what, result } => match result {
             Ok(path) => state.flash(format!("{what} saved to {path}")),
             Err(message) => state.popups.push(Popup::Error {

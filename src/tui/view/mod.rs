@@ -277,7 +277,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     let hints: &[&str] = match state.popups.last() {
-        Some(Popup::ConfirmQuit) | None => mode.hints(),
+        Some(Popup::ConfirmQuit | Popup::ConfirmOverwrite { .. }) | None => mode.hints(),
         Some(_) => &["back"],
     };
     for name in hints {

@@ -28,6 +28,14 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
             crate::untrusted::text(message).into_owned(),
             format!(" {}: dismiss ", keys(&Action::Back)),
         ),
+        Popup::ConfirmOverwrite { path, .. } => (
+            "Replace the file?".to_string(),
+            format!(
+                "{}\nalready exists. Replace it?",
+                crate::untrusted::text(path)
+            ),
+            format!(" {}: replace   {}: keep it ", keys(&Action::Confirm), keys(&Action::Back)),
+        ),
         Popup::ConfirmQuit => (
             "Quit?".to_string(),
             "A batch is running. Quitting now stops it; what was sent stays sent and is in the journal. Quit anyway?".to_string(),
