@@ -21,7 +21,7 @@ use crate::batch::seal::SealKey;
 use crate::batch::undo::{self, Grant};
 use crate::config::Paths;
 use crate::input::UserLookup;
-use crate::plan::{Outcome, Plan, UserState};
+use crate::plan::{Outcome, Plan, RunRef, UserState};
 use crate::scim::ScimClient;
 
 /// Runs larger than this need an explicit cap.
@@ -93,6 +93,7 @@ pub fn batch_from_plan(plan: &Plan, batch_id: &str, intent: Intent) -> Batch {
             .collect(),
         settled,
         recorded_before: Default::default(),
+        undoes: plan.undoes.clone(),
     }
 }
 
@@ -187,6 +188,7 @@ impl Opened {
                 targets,
                 settled: Vec::new(),
                 recorded_before: s.first_before.clone(),
+                undoes: s.undoes.clone(),
             },
             journal: self.journal,
             fresh: false,
@@ -292,7 +294,11 @@ pub async fn plan_undo<L: UserLookup>(
         grants,
     } = undo::inputs(state, lookup).await?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let plan = Plan::undo(&state.tenant, &now, &entries);
+    let mut plan = Plan::undo(&state.tenant, &now, &entries);
+    plan.undoes = Some(RunRef {
+        batch_id: state.batch_id.clone(),
+        journal: state.path.display().to_string(),
+    });
     let states = entries
         .iter()
         .map(|(give, u)| (u.id.clone(), give.clone()))

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::seal::{SealKey, seal_of};
 use crate::config::create_private;
-use crate::plan::{Action, Protected, UserState};
+use crate::plan::{Action, Protected, RunRef, UserState};
 use crate::scim::model::PatchRequest;
 
 pub const JOURNAL_VERSION: u32 = 1;
@@ -93,6 +93,9 @@ pub enum Record {
         plan_hash: String,
         started: String,
         targets: Vec<Target>,
+        /// For an undo run: the run it undoes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undoes: Option<RunRef>,
     },
     /// A later run over the same journal (resume): the users it will look at.
     Resume {
@@ -421,6 +424,12 @@ pub struct JournalState {
     pub tenant: String,
     pub intent: Intent,
     pub plan_hash: String,
+    /// When the run record was written (RFC 3339).
+    pub started: String,
+    /// The time of the last record that carries one: when the run last did something.
+    pub last_at: String,
+    /// For an undo run: the run it undoes.
+    pub undoes: Option<RunRef>,
     pub targets: Vec<Target>,
     /// The earliest recorded state before any change, per user.
     pub first_before: HashMap<String, UserState>,
@@ -514,7 +523,8 @@ impl JournalState {
                     intent,
                     plan_hash,
                     targets,
-                    ..
+                    started,
+                    undoes,
                 } => {
                     if state.is_some() {
                         return Err(invalid(n, "a second `run` record".into()));
@@ -533,6 +543,9 @@ impl JournalState {
                         tenant,
                         intent,
                         plan_hash,
+                        last_at: started.clone(),
+                        started,
+                        undoes,
                         targets,
                         first_before: HashMap::new(),
                         attempt_after: HashMap::new(),
@@ -550,6 +563,13 @@ impl JournalState {
                     let Some(s) = state.as_mut() else {
                         return Err(invalid(n, "the first record is not a `run` record".into()));
                     };
+                    match &other {
+                        Record::Attempt { at, .. }
+                        | Record::Result { at, .. }
+                        | Record::End { at, .. }
+                        | Record::Resume { at, .. } => s.last_at.clone_from(at),
+                        Record::Run { .. } => {}
+                    }
                     match &other {
                         Record::Attempt {
                             user_id,
@@ -691,6 +711,7 @@ mod tests {
             },
             plan_hash: "h".into(),
             started: now_rfc3339(),
+            undoes: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|id| Target {

@@ -3,6 +3,7 @@
 
 pub mod breaker;
 pub mod driver;
+pub mod history;
 pub mod journal;
 pub mod limit;
 pub mod progress;

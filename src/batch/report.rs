@@ -31,7 +31,7 @@ pub struct Summary {
     pub report_json: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportRow {
     pub user_id: String,
     pub user_name: String,
@@ -135,8 +135,7 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
 /// Writes `<journal>.report.csv` and `<journal>.report.json` (mode 0600).
 pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     let rows = rows(j);
-    let csv_path = sibling(&j.path, "report.csv");
-    let json_path = sibling(&j.path, "report.json");
+    let (csv_path, json_path) = report_paths(&j.path);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "user_id",
@@ -173,6 +172,14 @@ pub fn write_reports(j: &JournalState) -> std::io::Result<(PathBuf, PathBuf)> {
     let json = serde_json::to_vec_pretty(&rows).map_err(std::io::Error::other)?;
     write_private(&json_path, &json)?;
     Ok((csv_path, json_path))
+}
+
+/// Where the reports of a journal are written: `<stem>.report.csv` and `<stem>.report.json`.
+pub fn report_paths(journal: &Path) -> (PathBuf, PathBuf) {
+    (
+        sibling(journal, "report.csv"),
+        sibling(journal, "report.json"),
+    )
 }
 
 fn sibling(journal: &Path, suffix: &str) -> PathBuf {

@@ -17,7 +17,7 @@ use crate::batch::journal::{
 };
 use crate::batch::limit::AdaptiveLimit;
 use crate::plan::simulate::apply_requests;
-use crate::plan::{Outcome, PlanItem, UserState, plan_resumed, undo_item};
+use crate::plan::{Outcome, PlanItem, RunRef, UserState, plan_resumed, undo_item};
 use crate::scim::bulk::read_by_ids;
 #[cfg(test)]
 use crate::scim::filter::Filter;
@@ -65,6 +65,8 @@ pub struct Batch {
     /// keep-only change cut between its requests (more than 50 workspaces) has already lost
     /// kept workspaces on the server; they are found here, not in the fresh state.
     pub recorded_before: std::collections::HashMap<String, UserState>,
+    /// For an undo: the run it undoes, written into the run record.
+    pub undoes: Option<RunRef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +137,7 @@ pub async fn run(
         plan_hash: batch.plan_hash.clone(),
         started: now_rfc3339(),
         targets: batch.targets.clone(),
+        undoes: batch.undoes.clone(),
     })?;
     execute(client, batch, journal, opts, events, cancel).await
 }

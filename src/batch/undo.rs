@@ -155,6 +155,9 @@ mod tests {
                 protected: Protected::default(),
             },
             plan_hash: String::new(),
+            started: String::new(),
+            last_at: String::new(),
+            undoes: None,
             targets: ["a", "b", "c"]
                 .iter()
                 .map(|i| Target {

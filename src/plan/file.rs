@@ -23,6 +23,17 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
     /// sha256 hex of the canonical JSON of `{version, tenant, action, items}`.
     pub hash: String,
+    /// For an undo plan: the run it undoes (not hashed: it names, it does not decide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<RunRef>,
+}
+
+/// Names a run: its batch id and journal, as recorded in an undo run's journal so that the
+/// run history can say which runs were undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub batch_id: String,
+    pub journal: String,
 }
 
 /// Counts by outcome, for previews, confirmations and reports.
@@ -88,6 +99,7 @@ impl Plan {
             action,
             items,
             hash: String::new(),
+            undoes: None,
         };
         plan.hash = plan.compute_hash();
         plan
