@@ -6,7 +6,7 @@ use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
 use scimitar::tui::state::Popup;
-use scimitar::tui::testing::{fixture_users, loaded_state};
+use scimitar::tui::testing::{fixture_users, loaded_state, past_run, past_runs, run_summary};
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
@@ -247,4 +247,103 @@ fn tab_in_the_path_input_completes() {
         flash.contains("leavers-11.csv") && flash.contains("leavers-12.csv"),
         "{flash}"
     );
+}
+
+#[test]
+fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    let a = key(&s, KeyCode::Char('H'), KeyModifiers::SHIFT).expect("H is bound on the list");
+    let effects = update(&mut s, a);
+    assert_eq!(effects, [Effect::ListRuns]);
+    assert_eq!(mode(&s), Mode::History);
+    let list = past_runs();
+    update(&mut s, Action::RunsListed(Ok(Box::new(list.clone()))));
+
+    // Enter on the second run reads its journal.
+    update(&mut s, Action::Down);
+    let effects = update(&mut s, Action::Open);
+    let journal = std::path::PathBuf::from(&list.runs[1].summary.journal);
+    assert_eq!(
+        effects,
+        [Effect::LoadRun {
+            journal: journal.clone()
+        }]
+    );
+    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 1)))));
+    assert_eq!(mode(&s), Mode::Summary);
+    assert_eq!(
+        update(&mut s, Action::Resume),
+        [Effect::PrepareResume {
+            journal: journal.clone()
+        }]
+    );
+
+    // Esc goes back to the history, not to the list; the first run, then undo.
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::History);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Open);
+    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 0)))));
+    let first = std::path::PathBuf::from(&list.runs[0].summary.journal);
+    assert_eq!(
+        update(&mut s, Action::Undo),
+        [Effect::BuildUndo {
+            journal: first.clone()
+        }]
+    );
+
+    // Enter on the second failure shows its reason in full.
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open);
+    match s.popups.last() {
+        Some(Popup::Error { title, message }) => {
+            assert!(title.contains("karen.rivera1@contoso-group.com"), "{title}");
+            assert!(
+                message.contains("until 22:00 UTC, try again later"),
+                "{message}"
+            );
+            assert!(message.contains("503"), "{message}");
+        }
+        other => panic!("expected the reason, got {other:?}"),
+    }
+    update(&mut s, Action::Back);
+
+    // y sends the journal path to the clipboard and shows it in full.
+    let effects = update(&mut s, Action::CopyPath);
+    assert_eq!(
+        effects,
+        [Effect::CopyToClipboard {
+            text: list.runs[0].summary.journal.clone()
+        }]
+    );
+    assert!(
+        matches!(s.popups.last(), Some(Popup::Path { path, .. }) if *path == list.runs[0].summary.journal)
+    );
+    update(&mut s, Action::ClipboardSent(Ok(())));
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert_eq!(flash, "journal path sent to clipboard (OSC 52)");
+}
+
+#[test]
+fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    // H does nothing useful while the batch runs (it is not bound there).
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(run_summary("8470f630", "disable", 2, 0))),
+            stopped: None,
+        },
+    );
+    assert_eq!(mode(&s), Mode::Summary);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::List);
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(flash.contains("H reopens it"), "{flash}");
+    assert_eq!(update(&mut s, Action::History), [Effect::ListRuns]);
 }

@@ -63,6 +63,10 @@ pub enum Action {
     Resume,
     /// Tab in a path input: complete the file name.
     Complete,
+    /// `H`: past runs from the journals directory.
+    History,
+    /// Send the path on screen (a journal) to the clipboard and show it in full.
+    CopyPath,
     /// Choose the menu item with this number (1-based) and go on.
     #[serde(rename = "choose_1")]
     Choose1,
@@ -132,6 +136,12 @@ pub enum Action {
         what: String,
         result: Result<String, String>,
     },
+    /// The journals directory was read for the history.
+    #[serde(skip)]
+    RunsListed(Result<Box<crate::batch::history::RunList>, String>),
+    /// One past run, with every failure's full reason.
+    #[serde(skip)]
+    RunLoaded(Result<Box<crate::batch::history::RunDetail>, String>),
     /// A save found a file at this (absolute) path: ask before replacing it.
     #[serde(skip)]
     WouldOverwrite {
@@ -219,6 +229,12 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
     ("complete", "complete", "complete the file name"),
+    ("history", "history", "past runs: summary, undo, resume"),
+    (
+        "copy_path",
+        "copy path",
+        "send the journal path to the clipboard; show it in full",
+    ),
     ("choose_1", "1st", "choose item 1"),
     ("choose_2", "2nd", "choose item 2"),
     ("choose_3", "3rd", "choose item 3"),
@@ -292,6 +308,8 @@ impl Action {
             Action::Undo => "undo",
             Action::Resume => "resume",
             Action::Complete => "complete",
+            Action::History => "history",
+            Action::CopyPath => "copy_path",
             Action::Choose1 => "choose_1",
             Action::Choose2 => "choose_2",
             Action::Choose3 => "choose_3",

@@ -62,6 +62,12 @@ pub enum Effect {
         plan: Arc<Plan>,
         overwrite: bool,
     },
+    /// Read the journals directory for the run history.
+    ListRuns,
+    /// Read one past run (its journal) with every failure.
+    LoadRun {
+        journal: PathBuf,
+    },
     /// Complete the file path typed so far (Tab in the path input).
     CompletePath {
         typed: String,
@@ -263,6 +269,31 @@ impl EffectRunner {
                         what: "plan".into(),
                         result,
                     });
+                });
+            }
+            Effect::ListRuns => {
+                let dir = self.paths().journal_dir();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        crate::batch::history::list(&dir).map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the journals failed: {e}")));
+                    let _ = tx.send(Action::RunsListed(r.map(Box::new)));
+                });
+            }
+            Effect::LoadRun { journal } => {
+                let dir = self.paths().journal_dir();
+                let tx = self.tx.clone();
+                spawn_reporting(self.tx.clone(), async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        let key = journal.display().to_string();
+                        crate::batch::history::load(&dir, &key).map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
+                    let _ = tx.send(Action::RunLoaded(r.map(Box::new)));
                 });
             }
             Effect::CompletePath { typed } => {

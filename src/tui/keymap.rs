@@ -44,10 +44,12 @@ pub enum Mode {
     Run,
     /// The batch is over.
     Summary,
+    /// Past runs.
+    History,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 19] = [
+    pub const ALL: [Mode; 20] = [
         Mode::Global,
         Mode::List,
         Mode::Workspaces,
@@ -67,6 +69,7 @@ impl Mode {
         Mode::Path,
         Mode::Run,
         Mode::Summary,
+        Mode::History,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Mode {
             Mode::Path => "path",
             Mode::Run => "run",
             Mode::Summary => "summary",
+            Mode::History => "history",
         }
     }
 
@@ -122,6 +126,7 @@ impl Mode {
                 "help",
                 "quit",
                 "selection",
+                "history",
             ],
             Mode::Visual => &["visual_select", "back", "help"],
             Mode::Selection => &[
@@ -140,7 +145,17 @@ impl Mode {
             Mode::Confirm => &["apply", "back"],
             Mode::Path => &["apply", "complete", "back"],
             Mode::Run => &["cancel_run", "quit", "help"],
-            Mode::Summary => &["undo", "resume", "back", "help", "quit"],
+            Mode::Summary => &[
+                "undo",
+                "resume",
+                "open",
+                "copy_path",
+                "back",
+                "history",
+                "help",
+                "quit",
+            ],
+            Mode::History => &["open", "copy_path", "refresh", "back", "help"],
             Mode::Workspaces => &["open", "search", "back", "help", "quit"],
             Mode::Detail => &["copy_id", "refresh", "back", "help", "quit"],
             Mode::Filter | Mode::Search => &["apply", "back"],

@@ -108,6 +108,11 @@ pub enum Popup {
     },
     Help,
     ConfirmQuit,
+    /// A path in full (it never fits a row at 80 columns), after `y` sent it to the clipboard.
+    Path {
+        title: String,
+        path: String,
+    },
     /// A save would replace this file (absolute path): ask first.
     ConfirmOverwrite {
         purpose: crate::tui::bulk::state::PathPurpose,
@@ -195,6 +200,8 @@ pub struct State {
     pub max_users: usize,
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
+    /// What the clipboard copy in flight holds, for its message ("id", "journal path").
+    pub copying: &'static str,
     pub batch_running: bool,
     pub should_quit: bool,
     /// Quit once the running batch has stopped and recorded its requests in flight.
@@ -242,6 +249,7 @@ impl State {
             max_users: crate::batch::driver::DEFAULT_MAX_USERS,
             popups: Vec::new(),
             flash: None,
+            copying: "id",
             batch_running: false,
             should_quit: false,
             quit_when_idle: false,

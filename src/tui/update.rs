@@ -173,7 +173,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClipboardSent(result) => {
             match result {
-                Ok(()) => state.flash("id sent to clipboard (OSC 52)"),
+                Ok(()) => {
+                    let what = std::mem::replace(&mut state.copying, "id");
+                    state.flash(format!("{what} sent to clipboard (OSC 52)"));
+                }
                 Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
             }
             Vec::new()
@@ -182,6 +185,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::CsvLoaded(_)
         | Action::Saved { .. }
         | Action::WouldOverwrite { .. }
+        | Action::RunsListed(_)
+        | Action::RunLoaded(_)
         | Action::PathCompleted { .. }
         | Action::RunStarted { .. }
         | Action::RunEvent(_)
@@ -206,6 +211,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SelectAll
         | Action::InvertSelection
         | Action::LoadCsv
+        | Action::History
             if state.visual.is_some() =>
         {
             state.flash("marking a range: v marks it, esc cancels");
@@ -217,6 +223,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ClearSelection
         | Action::Selection
         | Action::LoadCsv
+        | Action::History
         | Action::Actions) => bulk::update::list_key(state, a),
         Action::Proceed
         | Action::Save
@@ -225,6 +232,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Undo
         | Action::Resume
         | Action::Complete
+        | Action::CopyPath
         | Action::Choose1
         | Action::Choose2
         | Action::Choose3

@@ -3,6 +3,7 @@
 //! the same `plan` and `batch` code the headless commands use.
 
 pub mod complete;
+pub mod history;
 pub mod io;
 pub mod msg;
 pub mod select;

@@ -57,6 +57,51 @@ pub enum Screen {
     Confirm(Box<Confirm>),
     /// The progress pane, then the summary; the data is in `State::run`.
     Run,
+    /// Past runs read from the journals directory (`H`).
+    History(Box<HistoryView>),
+}
+
+/// The run history screen: the list once read, and the highlighted run.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// `None` while the journals are being read.
+    pub list: Option<crate::batch::history::RunList>,
+    pub error: Option<String>,
+    pub scroll: Scroll,
+    /// Enter was pressed: the run's journal is being read.
+    pub opening: bool,
+}
+
+impl HistoryView {
+    pub fn selected(&self) -> Option<&crate::batch::history::RunEntry> {
+        self.list.as_ref()?.runs.get(self.scroll.cursor)
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.as_ref().map_or(0, |l| l.runs.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One user that failed, with the server's reason in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureRow {
+    pub user_id: String,
+    pub user_name: String,
+    pub status: Option<u16>,
+    pub detail: String,
+}
+
+/// What the history knows of a run reopened from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastRun {
+    pub started: String,
+    pub state: crate::batch::history::RunState,
+    pub undoes: Option<String>,
+    pub undone_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -442,6 +487,10 @@ pub struct RunView {
     pub failures_scroll: usize,
     /// The CSV the selection came from, if one did.
     pub input: Option<InputCounts>,
+    /// Failures with their full reasons, once the run is over (the summary's list).
+    pub failures: Vec<FailureRow>,
+    /// Set when the run was reopened from the history rather than run now.
+    pub past: Option<PastRun>,
 }
 
 impl RunView {
@@ -459,7 +508,35 @@ impl RunView {
             resumed: None,
             failures_scroll: 0,
             input: None,
+            failures: Vec::new(),
+            past: None,
         }
+    }
+
+    /// A past run's summary, as the history read it from its journal.
+    pub fn from_history(d: crate::batch::history::RunDetail) -> RunView {
+        let e = d.entry;
+        let mut run = RunView::new(e.summary.action.clone(), e.tenant.clone());
+        run.batch_id = Some(e.id.clone());
+        run.journal = Some(e.summary.journal.clone());
+        run.failures = d
+            .failures
+            .into_iter()
+            .map(|r| FailureRow {
+                user_id: r.user_id,
+                user_name: r.user_name,
+                status: r.status,
+                detail: r.detail,
+            })
+            .collect();
+        run.past = Some(PastRun {
+            started: e.started,
+            state: e.state,
+            undoes: e.undoes,
+            undone_by: e.undone_by,
+        });
+        run.summary = Some(Ok(e.summary));
+        run
     }
 
     pub fn finished(&self) -> bool {

@@ -42,6 +42,7 @@ pub fn mode(state: &State) -> Option<Mode> {
             Some(r) if r.finished() => Mode::Summary,
             _ => Mode::Run,
         },
+        Screen::History(_) => Mode::History,
     };
     Some(m)
 }
@@ -76,6 +77,7 @@ pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Actions => open_actions(state),
+        Action::History => return crate::tui::bulk::history::open(state),
         _ => {}
     }
     Vec::new()
@@ -125,8 +127,11 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
         }
         Screen::Run => {
             if state.run.as_ref().is_some_and(RunView::finished) {
-                state.flow.clear();
-                state.run = None;
+                if !crate::tui::bulk::history::back_from_summary(state) {
+                    state.flow.clear();
+                    state.run = None;
+                    state.flash("the run stays in the history: H reopens it");
+                }
                 Some(Vec::new())
             } else {
                 Some(cancel_run(state))
@@ -188,6 +193,9 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
     if action == Action::Resume && matches!(state.flow.last(), Some(Screen::Run)) && paused(state) {
         state.flash("retrying now");
         return vec![Effect::RetryNow];
+    }
+    if let Some(effects) = crate::tui::bulk::history::on_key(state, &action) {
+        return effects;
     }
     if let (Some(n), Some(Screen::ActionMenu { cursor })) = (action.choice(), state.flow.last_mut())
     {
@@ -390,9 +398,17 @@ fn move_by(state: &mut State, delta: isize) {
             Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
             None => p.move_by(delta, page),
         },
+        Screen::History(h) => {
+            let len = h.len();
+            h.scroll.move_by(delta, len, page);
+        }
         Screen::Run => {
             if let Some(r) = &mut state.run {
-                let n = r.progress.as_ref().map_or(0, |p| p.failures.len());
+                let n = if r.finished() {
+                    r.failures.len()
+                } else {
+                    r.progress.as_ref().map_or(0, |p| p.failures.len())
+                };
                 r.failures_scroll = (r.failures_scroll as isize)
                     .saturating_add(delta)
                     .clamp(0, n.saturating_sub(1) as isize)
@@ -659,6 +675,9 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 }),
             }
         }
+        a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => {
+            crate::tui::bulk::history::on_result(state, a)
+        }
         Action::WouldOverwrite { purpose, path } => {
             state.popups.push(Popup::ConfirmOverwrite { purpose, path });
         }
@@ -718,6 +737,22 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 run.stopping = false;
                 run.summary = Some(summary.map(|s| *s));
                 run.stopped = stopped;
+                run.failures_scroll = 0;
+                run.failures = run
+                    .progress
+                    .as_ref()
+                    .map(|p| {
+                        p.failures
+                            .iter()
+                            .map(|r| crate::tui::bulk::state::FailureRow {
+                                user_id: r.user_id.clone(),
+                                user_name: r.user_name.clone(),
+                                status: r.status,
+                                detail: r.detail.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
             }
             // The list shows the users' new state; ticks survive the reload.
             let mut effects = crate::tui::update::reload(state);

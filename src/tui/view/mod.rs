@@ -5,8 +5,10 @@ mod csv_report;
 mod cursor_table;
 mod detail;
 mod help;
+pub mod history;
 mod menu;
 mod path;
+pub mod paths;
 mod picker;
 mod popup;
 mod preview;
@@ -109,6 +111,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
             Some(run) => progress::render(state, run, frame, body),
             None => {}
         },
+        Screen::History(h) => history::render(state, h, frame, body),
     }
 }
 
@@ -132,6 +135,7 @@ fn title(state: &State) -> String {
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
             Screen::Run => "Run",
+            Screen::History(_) => "Run history",
         };
         return t.into();
     }
