@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use scimitar::batch::runner::{self, RunOptions};
 use scimitar::batch::{Intent, Journal, JournalState, Summary};
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::plan::{Action, Outcome, Plan, Protected};
 use scimitar::scim::client::Connection;
 use scimitar::scim::{ListOptions, ScimClient};
@@ -27,9 +27,12 @@ fn addr() -> SocketAddr {
 
 async fn fake(users: usize, rate_limit: Option<u32>) -> FakeServer {
     let config = FakeConfig {
+        faults: Faults {
+            latency: LATENCY,
+            rate_limit_per_minute: rate_limit,
+            ..Faults::default()
+        },
         users,
-        latency: LATENCY,
-        rate_limit_per_minute: rate_limit,
         ..FakeConfig::default()
     };
     match FakeServer::start(config, addr()).await {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::{ListOptions, ScimClient, filter};
 use scimitar::tui::testing::{draw, loaded_state};
 use scimitar::tui::{Action, State, update};
@@ -271,8 +271,11 @@ async fn progress_picture() {
     let config = FakeConfig {
         users: 3000,
         seed: 42,
-        latency: Duration::from_millis(120),
-        error_rate: 0.04,
+        faults: Faults {
+            latency: Duration::from_millis(120),
+            error_rate: 0.04,
+            ..Faults::default()
+        },
         ..FakeConfig::default()
     };
     let Ok(fake) = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await else {

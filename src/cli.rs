@@ -148,6 +148,10 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Put users back as a journal recorded them before a run (re-enable, restore workspaces).
     Undo(UndoArgs),
+    /// Past runs from the journals directory: when, tenant, action, counts, state
+    /// (running, interrupted, complete, undone). `runs show ID|PATH` prints one run with every
+    /// failure's full reason. Reads local journals only; nothing is sent.
+    Runs(RunsArgs),
     /// Who is signed in, by which method, until when.
     Auth {
         #[command(subcommand)]
@@ -193,6 +197,38 @@ pub enum ListFormat {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+    #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
+    pub format: RunsFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// One run: its summary, what to do next, and every failed user with the full reason.
+    Show(RunsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsShowArgs {
+    /// A batch id (or its first characters, as `scimitar runs` lists them), a journal's file
+    /// name, or the path of a journal.
+    #[arg(value_name = "ID|PATH")]
+    pub run: String,
+    #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
+    pub format: RunsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunsFormat {
+    /// For people (`text` is accepted too).
+    #[value(alias = "text")]
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

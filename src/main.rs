@@ -81,77 +81,117 @@ impl Drop for NoticePrinter {
     }
 }
 
+/// How a command uses the tenant, which decides what happens around it.
+enum Access<'a> {
+    /// Reads only; `notices` prints the client's long waits on stderr.
+    Read { notices: bool },
+    /// Changes users: refused in read-only, then `check` refuses bad input before anything
+    /// is sent (the identity request included), then the API user and tenant are identified.
+    Change {
+        command: &'static str,
+        check: &'a dyn Fn() -> anyhow::Result<()>,
+    },
+    /// The TUI: signs in first (a device sign-in needs the terminal before the screen takes
+    /// it), then identifies; it decides on read-only itself.
+    Browse,
+}
+
+/// The one path to the tenant for every command: connect, the read-only check, the call,
+/// and one logout after the call whatever it returned.
+async fn with_connection<T>(
+    cli: &Cli,
+    access: Access<'_>,
+    call: impl AsyncFnOnce(&commands::Connected) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut c = commands::connect(&cli.conn)?;
+    let notices = match access {
+        Access::Read { notices } => notices,
+        Access::Change { command, check } => {
+            if cli.read_only || c.profile.read_only {
+                anyhow::bail!(
+                    "read-only (--read-only or the profile's read_only): `{command}` would change users; nothing was sent"
+                );
+            }
+            check()?;
+            c = c.identify().await;
+            true
+        }
+        Access::Browse => {
+            commands::auth::sign_in_before_tui(&c.client).await?;
+            c = c.identify().await;
+            false
+        }
+    };
+    let _notices = notices.then(|| NoticePrinter::start(&c.client));
+    let r = call(&c).await;
+    c.client.logout().await;
+    r
+}
+
+const NO_CHECK: &dyn Fn() -> anyhow::Result<()> = &|| Ok(());
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
+    let read = Access::Read { notices: true };
     match &cli.command {
         Some(Command::Users {
             command: UsersCommand::List(args),
         }) => {
-            let c = commands::connect(&cli.conn)?;
-            let _notices = NoticePrinter::start(&c.client);
-            let r = commands::users::list(&c.client, args, &mut stdout).await;
-            c.client.logout().await;
-            r?;
+            with_connection(&cli, read, async |c| {
+                commands::users::list(&c.client, args, &mut stdout).await
+            })
+            .await?
         }
         Some(Command::User {
             command: UserCommand::Show(args),
         }) => {
-            let c = commands::connect(&cli.conn)?;
-            let _notices = NoticePrinter::start(&c.client);
-            let r = commands::users::show(&c.client, args, &mut stdout).await;
-            c.client.logout().await;
-            r?;
+            with_connection(&cli, read, async |c| {
+                commands::users::show(&c.client, args, &mut stdout).await
+            })
+            .await?
         }
         Some(Command::Apply(args)) => {
-            let c = commands::connect(&cli.conn)?;
-            if cli.read_only || c.profile.read_only {
-                return Ok(exit_for(Err(anyhow::anyhow!(
-                    "read-only (--read-only or the profile's read_only): `apply` would change users; nothing was sent"
-                ))));
-            }
-            // A bad filter is refused before anything is sent, even the identity request.
-            if let Err(e) = commands::apply::check_input(args) {
-                return Ok(exit_for(Err(e.into())));
-            }
-            let c = c.identify().await;
-            let _notices = NoticePrinter::start(&c.client);
-            let r = commands::apply::apply(&c, args, &mut stdout).await;
-            c.client.logout().await;
+            let check = || Ok(commands::apply::check_input(args)?);
+            let change = Access::Change {
+                command: "apply",
+                check: &check,
+            };
+            let r = with_connection(&cli, change, async |c| {
+                commands::apply::apply(c, args, &mut stdout).await
+            })
+            .await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
         Some(Command::Resume(args)) => {
-            let c = commands::connect(&cli.conn)?;
-            if cli.read_only || c.profile.read_only {
-                return Ok(exit_for(Err(anyhow::anyhow!(
-                    "read-only (--read-only or the profile's read_only): `resume` would change users; nothing was sent"
-                ))));
-            }
-            let c = c.identify().await;
-            let _notices = NoticePrinter::start(&c.client);
-            let r = commands::apply::resume(&c, args, &mut stdout).await;
-            c.client.logout().await;
+            let change = Access::Change {
+                command: "resume",
+                check: NO_CHECK,
+            };
+            let r = with_connection(&cli, change, async |c| {
+                commands::apply::resume(c, args, &mut stdout).await
+            })
+            .await;
             return Ok(exit_for(r.map(|s| s.exit_code())));
         }
         Some(Command::Undo(args)) => {
-            let c = commands::connect(&cli.conn)?;
-            if cli.read_only || c.profile.read_only {
-                return Ok(exit_for(Err(anyhow::anyhow!(
-                    "read-only (--read-only or the profile's read_only): `undo` would change users; nothing was sent"
-                ))));
-            }
-            let c = c.identify().await;
-            let _notices = NoticePrinter::start(&c.client);
-            let r = commands::apply::undo(&c, args, &mut stdout).await;
-            c.client.logout().await;
+            let change = Access::Change {
+                command: "undo",
+                check: NO_CHECK,
+            };
+            let r = with_connection(&cli, change, async |c| {
+                commands::apply::undo(c, args, &mut stdout).await
+            })
+            .await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
+        Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
         Some(Command::Auth {
             command: AuthCommand::Status,
         }) => {
-            let c = commands::connect(&cli.conn)?;
-            let r = commands::auth::status(&c.client, &c.profile_name, &mut stdout).await;
-            c.client.logout().await;
-            r?;
+            with_connection(&cli, Access::Read { notices: false }, async |c| {
+                commands::auth::status(&c.client, &c.profile_name, &mut stdout).await
+            })
+            .await?
         }
         Some(Command::Auth {
             command: AuthCommand::Logout,
@@ -174,38 +214,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             drop(stdout);
-            let c = commands::connect(&cli.conn)?;
-            commands::auth::sign_in_before_tui(&c.client).await?;
-            let c = c.identify().await;
-            let mut read_only = cli.read_only || c.profile.read_only;
-            let mut warnings = Vec::new();
-            if let Err(why) = c.require_api_user() {
-                // Any change could include the unknown API user: look only.
-                read_only = true;
-                warnings.push(format!("{why}\nThe TUI is read-only for this session."));
-            }
-            let opts = TuiOptions {
-                profile: c.profile_name.clone(),
-                tenant: c.client.tenant_label(),
-                open_user: cli.user.clone(),
-                color: tui_color(cli.color),
-                config_dir: Some(c.paths.config_dir.clone()),
-                read_only,
-                csv: cli.csv.clone(),
-                data_dir: Some(c.paths.data_dir.clone()),
-                protected: c.protected(),
-                warnings,
-                max_users: c
-                    .profile
-                    .max_users
-                    .unwrap_or(commands::run::DEFAULT_MAX_USERS),
-            };
-            let r = scimitar::tui::run(c.client.clone(), opts).await;
-            c.client.logout().await;
-            r?;
+            with_connection(&cli, Access::Browse, async |c| {
+                scimitar::tui::run(c.client.clone(), tui_options(&cli, c)).await
+            })
+            .await?
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The TUI's options; read-only when asked, or when the API user is unknown (any change
+/// could include it).
+fn tui_options(cli: &Cli, c: &commands::Connected) -> TuiOptions {
+    let mut read_only = cli.read_only || c.profile.read_only;
+    let mut warnings = Vec::new();
+    if let Err(why) = c.require_api_user() {
+        read_only = true;
+        warnings.push(format!("{why}\nThe TUI is read-only for this session."));
+    }
+    TuiOptions {
+        profile: c.profile_name.clone(),
+        tenant: c.client.tenant_label(),
+        open_user: cli.user.clone(),
+        color: tui_color(cli.color),
+        config_dir: Some(c.paths.config_dir.clone()),
+        read_only,
+        csv: cli.csv.clone(),
+        data_dir: Some(c.paths.data_dir.clone()),
+        protected: c.protected(),
+        warnings,
+        max_users: c
+            .profile
+            .max_users
+            .unwrap_or(commands::run::DEFAULT_MAX_USERS),
+    }
 }
 
 fn tui_color(c: ColorArg) -> ColorMode {

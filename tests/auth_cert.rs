@@ -18,7 +18,7 @@ use time::{Duration as Span, OffsetDateTime};
 
 use common::{Cli, Output, config, start};
 use scimitar::fake::cert::{Authority, key_pem, rsa_key};
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 
 const PASSPHRASE: &str = "Unique-passphrase-4417";
 const WRONG_PASSPHRASE: &str = "Wrong-passphrase-8821";
@@ -125,8 +125,11 @@ async fn a_certificate_ending_within_30_days_warns_on_every_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_outlasting_its_token_signs_in_again_with_the_certificate() {
     let fake = start(FakeConfig {
+        faults: Faults {
+            latency: Duration::from_millis(40),
+            ..Faults::default()
+        },
         token_ttl: Duration::from_secs(1),
-        latency: Duration::from_millis(40),
         ..config(80)
     })
     .await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use common::{Cli, Output, config, mode_of, start};
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{Connection, ScimClient};
 
@@ -205,9 +205,12 @@ async fn a_denied_or_expired_sign_in_stops_with_exit_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_outlasting_its_access_token_refreshes_with_each_token_once() {
     let fake = start(FakeConfig {
+        faults: Faults {
+            latency: Duration::from_millis(40),
+            ..Faults::default()
+        },
         oauth_approve_after: Duration::ZERO,
         token_ttl: Duration::from_secs(1),
-        latency: Duration::from_millis(40),
         ..config(80)
     })
     .await;

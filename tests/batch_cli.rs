@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Cli, Output, config, journal_results, snapshot, start};
 use scimitar::batch::{JournalState, ResultKind};
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::model::User;
 
 /// `id eq "a" or id eq "b" ...` for these users.
@@ -59,7 +59,10 @@ fn assert_private(path: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_run_then_resumed_finishes_every_user_once() {
     let fake = start(FakeConfig {
-        latency: Duration::from_millis(20),
+        faults: Faults {
+            latency: Duration::from_millis(20),
+            ..Faults::default()
+        },
         ..config(1200)
     })
     .await;

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{client, config, conn, ids, no_admin_conn, start};
-use scimitar::fake::FakeConfig;
+use scimitar::fake::{FakeConfig, Faults};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{ListOptions, ScimClient, ScimError};
 use secrecy::SecretString;
@@ -163,8 +163,11 @@ async fn tokens_expired_in_the_middle_of_a_listing_are_renewed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_that_outlasts_the_token_lifetime_succeeds() {
     let fake = start(FakeConfig {
+        faults: Faults {
+            latency: Duration::from_millis(60),
+            ..Faults::default()
+        },
         token_ttl: Duration::from_secs(1),
-        latency: Duration::from_millis(60),
         ..config(2500)
     })
     .await;

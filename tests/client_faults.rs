@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{access_of, client, config, conn, ids, start};
-use scimitar::fake::FakeConfig;
+use scimitar::fake::{FakeConfig, Faults};
 use scimitar::plan::set_state_requests;
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{ListOptions, ScimClient, ScimError};
@@ -14,8 +14,11 @@ use scimitar::scim::{ListOptions, ScimClient, ScimError};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_429_with_retry_after_is_honoured() {
     let fake = start(FakeConfig {
-        rate_limit_per_minute: Some(120),
-        rate_limit_burst: Some(2),
+        faults: Faults {
+            rate_limit_per_minute: Some(120),
+            rate_limit_burst: Some(2),
+            ..Faults::default()
+        },
         ..config(800)
     })
     .await;
@@ -47,7 +50,10 @@ async fn rate_limit_429_with_retry_after_is_honoured() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_html_page_is_a_readable_bad_response() {
     let fake = start(FakeConfig {
-        html_error_rate: 1.0,
+        faults: Faults {
+            html_error_rate: 1.0,
+            ..Faults::default()
+        },
         ..config(50)
     })
     .await;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{access_of, client, config, ids, start};
-use scimitar::fake::FakeConfig;
+use scimitar::fake::{FakeConfig, Faults};
 use scimitar::scim::ListOptions;
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
@@ -182,8 +182,11 @@ async fn uuid_ids_can_be_read_and_patched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_and_dropped_connections_are_retried() {
     let fake = start(FakeConfig {
-        error_rate: 0.3,
-        drop_rate: 0.1,
+        faults: Faults {
+            error_rate: 0.3,
+            drop_rate: 0.1,
+            ..Faults::default()
+        },
         ..config(3000)
     })
     .await;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use reqwest::StatusCode;
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use serde_json::Value;
 
 async fn start(config: FakeConfig) -> FakeServer {
@@ -264,9 +264,12 @@ async fn tokens_expire_after_their_ttl() {
 #[tokio::test]
 async fn tiny_rate_limit_answers_429_with_retry_after() {
     let f = start(FakeConfig {
+        faults: Faults {
+            rate_limit_per_minute: Some(6),
+            rate_limit_burst: Some(2),
+            ..Faults::default()
+        },
         users: 5,
-        rate_limit_per_minute: Some(6),
-        rate_limit_burst: Some(2),
         ..FakeConfig::default()
     })
     .await;

@@ -57,7 +57,10 @@ async fn kill_at(cli: &Cli, args: &[&str], journal: &Path, results: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_five_points_then_resumed_matches_the_plan_and_undo_restores() {
     let fake = start(FakeConfig {
-        latency: Duration::from_millis(10),
+        faults: Faults {
+            latency: Duration::from_millis(10),
+            ..Faults::default()
+        },
         ..config(2000)
     })
     .await;
@@ -138,7 +141,10 @@ async fn killed_at_five_points_then_resumed_matches_the_plan_and_undo_restores()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_resume_of_the_same_journal_is_refused_and_sends_nothing() {
     let fake = start(FakeConfig {
-        latency: Duration::from_millis(30),
+        faults: Faults {
+            latency: Duration::from_millis(30),
+            ..Faults::default()
+        },
         ..config(600)
     })
     .await;
@@ -421,7 +427,10 @@ async fn edited_journals_are_refused_and_trusted_ones_restore_only_what_was_take
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_goes_down_pauses_the_run_and_resume_completes_it() {
     let fake = start(FakeConfig {
-        latency: Duration::from_millis(20),
+        faults: Faults {
+            latency: Duration::from_millis(20),
+            ..Faults::default()
+        },
         ..config(1500)
     })
     .await;

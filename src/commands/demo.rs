@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::cli::DemoArgs;
 use crate::config::Paths;
-use crate::fake::{FakeConfig, FakeServer};
+use crate::fake::{FakeConfig, FakeServer, Faults};
 use crate::scim::ScimClient;
 use crate::tui::{ColorMode, TuiOptions};
 
@@ -22,7 +22,10 @@ pub async fn run(
     let config = FakeConfig {
         users: args.users.max(2),
         seed: args.seed,
-        latency: Duration::from_millis(args.latency_ms),
+        faults: Faults {
+            latency: Duration::from_millis(args.latency_ms),
+            ..Faults::default()
+        },
         ..FakeConfig::default()
     };
     let fake = FakeServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;

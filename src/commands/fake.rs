@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{AuthFailureBodyArg, DialectArg, FakeServeArgs};
-use crate::fake::{AuthFailureBody, Dialect, FakeConfig, FakeServer};
+use crate::fake::{AuthFailureBody, Dialect, FakeConfig, FakeServer, Faults};
 
 /// Values shared by every fault share option: a probability.
 fn share(name: &str, v: f64) -> anyhow::Result<f64> {
@@ -27,11 +27,14 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
     Ok(FakeConfig {
         users: args.users,
         seed: args.seed,
-        latency: Duration::from_millis(args.latency_ms),
-        error_rate: share("error-rate", args.error_rate)?,
-        rate_429: share("rate-429", args.rate_429)?,
-        drop_rate: share("drop-rate", args.drop_rate)?,
-        rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
+        faults: Faults {
+            latency: Duration::from_millis(args.latency_ms),
+            error_rate: share("error-rate", args.error_rate)?,
+            rate_429: share("rate-429", args.rate_429)?,
+            drop_rate: share("drop-rate", args.drop_rate)?,
+            rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
+            ..Faults::default()
+        },
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
         quirks: args.quirks,
         oauth_approve_after: Duration::from_secs(args.oauth_approve_after),

@@ -8,6 +8,7 @@ pub mod fake;
 pub mod hangup;
 pub mod preview;
 pub mod run;
+pub mod runs;
 pub mod users;
 
 pub use connect::{Connected, connect};

@@ -1,13 +1,23 @@
-//! What can go wrong on purpose: the tenant's token bucket (429 with Retry-After) and the
-//! per-request fault draw (latency, 500/503, injected 429, dropped connection, proxy HTML).
+//! What can go wrong on purpose: the fault settings, the tenant's token bucket (429 with
+//! Retry-After), the per-request fault draw (latency, 500/503, injected 429, dropped
+//! connection, proxy HTML) and the gate that applies them in front of the services.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-/// The fault settings, changeable while the server runs (see `FakeServer::set_faults`).
-#[derive(Debug, Clone, PartialEq)]
+use super::scim::scim_error;
+use super::server::plain;
+use super::{Shared, lock};
+
+/// The fault settings: part of `FakeConfig`, changeable while the server runs (see
+/// `FakeServer::set_faults`). The default injects nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Faults {
     pub latency: Duration,
     /// Share of requests answered 500 or 503.
@@ -108,36 +118,121 @@ impl Default for Bucket {
     }
 }
 
+/// Latency, injected faults and the tenant's rate limit, applied to SCIM `/Users*` and the
+/// integration API (metadata and the auth service are left alone so tests can log in).
+pub(super) async fn service_gate(s: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let f = lock(&s.faults).clone();
+    if !f.latency.is_zero() {
+        tokio::time::sleep(f.latency).await;
+    }
+    let injected = draw(&f, &mut lock(&s.rng));
+    if let Some(inj) = injected {
+        {
+            let mut st = lock(&s.stats);
+            st.requests += 1;
+            st.faults_injected += 1;
+        }
+        return Some(match inj {
+            Injected::ServerError(code) => scim_error(
+                s,
+                code,
+                None,
+                if code == 503 {
+                    "Service temporarily unavailable"
+                } else {
+                    "An internal error occurred"
+                },
+            ),
+            Injected::TooMany => {
+                too_many(s, "Too many requests", s.config.retry_after.unwrap_or(1))
+            }
+            Injected::Html502 => plain(
+                StatusCode::BAD_GATEWAY,
+                "text/html",
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n".into(),
+            ),
+            Injected::Drop => dropped(),
+        });
+    }
+    // Only callers that present some credential spend the tenant's budget.
+    if headers.contains_key(header::AUTHORIZATION)
+        && let Err(wait) = lock(&s.bucket).take(&f)
+    {
+        {
+            let mut st = lock(&s.stats);
+            st.requests += 1;
+            st.rate_limited += 1;
+        }
+        return Some(too_many(
+            s,
+            "Rate limit exceeded for this tenant; retry after the time in Retry-After",
+            s.config.retry_after.unwrap_or(wait),
+        ));
+    }
+    None
+}
+
+fn too_many(s: &Shared, detail: &str, seconds: u64) -> Response {
+    let mut r = scim_error(s, 429, None, detail);
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// The first `throttle_first` requests to `/Users*` are answered 429.
+pub(super) fn throttled(s: &Shared) -> Option<Response> {
+    let n = s.throttled.fetch_add(1, Ordering::Relaxed);
+    if n >= s.config.throttle_first {
+        return None;
+    }
+    {
+        let mut st = lock(&s.stats);
+        st.requests += 1;
+        st.faults_injected += 1;
+    }
+    Some(too_many(
+        s,
+        "Too many requests",
+        s.config.retry_after.unwrap_or(1),
+    ))
+}
+
+/// A 200 whose body stream fails after a few bytes: hyper aborts the connection, the client
+/// sees a truncated response.
+fn dropped() -> Response {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from_static(b"{\"totalResults\":")),
+        Err(std::io::Error::other(
+            "connection dropped by fault injection",
+        )),
+    ];
+    let mut r = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/scim+json"),
+    );
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
-
-    fn faults() -> Faults {
-        Faults {
-            latency: Duration::ZERO,
-            error_rate: 0.0,
-            rate_429: 0.0,
-            drop_rate: 0.0,
-            html_error_rate: 0.0,
-            rate_limit_per_minute: None,
-            rate_limit_burst: None,
-        }
-    }
 
     #[test]
     fn bucket_allows_the_burst_then_names_the_wait() {
         let f = Faults {
             rate_limit_per_minute: Some(6),
             rate_limit_burst: Some(2),
-            ..faults()
+            ..Faults::default()
         };
         let mut b = Bucket::new();
         assert!(b.take(&f).is_ok());
         assert!(b.take(&f).is_ok());
         let wait = b.take(&f).unwrap_err();
         assert!((9..=10).contains(&wait), "{wait}");
-        assert!(Bucket::new().take(&faults()).is_ok());
+        assert!(Bucket::new().take(&Faults::default()).is_ok());
     }
 
     #[test]
@@ -145,12 +240,12 @@ mod tests {
         let f = Faults {
             error_rate: 0.2,
             drop_rate: 0.1,
-            ..faults()
+            ..Faults::default()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let n = 10_000;
         let hits = (0..n).filter(|_| draw(&f, &mut rng).is_some()).count();
         assert!((2700..3300).contains(&hits), "{hits}");
-        assert_eq!(draw(&faults(), &mut rng), None);
+        assert_eq!(draw(&Faults::default(), &mut rng), None);
     }
 }

@@ -6,7 +6,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::auth::Who;
-use super::server::{authenticate, count, plain, query_param};
+use super::auth::authenticate;
+use super::server::{count, plain, query_param};
 use super::{Shared, lock};
 
 /// The integration API caps pages below what clients ask for, without saying so.

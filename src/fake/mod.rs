@@ -13,6 +13,7 @@ mod integration;
 mod oauth;
 mod patch;
 mod render;
+mod scim;
 mod server;
 mod tenant;
 
@@ -78,18 +79,8 @@ pub struct FakeConfig {
     /// Users listed, the two API accounts included (at least 2).
     pub users: usize,
     pub seed: u64,
-    pub latency: Duration,
-    /// Share of requests answered 500/503.
-    pub error_rate: f64,
-    /// Share of requests answered 429 with `Retry-After: 1`.
-    pub rate_429: f64,
-    /// Share of responses whose connection is dropped mid-body.
-    pub drop_rate: f64,
-    /// Share of requests answered by a proxy's HTML 502 page.
-    pub html_error_rate: f64,
-    pub rate_limit_per_minute: Option<u32>,
-    /// Default: one second's worth of requests, at least 1.
-    pub rate_limit_burst: Option<u32>,
+    /// Latency, injected faults and the rate limit; changeable later with `set_faults`.
+    pub faults: Faults,
     pub token_ttl: Duration,
     /// Anaplan's documented oddities in payloads (duplicate keys, string booleans, ...).
     pub quirks: bool,
@@ -139,13 +130,7 @@ impl Default for FakeConfig {
         FakeConfig {
             users: 3000,
             seed: 42,
-            latency: Duration::ZERO,
-            error_rate: 0.0,
-            rate_429: 0.0,
-            drop_rate: 0.0,
-            html_error_rate: 0.0,
-            rate_limit_per_minute: None,
-            rate_limit_burst: None,
+            faults: Faults::default(),
             token_ttl: Duration::from_secs(35 * 60),
             quirks: false,
             count_over_max: CountMode::Reject,
@@ -167,20 +152,6 @@ impl Default for FakeConfig {
             endless_pages: false,
             retry_after: None,
             throttle_first: 0,
-        }
-    }
-}
-
-impl FakeConfig {
-    fn faults(&self) -> Faults {
-        Faults {
-            latency: self.latency,
-            error_rate: self.error_rate,
-            rate_429: self.rate_429,
-            drop_rate: self.drop_rate,
-            html_error_rate: self.html_error_rate,
-            rate_limit_per_minute: self.rate_limit_per_minute,
-            rate_limit_burst: self.rate_limit_burst,
         }
     }
 }
@@ -282,7 +253,7 @@ impl FakeServer {
             auth_url: format!("{base}/auth"),
             api_url: format!("{base}/2/0"),
             tokens: Mutex::new(auth::Tokens::new(config.seed, config.token_ttl)),
-            faults: Mutex::new(config.faults()),
+            faults: Mutex::new(config.faults.clone()),
             bucket: Mutex::new(faults::Bucket::new()),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed ^ 0xfa_17)),
             stats: Mutex::new(FakeStats::default()),

@@ -1,5 +1,5 @@
-//! Fixed data for TUI tests and benchmarks: a small tenant, synthetic large ones, and a
-//! stand-in filter parser (the real one is `scim::filter::parse`).
+//! Fixed data for TUI tests and benchmarks: a small tenant, synthetic large ones, a loaded
+//! state and a test terminal to draw it on.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

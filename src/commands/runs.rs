@@ -1,0 +1,209 @@
+//! `scimitar runs` and `scimitar runs show`: the run history without a screen, read from the
+//! local journals (see `batch::history`); nothing is sent.
+
+use std::io::Write;
+
+use crate::batch::history::{self, RunDetail, RunEntry, RunList, RunState};
+use crate::cli::{RunsArgs, RunsCommand, RunsFormat};
+use crate::config::Paths;
+use crate::untrusted;
+
+pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = paths.journal_dir();
+    match &args.command {
+        None => {
+            let list = history::list(&dir)?;
+            for u in &list.unreadable {
+                crate::say!(
+                    "skipped {}: {}",
+                    untrusted::line(&u.journal),
+                    untrusted::line(&u.error)
+                );
+            }
+            match args.format {
+                RunsFormat::Json => {
+                    untrusted::write_json_pretty(&mut *out, &list)?;
+                    writeln!(out)?;
+                }
+                RunsFormat::Table => write_list(&list, out)?,
+            }
+        }
+        Some(RunsCommand::Show(show)) => {
+            let detail = history::load(&dir, &show.run)?;
+            match show.format {
+                RunsFormat::Json => {
+                    untrusted::write_json_pretty(&mut *out, &detail)?;
+                    writeln!(out)?;
+                }
+                RunsFormat::Table => write_detail(&detail, out)?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `2026-11-29T21:43:18.123Z` as `2026-11-29 21:43`: minutes are enough to tell runs apart
+/// in a list; `runs show` prints the full time.
+fn minute(rfc3339: &str) -> String {
+    let s: String = rfc3339.chars().take(16).collect();
+    s.replacen('T', " ", 1)
+}
+
+fn state_label(r: &RunEntry) -> String {
+    match (r.state, r.undone_by.last()) {
+        (RunState::Undone, _) | (_, None) => r.state.as_str().to_string(),
+        (s, Some(_)) => format!("{} (undo tried)", s.as_str()),
+    }
+}
+
+fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
+    if list.runs.is_empty() {
+        writeln!(out, "no runs yet in {}", untrusted::line(&list.dir))?;
+        return Ok(());
+    }
+    let header = [
+        "STARTED (UTC)",
+        "ID",
+        "STATE",
+        "PLANNED",
+        "CHANGED",
+        "FAILED",
+        "LEFT",
+        "ACTION",
+        "TENANT",
+    ];
+    let rows: Vec<Vec<String>> = list
+        .runs
+        .iter()
+        .map(|r| {
+            let s = &r.summary;
+            let action = match &r.undoes {
+                Some(id) => format!("undo of {id}"),
+                None => s.action.clone(),
+            };
+            vec![
+                minute(&r.started),
+                r.id.clone(),
+                state_label(r),
+                s.planned.to_string(),
+                s.changed.to_string(),
+                s.failed.to_string(),
+                (s.unknown + s.not_started).to_string(),
+                untrusted::clip(&action, 40),
+                untrusted::clip(&r.tenant, 60),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(untrusted::width(c));
+        }
+    }
+    // Counts are right-aligned, text left-aligned.
+    let numeric = |i: usize| (3..=6).contains(&i);
+    let line = |cells: &[&str]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else if numeric(i) {
+                s.push_str(&" ".repeat(w.saturating_sub(untrusted::width(c))));
+                s.push_str(c);
+                s.push_str("  ");
+            } else {
+                s.push_str(&untrusted::pad(c, *w));
+                s.push_str("  ");
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&header))?;
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+    }
+    writeln!(
+        out,
+        "{} runs in {}. LEFT: in doubt or never started. `scimitar runs show ID` prints a run with every failure's reason.",
+        list.runs.len(),
+        untrusted::line(&list.dir)
+    )?;
+    Ok(())
+}
+
+fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
+    let r = &d.entry;
+    let s = &r.summary;
+    let journal = untrusted::line(&s.journal);
+    writeln!(out, "run {}: {}", r.id, untrusted::line(&s.action))?;
+    if let Some(of) = &r.undoes {
+        writeln!(out, "  undoes:    run {of}")?;
+    }
+    writeln!(out, "  tenant:    {}", untrusted::line(&r.tenant))?;
+    writeln!(out, "  started:   {}", untrusted::line(&r.started))?;
+    writeln!(out, "  last:      {}", untrusted::line(&r.last_activity))?;
+    let undo_note = if r.undone_by.is_empty() {
+        String::new()
+    } else {
+        format!(" (undo runs: {})", r.undone_by.join(", "))
+    };
+    writeln!(out, "  state:     {}{undo_note}", r.state.as_str())?;
+    writeln!(out, "  journal:   {journal}")?;
+    if let Some(csv) = &s.report_csv {
+        writeln!(out, "  report:    {}", untrusted::line(csv))?;
+    }
+    writeln!(
+        out,
+        "  planned {}: changed {}, no-op {}, failed {}, protected {}, not found {} ({} gone at run time), unknown {}, not started {}",
+        s.planned,
+        s.changed,
+        s.no_op,
+        s.failed,
+        s.protected,
+        s.not_found,
+        s.gone,
+        s.unknown,
+        s.not_started
+    )?;
+    if d.failures.is_empty() {
+        writeln!(out, "no failures")?;
+    } else {
+        writeln!(out, "failures ({}):", d.failures.len())?;
+        for f in &d.failures {
+            let status = f.status.map(|c| format!("{c} ")).unwrap_or_default();
+            let outcome = if f.outcome == "failed" {
+                String::new()
+            } else {
+                format!("[{}] ", f.outcome)
+            };
+            writeln!(
+                out,
+                "  {} ({}): {outcome}{status}{}",
+                untrusted::line(&f.user_name),
+                untrusted::line(&f.user_id),
+                untrusted::line(&f.detail)
+            )?;
+        }
+    }
+    match r.state {
+        RunState::Running => writeln!(out, "the run is still going (its journal is locked)")?,
+        RunState::Interrupted => writeln!(
+            out,
+            "finish it (and retry failures) with: scimitar resume {journal}"
+        )?,
+        RunState::Complete if s.failed > 0 => writeln!(
+            out,
+            "retry the failures with: scimitar resume {journal} --failed-only"
+        )?,
+        _ => {}
+    }
+    if r.undoes.is_none()
+        && !matches!(r.state, RunState::Running | RunState::Undone)
+        && s.changed > 0
+    {
+        writeln!(out, "undo it with: scimitar undo {journal}")?;
+    }
+    Ok(())
+}
