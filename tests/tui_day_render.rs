@@ -70,3 +70,14 @@ fn a_failure_reason_in_full_80x24() {
     let text = screen(&s);
     assert!(text.contains("try again later"), "{text}");
 }
+
+#[test]
+fn list_sorted_by_workspace_count_80x24() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    for _ in 0..4 {
+        update(&mut s, Action::Sort);
+    }
+    let text = screen(&s);
+    assert!(text.contains("sort workspaces (most first)"), "{text}");
+    assert_snapshot!(text);
+}

@@ -347,3 +347,65 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
     assert!(flash.contains("H reopens it"), "{flash}");
     assert_eq!(update(&mut s, Action::History), [Effect::ListRuns]);
 }
+
+fn visible_names(s: &State) -> Vec<String> {
+    s.visible
+        .iter()
+        .map(|&i| s.users[i].user_name.clone())
+        .collect()
+}
+
+#[test]
+fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Down); // bob
+    let a = key(&s, KeyCode::Char('o'), KeyModifiers::NONE).expect("o is bound on the list");
+    assert_eq!(a, Action::Sort);
+    update(&mut s, a); // userName
+    update(&mut s, Action::Sort); // name
+    update(&mut s, Action::Sort); // active: carol (disabled) first
+    assert_eq!(visible_names(&s)[0], "carol.chen@example.com");
+    assert_eq!(
+        s.current_user().map(|u| u.user_name.as_str()),
+        Some("bob.baker@example.com")
+    );
+    update(&mut s, Action::Sort); // workspaces, most first
+    assert_eq!(visible_names(&s)[0], "svc-integration@example.com");
+
+    // A page arriving later lands in its sorted place; the cursor stays on bob.
+    let mut late = fixture_users()[0].clone();
+    late.id = "u-0099".into();
+    late.user_name = "zed.zimmer@example.com".into();
+    late.workspaces = fixture_users()[4].workspaces.clone();
+    late.workspaces
+        .extend(fixture_users()[0].workspaces.clone());
+    update(&mut s, Action::Refresh);
+    let generation = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users(),
+            total: 7,
+        },
+    );
+    update(&mut s, Action::Down);
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: vec![late],
+            total: 7,
+        },
+    );
+    assert_eq!(visible_names(&s)[0], "zed.zimmer@example.com");
+    assert_eq!(
+        s.current_user().map(|u| u.user_name.as_str()),
+        Some("alice.archer@example.com"),
+        "the cursor follows its user when a page lands above it"
+    );
+    // Back to the server's order after the last key.
+    update(&mut s, Action::Sort);
+    update(&mut s, Action::Sort);
+    assert_eq!(visible_names(&s)[0], "alice.archer@example.com");
+}

@@ -63,6 +63,8 @@ pub enum Action {
     Resume,
     /// Tab in a path input: complete the file name.
     Complete,
+    /// `o`: the next sort order of user lists.
+    Sort,
     /// `H`: past runs from the journals directory.
     History,
     /// Send the path on screen (a journal) to the clipboard and show it in full.
@@ -229,6 +231,11 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
     ("complete", "complete", "complete the file name"),
+    (
+        "sort",
+        "sort",
+        "sort by userName, name, active, workspaces, last modified",
+    ),
     ("history", "history", "past runs: summary, undo, resume"),
     (
         "copy_path",
@@ -308,6 +315,7 @@ impl Action {
             Action::Undo => "undo",
             Action::Resume => "resume",
             Action::Complete => "complete",
+            Action::Sort => "sort",
             Action::History => "history",
             Action::CopyPath => "copy_path",
             Action::Choose1 => "choose_1",

@@ -126,6 +126,7 @@ impl Mode {
                 "help",
                 "quit",
                 "selection",
+                "sort",
                 "history",
             ],
             Mode::Visual => &["visual_select", "back", "help"],

@@ -7,6 +7,7 @@ pub mod app;
 pub mod bulk;
 pub mod effect;
 pub mod keymap;
+pub mod sort;
 pub mod state;
 pub mod terminal;
 #[doc(hidden)]

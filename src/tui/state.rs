@@ -180,6 +180,8 @@ pub struct State {
     pub views: Vec<View>,
     /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
     pub visible: Vec<usize>,
+    /// The order of user lists (`o` cycles).
+    pub sort: crate::tui::sort::SortKey,
     pub detail: Option<DetailState>,
 
     pub selected: HashSet<String>,
@@ -237,6 +239,7 @@ impl State {
             filter_edit: None,
             views: vec![View::new(ViewKind::Users)],
             visible: Vec::new(),
+            sort: crate::tui::sort::SortKey::default(),
             detail: None,
             selected: HashSet::new(),
             sel_cache: HashMap::new(),
@@ -394,9 +397,13 @@ impl State {
         let query = v.search.input.value().to_lowercase();
         let kind = v.kind.clone();
         let rows: Vec<usize> = match &kind {
-            ViewKind::Users | ViewKind::Members { .. } => (0..self.users.len())
-                .filter(|&i| self.user_matches(i, &kind, &query))
-                .collect(),
+            ViewKind::Users | ViewKind::Members { .. } => {
+                let mut rows: Vec<usize> = (0..self.users.len())
+                    .filter(|&i| self.user_matches(i, &kind, &query))
+                    .collect();
+                crate::tui::sort::sort_rows(self.sort, &self.users, &mut rows);
+                rows
+            }
             ViewKind::Workspaces => (0..self.workspace_order.len())
                 .filter(|&i| {
                     query.is_empty()

@@ -212,6 +212,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::InvertSelection
         | Action::LoadCsv
         | Action::History
+        | Action::Sort
             if state.visual.is_some() =>
         {
             state.flash("marking a range: v marks it, esc cancels");
@@ -291,6 +292,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     state.selected.insert(id);
                 }
                 move_by(state, 1);
+            }
+            Vec::new()
+        }
+        Action::Sort => {
+            if state.view().is_user_list() {
+                state.sort = state.sort.next();
+                state.rebuild_keeping_row();
+                state.flash(format!("sorted by {}", state.sort.label()));
             }
             Vec::new()
         }
@@ -483,7 +492,15 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
                 .into_iter()
                 .filter(|&i| state.user_matches(i, &kind, &query))
                 .collect();
-            state.visible.extend(rows);
+            let keep = state.visible.get(state.view().cursor).copied();
+            crate::tui::sort::merge_rows(state.sort, &state.users, &mut state.visible, rows);
+            // A sorted page lands anywhere: the cursor stays on its user.
+            if state.sort != crate::tui::sort::SortKey::Server
+                && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
+            {
+                state.view_mut().cursor = pos;
+                state.clamp_cursor();
+            }
         }
         ViewKind::Workspaces => state.rebuild_visible(),
         ViewKind::Detail { .. } => {}

@@ -210,6 +210,11 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(Span::styled("filter ", t.dim));
         second.push(Span::raw(f.text.clone()));
     }
+    if state.sort != crate::tui::sort::SortKey::Server && state.view().is_user_list() {
+        second.push(sep.clone());
+        second.push(Span::styled("sort ", t.dim));
+        second.push(Span::raw(state.sort.label()));
+    }
     let q = state.view().search.input.value();
     if !q.is_empty() {
         second.push(sep.clone());
