@@ -256,7 +256,7 @@ fn to_preview(s: &mut State) {
     }
     for e in update(s, Action::Proceed) {
         if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            let preview = scimitar::tui::bulk::Preview::build(*req);
             update(s, Action::PlanReady(Box::new(preview)));
         }
     }

@@ -112,7 +112,7 @@ proptest! {
         update(&mut s, Action::Down);
         for e in update(&mut s, Action::Proceed) {
             if let scimitar::tui::Effect::BuildPlan(req) = e {
-                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                let preview = scimitar::tui::bulk::Preview::build(*req);
                 update(&mut s, Action::PlanReady(Box::new(preview)));
             }
         }
@@ -167,7 +167,7 @@ fn the_tui_preview_and_confirmation_state_the_role_loss() {
     update(&mut s, Action::Down);
     for e in update(&mut s, Action::Proceed) {
         if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            let preview = scimitar::tui::bulk::Preview::build(*req);
             update(&mut s, Action::PlanReady(Box::new(preview)));
         }
     }

@@ -19,7 +19,7 @@ use tui_input::InputRequest;
 fn step(s: &mut State, a: Action) {
     for e in update(s, a) {
         if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::update::build_preview(*req);
+            let preview = scimitar::tui::bulk::Preview::build(*req);
             update(s, Action::PlanReady(Box::new(preview)));
         }
     }

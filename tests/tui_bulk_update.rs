@@ -23,7 +23,7 @@ fn step(s: &mut State, a: Action) -> Vec<Effect> {
     for e in update(s, a) {
         match e {
             Effect::BuildPlan(req) => {
-                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                let preview = scimitar::tui::bulk::Preview::build(*req);
                 out.extend(update(s, Action::PlanReady(Box::new(preview))));
             }
             other => out.push(other),
@@ -260,7 +260,7 @@ fn action_menu_plans_and_previews_with_totals() {
     };
     update(
         &mut s,
-        Action::PlanReady(Box::new(scimitar::tui::bulk::update::build_preview(*req))),
+        Action::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(*req))),
     );
     assert_eq!(mode(&s), Mode::Preview);
     let p = preview_of(&s);
@@ -577,7 +577,7 @@ fn going_back_while_planning_drops_the_plan() {
     let Some(Effect::BuildPlan(req)) = effects.into_iter().next() else {
         panic!("plan effect")
     };
-    let preview = scimitar::tui::bulk::update::build_preview(*req);
+    let preview = scimitar::tui::bulk::Preview::build(*req);
     update(&mut s, Action::PlanReady(Box::new(preview)));
     assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
 }

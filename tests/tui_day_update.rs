@@ -19,7 +19,7 @@ fn step(s: &mut State, a: Action) -> Vec<Effect> {
     for e in update(s, a) {
         match e {
             Effect::BuildPlan(req) => {
-                let preview = scimitar::tui::bulk::update::build_preview(*req);
+                let preview = scimitar::tui::bulk::Preview::build(*req);
                 out.extend(update(s, Action::PlanReady(Box::new(preview))));
             }
             other => out.push(other),

@@ -61,6 +61,32 @@ pub enum PlanFileError {
     HashMismatch { expected: String, found: String },
 }
 
+/// What a plan is built from: the users' last known state (the runner re-reads each one
+/// before writing anyway), the action and who is protected. The TUI sends it to be planned
+/// off its loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRequest {
+    pub tenant: String,
+    pub action: Action,
+    pub users: Vec<User>,
+    pub protected: Protected,
+    pub unknown: Vec<String>,
+}
+
+impl PlanRequest {
+    /// The plan; `created` is stamped when the plan is saved: planning has no clock.
+    pub fn plan(&self) -> Plan {
+        Plan::build(
+            &self.tenant,
+            "",
+            self.action.clone(),
+            &self.users,
+            &self.protected,
+            &self.unknown,
+        )
+    }
+}
+
 impl Plan {
     /// Plans `action` for every user (first occurrence of an id wins), then one not-found item
     /// per unresolved key, in input order.

@@ -15,7 +15,7 @@ mod undo;
 
 pub use cost::{AccessLoss, access_loss, resume_cost};
 pub use describe::{describe, short_id, workspaces_gained, workspaces_lost};
-pub use file::{PLAN_VERSION, Plan, PlanFileError, RunRef, Totals};
+pub use file::{PLAN_VERSION, Plan, PlanFileError, PlanRequest, RunRef, Totals};
 pub use item::{not_found_item, plan_resumed, plan_user, replan};
 pub use requests::{set_state_requests, workspace_operations};
 pub use undo::undo_item;

@@ -263,6 +263,25 @@ impl Action {
         }
     }
 
+    /// How far a movement key moves a cursor over a list showing `page` rows; `None` for
+    /// every other action. The one mapping for the list and the bulk screens: Top and
+    /// Bottom overshoot and are clamped by the list they move in.
+    pub fn movement(&self, page: usize) -> Option<isize> {
+        let page = page as isize;
+        let half = (page / 2).max(1);
+        match self {
+            Action::Up => Some(-1),
+            Action::Down => Some(1),
+            Action::PageUp => Some(-page),
+            Action::PageDown => Some(page),
+            Action::HalfPageUp => Some(-half),
+            Action::HalfPageDown => Some(half),
+            Action::Top => Some(isize::MIN / 2),
+            Action::Bottom => Some(isize::MAX / 2),
+            _ => None,
+        }
+    }
+
     /// Parses a keymap action name; the error lists the accepted names.
     pub fn from_name(name: &str) -> Result<Action, String> {
         let known = ACTION_NAMES.iter().any(|(n, _, _)| *n == name);

@@ -13,12 +13,14 @@ use tokio_util::sync::CancellationToken;
 use crate::batch::Intent;
 use crate::batch::breaker::{Decision, Gate};
 use crate::batch::driver;
+use crate::batch::history;
 use crate::input::ResolveReport;
 use crate::plan::Plan;
 use crate::scim::client::ListOptions;
 use crate::scim::{Filter, ScimClient};
 use crate::tui::action::Action;
-use crate::tui::bulk::io::RunStart;
+use crate::tui::bulk::Preview;
+use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +49,7 @@ pub enum Effect {
     /// Stop resolving a CSV the operator no longer wants.
     CancelCsv,
     /// Build the plan and its preview (pure, but large: done off the UI loop).
-    BuildPlan(Box<crate::tui::bulk::update::PlanRequest>),
+    BuildPlan(Box<crate::plan::PlanRequest>),
     /// Save the CSV report; an existing file is replaced only with `overwrite`, else the
     /// operator is asked (`Action::WouldOverwrite`).
     SaveCsvReport {
@@ -143,12 +145,8 @@ impl EffectRunner {
         tracing::debug!(?effect, "effect");
         match effect {
             Effect::LoadUsers { generation, filter } => {
-                if let Some(old) = self.load.take() {
-                    old.abort();
-                }
-                let client = self.client.clone();
-                let tx = self.tx.clone();
-                let handle = spawn_reporting(self.tx.clone(), async move {
+                abort(&mut self.load);
+                self.load = Some(self.answer(async move |client, tx| {
                     let pages = tx.clone();
                     let result = client
                         .list_all(filter.as_ref(), ListOptions::default(), move |p| {
@@ -163,32 +161,25 @@ impl EffectRunner {
                         tracing::warn!("loading users failed: {e}");
                     }
                     let result = result.map(|r| r.total_results).map_err(|e| e.to_string());
-                    let _ = tx.send(Action::LoadFinished { generation, result });
-                });
-                self.load = Some(handle);
+                    Action::LoadFinished { generation, result }
+                }));
             }
             Effect::ListWorkspaces => {
-                let client = self.client.clone();
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
+                self.answer(async |client, _| {
                     let r = client.list_workspaces().await.map_err(|e| e.to_string());
-                    let _ = tx.send(Action::WorkspacesListed(r));
+                    Action::WorkspacesListed(r)
                 });
             }
             Effect::GetUser { id } => {
-                let client = self.client.clone();
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
+                self.answer(async move |client, _| {
                     let result = client.get_user(&id).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Action::UserFetched { key: id, result });
+                    Action::UserFetched { key: id, result }
                 });
             }
             Effect::FindUser { query } => {
-                let client = self.client.clone();
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
+                self.answer(async move |client, _| {
                     let result = client.find_user(&query).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Action::UserFetched { key: query, result });
+                    Action::UserFetched { key: query, result }
                 });
             }
             Effect::CopyToClipboard { text } => {
@@ -201,53 +192,35 @@ impl EffectRunner {
                 let _ = self.tx.send(Action::ClipboardSent(r));
             }
             Effect::LoadCsv { path } => {
-                if let Some(old) = self.csv.take() {
-                    old.abort();
-                }
-                let client = self.client.clone();
-                let tx = self.tx.clone();
-                let h = spawn_reporting(self.tx.clone(), async move {
-                    let r = crate::tui::bulk::io::load_csv(&client, &tx, &path).await;
-                    let _ = tx.send(Action::CsvLoaded(r.map(Box::new)));
-                });
-                self.csv = Some(h);
+                abort(&mut self.csv);
+                self.csv = Some(self.answer(async move |client, tx| {
+                    let r = io::load_csv(&client, &tx, &path).await;
+                    Action::CsvLoaded(r.map(Box::new))
+                }));
             }
             Effect::BuildPlan(req) => {
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
-                    let r = tokio::task::spawn_blocking(move || {
-                        crate::tui::bulk::update::build_preview(*req)
-                    })
-                    .await;
-                    if let Ok(preview) = r {
-                        let _ = tx.send(Action::PlanReady(Box::new(preview)));
+                self.answer(async move |_, _| {
+                    match tokio::task::spawn_blocking(move || Preview::build(*req)).await {
+                        Ok(preview) => Action::PlanReady(Box::new(preview)),
+                        // A panic while planning is reported like any task's.
+                        Err(e) => std::panic::resume_unwind(e.into_panic()),
                     }
                 });
             }
-            Effect::CancelCsv => {
-                if let Some(h) = self.csv.take() {
-                    h.abort();
-                }
-            }
+            Effect::CancelCsv => abort(&mut self.csv),
             Effect::SaveCsvReport {
                 path,
                 report,
                 overwrite,
             } => {
-                if let Some(existing) = existing_file(&path, overwrite) {
-                    let _ = self.tx.send(Action::WouldOverwrite {
-                        purpose: crate::tui::bulk::state::PathPurpose::SaveReport,
-                        path: existing,
-                    });
+                if let Some(path) = existing_file(&path, overwrite) {
+                    let purpose = crate::tui::bulk::state::PathPurpose::SaveReport;
+                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
                     return;
                 }
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
-                    let result = crate::tui::bulk::io::save_report(&path, &report);
-                    let _ = tx.send(Action::Saved {
-                        what: "CSV report".into(),
-                        result,
-                    });
+                self.answer(async move |_, _| Action::Saved {
+                    what: "CSV report".into(),
+                    result: io::save_report(&path, &report),
                 });
             }
             Effect::SavePlan {
@@ -255,45 +228,30 @@ impl EffectRunner {
                 plan,
                 overwrite,
             } => {
-                if let Some(existing) = existing_file(&path, overwrite) {
-                    let _ = self.tx.send(Action::WouldOverwrite {
-                        purpose: crate::tui::bulk::state::PathPurpose::SavePlan,
-                        path: existing,
-                    });
+                if let Some(path) = existing_file(&path, overwrite) {
+                    let purpose = crate::tui::bulk::state::PathPurpose::SavePlan;
+                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
                     return;
                 }
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
-                    let result = crate::tui::bulk::io::save_plan(&path, &plan);
-                    let _ = tx.send(Action::Saved {
-                        what: "plan".into(),
-                        result,
-                    });
+                self.answer(async move |_, _| Action::Saved {
+                    what: "plan".into(),
+                    result: io::save_plan(&path, &plan),
                 });
             }
             Effect::ListRuns => {
                 let dir = self.paths().journal_dir();
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
-                    let r = tokio::task::spawn_blocking(move || {
-                        crate::batch::history::list(&dir).map_err(|e| e.to_string())
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(format!("reading the journals failed: {e}")));
-                    let _ = tx.send(Action::RunsListed(r.map(Box::new)));
+                self.answer(async move |_, _| {
+                    let r = blocking(move || history::list(&dir).map_err(|e| e.to_string())).await;
+                    Action::RunsListed(r.map(Box::new))
                 });
             }
             Effect::LoadRun { journal } => {
                 let dir = self.paths().journal_dir();
-                let tx = self.tx.clone();
-                spawn_reporting(self.tx.clone(), async move {
-                    let r = tokio::task::spawn_blocking(move || {
-                        let key = journal.display().to_string();
-                        crate::batch::history::load(&dir, &key).map_err(|e| e.to_string())
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
-                    let _ = tx.send(Action::RunLoaded(r.map(Box::new)));
+                self.answer(async move |_, _| {
+                    let key = journal.display().to_string();
+                    let r = blocking(move || history::load(&dir, &key).map_err(|e| e.to_string()))
+                        .await;
+                    Action::RunLoaded(r.map(Box::new))
                 });
             }
             Effect::CompletePath { typed } => {
@@ -310,46 +268,49 @@ impl EffectRunner {
                 self.start_batch(RunStart::Resume(info.journal.clone()));
             }
             Effect::CancelBatch => {
-                if let Some(p) = self.probe.take() {
-                    p.abort();
-                }
+                abort(&mut self.probe);
                 if let Some(c) = &self.batch {
                     c.cancel();
                 }
             }
             Effect::WaitForServer => {
-                if let Some(p) = self.probe.take() {
-                    p.abort();
-                }
-                let fut =
-                    crate::tui::bulk::io::wait_for_server(self.client.clone(), self.gate.clone());
+                abort(&mut self.probe);
+                let fut = io::wait_for_server(self.client.clone(), self.gate.clone());
                 self.probe = Some(spawn_reporting(self.tx.clone(), fut));
             }
             Effect::RetryNow => {
-                if let Some(p) = self.probe.take() {
-                    p.abort();
-                }
+                abort(&mut self.probe);
                 self.gate.decide(Decision::Retry);
             }
             Effect::BuildUndo { journal } => {
-                let client = self.client.clone();
-                let tx = self.tx.clone();
                 let paths = self.paths();
-                spawn_reporting(self.tx.clone(), async move {
-                    let r = crate::tui::bulk::io::build_undo(&client, &paths, journal).await;
-                    let _ = tx.send(Action::UndoPlanned(r.map(Box::new)));
+                self.answer(async move |client, _| {
+                    let r = io::build_undo(&client, &paths, journal).await;
+                    Action::UndoPlanned(r.map(Box::new))
                 });
             }
             Effect::PrepareResume { journal } => {
-                let client = self.client.clone();
-                let tx = self.tx.clone();
                 let paths = self.paths();
-                spawn_reporting(self.tx.clone(), async move {
-                    let r = crate::tui::bulk::io::prepare_resume(&client, &paths, journal);
-                    let _ = tx.send(Action::ResumeReady(r.map(Box::new)));
+                self.answer(async move |client, _| {
+                    let r = io::prepare_resume(&client, &paths, journal);
+                    Action::ResumeReady(r.map(Box::new))
                 });
             }
         }
+    }
+
+    /// Runs `job` in a task with the client (and the channel, for progress on the way) and
+    /// sends back the action it ends with.
+    fn answer<F, Fut>(&self, job: F) -> AbortHandle
+    where
+        F: FnOnce(ScimClient, UnboundedSender<Action>) -> Fut,
+        Fut: Future<Output = Action> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        let fut = job(self.client.clone(), tx.clone());
+        spawn_reporting(self.tx.clone(), async move {
+            let _ = tx.send(fut.await);
+        })
     }
 
     fn paths(&self) -> crate::config::Paths {
@@ -368,23 +329,31 @@ impl EffectRunner {
         let client = self.client.clone();
         let tx = self.tx.clone();
         spawn_reporting(self.tx.clone(), async move {
-            crate::tui::bulk::io::run_batch(client, tx, start, paths, cancel, gate).await;
+            io::run_batch(client, tx, start, paths, cancel, gate).await;
         });
     }
 
     pub fn abort_all(&mut self) {
-        if let Some(h) = self.load.take() {
-            h.abort();
-        }
-        if let Some(h) = self.csv.take() {
-            h.abort();
-        }
+        abort(&mut self.load);
+        abort(&mut self.csv);
         if let Some(c) = self.batch.take() {
             c.cancel();
         }
-        if let Some(p) = self.probe.take() {
-            p.abort();
-        }
+        abort(&mut self.probe);
+    }
+}
+
+fn abort(task: &mut Option<AbortHandle>) {
+    if let Some(h) = task.take() {
+        h.abort();
+    }
+}
+
+/// Runs file work off the UI loop; a panic there is reported like any task's.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 

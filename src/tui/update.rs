@@ -77,13 +77,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::None => Vec::new(),
         Action::Tick => {
-            if let Some(f) = &mut state.flash {
-                f.ticks_left = f.ticks_left.saturating_sub(1);
-                if f.ticks_left == 0 {
-                    state.flash = None;
-                    state.dirty = true;
-                }
-            }
+            tick(state);
             Vec::new()
         }
         Action::Notice(text) => {
@@ -97,16 +91,45 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.clamp_cursor();
             Vec::new()
         }
-        Action::Quit => {
-            if state.batch_running {
-                if state.popups.last() != Some(&Popup::ConfirmQuit) {
-                    state.popups.push(Popup::ConfirmQuit);
-                }
-            } else {
-                state.should_quit = true;
-            }
-            Vec::new()
+        // Results from effects apply whatever is on screen.
+        a @ (Action::PageLoaded { .. }
+        | Action::LoadFinished { .. }
+        | Action::WorkspacesListed(_)
+        | Action::UserFetched { .. }
+        | Action::ClipboardSent(_)
+        | Action::CsvProgress { .. }
+        | Action::CsvLoaded(_)
+        | Action::Saved { .. }
+        | Action::WouldOverwrite { .. }
+        | Action::PathCompleted { .. }
+        | Action::RunsListed(_)
+        | Action::RunLoaded(_)
+        | Action::RunStarted { .. }
+        | Action::RunEvent(_)
+        | Action::RunTick(_)
+        | Action::RunFinished { .. }
+        | Action::UndoPlanned(_)
+        | Action::PlanReady(_)
+        | Action::ResumeReady(_)) => on_result(state, a),
+        a => on_key(state, a),
+    }
+}
+
+fn tick(state: &mut State) {
+    if let Some(f) = &mut state.flash {
+        f.ticks_left = f.ticks_left.saturating_sub(1);
+        if f.ticks_left == 0 {
+            state.flash = None;
+            state.dirty = true;
         }
+    }
+}
+
+/// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
+/// screens, a range being marked, the list).
+fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => quit(state),
         Action::Confirm => match state.popups.pop() {
             Some(Popup::ConfirmQuit) => quit_after_run(state),
             Some(Popup::ConfirmOverwrite { purpose, path }) => {
@@ -127,82 +150,32 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.popups.push(Popup::Error { title, message });
             Vec::new()
         }
-        // Results from effects apply whatever is on screen.
-        Action::PageLoaded {
-            generation,
-            users,
-            total,
-        } => {
-            page_loaded(state, generation, users, total);
-            Vec::new()
-        }
-        Action::LoadFinished { generation, result } => {
-            if generation == state.generation {
-                match result {
-                    Ok(total) => {
-                        state.load = LoadState::Done;
-                        state.total = Some(total);
-                        state.last_good = None;
-                        state.stale = None;
-                    }
-                    Err(message) => {
-                        state.load = LoadState::Failed(message.clone());
-                        if let Some((users, total)) = state.last_good.take() {
-                            state.clear_users();
-                            state.upsert_users(users);
-                            state.total = total;
-                            state.rebuild_visible();
-                            state.stale = Some(message.clone());
-                        }
-                        state.popups.push(Popup::Error {
-                            title: "Could not load users".into(),
-                            message,
-                        });
-                    }
-                }
-            }
-            Vec::new()
-        }
-        Action::WorkspacesListed(result) => {
-            workspaces_listed(state, result);
-            Vec::new()
-        }
-        Action::UserFetched { key, result } => {
-            user_fetched(state, key, result);
-            Vec::new()
-        }
-        Action::ClipboardSent(result) => {
-            match result {
-                Ok(()) => {
-                    let what = std::mem::replace(&mut state.copying, "id");
-                    state.flash(format!("{what} sent to clipboard (OSC 52)"));
-                }
-                Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
-            }
-            Vec::new()
-        }
-        a @ (Action::CsvProgress { .. }
-        | Action::CsvLoaded(_)
-        | Action::Saved { .. }
-        | Action::WouldOverwrite { .. }
-        | Action::RunsListed(_)
-        | Action::RunLoaded(_)
-        | Action::PathCompleted { .. }
-        | Action::RunStarted { .. }
-        | Action::RunEvent(_)
-        | Action::RunTick(_)
-        | Action::RunFinished { .. }
-        | Action::UndoPlanned(_)
-        | Action::PlanReady(_)
-        | Action::ResumeReady(_)) => bulk::update::on_result(state, a),
         // While a popup is up, other keys wait.
         _ if !state.popups.is_empty() => Vec::new(),
         a if bulk::update::captures(state) => bulk::update::on_key(state, a),
-        Action::ToggleSelect | Action::VisualSelect if state.visual.is_some() => {
+        a if state.visual.is_some() => visual_key(state, a),
+        a => browse_key(state, a),
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    if state.batch_running {
+        if state.popups.last() != Some(&Popup::ConfirmQuit) {
+            state.popups.push(Popup::ConfirmQuit);
+        }
+    } else {
+        state.should_quit = true;
+    }
+    Vec::new()
+}
+
+/// While a range is being marked, only moves (and what commits it) apply.
+fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::ToggleSelect | Action::VisualSelect => {
             bulk::select::commit_visual(state);
             Vec::new()
         }
-        // While a range is being marked, only moves (and what commits it) apply.
         Action::Open
         | Action::Refresh
         | Action::Filter
@@ -212,12 +185,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::InvertSelection
         | Action::LoadCsv
         | Action::History
-        | Action::Sort
-            if state.visual.is_some() =>
-        {
+        | Action::Sort => {
             state.flash("marking a range: v marks it, esc cancels");
             Vec::new()
         }
+        a => browse_key(state, a),
+    }
+}
+
+/// A key on the list, workspace or detail views.
+fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
+    if let Some(delta) = action.movement(state.list_height()) {
+        return move_by(state, delta);
+    }
+    match action {
         a @ (Action::VisualSelect
         | Action::SelectAll
         | Action::InvertSelection
@@ -226,63 +207,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::LoadCsv
         | Action::History
         | Action::Actions) => bulk::update::list_key(state, a),
-        Action::Proceed
-        | Action::Save
-        | Action::ShowRequest
-        | Action::CancelRun
-        | Action::Undo
-        | Action::Resume
-        | Action::Complete
-        | Action::CopyPath
-        | Action::Choose1
-        | Action::Choose2
-        | Action::Choose3
-        | Action::Choose4
-        | Action::Choose5 => Vec::new(),
         Action::Input(req) => {
             input(state, req);
             Vec::new()
         }
-        Action::Up => move_by(state, -1),
-        Action::Down => move_by(state, 1),
-        Action::PageUp => move_by(state, -(state.list_height() as isize)),
-        Action::PageDown => move_by(state, state.list_height() as isize),
-        Action::HalfPageUp => move_by(state, -((state.list_height() / 2).max(1) as isize)),
-        Action::HalfPageDown => move_by(state, (state.list_height() / 2).max(1) as isize),
-        Action::Top => move_by(state, isize::MIN / 2),
-        Action::Bottom => move_by(state, isize::MAX / 2),
         Action::Open => open(state),
-        Action::Refresh => {
-            if let ViewKind::Detail { key } = &state.view().kind {
-                let key = key.clone();
-                fetch_detail(state, key)
-            } else {
-                let mut e = reload(state);
-                e.push(Effect::ListWorkspaces);
-                e
-            }
-        }
+        Action::Refresh => refresh(state),
         Action::Filter => {
-            if state.view().is_user_list() {
-                let text = state
-                    .filter
-                    .as_ref()
-                    .map(|f| f.text.clone())
-                    .unwrap_or_default();
-                state.filter_edit = Some(FilterEdit {
-                    input: Input::new(text),
-                    error: None,
-                });
-                validate_filter(state);
-            }
+            edit_filter(state);
             Vec::new()
         }
         Action::Search => {
             let v = state.view_mut();
-            if matches!(v.kind, ViewKind::Detail { .. }) {
-                return Vec::new();
+            if !matches!(v.kind, ViewKind::Detail { .. }) {
+                v.search.editing = true;
             }
-            v.search.editing = true;
             Vec::new()
         }
         Action::Apply => apply(state),
@@ -310,16 +249,98 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::CopyId => {
-            let id = match state.view().kind {
-                ViewKind::Detail { .. } => state.detail_user().map(|u| u.id.clone()),
-                _ => state.current_user().map(|u| u.id.clone()),
-            };
-            match id {
-                Some(text) => vec![Effect::CopyToClipboard { text }],
-                None => Vec::new(),
+        Action::CopyId => copy_id(state),
+        // Keys of the bulk screens, and results (handled before): nothing on the list.
+        _ => Vec::new(),
+    }
+}
+
+/// What effects send back.
+fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::PageLoaded {
+            generation,
+            users,
+            total,
+        } => page_loaded(state, generation, users, total),
+        Action::LoadFinished { generation, result } => load_finished(state, generation, result),
+        Action::WorkspacesListed(result) => workspaces_listed(state, result),
+        Action::UserFetched { key, result } => user_fetched(state, key, result),
+        Action::ClipboardSent(result) => match result {
+            Ok(()) => {
+                let what = std::mem::replace(&mut state.copying, "id");
+                state.flash(format!("{what} sent to clipboard (OSC 52)"));
             }
+            Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
+        },
+        a => return bulk::update::on_result(state, a),
+    }
+    Vec::new()
+}
+
+fn load_finished(state: &mut State, generation: u64, result: Result<u64, String>) {
+    if generation != state.generation {
+        return;
+    }
+    match result {
+        Ok(total) => {
+            state.load = LoadState::Done;
+            state.total = Some(total);
+            state.last_good = None;
+            state.stale = None;
         }
+        Err(message) => {
+            state.load = LoadState::Failed(message.clone());
+            if let Some((users, total)) = state.last_good.take() {
+                state.clear_users();
+                state.upsert_users(users);
+                state.total = total;
+                state.rebuild_visible();
+                state.stale = Some(message.clone());
+            }
+            state.popups.push(Popup::Error {
+                title: "Could not load users".into(),
+                message,
+            });
+        }
+    }
+}
+
+fn refresh(state: &mut State) -> Vec<Effect> {
+    if let ViewKind::Detail { key } = &state.view().kind {
+        let key = key.clone();
+        fetch_detail(state, key)
+    } else {
+        let mut e = reload(state);
+        e.push(Effect::ListWorkspaces);
+        e
+    }
+}
+
+fn edit_filter(state: &mut State) {
+    if !state.view().is_user_list() {
+        return;
+    }
+    let text = state
+        .filter
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    state.filter_edit = Some(FilterEdit {
+        input: Input::new(text),
+        error: None,
+    });
+    validate_filter(state);
+}
+
+fn copy_id(state: &mut State) -> Vec<Effect> {
+    let id = match state.view().kind {
+        ViewKind::Detail { .. } => state.detail_user().map(|u| u.id.clone()),
+        _ => state.current_user().map(|u| u.id.clone()),
+    };
+    match id {
+        Some(text) => vec![Effect::CopyToClipboard { text }],
+        None => Vec::new(),
     }
 }
 

@@ -10,4 +10,4 @@ pub mod select;
 pub mod state;
 pub mod update;
 
-pub use state::{RunView, Screen};
+pub use state::{Preview, RunView, Screen};

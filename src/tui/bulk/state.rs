@@ -9,7 +9,7 @@ use tui_input::Input;
 
 use crate::batch::{Intent, Progress, Summary, Target};
 use crate::input::ResolveReport;
-use crate::plan::{Outcome, Plan, Totals, access_loss, describe};
+use crate::plan::{Outcome, Plan, PlanRequest, Totals, access_loss, describe};
 
 /// A cursor and the first row shown, for scrolling lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -324,6 +324,17 @@ fn safe(s: &str) -> String {
 }
 
 impl Preview {
+    /// Builds the plan and its preview. Pure; run off the UI loop by the effect runner, and
+    /// directly by tests.
+    pub fn build(req: PlanRequest) -> Preview {
+        let plan = req.plan();
+        let intent = Intent::Apply {
+            action: req.action,
+            protected: req.protected,
+        };
+        Preview::new(Arc::new(plan), intent, Vec::new())
+    }
+
     pub fn new(plan: Arc<Plan>, intent: Intent, mut notes: Vec<String>) -> Preview {
         let totals = plan.totals();
         // The cost in access comes first: it is what undo cannot give back.

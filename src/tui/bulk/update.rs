@@ -6,15 +6,15 @@ use std::sync::Arc;
 use tui_input::Input;
 
 use crate::batch::{Intent, Progress};
-use crate::plan::{Action as PlanAction, Plan};
+use crate::plan::{Action as PlanAction, PlanRequest};
 use crate::scim::model::User;
 use crate::tui::action::Action;
-use crate::tui::bulk::msg::{ResumeInfo, UndoPlan};
-use crate::tui::bulk::select;
+use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, UndoPlan};
 use crate::tui::bulk::state::{
-    Confirm, ConfirmWhat, CsvLoading, CsvReportView, MENU, MenuItem, PathInput, PathPurpose,
-    PickEntry, Picker, Preview, RunView, Screen, Scroll,
+    Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, MENU,
+    MenuItem, PathInput, PathPurpose, PickEntry, Picker, Preview, RunView, Screen, Scroll,
 };
+use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{Popup, State};
@@ -77,7 +77,7 @@ pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Actions => open_actions(state),
-        Action::History => return crate::tui::bulk::history::open(state),
+        Action::History => return history::open(state),
         _ => {}
     }
     Vec::new()
@@ -127,7 +127,7 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
         }
         Screen::Run => {
             if state.run.as_ref().is_some_and(RunView::finished) {
-                if !crate::tui::bulk::history::back_from_summary(state) {
+                if !history::back_from_summary(state) {
                     state.flow.clear();
                     state.run = None;
                     state.flash("the run stays in the history: H reopens it");
@@ -169,104 +169,109 @@ pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
     vec![Effect::CancelBatch]
 }
 
-/// A key while a bulk screen or the path input is up.
+/// A key while a bulk screen or the path input is up: moves, then the screen on top.
 pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
     if state.path_input.is_some() {
         return path_key(state, action);
     }
-    let page = page(state) as isize;
-    let delta = match action {
-        Action::Up => Some(-1),
-        Action::Down => Some(1),
-        Action::PageUp => Some(-page),
-        Action::PageDown => Some(page),
-        Action::HalfPageUp => Some(-(page / 2).max(1)),
-        Action::HalfPageDown => Some((page / 2).max(1)),
-        Action::Top => Some(isize::MIN / 2),
-        Action::Bottom => Some(isize::MAX / 2),
-        _ => None,
-    };
-    if let Some(d) = delta {
-        move_by(state, d);
+    if let Some(delta) = action.movement(page(state)) {
+        move_by(state, delta);
         return Vec::new();
     }
-    if action == Action::Resume && matches!(state.flow.last(), Some(Screen::Run)) && paused(state) {
-        state.flash("retrying now");
-        return vec![Effect::RetryNow];
+    match state.flow.last() {
+        Some(Screen::Selection { .. }) => selection_key(state, action),
+        Some(Screen::CsvReport(_)) => report_key(state, action),
+        Some(Screen::ActionMenu { .. }) => menu_key(state, action),
+        Some(Screen::Picker(_)) => picker_key(state, action),
+        Some(Screen::Preview(_)) => preview_key(state, action),
+        Some(Screen::Confirm(_)) => confirm_key(state, action),
+        Some(Screen::Run) => run_key(state, action),
+        Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
+        Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
-    if let Some(effects) = crate::tui::bulk::history::on_key(state, &action) {
-        return effects;
-    }
-    if let (Some(n), Some(Screen::ActionMenu { cursor })) = (action.choice(), state.flow.last_mut())
-    {
-        if n >= MENU.len() {
-            return Vec::new();
-        }
-        *cursor = n;
-        return on_key(state, Action::Proceed);
-    }
-    let Some(top) = state.flow.last_mut() else {
-        return Vec::new();
-    };
-    match (top, action) {
-        (Screen::Selection { ids, scroll }, Action::ToggleSelect) => {
-            if let Some(id) = ids.get(scroll.cursor).cloned() {
+}
+
+fn selection_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = page(state);
+    match action {
+        Action::ToggleSelect => {
+            if let Some(Screen::Selection { ids, scroll }) = state.flow.last_mut()
+                && let Some(id) = ids.get(scroll.cursor).cloned()
+            {
                 if !state.selected.remove(&id) {
                     state.selected.insert(id);
                 }
-                let len = ids.len();
-                scroll.move_by(1, len, page as usize);
+                scroll.move_by(1, ids.len(), page);
             }
-            Vec::new()
         }
-        (Screen::Selection { .. }, Action::ClearSelection) => {
-            select::clear(state);
-            Vec::new()
+        Action::ClearSelection => select::clear(state),
+        Action::Actions => open_actions(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Proceed => {
+            if let Some(Screen::CsvReport(r)) = state.flow.pop() {
+                select_resolved(state, &r);
+            }
         }
-        (Screen::Selection { .. }, Action::Actions) => {
-            open_actions(state);
-            Vec::new()
-        }
-        (Screen::CsvReport(r), Action::Proceed) => {
-            let r = r.clone();
-            state.flow.pop();
-            select_resolved(state, &r);
-            Vec::new()
-        }
-        (Screen::CsvReport(_), Action::Save) => {
+        Action::Save => {
             state.path_input = Some(PathInput {
                 purpose: PathPurpose::SaveReport,
                 input: Input::new("csv-report.csv".into()),
             });
-            Vec::new()
         }
-        (Screen::ActionMenu { cursor }, Action::Proceed) => {
-            let item = MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable);
-            let action = match item {
-                MenuItem::Disable => PlanAction::Disable,
-                MenuItem::RemoveWorkspaces => PlanAction::RemoveWorkspaces,
-                MenuItem::Enable => PlanAction::Enable,
-                MenuItem::DisableAndRemove => PlanAction::DisableAndRemove,
-                MenuItem::KeepWorkspaces => {
-                    let picker = build_picker(state);
-                    state.flow.push(Screen::Picker(Box::new(picker)));
-                    return Vec::new();
-                }
-            };
-            open_preview(state, action)
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Screen::ActionMenu { cursor }) = state.flow.last_mut() else {
+        return Vec::new();
+    };
+    // A digit chooses its item at once.
+    match action.choice() {
+        Some(n) if n < MENU.len() => *cursor = n,
+        Some(_) => return Vec::new(),
+        None if action != Action::Proceed => return Vec::new(),
+        None => {}
+    }
+    let action = match MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable) {
+        MenuItem::Disable => PlanAction::Disable,
+        MenuItem::RemoveWorkspaces => PlanAction::RemoveWorkspaces,
+        MenuItem::Enable => PlanAction::Enable,
+        MenuItem::DisableAndRemove => PlanAction::DisableAndRemove,
+        MenuItem::KeepWorkspaces => {
+            let picker = build_picker(state);
+            state.flow.push(Screen::Picker(Box::new(picker)));
+            return Vec::new();
         }
-        (Screen::Picker(p), Action::ToggleSelect) => {
+    };
+    open_preview(state, action)
+}
+
+fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = page(state);
+    let Some(Screen::Picker(p)) = state.flow.last_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::ToggleSelect => {
             if let Some(e) = p.entries.get(p.scroll.cursor) {
                 let id = e.id.clone();
                 if !p.keep.remove(&id) {
                     p.keep.insert(id);
                 }
                 let len = p.entries.len();
-                p.scroll.move_by(1, len, page as usize);
+                p.scroll.move_by(1, len, page);
             }
             Vec::new()
         }
-        (Screen::Picker(p), Action::Proceed) => {
+        Action::Proceed => {
             if p.keep.is_empty() {
                 state.flash("mark at least one workspace to keep (space); to remove every workspace choose \"Remove all workspace access\"");
                 return Vec::new();
@@ -279,21 +284,30 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
                 .collect();
             open_preview(state, PlanAction::KeepWorkspaces { keep })
         }
-        (Screen::Preview(p), Action::ShowRequest) => {
+        _ => Vec::new(),
+    }
+}
+
+fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Screen::Preview(p)) = state.flow.last_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::ShowRequest => {
             p.request = match p.request {
                 Some(_) => None,
                 None => Some(0),
             };
-            Vec::new()
         }
-        (Screen::Preview(p), Action::Save) if p.request.is_none() => {
+        // The request view shows one user's requests; saving and going on are from the list.
+        _ if p.request.is_some() => {}
+        Action::Save => {
             state.path_input = Some(PathInput {
                 purpose: PathPurpose::SavePlan,
                 input: Input::new("plan.json".into()),
             });
-            Vec::new()
         }
-        (Screen::Preview(p), Action::Proceed) if p.request.is_none() => {
+        Action::Proceed => {
             if p.totals.to_change == 0 {
                 state.flash(
                     "nothing to change: every user is already in the target state, protected or not found",
@@ -313,14 +327,23 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
                 error: None,
             };
             state.flow.push(Screen::Confirm(Box::new(confirm)));
-            Vec::new()
         }
-        (Screen::Confirm(c), Action::Input(req)) => {
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Screen::Confirm(c)) = state.flow.last_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::Input(req) => {
             c.input.handle(req);
             c.error = None;
             Vec::new()
         }
-        (Screen::Confirm(c), Action::Apply) => match c.check() {
+        Action::Apply => match c.check() {
             Ok(()) => {
                 let c = (**c).clone();
                 start_run(state, c)
@@ -330,15 +353,28 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        (Screen::Run, Action::CancelRun) => {
+        _ => Vec::new(),
+    }
+}
+
+fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
+    if let Some(effects) = history::on_key(state, &action) {
+        return effects;
+    }
+    match action {
+        Action::Resume if paused(state) => {
+            state.flash("retrying now");
+            vec![Effect::RetryNow]
+        }
+        Action::CancelRun => {
             if state.run.as_ref().is_some_and(RunView::finished) {
                 back(state).unwrap_or_default()
             } else {
                 cancel_run(state)
             }
         }
-        (Screen::Run, Action::Undo) => summary_follow_up(state, true),
-        (Screen::Run, Action::Resume) => summary_follow_up(state, false),
+        Action::Undo => summary_follow_up(state, true),
+        Action::Resume => summary_follow_up(state, false),
         _ => Vec::new(),
     }
 }
@@ -503,9 +539,7 @@ fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complet
 
 /// Enter on the CSV report: the resolved users join the selection.
 fn select_resolved(state: &mut State, r: &CsvReportView) {
-    state.csv_input = Some(crate::tui::bulk::state::InputCounts::from_report(
-        &r.path, &r.report,
-    ));
+    state.csv_input = Some(InputCounts::from_report(&r.path, &r.report));
     let mut added = 0;
     for (_, u) in &r.report.resolved {
         if state.selected.insert(u.id.clone()) {
@@ -564,36 +598,6 @@ fn build_picker(state: &State) -> Picker {
         scroll: Scroll::default(),
         keep: Default::default(),
     }
-}
-
-/// What the plan is built from: the selected users' loaded state (the runner re-reads each
-/// one before writing anyway).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanRequest {
-    pub tenant: String,
-    pub action: PlanAction,
-    pub users: Vec<User>,
-    pub protected: crate::plan::Protected,
-    pub unknown: Vec<String>,
-}
-
-/// Builds the plan and its preview. Pure; run off the UI loop by the effect runner, and
-/// directly by tests.
-pub fn build_preview(req: PlanRequest) -> Preview {
-    // `created` is stamped when the plan is saved: planning has no clock.
-    let plan = Plan::build(
-        &req.tenant,
-        "",
-        req.action.clone(),
-        &req.users,
-        &req.protected,
-        &req.unknown,
-    );
-    let intent = Intent::Apply {
-        action: req.action,
-        protected: req.protected,
-    };
-    Preview::new(Arc::new(plan), intent, Vec::new())
 }
 
 /// Asks for the plan of `action` over the selection; the preview opens when it is built.
@@ -656,28 +660,8 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 l.looked_up = looked_up;
             }
         }
-        Action::CsvLoaded(result) => {
-            // Dropped if the operator cancelled the load meanwhile.
-            if !matches!(state.flow.last(), Some(Screen::CsvLoading(_))) {
-                return Vec::new();
-            }
-            let path = match state.flow.pop() {
-                Some(Screen::CsvLoading(l)) => l.path,
-                _ => String::new(),
-            };
-            match result {
-                Ok(loaded) => state
-                    .flow
-                    .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
-                Err(message) => state.popups.push(Popup::Error {
-                    title: format!("Cannot use {path}; nothing was selected"),
-                    message,
-                }),
-            }
-        }
-        a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => {
-            crate::tui::bulk::history::on_result(state, a)
-        }
+        Action::CsvLoaded(result) => csv_loaded(state, result),
+        a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => history::on_result(state, a),
         Action::WouldOverwrite { purpose, path } => {
             state.popups.push(Popup::ConfirmOverwrite { purpose, path });
         }
@@ -704,21 +688,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 run.journal = Some(journal);
             }
         }
-        Action::RunEvent(ev) => {
-            if let Some(run) = &mut state.run
-                && let Some(p) = &mut run.progress
-            {
-                let now = run.now.unwrap_or(p.started);
-                p.apply(&ev.0, now);
-                // Wait is the default: the run goes on by itself once the server answers.
-                if matches!(ev.0, crate::batch::runner::Event::Paused { .. }) && !run.stopping {
-                    return vec![Effect::WaitForServer];
-                }
-            }
-            if let crate::batch::Event::Warning(w) = &ev.0 {
-                state.flash(w.clone());
-            }
-        }
+        Action::RunEvent(ev) => return run_event(state, ev),
         Action::RunTick(stats) => {
             if let Some(run) = &mut state.run {
                 run.now = Some(stats.now);
@@ -727,38 +697,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::RunFinished { summary, stopped } => {
-            state.batch_running = false;
-            if state.quit_when_idle {
-                // Everything in flight is journaled: now it is safe to leave.
-                state.should_quit = true;
-            }
-            if let Some(run) = &mut state.run {
-                run.stopping = false;
-                run.summary = Some(summary.map(|s| *s));
-                run.stopped = stopped;
-                run.failures_scroll = 0;
-                run.failures = run
-                    .progress
-                    .as_ref()
-                    .map(|p| {
-                        p.failures
-                            .iter()
-                            .map(|r| crate::tui::bulk::state::FailureRow {
-                                user_id: r.user_id.clone(),
-                                user_name: r.user_name.clone(),
-                                status: r.status,
-                                detail: r.detail.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-            }
-            // The list shows the users' new state; ticks survive the reload.
-            let mut effects = crate::tui::update::reload(state);
-            effects.push(Effect::ListWorkspaces);
-            return effects;
-        }
+        Action::RunFinished { summary, stopped } => return run_finished(state, summary, stopped),
         Action::PlanReady(preview) => {
             // Dropped if the operator went back meanwhile.
             if matches!(state.flow.last(), Some(Screen::Planning { .. })) {
@@ -783,6 +722,77 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, String>) {
+    // Dropped if the operator cancelled the load meanwhile.
+    if !matches!(state.flow.last(), Some(Screen::CsvLoading(_))) {
+        return;
+    }
+    let path = match state.flow.pop() {
+        Some(Screen::CsvLoading(l)) => l.path,
+        _ => String::new(),
+    };
+    match result {
+        Ok(loaded) => state
+            .flow
+            .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
+        Err(message) => state.popups.push(Popup::Error {
+            title: format!("Cannot use {path}; nothing was selected"),
+            message,
+        }),
+    }
+}
+
+fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
+    if let Some(run) = &mut state.run
+        && let Some(p) = &mut run.progress
+    {
+        let now = run.now.unwrap_or(p.started);
+        p.apply(&ev.0, now);
+        // Wait is the default: the run goes on by itself once the server answers.
+        if matches!(ev.0, crate::batch::runner::Event::Paused { .. }) && !run.stopping {
+            return vec![Effect::WaitForServer];
+        }
+    }
+    if let crate::batch::Event::Warning(w) = &ev.0 {
+        state.flash(w.clone());
+    }
+    Vec::new()
+}
+
+fn run_finished(
+    state: &mut State,
+    summary: Result<Box<crate::batch::Summary>, String>,
+    stopped: Option<String>,
+) -> Vec<Effect> {
+    state.batch_running = false;
+    if state.quit_when_idle {
+        // Everything in flight is journaled: now it is safe to leave.
+        state.should_quit = true;
+    }
+    if let Some(run) = &mut state.run {
+        run.stopping = false;
+        run.summary = Some(summary.map(|s| *s));
+        run.stopped = stopped;
+        run.failures_scroll = 0;
+        // The summary's list: each failure with its full reason.
+        run.failures = run.progress.as_ref().map_or_else(Vec::new, |p| {
+            p.failures
+                .iter()
+                .map(|r| FailureRow {
+                    user_id: r.user_id.clone(),
+                    user_name: r.user_name.clone(),
+                    status: r.status,
+                    detail: r.detail.clone(),
+                })
+                .collect()
+        });
+    }
+    // The list shows the users' new state; ticks survive the reload.
+    let mut effects = crate::tui::update::reload(state);
+    effects.push(Effect::ListWorkspaces);
+    effects
 }
 
 pub const UNDO_WARNING: &str = "WARNING: restoring workspace access does not restore model roles or selective access; workspace admins may need to set those again.";
