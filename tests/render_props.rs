@@ -73,7 +73,7 @@ proptest! {
         assert_terminal_safe("users list --format table", &String::from_utf8(out).unwrap());
         for u in &users {
             let mut out = Vec::new();
-            write_user(u, &mut out).unwrap();
+            write_user(u, None, &mut out).unwrap();
             assert_terminal_safe("user show", &String::from_utf8(out).unwrap());
         }
         let mut out = Vec::new();
@@ -150,7 +150,7 @@ fn a_hundred_thousand_character_name_prints() {
     };
     let mut out = Vec::new();
     write_table(std::slice::from_ref(&u), &mut out).unwrap();
-    write_user(&u, &mut out).unwrap();
+    write_user(&u, None, &mut out).unwrap();
     let s = loaded_state(vec![u], 80, 24);
     draw(&s);
 }

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
+use crate::scim::client::LastLogin;
 use crate::scim::filter;
 use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
@@ -75,12 +76,24 @@ pub async fn show(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let user = client.find_user(&args.id_or_email).await?;
+    let last_login = client.last_login(&user.id).await;
     match args.format {
         ShowFormat::Json => {
-            untrusted::write_json_pretty(&mut *out, &user)?;
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Shown<'a> {
+                #[serde(flatten)]
+                user: &'a User,
+                last_login: &'a LastLogin,
+            }
+            let shown = Shown {
+                user: &user,
+                last_login: &last_login,
+            };
+            untrusted::write_json_pretty(&mut *out, &shown)?;
             writeln!(out)?;
         }
-        ShowFormat::Text => write_user(&user, out)?,
+        ShowFormat::Text => write_user(&user, Some(&last_login), out)?,
     }
     Ok(())
 }
@@ -93,7 +106,11 @@ fn yes_no(b: bool) -> &'static str {
 /// with `…` (the JSON and CSV formats carry them whole).
 const MAX_COL: usize = 60;
 
-pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_user(
+    u: &User,
+    last_login: Option<&LastLogin>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let dash = |v: &Option<String>| {
         v.as_deref()
             .map_or_else(|| "-".to_string(), |s| untrusted::line(s).into_owned())
@@ -105,6 +122,9 @@ pub fn write_user(u: &User, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "  active        {}", yes_no(u.active))?;
     writeln!(out, "  created       {}", dash(&u.created))?;
     writeln!(out, "  last modified {}", dash(&u.last_modified))?;
+    if let Some(l) = last_login {
+        writeln!(out, "  last login    {}", untrusted::line(&l.describe()))?;
+    }
     writeln!(out, "Workspaces ({})", u.workspaces.len())?;
     if u.workspaces.is_empty() {
         writeln!(out, "  (none: this user can reach no workspace)")?;

@@ -1,5 +1,7 @@
 //! The integration API's corner the client needs: `GET /2/0/workspaces` (only the caller's
-//! own workspaces, paged with limit/offset, page size silently capped) and `/2/0/users/me`.
+//! own workspaces, paged with limit/offset, page size silently capped), `/2/0/users/me`, and
+//! `/2/0/users/{id}` with the user's `lastLoginDate` (only for the User Admin account: the
+//! other account is refused with 403, so clients meet the refusal too).
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -34,6 +36,7 @@ pub fn handle(
     let kind = match rest {
         "workspaces" => "workspaces",
         "users/me" => "me",
+        r if r.starts_with("users/") && !r["users/".len()..].contains('/') => "user",
         _ => "other",
     };
     count(s, kind);
@@ -48,6 +51,31 @@ pub fn handle(
         Err(_) => return api_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
     };
     let t = lock(&s.tenant);
+    if kind == "user" {
+        let id = percent_encoding::percent_decode_str(&rest["users/".len()..])
+            .decode_utf8_lossy()
+            .into_owned();
+        let Some(i) = t.index_of(&id) else {
+            return api_error(StatusCode::NOT_FOUND, "Not Found");
+        };
+        let u = &t.users[i].user;
+        if who != Who::Admin && !u.id.eq_ignore_ascii_case(&account.user_id) {
+            return api_error(StatusCode::FORBIDDEN, "Forbidden");
+        }
+        let mut user = json!({"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
+                              "firstName": u.given_name, "lastName": u.family_name});
+        if let (Some(ms), Some(o)) = (last_login_ms(s.config.seed, u), user.as_object_mut()) {
+            o.insert("lastLoginDate".into(), Value::from(anaplan_date(ms)));
+        }
+        return api_json(
+            StatusCode::OK,
+            json!({
+                "meta": {"schema": format!("{}/objects/user", s.api_url)},
+                "status": {"code": 200, "message": "Success"},
+                "user": user
+            }),
+        );
+    }
     if kind == "me" {
         let Some(i) = t.index_of(&account.user_id) else {
             return api_error(StatusCode::NOT_FOUND, "Not Found");
@@ -65,7 +93,7 @@ pub fn handle(
                 "status": {"code": 200, "message": "Success"},
                 "user": {"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
                          "firstName": u.given_name, "lastName": u.family_name, "customerId": customer,
-                         "lastLoginDate": u.last_modified}
+                         "lastLoginDate": last_login_ms(s.config.seed, u).map(anaplan_date)}
             }),
         );
     }
@@ -121,4 +149,44 @@ pub fn handle(
             "workspaces": page
         }),
     )
+}
+
+/// Anaplan's date form: `2019-05-21T18:09:13.000+0000`.
+fn anaplan_date(epoch_ms: u64) -> String {
+    let iso = super::tenant::iso_timestamp(epoch_ms);
+    match iso.strip_suffix('Z') {
+        Some(head) => format!("{head}+0000"),
+        None => iso,
+    }
+}
+
+/// A user's last login, fixed by the seed and the id (the tenant's generator is left alone, so
+/// the seeded users stay as they were): about 1 in 14 never logged in; active users logged in
+/// between Sept 2025 and mid-Nov 2026, disabled ones between their creation and last change.
+pub fn last_login_ms(seed: u64, u: &crate::scim::model::User) -> Option<u64> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    h.update(u.id.to_ascii_lowercase().as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    let r = u64::from_le_bytes(b);
+    if r % 14 == 0 {
+        return None;
+    }
+    let ms = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as u64)
+    };
+    let created = ms(&u.created).unwrap_or(1_514_764_800_000);
+    let (lo, hi) = if u.active {
+        (created.max(1_756_684_800_000), 1_794_700_800_000)
+    } else {
+        (created, ms(&u.last_modified).unwrap_or(created))
+    };
+    Some(lo + (r >> 8) % hi.saturating_sub(lo).max(1))
 }

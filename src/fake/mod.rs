@@ -379,6 +379,13 @@ impl FakeServer {
         t.index_of(id).map(|i| t.users[i].user.clone())
     }
 
+    /// The user's last login as the integration API serves it (`None`: never logged in).
+    pub fn last_login_ms(&self, id: &str) -> Option<u64> {
+        let t = lock(&self.shared.tenant);
+        let i = t.index_of(id)?;
+        integration::last_login_ms(self.shared.config.seed, &t.users[i].user)
+    }
+
     /// Every workspace of the tenant, including those the API account cannot list.
     pub fn workspaces(&self) -> Vec<Workspace> {
         lock(&self.shared.tenant).workspaces.clone()

@@ -21,7 +21,9 @@ use crate::scim::governor::Governor;
 use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
 use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 
+mod last_login;
 mod me;
+pub use last_login::{LastLogin, UNAVAILABLE};
 pub use me::SignedIn;
 
 pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
@@ -579,8 +581,21 @@ impl ScimClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Reply, ScimError> {
+        let max = self.inner.retry.max_attempts;
+        self.send_tries(method, url, query, body, max).await
+    }
+
+    /// [`Self::send`] with at most `max` attempts: for answers nothing waits on.
+    async fn send_tries(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        max: u32,
+    ) -> Result<Reply, ScimError> {
         let inner = &self.inner;
-        let max = inner.retry.max_attempts;
+        let max = max.clamp(1, inner.retry.max_attempts.max(1));
         let mut reauthenticated = false;
         let mut attempt = 0u32;
         loop {

@@ -1,0 +1,194 @@
+//! A user's last login, from `GET /2/0/users/{id}` on the integration API (`lastLoginDate`).
+//! SCIM does not carry it, and not every account may read other users there: a refusal is an
+//! answer ("not available with these credentials"), never an error that stops anything.
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::ScimClient;
+use crate::scim::error::ScimError;
+
+/// What the operator is told when the integration API will not say.
+pub const UNAVAILABLE: &str = "not available with these credentials";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LastLogin {
+    /// When, in UTC, as RFC 3339 to the second (sorts as text).
+    #[serde(rename = "known")]
+    At { at: String },
+    /// The user exists and has never logged in (no date).
+    Never,
+    /// The integration API did not answer for this user: why, for the operator.
+    Unavailable { reason: String },
+}
+
+impl LastLogin {
+    /// One short phrase for a detail view or `user show`.
+    pub fn describe(&self) -> String {
+        match self {
+            LastLogin::At { at } => {
+                // `2026-03-01T09:14:05Z` as `2026-03-01 09:14 UTC`.
+                let minute: String = at.chars().take(16).collect();
+                format!("{} UTC", minute.replacen('T', " ", 1))
+            }
+            LastLogin::Never => "never".into(),
+            LastLogin::Unavailable { reason } => reason.clone(),
+        }
+    }
+
+    /// What the integration API's user record says (the record itself, or its envelope).
+    pub fn from_body(body: &Value) -> LastLogin {
+        let user = body.get("user").unwrap_or(body);
+        match user.get("lastLoginDate") {
+            None | Some(Value::Null) => LastLogin::Never,
+            Some(Value::String(s)) if s.trim().is_empty() => LastLogin::Never,
+            Some(Value::String(s)) => match parse_date(s.trim()) {
+                Some(t) => LastLogin::at(t),
+                None => LastLogin::Unavailable {
+                    reason: format!(
+                        "the integration API sent a last login that is not a date: `{}`",
+                        crate::untrusted::clip(s, 40)
+                    ),
+                },
+            },
+            // Epoch milliseconds, as the auth service writes its times.
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .and_then(|ms| {
+                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+                })
+                .map_or_else(
+                    || LastLogin::Unavailable {
+                        reason: format!("the integration API sent a last login out of range: {n}"),
+                    },
+                    LastLogin::at,
+                ),
+            Some(other) => LastLogin::Unavailable {
+                reason: format!(
+                    "the integration API sent a last login that is not a date: {}",
+                    crate::untrusted::clip(&other.to_string(), 40)
+                ),
+            },
+        }
+    }
+
+    fn at(t: OffsetDateTime) -> LastLogin {
+        let utc = t.to_offset(time::UtcOffset::UTC);
+        let whole = utc.replace_nanosecond(0).unwrap_or(utc);
+        match whole.format(&Rfc3339) {
+            Ok(at) => LastLogin::At { at },
+            Err(e) => LastLogin::Unavailable {
+                reason: format!("cannot write the last login as a date: {e}"),
+            },
+        }
+    }
+
+    /// How an error from the integration API is told: refusals and unknown users are
+    /// "not available with these credentials"; anything else names the error.
+    pub fn from_error(e: &ScimError) -> LastLogin {
+        let refused = matches!(
+            e,
+            ScimError::Unauthorized { .. }
+                | ScimError::Forbidden { .. }
+                | ScimError::NotFound { .. }
+        ) || matches!(e.status(), Some(401 | 403 | 404));
+        LastLogin::Unavailable {
+            reason: if refused {
+                UNAVAILABLE.to_string()
+            } else {
+                format!("not available: {e}")
+            },
+        }
+    }
+}
+
+/// RFC 3339, or Anaplan's `2019-05-21T18:09:13.000+0000` (offset without a colon).
+fn parse_date(s: &str) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    for f in [
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory][offset_minute]",
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]",
+    ] {
+        let Ok(desc) = time::format_description::parse_borrowed::<2>(f) else {
+            continue;
+        };
+        if let Ok(t) = OffsetDateTime::parse(s, &desc) {
+            return Some(t);
+        }
+    }
+    None
+}
+
+impl ScimClient {
+    /// The user's last login from the integration API. Never fails: what cannot be read is
+    /// [`LastLogin::Unavailable`] with the reason.
+    pub async fn last_login(&self, user_id: &str) -> LastLogin {
+        let id: String =
+            percent_encoding::utf8_percent_encode(user_id, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let url = format!("{}/users/{id}", self.inner.api_url);
+        // One retry at most: a detail must not hold up the view it is part of.
+        match self.send_tries(Method::GET, &url, &[], None, 2).await {
+            Ok(reply) => LastLogin::from_body(&reply.body),
+            Err(e) => LastLogin::from_error(&e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_anaplans_format_rfc3339_and_epoch_ms_and_tells_never_apart() {
+        let at = |v: Value| LastLogin::from_body(&json!({"user": {"id": "a", "lastLoginDate": v}}));
+        let want = LastLogin::At {
+            at: "2019-05-21T18:09:13Z".into(),
+        };
+        assert_eq!(at(json!("2019-05-21T18:09:13.000+0000")), want);
+        assert_eq!(at(json!("2019-05-21T20:09:13.250+02:00")), want);
+        assert_eq!(at(json!("2019-05-21T18:09:13Z")), want);
+        assert_eq!(at(json!(1_558_462_153_000i64)), want);
+        assert_eq!(at(json!(null)), LastLogin::Never);
+        assert_eq!(at(json!("")), LastLogin::Never);
+        assert_eq!(
+            LastLogin::from_body(&json!({"user": {"id": "a"}})),
+            LastLogin::Never
+        );
+        assert!(matches!(
+            at(json!("yesterday")),
+            LastLogin::Unavailable { .. }
+        ));
+        assert_eq!(want.describe(), "2019-05-21 18:09 UTC");
+    }
+
+    #[test]
+    fn refusals_are_not_available_with_these_credentials() {
+        for e in [
+            ScimError::Forbidden { detail: "x".into() },
+            ScimError::NotFound { detail: "x".into() },
+            ScimError::Unauthorized {
+                detail: "x".into(),
+                method: None,
+            },
+        ] {
+            assert_eq!(LastLogin::from_error(&e).describe(), UNAVAILABLE);
+        }
+        let e = ScimError::Transport {
+            url: "u".into(),
+            reason: "refused".into(),
+        };
+        assert!(
+            LastLogin::from_error(&e)
+                .describe()
+                .starts_with("not available: cannot reach")
+        );
+    }
+}
