@@ -81,3 +81,30 @@ fn list_sorted_by_workspace_count_80x24() {
     assert!(text.contains("sort workspaces (most first)"), "{text}");
     assert_snapshot!(text);
 }
+
+#[test]
+fn detail_with_last_login_80x24() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Bottom);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Open); // svc-integration, three workspaces
+    update(
+        &mut s,
+        Action::UserFetched {
+            key: "u-0005".into(),
+            result: Ok(fixture_users()[4].clone()),
+        },
+    );
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0005".into(),
+            login: scimitar::scim::client::LastLogin::At {
+                at: "2026-11-28T16:02:41Z".into(),
+            },
+        },
+    );
+    let text = screen(&s);
+    assert!(text.contains("2026-11-28 16:02 UTC"), "{text}");
+    assert_snapshot!(text);
+}

@@ -409,3 +409,169 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     update(&mut s, Action::Sort);
     assert_eq!(visible_names(&s)[0], "alice.archer@example.com");
 }
+
+/// A user with many workspaces, opened in the detail view at `w` x `h`.
+fn detail_of_busy_user(w: u16, h: u16) -> State {
+    let mut users = fixture_users();
+    users[0].workspaces = (0..25)
+        .map(|i| scimitar::scim::model::Workspace {
+            id: format!("8a81b09d{i:08x}"),
+            name: format!("Workspace {i:02}"),
+        })
+        .collect();
+    let mut s = loaded_state(users, w, h);
+    update(&mut s, Action::Open);
+    s
+}
+
+#[test]
+fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
+    let mut s = detail_of_busy_user(60, 15);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("more"),
+        "a marker says rows are below:\n{text}"
+    );
+    assert!(!text.contains("Workspace 24"), "{text}");
+    for (a, code, mods) in [
+        ("j", KeyCode::Char('j'), KeyModifiers::NONE),
+        ("G", KeyCode::Char('G'), KeyModifiers::SHIFT),
+        ("g", KeyCode::Char('g'), KeyModifiers::NONE),
+        ("pgdn", KeyCode::PageDown, KeyModifiers::NONE),
+        ("pgup", KeyCode::PageUp, KeyModifiers::NONE),
+    ] {
+        assert!(
+            key(&s, code, mods).is_some(),
+            "{a} is bound in the detail view"
+        );
+    }
+    let bottom = key(&s, KeyCode::Char('G'), KeyModifiers::SHIFT).unwrap();
+    update(&mut s, bottom);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("Workspace 24"),
+        "G reaches the last workspace:\n{text}"
+    );
+    assert!(text.contains("↑ "), "a marker says rows are above:\n{text}");
+    assert!(!text.contains("↓ "), "{text}");
+    // k moves back at once (the scroll never runs past the last page).
+    update(&mut s, Action::Up);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(!text.contains("Workspace 24"), "{text}");
+    assert!(text.contains("↓ 1 more"), "{text}");
+    update(&mut s, Action::Top);
+    for _ in 0..4 {
+        update(&mut s, Action::PageDown);
+    }
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("Workspace 24"),
+        "pgdn reaches it too:\n{text}"
+    );
+}
+
+#[test]
+fn the_detail_view_shows_the_last_login_or_why_not() {
+    let mut s = detail_of_busy_user(80, 24);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     asking the integration API…"),
+        "{text}"
+    );
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0001".into(),
+            login: scimitar::scim::client::LastLogin::At {
+                at: "2026-03-01T09:14:05Z".into(),
+            },
+        },
+    );
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     2026-03-01 09:14 UTC"),
+        "{text}"
+    );
+
+    // Another answer for another user is dropped; a refusal is said as such.
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open);
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0001".into(),
+            login: scimitar::scim::client::LastLogin::Never,
+        },
+    );
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0002".into(),
+            login: scimitar::scim::client::LastLogin::Unavailable {
+                reason: scimitar::scim::client::UNAVAILABLE.into(),
+            },
+        },
+    );
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     not available with these credentials"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_user_opened_by_email_gets_its_last_login_once_found() {
+    let mut s = State::new("prod", "t");
+    let effects = scimitar::tui::update::init(&mut s, Some("carol.chen@example.com".into()));
+    assert!(effects.contains(&Effect::FindUser {
+        query: "carol.chen@example.com".into()
+    }));
+    let effects = update(
+        &mut s,
+        Action::UserFetched {
+            key: "carol.chen@example.com".into(),
+            result: Ok(fixture_users()[2].clone()),
+        },
+    );
+    assert_eq!(
+        effects,
+        [Effect::LastLogin {
+            id: "u-0003".into()
+        }]
+    );
+}
+
+#[test]
+fn space_and_a_act_on_the_user_shown() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.selected.insert("u-0005".into());
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open); // bob
+    assert_eq!(mode(&s), Mode::Detail);
+    let space = key(&s, KeyCode::Char(' '), KeyModifiers::NONE).expect("space in detail");
+    update(&mut s, space.clone());
+    assert!(s.selected.contains("u-0002"), "space ticks the user shown");
+    assert_eq!(mode(&s), Mode::Detail, "and the view stays");
+    update(&mut s, space);
+    assert!(!s.selected.contains("u-0002"), "space again unticks");
+
+    // A: the action menu for this user alone, whoever else is ticked.
+    let a = key(&s, KeyCode::Char('A'), KeyModifiers::SHIFT).expect("A in detail");
+    update(&mut s, a);
+    assert_eq!(mode(&s), Mode::Menu);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(text.contains("Action for bob.baker@example.com"), "{text}");
+    step(&mut s, Action::Proceed);
+    match s.flow.last() {
+        Some(Screen::Preview(p)) => {
+            let ids: Vec<&str> = p.plan.items.iter().map(|i| i.user_id.as_str()).collect();
+            assert_eq!(ids, ["u-0002"], "only the user shown is in the plan");
+        }
+        other => panic!("expected the preview, got {other:?}"),
+    }
+    assert!(
+        s.selected.contains("u-0005"),
+        "the selection is left as it was"
+    );
+}

@@ -116,6 +116,13 @@ pub enum Action {
         key: String,
         result: Result<User, String>,
     },
+    /// The integration API's answer about a user's last login (never an error: a refusal
+    /// is an answer).
+    #[serde(skip)]
+    LastLoginFetched {
+        id: String,
+        login: crate::scim::client::LastLogin,
+    },
     #[serde(skip)]
     ClipboardSent(Result<(), String>),
     #[serde(skip)]

@@ -35,6 +35,10 @@ pub enum Effect {
     GetUser {
         id: String,
     },
+    /// The user's last login, from the integration API.
+    LastLogin {
+        id: String,
+    },
     /// An email or an id (`--user`).
     FindUser {
         query: String,
@@ -174,6 +178,12 @@ impl EffectRunner {
                 self.answer(async move |client, _| {
                     let result = client.get_user(&id).await.map_err(|e| e.to_string());
                     Action::UserFetched { key: id, result }
+                });
+            }
+            Effect::LastLogin { id } => {
+                self.answer(async move |client, _| {
+                    let login = client.last_login(&id).await;
+                    Action::LastLoginFetched { id, login }
                 });
             }
             Effect::FindUser { query } => {

@@ -143,6 +143,22 @@ pub struct DetailState {
     pub loading: bool,
     pub user: Option<User>,
     pub error: Option<String>,
+    /// The user id whose last login was asked for, and the answer once it came.
+    pub last_login_for: Option<String>,
+    pub last_login: Option<crate::scim::client::LastLogin>,
+}
+
+impl DetailState {
+    pub fn new(key: String) -> DetailState {
+        DetailState {
+            key,
+            loading: true,
+            user: None,
+            error: None,
+            last_login_for: None,
+            last_login: None,
+        }
+    }
 }
 
 pub struct State {

@@ -59,12 +59,7 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
         state
             .views
             .push(View::new(ViewKind::Detail { key: key.clone() }));
-        state.detail = Some(DetailState {
-            key: key.clone(),
-            loading: true,
-            user: None,
-            error: None,
-        });
+        state.detail = Some(DetailState::new(key.clone()));
         effects.push(Effect::FindUser { query: key });
     }
     effects
@@ -96,6 +91,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::LoadFinished { .. }
         | Action::WorkspacesListed(_)
         | Action::UserFetched { .. }
+        | Action::LastLoginFetched { .. }
         | Action::ClipboardSent(_)
         | Action::CsvProgress { .. }
         | Action::CsvLoaded(_)
@@ -199,6 +195,12 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
         return move_by(state, delta);
     }
     match action {
+        Action::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+            if let Some(u) = state.detail_user().cloned() {
+                bulk::update::open_actions_for(state, u);
+            }
+            Vec::new()
+        }
         a @ (Action::VisualSelect
         | Action::SelectAll
         | Action::InvertSelection
@@ -225,6 +227,23 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Apply => apply(state),
+        Action::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+            // The shown user: ticked or unticked, and the view stays.
+            if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
+                let ticked = if state.selected.remove(&id) {
+                    false
+                } else {
+                    state.selected.insert(id);
+                    true
+                };
+                state.flash(if ticked {
+                    format!("ticked ({} selected)", state.selected.len())
+                } else {
+                    format!("unticked ({} selected)", state.selected.len())
+                });
+            }
+            Vec::new()
+        }
         Action::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
                 if !state.selected.remove(&id) {
@@ -265,7 +284,8 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         } => page_loaded(state, generation, users, total),
         Action::LoadFinished { generation, result } => load_finished(state, generation, result),
         Action::WorkspacesListed(result) => workspaces_listed(state, result),
-        Action::UserFetched { key, result } => user_fetched(state, key, result),
+        Action::UserFetched { key, result } => return user_fetched(state, key, result),
+        Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
         Action::ClipboardSent(result) => match result {
             Ok(()) => {
                 let what = std::mem::replace(&mut state.copying, "id");
@@ -415,8 +435,12 @@ fn back(state: &mut State) -> Vec<Effect> {
 
 fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let len = match &state.view().kind {
-        // The detail view scrolls its workspace list.
-        ViewKind::Detail { .. } => state.detail_user().map_or(0, |u| u.workspaces.len()),
+        // The detail view scrolls by rows, to its last full page.
+        ViewKind::Detail { .. } => {
+            let view = crate::tui::view::detail::content_rows(state)
+                .saturating_sub(crate::tui::view::detail::rows_shown(state));
+            view + 1
+        }
         _ => state.visible.len(),
     };
     let v = state.view_mut();
@@ -460,33 +484,58 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
         .as_ref()
         .filter(|d| d.key == key)
         .and_then(|d| d.user.clone());
-    state.detail = Some(DetailState {
-        key: key.clone(),
-        loading: true,
-        user: keep,
-        error: None,
-    });
+    let mut d = DetailState::new(key.clone());
+    d.user = keep;
     if state.user(&key).is_some() || !key.contains('@') {
-        vec![Effect::GetUser { id: key }]
+        // An id: its last login can be asked for at once, beside the fresh copy.
+        d.last_login_for = Some(key.clone());
+        state.detail = Some(d);
+        vec![
+            Effect::GetUser { id: key.clone() },
+            Effect::LastLogin { id: key },
+        ]
     } else {
+        state.detail = Some(d);
         vec![Effect::FindUser { query: key }]
     }
 }
 
-fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, String>) {
+fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client::LastLogin) {
+    if let Some(d) = state
+        .detail
+        .as_mut()
+        .filter(|d| d.last_login_for.as_deref() == Some(id.as_str()))
+    {
+        d.last_login = Some(login);
+    }
+}
+
+fn user_fetched(
+    state: &mut State,
+    key: String,
+    result: Result<crate::scim::User, String>,
+) -> Vec<Effect> {
     if let Ok(u) = &result
         && state.index_by_id.contains_key(&u.id)
     {
         state.upsert_users(vec![u.clone()]);
     }
     let Some(d) = state.detail.as_mut().filter(|d| d.key == key) else {
-        return;
+        return Vec::new();
     };
     d.loading = false;
     match result {
         Ok(u) => {
             d.error = None;
+            // Found by email: now its id is known, its last login can be asked for.
+            let ask = d.last_login_for.as_deref() != Some(u.id.as_str());
+            let id = u.id.clone();
             d.user = Some(u);
+            if ask {
+                d.last_login_for = Some(id.clone());
+                d.last_login = None;
+                return vec![Effect::LastLogin { id }];
+            }
         }
         Err(message) => {
             d.error = Some(message.clone());
@@ -496,6 +545,7 @@ fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User
             });
         }
     }
+    Vec::new()
 }
 
 fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>, total: u64) {

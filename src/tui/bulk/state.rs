@@ -51,6 +51,9 @@ pub enum Screen {
     },
     ActionMenu {
         cursor: usize,
+        /// Set when the menu was opened from a user's detail view: the action is for that
+        /// user alone, whatever is ticked.
+        only: Option<String>,
     },
     Picker(Box<Picker>),
     Preview(Box<Preview>),

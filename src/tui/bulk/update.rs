@@ -107,7 +107,38 @@ fn open_actions(state: &mut State) {
         );
         return;
     }
-    state.flow.push(Screen::ActionMenu { cursor: 0 });
+    state.flow.push(Screen::ActionMenu {
+        cursor: 0,
+        only: None,
+    });
+}
+
+/// `A` in a user's detail view: the action menu for that user alone.
+pub fn open_actions_for(state: &mut State, user: User) {
+    if state.read_only {
+        state.flash("read-only: changes are turned off");
+        return;
+    }
+    if state.user(&user.id).is_none() {
+        // Not in the loaded list (opened with --user): the plan needs its state.
+        state.sel_cache.insert(user.id.clone(), user.clone());
+    }
+    state.flow.push(Screen::ActionMenu {
+        cursor: 0,
+        only: Some(user.id),
+    });
+}
+
+/// Whom the action is for: the user the menu was opened for, else the selection.
+fn target_ids(state: &State) -> (Vec<String>, bool) {
+    let only = state.flow.iter().rev().find_map(|s| match s {
+        Screen::ActionMenu { only, .. } => Some(only.clone()),
+        _ => None,
+    });
+    match only.flatten() {
+        Some(id) => (vec![id], true),
+        None => (select::sorted_ids(state), false),
+    }
 }
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
@@ -230,7 +261,7 @@ fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Screen::ActionMenu { cursor }) = state.flow.last_mut() else {
+    let Some(Screen::ActionMenu { cursor, .. }) = state.flow.last_mut() else {
         return Vec::new();
     };
     // A digit chooses its item at once.
@@ -421,7 +452,7 @@ fn move_by(state: &mut State, delta: isize) {
             let len = r.problems.len();
             r.scroll.move_by(delta, len, page);
         }
-        Screen::ActionMenu { cursor } => {
+        Screen::ActionMenu { cursor, .. } => {
             *cursor = (*cursor as isize)
                 .saturating_add(delta)
                 .clamp(0, MENU.len() as isize - 1) as usize;
@@ -578,7 +609,7 @@ fn build_picker(state: &State) -> Picker {
             )
         })
         .collect();
-    for id in &state.selected {
+    for id in &target_ids(state).0 {
         let Some(u) = state.selected_user(id) else {
             continue;
         };
@@ -602,7 +633,7 @@ fn build_picker(state: &State) -> Picker {
 
 /// Asks for the plan of `action` over the selection; the preview opens when it is built.
 fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
-    let ids = select::sorted_ids(state);
+    let (ids, only) = target_ids(state);
     let mut users: Vec<User> = Vec::with_capacity(ids.len());
     let mut unknown: Vec<String> = Vec::new();
     for id in &ids {
@@ -612,7 +643,7 @@ fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
         }
     }
     // Rows of the CSV that matched no user are in the plan as "not found", as headless.
-    if let Some(input) = &state.csv_input {
+    if let Some(input) = state.csv_input.as_ref().filter(|_| !only) {
         for key in &input.not_found {
             if !unknown.contains(key) {
                 unknown.push(key.clone());
@@ -635,7 +666,8 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let mut run = RunView::new(c.label.clone(), c.tenant.clone());
     let effect = match c.what {
         ConfirmWhat::Plan { plan, intent } => {
-            if matches!(intent, Intent::Apply { .. }) {
+            let only = target_ids(state).1;
+            if matches!(intent, Intent::Apply { .. }) && !only {
                 run.input = state.csv_input.clone();
             }
             Effect::RunBatch { plan, intent }

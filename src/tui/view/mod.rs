@@ -3,7 +3,7 @@
 mod confirm;
 mod csv_report;
 mod cursor_table;
-mod detail;
+pub mod detail;
 mod help;
 pub mod history;
 mod menu;
@@ -87,7 +87,9 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
         Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
         Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
-        Screen::ActionMenu { cursor } => menu::render(state, *cursor, frame, body),
+        Screen::ActionMenu { cursor, only } => {
+            menu::render(state, *cursor, only.as_deref(), frame, body)
+        }
         Screen::Picker(p) => picker::render(state, p, frame, body),
         Screen::Preview(p) => {
             preview::render(state, p, frame, body);
