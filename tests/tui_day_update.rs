@@ -575,3 +575,85 @@ fn space_and_a_act_on_the_user_shown() {
         "the selection is left as it was"
     );
 }
+
+#[test]
+fn the_workspace_view_says_how_complete_its_counts_are() {
+    use scimitar::tui::testing::draw;
+    let mut s = State::new("prod", "t");
+    scimitar::tui::update::init(&mut s, None);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 24,
+        },
+    );
+    let generation = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[..4].to_vec(),
+            total: 216,
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("4 of 216 users loaded"), "{text}");
+    update(&mut s, Action::Open);
+    let text = draw(&s).backend().to_string();
+    assert!(
+        text.contains("4 of 216 users loaded"),
+        "the members view says it too:\n{text}"
+    );
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+
+    // Complete: said so.
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[4..].to_vec(),
+            total: 6,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(6),
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("all 6 users counted"), "{text}");
+    update(&mut s, Action::Back);
+
+    // A filter in force is named.
+    update(&mut s, Action::Filter);
+    typed(&mut s, "active eq true");
+    update(&mut s, Action::Apply);
+    let generation = s.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[..2].to_vec(),
+            total: 2,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(2),
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(
+        text.contains("2 of 2 users matching filter `active eq true`"),
+        "{text}"
+    );
+}

@@ -17,7 +17,7 @@ pub mod request;
 mod selection;
 mod summary;
 mod users;
-mod workspaces;
+pub mod workspaces;
 
 /// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
 /// pane exceeds: every view passes server and file text through this.

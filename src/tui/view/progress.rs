@@ -158,7 +158,11 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
             Span::styled(" elapsed ", t.dim),
             Span::raw(secs(p.elapsed(now))),
             Span::styled("   journal ", t.dim),
-            Span::raw(run.journal.clone().unwrap_or_default()),
+            // One row, the file name whole: the summary's `y` shows it in full.
+            Span::raw(crate::tui::view::paths::short_path(
+                &crate::tui::view::safe(run.journal.as_deref().unwrap_or_default()),
+                usize::from(width).saturating_sub(24),
+            )),
         ]),
     ]
 }

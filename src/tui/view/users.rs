@@ -56,11 +56,19 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         (LoadState::Done, 0) => " no users ",
         _ => "",
     };
+    // "Who is in workspace X": say exactly how complete the answer is.
+    let (note, note_style) = match &view.kind {
+        crate::tui::state::ViewKind::Members { .. } if empty_note.is_empty() => {
+            let c = crate::tui::view::workspaces::completeness(state);
+            (c.text, if c.complete { t.dim } else { t.error })
+        }
+        _ => (empty_note.to_string(), t.dim),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(" Users ", t.title))
-        .title_bottom(Line::styled(empty_note, t.dim))
+        .title_bottom(Line::styled(note, note_style))
         .title(Line::from(format!(" {position} ")).right_aligned());
     CursorTable {
         header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
