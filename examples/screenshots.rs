@@ -159,7 +159,7 @@ async fn main() {
     };
     let new_state = |users: Vec<_>| {
         let mut s = loaded_state(users, 100, 30);
-        s.filter_parser = filter::parse;
+        s.filter.parser = filter::parse;
         s.tenant = "api.anaplan.com".into();
         s
     };
@@ -181,7 +181,10 @@ async fn main() {
     if !effects.is_empty()
         && let Some(u) = users.get(2)
     {
-        let result = client.get_user(&u.id).await.map_err(|e| e.to_string());
+        let result = client
+            .get_user(&u.id)
+            .await
+            .map_err(scimitar::tui::Failure::from);
         update(
             &mut s,
             Action::UserFetched {
@@ -218,7 +221,7 @@ async fn main() {
         .collect();
     let mut s = new_state(users.clone());
     for u in &picked {
-        s.selected.insert(u.id.clone());
+        s.bulk.selected.insert(u.id.clone());
     }
     to_preview(&mut s);
     save(
@@ -300,9 +303,9 @@ async fn progress_picture() {
     };
     let users = listed.users;
     let mut s = loaded_state(users.clone(), 100, 30);
-    s.filter_parser = filter::parse;
+    s.filter.parser = filter::parse;
     s.tenant = "api.anaplan.com".into();
-    s.max_users = 1000;
+    s.bulk.max_users = 1000;
     let chosen: Vec<_> = users
         .iter()
         .filter(|u| u.active)
@@ -310,7 +313,7 @@ async fn progress_picture() {
         .cloned()
         .collect();
     for u in &chosen {
-        s.selected.insert(u.id.clone());
+        s.bulk.selected.insert(u.id.clone());
     }
     to_preview(&mut s);
     update(&mut s, Action::Proceed);

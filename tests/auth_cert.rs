@@ -2,7 +2,8 @@
 //! and every way a certificate setup goes wrong giving a clear message and exit 2 without
 //! showing the key or its passphrase. Also the fake's own checks, over raw HTTP.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

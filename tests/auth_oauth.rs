@@ -3,7 +3,8 @@
 //! (each one used once), `slow_down` obeyed, denial and expiry ending with exit 2, a batch
 //! that outlives its access token, and `auth logout`.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! `scimitar apply`, `resume` and `undo` as a user runs them: a child process against an
 //! in-process fake on 127.0.0.1.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! with a journal that matches the server, and a cancelled run records everything and
 //! resumes to the end.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

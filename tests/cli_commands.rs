@@ -1,6 +1,7 @@
 //! The lookups a user runs from a shell, and `fake serve` for other processes.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::time::Duration;
 

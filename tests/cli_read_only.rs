@@ -1,7 +1,8 @@
 //! `--read-only` (or a profile's `read_only = true`): look, never change. The commands that
 //! would write refuse before sending anything; lookups still work.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use common::{Cli, config, start};
 

@@ -1,7 +1,8 @@
 //! The three ways to sign in, what a wrong secret or a missing role says, logout, and
 //! tokens that die in the middle of a listing.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! The tenant's rate limit (429 + Retry-After), a proxy's HTML error page, and the PATCH/GET
 //! round trip the batch layer depends on.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::time::{Duration, Instant};
 

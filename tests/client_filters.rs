@@ -2,7 +2,8 @@
 //! apart from the client's, so the two check each other; never `scim::filter`'s matcher);
 //! forms Anaplan refuses are refused locally before anything is sent, and by the fake too.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use common::{Cli, client, config, ids, start};
 use scimitar::fake::FakeServer;

@@ -2,7 +2,8 @@
 //! order, whatever the server does (repeated pages, quirky payloads, 5xx, dropped
 //! connections).
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! saved and the answer is a partial success (207). scimitar must report such a user as
 //! failed, with the reason, and never as done.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use common::{client, config, start};
 use scimitar::plan::UserState;

@@ -3,7 +3,8 @@
 //! match nothing), with a limit on `or` terms, an empty HTML 401, a lying or endless listing
 //! and a huge Retry-After. Everything over real HTTP on 127.0.0.1.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use scimitar::input::csv::read;
-use scimitar::input::resolve::{LOOKUP_CHUNK, ResolveReport, UserLookup, resolve};
+use scimitar::input::resolve::{LOOKUP_CHUNK, LookupError, ResolveReport, UserLookup, resolve};
 use scimitar::scim::model::User;
 
 struct Tenant {
@@ -24,7 +24,7 @@ impl Tenant {
 }
 
 impl UserLookup for Tenant {
-    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, String> {
+    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
         self.calls.lock().unwrap().push(("id", ids.len()));
         Ok(self
             .users
@@ -33,10 +33,12 @@ impl UserLookup for Tenant {
             .cloned()
             .collect())
     }
-    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, String> {
+    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError> {
         self.calls.lock().unwrap().push(("name", names.len()));
         if self.fail_names {
-            return Err("server answered HTTP 503: try later".into());
+            return Err(LookupError::Unavailable(
+                "server answered HTTP 503: try later".into(),
+            ));
         }
         Ok(self
             .users

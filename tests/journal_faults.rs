@@ -2,7 +2,8 @@
 //! SIGKILL mid-run and resumed, two resumes at once, `--journal` onto an existing file or a
 //! link, hand-edited journals given to undo, and a server that goes down mid-run.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashMap;
 use std::path::Path;

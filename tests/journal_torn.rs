@@ -2,7 +2,8 @@
 //! set aside in `<journal>.torn`, the file is made whole, the seals still verify, and the
 //! resumed run completes. Every byte offset of the last three records, and random prefixes.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, OnceLock};

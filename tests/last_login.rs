@@ -2,7 +2,8 @@
 //! credentials allow, "not available with these credentials" where they do not, and
 //! `user show` printing it (text and JSON) without ever failing for it.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use common::{Cli, client, config, no_admin_conn, start};
 use scimitar::scim::client::{AuthMethod, LastLogin, UNAVAILABLE};

@@ -1,7 +1,7 @@
 //! Every action against every user shape: the outcome, the after-state and the exact bodies.
 
-#[path = "plan_common.rs"]
-mod common;
+mod support;
+use support::plan as common;
 
 use common::{user, ws, ws_id};
 use scimitar::plan::simulate::apply_requests;

@@ -1,7 +1,7 @@
 //! Plan files: totals, round trip, and refusal of tampered or foreign-version plans.
 
-#[path = "plan_common.rs"]
-mod common;
+mod support;
+use support::plan as common;
 
 use common::user;
 use scimitar::plan::{Action, Outcome, PLAN_VERSION, Plan, PlanFileError, Protected, Totals};

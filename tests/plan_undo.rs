@@ -1,7 +1,7 @@
 //! Undo gives back what a run took away, and nothing else.
 
-#[path = "plan_common.rs"]
-mod common;
+mod support;
+use support::plan as common;
 
 use common::{user, ws, ws_id};
 use scimitar::plan::simulate::apply_requests;

@@ -161,7 +161,7 @@ fn the_tui_preview_and_confirmation_state_the_role_loss() {
     use scimitar::tui::testing::fixture_users;
     let mut s = loaded_state(fixture_users(), 100, 30);
     for id in ["u-0001", "u-0003", "u-0005"] {
-        s.selected.insert(id.into());
+        s.bulk.selected.insert(id.into());
     }
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);

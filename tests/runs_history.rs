@@ -1,7 +1,8 @@
 //! `scimitar runs` and `runs show` over journals made by real runs (apply, undo) of the
 //! binary against the fake on 127.0.0.1.
 
-mod common;
+mod support;
+use support::inproc as common;
 
 use std::collections::HashMap;
 

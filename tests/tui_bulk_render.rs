@@ -11,30 +11,10 @@ use scimitar::input::ResolveReport;
 use scimitar::plan::Protected;
 use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::testing::{draw, fixture_users, loaded_state};
+use scimitar::tui::testing::{fixture_users, loaded_state, screen, step, typed};
 use scimitar::tui::{Action, State, Theme, update};
-use tui_input::InputRequest;
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
-fn step(s: &mut State, a: Action) {
-    for e in update(s, a) {
-        if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::Preview::build(*req);
-            update(s, Action::PlanReady(Box::new(preview)));
-        }
-    }
-}
-
-fn screen(s: &State) -> String {
-    draw(s).backend().to_string()
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
-    }
-}
-
 fn csv_report(w: u16, h: u16) -> State {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), w, h);
@@ -78,12 +58,12 @@ fn csv_report_120x40() {
 /// Alice, carol (already disabled), the API user and erin, with "remove all workspaces".
 fn preview(w: u16, h: u16) -> State {
     let mut s = loaded_state(fixture_users(), w, h);
-    s.protected = Protected {
+    s.bulk.protected = Protected {
         api_user: Some("svc-integration@example.com".into()),
         accounts: vec![],
     };
     for id in ["u-0001", "u-0003", "u-0005", "u-0006"] {
-        s.selected.insert(id.into());
+        s.bulk.selected.insert(id.into());
     }
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);
@@ -128,7 +108,7 @@ fn exact_request_120x40() {
 
 fn confirm(w: u16, h: u16, cap: usize) -> State {
     let mut s = preview(w, h);
-    s.max_users = cap;
+    s.bulk.max_users = cap;
     update(&mut s, Action::Proceed);
     s
 }

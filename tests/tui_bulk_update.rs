@@ -12,40 +12,13 @@ use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::Mode;
 use scimitar::tui::state::Popup;
-use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
+use scimitar::tui::testing::{erase, fixture_users, loaded_state, step, synthetic_users, typed};
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
-use tui_input::InputRequest;
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
-fn step(s: &mut State, a: Action) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for e in update(s, a) {
-        match e {
-            Effect::BuildPlan(req) => {
-                let preview = scimitar::tui::bulk::Preview::build(*req);
-                out.extend(update(s, Action::PlanReady(Box::new(preview))));
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
-    }
-}
-
-fn erase(s: &mut State, n: usize) {
-    for _ in 0..n {
-        update(s, Action::Input(InputRequest::DeletePrevChar));
-    }
-}
-
 fn ids(s: &State) -> Vec<String> {
-    let mut v: Vec<String> = s.selected.iter().cloned().collect();
+    let mut v: Vec<String> = s.bulk.selected.iter().cloned().collect();
     v.sort();
     v
 }
@@ -63,7 +36,7 @@ fn v_marks_a_range_and_esc_cancels_it() {
     update(&mut s, Action::Down);
     update(&mut s, Action::Down);
     assert!(
-        s.selected.is_empty(),
+        s.bulk.selected.is_empty(),
         "nothing ticked before the range is marked"
     );
     update(&mut s, Action::VisualSelect);
@@ -75,8 +48,8 @@ fn v_marks_a_range_and_esc_cancels_it() {
     update(&mut s, Action::VisualSelect);
     update(&mut s, Action::Up);
     update(&mut s, Action::Back);
-    assert_eq!(s.selected.len(), 3);
-    assert!(s.visual.is_none());
+    assert_eq!(s.bulk.selected.len(), 3);
+    assert!(s.bulk.visual.is_none());
     assert!(!s.should_quit);
     assert!(flash(&s).contains("nothing ticked"));
 }
@@ -93,12 +66,12 @@ fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
     assert!(flash(&s).contains("ticked 3"));
     update(&mut s, Action::Back); // clears the search
     assert_eq!(s.visible.len(), 6);
-    assert_eq!(s.selected.len(), 3);
+    assert_eq!(s.bulk.selected.len(), 3);
     // A reload drops the loaded users; the selection and their last known state stay.
     let effects = update(&mut s, Action::Refresh);
     assert!(matches!(effects[0], Effect::LoadUsers { .. }));
-    assert!(s.users.is_empty());
-    assert_eq!(s.selected.len(), 3);
+    assert!(s.list.users.is_empty());
+    assert_eq!(s.bulk.selected.len(), 3);
     assert!(s.selected_user("u-0005").is_some());
 }
 
@@ -113,7 +86,7 @@ fn ctrl_r_inverts_only_the_shown_rows_and_c_clears_with_a_count() {
     update(&mut s, Action::InvertSelection);
     assert_eq!(ids(&s), ["u-0005", "u-0006"]);
     update(&mut s, Action::ClearSelection);
-    assert!(s.selected.is_empty());
+    assert!(s.bulk.selected.is_empty());
     assert!(flash(&s).contains("2 unticked"), "{}", flash(&s));
 }
 
@@ -128,7 +101,7 @@ fn selection_pane_lists_and_unticks() {
     update(&mut s, Action::ToggleSelect); // unticks bob (first by userName)
     assert_eq!(ids(&s), ["u-0003"]);
     update(&mut s, Action::Back);
-    assert!(s.flow.is_empty());
+    assert!(s.bulk.flow.is_empty());
 }
 
 fn report() -> ResolveReport {
@@ -168,13 +141,13 @@ fn csv_report_selects_only_on_enter() {
     update(&mut s, loaded("users.csv"));
     assert_eq!(mode(&s), Mode::Report);
     assert!(
-        s.selected.is_empty(),
+        s.bulk.selected.is_empty(),
         "the report comes before any selection"
     );
     update(&mut s, Action::Down);
     step(&mut s, Action::Proceed);
     assert_eq!(ids(&s), ["u-0001", "u-0002"]);
-    assert!(s.flow.is_empty());
+    assert!(s.bulk.flow.is_empty());
     // Loaded from a CSV, not from the list: still known for the plan.
     assert!(s.selected_user("u-0001").is_some());
 }
@@ -194,8 +167,8 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
     );
     update(&mut s, loaded("leavers.csv"));
     update(&mut s, Action::Back);
-    assert!(s.selected.is_empty());
-    assert!(s.flow.is_empty());
+    assert!(s.bulk.selected.is_empty());
+    assert!(s.bulk.flow.is_empty());
 
     update(&mut s, Action::LoadCsv);
     typed(&mut s, "photo.png");
@@ -204,7 +177,7 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
         &mut s,
         Action::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
     );
-    assert!(s.selected.is_empty());
+    assert!(s.bulk.selected.is_empty());
     assert!(
         matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary"))
     );
@@ -221,24 +194,24 @@ fn csv_report_save_asks_for_a_path() {
     typed(&mut s, "/tmp/r.csv");
     let effects = update(&mut s, Action::Apply);
     assert!(matches!(&effects[..], [Effect::SaveCsvReport { path, .. }] if path == "/tmp/r.csv"));
-    assert!(s.selected.is_empty());
+    assert!(s.bulk.selected.is_empty());
 }
 
 /// Alice, carol (already disabled) and the service account (protected) ticked.
 fn three_ticked() -> State {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.protected = Protected {
+    s.bulk.protected = Protected {
         api_user: Some("svc-integration@example.com".into()),
         accounts: vec![],
     };
     for id in ["u-0001", "u-0003", "u-0005"] {
-        s.selected.insert(id.into());
+        s.bulk.selected.insert(id.into());
     }
     s
 }
 
 fn preview_of(s: &State) -> &scimitar::tui::bulk::state::Preview {
-    match s.flow.last() {
+    match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => p,
         other => panic!("expected the preview, got {other:?}"),
     }
@@ -292,12 +265,12 @@ fn action_menu_plans_and_previews_with_totals() {
 fn actions_need_a_selection_and_are_refused_read_only() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Action::Actions);
-    assert!(s.flow.is_empty());
+    assert!(s.bulk.flow.is_empty());
     assert!(flash(&s).contains("select users first"));
     let mut s = three_ticked();
     s.read_only = true;
     update(&mut s, Action::Actions);
-    assert!(s.flow.is_empty());
+    assert!(s.bulk.flow.is_empty());
     assert!(flash(&s).contains("read-only"));
 }
 
@@ -309,7 +282,7 @@ fn keep_only_picks_workspaces_with_counts() {
     update(&mut s, Action::Down);
     step(&mut s, Action::Proceed);
     assert_eq!(mode(&s), Mode::Picker);
-    let Some(Screen::Picker(p)) = s.flow.last() else {
+    let Some(Screen::Picker(p)) = s.bulk.flow.last() else {
         panic!("picker")
     };
     let fin = p
@@ -341,8 +314,8 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     to_confirm(&mut s);
     typed(&mut s, "3");
     assert!(update(&mut s, Action::Apply).is_empty());
-    assert!(!s.batch_running);
-    let Some(Screen::Confirm(c)) = s.flow.last() else {
+    assert!(!s.run.running);
+    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("still confirming")
     };
     assert!(
@@ -366,24 +339,24 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
         }
         other => panic!("expected RunBatch, got {other:?}"),
     }
-    assert!(s.batch_running);
+    assert!(s.run.running);
     assert_eq!(mode(&s), Mode::Run);
 }
 
 #[test]
 fn above_the_cap_only_an_explicit_override_runs() {
     let mut s = loaded_state(synthetic_users(30), 80, 24);
-    s.max_users = 5;
+    s.bulk.max_users = 5;
     update(&mut s, Action::SelectAll);
     to_confirm(&mut s);
-    let Some(Screen::Confirm(c)) = s.flow.last() else {
+    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("confirm")
     };
     let n = c.count;
     assert!(n > 5);
     typed(&mut s, &n.to_string());
     assert!(update(&mut s, Action::Apply).is_empty());
-    let Some(Screen::Confirm(c)) = s.flow.last() else {
+    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("confirm")
     };
     assert!(c.error.as_deref().unwrap_or("").contains("override"));
@@ -457,7 +430,7 @@ fn runner_events_fold_into_the_progress_pane() {
             },
         }),
     );
-    let run = s.run.as_ref().unwrap();
+    let run = s.run.view.as_ref().unwrap();
     let p = run.progress.as_ref().unwrap();
     assert_eq!(
         (
@@ -480,7 +453,7 @@ fn runner_events_fold_into_the_progress_pane() {
 fn cancel_stops_dispatching_once_and_says_so() {
     let (mut s, _) = running();
     assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
-    assert!(s.run.as_ref().unwrap().stopping);
+    assert!(s.run.view.as_ref().unwrap().stopping);
     // Esc again: no second cancel, still on the run screen, not quitting.
     assert!(update(&mut s, Action::Back).is_empty());
     assert!(flash(&s).contains("stopping"));
@@ -508,7 +481,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
             stopped: None,
         },
     );
-    assert!(!s.batch_running);
+    assert!(!s.run.running);
     assert_eq!(mode(&s), Mode::Summary);
     assert!(
         effects
@@ -525,8 +498,8 @@ fn cancel_stops_dispatching_once_and_says_so() {
         [Effect::PrepareResume { .. }]
     ));
     update(&mut s, Action::Back);
-    assert!(s.flow.is_empty());
-    assert_eq!(s.selected.len(), 3, "the selection survives the run");
+    assert!(s.bulk.flow.is_empty());
+    assert_eq!(s.bulk.selected.len(), 3, "the selection survives the run");
 }
 
 #[test]
@@ -559,7 +532,7 @@ fn quitting_while_a_batch_runs_asks_first() {
 #[test]
 fn nothing_to_change_never_reaches_the_confirmation() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.selected.insert("u-0003".into()); // already disabled
+    s.bulk.selected.insert("u-0003".into()); // already disabled
     update(&mut s, Action::Actions);
     step(&mut s, Action::Proceed);
     step(&mut s, Action::Proceed);
@@ -597,7 +570,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
                 user_id: id.clone(),
             }),
         );
-        let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+        let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
         assert!(p.in_flight() <= 8 || i < 8, "in flight {}", p.in_flight());
         if i >= 7 {
             let done = format!("u{}", i - 7);
@@ -614,7 +587,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             );
         }
     }
-    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
     assert_eq!(p.in_flight(), 7);
     update(
         &mut s,
@@ -622,7 +595,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             user_id: "u79".into(),
         }),
     );
-    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
     assert_eq!((p.in_flight(), p.in_doubt), (6, 1));
 }
 
@@ -647,7 +620,7 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
             stats: Default::default(),
         }),
     );
-    let p = s.run.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
     assert!(p.paused.is_some());
     assert_eq!(
         p.eta(t0 + Duration::from_secs(30)),
@@ -658,6 +631,7 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     update(&mut s, ev(Event::Unpaused));
     assert!(
         s.run
+            .view
             .as_ref()
             .unwrap()
             .progress

@@ -39,7 +39,7 @@ fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
 }
 
 fn preview_label(s: &State) -> String {
-    match s.flow.last() {
+    match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => p.intent.label(),
         other => panic!("expected the preview, got {other:?}"),
     }
@@ -47,8 +47,8 @@ fn preview_label(s: &State) -> String {
 
 fn two_ticked() -> State {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.selected.insert("u-0001".into());
-    s.selected.insert("u-0002".into());
+    s.bulk.selected.insert("u-0001".into());
+    s.bulk.selected.insert("u-0002".into());
     s
 }
 
@@ -139,10 +139,10 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
         }))),
     );
     update(&mut s, Action::Proceed);
-    assert_eq!(s.selected.len(), 2);
+    assert_eq!(s.bulk.selected.len(), 2);
     update(&mut s, Action::Actions);
     step(&mut s, Action::Proceed);
-    match s.flow.last() {
+    match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => assert_eq!(
             p.totals.not_found, 1,
             "the CSV's unknown user is in the plan as not found, as headless"
@@ -154,6 +154,7 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     update(&mut s, Action::Apply);
     let input = s
         .run
+        .view
         .as_ref()
         .and_then(|r| r.input.clone())
         .expect("the run knows its input");
@@ -240,7 +241,7 @@ fn tab_in_the_path_input_completes() {
             completion,
         },
     );
-    let pi = s.path_input.as_ref().expect("still typing the path");
+    let pi = s.bulk.path_input.as_ref().expect("still typing the path");
     assert_eq!(pi.input.value(), "~/leavers-1");
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(
@@ -351,7 +352,7 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
 fn visible_names(s: &State) -> Vec<String> {
     s.visible
         .iter()
-        .map(|&i| s.users[i].user_name.clone())
+        .map(|&i| s.list.users[i].user_name.clone())
         .collect()
 }
 
@@ -380,7 +381,7 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     late.workspaces
         .extend(fixture_users()[0].workspaces.clone());
     update(&mut s, Action::Refresh);
-    let generation = s.generation;
+    let generation = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {
@@ -545,16 +546,19 @@ fn a_user_opened_by_email_gets_its_last_login_once_found() {
 #[test]
 fn space_and_a_act_on_the_user_shown() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.selected.insert("u-0005".into());
+    s.bulk.selected.insert("u-0005".into());
     update(&mut s, Action::Down);
     update(&mut s, Action::Open); // bob
     assert_eq!(mode(&s), Mode::Detail);
     let space = key(&s, KeyCode::Char(' '), KeyModifiers::NONE).expect("space in detail");
     update(&mut s, space.clone());
-    assert!(s.selected.contains("u-0002"), "space ticks the user shown");
+    assert!(
+        s.bulk.selected.contains("u-0002"),
+        "space ticks the user shown"
+    );
     assert_eq!(mode(&s), Mode::Detail, "and the view stays");
     update(&mut s, space);
-    assert!(!s.selected.contains("u-0002"), "space again unticks");
+    assert!(!s.bulk.selected.contains("u-0002"), "space again unticks");
 
     // A: the action menu for this user alone, whoever else is ticked.
     let a = key(&s, KeyCode::Char('A'), KeyModifiers::SHIFT).expect("A in detail");
@@ -563,7 +567,7 @@ fn space_and_a_act_on_the_user_shown() {
     let text = scimitar::tui::testing::draw(&s).backend().to_string();
     assert!(text.contains("Action for bob.baker@example.com"), "{text}");
     step(&mut s, Action::Proceed);
-    match s.flow.last() {
+    match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => {
             let ids: Vec<&str> = p.plan.items.iter().map(|i| i.user_id.as_str()).collect();
             assert_eq!(ids, ["u-0002"], "only the user shown is in the plan");
@@ -571,7 +575,7 @@ fn space_and_a_act_on_the_user_shown() {
         other => panic!("expected the preview, got {other:?}"),
     }
     assert!(
-        s.selected.contains("u-0005"),
+        s.bulk.selected.contains("u-0005"),
         "the selection is left as it was"
     );
 }
@@ -588,7 +592,7 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
             height: 24,
         },
     );
-    let generation = s.generation;
+    let generation = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {
@@ -634,7 +638,7 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
     update(&mut s, Action::Filter);
     typed(&mut s, "active eq true");
     update(&mut s, Action::Apply);
-    let generation = s.generation;
+    let generation = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {

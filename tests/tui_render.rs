@@ -4,25 +4,14 @@
 use insta::assert_snapshot;
 use ratatui::style::Modifier;
 use scimitar::scim::client::WorkspaceInfo;
-use scimitar::tui::testing::{draw, fixture_users, loaded_state};
+use scimitar::tui::testing::{draw, fixture_users, loaded_state, screen, typed};
 use scimitar::tui::{Action, State, Theme, update};
-use tui_input::InputRequest;
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
-    }
-}
 
 fn list(width: u16, height: u16) -> State {
     let mut s = loaded_state(fixture_users(), width, height);
     update(&mut s, Action::Down);
     update(&mut s, Action::ToggleSelect); // bob ticked, cursor on carol
     s
-}
-
-fn screen(s: &State) -> String {
-    draw(s).backend().to_string()
 }
 
 #[test]
@@ -156,7 +145,7 @@ fn help_120x40() {
 fn error_popup_80x24() {
     let mut s = list(80, 24);
     update(&mut s, Action::Refresh);
-    let g = s.generation;
+    let g = s.list.generation;
     update(
         &mut s,
         Action::LoadFinished {

@@ -2,17 +2,9 @@
 
 use scimitar::scim::client::WorkspaceInfo;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
-use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users};
+use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed};
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
-
-fn typed(s: &mut State, text: &str) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for c in text.chars() {
-        out.extend(update(s, Action::Input(InputRequest::InsertChar(c))));
-    }
-    out
-}
 
 fn cursor(s: &State) -> usize {
     s.view().cursor
@@ -21,7 +13,7 @@ fn cursor(s: &State) -> usize {
 fn visible_names(s: &State) -> Vec<String> {
     s.visible
         .iter()
-        .map(|&i| s.users[i].user_name.clone())
+        .map(|&i| s.list.users[i].user_name.clone())
         .collect()
 }
 
@@ -97,7 +89,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
             Effect::ListWorkspaces
         ]
     );
-    assert_eq!(s.load, LoadState::Loading);
+    assert_eq!(s.list.load, LoadState::Loading);
     let users = fixture_users();
     update(
         &mut s,
@@ -108,8 +100,8 @@ fn first_page_shows_at_once_and_loading_finishes() {
         },
     );
     assert_eq!(s.visible.len(), 3);
-    assert_eq!(s.total, Some(6));
-    assert_eq!(s.load, LoadState::Loading);
+    assert_eq!(s.list.total, Some(6));
+    assert_eq!(s.list.load, LoadState::Loading);
     // A page of an older load is dropped.
     update(
         &mut s,
@@ -119,7 +111,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
             total: 99,
         },
     );
-    assert_eq!((s.users.len(), s.total), (3, Some(6)));
+    assert_eq!((s.list.users.len(), s.list.total), (3, Some(6)));
     update(
         &mut s,
         Action::PageLoaded {
@@ -135,7 +127,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
             result: Ok(6),
         },
     );
-    assert_eq!(s.load, LoadState::Done);
+    assert_eq!(s.list.load, LoadState::Done);
     assert_eq!(s.visible.len(), 6);
     assert!(s.popups.is_empty());
 }
@@ -152,7 +144,7 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
             result: Err(msg.into()),
         },
     );
-    assert!(matches!(s.load, LoadState::Failed(_)));
+    assert!(matches!(s.list.load, LoadState::Failed(_)));
     assert_eq!(
         s.popups,
         vec![Popup::Error {
@@ -168,22 +160,22 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     // r retries.
     let e = update(&mut s, Action::Refresh);
     assert!(matches!(e[0], Effect::LoadUsers { generation: 2, .. }));
-    assert_eq!(s.load, LoadState::Loading);
+    assert_eq!(s.list.load, LoadState::Loading);
 }
 
 #[test]
 fn filter_is_validated_as_typed_and_applied_on_enter() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Action::Filter);
-    assert!(s.filter_edit.is_some());
+    assert!(s.filter.edit.is_some());
     typed(&mut s, "userName eq \"ali");
-    let err = s.filter_edit.as_ref().and_then(|e| e.error.clone());
+    let err = s.filter.edit.as_ref().and_then(|e| e.error.clone());
     assert_eq!(err.map(|e| e.position), Some(12));
     // Enter with an error does nothing but keep the error.
     assert!(update(&mut s, Action::Apply).is_empty());
-    assert!(s.filter_edit.is_some());
+    assert!(s.filter.edit.is_some());
     typed(&mut s, "\"");
-    assert!(s.filter_edit.as_ref().is_some_and(|e| e.error.is_none()));
+    assert!(s.filter.edit.as_ref().is_some_and(|e| e.error.is_none()));
     let effects = update(&mut s, Action::Apply);
     let expected = scimitar::scim::filter::parse("userName eq \"ali\"").ok();
     assert_eq!(
@@ -193,12 +185,12 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
             filter: expected
         }]
     );
-    assert!(s.filter_edit.is_none());
+    assert!(s.filter.edit.is_none());
     assert_eq!(
-        s.filter.as_ref().map(|f| f.text.as_str()),
+        s.filter.applied.as_ref().map(|f| f.text.as_str()),
         Some("userName eq \"ali\"")
     );
-    assert!(s.users.is_empty(), "a new filter reloads from scratch");
+    assert!(s.list.users.is_empty(), "a new filter reloads from scratch");
 }
 
 #[test]
@@ -217,7 +209,7 @@ fn an_empty_filter_clears_the_applied_one() {
             filter: None
         }]
     );
-    assert!(s.filter.is_none());
+    assert!(s.filter.applied.is_none());
 }
 
 #[test]
@@ -255,7 +247,7 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     update(&mut s, Action::Filter);
     typed(&mut s, "active eq true");
     update(&mut s, Action::Apply);
-    let g = s.generation;
+    let g = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {
@@ -278,7 +270,7 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     assert!(s.popups.is_empty());
     update(&mut s, Action::Filter);
     update(&mut s, Action::Back); // input
-    assert!(s.filter_edit.is_none());
+    assert!(s.filter.edit.is_none());
     assert_eq!(s.view().search.input.value(), "bob");
     update(&mut s, Action::Back); // search
     assert_eq!(s.view().search.input.value(), "");
@@ -287,9 +279,9 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     assert_eq!(s.view().kind, ViewKind::Workspaces);
     update(&mut s, Action::Back); // workspaces -> users
     assert_eq!(s.views.len(), 1);
-    assert!(s.filter.is_some());
+    assert!(s.filter.applied.is_some());
     let e = update(&mut s, Action::Back); // filter
-    assert!(s.filter.is_none());
+    assert!(s.filter.applied.is_none());
     assert!(matches!(e[..], [Effect::LoadUsers { filter: None, .. }]));
     for _ in 0..3 {
         update(&mut s, Action::Back);
@@ -316,25 +308,25 @@ fn selection_survives_search_filter_and_reload() {
     update(&mut s, Action::ToggleSelect); // bob
     update(&mut s, Action::Up);
     update(&mut s, Action::ToggleSelect); // bob again: unticked
-    assert_eq!(s.selected.len(), 1);
-    assert!(s.selected.contains("u-0001"));
+    assert_eq!(s.bulk.selected.len(), 1);
+    assert!(s.bulk.selected.contains("u-0001"));
     update(&mut s, Action::Search);
     typed(&mut s, "erin");
     update(&mut s, Action::ToggleSelect);
     update(&mut s, Action::Back);
-    assert_eq!(s.selected.len(), 2);
+    assert_eq!(s.bulk.selected.len(), 2);
     update(&mut s, Action::Filter);
     typed(&mut s, "userName eq \"nobody\"");
     update(&mut s, Action::Apply);
     assert_eq!(
-        s.selected.len(),
+        s.bulk.selected.len(),
         2,
         "ticks survive a filter that hides them"
     );
     update(&mut s, Action::Refresh);
-    assert_eq!(s.selected.len(), 2);
+    assert_eq!(s.bulk.selected.len(), 2);
     update(&mut s, Action::ClearSelection);
-    assert!(s.selected.is_empty());
+    assert!(s.bulk.selected.is_empty());
 }
 
 #[test]
@@ -342,8 +334,8 @@ fn invert_selection_flips_the_visible_rows() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Action::ToggleSelect);
     update(&mut s, Action::InvertSelection);
-    assert_eq!(s.selected.len(), 5);
-    assert!(!s.selected.contains("u-0001"));
+    assert_eq!(s.bulk.selected.len(), 5);
+    assert!(!s.bulk.selected.contains("u-0001"));
 }
 
 #[test]
@@ -379,7 +371,7 @@ fn opening_a_user_refreshes_it_with_get_user() {
         },
     );
     assert_eq!(s.detail_user().map(|u| u.active), Some(false));
-    assert!(!s.users[1].active, "the list shows the fresh copy too");
+    assert!(!s.list.users[1].active, "the list shows the fresh copy too");
     // r refreshes again; y sends the id.
     assert_eq!(
         update(&mut s, Action::Refresh),
@@ -469,7 +461,7 @@ fn workspaces_view_counts_members_and_lists_them() {
         .visible
         .iter()
         .map(|&i| {
-            let w = &s.workspaces[&s.workspace_order[i]];
+            let w = &s.list.workspaces[&s.list.workspace_order[i]];
             (w.name.clone(), w.users)
         })
         .collect();
@@ -498,7 +490,7 @@ fn workspaces_view_counts_members_and_lists_them() {
     );
     update(&mut s, Action::Back);
     assert_eq!(s.visible.len(), 4);
-    assert_eq!(s.workspaces["8a81b09d5e6f7a09"].users, 0);
+    assert_eq!(s.list.workspaces["8a81b09d5e6f7a09"].users, 0);
 }
 
 #[test]
@@ -509,7 +501,7 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
         Action::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
     );
     assert!(s.popups.is_empty());
-    assert_eq!(s.workspace_list_ok, Some(false));
+    assert_eq!(s.list.workspace_list_ok, Some(false));
     update(&mut s, Action::Workspaces);
     assert_eq!(s.visible.len(), 3);
 }
@@ -517,7 +509,7 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
 #[test]
 fn quit_asks_while_a_batch_runs() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.batch_running = true;
+    s.run.running = true;
     update(&mut s, Action::Quit);
     assert!(!s.should_quit);
     assert_eq!(s.popups, vec![Popup::ConfirmQuit]);
@@ -563,9 +555,9 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
 fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), 80, 24);
-    assert_eq!(s.users.len(), 6);
+    assert_eq!(s.list.users.len(), 6);
     update(&mut s, Action::Refresh);
-    let g = s.generation;
+    let g = s.list.generation;
     // Part of the reload arrives, then the server goes away.
     update(
         &mut s,
@@ -582,12 +574,15 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
             result: Err("cannot reach the server".into()),
         },
     );
-    assert_eq!((s.users.len(), s.visible.len(), s.total), (6, 6, Some(6)));
-    assert_eq!(s.stale.as_deref(), Some("cannot reach the server"));
+    assert_eq!(
+        (s.list.users.len(), s.visible.len(), s.list.total),
+        (6, 6, Some(6))
+    );
+    assert_eq!(s.list.stale.as_deref(), Some("cannot reach the server"));
     update(&mut s, Action::Back); // the error popup
     // A second failure still keeps them.
     update(&mut s, Action::Refresh);
-    let g = s.generation;
+    let g = s.list.generation;
     update(
         &mut s,
         Action::LoadFinished {
@@ -595,11 +590,11 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
             result: Err("still down".into()),
         },
     );
-    assert_eq!(s.users.len(), 6);
+    assert_eq!(s.list.users.len(), 6);
     update(&mut s, Action::Back);
     // A reload that succeeds replaces the list and clears the mark.
     update(&mut s, Action::Refresh);
-    let g = s.generation;
+    let g = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {
@@ -615,7 +610,7 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
             result: Ok(4),
         },
     );
-    assert_eq!((s.users.len(), s.stale.clone()), (4, None));
+    assert_eq!((s.list.users.len(), s.list.stale.clone()), (4, None));
 }
 
 #[test]

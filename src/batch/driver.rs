@@ -20,7 +20,7 @@ use crate::batch::runner::{self, Batch, BatchError, Event, RunOptions};
 use crate::batch::seal::SealKey;
 use crate::batch::undo::{self, Grant};
 use crate::config::Paths;
-use crate::input::UserLookup;
+use crate::input::{LookupError, UserLookup};
 use crate::plan::{Outcome, Plan, RunRef, UserState};
 use crate::scim::ScimClient;
 
@@ -116,7 +116,7 @@ pub struct Opened {
 /// Opens a journal to resume or undo it. A broken seal is refused unless `trust`.
 pub fn open(key: &SealKey, path: &Path, tenant: &str, trust: bool) -> Result<Opened, DriverError> {
     let (journal, state) = Journal::resume(path, key)?;
-    state.check_tenant(tenant).map_err(DriverError::Refused)?;
+    state.check_tenant(tenant)?;
     if let SealCheck::Broken { line } = state.seal
         && !trust
     {
@@ -143,7 +143,7 @@ pub fn open(key: &SealKey, path: &Path, tenant: &str, trust: bool) -> Result<Ope
 /// Reads a journal without locking it, to show what a resume or undo would do.
 pub fn peek(key: &SealKey, path: &Path, tenant: &str) -> Result<JournalState, DriverError> {
     let state = JournalState::read_sealed(path, key)?;
-    state.check_tenant(tenant).map_err(DriverError::Refused)?;
+    state.check_tenant(tenant)?;
     if let SealCheck::Broken { line } = state.seal {
         return Err(DriverError::Refused(broken_seal_message(path, line)));
     }
@@ -199,7 +199,7 @@ impl Opened {
 /// How a run ended.
 pub struct Finished {
     /// Read back from the journal, with the reports written beside it.
-    pub summary: Result<Summary, String>,
+    pub summary: Result<Summary, JournalError>,
     /// Why the run stopped before its end, if it did.
     pub stopped: Option<String>,
     /// The breaker stopped it: the server was failing.
@@ -252,8 +252,8 @@ pub async fn run(
 }
 
 /// The summary and reports of a journal, read back from it.
-pub fn finish(path: &Path) -> Result<Summary, String> {
-    let state = JournalState::read(path).map_err(|e| e.to_string())?;
+pub fn finish(path: &Path) -> Result<Summary, JournalError> {
+    let state = JournalState::read(path)?;
     let mut s = Summary::from_journal(&state);
     match write_reports(&state) {
         Ok((csv, json)) => {
@@ -287,7 +287,7 @@ impl UndoPlanned {
 pub async fn plan_undo<L: UserLookup>(
     state: &JournalState,
     lookup: &L,
-) -> Result<UndoPlanned, String> {
+) -> Result<UndoPlanned, LookupError> {
     let undo::UndoInputs {
         entries,
         missing,

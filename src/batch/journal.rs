@@ -157,6 +157,10 @@ pub enum JournalError {
     Symlink { path: PathBuf },
     #[error("journal in use by {}: {path} is locked by a run that is still going; nothing was sent", holder(*.pid))]
     InUse { path: PathBuf, pid: Option<u32> },
+    #[error(
+        "the journal is for tenant {journal}, but this connection is to {connection}; nothing was sent"
+    )]
+    OtherTenant { journal: String, connection: String },
 }
 
 fn holder(pid: Option<u32>) -> String {
@@ -626,12 +630,12 @@ impl JournalState {
     }
 
     /// A journal is only ever continued or undone on the tenant it was written for.
-    pub fn check_tenant(&self, tenant: &str) -> Result<(), String> {
+    pub fn check_tenant(&self, tenant: &str) -> Result<(), JournalError> {
         if self.tenant != tenant {
-            return Err(format!(
-                "the journal is for tenant {}, but this connection is to {tenant}; nothing was sent",
-                self.tenant
-            ));
+            return Err(JournalError::OtherTenant {
+                journal: self.tenant.clone(),
+                connection: tenant.to_string(),
+            });
         }
         Ok(())
     }

@@ -79,7 +79,7 @@ pub struct UserResult {
     pub latency: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Started {
         total: usize,

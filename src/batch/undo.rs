@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::batch::journal::{Intent, JournalState, Record, ResultKind};
-use crate::input::UserLookup;
+use crate::input::{LookupError, UserLookup};
 use crate::plan::{Action, UserState};
 use crate::scim::model::User;
 
@@ -85,7 +85,10 @@ pub struct UndoInputs {
     pub grants: Vec<Grant>,
 }
 
-pub async fn inputs<L: UserLookup>(state: &JournalState, lookup: &L) -> Result<UndoInputs, String> {
+pub async fn inputs<L: UserLookup>(
+    state: &JournalState,
+    lookup: &L,
+) -> Result<UndoInputs, LookupError> {
     let grants = grants(state);
     let ids: Vec<String> = grants.iter().map(|g| g.user_id.clone()).collect();
     let mut current: HashMap<String, User> = HashMap::new();

@@ -106,7 +106,7 @@ pub async fn apply(
     if totals.to_change == 0 {
         crate::say!("nothing to change");
     } else {
-        c.require_api_user().map_err(Refused)?;
+        c.require_api_user()?;
         if !args.run.yes
             && let Some(cost) = crate::commands::preview::cost_statement(&plan)
         {
@@ -236,13 +236,13 @@ async fn action_of(
                     name: w.name,
                 }));
             }
-            let keep = resolve_workspaces(&args.keep, &known).map_err(Refused)?;
+            let keep = resolve_workspaces(&args.keep, &known)?;
             Action::KeepWorkspaces { keep }
         }
     })
 }
 
-pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<String>, String> {
+pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<String>, Refused> {
     let mut out = Vec::new();
     for w in wanted {
         let by_id = known.iter().find(|k| k.id.eq_ignore_ascii_case(w));
@@ -266,24 +266,24 @@ pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<
                     .take(5)
                     .copied()
                     .collect();
-                return Err(format!(
+                return Err(Refused(format!(
                     "no workspace has the id or name `{w}`{}",
                     if near.is_empty() {
                         String::new()
                     } else {
                         format!(" (did you mean: {})", near.join(", "))
                     }
-                ));
+                )));
             }
             (None, many) => {
-                return Err(format!(
+                return Err(Refused(format!(
                     "`{w}` names {} workspaces; use the id ({})",
                     many.len(),
                     many.iter()
                         .map(|k| k.id.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                ));
+                )));
             }
         };
         if !out.contains(&id) {
@@ -394,7 +394,7 @@ pub async fn resume(
     if !targets.is_empty() {
         // As apply: a change whose API user is unknown could take the tool's own access away.
         if let Intent::Apply { .. } = state.intent {
-            c.require_api_user().map_err(Refused)?;
+            c.require_api_user()?;
         }
         // Said even with --yes: there is no preview on resume, and undo cannot give it back.
         if let Some(cost) = state.intent.resume_cost(targets.len()) {
@@ -531,7 +531,9 @@ mod tests {
             ws("aa01", "Plan"),
             ws("bb02", "Plan"),
         ];
-        let err = resolve_workspaces(&["plan".into()], &known).unwrap_err();
+        let err = resolve_workspaces(&["plan".into()], &known)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("names 2 workspaces"), "{err}");
         assert!(err.contains("(aa01, bb02)"), "{err}");
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::cli::ConnArgs;
+use crate::commands::run::Refused;
 use crate::config::{ConfigFile, Paths, Profile, read_secret_file};
 use crate::plan::Protected;
 use crate::scim::ScimClient;
@@ -48,13 +49,13 @@ impl Connected {
     }
 
     /// Refuses a change when nobody knows who the API user is: it could be among the users.
-    pub fn require_api_user(&self) -> Result<(), String> {
+    pub fn require_api_user(&self) -> Result<(), Refused> {
         if self.protected().api_user.is_some() {
             return Ok(());
         }
-        Err(format!(
+        Err(Refused(format!(
             "refusing to change users: the API user could not be identified (the integration API's users/me did not answer and there is no login), so it could be among them; {API_USER_HINT}. Nothing was sent"
-        ))
+        )))
     }
 }
 

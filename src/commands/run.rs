@@ -13,7 +13,7 @@ use crate::batch::{Progress, Summary};
 use crate::scim::ScimClient;
 
 /// Refusals and bad input end with exit code 2.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Refused(pub String);
 

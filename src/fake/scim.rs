@@ -116,7 +116,15 @@ fn unauthorized(s: &Shared, detail: &str) -> Response {
     }
 }
 
-fn number(query: &str, name: &str) -> Result<Option<i64>, String> {
+/// A query parameter that should be an integer and is not.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} must be an integer, got {got}")]
+struct NotAnInteger {
+    name: &'static str,
+    got: String,
+}
+
+fn number(query: &str, name: &'static str) -> Result<Option<i64>, NotAnInteger> {
     match query_param(query, name) {
         None => Ok(None),
         Some(v) if v.trim().is_empty() => Ok(None),
@@ -124,14 +132,16 @@ fn number(query: &str, name: &str) -> Result<Option<i64>, String> {
             .trim()
             .parse::<i64>()
             .map(Some)
-            .map_err(|_| format!("{name} must be an integer, got {v}")),
+            .map_err(|_| NotAnInteger { name, got: v }),
     }
 }
 
 fn list(s: &Shared, query: &str) -> Response {
     let (start, count) = match (number(query, "startIndex"), number(query, "count")) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return scim_error(s, 400, Some("invalidValue"), &e),
+        (Err(e), _) | (_, Err(e)) => {
+            return scim_error(s, 400, Some("invalidValue"), &e.to_string());
+        }
     };
     let start = start.unwrap_or(1).max(1) as usize;
     let mut count = count.unwrap_or(50).max(0) as usize;

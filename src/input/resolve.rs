@@ -5,19 +5,34 @@ use std::collections::HashMap;
 
 use crate::input::csv::CsvInput;
 use crate::input::key::Key;
+use crate::scim::ScimError;
 use crate::scim::model::{MAX_WORKSPACES_PER_REQUEST, User};
 
 /// Keys per lookup call: keeps each OR-filter URL well under proxy and server limits.
 pub const LOOKUP_CHUNK: usize = MAX_WORKSPACES_PER_REQUEST;
+
+/// Why a lookup call gave no answer; its rows are neither found nor not found.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The request failed (connection, authentication, the server's answer).
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    /// The server refused the lookup of one key.
+    #[error("looking up {key}: {source}")]
+    Key { key: String, source: ScimError },
+    /// A lookup other than the SCIM client's (an in-memory tenant in tests) said why not.
+    #[error("{0}")]
+    Unavailable(String),
+}
 
 /// Where users are looked up. The SCIM client implements it; tests use in-memory tenants.
 /// Used generically (never as `dyn`), so the futures stay `Send` for concrete lookups.
 #[allow(async_fn_in_trait)]
 pub trait UserLookup {
     /// The users among `ids` that exist (any order; missing ids are simply absent).
-    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, String>;
+    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError>;
     /// The users whose `userName` is among `names` (compared case-insensitively).
-    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, String>;
+    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError>;
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,7 +125,7 @@ pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveRepo
 
 fn match_back(
     chunk: &[(usize, String, String)],
-    result: Result<Vec<User>, String>,
+    result: Result<Vec<User>, LookupError>,
     key_of: impl Fn(&User) -> String,
     found: &mut Vec<(usize, User)>,
     report: &mut ResolveReport,
@@ -126,6 +141,8 @@ fn match_back(
             }
         }
         Err(err) => {
+            // The report is text: shown, and saved as CSV.
+            let err = err.to_string();
             for (line, _, key) in chunk {
                 report.lookup_errors.push((*line, key.clone(), err.clone()));
             }

@@ -8,6 +8,8 @@ use crate::scim::client::WorkspaceInfo;
 use crate::scim::model::User;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
 use crate::tui::bulk::state::CsvLoaded;
+use crate::tui::failure::Failure;
+use crate::tui::keymap::KeymapError;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,15 +108,15 @@ pub enum Action {
     #[serde(skip)]
     LoadFinished {
         generation: u64,
-        result: Result<u64, String>,
+        result: Result<u64, Failure>,
     },
     #[serde(skip)]
-    WorkspacesListed(Result<Vec<WorkspaceInfo>, String>),
+    WorkspacesListed(Result<Vec<WorkspaceInfo>, Failure>),
     /// `key` is the id or email that was asked for.
     #[serde(skip)]
     UserFetched {
         key: String,
-        result: Result<User, String>,
+        result: Result<User, Failure>,
     },
     /// The integration API's answer about a user's last login (never an error: a refusal
     /// is an answer).
@@ -124,7 +126,7 @@ pub enum Action {
         login: crate::scim::client::LastLogin,
     },
     #[serde(skip)]
-    ClipboardSent(Result<(), String>),
+    ClipboardSent(Result<(), Failure>),
     #[serde(skip)]
     ShowError {
         title: String,
@@ -138,12 +140,12 @@ pub enum Action {
     },
     /// The CSV was resolved, or could not be used (the message says why, in plain words).
     #[serde(skip)]
-    CsvLoaded(Result<Box<CsvLoaded>, String>),
+    CsvLoaded(Result<Box<CsvLoaded>, Failure>),
     /// A file was written: `what` for the message, the path or the error.
     #[serde(skip)]
     Saved {
         what: String,
-        result: Result<String, String>,
+        result: Result<String, Failure>,
     },
     /// The journals directory was read for the history.
     #[serde(skip)]
@@ -178,16 +180,16 @@ pub enum Action {
     /// The run is over: the summary from the journal, and why it stopped early if it did.
     #[serde(skip)]
     RunFinished {
-        summary: Result<Box<crate::batch::Summary>, String>,
+        summary: Result<Box<crate::batch::Summary>, Failure>,
         stopped: Option<String>,
     },
     /// The plan asked for is built, with its preview.
     #[serde(skip)]
     PlanReady(Box<crate::tui::bulk::state::Preview>),
     #[serde(skip)]
-    UndoPlanned(Result<Box<UndoPlan>, String>),
+    UndoPlanned(Result<Box<UndoPlan>, Failure>),
     #[serde(skip)]
-    ResumeReady(Result<Box<ResumeInfo>, String>),
+    ResumeReady(Result<Box<ResumeInfo>, Failure>),
 }
 
 /// The actions a keymap may name: (name, status-bar label, help description).
@@ -282,17 +284,14 @@ impl Action {
     }
 
     /// Parses a keymap action name; the error lists the accepted names.
-    pub fn from_name(name: &str) -> Result<Action, String> {
+    pub fn from_name(name: &str) -> Result<Action, KeymapError> {
         let known = ACTION_NAMES.iter().any(|(n, _, _)| *n == name);
         let parsed = known
             .then(|| Action::deserialize(toml::Value::String(name.to_string())).ok())
             .flatten();
-        parsed.ok_or_else(|| {
-            let names: Vec<&str> = ACTION_NAMES.iter().map(|(n, _, _)| *n).collect();
-            format!(
-                "unknown action `{name}`; accepted actions: {}",
-                names.join(", ")
-            )
+        parsed.ok_or_else(|| KeymapError::UnknownAction {
+            name: name.to_string(),
+            accepted: ACTION_NAMES.iter().map(|(n, _, _)| *n).collect(),
         })
     }
 
@@ -376,7 +375,7 @@ mod tests {
 
     #[test]
     fn internal_actions_cannot_be_named() {
-        let err = Action::from_name("tick").unwrap_err();
+        let err = Action::from_name("tick").unwrap_err().to_string();
         assert!(err.contains("unknown action `tick`"));
         assert!(err.contains("toggle_select"));
         assert!(Action::from_name("page_loaded").is_err());

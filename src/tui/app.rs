@@ -138,7 +138,7 @@ pub async fn run_loop(
 /// a run: stop dispatching and wait, at most `SIGNAL_GRACE`, for the requests in flight to be
 /// answered and journaled. Returns whether to leave at once.
 fn leave(state: &mut State, runner: &mut EffectRunner, give_up_at: &mut Option<Instant>) -> bool {
-    if !state.batch_running || give_up_at.is_some() {
+    if !state.run.running || give_up_at.is_some() {
         return true;
     }
     *give_up_at = Some(Instant::now() + SIGNAL_GRACE);

@@ -22,6 +22,7 @@ use crate::tui::action::Action;
 use crate::tui::bulk::Preview;
 use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
+use crate::tui::failure::{Failure, FailureKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -164,19 +165,19 @@ impl EffectRunner {
                     if let Err(e) = &result {
                         tracing::warn!("loading users failed: {e}");
                     }
-                    let result = result.map(|r| r.total_results).map_err(|e| e.to_string());
+                    let result = result.map(|r| r.total_results).map_err(Failure::from);
                     Action::LoadFinished { generation, result }
                 }));
             }
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {
-                    let r = client.list_workspaces().await.map_err(|e| e.to_string());
+                    let r = client.list_workspaces().await.map_err(Failure::from);
                     Action::WorkspacesListed(r)
                 });
             }
             Effect::GetUser { id } => {
                 self.answer(async move |client, _| {
-                    let result = client.get_user(&id).await.map_err(|e| e.to_string());
+                    let result = client.get_user(&id).await.map_err(Failure::from);
                     Action::UserFetched { key: id, result }
                 });
             }
@@ -188,7 +189,7 @@ impl EffectRunner {
             }
             Effect::FindUser { query } => {
                 self.answer(async move |client, _| {
-                    let result = client.find_user(&query).await.map_err(|e| e.to_string());
+                    let result = client.find_user(&query).await.map_err(Failure::from);
                     Action::UserFetched { key: query, result }
                 });
             }
@@ -198,7 +199,7 @@ impl EffectRunner {
                     .out
                     .write_all(seq.as_bytes())
                     .and_then(|()| self.out.flush())
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
                 let _ = self.tx.send(Action::ClipboardSent(r));
             }
             Effect::LoadCsv { path } => {

@@ -109,69 +109,108 @@ impl Mode {
     }
 
     /// Actions that change the tenant, hidden from hints and help in read-only mode.
-    pub fn mutating(name: &str) -> bool {
-        matches!(name, "actions" | "undo" | "resume")
+    pub fn mutating(action: &Action) -> bool {
+        matches!(action, Action::Actions | Action::Undo | Action::Resume)
     }
 
     /// The actions the status bar suggests in this mode, in order.
-    pub fn hints(self) -> &'static [&'static str] {
+    pub fn hints(self) -> &'static [Action] {
         match self {
             Mode::List => &[
-                "open",
-                "filter",
-                "search",
-                "toggle_select",
-                "actions",
-                "load_csv",
-                "help",
-                "quit",
-                "selection",
-                "sort",
-                "history",
+                Action::Open,
+                Action::Filter,
+                Action::Search,
+                Action::ToggleSelect,
+                Action::Actions,
+                Action::LoadCsv,
+                Action::Help,
+                Action::Quit,
+                Action::Selection,
+                Action::Sort,
+                Action::History,
             ],
-            Mode::Visual => &["visual_select", "back", "help"],
+            Mode::Visual => &[Action::VisualSelect, Action::Back, Action::Help],
             Mode::Selection => &[
-                "toggle_select",
-                "actions",
-                "clear_selection",
-                "back",
-                "help",
+                Action::ToggleSelect,
+                Action::Actions,
+                Action::ClearSelection,
+                Action::Back,
+                Action::Help,
             ],
-            Mode::Busy => &["back"],
-            Mode::Report => &["proceed", "save", "back", "help"],
-            Mode::Menu => &["proceed", "back", "help"],
-            Mode::Picker => &["toggle_select", "proceed", "back", "help"],
-            Mode::Preview => &["proceed", "show_request", "save", "back", "help"],
-            Mode::Request => &["back", "help"],
-            Mode::Confirm => &["apply", "back"],
-            Mode::Path => &["apply", "complete", "back"],
-            Mode::Run => &["cancel_run", "quit", "help"],
+            Mode::Busy => &[Action::Back],
+            Mode::Report => &[Action::Proceed, Action::Save, Action::Back, Action::Help],
+            Mode::Menu => &[Action::Proceed, Action::Back, Action::Help],
+            Mode::Picker => &[
+                Action::ToggleSelect,
+                Action::Proceed,
+                Action::Back,
+                Action::Help,
+            ],
+            Mode::Preview => &[
+                Action::Proceed,
+                Action::ShowRequest,
+                Action::Save,
+                Action::Back,
+                Action::Help,
+            ],
+            Mode::Request => &[Action::Back, Action::Help],
+            Mode::Confirm => &[Action::Apply, Action::Back],
+            Mode::Path => &[Action::Apply, Action::Complete, Action::Back],
+            Mode::Run => &[Action::CancelRun, Action::Quit, Action::Help],
             Mode::Summary => &[
-                "undo",
-                "resume",
-                "open",
-                "copy_path",
-                "back",
-                "history",
-                "help",
-                "quit",
+                Action::Undo,
+                Action::Resume,
+                Action::Open,
+                Action::CopyPath,
+                Action::Back,
+                Action::History,
+                Action::Help,
+                Action::Quit,
             ],
-            Mode::History => &["open", "copy_path", "refresh", "back", "help"],
-            Mode::Workspaces => &["open", "search", "back", "help", "quit"],
+            Mode::History => &[
+                Action::Open,
+                Action::CopyPath,
+                Action::Refresh,
+                Action::Back,
+                Action::Help,
+            ],
+            Mode::Workspaces => &[
+                Action::Open,
+                Action::Search,
+                Action::Back,
+                Action::Help,
+                Action::Quit,
+            ],
             Mode::Detail => &[
-                "toggle_select",
-                "actions",
-                "copy_id",
-                "refresh",
-                "back",
-                "help",
-                "quit",
+                Action::ToggleSelect,
+                Action::Actions,
+                Action::CopyId,
+                Action::Refresh,
+                Action::Back,
+                Action::Help,
+                Action::Quit,
             ],
-            Mode::Filter | Mode::Search => &["apply", "back"],
-            Mode::Popup => &["confirm", "back"],
-            Mode::Global => &["help", "quit"],
+            Mode::Filter | Mode::Search => &[Action::Apply, Action::Back],
+            Mode::Popup => &[Action::Confirm, Action::Back],
+            Mode::Global => &[Action::Help, Action::Quit],
         }
     }
+}
+
+/// A key or an action name in a keymap file that means nothing; says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error(
+        "unknown key `{0}`; use a single character, or ctrl-/alt-/shift- with one of: \
+         enter, esc, space, tab, backtab, backspace, delete, insert, up, down, left, \
+         right, home, end, pageup, pagedown, f1..f12"
+    )]
+    UnknownKey(String),
+    #[error("unknown action `{name}`; accepted actions: {}", accepted.join(", "))]
+    UnknownAction {
+        name: String,
+        accepted: Vec<&'static str>,
+    },
 }
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same chord.
@@ -205,7 +244,7 @@ impl KeyChord {
         matches!(self.code, KeyCode::Char(_)) && self.mods.is_empty()
     }
 
-    pub fn parse(s: &str) -> Result<KeyChord, String> {
+    pub fn parse(s: &str) -> Result<KeyChord, KeymapError> {
         let mut rest = s;
         let mut mods = KeyModifiers::NONE;
         loop {
@@ -249,11 +288,7 @@ impl KeyChord {
                     KeyCode::F(f[1..].parse().unwrap_or(1))
                 }
                 _ => {
-                    return Err(format!(
-                        "unknown key `{s}`; use a single character, or ctrl-/alt-/shift- with one of: \
-                         enter, esc, space, tab, backtab, backspace, delete, insert, up, down, left, \
-                         right, home, end, pageup, pagedown, f1..f12"
-                    ));
+                    return Err(KeymapError::UnknownKey(s.to_string()));
                 }
             },
         };

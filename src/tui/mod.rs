@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod bulk;
 pub mod effect;
+pub mod failure;
 pub mod keymap;
 pub mod sort;
 pub mod state;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 
 pub use action::Action;
 pub use effect::Effect;
+pub use failure::{Failure, FailureKind};
 pub use keymap::{Keymap, Mode};
 pub use state::State;
 pub use theme::{ColorMode, Theme};
@@ -77,8 +79,8 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.keymap = keymap;
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
-    state.protected = opts.protected;
-    state.max_users = opts.max_users;
+    state.bulk.protected = opts.protected;
+    state.bulk.max_users = opts.max_users;
     let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
     let effects = update::init_with(&mut state, opts.open_user, csv);

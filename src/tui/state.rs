@@ -161,14 +161,10 @@ impl DetailState {
     }
 }
 
-pub struct State {
-    pub profile: String,
-    pub tenant: String,
-    pub read_only: bool,
-    pub theme: Theme,
-    pub keymap: Keymap,
-    pub filter_parser: FilterParser,
-
+/// The loaded users and the workspaces they reach. `users`, `haystacks` and `index_by_id`
+/// move together: change them through [`UserList::upsert`] and [`UserList::clear`].
+#[derive(Debug)]
+pub struct UserList {
     /// Loaded users, in arrival order.
     pub users: Vec<User>,
     /// Lowercased search text of each user, parallel to `users`.
@@ -183,23 +179,22 @@ pub struct State {
     pub stale: Option<String>,
     /// Bumped on every reload so pages of an older load are dropped.
     pub generation: u64,
-
     pub workspaces: BTreeMap<String, WorkspaceEntry>,
     /// Workspace ids sorted by name.
     pub workspace_order: Vec<String>,
     pub workspace_list_ok: Option<bool>,
+}
 
-    pub filter: Option<AppliedFilter>,
-    pub filter_edit: Option<FilterEdit>,
+/// The server-side filter: the one applied and the one being typed.
+pub struct FilterState {
+    pub applied: Option<AppliedFilter>,
+    pub edit: Option<FilterEdit>,
+    pub parser: FilterParser,
+}
 
-    /// The view stack; `views[0]` is the user list.
-    pub views: Vec<View>,
-    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
-    pub visible: Vec<usize>,
-    /// The order of user lists (`o` cycles).
-    pub sort: crate::tui::sort::SortKey,
-    pub detail: Option<DetailState>,
-
+/// The selection and the bulk-flow screens over the list.
+#[derive(Default)]
+pub struct Bulk {
     pub selected: HashSet<String>,
     /// Selected users that are not loaded any more (a reload dropped them, or they came
     /// from a CSV): their last known state, so the selection survives filters and reloads.
@@ -209,21 +204,49 @@ pub struct State {
     /// The bulk-flow screens over the list; Esc pops one.
     pub flow: Vec<Screen>,
     pub path_input: Option<PathInput>,
-    pub run: Option<RunView>,
-    /// The rows of the last accepted CSV that were not used (until the selection is cleared).
-    pub csv_input: Option<crate::tui::bulk::state::InputCounts>,
     /// Accounts no plan may change (the API user, the profile's list).
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
     pub max_users: usize,
+    /// The rows of the last accepted CSV that were not used (until the selection is cleared).
+    pub csv_input: Option<crate::tui::bulk::state::InputCounts>,
+}
+
+/// The batch run: its progress pane, and whether one is running.
+#[derive(Default)]
+pub struct RunState {
+    pub view: Option<RunView>,
+    pub running: bool,
+    /// Quit once the running batch has stopped and recorded its requests in flight.
+    pub quit_when_idle: bool,
+}
+
+pub struct State {
+    pub profile: String,
+    pub tenant: String,
+    pub read_only: bool,
+    pub theme: Theme,
+    pub keymap: Keymap,
+
+    pub list: UserList,
+    pub filter: FilterState,
+
+    /// The view stack; `views[0]` is the user list.
+    pub views: Vec<View>,
+    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
+    pub visible: Vec<usize>,
+    /// The order of user lists (`o` cycles).
+    pub sort: crate::tui::sort::SortKey,
+    pub detail: Option<DetailState>,
+
+    pub bulk: Bulk,
+    pub run: RunState,
+
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
     /// What the clipboard copy in flight holds, for its message ("id", "journal path").
     pub copying: &'static str,
-    pub batch_running: bool,
     pub should_quit: bool,
-    /// Quit once the running batch has stopped and recorded its requests in flight.
-    pub quit_when_idle: bool,
 
     pub width: u16,
     pub height: u16,
@@ -231,15 +254,9 @@ pub struct State {
     pub dirty: bool,
 }
 
-impl State {
-    pub fn new(profile: impl Into<String>, tenant: impl Into<String>) -> State {
-        State {
-            profile: profile.into(),
-            tenant: tenant.into(),
-            read_only: false,
-            theme: Theme::color(),
-            keymap: Keymap::default(),
-            filter_parser: crate::scim::filter::parse,
+impl UserList {
+    fn new() -> UserList {
+        UserList {
             users: Vec::new(),
             haystacks: Vec::new(),
             index_by_id: HashMap::new(),
@@ -251,27 +268,124 @@ impl State {
             workspaces: BTreeMap::new(),
             workspace_order: Vec::new(),
             workspace_list_ok: None,
-            filter: None,
-            filter_edit: None,
+        }
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.index_by_id.get(id).and_then(|&i| self.users.get(i))
+    }
+
+    /// Adds users (new ones appended, known ones replaced), keeping the indexes and the
+    /// workspace counts in step; returns the rows added.
+    pub fn upsert(&mut self, users: Vec<User>) -> Vec<usize> {
+        let mut added = Vec::with_capacity(users.len());
+        let mut new_workspace = false;
+        for u in users {
+            let hay = haystack(&u);
+            if let Some(&i) = self.index_by_id.get(&u.id) {
+                let old = std::mem::replace(&mut self.users[i], u);
+                for w in &old.workspaces {
+                    if let Some(e) = self.workspaces.get_mut(&w.id) {
+                        e.users = e.users.saturating_sub(1);
+                    }
+                }
+                new_workspace |= count_workspaces(&mut self.workspaces, &self.users[i]);
+                self.haystacks[i] = hay;
+            } else {
+                let i = self.users.len();
+                new_workspace |= count_workspaces(&mut self.workspaces, &u);
+                self.index_by_id.insert(u.id.clone(), i);
+                self.users.push(u);
+                self.haystacks.push(hay);
+                added.push(i);
+            }
+        }
+        if new_workspace {
+            self.sort_workspaces();
+        }
+        added
+    }
+
+    pub fn sort_workspaces(&mut self) {
+        let mut order: Vec<(String, String)> = self
+            .workspaces
+            .values()
+            .map(|e| (e.name.to_lowercase(), e.id.clone()))
+            .collect();
+        order.sort();
+        self.workspace_order = order.into_iter().map(|(_, id)| id).collect();
+    }
+
+    /// Forgets every user (workspaces the integration API listed stay); returns them.
+    pub fn clear(&mut self) -> Vec<User> {
+        self.haystacks.clear();
+        self.index_by_id.clear();
+        self.total = None;
+        for e in self.workspaces.values_mut() {
+            e.users = 0;
+        }
+        self.workspaces.retain(|_, e| e.listed);
+        self.sort_workspaces();
+        std::mem::take(&mut self.users)
+    }
+
+    /// Does row `i` of `users` belong in a view with this scope and query?
+    pub fn matches(&self, i: usize, kind: &ViewKind, query: &str) -> bool {
+        let Some(u) = self.users.get(i) else {
+            return false;
+        };
+        if let ViewKind::Members { workspace_id } = kind
+            && !u.has_workspace(workspace_id)
+        {
+            return false;
+        }
+        query.is_empty() || self.haystacks.get(i).is_some_and(|h| h.contains(query))
+    }
+}
+
+impl Bulk {
+    /// Ticks a user, or unticks a ticked one.
+    pub fn toggle(&mut self, id: String) {
+        if !self.selected.remove(&id) {
+            self.selected.insert(id);
+        }
+    }
+}
+
+impl RunState {
+    /// A batch is running and has requests not yet answered.
+    pub fn in_flight(&self) -> bool {
+        self.running && self.view.as_ref().is_some_and(|r| !r.finished())
+    }
+}
+
+impl State {
+    pub fn new(profile: impl Into<String>, tenant: impl Into<String>) -> State {
+        State {
+            profile: profile.into(),
+            tenant: tenant.into(),
+            read_only: false,
+            theme: Theme::color(),
+            keymap: Keymap::default(),
+            list: UserList::new(),
+            filter: FilterState {
+                applied: None,
+                edit: None,
+                parser: crate::scim::filter::parse,
+            },
             views: vec![View::new(ViewKind::Users)],
             visible: Vec::new(),
             sort: crate::tui::sort::SortKey::default(),
             detail: None,
-            selected: HashSet::new(),
-            sel_cache: HashMap::new(),
-            visual: None,
-            flow: Vec::new(),
-            path_input: None,
-            run: None,
-            csv_input: None,
-            protected: Protected::default(),
-            max_users: crate::batch::driver::DEFAULT_MAX_USERS,
+            bulk: Bulk {
+                max_users: crate::batch::driver::DEFAULT_MAX_USERS,
+                ..Bulk::default()
+            },
+            run: RunState::default(),
             popups: Vec::new(),
             flash: None,
             copying: "id",
-            batch_running: false,
             should_quit: false,
-            quit_when_idle: false,
             width: 80,
             height: 24,
             dirty: true,
@@ -302,12 +416,12 @@ impl State {
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {
-        self.index_by_id.get(id).and_then(|&i| self.users.get(i))
+        self.list.user(id)
     }
 
     /// A selected user's latest known state: the loaded copy, else the cached one.
     pub fn selected_user(&self, id: &str) -> Option<&User> {
-        self.user(id).or_else(|| self.sel_cache.get(id))
+        self.user(id).or_else(|| self.bulk.sel_cache.get(id))
     }
 
     /// The user under the cursor of a user list.
@@ -316,7 +430,9 @@ impl State {
         if !v.is_user_list() {
             return None;
         }
-        self.visible.get(v.cursor).and_then(|&i| self.users.get(i))
+        self.visible
+            .get(v.cursor)
+            .and_then(|&i| self.list.users.get(i))
     }
 
     pub fn current_workspace(&self) -> Option<&WorkspaceEntry> {
@@ -326,8 +442,8 @@ impl State {
         }
         self.visible
             .get(v.cursor)
-            .and_then(|&i| self.workspace_order.get(i))
-            .and_then(|id| self.workspaces.get(id))
+            .and_then(|&i| self.list.workspace_order.get(i))
+            .and_then(|id| self.list.workspaces.get(id))
     }
 
     /// The user the detail view shows: the fresh copy, else the loaded one.
@@ -336,75 +452,34 @@ impl State {
         d.user.as_ref().or_else(|| self.user(&d.key))
     }
 
-    /// Adds users (new ones appended, known ones replaced), keeping the indexes in step.
+    /// Adds users to the list; a selected user loaded again leaves the selection's cache.
     pub fn upsert_users(&mut self, users: Vec<User>) -> Vec<usize> {
-        let mut added = Vec::with_capacity(users.len());
-        let mut new_workspace = false;
-        for u in users {
-            let hay = haystack(&u);
-            if let Some(&i) = self.index_by_id.get(&u.id) {
-                let old = std::mem::replace(&mut self.users[i], u);
-                for w in &old.workspaces {
-                    if let Some(e) = self.workspaces.get_mut(&w.id) {
-                        e.users = e.users.saturating_sub(1);
-                    }
-                }
-                new_workspace |= count_workspaces(&mut self.workspaces, &self.users[i]);
-                self.haystacks[i] = hay;
-            } else {
-                let i = self.users.len();
-                self.sel_cache.remove(&u.id);
-                new_workspace |= count_workspaces(&mut self.workspaces, &u);
-                self.index_by_id.insert(u.id.clone(), i);
-                self.users.push(u);
-                self.haystacks.push(hay);
-                added.push(i);
+        let added = self.list.upsert(users);
+        for &i in &added {
+            if let Some(u) = self.list.users.get(i) {
+                self.bulk.sel_cache.remove(&u.id);
             }
-        }
-        if new_workspace {
-            self.sort_workspaces();
         }
         added
     }
 
     pub fn sort_workspaces(&mut self) {
-        let mut order: Vec<(String, String)> = self
-            .workspaces
-            .values()
-            .map(|e| (e.name.to_lowercase(), e.id.clone()))
-            .collect();
-        order.sort();
-        self.workspace_order = order.into_iter().map(|(_, id)| id).collect();
+        self.list.sort_workspaces();
     }
 
+    /// Forgets the loaded users; the selected ones are kept in the selection's cache.
     pub fn clear_users(&mut self) {
-        for u in self.users.drain(..) {
-            if self.selected.contains(&u.id) {
-                self.sel_cache.insert(u.id.clone(), u);
+        for u in self.list.clear() {
+            if self.bulk.selected.contains(&u.id) {
+                self.bulk.sel_cache.insert(u.id.clone(), u);
             }
         }
-        self.visual = None;
-        self.haystacks.clear();
-        self.index_by_id.clear();
-        self.total = None;
-        for e in self.workspaces.values_mut() {
-            e.users = 0;
-        }
-        self.workspaces.retain(|_, e| e.listed);
-        self.sort_workspaces();
+        self.bulk.visual = None;
     }
 
     /// Does row `i` of `users` belong in a view with this scope and query?
     pub fn user_matches(&self, i: usize, kind: &ViewKind, query: &str) -> bool {
-        let Some(u) = self.users.get(i) else {
-            return false;
-        };
-        if let ViewKind::Members { workspace_id } = kind
-            && !u.has_workspace(workspace_id)
-        {
-            return false;
-        }
-        query.is_empty() || self.haystacks.get(i).is_some_and(|h| h.contains(query))
+        self.list.matches(i, kind, query)
     }
 
     /// Recomputes the rows of the top view from scratch.
@@ -414,19 +489,20 @@ impl State {
         let kind = v.kind.clone();
         let rows: Vec<usize> = match &kind {
             ViewKind::Users | ViewKind::Members { .. } => {
-                let mut rows: Vec<usize> = (0..self.users.len())
+                let mut rows: Vec<usize> = (0..self.list.users.len())
                     .filter(|&i| self.user_matches(i, &kind, &query))
                     .collect();
-                crate::tui::sort::sort_rows(self.sort, &self.users, &mut rows);
+                crate::tui::sort::sort_rows(self.sort, &self.list.users, &mut rows);
                 rows
             }
-            ViewKind::Workspaces => (0..self.workspace_order.len())
+            ViewKind::Workspaces => (0..self.list.workspace_order.len())
                 .filter(|&i| {
                     query.is_empty()
                         || self
+                            .list
                             .workspace_order
                             .get(i)
-                            .and_then(|id| self.workspaces.get(id))
+                            .and_then(|id| self.list.workspaces.get(id))
                             .is_some_and(|e| {
                                 e.name.to_lowercase().contains(&query)
                                     || e.id.to_lowercase().contains(&query)

@@ -133,7 +133,7 @@ pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
     crate::tui::update::init(&mut s, None);
     update(&mut s, Action::Resize { width, height });
     let total = users.len() as u64;
-    let generation = s.generation;
+    let generation = s.list.generation;
     update(
         &mut s,
         Action::PageLoaded {
@@ -161,6 +161,49 @@ pub fn draw(state: &State) -> Terminal<TestBackend> {
     };
     let _ = t.draw(|f| crate::tui::view::render(state, f));
     t
+}
+
+/// Runs an action as the app would, building any plan it asks for on the spot; returns the
+/// other effects.
+pub fn step(state: &mut State, action: Action) -> Vec<crate::tui::Effect> {
+    let mut out = Vec::new();
+    for e in update(state, action) {
+        match e {
+            crate::tui::Effect::BuildPlan(req) => {
+                let preview = crate::tui::bulk::Preview::build(*req);
+                out.extend(update(state, Action::PlanReady(Box::new(preview))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Types `text` into whatever input has the keys; returns the effects.
+pub fn typed(state: &mut State, text: &str) -> Vec<crate::tui::Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(update(
+            state,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        ));
+    }
+    out
+}
+
+/// Presses backspace `n` times.
+pub fn erase(state: &mut State, n: usize) {
+    for _ in 0..n {
+        update(
+            state,
+            Action::Input(tui_input::InputRequest::DeletePrevChar),
+        );
+    }
+}
+
+/// The screen as text, drawn at the state's size.
+pub fn screen(state: &State) -> String {
+    draw(state).backend().to_string()
 }
 
 /// A finished run's summary as the journal gives it.

@@ -6,6 +6,7 @@ use tui_input::Input;
 use crate::tui::action::Action;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
@@ -24,14 +25,14 @@ pub fn base_mode(state: &State) -> Mode {
     if let Some(m) = bulk::update::mode(state) {
         return m;
     }
-    if state.filter_edit.is_some() {
+    if state.filter.edit.is_some() {
         return Mode::Filter;
     }
     let v = state.view();
     if v.search.editing {
         return Mode::Search;
     }
-    if state.visual.is_some() && v.is_user_list() {
+    if state.bulk.visual.is_some() && v.is_user_list() {
         return Mode::Visual;
     }
     match v.kind {
@@ -149,13 +150,13 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         // While a popup is up, other keys wait.
         _ if !state.popups.is_empty() => Vec::new(),
         a if bulk::update::captures(state) => bulk::update::on_key(state, a),
-        a if state.visual.is_some() => visual_key(state, a),
+        a if state.bulk.visual.is_some() => visual_key(state, a),
         a => browse_key(state, a),
     }
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
-    if state.batch_running {
+    if state.run.running {
         if state.popups.last() != Some(&Popup::ConfirmQuit) {
             state.popups.push(Popup::ConfirmQuit);
         }
@@ -230,25 +231,23 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
-                let ticked = if state.selected.remove(&id) {
+                let ticked = if state.bulk.selected.remove(&id) {
                     false
                 } else {
-                    state.selected.insert(id);
+                    state.bulk.selected.insert(id);
                     true
                 };
                 state.flash(if ticked {
-                    format!("ticked ({} selected)", state.selected.len())
+                    format!("ticked ({} selected)", state.bulk.selected.len())
                 } else {
-                    format!("unticked ({} selected)", state.selected.len())
+                    format!("unticked ({} selected)", state.bulk.selected.len())
                 });
             }
             Vec::new()
         }
         Action::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
-                if !state.selected.remove(&id) {
-                    state.selected.insert(id);
-                }
+                state.bulk.toggle(id);
                 move_by(state, 1);
             }
             Vec::new()
@@ -298,25 +297,27 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn load_finished(state: &mut State, generation: u64, result: Result<u64, String>) {
-    if generation != state.generation {
+fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure>) {
+    if generation != state.list.generation {
         return;
     }
     match result {
         Ok(total) => {
-            state.load = LoadState::Done;
-            state.total = Some(total);
-            state.last_good = None;
-            state.stale = None;
+            state.list.load = LoadState::Done;
+            state.list.total = Some(total);
+            state.list.last_good = None;
+            state.list.stale = None;
         }
-        Err(message) => {
-            state.load = LoadState::Failed(message.clone());
-            if let Some((users, total)) = state.last_good.take() {
+        Err(failure) => {
+            // The state keeps what the screen says.
+            let message = failure.to_string();
+            state.list.load = LoadState::Failed(message.clone());
+            if let Some((users, total)) = state.list.last_good.take() {
                 state.clear_users();
                 state.upsert_users(users);
-                state.total = total;
+                state.list.total = total;
                 state.rebuild_visible();
-                state.stale = Some(message.clone());
+                state.list.stale = Some(message.clone());
             }
             state.popups.push(Popup::Error {
                 title: "Could not load users".into(),
@@ -343,10 +344,11 @@ fn edit_filter(state: &mut State) {
     }
     let text = state
         .filter
+        .applied
         .as_ref()
         .map(|f| f.text.clone())
         .unwrap_or_default();
-    state.filter_edit = Some(FilterEdit {
+    state.filter.edit = Some(FilterEdit {
         input: Input::new(text),
         error: None,
     });
@@ -366,14 +368,14 @@ fn copy_id(state: &mut State) -> Vec<Effect> {
 
 /// Starts a fresh load with the current filter; older pages will be dropped.
 pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
-    state.generation += 1;
+    state.list.generation += 1;
     // Only a complete list is worth keeping; a reload of a partial one keeps the older.
-    let complete = state.load == LoadState::Done || state.stale.is_some();
-    if complete && !state.users.is_empty() {
-        state.last_good = Some((state.users.clone(), state.total));
+    let complete = state.list.load == LoadState::Done || state.list.stale.is_some();
+    if complete && !state.list.users.is_empty() {
+        state.list.last_good = Some((state.list.users.clone(), state.list.total));
     }
     state.clear_users();
-    state.load = LoadState::Loading;
+    state.list.load = LoadState::Loading;
     for v in &mut state.views {
         v.cursor = 0;
         v.offset = 0;
@@ -381,20 +383,19 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     }
     state.rebuild_visible();
     vec![Effect::LoadUsers {
-        generation: state.generation,
-        filter: state.filter.as_ref().map(|f| f.filter.clone()),
+        generation: state.list.generation,
+        filter: state.filter.applied.as_ref().map(|f| f.filter.clone()),
     }]
 }
 
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    let waiting = state.batch_running && state.run.as_ref().is_some_and(|r| !r.finished());
-    if !waiting {
+    if !state.run.in_flight() {
         state.should_quit = true;
         return Vec::new();
     }
-    state.quit_when_idle = true;
+    state.run.quit_when_idle = true;
     state.flash("stopping: waiting for the requests in flight, then quitting");
     crate::tui::bulk::update::cancel_run(state)
 }
@@ -407,7 +408,7 @@ fn back(state: &mut State) -> Vec<Effect> {
     if let Some(effects) = bulk::update::back(state) {
         return effects;
     }
-    if state.filter_edit.take().is_some() {
+    if state.filter.edit.take().is_some() {
         return Vec::new();
     }
     let v = state.view_mut();
@@ -418,7 +419,7 @@ fn back(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     if state.views.len() == 1 {
-        if state.filter.take().is_some() {
+        if state.filter.applied.take().is_some() {
             return reload(state);
         }
         state.flash("nothing to close; q quits");
@@ -513,10 +514,10 @@ fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client:
 fn user_fetched(
     state: &mut State,
     key: String,
-    result: Result<crate::scim::User, String>,
+    result: Result<crate::scim::User, Failure>,
 ) -> Vec<Effect> {
     if let Ok(u) = &result
-        && state.index_by_id.contains_key(&u.id)
+        && state.list.index_by_id.contains_key(&u.id)
     {
         state.upsert_users(vec![u.clone()]);
     }
@@ -537,7 +538,8 @@ fn user_fetched(
                 return vec![Effect::LastLogin { id }];
             }
         }
-        Err(message) => {
+        Err(failure) => {
+            let message = failure.to_string();
             d.error = Some(message.clone());
             state.popups.push(Popup::Error {
                 title: format!("Could not read user {key}"),
@@ -549,10 +551,10 @@ fn user_fetched(
 }
 
 fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>, total: u64) {
-    if generation != state.generation {
+    if generation != state.list.generation {
         return;
     }
-    state.total = Some(total);
+    state.list.total = Some(total);
     let added = state.upsert_users(users);
     let v = state.view();
     match &v.kind {
@@ -564,7 +566,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
                 .filter(|&i| state.user_matches(i, &kind, &query))
                 .collect();
             let keep = state.visible.get(state.view().cursor).copied();
-            crate::tui::sort::merge_rows(state.sort, &state.users, &mut state.visible, rows);
+            crate::tui::sort::merge_rows(state.sort, &state.list.users, &mut state.visible, rows);
             // A sorted page lands anywhere: the cursor stays on its user.
             if state.sort != crate::tui::sort::SortKey::Server
                 && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
@@ -580,20 +582,22 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
 
 fn workspaces_listed(
     state: &mut State,
-    result: Result<Vec<crate::scim::client::WorkspaceInfo>, String>,
+    result: Result<Vec<crate::scim::client::WorkspaceInfo>, Failure>,
 ) {
     match result {
         Ok(list) => {
-            state.workspace_list_ok = Some(true);
+            state.list.workspace_list_ok = Some(true);
             for w in list {
-                let e = state.workspaces.entry(w.id.clone()).or_insert_with(|| {
-                    crate::tui::state::WorkspaceEntry {
+                let e = state
+                    .list
+                    .workspaces
+                    .entry(w.id.clone())
+                    .or_insert_with(|| crate::tui::state::WorkspaceEntry {
                         id: w.id.clone(),
                         name: w.name.clone(),
                         users: 0,
                         listed: true,
-                    }
-                });
+                    });
                 e.listed = true;
                 if e.name == e.id && !w.name.is_empty() {
                     e.name = w.name;
@@ -607,13 +611,13 @@ fn workspaces_listed(
         Err(e) => {
             // Only a lesser source: the view still has every workspace of loaded users.
             tracing::info!("workspace list unavailable: {e}");
-            state.workspace_list_ok = Some(false);
+            state.list.workspace_list_ok = Some(false);
         }
     }
 }
 
 fn input(state: &mut State, req: tui_input::InputRequest) {
-    if let Some(edit) = &mut state.filter_edit {
+    if let Some(edit) = &mut state.filter.edit {
         edit.input.handle(req);
         validate_filter(state);
         return;
@@ -626,8 +630,8 @@ fn input(state: &mut State, req: tui_input::InputRequest) {
 }
 
 fn validate_filter(state: &mut State) {
-    let parser = state.filter_parser;
-    if let Some(edit) = &mut state.filter_edit {
+    let parser = state.filter.parser;
+    if let Some(edit) = &mut state.filter.edit {
         let text = edit.input.value().trim();
         edit.error = if text.is_empty() {
             None
@@ -638,23 +642,23 @@ fn validate_filter(state: &mut State) {
 }
 
 fn apply(state: &mut State) -> Vec<Effect> {
-    if let Some(edit) = &state.filter_edit {
+    if let Some(edit) = &state.filter.edit {
         let text = edit.input.value().trim().to_string();
         if text.is_empty() {
-            state.filter_edit = None;
-            if state.filter.take().is_some() {
+            state.filter.edit = None;
+            if state.filter.applied.take().is_some() {
                 return reload(state);
             }
             return Vec::new();
         }
-        return match (state.filter_parser)(&text) {
+        return match (state.filter.parser)(&text) {
             Ok(filter) => {
-                state.filter_edit = None;
-                state.filter = Some(AppliedFilter { text, filter });
+                state.filter.edit = None;
+                state.filter.applied = Some(AppliedFilter { text, filter });
                 reload(state)
             }
             Err(e) => {
-                if let Some(edit) = &mut state.filter_edit {
+                if let Some(edit) = &mut state.filter.edit {
                     edit.error = Some(e);
                 }
                 Vec::new()

@@ -1,13 +1,16 @@
-//! Shared helpers for the end-to-end and security tests: a sandbox of isolated directories
-//! and an explicit environment, a runner for the real binary with a time limit, the fake
-//! Anaplan as a child process (`fake.rs`), an independent SCIM server (`scim2.rs`), a
-//! plain-HTTP reader of a server's users (`state.rs`) and a small tmux harness (`tmux.rs`).
+//! The one support module of every test file: a sandbox of isolated directories and an
+//! explicit environment, a runner for the real binary with a time limit, the fake Anaplan
+//! in process (`inproc.rs`) and as a child process (`fake.rs`), an independent SCIM server
+//! (`scim2.rs`), a plain-HTTP reader of a server's users (`state.rs`), a small tmux harness
+//! (`tmux.rs`) and plan fixtures (`plan.rs`).
 //!
 //! Every helper that starts something owns it and stops it on Drop, so a failing assertion
 //! leaves no tmux server or fake behind.
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod inproc;
+pub mod plan;
 pub mod scim2;
 pub mod slow;
 pub mod state;

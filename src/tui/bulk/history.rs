@@ -10,15 +10,17 @@ use crate::tui::state::{Popup, State};
 /// `H`: opens the history over the list (a finished run's summary makes way for it: the run
 /// is in the history too).
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.batch_running {
+    if state.run.running {
         state.flash("a batch is running: its summary shows when it ends; H then lists every run");
         return Vec::new();
     }
     state
+        .bulk
         .flow
         .retain(|s| !matches!(s, Screen::Run | Screen::History(_)));
-    state.run = None;
+    state.run.view = None;
     state
+        .bulk
         .flow
         .push(Screen::History(Box::<HistoryView>::default()));
     vec![Effect::ListRuns]
@@ -27,7 +29,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 /// Keys the history and a finished run's summary handle; `None` leaves the key to others.
 pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
     let fin = finished(state);
-    match (state.flow.last_mut()?, action) {
+    match (state.bulk.flow.last_mut()?, action) {
         (Screen::History(h), Action::Open) => {
             let journal = h.selected()?.journal().to_path_buf();
             h.opening = true;
@@ -45,8 +47,8 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
         (Screen::History(_), Action::History) => Some(Vec::new()),
         (Screen::Run, Action::History) if fin => Some(open(state)),
         (Screen::Run, Action::CopyPath) if fin => {
-            let path = state.run.as_ref()?.journal.clone().or_else(|| {
-                match state.run.as_ref()?.summary.as_ref()? {
+            let path = state.run.view.as_ref()?.journal.clone().or_else(|| {
+                match state.run.view.as_ref()?.summary.as_ref()? {
                     Ok(s) => Some(s.journal.clone()),
                     Err(_) => None,
                 }
@@ -54,7 +56,7 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
             Some(copy_path(state, path))
         }
         (Screen::Run, Action::Open) if fin => {
-            let run = state.run.as_ref()?;
+            let run = state.run.view.as_ref()?;
             let f = run.failures.get(run.failures_scroll)?;
             let status = f
                 .status
@@ -69,7 +71,7 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
 }
 
 fn finished(state: &State) -> bool {
-    state.run.as_ref().is_some_and(RunView::finished)
+    state.run.view.as_ref().is_some_and(RunView::finished)
 }
 
 /// Sends the path to the clipboard (OSC 52) and shows it in full.
@@ -86,7 +88,7 @@ fn copy_path(state: &mut State, path: String) -> Vec<Effect> {
 pub fn on_result(state: &mut State, action: Action) {
     match action {
         Action::RunsListed(result) => {
-            let Some(Screen::History(h)) = state.flow.last_mut() else {
+            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
                 return;
             };
             match result {
@@ -104,7 +106,7 @@ pub fn on_result(state: &mut State, action: Action) {
         }
         Action::RunLoaded(result) => {
             // Dropped if the operator left the history meanwhile.
-            let Some(Screen::History(h)) = state.flow.last_mut() else {
+            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
                 return;
             };
             if !h.opening {
@@ -113,8 +115,8 @@ pub fn on_result(state: &mut State, action: Action) {
             h.opening = false;
             match result {
                 Ok(detail) => {
-                    state.run = Some(RunView::from_history(*detail));
-                    state.flow.push(Screen::Run);
+                    state.run.view = Some(RunView::from_history(*detail));
+                    state.bulk.flow.push(Screen::Run);
                 }
                 Err(message) => state.popups.push(Popup::Error {
                     title: "Cannot read this run".into(),
@@ -128,10 +130,10 @@ pub fn on_result(state: &mut State, action: Action) {
 
 /// Esc on a finished run's summary: back to the history it was opened from, if it was.
 pub fn back_from_summary(state: &mut State) -> bool {
-    let n = state.flow.len();
-    if n >= 2 && matches!(state.flow[n - 2], Screen::History(_)) {
-        state.flow.pop();
-        state.run = None;
+    let n = state.bulk.flow.len();
+    if n >= 2 && matches!(state.bulk.flow[n - 2], Screen::History(_)) {
+        state.bulk.flow.pop();
+        state.run.view = None;
         return true;
     }
     false

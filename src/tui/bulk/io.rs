@@ -15,13 +15,15 @@ use crate::batch::breaker::{Decision, Gate};
 use crate::batch::driver;
 use crate::batch::runner::{Batch, RunOptions};
 use crate::config::{Paths, write_private};
-use crate::input::{self, ResolveReport, UserLookup};
+use crate::input::{self, LookupError, ResolveReport, UserLookup};
 use crate::plan::Plan;
 use crate::scim::ScimClient;
 use crate::scim::model::User;
 use crate::tui::action::Action;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
 use crate::tui::bulk::state::{CsvLoaded, expand_tilde};
+use crate::tui::failure::Failure;
+use crate::tui::failure::FailureKind::{File, Journal};
 
 /// How often the client's counters are sampled while a batch runs.
 const STATS_EVERY: Duration = Duration::from_millis(250);
@@ -58,13 +60,13 @@ impl CountingLookup<'_> {
 }
 
 impl UserLookup for CountingLookup<'_> {
-    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, String> {
+    async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
         let r = self.client.users_by_ids(ids).await;
         self.report(ids.len());
         r
     }
 
-    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, String> {
+    async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError> {
         let r = self.client.users_by_user_names(names).await;
         self.report(names.len());
         r
@@ -77,12 +79,13 @@ pub async fn load_csv(
     client: &ScimClient,
     tx: &UnboundedSender<Action>,
     path: &str,
-) -> Result<CsvLoaded, String> {
+) -> Result<CsvLoaded, Failure> {
     let p = resolve_path(path);
     let bytes = tokio::fs::read(&p)
         .await
-        .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    let parsed = input::csv::read(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+        .map_err(|e| Failure::caused_by(File, format!("cannot read {}: {e}", p.display()), e))?;
+    let parsed = input::csv::read(&bytes)
+        .map_err(|e| Failure::caused_by(File, format!("{}: {e}", p.display()), e))?;
     let rows = parsed.entries.len();
     let _ = tx.send(Action::CsvProgress { rows, looked_up: 0 });
     let lookup = CountingLookup {
@@ -98,20 +101,27 @@ pub async fn load_csv(
     })
 }
 
-pub fn save_report(path: &str, report: &ResolveReport) -> Result<String, String> {
+pub fn save_report(path: &str, report: &ResolveReport) -> Result<String, Failure> {
     let p = resolve_path(path);
     let mut buf = Vec::new();
-    report.write_csv(&mut buf).map_err(|e| e.to_string())?;
-    write_private(&p, &buf).map_err(|e| format!("{}: {e}", p.display()))?;
+    report
+        .write_csv(&mut buf)
+        .map_err(|e| Failure::caused_by(File, e.to_string(), e))?;
+    write_private(&p, &buf).map_err(|e| written(&p, e))?;
     Ok(p.display().to_string())
 }
 
-pub fn save_plan(path: &str, plan: &Plan) -> Result<String, String> {
+/// A file that could not be written, named.
+fn written(p: &std::path::Path, e: std::io::Error) -> Failure {
+    Failure::caused_by(File, format!("{}: {e}", p.display()), e)
+}
+
+pub fn save_plan(path: &str, plan: &Plan) -> Result<String, Failure> {
     let p = resolve_path(path);
     let mut plan = plan.clone();
     // Not part of the hash: stamping it keeps the plan valid.
     plan.created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    write_private(&p, plan.to_json().as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
+    write_private(&p, plan.to_json().as_bytes()).map_err(|e| written(&p, e))?;
     Ok(p.display().to_string())
 }
 
@@ -131,7 +141,7 @@ pub async fn run_batch(
     cancel: CancellationToken,
     gate: Gate,
 ) {
-    let finish = |summary: Result<Summary, String>, stopped: Option<String>| {
+    let finish = |summary: Result<Summary, Failure>, stopped: Option<String>| {
         let _ = tx.send(Action::RunFinished {
             summary: summary.map(Box::new),
             stopped,
@@ -152,7 +162,8 @@ pub async fn run_batch(
     let started = match started {
         Ok(s) => s,
         Err(e) => {
-            finish(Err(format!("{e}; nothing was sent")), None);
+            let message = format!("{e}; nothing was sent");
+            finish(Err(Failure::caused_by(Journal, message, e)), None);
             return;
         }
     };
@@ -203,7 +214,7 @@ pub async fn run_batch(
     let _ = forward.await;
     ticker.abort();
     let _ = tx.send(Action::RunTick(sample()));
-    finish(finished.summary, finished.stopped);
+    finish(finished.summary.map_err(Failure::from), finished.stopped);
 }
 
 /// While a run is paused by the breaker: asks the server for one user every few seconds and
@@ -223,9 +234,9 @@ pub async fn build_undo(
     client: &ScimClient,
     paths: &Paths,
     journal: PathBuf,
-) -> Result<UndoPlan, String> {
-    let key = driver::seal_key(paths).map_err(|e| e.to_string())?;
-    let state = driver::peek(&key, &journal, &client.tenant_label()).map_err(|e| e.to_string())?;
+) -> Result<UndoPlan, Failure> {
+    let key = driver::seal_key(paths)?;
+    let state = driver::peek(&key, &journal, &client.tenant_label())?;
     let u = driver::plan_undo(&state, client).await?;
     Ok(UndoPlan {
         journal,
@@ -241,9 +252,9 @@ pub fn prepare_resume(
     client: &ScimClient,
     paths: &Paths,
     journal: PathBuf,
-) -> Result<ResumeInfo, String> {
-    let key = driver::seal_key(paths).map_err(|e| e.to_string())?;
-    let state = driver::peek(&key, &journal, &client.tenant_label()).map_err(|e| e.to_string())?;
+) -> Result<ResumeInfo, Failure> {
+    let key = driver::seal_key(paths)?;
+    let state = driver::peek(&key, &journal, &client.tenant_label())?;
     let targets = state.resume_targets(true);
     Ok(ResumeInfo {
         journal,

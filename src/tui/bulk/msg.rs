@@ -9,16 +9,9 @@ use crate::batch::runner::Event;
 use crate::batch::{Intent, Target};
 use crate::plan::{Plan, UserState};
 
-/// A runner event. `Event` is not `PartialEq`; actions compare by their debug form, which is
-/// enough for tests.
-#[derive(Debug, Clone)]
+/// A runner event, as the TUI receives it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct BatchEvent(pub Event);
-
-impl PartialEq for BatchEvent {
-    fn eq(&self, other: &BatchEvent) -> bool {
-        format!("{:?}", self.0) == format!("{:?}", other.0)
-    }
-}
 
 /// The client's counters since the batch started, and the time they were read (the only
 /// clock the progress pane uses).

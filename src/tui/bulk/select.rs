@@ -5,7 +5,7 @@ use crate::tui::state::State;
 
 /// The rows (positions in `visible`) of the range being marked, inclusive.
 pub fn visual_range(state: &State) -> Option<(usize, usize)> {
-    let anchor = state.visual?;
+    let anchor = state.bulk.visual?;
     let v = state.view();
     if !v.is_user_list() {
         return None;
@@ -22,7 +22,7 @@ pub fn in_visual(range: Option<(usize, usize)>, pos: usize) -> bool {
 
 /// `v`: starts a range at the cursor, or marks the range and leaves visual mode.
 pub fn visual_toggle(state: &mut State) {
-    if state.visual.is_some() {
+    if state.bulk.visual.is_some() {
         commit_visual(state);
         return;
     }
@@ -30,34 +30,37 @@ pub fn visual_toggle(state: &mut State) {
         return;
     }
     if let Some(&i) = state.visible.get(state.view().cursor) {
-        state.visual = Some(i);
+        state.bulk.visual = Some(i);
     }
 }
 
 /// Ticks the rows of the range and leaves visual mode.
 pub fn commit_visual(state: &mut State) {
     let range = visual_range(state);
-    state.visual = None;
+    state.bulk.visual = None;
     let Some((a, b)) = range else {
         return;
     };
     let mut added = 0;
     for pos in a..=b {
-        if let Some(u) = state.visible.get(pos).and_then(|&i| state.users.get(i))
-            && state.selected.insert(u.id.clone())
+        if let Some(u) = state
+            .visible
+            .get(pos)
+            .and_then(|&i| state.list.users.get(i))
+            && state.bulk.selected.insert(u.id.clone())
         {
             added += 1;
         }
     }
     state.flash(format!(
         "ticked {added} in the range ({} selected)",
-        state.selected.len()
+        state.bulk.selected.len()
     ));
 }
 
 /// Esc in visual mode: leave it, ticking nothing.
 pub fn cancel_visual(state: &mut State) {
-    state.visual = None;
+    state.bulk.visual = None;
     state.flash("range cancelled; nothing ticked");
 }
 
@@ -68,15 +71,15 @@ pub fn select_all_visible(state: &mut State) {
     }
     let mut added = 0;
     for &i in &state.visible {
-        if let Some(u) = state.users.get(i)
-            && state.selected.insert(u.id.clone())
+        if let Some(u) = state.list.users.get(i)
+            && state.bulk.selected.insert(u.id.clone())
         {
             added += 1;
         }
     }
     state.flash(format!(
         "ticked {added} shown users ({} selected)",
-        state.selected.len()
+        state.bulk.selected.len()
     ));
 }
 
@@ -86,21 +89,21 @@ pub fn invert_visible(state: &mut State) {
         return;
     }
     for &i in &state.visible {
-        if let Some(u) = state.users.get(i)
-            && !state.selected.remove(&u.id)
+        if let Some(u) = state.list.users.get(i)
+            && !state.bulk.selected.remove(&u.id)
         {
-            state.selected.insert(u.id.clone());
+            state.bulk.selected.insert(u.id.clone());
         }
     }
 }
 
 /// `c`: unticks everyone, and says how many.
 pub fn clear(state: &mut State) {
-    let n = state.selected.len();
-    state.selected.clear();
-    state.sel_cache.clear();
-    state.csv_input = None;
-    state.visual = None;
+    let n = state.bulk.selected.len();
+    state.bulk.selected.clear();
+    state.bulk.sel_cache.clear();
+    state.bulk.csv_input = None;
+    state.bulk.visual = None;
     state.flash(if n == 0 {
         "nothing was selected".to_string()
     } else {
@@ -111,6 +114,7 @@ pub fn clear(state: &mut State) {
 /// Selected ids sorted by userName (ids of unknown users last), for the pane and the plan.
 pub fn sorted_ids(state: &State) -> Vec<String> {
     let mut rows: Vec<(String, String)> = state
+        .bulk
         .selected
         .iter()
         .map(|id| {

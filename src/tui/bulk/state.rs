@@ -10,6 +10,7 @@ use tui_input::Input;
 use crate::batch::{Intent, Progress, Summary, Target};
 use crate::input::ResolveReport;
 use crate::plan::{Outcome, Plan, PlanRequest, Totals, access_loss, describe};
+use crate::tui::failure::Failure;
 
 /// A cursor and the first row shown, for scrolling lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -460,23 +461,34 @@ impl Confirm {
     }
 
     /// Checks the typed text; the error says what to type instead.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), NotConfirmed> {
         let typed = self.input.value().trim();
         let typed = typed.split_whitespace().collect::<Vec<_>>().join(" ");
         if typed == self.expected() {
             return Ok(());
         }
         if self.above_cap() && typed == self.count.to_string() {
-            return Err(format!(
-                "{} users is above the cap of {}; to go on anyway type exactly: override {}",
-                self.count, self.cap, self.count
-            ));
+            return Err(NotConfirmed::AboveCap {
+                count: self.count,
+                cap: self.cap,
+            });
         }
-        Err(format!(
-            "`{typed}` is not `{}`; nothing was sent",
-            self.expected()
-        ))
+        Err(NotConfirmed::Mistyped {
+            typed,
+            expected: self.expected(),
+        })
     }
+}
+
+/// Why what was typed does not confirm the run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotConfirmed {
+    #[error(
+        "{count} users is above the cap of {cap}; to go on anyway type exactly: override {count}"
+    )]
+    AboveCap { count: usize, cap: usize },
+    #[error("`{typed}` is not `{expected}`; nothing was sent")]
+    Mistyped { typed: String, expected: String },
 }
 
 /// A run in progress or finished.
@@ -493,7 +505,7 @@ pub struct RunView {
     /// Cancel was asked for: no new requests; those in flight finish.
     pub stopping: bool,
     /// Set when the run is over.
-    pub summary: Option<Result<Summary, String>>,
+    pub summary: Option<Result<Summary, Failure>>,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
     /// Targets of a resume (for the header).

@@ -16,6 +16,7 @@ use crate::tui::bulk::state::{
 };
 use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
+use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{Popup, State};
 
@@ -26,10 +27,10 @@ pub fn page(state: &State) -> usize {
 
 /// The keymap mode of the screen on top, if a bulk screen or input is up.
 pub fn mode(state: &State) -> Option<Mode> {
-    if state.path_input.is_some() {
+    if state.bulk.path_input.is_some() {
         return Some(Mode::Path);
     }
-    let m = match state.flow.last()? {
+    let m = match state.bulk.flow.last()? {
         Screen::Selection { .. } => Mode::Selection,
         Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
         Screen::CsvReport(_) => Mode::Report,
@@ -38,7 +39,7 @@ pub fn mode(state: &State) -> Option<Mode> {
         Screen::Preview(p) if p.request.is_some() => Mode::Request,
         Screen::Preview(_) => Mode::Preview,
         Screen::Confirm(_) => Mode::Confirm,
-        Screen::Run => match &state.run {
+        Screen::Run => match &state.run.view {
             Some(r) if r.finished() => Mode::Summary,
             _ => Mode::Run,
         },
@@ -49,12 +50,12 @@ pub fn mode(state: &State) -> Option<Mode> {
 
 /// Do keys go to the bulk screens (rather than the list)?
 pub fn captures(state: &State) -> bool {
-    state.path_input.is_some() || !state.flow.is_empty()
+    state.bulk.path_input.is_some() || !state.bulk.flow.is_empty()
 }
 
 /// `--csv FILE` at start: read and resolve it, then show the report.
 pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
-    state.flow.push(Screen::CsvLoading(CsvLoading {
+    state.bulk.flow.push(Screen::CsvLoading(CsvLoading {
         path: path.clone(),
         rows: None,
         looked_up: 0,
@@ -71,7 +72,7 @@ pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearSelection => select::clear(state),
         Action::Selection => open_selection(state),
         Action::LoadCsv => {
-            state.path_input = Some(PathInput {
+            state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::LoadCsv,
                 input: Input::default(),
             });
@@ -84,10 +85,10 @@ pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn open_selection(state: &mut State) {
-    if state.visual.is_some() {
+    if state.bulk.visual.is_some() {
         select::commit_visual(state);
     }
-    state.flow.push(Screen::Selection {
+    state.bulk.flow.push(Screen::Selection {
         ids: select::sorted_ids(state),
         scroll: Scroll::default(),
     });
@@ -98,16 +99,16 @@ fn open_actions(state: &mut State) {
         state.flash("read-only: changes are turned off");
         return;
     }
-    if state.visual.is_some() {
+    if state.bulk.visual.is_some() {
         select::commit_visual(state);
     }
-    if state.selected.is_empty() {
+    if state.bulk.selected.is_empty() {
         state.flash(
             "select users first: space ticks, v marks a range, a ticks all shown, L loads a CSV",
         );
         return;
     }
-    state.flow.push(Screen::ActionMenu {
+    state.bulk.flow.push(Screen::ActionMenu {
         cursor: 0,
         only: None,
     });
@@ -121,9 +122,9 @@ pub fn open_actions_for(state: &mut State, user: User) {
     }
     if state.user(&user.id).is_none() {
         // Not in the loaded list (opened with --user): the plan needs its state.
-        state.sel_cache.insert(user.id.clone(), user.clone());
+        state.bulk.sel_cache.insert(user.id.clone(), user.clone());
     }
-    state.flow.push(Screen::ActionMenu {
+    state.bulk.flow.push(Screen::ActionMenu {
         cursor: 0,
         only: Some(user.id),
     });
@@ -131,7 +132,7 @@ pub fn open_actions_for(state: &mut State, user: User) {
 
 /// Whom the action is for: the user the menu was opened for, else the selection.
 fn target_ids(state: &State) -> (Vec<String>, bool) {
-    let only = state.flow.iter().rev().find_map(|s| match s {
+    let only = state.bulk.flow.iter().rev().find_map(|s| match s {
         Screen::ActionMenu { only, .. } => Some(only.clone()),
         _ => None,
     });
@@ -143,24 +144,24 @@ fn target_ids(state: &State) -> (Vec<String>, bool) {
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
 pub fn back(state: &mut State) -> Option<Vec<Effect>> {
-    if state.path_input.take().is_some() {
+    if state.bulk.path_input.take().is_some() {
         return Some(Vec::new());
     }
-    if state.visual.is_some() && state.flow.is_empty() {
+    if state.bulk.visual.is_some() && state.bulk.flow.is_empty() {
         select::cancel_visual(state);
         return Some(Vec::new());
     }
-    let top = state.flow.last_mut()?;
+    let top = state.bulk.flow.last_mut()?;
     match top {
         Screen::Preview(p) if p.request.is_some() => {
             p.request = None;
             Some(Vec::new())
         }
         Screen::Run => {
-            if state.run.as_ref().is_some_and(RunView::finished) {
+            if state.run.view.as_ref().is_some_and(RunView::finished) {
                 if !history::back_from_summary(state) {
-                    state.flow.clear();
-                    state.run = None;
+                    state.bulk.flow.clear();
+                    state.run.view = None;
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
@@ -169,24 +170,24 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
             }
         }
         Screen::CsvLoading(_) => {
-            state.flow.pop();
+            state.bulk.flow.pop();
             state.flash("CSV load cancelled; nothing selected");
             Some(vec![Effect::CancelCsv])
         }
         Screen::CsvReport(_) => {
-            state.flow.pop();
+            state.bulk.flow.pop();
             state.flash("CSV report closed; nothing selected");
             Some(Vec::new())
         }
         _ => {
-            state.flow.pop();
+            state.bulk.flow.pop();
             Some(Vec::new())
         }
     }
 }
 
 pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
-    let Some(run) = &mut state.run else {
+    let Some(run) = &mut state.run.view else {
         return Vec::new();
     };
     if run.finished() {
@@ -202,14 +203,14 @@ pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
 
 /// A key while a bulk screen or the path input is up: moves, then the screen on top.
 pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
-    if state.path_input.is_some() {
+    if state.bulk.path_input.is_some() {
         return path_key(state, action);
     }
     if let Some(delta) = action.movement(page(state)) {
         move_by(state, delta);
         return Vec::new();
     }
-    match state.flow.last() {
+    match state.bulk.flow.last() {
         Some(Screen::Selection { .. }) => selection_key(state, action),
         Some(Screen::CsvReport(_)) => report_key(state, action),
         Some(Screen::ActionMenu { .. }) => menu_key(state, action),
@@ -226,11 +227,12 @@ fn selection_key(state: &mut State, action: Action) -> Vec<Effect> {
     let page = page(state);
     match action {
         Action::ToggleSelect => {
-            if let Some(Screen::Selection { ids, scroll }) = state.flow.last_mut()
+            let bulk = &mut state.bulk;
+            if let Some(Screen::Selection { ids, scroll }) = bulk.flow.last_mut()
                 && let Some(id) = ids.get(scroll.cursor).cloned()
             {
-                if !state.selected.remove(&id) {
-                    state.selected.insert(id);
+                if !bulk.selected.remove(&id) {
+                    bulk.selected.insert(id);
                 }
                 scroll.move_by(1, ids.len(), page);
             }
@@ -245,12 +247,12 @@ fn selection_key(state: &mut State, action: Action) -> Vec<Effect> {
 fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Proceed => {
-            if let Some(Screen::CsvReport(r)) = state.flow.pop() {
+            if let Some(Screen::CsvReport(r)) = state.bulk.flow.pop() {
                 select_resolved(state, &r);
             }
         }
         Action::Save => {
-            state.path_input = Some(PathInput {
+            state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::SaveReport,
                 input: Input::new("csv-report.csv".into()),
             });
@@ -261,7 +263,7 @@ fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Screen::ActionMenu { cursor, .. }) = state.flow.last_mut() else {
+    let Some(Screen::ActionMenu { cursor, .. }) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     // A digit chooses its item at once.
@@ -278,7 +280,7 @@ fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
         MenuItem::DisableAndRemove => PlanAction::DisableAndRemove,
         MenuItem::KeepWorkspaces => {
             let picker = build_picker(state);
-            state.flow.push(Screen::Picker(Box::new(picker)));
+            state.bulk.flow.push(Screen::Picker(Box::new(picker)));
             return Vec::new();
         }
     };
@@ -287,7 +289,7 @@ fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
     let page = page(state);
-    let Some(Screen::Picker(p)) = state.flow.last_mut() else {
+    let Some(Screen::Picker(p)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
@@ -320,7 +322,7 @@ fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Screen::Preview(p)) = state.flow.last_mut() else {
+    let Some(Screen::Preview(p)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
@@ -333,7 +335,7 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
         // The request view shows one user's requests; saving and going on are from the list.
         _ if p.request.is_some() => {}
         Action::Save => {
-            state.path_input = Some(PathInput {
+            state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::SavePlan,
                 input: Input::new("plan.json".into()),
             });
@@ -349,7 +351,7 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
                 tenant: p.plan.tenant.clone(),
                 label: p.intent.label(),
                 count: p.totals.to_change,
-                cap: state.max_users,
+                cap: state.bulk.max_users,
                 what: ConfirmWhat::Plan {
                     plan: Arc::clone(&p.plan),
                     intent: p.intent.clone(),
@@ -357,7 +359,7 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
                 input: Input::default(),
                 error: None,
             };
-            state.flow.push(Screen::Confirm(Box::new(confirm)));
+            state.bulk.flow.push(Screen::Confirm(Box::new(confirm)));
         }
         _ => {}
     }
@@ -365,7 +367,7 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Screen::Confirm(c)) = state.flow.last_mut() else {
+    let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
@@ -380,7 +382,7 @@ fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
                 start_run(state, c)
             }
             Err(e) => {
-                c.error = Some(e);
+                c.error = Some(e.to_string());
                 Vec::new()
             }
         },
@@ -398,7 +400,7 @@ fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::RetryNow]
         }
         Action::CancelRun => {
-            if state.run.as_ref().is_some_and(RunView::finished) {
+            if state.run.view.as_ref().is_some_and(RunView::finished) {
                 back(state).unwrap_or_default()
             } else {
                 cancel_run(state)
@@ -414,6 +416,7 @@ fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
 fn paused(state: &State) -> bool {
     state
         .run
+        .view
         .as_ref()
         .filter(|r| !r.finished())
         .and_then(|r| r.progress.as_ref())
@@ -425,7 +428,7 @@ fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
         state.flash("read-only: changes are turned off");
         return Vec::new();
     }
-    let Some(run) = state.run.as_ref().filter(|r| r.finished()) else {
+    let Some(run) = state.run.view.as_ref().filter(|r| r.finished()) else {
         return Vec::new();
     };
     let Some(journal) = run.journal_path() else {
@@ -443,7 +446,7 @@ fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
 
 fn move_by(state: &mut State, delta: isize) {
     let page = page(state);
-    let Some(top) = state.flow.last_mut() else {
+    let Some(top) = state.bulk.flow.last_mut() else {
         return;
     };
     match top {
@@ -470,7 +473,7 @@ fn move_by(state: &mut State, delta: isize) {
             h.scroll.move_by(delta, len, page);
         }
         Screen::Run => {
-            if let Some(r) = &mut state.run {
+            if let Some(r) = &mut state.run.view {
                 let n = if r.finished() {
                     r.failures.len()
                 } else {
@@ -487,7 +490,7 @@ fn move_by(state: &mut State, delta: isize) {
 }
 
 fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(pi) = &mut state.path_input else {
+    let Some(pi) = &mut state.bulk.path_input else {
         return Vec::new();
     };
     match action {
@@ -505,7 +508,7 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             let purpose = pi.purpose;
-            state.path_input = None;
+            state.bulk.path_input = None;
             match purpose {
                 PathPurpose::LoadCsv => start_csv(state, path),
                 _ => save(state, purpose, path, false),
@@ -517,7 +520,7 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
 fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
-    match (purpose, state.flow.last()) {
+    match (purpose, state.bulk.flow.last()) {
         (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
             path,
             report: Box::new(r.report.clone()),
@@ -540,6 +543,7 @@ pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) 
 fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complete::Completion) {
     // Dropped if the operator typed on (or left) meanwhile.
     let Some(pi) = state
+        .bulk
         .path_input
         .as_mut()
         .filter(|pi| pi.input.value() == typed)
@@ -570,20 +574,20 @@ fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complet
 
 /// Enter on the CSV report: the resolved users join the selection.
 fn select_resolved(state: &mut State, r: &CsvReportView) {
-    state.csv_input = Some(InputCounts::from_report(&r.path, &r.report));
+    state.bulk.csv_input = Some(InputCounts::from_report(&r.path, &r.report));
     let mut added = 0;
     for (_, u) in &r.report.resolved {
-        if state.selected.insert(u.id.clone()) {
+        if state.bulk.selected.insert(u.id.clone()) {
             added += 1;
         }
         if state.user(&u.id).is_none() {
-            state.sel_cache.insert(u.id.clone(), u.clone());
+            state.bulk.sel_cache.insert(u.id.clone(), u.clone());
         }
     }
     let mut msg = format!(
         "selected {added} users from {} ({} selected in all)",
         r.path,
-        state.selected.len()
+        state.bulk.selected.len()
     );
     if !r.report.lookup_errors.is_empty() {
         msg.push_str(&format!(
@@ -596,6 +600,7 @@ fn select_resolved(state: &mut State, r: &CsvReportView) {
 
 fn build_picker(state: &State) -> Picker {
     let mut entries: std::collections::BTreeMap<String, PickEntry> = state
+        .list
         .workspaces
         .values()
         .map(|w| {
@@ -643,21 +648,21 @@ fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
         }
     }
     // Rows of the CSV that matched no user are in the plan as "not found", as headless.
-    if let Some(input) = state.csv_input.as_ref().filter(|_| !only) {
+    if let Some(input) = state.bulk.csv_input.as_ref().filter(|_| !only) {
         for key in &input.not_found {
             if !unknown.contains(key) {
                 unknown.push(key.clone());
             }
         }
     }
-    state.flow.push(Screen::Planning {
+    state.bulk.flow.push(Screen::Planning {
         users: users.len() + unknown.len(),
     });
     vec![Effect::BuildPlan(Box::new(PlanRequest {
         tenant: state.tenant.clone(),
         action,
         users,
-        protected: state.protected.clone(),
+        protected: state.bulk.protected.clone(),
         unknown,
     }))]
 }
@@ -668,7 +673,7 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
         ConfirmWhat::Plan { plan, intent } => {
             let only = target_ids(state).1;
             if matches!(intent, Intent::Apply { .. }) && !only {
-                run.input = state.csv_input.clone();
+                run.input = state.bulk.csv_input.clone();
             }
             Effect::RunBatch { plan, intent }
         }
@@ -677,9 +682,9 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
             Effect::ResumeBatch(info)
         }
     };
-    state.flow = vec![Screen::Run];
-    state.run = Some(run);
-    state.batch_running = true;
+    state.bulk.flow = vec![Screen::Run];
+    state.run.view = Some(run);
+    state.run.running = true;
     vec![effect]
 }
 
@@ -687,7 +692,7 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
 pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::CsvProgress { rows, looked_up } => {
-            if let Some(Screen::CsvLoading(l)) = state.flow.last_mut() {
+            if let Some(Screen::CsvLoading(l)) = state.bulk.flow.last_mut() {
                 l.rows = Some(rows);
                 l.looked_up = looked_up;
             }
@@ -702,7 +707,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             Ok(path) => state.flash(format!("{what} saved to {path}")),
             Err(message) => state.popups.push(Popup::Error {
                 title: format!("Could not save the {what}"),
-                message,
+                message: message.to_string(),
             }),
         },
         Action::RunStarted {
@@ -711,7 +716,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             at,
             baseline,
         } => {
-            if let Some(run) = &mut state.run {
+            if let Some(run) = &mut state.run.view {
                 let mut p = Progress::new(at);
                 p.baseline = baseline;
                 run.progress = Some(p);
@@ -722,7 +727,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::RunEvent(ev) => return run_event(state, ev),
         Action::RunTick(stats) => {
-            if let Some(run) = &mut state.run {
+            if let Some(run) = &mut state.run.view {
                 run.now = Some(stats.now);
                 if let Some(p) = &mut run.progress {
                     p.set_client_counters(stats.stats);
@@ -732,23 +737,23 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RunFinished { summary, stopped } => return run_finished(state, summary, stopped),
         Action::PlanReady(preview) => {
             // Dropped if the operator went back meanwhile.
-            if matches!(state.flow.last(), Some(Screen::Planning { .. })) {
-                state.flow.pop();
-                state.flow.push(Screen::Preview(preview));
+            if matches!(state.bulk.flow.last(), Some(Screen::Planning { .. })) {
+                state.bulk.flow.pop();
+                state.bulk.flow.push(Screen::Preview(preview));
             }
         }
         Action::UndoPlanned(result) => match result {
             Ok(u) => open_undo_preview(state, *u),
             Err(message) => state.popups.push(Popup::Error {
                 title: "Cannot build the undo plan".into(),
-                message,
+                message: message.to_string(),
             }),
         },
         Action::ResumeReady(result) => match result {
             Ok(info) => open_resume_confirm(state, info),
             Err(message) => state.popups.push(Popup::Error {
                 title: "Cannot resume this run".into(),
-                message,
+                message: message.to_string(),
             }),
         },
         _ => {}
@@ -756,28 +761,29 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, String>) {
+fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failure>) {
     // Dropped if the operator cancelled the load meanwhile.
-    if !matches!(state.flow.last(), Some(Screen::CsvLoading(_))) {
+    if !matches!(state.bulk.flow.last(), Some(Screen::CsvLoading(_))) {
         return;
     }
-    let path = match state.flow.pop() {
+    let path = match state.bulk.flow.pop() {
         Some(Screen::CsvLoading(l)) => l.path,
         _ => String::new(),
     };
     match result {
         Ok(loaded) => state
+            .bulk
             .flow
             .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
         Err(message) => state.popups.push(Popup::Error {
             title: format!("Cannot use {path}; nothing was selected"),
-            message,
+            message: message.to_string(),
         }),
     }
 }
 
 fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
-    if let Some(run) = &mut state.run
+    if let Some(run) = &mut state.run.view
         && let Some(p) = &mut run.progress
     {
         let now = run.now.unwrap_or(p.started);
@@ -795,15 +801,15 @@ fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
 
 fn run_finished(
     state: &mut State,
-    summary: Result<Box<crate::batch::Summary>, String>,
+    summary: Result<Box<crate::batch::Summary>, Failure>,
     stopped: Option<String>,
 ) -> Vec<Effect> {
-    state.batch_running = false;
-    if state.quit_when_idle {
+    state.run.running = false;
+    if state.run.quit_when_idle {
         // Everything in flight is journaled: now it is safe to leave.
         state.should_quit = true;
     }
-    if let Some(run) = &mut state.run {
+    if let Some(run) = &mut state.run.view {
         run.stopping = false;
         run.summary = Some(summary.map(|s| *s));
         run.stopped = stopped;
@@ -838,7 +844,7 @@ fn open_undo_preview(state: &mut State, u: UndoPlan) {
         notes.push(format!("{id}: no longer in the tenant; cannot be restored"));
     }
     let preview = Preview::new(u.plan, Intent::Restore { states: u.states }, notes);
-    state.flow.push(Screen::Preview(Box::new(preview)));
+    state.bulk.flow.push(Screen::Preview(Box::new(preview)));
 }
 
 fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) {
@@ -850,10 +856,10 @@ fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) {
         tenant: info.tenant.clone(),
         label: format!("re-check and {}", info.intent.label()),
         count: info.targets.len(),
-        cap: state.max_users,
+        cap: state.bulk.max_users,
         what: ConfirmWhat::Resume(info),
         input: Input::default(),
         error: None,
     };
-    state.flow.push(Screen::Confirm(Box::new(confirm)));
+    state.bulk.flow.push(Screen::Confirm(Box::new(confirm)));
 }

@@ -133,7 +133,7 @@ fn lines<'a>(
     lines.push(field("lastModified", opt(&u.last_modified)));
     lines.push(field(
         "selected",
-        if state.selected.contains(&u.id) {
+        if state.bulk.selected.contains(&u.id) {
             Span::styled("[x] ticked", t.ticked)
         } else {
             Span::raw("[ ] no")

@@ -25,7 +25,7 @@ pub fn render(state: &State, cursor: usize, only: Option<&str>, frame: &mut Fram
                     let name = state.selected_user(id).map_or(id, |u| u.user_name.as_str());
                     format!(" Action for {} ", crate::tui::view::safe(name))
                 }
-                None => format!(" Action for {} selected users ", state.selected.len()),
+                None => format!(" Action for {} selected users ", state.bulk.selected.len()),
             },
             t.title,
         ))

@@ -66,10 +66,10 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
-    if let Some(edit) = &state.filter_edit {
+    if let Some(edit) = &state.filter.edit {
         popup::render_filter(state, edit, frame, body);
     }
-    if let Some(pi) = &state.path_input {
+    if let Some(pi) = &state.bulk.path_input {
         path::render(state, pi, frame, body);
     }
     if let Some(p) = state.popups.last() {
@@ -79,7 +79,7 @@ pub fn render(state: &State, frame: &mut Frame) {
 
 /// The bulk-flow screen on top, over the list.
 fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
-    let Some(top) = state.flow.last() else {
+    let Some(top) = state.bulk.flow.last() else {
         return;
     };
     match top {
@@ -99,7 +99,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         }
         Screen::Confirm(c) => {
             // The preview stays visible under the confirmation.
-            match (state.flow.iter().rev().nth(1), &state.run) {
+            match (state.bulk.flow.iter().rev().nth(1), &state.run.view) {
                 (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
                 (Some(Screen::Run), Some(run)) if run.finished() => {
                     summary::render(state, run, frame, body)
@@ -108,7 +108,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
             }
             confirm::render(state, c, frame, body);
         }
-        Screen::Run => match &state.run {
+        Screen::Run => match &state.run.view {
             Some(run) if run.finished() => summary::render(state, run, frame, body),
             Some(run) => progress::render(state, run, frame, body),
             None => {}
@@ -129,7 +129,7 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
-    if let Some(top) = state.flow.last() {
+    if let Some(top) = state.bulk.flow.last() {
         let t = match top {
             Screen::Selection { .. } => "Selection",
             Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
@@ -145,6 +145,7 @@ fn title(state: &State) -> String {
         ViewKind::Users => "Users".into(),
         ViewKind::Members { workspace_id } => {
             let name = state
+                .list
                 .workspaces
                 .get(workspace_id)
                 .map_or(workspace_id.as_str(), |w| w.name.as_str());
@@ -177,26 +178,30 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         sep.clone(),
         Span::raw(format!("tenant {}", safe(&state.tenant))),
     ]);
-    let loaded = state.users.len();
+    let loaded = state.list.users.len();
     let total = state
+        .list
         .total
         .map_or_else(|| "?".to_string(), |t| t.to_string());
     let mut second = vec![Span::raw(format!(" loaded {loaded} / {total}"))];
-    if state.batch_running {
+    if state.run.running {
         second.push(sep.clone());
         second.push(Span::styled("BATCH RUNNING", t.danger));
     }
-    if state.visual.is_some() {
+    if state.bulk.visual.is_some() {
         second.push(sep.clone());
         second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
     }
-    match &state.load {
+    match &state.list.load {
         LoadState::Loading => {
             second.push(Span::raw(" "));
-            second.push(Span::styled(progress_bar(loaded, state.total), t.progress));
+            second.push(Span::styled(
+                progress_bar(loaded, state.list.total),
+                t.progress,
+            ));
             second.push(Span::styled(" loading…", t.progress));
         }
-        LoadState::Failed(_) if state.stale.is_some() => {
+        LoadState::Failed(_) if state.list.stale.is_some() => {
             second.push(Span::styled(
                 " ✗ reload failed: STALE list (r retries)",
                 t.error,
@@ -207,7 +212,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         }
         LoadState::Idle | LoadState::Done => {}
     }
-    if let Some(f) = &state.filter {
+    if let Some(f) = &state.filter.applied {
         second.push(sep.clone());
         second.push(Span::styled("filter ", t.dim));
         second.push(Span::raw(f.text.clone()));
@@ -224,7 +229,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(Span::raw(q.to_string()));
     }
     second.push(sep);
-    let ticked = state.selected.len();
+    let ticked = state.bulk.selected.len();
     let style = if ticked > 0 { t.ticked } else { t.dim };
     second.push(Span::styled(format!("{ticked} selected"), style));
     frame.render_widget(
@@ -249,9 +254,9 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let view = state.view();
     if view.search.editing
         && state.popups.is_empty()
-        && state.filter_edit.is_none()
-        && state.flow.is_empty()
-        && state.path_input.is_none()
+        && state.filter.edit.is_none()
+        && state.bulk.flow.is_empty()
+        && state.bulk.path_input.is_none()
     {
         let prefix = "/";
         let width = area.width.saturating_sub(1) as usize;
@@ -287,18 +292,15 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[&str] = match state.popups.last() {
+    let hints: &[Action] = match state.popups.last() {
         Some(Popup::ConfirmQuit | Popup::ConfirmOverwrite { .. }) | None => mode.hints(),
-        Some(_) => &["back"],
+        Some(_) => &[Action::Back],
     };
-    for name in hints {
-        if state.read_only && Mode::mutating(name) {
+    for action in hints {
+        if state.read_only && Mode::mutating(action) {
             continue;
         }
-        let Ok(action) = Action::from_name(name) else {
-            continue;
-        };
-        let keys = state.keymap.keys_for(mode, &action);
+        let keys = state.keymap.keys_for(mode, action);
         let Some(key) = keys.first() else {
             continue;
         };

@@ -20,7 +20,7 @@ pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame,
     let rows: Vec<Row> = ids[start..end]
         .iter()
         .map(|id| {
-            let ticked = state.selected.contains(id);
+            let ticked = state.bulk.selected.contains(id);
             let sel = if ticked {
                 Span::styled("[x]", t.ticked)
             } else {
@@ -51,7 +51,7 @@ pub fn render(state: &State, ids: &[String], scroll: &Scroll, frame: &mut Frame,
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(
-            format!(" Selection: {} selected ", state.selected.len()),
+            format!(" Selection: {} selected ", state.bulk.selected.len()),
             t.title,
         ))
         .title_bottom(Line::styled(empty, t.dim));

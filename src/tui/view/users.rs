@@ -34,7 +34,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     // the width) and externalId, then Name, are cut first.
     let longest = state.visible[start..end]
         .iter()
-        .filter_map(|&i| state.users.get(i))
+        .filter_map(|&i| state.list.users.get(i))
         .map(|u| crate::untrusted::width(&safe(&u.user_name)))
         .max()
         .unwrap_or(0);
@@ -42,7 +42,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
-        .filter_map(|(k, &i)| state.users.get(i).map(|u| (start + k, u)))
+        .filter_map(|(k, &i)| state.list.users.get(i).map(|u| (start + k, u)))
         .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
         .collect();
     let position = if len == 0 {
@@ -50,7 +50,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         format!("{} of {len}", view.cursor + 1)
     };
-    let empty_note = match (&state.load, len) {
+    let empty_note = match (&state.list.load, len) {
         (LoadState::Loading, 0) => " loading… ",
         (_, 0) if !view.search.input.value().is_empty() => " no loaded user matches ",
         (LoadState::Done, 0) => " no users ",
@@ -89,7 +89,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 
 fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {
     let t = &state.theme;
-    let ticked = state.selected.contains(&u.id);
+    let ticked = state.bulk.selected.contains(&u.id);
     let sel = if in_range && !ticked {
         Span::styled("[v]", t.ticked)
     } else if ticked {

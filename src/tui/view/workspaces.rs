@@ -19,8 +19,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let end = (start + height).min(len);
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
-        .filter_map(|&i| state.workspace_order.get(i))
-        .filter_map(|id| state.workspaces.get(id))
+        .filter_map(|&i| state.list.workspace_order.get(i))
+        .filter_map(|id| state.list.workspaces.get(id))
         .map(|w| {
             Row::new([
                 Cell::from(crate::tui::view::safe(&w.name)),
@@ -68,12 +68,13 @@ pub struct Completeness {
 /// Counts are complete only when the whole tenant is loaded with no filter; otherwise the
 /// footer says how many users they come from and which filter is in force.
 pub fn completeness(state: &State) -> Completeness {
-    let loaded = state.users.len();
+    let loaded = state.list.users.len();
     let total = state
+        .list
         .total
         .map_or_else(|| "?".to_string(), |t| t.to_string());
-    let done = state.load == crate::tui::state::LoadState::Done;
-    match &state.filter {
+    let done = state.list.load == crate::tui::state::LoadState::Done;
+    match &state.filter.applied {
         Some(f) => Completeness {
             text: format!(
                 " {loaded} of {total} users matching filter `{}` loaded: not the whole tenant (esc on the list clears it) ",
