@@ -345,9 +345,14 @@ fn opening_a_user_refreshes_it_with_get_user() {
     let e = update(&mut s, Action::Open);
     assert_eq!(
         e,
-        vec![Effect::GetUser {
-            id: "u-0002".into()
-        }]
+        vec![
+            Effect::GetUser {
+                id: "u-0002".into()
+            },
+            Effect::LastLogin {
+                id: "u-0002".into()
+            }
+        ]
     );
     assert_eq!(
         s.view().kind,
@@ -370,9 +375,14 @@ fn opening_a_user_refreshes_it_with_get_user() {
     // r refreshes again; y sends the id.
     assert_eq!(
         update(&mut s, Action::Refresh),
-        vec![Effect::GetUser {
-            id: "u-0002".into()
-        }]
+        vec![
+            Effect::GetUser {
+                id: "u-0002".into()
+            },
+            Effect::LastLogin {
+                id: "u-0002".into()
+            }
+        ]
     );
     assert_eq!(
         update(&mut s, Action::CopyId),

@@ -83,19 +83,23 @@ pub struct PlanRequest {
     pub users: Vec<User>,
     pub protected: Protected,
     pub unknown: Vec<String>,
+    /// The input's unusable rows, recorded in the plan (and so the journal) as headless does.
+    pub input: Option<InputCounts>,
 }
 
 impl PlanRequest {
     /// The plan; `created` is stamped when the plan is saved: planning has no clock.
     pub fn plan(&self) -> Plan {
-        Plan::build(
+        let mut plan = Plan::build(
             &self.tenant,
             "",
             self.action.clone(),
             &self.users,
             &self.protected,
             &self.unknown,
-        )
+        );
+        plan.input = self.input;
+        plan
     }
 }
 

@@ -63,6 +63,25 @@ pub enum Action {
     Undo,
     /// Resume the run: finish what was not done and retry failures.
     Resume,
+    /// Tab in a path input: complete the file name.
+    Complete,
+    /// `o`: the next sort order of user lists.
+    Sort,
+    /// `H`: past runs from the journals directory.
+    History,
+    /// Send the path on screen (a journal) to the clipboard and show it in full.
+    CopyPath,
+    /// Choose the menu item with this number (1-based) and go on.
+    #[serde(rename = "choose_1")]
+    Choose1,
+    #[serde(rename = "choose_2")]
+    Choose2,
+    #[serde(rename = "choose_3")]
+    Choose3,
+    #[serde(rename = "choose_4")]
+    Choose4,
+    #[serde(rename = "choose_5")]
+    Choose5,
     /// Does nothing: bind a key to `none` to unbind a default.
     None,
 
@@ -106,6 +125,13 @@ pub enum Action {
         key: String,
         result: Result<User, Failure>,
     },
+    /// The integration API's answer about a user's last login (never an error: a refusal
+    /// is an answer).
+    #[serde(skip)]
+    LastLoginFetched {
+        id: String,
+        login: crate::scim::client::LastLogin,
+    },
     #[serde(skip)]
     ClipboardSent(Result<(), Failure>),
     #[serde(skip)]
@@ -127,6 +153,24 @@ pub enum Action {
     Saved {
         what: String,
         result: Result<String, Failure>,
+    },
+    /// The journals directory was read for the history.
+    #[serde(skip)]
+    RunsListed(Result<Box<crate::batch::history::RunList>, String>),
+    /// One past run, with every failure's full reason.
+    #[serde(skip)]
+    RunLoaded(Result<Box<crate::batch::history::RunDetail>, String>),
+    /// A save found a file at this (absolute) path: ask before replacing it.
+    #[serde(skip)]
+    WouldOverwrite {
+        purpose: crate::tui::bulk::state::PathPurpose,
+        path: String,
+    },
+    /// Tab in the path input was answered.
+    #[serde(skip)]
+    PathCompleted {
+        typed: String,
+        completion: crate::tui::bulk::complete::Completion,
     },
     #[serde(skip)]
     RunStarted {
@@ -202,10 +246,31 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ),
     ("undo", "undo", "build the undo plan of this run"),
     ("resume", "resume", "resume the run and retry failures"),
+    ("complete", "complete", "complete the file name"),
+    ("sort", "sort", "next sort order"),
+    ("history", "history", "past runs (undo, resume)"),
+    ("copy_path", "copy path", "journal path in full"),
+    ("choose_1", "1st", "choose item 1"),
+    ("choose_2", "2nd", "choose item 2"),
+    ("choose_3", "3rd", "choose item 3"),
+    ("choose_4", "4th", "choose item 4"),
+    ("choose_5", "5th", "choose item 5"),
     ("none", "", "unbound"),
 ];
 
 impl Action {
+    /// The 0-based menu item a `choose_N` action picks.
+    pub fn choice(&self) -> Option<usize> {
+        match self {
+            Action::Choose1 => Some(0),
+            Action::Choose2 => Some(1),
+            Action::Choose3 => Some(2),
+            Action::Choose4 => Some(3),
+            Action::Choose5 => Some(4),
+            _ => None,
+        }
+    }
+
     /// How far a movement key moves a cursor over a list showing `page` rows; `None` for
     /// every other action. The one mapping for the list and the bulk screens: Top and
     /// Bottom overshoot and are clamped by the list they move in.
@@ -273,6 +338,15 @@ impl Action {
             Action::CancelRun => "cancel_run",
             Action::Undo => "undo",
             Action::Resume => "resume",
+            Action::Complete => "complete",
+            Action::Sort => "sort",
+            Action::History => "history",
+            Action::CopyPath => "copy_path",
+            Action::Choose1 => "choose_1",
+            Action::Choose2 => "choose_2",
+            Action::Choose3 => "choose_3",
+            Action::Choose4 => "choose_4",
+            Action::Choose5 => "choose_5",
             Action::None => "none",
             _ => return None,
         };

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::batch::Intent;
 use crate::batch::breaker::{Decision, Gate};
 use crate::batch::driver;
+use crate::batch::history;
 use crate::input::ResolveReport;
 use crate::plan::Plan;
 use crate::scim::client::ListOptions;
@@ -46,6 +47,10 @@ pub enum Effect {
     GetUser {
         id: String,
     },
+    /// The user's last login, from the integration API.
+    LastLogin {
+        id: String,
+    },
     /// An email or an id (`--user`).
     FindUser {
         query: String,
@@ -61,14 +66,29 @@ pub enum Effect {
     CancelCsv,
     /// Build the plan and its preview (pure, but large: done off the UI loop).
     BuildPlan(Box<crate::plan::PlanRequest>),
+    /// Save the CSV report; an existing file is replaced only with `overwrite`, else the
+    /// operator is asked (`Action::WouldOverwrite`).
     SaveCsvReport {
         path: String,
         report: Box<ResolveReport>,
+        overwrite: bool,
     },
-    /// Save the plan as JSON (mode 0600), stamped with the time it is saved.
+    /// Save the plan as JSON (mode 0600), stamped with the time it is saved; an existing file
+    /// is replaced only with `overwrite`.
     SavePlan {
         path: String,
         plan: Arc<Plan>,
+        overwrite: bool,
+    },
+    /// Read the journals directory for the run history.
+    ListRuns,
+    /// Read one past run (its journal) with every failure.
+    LoadRun {
+        journal: PathBuf,
+    },
+    /// Complete the file path typed so far (Tab in the path input).
+    CompletePath {
+        typed: String,
     },
     /// Run a confirmed plan: a new batch id and journal, the batch runner, events back.
     RunBatch {
@@ -224,6 +244,12 @@ impl EffectRunner {
                     Action::UserFetched { key: id, result }
                 });
             }
+            Effect::LastLogin { id } => {
+                self.answer(async move |client, _| {
+                    let login = client.last_login(&id).await;
+                    Action::LastLoginFetched { id, login }
+                });
+            }
             Effect::FindUser { query } => {
                 self.answer(async move |client, _| {
                     let result = client.find_user(&query).await.map_err(Failure::from);
@@ -256,17 +282,56 @@ impl EffectRunner {
                 });
             }
             Effect::CancelCsv => abort(&mut self.csv),
-            Effect::SaveCsvReport { path, report } => {
+            Effect::SaveCsvReport {
+                path,
+                report,
+                overwrite,
+            } => {
+                if let Some(path) = existing_file(&path, overwrite) {
+                    let purpose = crate::tui::bulk::state::PathPurpose::SaveReport;
+                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
+                    return;
+                }
                 self.answer(async move |_, _| Action::Saved {
                     what: "CSV report".into(),
                     result: io::save_report(&path, &report),
                 });
             }
-            Effect::SavePlan { path, plan } => {
+            Effect::SavePlan {
+                path,
+                plan,
+                overwrite,
+            } => {
+                if let Some(path) = existing_file(&path, overwrite) {
+                    let purpose = crate::tui::bulk::state::PathPurpose::SavePlan;
+                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
+                    return;
+                }
                 self.answer(async move |_, _| Action::Saved {
                     what: "plan".into(),
                     result: io::save_plan(&path, &plan),
                 });
+            }
+            Effect::ListRuns => {
+                let dir = self.paths().journal_dir();
+                self.answer(async move |_, _| {
+                    let r = blocking(move || history::list(&dir).map_err(|e| e.to_string())).await;
+                    Action::RunsListed(r.map(Box::new))
+                });
+            }
+            Effect::LoadRun { journal } => {
+                let dir = self.paths().journal_dir();
+                self.answer(async move |_, _| {
+                    let key = journal.display().to_string();
+                    let r = blocking(move || history::load(&dir, &key).map_err(|e| e.to_string()))
+                        .await;
+                    Action::RunLoaded(r.map(Box::new))
+                });
+            }
+            Effect::CompletePath { typed } => {
+                let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
+                let completion = crate::tui::bulk::complete::complete_path(&typed, home.as_deref());
+                let _ = self.tx.send(Action::PathCompleted { typed, completion });
             }
             Effect::RunBatch { plan, intent } => {
                 let batch_id = driver::new_batch_id();
@@ -356,6 +421,24 @@ fn abort(task: &mut Option<AbortHandle>) {
     if let Some(h) = task.take() {
         h.abort();
     }
+}
+
+/// Runs file work off the UI loop; a panic there is reported like any task's.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// The absolute path of `path` when a file is there and may not be replaced silently.
+fn existing_file(path: &str, overwrite: bool) -> Option<String> {
+    if overwrite {
+        return None;
+    }
+    let p = crate::tui::bulk::io::resolve_path(path);
+    p.exists()
+        .then(|| std::path::absolute(&p).unwrap_or(p).display().to_string())
 }
 
 /// Spawns a task; if it panics, the user sees an error popup instead of a stuck screen.

@@ -44,10 +44,12 @@ pub enum Mode {
     Run,
     /// The batch is over.
     Summary,
+    /// Past runs.
+    History,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 19] = [
+    pub const ALL: [Mode; 20] = [
         Mode::Global,
         Mode::List,
         Mode::Workspaces,
@@ -67,6 +69,7 @@ impl Mode {
         Mode::Path,
         Mode::Run,
         Mode::Summary,
+        Mode::History,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Mode {
             Mode::Path => "path",
             Mode::Run => "run",
             Mode::Summary => "summary",
+            Mode::History => "history",
         }
     }
 
@@ -122,6 +126,8 @@ impl Mode {
                 Action::Help,
                 Action::Quit,
                 Action::Selection,
+                Action::Sort,
+                Action::History,
             ],
             Mode::Visual => &[Action::VisualSelect, Action::Back, Action::Help],
             Mode::Selection => &[
@@ -148,14 +154,25 @@ impl Mode {
                 Action::Help,
             ],
             Mode::Request => &[Action::Back, Action::Help],
-            Mode::Confirm | Mode::Path => &[Action::Apply, Action::Back],
+            Mode::Confirm => &[Action::Apply, Action::Back],
+            Mode::Path => &[Action::Apply, Action::Complete, Action::Back],
             Mode::Run => &[Action::CancelRun, Action::Quit, Action::Help],
             Mode::Summary => &[
                 Action::Undo,
                 Action::Resume,
+                Action::Open,
+                Action::CopyPath,
                 Action::Back,
+                Action::History,
                 Action::Help,
                 Action::Quit,
+            ],
+            Mode::History => &[
+                Action::Open,
+                Action::CopyPath,
+                Action::Refresh,
+                Action::Back,
+                Action::Help,
             ],
             Mode::Workspaces => &[
                 Action::Open,
@@ -165,6 +182,8 @@ impl Mode {
                 Action::Quit,
             ],
             Mode::Detail => &[
+                Action::ToggleSelect,
+                Action::Actions,
                 Action::CopyId,
                 Action::Refresh,
                 Action::Back,

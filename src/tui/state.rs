@@ -102,9 +102,22 @@ pub struct AppliedFilter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Error { title: String, message: String },
+    Error {
+        title: String,
+        message: String,
+    },
     Help,
     ConfirmQuit,
+    /// A path in full (it never fits a row at 80 columns), after `y` sent it to the clipboard.
+    Path {
+        title: String,
+        path: String,
+    },
+    /// A save would replace this file (absolute path): ask first.
+    ConfirmOverwrite {
+        purpose: crate::tui::bulk::state::PathPurpose,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +152,22 @@ pub struct DetailState {
     pub loading: bool,
     pub user: Option<User>,
     pub error: Option<String>,
+    /// The user id whose last login was asked for, and the answer once it came.
+    pub last_login_for: Option<String>,
+    pub last_login: Option<crate::scim::client::LastLogin>,
+}
+
+impl DetailState {
+    pub fn new(key: String) -> DetailState {
+        DetailState {
+            key,
+            loading: true,
+            user: None,
+            error: None,
+            last_login_for: None,
+            last_login: None,
+        }
+    }
 }
 
 /// The loaded users and the workspaces they reach. `users`, `haystacks` and `index_by_id`
@@ -193,6 +222,8 @@ pub struct Bulk {
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
     pub max_users: usize,
+    /// The rows of the last accepted CSV that were not used (until the selection is cleared).
+    pub csv_input: Option<crate::tui::bulk::state::InputCounts>,
 }
 
 /// The batch run: its progress pane, and whether one is running.
@@ -218,6 +249,8 @@ pub struct State {
     pub views: Vec<View>,
     /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
     pub visible: Vec<usize>,
+    /// The order of user lists (`o` cycles).
+    pub sort: crate::tui::sort::SortKey,
     pub detail: Option<DetailState>,
 
     pub bulk: Bulk,
@@ -225,6 +258,8 @@ pub struct State {
 
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
+    /// What the clipboard copy in flight holds, for its message ("id", "journal path").
+    pub copying: &'static str,
     pub should_quit: bool,
 
     pub width: u16,
@@ -356,6 +391,7 @@ impl State {
             },
             views: vec![View::new(ViewKind::Users)],
             visible: Vec::new(),
+            sort: crate::tui::sort::SortKey::default(),
             detail: None,
             bulk: Bulk {
                 max_users: crate::batch::driver::DEFAULT_MAX_USERS,
@@ -364,6 +400,7 @@ impl State {
             run: RunState::default(),
             popups: Vec::new(),
             flash: None,
+            copying: "id",
             should_quit: false,
             width: 80,
             height: 24,
@@ -479,9 +516,13 @@ impl State {
         let query = v.search.input.value().to_lowercase();
         let kind = v.kind.clone();
         let rows: Vec<usize> = match &kind {
-            ViewKind::Users | ViewKind::Members { .. } => (0..self.list.users.len())
-                .filter(|&i| self.user_matches(i, &kind, &query))
-                .collect(),
+            ViewKind::Users | ViewKind::Members { .. } => {
+                let mut rows: Vec<usize> = (0..self.list.users.len())
+                    .filter(|&i| self.user_matches(i, &kind, &query))
+                    .collect();
+                crate::tui::sort::sort_rows(self.sort, &self.list.users, &mut rows);
+                rows
+            }
             ViewKind::Workspaces => (0..self.list.workspace_order.len())
                 .filter(|&i| {
                     query.is_empty()

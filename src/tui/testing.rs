@@ -205,3 +205,86 @@ pub fn erase(state: &mut State, n: usize) {
 pub fn screen(state: &State) -> String {
     draw(state).backend().to_string()
 }
+
+/// A finished run's summary as the journal gives it.
+pub fn run_summary(id: &str, action: &str, changed: usize, failed: usize) -> crate::batch::Summary {
+    crate::batch::Summary {
+        batch_id: id.into(),
+        action: action.into(),
+        planned: changed + failed,
+        changed,
+        no_op: 0,
+        failed,
+        protected: 0,
+        not_found: 0,
+        gone: 0,
+        unknown: 0,
+        not_started: 0,
+        malformed: 0,
+        duplicates: 0,
+        journal: format!(
+            "/home/operator/.local/share/scimitar/journals/2026-11-29T21-43-18Z-{id}.jsonl"
+        ),
+        report_csv: None,
+        report_json: None,
+    }
+}
+
+/// Two past runs: a complete one with two failures, an interrupted one.
+pub fn past_runs() -> crate::batch::history::RunList {
+    use crate::batch::history::{RunEntry, RunList, RunState};
+    let entry = |id: &str, started: &str, action: &str, state, changed, failed| RunEntry {
+        id: id.into(),
+        started: started.into(),
+        last_activity: started.into(),
+        tenant: "api.anaplan.example".into(),
+        state,
+        undoes: None,
+        undone_by: Vec::new(),
+        summary: run_summary(id, action, changed, failed),
+    };
+    RunList {
+        dir: "/home/operator/.local/share/scimitar/journals".into(),
+        runs: vec![
+            entry(
+                "8470f630",
+                "2026-11-29T21:43:18Z",
+                "disable",
+                RunState::Complete,
+                57,
+                2,
+            ),
+            entry(
+                "1c2d3e4f",
+                "2026-11-28T09:12:00Z",
+                "remove all workspaces",
+                RunState::Interrupted,
+                10,
+                0,
+            ),
+        ],
+        unreadable: Vec::new(),
+    }
+}
+
+/// Run `i` of `past_runs` read back, with its failures' full reasons.
+pub fn past_run(
+    list: &crate::batch::history::RunList,
+    i: usize,
+) -> crate::batch::history::RunDetail {
+    let reason = "server error 503: Service temporarily unavailable; the tenant is in maintenance until 22:00 UTC, try again later";
+    crate::batch::history::RunDetail {
+        entry: list.runs[i].clone(),
+        failures: (0..list.runs[i].summary.failed)
+            .map(|k| crate::batch::report::ReportRow {
+                user_id: format!("u-{k}"),
+                user_name: format!("karen.rivera{k}@contoso-group.com"),
+                action: "disable".into(),
+                outcome: "failed".into(),
+                status: Some(503),
+                detail: reason.into(),
+                tenant: "api.anaplan.example".into(),
+            })
+            .collect(),
+    }
+}

@@ -69,12 +69,7 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
         state
             .views
             .push(View::new(ViewKind::Detail { key: key.clone() }));
-        state.detail = Some(DetailState {
-            key: key.clone(),
-            loading: true,
-            user: None,
-            error: None,
-        });
+        state.detail = Some(DetailState::new(key.clone()));
         effects.push(Effect::FindUser { query: key });
     }
     effects
@@ -107,10 +102,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::LoadFinished { .. }
         | Action::WorkspacesListed(_)
         | Action::UserFetched { .. }
+        | Action::LastLoginFetched { .. }
         | Action::ClipboardSent(_)
         | Action::CsvProgress { .. }
         | Action::CsvLoaded(_)
         | Action::Saved { .. }
+        | Action::WouldOverwrite { .. }
+        | Action::PathCompleted { .. }
+        | Action::RunsListed(_)
+        | Action::RunLoaded(_)
         | Action::RunStarted { .. }
         | Action::RunEvent(_)
         | Action::RunTick(_)
@@ -137,12 +137,13 @@ fn tick(state: &mut State) {
 fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => quit(state),
-        Action::Confirm => {
-            if state.popups.pop() == Some(Popup::ConfirmQuit) {
-                return quit_after_run(state);
+        Action::Confirm => match state.popups.pop() {
+            Some(Popup::ConfirmQuit) => quit_after_run(state),
+            Some(Popup::ConfirmOverwrite { purpose, path }) => {
+                bulk::update::confirm_overwrite(state, purpose, path)
             }
-            Vec::new()
-        }
+            _ => Vec::new(),
+        },
         Action::Back => back(state),
         Action::Help => {
             if state.popups.last() == Some(&Popup::Help) {
@@ -189,7 +190,9 @@ fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Workspaces
         | Action::SelectAll
         | Action::InvertSelection
-        | Action::LoadCsv => {
+        | Action::LoadCsv
+        | Action::History
+        | Action::Sort => {
             state.flash("marking a range: v marks it, esc cancels");
             Vec::new()
         }
@@ -203,12 +206,19 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
         return move_by(state, delta);
     }
     match action {
+        Action::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+            if let Some(u) = state.detail_user().cloned() {
+                bulk::update::open_actions_for(state, u);
+            }
+            Vec::new()
+        }
         a @ (Action::VisualSelect
         | Action::SelectAll
         | Action::InvertSelection
         | Action::ClearSelection
         | Action::Selection
         | Action::LoadCsv
+        | Action::History
         | Action::Actions) => bulk::update::list_key(state, a),
         Action::Input(req) => {
             input(state, req);
@@ -228,10 +238,35 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Apply => apply(state),
+        Action::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+            // The shown user: ticked or unticked, and the view stays.
+            if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
+                let ticked = if state.bulk.selected.remove(&id) {
+                    false
+                } else {
+                    state.bulk.selected.insert(id);
+                    true
+                };
+                state.flash(if ticked {
+                    format!("ticked ({} selected)", state.bulk.selected.len())
+                } else {
+                    format!("unticked ({} selected)", state.bulk.selected.len())
+                });
+            }
+            Vec::new()
+        }
         Action::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
                 state.bulk.toggle(id);
                 move_by(state, 1);
+            }
+            Vec::new()
+        }
+        Action::Sort => {
+            if state.view().is_user_list() {
+                state.sort = state.sort.next();
+                state.rebuild_keeping_row();
+                state.flash(format!("sorted by {}", state.sort.label()));
             }
             Vec::new()
         }
@@ -259,9 +294,13 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
         Action::LoadFinished { generation, result } => load_finished(state, generation, result),
         Action::WorkspacesListed(result) => workspaces_listed(state, result),
-        Action::UserFetched { key, result } => user_fetched(state, key, result),
+        Action::UserFetched { key, result } => return user_fetched(state, key, result),
+        Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
         Action::ClipboardSent(result) => match result {
-            Ok(()) => state.flash("id sent to clipboard (OSC 52)"),
+            Ok(()) => {
+                let what = std::mem::replace(&mut state.copying, "id");
+                state.flash(format!("{what} sent to clipboard (OSC 52)"));
+            }
             Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
         },
         a => return bulk::update::on_result(state, a),
@@ -414,8 +453,12 @@ fn back(state: &mut State) -> Vec<Effect> {
 
 fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let len = match &state.view().kind {
-        // The detail view scrolls its workspace list.
-        ViewKind::Detail { .. } => state.detail_user().map_or(0, |u| u.workspaces.len()),
+        // The detail view scrolls by rows, to its last full page.
+        ViewKind::Detail { .. } => {
+            let view = crate::tui::view::detail::content_rows(state)
+                .saturating_sub(crate::tui::view::detail::rows_shown(state));
+            view + 1
+        }
         _ => state.visible.len(),
     };
     let v = state.view_mut();
@@ -459,33 +502,58 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
         .as_ref()
         .filter(|d| d.key == key)
         .and_then(|d| d.user.clone());
-    state.detail = Some(DetailState {
-        key: key.clone(),
-        loading: true,
-        user: keep,
-        error: None,
-    });
+    let mut d = DetailState::new(key.clone());
+    d.user = keep;
     if state.user(&key).is_some() || !key.contains('@') {
-        vec![Effect::GetUser { id: key }]
+        // An id: its last login can be asked for at once, beside the fresh copy.
+        d.last_login_for = Some(key.clone());
+        state.detail = Some(d);
+        vec![
+            Effect::GetUser { id: key.clone() },
+            Effect::LastLogin { id: key },
+        ]
     } else {
+        state.detail = Some(d);
         vec![Effect::FindUser { query: key }]
     }
 }
 
-fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User, Failure>) {
+fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client::LastLogin) {
+    if let Some(d) = state
+        .detail
+        .as_mut()
+        .filter(|d| d.last_login_for.as_deref() == Some(id.as_str()))
+    {
+        d.last_login = Some(login);
+    }
+}
+
+fn user_fetched(
+    state: &mut State,
+    key: String,
+    result: Result<crate::scim::User, Failure>,
+) -> Vec<Effect> {
     if let Ok(u) = &result
         && state.list.index_by_id.contains_key(&u.id)
     {
         state.upsert_users(vec![u.clone()]);
     }
     let Some(d) = state.detail.as_mut().filter(|d| d.key == key) else {
-        return;
+        return Vec::new();
     };
     d.loading = false;
     match result {
         Ok(u) => {
             d.error = None;
+            // Found by email: now its id is known, its last login can be asked for.
+            let ask = d.last_login_for.as_deref() != Some(u.id.as_str());
+            let id = u.id.clone();
             d.user = Some(u);
+            if ask {
+                d.last_login_for = Some(id.clone());
+                d.last_login = None;
+                return vec![Effect::LastLogin { id }];
+            }
         }
         Err(failure) => {
             let message = failure.to_string();
@@ -496,6 +564,7 @@ fn user_fetched(state: &mut State, key: String, result: Result<crate::scim::User
             });
         }
     }
+    Vec::new()
 }
 
 fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>, total: u64) {
@@ -516,7 +585,15 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
                 .into_iter()
                 .filter(|&i| state.user_matches(i, &kind, &query))
                 .collect();
-            state.visible.extend(rows);
+            let keep = state.visible.get(state.view().cursor).copied();
+            crate::tui::sort::merge_rows(state.sort, &state.list.users, &mut state.visible, rows);
+            // A sorted page lands anywhere: the cursor stays on its user.
+            if state.sort != crate::tui::sort::SortKey::Server
+                && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
+            {
+                state.view_mut().cursor = pos;
+                state.clamp_cursor();
+            }
         }
         ViewKind::Workspaces => state.rebuild_visible(),
         ViewKind::Detail { .. } => {}

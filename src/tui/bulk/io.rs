@@ -35,8 +35,10 @@ fn home() -> Option<String> {
     std::env::var("HOME").ok().filter(|h| !h.is_empty())
 }
 
+/// The path as typed with `~` expanded, made absolute so messages name exactly the file.
 pub fn resolve_path(path: &str) -> PathBuf {
-    expand_tilde(path, home().as_deref())
+    let p = expand_tilde(path, home().as_deref());
+    std::path::absolute(&p).unwrap_or(p)
 }
 
 /// A lookup that reports how many keys have been resolved, for the loading screen.

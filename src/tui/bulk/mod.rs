@@ -2,6 +2,8 @@
 //! preview, the typed confirmation, the live run and its summary. The plan and the run are
 //! the same `plan` and `batch` code the headless commands use.
 
+pub mod complete;
+pub mod history;
 pub mod io;
 pub mod msg;
 pub mod select;

@@ -102,6 +102,7 @@ pub fn clear(state: &mut State) {
     let n = state.bulk.selected.len();
     state.bulk.selected.clear();
     state.bulk.sel_cache.clear();
+    state.bulk.csv_input = None;
     state.bulk.visual = None;
     state.flash(if n == 0 {
         "nothing was selected".to_string()

@@ -52,12 +52,60 @@ pub enum Screen {
     },
     ActionMenu {
         cursor: usize,
+        /// Set when the menu was opened from a user's detail view: the action is for that
+        /// user alone, whatever is ticked.
+        only: Option<String>,
     },
     Picker(Box<Picker>),
     Preview(Box<Preview>),
     Confirm(Box<Confirm>),
     /// The progress pane, then the summary; the data is in `State::run`.
     Run,
+    /// Past runs read from the journals directory (`H`).
+    History(Box<HistoryView>),
+}
+
+/// The run history screen: the list once read, and the highlighted run.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// `None` while the journals are being read.
+    pub list: Option<crate::batch::history::RunList>,
+    pub error: Option<String>,
+    pub scroll: Scroll,
+    /// Enter was pressed: the run's journal is being read.
+    pub opening: bool,
+}
+
+impl HistoryView {
+    pub fn selected(&self) -> Option<&crate::batch::history::RunEntry> {
+        self.list.as_ref()?.runs.get(self.scroll.cursor)
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.as_ref().map_or(0, |l| l.runs.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One user that failed, with the server's reason in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureRow {
+    pub user_id: String,
+    pub user_name: String,
+    pub status: Option<u16>,
+    pub detail: String,
+}
+
+/// What the history knows of a run reopened from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastRun {
+    pub started: String,
+    pub state: crate::batch::history::RunState,
+    pub undoes: Option<String>,
+    pub undone_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +202,30 @@ impl CsvReportView {
             report: loaded.report,
             problems,
             scroll: Scroll::default(),
+        }
+    }
+}
+
+/// What the last accepted CSV could not turn into users, carried to the run's summary so
+/// it shows the same input counts as the headless `apply --csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InputCounts {
+    pub path: String,
+    pub rows: usize,
+    pub malformed: usize,
+    pub duplicates: usize,
+    /// Keys no user matched: planned as "not found", as headless does.
+    pub not_found: Vec<String>,
+}
+
+impl InputCounts {
+    pub fn from_report(path: &str, r: &ResolveReport) -> InputCounts {
+        InputCounts {
+            path: path.to_string(),
+            rows: r.rows_read,
+            malformed: r.malformed.len(),
+            duplicates: r.duplicates.len(),
+            not_found: r.not_found_keys(),
         }
     }
 }
@@ -439,6 +511,12 @@ pub struct RunView {
     /// Targets of a resume (for the header).
     pub resumed: Option<Vec<Target>>,
     pub failures_scroll: usize,
+    /// The CSV the selection came from, if one did.
+    pub input: Option<InputCounts>,
+    /// Failures with their full reasons, once the run is over (the summary's list).
+    pub failures: Vec<FailureRow>,
+    /// Set when the run was reopened from the history rather than run now.
+    pub past: Option<PastRun>,
 }
 
 impl RunView {
@@ -455,7 +533,36 @@ impl RunView {
             stopped: None,
             resumed: None,
             failures_scroll: 0,
+            input: None,
+            failures: Vec::new(),
+            past: None,
         }
+    }
+
+    /// A past run's summary, as the history read it from its journal.
+    pub fn from_history(d: crate::batch::history::RunDetail) -> RunView {
+        let e = d.entry;
+        let mut run = RunView::new(e.summary.action.clone(), e.tenant.clone());
+        run.batch_id = Some(e.id.clone());
+        run.journal = Some(e.summary.journal.clone());
+        run.failures = d
+            .failures
+            .into_iter()
+            .map(|r| FailureRow {
+                user_id: r.user_id,
+                user_name: r.user_name,
+                status: r.status,
+                detail: r.detail,
+            })
+            .collect();
+        run.past = Some(PastRun {
+            started: e.started,
+            state: e.state,
+            undoes: e.undoes,
+            undone_by: e.undone_by,
+        });
+        run.summary = Some(Ok(e.summary));
+        run
     }
 
     pub fn finished(&self) -> bool {

@@ -10,11 +10,11 @@ use crate::plan::{Action as PlanAction, PlanRequest};
 use crate::scim::model::User;
 use crate::tui::action::Action;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, UndoPlan};
-use crate::tui::bulk::select;
 use crate::tui::bulk::state::{
-    Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, MENU, MenuItem, PathInput,
-    PathPurpose, PickEntry, Picker, Preview, RunView, Screen, Scroll,
+    Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, MENU,
+    MenuItem, PathInput, PathPurpose, PickEntry, Picker, Preview, RunView, Screen, Scroll,
 };
+use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
@@ -43,6 +43,7 @@ pub fn mode(state: &State) -> Option<Mode> {
             Some(r) if r.finished() => Mode::Summary,
             _ => Mode::Run,
         },
+        Screen::History(_) => Mode::History,
     };
     Some(m)
 }
@@ -77,6 +78,7 @@ pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Actions => open_actions(state),
+        Action::History => return history::open(state),
         _ => {}
     }
     Vec::new()
@@ -106,7 +108,38 @@ fn open_actions(state: &mut State) {
         );
         return;
     }
-    state.bulk.flow.push(Screen::ActionMenu { cursor: 0 });
+    state.bulk.flow.push(Screen::ActionMenu {
+        cursor: 0,
+        only: None,
+    });
+}
+
+/// `A` in a user's detail view: the action menu for that user alone.
+pub fn open_actions_for(state: &mut State, user: User) {
+    if state.read_only {
+        state.flash("read-only: changes are turned off");
+        return;
+    }
+    if state.user(&user.id).is_none() {
+        // Not in the loaded list (opened with --user): the plan needs its state.
+        state.bulk.sel_cache.insert(user.id.clone(), user.clone());
+    }
+    state.bulk.flow.push(Screen::ActionMenu {
+        cursor: 0,
+        only: Some(user.id),
+    });
+}
+
+/// Whom the action is for: the user the menu was opened for, else the selection.
+fn target_ids(state: &State) -> (Vec<String>, bool) {
+    let only = state.bulk.flow.iter().rev().find_map(|s| match s {
+        Screen::ActionMenu { only, .. } => Some(only.clone()),
+        _ => None,
+    });
+    match only.flatten() {
+        Some(id) => (vec![id], true),
+        None => (select::sorted_ids(state), false),
+    }
 }
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
@@ -126,8 +159,11 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
         }
         Screen::Run => {
             if state.run.view.as_ref().is_some_and(RunView::finished) {
-                state.bulk.flow.clear();
-                state.run.view = None;
+                if !history::back_from_summary(state) {
+                    state.bulk.flow.clear();
+                    state.run.view = None;
+                    state.flash("the run stays in the history: H reopens it");
+                }
                 Some(Vec::new())
             } else {
                 Some(cancel_run(state))
@@ -182,6 +218,7 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         Some(Screen::Preview(_)) => preview_key(state, action),
         Some(Screen::Confirm(_)) => confirm_key(state, action),
         Some(Screen::Run) => run_key(state, action),
+        Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
 }
@@ -226,11 +263,15 @@ fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Screen::ActionMenu { cursor }) = state.bulk.flow.last() else {
+    let Some(Screen::ActionMenu { cursor, .. }) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
-    if action != Action::Proceed {
-        return Vec::new();
+    // A digit chooses its item at once.
+    match action.choice() {
+        Some(n) if n < MENU.len() => *cursor = n,
+        Some(_) => return Vec::new(),
+        None if action != Action::Proceed => return Vec::new(),
+        None => {}
     }
     let action = match MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable) {
         MenuItem::Disable => PlanAction::Disable,
@@ -350,6 +391,9 @@ fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
+    if let Some(effects) = history::on_key(state, &action) {
+        return effects;
+    }
     match action {
         Action::Resume if paused(state) => {
             state.flash("retrying now");
@@ -411,7 +455,7 @@ fn move_by(state: &mut State, delta: isize) {
             let len = r.problems.len();
             r.scroll.move_by(delta, len, page);
         }
-        Screen::ActionMenu { cursor } => {
+        Screen::ActionMenu { cursor, .. } => {
             *cursor = (*cursor as isize)
                 .saturating_add(delta)
                 .clamp(0, MENU.len() as isize - 1) as usize;
@@ -424,9 +468,17 @@ fn move_by(state: &mut State, delta: isize) {
             Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
             None => p.move_by(delta, page),
         },
+        Screen::History(h) => {
+            let len = h.len();
+            h.scroll.move_by(delta, len, page);
+        }
         Screen::Run => {
             if let Some(r) = &mut state.run.view {
-                let n = r.progress.as_ref().map_or(0, |p| p.failures.len());
+                let n = if r.finished() {
+                    r.failures.len()
+                } else {
+                    r.progress.as_ref().map_or(0, |p| p.failures.len())
+                };
                 r.failures_scroll = (r.failures_scroll as isize)
                     .saturating_add(delta)
                     .clamp(0, n.saturating_sub(1) as isize)
@@ -446,6 +498,9 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
             pi.input.handle(req);
             Vec::new()
         }
+        Action::Complete => vec![Effect::CompletePath {
+            typed: pi.input.value().to_string(),
+        }],
         Action::Apply => {
             let path = pi.input.value().trim().to_string();
             if path.is_empty() {
@@ -456,28 +511,70 @@ fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
             state.bulk.path_input = None;
             match purpose {
                 PathPurpose::LoadCsv => start_csv(state, path),
-                PathPurpose::SaveReport => match state.bulk.flow.last() {
-                    Some(Screen::CsvReport(r)) => vec![Effect::SaveCsvReport {
-                        path,
-                        report: Box::new(r.report.clone()),
-                    }],
-                    _ => Vec::new(),
-                },
-                PathPurpose::SavePlan => match state.bulk.flow.last() {
-                    Some(Screen::Preview(p)) => vec![Effect::SavePlan {
-                        path,
-                        plan: Arc::clone(&p.plan),
-                    }],
-                    _ => Vec::new(),
-                },
+                _ => save(state, purpose, path, false),
             }
         }
         _ => Vec::new(),
     }
 }
 
+/// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
+fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
+    match (purpose, state.bulk.flow.last()) {
+        (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
+            path,
+            report: Box::new(r.report.clone()),
+            overwrite,
+        }],
+        (PathPurpose::SavePlan, Some(Screen::Preview(p))) => vec![Effect::SavePlan {
+            path,
+            plan: Arc::clone(&p.plan),
+            overwrite,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// "y" on the overwrite question: save again, replacing the file.
+pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    save(state, purpose, path, true)
+}
+
+fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complete::Completion) {
+    // Dropped if the operator typed on (or left) meanwhile.
+    let Some(pi) = state
+        .bulk
+        .path_input
+        .as_mut()
+        .filter(|pi| pi.input.value() == typed)
+    else {
+        return;
+    };
+    if c.value != typed {
+        pi.input = Input::new(c.value.clone());
+    }
+    if let Some(e) = c.error {
+        state.flash(e);
+    } else if c.matches == 0 {
+        state.flash(format!("no file name starts with `{typed}`"));
+    } else if c.matches > 1 {
+        let more = c.matches - c.candidates.len();
+        let tail = if more > 0 {
+            format!(" … and {more} more")
+        } else {
+            String::new()
+        };
+        state.flash(format!(
+            "{} matches: {}{tail}",
+            c.matches,
+            c.candidates.join("  ")
+        ));
+    }
+}
+
 /// Enter on the CSV report: the resolved users join the selection.
 fn select_resolved(state: &mut State, r: &CsvReportView) {
+    state.bulk.csv_input = Some(InputCounts::from_report(&r.path, &r.report));
     let mut added = 0;
     for (_, u) in &r.report.resolved {
         if state.bulk.selected.insert(u.id.clone()) {
@@ -517,7 +614,7 @@ fn build_picker(state: &State) -> Picker {
             )
         })
         .collect();
-    for id in &state.bulk.selected {
+    for id in &target_ids(state).0 {
         let Some(u) = state.selected_user(id) else {
             continue;
         };
@@ -541,13 +638,22 @@ fn build_picker(state: &State) -> Picker {
 
 /// Asks for the plan of `action` over the selection; the preview opens when it is built.
 fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
-    let ids = select::sorted_ids(state);
+    let (ids, only) = target_ids(state);
     let mut users: Vec<User> = Vec::with_capacity(ids.len());
     let mut unknown: Vec<String> = Vec::new();
     for id in &ids {
         match state.selected_user(id) {
             Some(u) => users.push(u.clone()),
             None => unknown.push(id.clone()),
+        }
+    }
+    // Rows of the CSV that matched no user are in the plan as "not found", as headless.
+    let csv_input = state.bulk.csv_input.as_ref().filter(|_| !only);
+    if let Some(input) = csv_input {
+        for key in &input.not_found {
+            if !unknown.contains(key) {
+                unknown.push(key.clone());
+            }
         }
     }
     state.bulk.flow.push(Screen::Planning {
@@ -559,13 +665,23 @@ fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
         users,
         protected: state.bulk.protected.clone(),
         unknown,
+        input: csv_input.map(|i| crate::plan::InputCounts {
+            malformed: i.malformed,
+            duplicates: i.duplicates,
+        }),
     }))]
 }
 
 fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let mut run = RunView::new(c.label.clone(), c.tenant.clone());
     let effect = match c.what {
-        ConfirmWhat::Plan { plan, intent } => Effect::RunBatch { plan, intent },
+        ConfirmWhat::Plan { plan, intent } => {
+            let only = target_ids(state).1;
+            if matches!(intent, Intent::Apply { .. }) && !only {
+                run.input = state.bulk.csv_input.clone();
+            }
+            Effect::RunBatch { plan, intent }
+        }
         ConfirmWhat::Resume(info) => {
             run.resumed = Some(info.targets.clone());
             Effect::ResumeBatch(info)
@@ -587,6 +703,11 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::CsvLoaded(result) => csv_loaded(state, result),
+        a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => history::on_result(state, a),
+        Action::WouldOverwrite { purpose, path } => {
+            state.popups.push(Popup::ConfirmOverwrite { purpose, path });
+        }
+        Action::PathCompleted { typed, completion } => path_completed(state, typed, completion),
         Action::Saved { what, result } => match result {
             Ok(path) => state.flash(format!("{what} saved to {path}")),
             Err(message) => state.popups.push(Popup::Error {
@@ -697,6 +818,19 @@ fn run_finished(
         run.stopping = false;
         run.summary = Some(summary.map(|s| *s));
         run.stopped = stopped;
+        run.failures_scroll = 0;
+        // The summary's list: each failure with its full reason.
+        run.failures = run.progress.as_ref().map_or_else(Vec::new, |p| {
+            p.failures
+                .iter()
+                .map(|r| FailureRow {
+                    user_id: r.user_id.clone(),
+                    user_name: r.user_name.clone(),
+                    status: r.status,
+                    detail: r.detail.clone(),
+                })
+                .collect()
+        });
     }
     // The list shows the users' new state; ticks survive the reload.
     let mut effects = crate::tui::update::reload(state);

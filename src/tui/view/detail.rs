@@ -1,4 +1,5 @@
-//! One user: every attribute, every workspace by name and id.
+//! One user: every attribute, the last login, every workspace by name and id. The view
+//! scrolls by rows at any size (down to 60x15), with "↑ N more" / "↓ N more" on its border.
 
 use crate::tui::view::safe;
 use ratatui::Frame;
@@ -7,7 +8,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::scim::User;
+use crate::scim::client::LastLogin;
 use crate::tui::state::{DetailState, State};
+
+/// Rows the detail view shows inside its border: the body (screen minus header and status
+/// bar) minus the border.
+pub fn rows_shown(state: &State) -> usize {
+    usize::from(state.height.saturating_sub(3 + 2)).max(1)
+}
+
+/// Rows of content the detail view has now (for the reducer's scrolling bounds).
+pub fn content_rows(state: &State) -> usize {
+    lines(state, state.detail_user(), state.detail.as_ref()).len()
+}
+
+/// The first row shown for a scroll position: at most the last full page.
+pub fn first_row(scroll: usize, content: usize, shown: usize) -> usize {
+    scroll.min(content.saturating_sub(shown))
+}
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_pane(
@@ -20,8 +38,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// The detail of `user`; `detail` carries the refresh status when this is the detail view
-/// (the split pane shows loaded data only). `scroll` skips workspace rows.
+/// The detail of `user`; `detail` carries the refresh status and the last login when this is
+/// the detail view (the split pane shows loaded data only). `scroll` is the first row.
 // Long because a pane laid out line by line, top to bottom.
 pub fn render_pane(
     state: &State,
@@ -32,12 +50,44 @@ pub fn render_pane(
     area: Rect,
 ) {
     let t = &state.theme;
+    let all = lines(state, user, detail);
+    let shown = usize::from(area.height.saturating_sub(2)).max(1);
+    let first = first_row(scroll, all.len(), shown);
+    let below = all.len().saturating_sub(first + shown);
+    let title = match user {
+        Some(u) => format!(" {} ", safe(&u.full_name())),
+        None => " User ".to_string(),
+    };
+    let mut block = block(state, &title);
+    if first > 0 {
+        block = block.title(Line::styled(format!(" ↑ {first} more "), t.key).right_aligned());
+    }
+    if below > 0 {
+        let keys = if detail.is_some() {
+            " (j, G, pgdn)"
+        } else {
+            ""
+        };
+        block = block
+            .title_bottom(Line::styled(format!(" ↓ {below} more{keys} "), t.key).right_aligned());
+    }
+    let visible: Vec<Line> = all.into_iter().skip(first).take(shown).collect();
+    frame.render_widget(Paragraph::new(visible).block(block), area);
+}
+
+/// Every row of the detail, unscrolled.
+fn lines<'a>(
+    state: &'a State,
+    user: Option<&'a User>,
+    detail: Option<&DetailState>,
+) -> Vec<Line<'a>> {
+    let t = &state.theme;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(d) = detail {
         if d.loading {
             lines.push(Line::styled("refreshing from the server…", t.progress));
         } else if let Some(e) = &d.error {
-            lines.push(Line::styled(format!("✗ {e}"), t.error));
+            lines.push(Line::styled(format!("✗ {}", safe(e)), t.error));
         } else {
             lines.push(Line::styled("✓ fresh from the server", t.dim));
         }
@@ -45,14 +95,13 @@ pub fn render_pane(
     let Some(u) = user else {
         let what = detail.map_or("no user under the cursor".to_string(), |d| {
             if d.loading {
-                format!("looking up {}…", d.key)
+                format!("looking up {}…", safe(&d.key))
             } else {
-                format!("no user {}", d.key)
+                format!("no user {}", safe(&d.key))
             }
         });
         lines.push(Line::from(what));
-        frame.render_widget(Paragraph::new(lines).block(block(state, " User ")), area);
-        return;
+        return lines;
     };
     let field = |k: &'static str, v: Span<'static>| {
         Line::from(vec![Span::styled(format!("{k:<14}"), t.dim), v])
@@ -72,6 +121,15 @@ pub fn render_pane(
             Span::styled("✗ no (disabled)", t.inactive)
         },
     ));
+    if let Some(d) = detail {
+        let login = match &d.last_login {
+            _ if d.last_login_for.is_none() => Span::styled("…", t.dim),
+            None => Span::styled("asking the integration API…", t.progress),
+            Some(l @ LastLogin::Unavailable { .. }) => Span::styled(safe(&l.describe()), t.dim),
+            Some(l) => Span::raw(l.describe()),
+        };
+        lines.push(field("lastLogin", login));
+    }
     lines.push(field("created", opt(&u.created)));
     lines.push(field("lastModified", opt(&u.last_modified)));
     lines.push(field(
@@ -95,11 +153,7 @@ pub fn render_pane(
         .map(|w| crate::untrusted::width(&crate::untrusted::clip(&w.name, 40)))
         .max()
         .unwrap_or(0);
-    let skip = scroll.min(u.workspaces.len().saturating_sub(1));
-    if skip > 0 {
-        lines.push(Line::styled(format!("  … {skip} above"), t.dim));
-    }
-    for w in u.workspaces.iter().skip(skip) {
+    for w in &u.workspaces {
         lines.push(Line::from(vec![
             Span::raw(format!(
                 "  {}  ",
@@ -108,8 +162,7 @@ pub fn render_pane(
             Span::styled(safe(&w.id), t.dim),
         ]));
     }
-    let title = format!(" {} ", safe(&u.full_name()));
-    frame.render_widget(Paragraph::new(lines).block(block(state, &title)), area);
+    lines
 }
 
 fn block<'a>(state: &State, title: &str) -> Block<'a> {

@@ -9,7 +9,8 @@ use crate::tui::bulk::state::MENU;
 use crate::tui::state::State;
 use crate::tui::view::centered;
 
-pub fn render(state: &State, cursor: usize, frame: &mut Frame, area: Rect) {
+/// `only`: the menu is for this user alone (opened from the detail view).
+pub fn render(state: &State, cursor: usize, only: Option<&str>, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let width = 64.min(area.width);
     let height = (MENU.len() as u16 * 2 + 4).min(area.height);
@@ -19,11 +20,17 @@ pub fn render(state: &State, cursor: usize, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(
-            format!(" Action for {} selected users ", state.bulk.selected.len()),
+            match only {
+                Some(id) => {
+                    let name = state.selected_user(id).map_or(id, |u| u.user_name.as_str());
+                    format!(" Action for {} ", crate::tui::view::safe(name))
+                }
+                None => format!(" Action for {} selected users ", state.bulk.selected.len()),
+            },
             t.title,
         ))
         .title_bottom(Line::styled(
-            " nothing is sent before the preview and confirmation ",
+            " 1-5 choose · nothing is sent before the preview and confirmation ",
             t.dim,
         ));
     let mut lines = Vec::new();

@@ -3,10 +3,12 @@
 mod confirm;
 mod csv_report;
 mod cursor_table;
-mod detail;
+pub mod detail;
 mod help;
+pub mod history;
 mod menu;
 mod path;
+pub mod paths;
 mod picker;
 mod popup;
 mod preview;
@@ -15,7 +17,7 @@ pub mod request;
 mod selection;
 mod summary;
 mod users;
-mod workspaces;
+pub mod workspaces;
 
 /// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
 /// pane exceeds: every view passes server and file text through this.
@@ -85,7 +87,9 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
         Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
         Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
-        Screen::ActionMenu { cursor } => menu::render(state, *cursor, frame, body),
+        Screen::ActionMenu { cursor, only } => {
+            menu::render(state, *cursor, only.as_deref(), frame, body)
+        }
         Screen::Picker(p) => picker::render(state, p, frame, body),
         Screen::Preview(p) => {
             preview::render(state, p, frame, body);
@@ -109,6 +113,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
             Some(run) => progress::render(state, run, frame, body),
             None => {}
         },
+        Screen::History(h) => history::render(state, h, frame, body),
     }
 }
 
@@ -132,6 +137,7 @@ fn title(state: &State) -> String {
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
             Screen::Run => "Run",
+            Screen::History(_) => "Run history",
         };
         return t.into();
     }
@@ -158,19 +164,20 @@ fn title(state: &State) -> String {
 fn render_header(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let sep = Span::styled(" │ ", t.dim);
-    let mut first = vec![
-        Span::styled(" scimitar", t.title),
+    let mut first = vec![Span::styled(" scimitar", t.title)];
+    // First, so a narrow terminal never cuts it off.
+    if state.read_only {
+        first.push(sep.clone());
+        first.push(Span::styled("read-only", t.key));
+    }
+    first.extend([
         sep.clone(),
         Span::styled(title(state), t.title),
         sep.clone(),
         Span::raw(format!("profile {}", state.profile)),
         sep.clone(),
         Span::raw(format!("tenant {}", safe(&state.tenant))),
-    ];
-    if state.read_only {
-        first.push(sep.clone());
-        first.push(Span::styled("read-only", t.key));
-    }
+    ]);
     let loaded = state.list.users.len();
     let total = state
         .list
@@ -225,6 +232,11 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(sep.clone());
         second.push(Span::styled("filter ", t.dim));
         second.push(Span::raw(f.text.clone()));
+    }
+    if state.sort != crate::tui::sort::SortKey::Server && state.view().is_user_list() {
+        second.push(sep.clone());
+        second.push(Span::styled("sort ", t.dim));
+        second.push(Span::raw(state.sort.label()));
     }
     let q = state.view().search.input.value();
     if !q.is_empty() {
@@ -297,7 +309,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     let hints: &[Action] = match state.popups.last() {
-        Some(Popup::ConfirmQuit) | None => mode.hints(),
+        Some(Popup::ConfirmQuit | Popup::ConfirmOverwrite { .. }) | None => mode.hints(),
         Some(_) => &[Action::Back],
     };
     for action in hints {

@@ -23,10 +23,19 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
     };
     let (title, body, footer) = match popup {
         Popup::Help => return help::render(state, frame, area),
+        Popup::Path { title, path } => return render_path(state, title, path, frame, area),
         Popup::Error { title, message } => (
             crate::tui::view::safe(title),
             crate::untrusted::text(message).into_owned(),
             format!(" {}: dismiss ", keys(&Action::Back)),
+        ),
+        Popup::ConfirmOverwrite { path, .. } => (
+            "Replace the file?".to_string(),
+            format!(
+                "{}\nalready exists. Replace it?",
+                crate::untrusted::text(path)
+            ),
+            format!(" {}: replace   {}: keep it ", keys(&Action::Confirm), keys(&Action::Back)),
         ),
         Popup::ConfirmQuit => (
             "Quit?".to_string(),
@@ -52,6 +61,38 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
         Paragraph::new(body).wrap(Wrap { trim: true }).block(block),
         rect,
     );
+}
+
+/// A path in full, broken only after a `/`, so it can be read (and selected) whole.
+fn render_path(state: &State, title: &str, path: &str, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let width = area.width.saturating_sub(4).min(100);
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line> =
+        crate::tui::view::paths::path_rows(&crate::untrusted::clip(path, 4096), inner_w)
+            .into_iter()
+            .map(Line::raw)
+            .collect();
+    lines.push(Line::styled("sent to the clipboard (OSC 52)", t.dim));
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let back = state
+        .keymap
+        .keys_for(Mode::Popup, &Action::Back)
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("/");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(
+            format!(" {} ", crate::tui::view::safe(title)),
+            t.title,
+        ))
+        .title_bottom(Line::styled(format!(" {back}: close "), t.key));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 /// The filter input over the bottom of the list, with the parse error inline.

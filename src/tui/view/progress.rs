@@ -1,7 +1,7 @@
 //! The live progress pane of a running batch. Everything is read from the folded `Progress`
 //! and the last sampled time, so a frame costs the same for 10 or 10,000 users.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -81,6 +81,13 @@ fn secs(d: Duration) -> String {
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
+/// A rate over the first instants is noise (one answer in 2 ms reads "500 req/s"): it is
+/// shown once the run has gone on for a while and made a few requests.
+pub fn rate_ready(p: &Progress, now: Instant) -> bool {
+    let elapsed = p.elapsed(now);
+    elapsed >= Duration::from_secs(2) && (p.requests >= 10 || elapsed >= Duration::from_secs(5))
+}
+
 fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<'static>> {
     let now = run.now.unwrap_or(p.started);
     let cells = (width as usize).saturating_sub(24).clamp(10, 60);
@@ -105,15 +112,22 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
         p.latency_quantile(q)
             .map_or_else(|| "-".to_string(), |v| format!("{v} ms"))
     };
+    let ready = rate_ready(p, now);
     let mut speed = vec![Span::raw(" ")];
     speed.extend(n(
         "rate",
-        format!("{:.1} req/s", p.request_rate(now)),
+        if ready {
+            format!("{:.1} req/s", p.request_rate(now))
+        } else {
+            "measuring…".to_string()
+        },
         t.header,
     ));
     speed.extend(n(
         "ETA",
-        p.eta(now).map_or_else(|| "-".to_string(), secs),
+        p.eta(now)
+            .filter(|_| ready)
+            .map_or_else(|| "-".to_string(), secs),
         t.header,
     ));
     speed.extend(n("p50", ms(0.5), t.header));
@@ -144,7 +158,11 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
             Span::styled(" elapsed ", t.dim),
             Span::raw(secs(p.elapsed(now))),
             Span::styled("   journal ", t.dim),
-            Span::raw(run.journal.clone().unwrap_or_default()),
+            // One row, the file name whole: the summary's `y` shows it in full.
+            Span::raw(crate::tui::view::paths::short_path(
+                &crate::tui::view::safe(run.journal.as_deref().unwrap_or_default()),
+                usize::from(width).saturating_sub(24),
+            )),
         ]),
     ]
 }

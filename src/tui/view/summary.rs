@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::tui::bulk::RunView;
 use crate::tui::state::State;
-use crate::tui::view::progress::render_failures;
+use crate::tui::view::paths::short_path;
 
 // Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
@@ -19,9 +19,10 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
         .as_ref()
         .and_then(|p| p.ended)
         .is_some_and(|(_, c)| c);
-    let title = match (&run.summary, cancelled || run.stopped.is_some()) {
-        (Some(Err(_)), _) => format!(" Run failed: {} ", run.label),
-        (_, true) => format!(" Stopped: {} ", run.label),
+    let title = match (&run.summary, cancelled || run.stopped.is_some(), &run.past) {
+        (Some(Err(_)), _, _) => format!(" Run failed: {} ", run.label),
+        (_, _, Some(p)) => format!(" Past run ({}): {} ", p.state.as_str(), run.label),
+        (_, true, _) => format!(" Stopped: {} ", run.label),
         _ => format!(" Finished: {} ", run.label),
     };
     let mut block = Block::default()
@@ -33,10 +34,33 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines: Vec<Line> = vec![Line::from(vec![
+    let mut head = vec![
         Span::styled(" tenant ", t.dim),
         Span::raw(crate::tui::view::safe(&run.tenant)),
-    ])];
+    ];
+    if let Some(p) = &run.past {
+        head.push(Span::styled("  started ", t.dim));
+        head.push(Span::raw(format!(
+            "{} UTC",
+            crate::tui::view::history::when(&p.started)
+        )));
+    }
+    let mut lines: Vec<Line> = vec![Line::from(head)];
+    if let Some(p) = &run.past {
+        let mut links = Vec::new();
+        if let Some(u) = &p.undoes {
+            links.push(format!("undoes run {u}"));
+        }
+        if !p.undone_by.is_empty() {
+            links.push(format!("undone by {}", p.undone_by.join(", ")));
+        }
+        if !links.is_empty() {
+            lines.push(Line::styled(
+                format!(" {}", crate::tui::view::safe(&links.join("; "))),
+                t.dim,
+            ));
+        }
+    }
     let mut follow_up = false;
     match &run.summary {
         Some(Ok(s)) => {
@@ -58,13 +82,27 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             b.extend(n("not started", s.not_started, true));
             lines.push(Line::from(a));
             lines.push(Line::from(b));
+            if let Some(input) = &run.input {
+                let mut c = vec![Span::styled(" input ", t.dim)];
+                c.extend(n("rows", input.rows, false));
+                c.extend(n("malformed", input.malformed, true));
+                c.extend(n("duplicates", input.duplicates, true));
+                c.extend(n("not found", input.not_found.len(), true));
+                lines.push(Line::from(c));
+            } else if s.malformed + s.duplicates > 0 {
+                // A run reopened from the history: the journal kept the unusable rows' counts.
+                let mut c = vec![Span::styled(" input ", t.dim)];
+                c.extend(n("malformed", s.malformed, true));
+                c.extend(n("duplicates", s.duplicates, true));
+                lines.push(Line::from(c));
+            }
             let w = usize::from(inner.width);
-            lines.extend(path_lines(t, "journal", &s.journal, w));
+            lines.push(path_line(t, "journal", &s.journal, w));
             if let Some(csv) = &s.report_csv {
-                lines.extend(path_lines(t, "report ", csv, w));
+                lines.push(path_line(t, "report ", csv, w));
             }
             if let Some(json) = &s.report_json {
-                lines.extend(path_lines(t, "       ", json, w));
+                lines.push(path_line(t, "       ", json, w));
             }
             follow_up = true;
             if s.failed + s.unknown + s.not_started > 0 {
@@ -87,39 +125,79 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
             Span::raw(" undo plan   "),
             Span::styled("R", t.key),
             Span::raw(" resume / retry failures   "),
-            Span::styled("esc", t.key),
-            Span::raw(" back to the list"),
+            Span::styled("y", t.key),
+            Span::raw(" journal path in full"),
         ]));
     }
-    // Paths wrap at 80 columns: size the area by wrapped rows, or its last lines (the
-    // follow-up keys) would fall under the failures list.
+    // Prose may wrap: size the area by wrapped rows, or its last lines (the follow-up keys)
+    // would fall under the failures list. Paths never wrap (see `path_line`).
     let top_h = wrapped_rows(&lines, inner.width).min(inner.height);
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-    if let Some(p) = &run.progress
-        && rest.height > 1
-    {
-        render_failures(t, p, run.failures_scroll, frame, rest);
+    if rest.height > 1 {
+        render_failures(state, run, frame, rest);
     }
 }
 
-/// A label and a path, on one row when it fits, else the path alone on rows cut to the
-/// width: every row stays whole, so the area's height is exact and the path complete.
-fn path_lines(t: &crate::tui::Theme, label: &str, path: &str, width: usize) -> Vec<Line<'static>> {
-    let one = format!(" {label} {path}");
-    if one.chars().count() <= width {
-        return vec![Line::from(vec![
-            Span::styled(format!(" {label} "), t.dim),
-            Span::raw(path.to_string()),
-        ])];
+/// A label and a path on one row, the path shortened to fit (its file name whole); `y`
+/// shows it in full.
+fn path_line(t: &crate::tui::Theme, label: &str, path: &str, width: usize) -> Line<'static> {
+    let room = width.saturating_sub(label.chars().count() + 2);
+    Line::from(vec![
+        Span::styled(format!(" {label} "), t.dim),
+        Span::raw(short_path(&crate::tui::view::safe(path), room)),
+    ])
+}
+
+/// The failures with a cursor; Enter shows the highlighted one's reason in full.
+fn render_failures(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let n = run.failures.len();
+    let title = if n == 0 {
+        " Failures (0) ".to_string()
+    } else {
+        format!(" Failures ({n}) · enter: the full reason ")
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(t.border)
+        .title(Line::styled(title, if n == 0 { t.title } else { t.error }));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if n == 0 {
+        frame.render_widget(Paragraph::new(Line::styled(" none", t.dim)), inner);
+        return;
     }
-    let mut out = vec![Line::styled(format!(" {}", label.trim_end()), t.dim)];
-    let chars: Vec<char> = path.chars().collect();
-    for chunk in chars.chunks(width.saturating_sub(1).max(1)) {
-        out.push(Line::raw(format!(" {}", chunk.iter().collect::<String>())));
-    }
-    out
+    let h = usize::from(inner.height).max(1);
+    let cursor = run.failures_scroll.min(n - 1);
+    let start = crate::tui::view::users::window_start(cursor, cursor.saturating_sub(h - 1), h, n);
+    let lines: Vec<Line> = run
+        .failures
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(h)
+        .map(|(i, f)| {
+            let status = f.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+            let here = i == cursor;
+            let mut l = Line::from(vec![
+                Span::raw(if here { "▶" } else { " " }),
+                Span::styled("✗ ", t.error),
+                Span::raw(format!("{} ", crate::tui::view::safe(&f.user_name))),
+                Span::styled(status, t.error),
+                Span::raw(format!(
+                    " {}",
+                    crate::untrusted::text(&f.detail).replace('\n', " ")
+                )),
+            ]);
+            if here {
+                l = l.style(t.cursor);
+            }
+            l
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Rows the lines take when wrapped to `width`: prose may wrap; paths never do (see

@@ -30,6 +30,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let start = window_start(view.cursor, view.offset, height.max(1), len);
     let end = (start + height).min(len);
     let range = crate::tui::bulk::select::visual_range(state);
+    // userName is what an operator reads and types: it gets the room it needs (up to half
+    // the width) and externalId, then Name, are cut first.
+    let longest = state.visible[start..end]
+        .iter()
+        .filter_map(|&i| state.list.users.get(i))
+        .map(|u| crate::untrusted::width(&safe(&u.user_name)))
+        .max()
+        .unwrap_or(0);
+    let name_w = longest.clamp(8, usize::from(area.width) / 2) as u16;
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
@@ -47,21 +56,29 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         (LoadState::Done, 0) => " no users ",
         _ => "",
     };
+    // "Who is in workspace X": say exactly how complete the answer is.
+    let (note, note_style) = match &view.kind {
+        crate::tui::state::ViewKind::Members { .. } if empty_note.is_empty() => {
+            let c = crate::tui::view::workspaces::completeness(state);
+            (c.text, if c.complete { t.dim } else { t.error })
+        }
+        _ => (empty_note.to_string(), t.dim),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(" Users ", t.title))
-        .title_bottom(Line::styled(empty_note, t.dim))
+        .title_bottom(Line::styled(note, note_style))
         .title(Line::from(format!(" {position} ")).right_aligned());
     CursorTable {
         header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
         widths: [
             Constraint::Length(3),
-            Constraint::Fill(3),
+            Constraint::Length(name_w),
             Constraint::Fill(2),
             Constraint::Length(6),
             Constraint::Length(4),
-            Constraint::Fill(2),
+            Constraint::Fill(1),
         ],
         rows,
         block: Some(block),

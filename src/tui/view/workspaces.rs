@@ -29,10 +29,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let sources = match state.list.workspace_list_ok {
-        Some(true) => " from loaded users + workspace list ",
-        _ => " from loaded users ",
-    };
+    let sources = completeness(state);
     let position = if len == 0 {
         "no rows".to_string()
     } else {
@@ -43,7 +40,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .border_style(t.focus_border)
         .title(Line::styled(" Workspaces ", t.title))
         .title(Line::from(format!(" {position} ")).right_aligned())
-        .title_bottom(Line::styled(sources, t.dim));
+        .title_bottom(Line::styled(
+            sources.text,
+            if sources.complete { t.dim } else { t.error },
+        ));
     CursorTable {
         header: ["Workspace", "Id", "Users"],
         widths: [
@@ -56,4 +56,39 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         cursor: (len > 0).then(|| view.cursor - start),
     }
     .render(t, frame, area);
+}
+
+/// How complete the counts are, said exactly.
+pub struct Completeness {
+    pub text: String,
+    /// Every user of the tenant is counted.
+    pub complete: bool,
+}
+
+/// Counts are complete only when the whole tenant is loaded with no filter; otherwise the
+/// footer says how many users they come from and which filter is in force.
+pub fn completeness(state: &State) -> Completeness {
+    let loaded = state.list.users.len();
+    let total = state
+        .list
+        .total
+        .map_or_else(|| "?".to_string(), |t| t.to_string());
+    let done = state.list.load == crate::tui::state::LoadState::Done;
+    match &state.filter.applied {
+        Some(f) => Completeness {
+            text: format!(
+                " {loaded} of {total} users matching filter `{}` loaded: not the whole tenant (esc on the list clears it) ",
+                crate::tui::view::safe(&f.text)
+            ),
+            complete: false,
+        },
+        None if !done => Completeness {
+            text: format!(" {loaded} of {total} users loaded: counts grow as the rest load "),
+            complete: false,
+        },
+        None => Completeness {
+            text: format!(" all {loaded} users counted "),
+            complete: true,
+        },
+    }
 }

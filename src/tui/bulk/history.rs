@@ -1,0 +1,140 @@
+//! The run history in the TUI (`H`): past runs read from the journals directory by
+//! `batch::history` (the same reader as `scimitar runs`); Enter reopens a run's summary, where
+//! `u` undoes it, `R` resumes it and Enter shows a failure's full reason. Reducer side only.
+
+use crate::tui::action::Action;
+use crate::tui::bulk::state::{HistoryView, RunView, Screen};
+use crate::tui::effect::Effect;
+use crate::tui::state::{Popup, State};
+
+/// `H`: opens the history over the list (a finished run's summary makes way for it: the run
+/// is in the history too).
+pub fn open(state: &mut State) -> Vec<Effect> {
+    if state.run.running {
+        state.flash("a batch is running: its summary shows when it ends; H then lists every run");
+        return Vec::new();
+    }
+    state
+        .bulk
+        .flow
+        .retain(|s| !matches!(s, Screen::Run | Screen::History(_)));
+    state.run.view = None;
+    state
+        .bulk
+        .flow
+        .push(Screen::History(Box::<HistoryView>::default()));
+    vec![Effect::ListRuns]
+}
+
+/// Keys the history and a finished run's summary handle; `None` leaves the key to others.
+pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
+    let fin = finished(state);
+    match (state.bulk.flow.last_mut()?, action) {
+        (Screen::History(h), Action::Open) => {
+            let journal = h.selected()?.journal().to_path_buf();
+            h.opening = true;
+            Some(vec![Effect::LoadRun { journal }])
+        }
+        (Screen::History(h), Action::CopyPath) => {
+            let path = h.selected()?.summary.journal.clone();
+            Some(copy_path(state, path))
+        }
+        (Screen::History(h), Action::Refresh) => {
+            h.list = None;
+            h.error = None;
+            Some(vec![Effect::ListRuns])
+        }
+        (Screen::History(_), Action::History) => Some(Vec::new()),
+        (Screen::Run, Action::History) if fin => Some(open(state)),
+        (Screen::Run, Action::CopyPath) if fin => {
+            let path = state.run.view.as_ref()?.journal.clone().or_else(|| {
+                match state.run.view.as_ref()?.summary.as_ref()? {
+                    Ok(s) => Some(s.journal.clone()),
+                    Err(_) => None,
+                }
+            })?;
+            Some(copy_path(state, path))
+        }
+        (Screen::Run, Action::Open) if fin => {
+            let run = state.run.view.as_ref()?;
+            let f = run.failures.get(run.failures_scroll)?;
+            let status = f
+                .status
+                .map_or_else(|| "no answer".into(), |s| s.to_string());
+            let title = format!("Why {} failed", f.user_name);
+            let message = format!("user id {}\nstatus {status}\n\n{}", f.user_id, f.detail);
+            state.popups.push(Popup::Error { title, message });
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+fn finished(state: &State) -> bool {
+    state.run.view.as_ref().is_some_and(RunView::finished)
+}
+
+/// Sends the path to the clipboard (OSC 52) and shows it in full.
+fn copy_path(state: &mut State, path: String) -> Vec<Effect> {
+    state.copying = "journal path";
+    state.popups.push(Popup::Path {
+        title: "Journal".into(),
+        path: path.clone(),
+    });
+    vec![Effect::CopyToClipboard { text: path }]
+}
+
+/// Results of the history's effects.
+pub fn on_result(state: &mut State, action: Action) {
+    match action {
+        Action::RunsListed(result) => {
+            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
+                return;
+            };
+            match result {
+                Ok(list) => {
+                    h.list = Some(*list);
+                    h.error = None;
+                    let len = h.len();
+                    h.scroll.cursor = h.scroll.cursor.min(len.saturating_sub(1));
+                }
+                Err(e) => {
+                    h.list = Some(Default::default());
+                    h.error = Some(e);
+                }
+            }
+        }
+        Action::RunLoaded(result) => {
+            // Dropped if the operator left the history meanwhile.
+            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
+                return;
+            };
+            if !h.opening {
+                return;
+            }
+            h.opening = false;
+            match result {
+                Ok(detail) => {
+                    state.run.view = Some(RunView::from_history(*detail));
+                    state.bulk.flow.push(Screen::Run);
+                }
+                Err(message) => state.popups.push(Popup::Error {
+                    title: "Cannot read this run".into(),
+                    message,
+                }),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Esc on a finished run's summary: back to the history it was opened from, if it was.
+pub fn back_from_summary(state: &mut State) -> bool {
+    let n = state.bulk.flow.len();
+    if n >= 2 && matches!(state.bulk.flow[n - 2], Screen::History(_)) {
+        state.bulk.flow.pop();
+        state.run.view = None;
+        return true;
+    }
+    false
+}

@@ -1,0 +1,199 @@
+//! The operator's day in a real terminal (tmux, 80x24 and 60x15, NO_COLOR) against
+//! `scimitar fake serve`: a run is finished and left, reopened from `H`, and undone from
+//! there, with the tenant checked by the headless `users list`; the detail view at the
+//! smallest supported size reaches the user's last workspace. Skipped (with a notice) when
+//! tmux is missing.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use support::{Env, Fake, Sandbox, Tmux, scimitar};
+
+fn json(env: &Env, args: &[&str]) -> Value {
+    let r = scimitar(env, args);
+    r.assert_ok(&format!("scimitar {args:?}"));
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
+}
+
+/// Every user by id: (active, workspace ids sorted).
+fn tenant(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
+    let v = json(env, &["users", "list", "--all", "--format", "json"]);
+    v.as_array()
+        .expect("a JSON array of users")
+        .iter()
+        .map(|u| {
+            let mut ws: Vec<String> = u["workspaces"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|w| w["id"].as_str())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            ws.sort();
+            let id = u["id"].as_str().expect("id").to_string();
+            (id, (u["active"].as_bool().expect("active"), ws))
+        })
+        .collect()
+}
+
+fn confirm_with_count(t: &Tmux, expected: usize) {
+    let s = t.wait_text("Confirm the change");
+    assert!(
+        s.contains(&format!("Type the number of users, {expected},")),
+        "the confirmation asks for {expected}:\n{s}"
+    );
+    t.type_text(&expected.to_string());
+    t.wait_text(&format!("> {expected}"));
+    t.keys(&["Enter"]);
+}
+
+#[test]
+fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
+    if !support::tmux::available("finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24") {
+        return;
+    }
+    let fake = Fake::start(40);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let before = tenant(&env);
+    let v = json(
+        &env,
+        &[
+            "users",
+            "list",
+            "--all",
+            "--filter",
+            "active eq true",
+            "--format",
+            "json",
+        ],
+    );
+    let login = &fake.info.login;
+    let (target_id, target) = v
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| Some((u["id"].as_str()?, u["userName"].as_str()?)))
+        .find(|(_, n)| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
+        .map(|(i, n)| (i.to_string(), n.to_string()))
+        .expect("an active user");
+
+    let t = Tmux::start(80, 24, &env, &[support::bin()]);
+    t.wait_text("loaded 40 / 40");
+    t.keys(&["f"]);
+    t.wait_text("SCIM filter (server side)");
+    t.type_text(&format!(r#"userName eq "{target}""#));
+    t.wait_text("✓ valid filter");
+    t.keys(&["Enter"]);
+    t.wait_text("loaded 1 / 1");
+    t.keys(&["a"]);
+    t.wait_text("ticked 1 shown users");
+    t.keys(&["A"]);
+    t.wait_text("Action for 1 selected users");
+    // The menu's digit chooses at once: 1 is "Disable".
+    t.keys(&["1"]);
+    t.wait_text("Preview: disable");
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, 1);
+    t.wait_text("Finished: disable");
+    assert!(!tenant(&env)[&target_id].0, "the run disabled {target}");
+
+    // Leave the summary: it is not lost.
+    t.keys(&["Escape"]);
+    t.wait_text("H reopens it");
+    t.keys(&["H"]);
+    let s = t.wait_for("the run in the history", |s| {
+        s.contains("Run history") && s.contains("complete")
+    });
+    assert!(s.contains("disable"), "{s}");
+    assert!(
+        s.contains(".jsonl"),
+        "the journal's file name is shown whole:\n{s}"
+    );
+    t.keys(&["Enter"]);
+    let s = t.wait_text("Past run (complete): disable");
+    assert!(s.contains("changed 1"), "{s}");
+    // No path is hard-wrapped inside the border: every row that holds ".jsonl" holds
+    // the whole file name.
+    for line in s.lines().filter(|l| l.contains("jsonl")) {
+        assert!(
+            line.contains("Z-") && line.contains(".jsonl"),
+            "{line}\n{s}"
+        );
+    }
+
+    // Undo from there.
+    t.keys(&["u"]);
+    t.wait_for("the undo preview", |s| {
+        s.contains("Preview: undo") && s.contains("to change ")
+    });
+    t.keys(&["Enter"]);
+    confirm_with_count(&t, 1);
+    t.wait_text("Finished: undo");
+    assert_eq!(
+        tenant(&env),
+        before,
+        "after the undo the tenant is as it was"
+    );
+
+    // The history now says the first run is undone.
+    t.keys(&["Escape"]);
+    t.keys(&["H"]);
+    t.wait_for("the undone run", |s| {
+        s.contains("Run history") && s.contains("undone")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());
+}
+
+#[test]
+fn the_detail_view_reaches_the_last_workspace_at_60x15() {
+    if !support::tmux::available("the_detail_view_reaches_the_last_workspace_at_60x15") {
+        return;
+    }
+    let fake = Fake::start(60);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let v = json(&env, &["users", "list", "--all", "--format", "json"]);
+    let busiest = v
+        .as_array()
+        .expect("users")
+        .iter()
+        .max_by_key(|u| u["workspaces"].as_array().map_or(0, Vec::len))
+        .expect("a user")
+        .clone();
+    let workspaces = busiest["workspaces"].as_array().expect("workspaces");
+    assert!(workspaces.len() >= 3, "{busiest}");
+    // The name (ids are cut at 60 columns); its first characters are enough.
+    let last: String = workspaces
+        .last()
+        .and_then(|w| w["name"].as_str())
+        .expect("the last workspace's name")
+        .chars()
+        .take(20)
+        .collect();
+    let id = busiest["id"].as_str().expect("id");
+
+    let t = Tmux::start(60, 15, &env, &[support::bin(), "--user", id]);
+    let s = t.wait_for("the detail view with rows below", |s| {
+        s.contains("userName") && s.contains("more")
+    });
+    assert!(!s.contains(&last), "not on the first page at 60x15:\n{s}");
+    t.keys(&["G"]);
+    let s = t.wait_for("the last workspace", |s| s.contains(&last));
+    assert!(s.contains("↑ "), "a marker says rows are above:\n{s}");
+    t.keys(&["g"]);
+    t.wait_for("the top again", |s| s.contains("userName"));
+    // Enough pages for every row (ten rows a page at 60x15).
+    let pages = (workspaces.len() + 20) / 9 + 1;
+    for _ in 0..pages {
+        t.keys(&["PageDown"]);
+    }
+    t.wait_for("pgdn reaches the last workspace", |s| s.contains(&last));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

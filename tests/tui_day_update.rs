@@ -1,0 +1,663 @@
+//! The operator's day in the TUI (issue 13), reducer side: menu digits, Ctrl-C during a run,
+//! the CSV's unused rows reaching the run, sorting, the detail view, the run history.
+
+use scimitar::input::ResolveReport;
+use scimitar::tui::bulk::Screen;
+use scimitar::tui::bulk::state::CsvLoaded;
+use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
+use scimitar::tui::state::Popup;
+use scimitar::tui::testing::{fixture_users, loaded_state, past_run, past_runs, run_summary};
+use scimitar::tui::update::mode;
+use scimitar::tui::{Action, Effect, State, update};
+use tui_input::InputRequest;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// `update`, with plan building (an effect run off the UI loop) done at once.
+fn step(s: &mut State, a: Action) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in update(s, a) {
+        match e {
+            Effect::BuildPlan(req) => {
+                let preview = scimitar::tui::bulk::Preview::build(*req);
+                out.extend(update(s, Action::PlanReady(Box::new(preview))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Input(InputRequest::InsertChar(c)));
+    }
+}
+
+fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
+    key_to_action(&s.keymap, mode(s), &KeyEvent::new(code, mods))
+}
+
+fn preview_label(s: &State) -> String {
+    match s.bulk.flow.last() {
+        Some(Screen::Preview(p)) => p.intent.label(),
+        other => panic!("expected the preview, got {other:?}"),
+    }
+}
+
+fn two_ticked() -> State {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.bulk.selected.insert("u-0001".into());
+    s.bulk.selected.insert("u-0002".into());
+    s
+}
+
+#[test]
+fn menu_digits_choose_their_item() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    assert_eq!(mode(&s), Mode::Menu);
+    let a = key(&s, KeyCode::Char('2'), KeyModifiers::NONE).expect("2 is bound in the menu");
+    step(&mut s, a);
+    assert_eq!(mode(&s), Mode::Preview);
+    assert!(
+        preview_label(&s).contains("remove"),
+        "2 is \"Remove all workspace access\": {}",
+        preview_label(&s)
+    );
+
+    // 3 opens the keep-only picker; 4 re-enables.
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Actions);
+    let a = key(&s, KeyCode::Char('3'), KeyModifiers::NONE).unwrap();
+    step(&mut s, a);
+    assert_eq!(mode(&s), Mode::Picker);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Actions);
+    let a = key(&s, KeyCode::Char('4'), KeyModifiers::NONE).unwrap();
+    step(&mut s, a);
+    assert!(
+        preview_label(&s).contains("enable"),
+        "{}",
+        preview_label(&s)
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_run_asks_as_q_does() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    assert_eq!(mode(&s), Mode::Run);
+    let a = key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL).expect("ctrl-c is bound");
+    let effects = update(&mut s, a);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::CancelBatch)),
+        "ctrl-c does not stop the batch at once: {effects:?}"
+    );
+    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    assert!(!s.should_quit);
+    // The help says what ctrl-c does, and it is what it does.
+    let rows = s.keymap.help_rows(Mode::Run);
+    assert!(
+        rows.iter()
+            .any(|(k, d)| k.contains("ctrl-c") && d.contains("asks while a batch runs")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        KeyChord::parse("ctrl-c").ok(),
+        Some(KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+    );
+}
+
+fn report() -> ResolveReport {
+    let users = fixture_users();
+    ResolveReport {
+        rows_read: 6,
+        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
+        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
+        not_found: vec![(5, "ghost@example.com".into())],
+        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
+        lookup_errors: vec![],
+    }
+}
+
+#[test]
+fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    scimitar::tui::bulk::update::start_csv(&mut s, "users.csv".into());
+    update(
+        &mut s,
+        Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+            path: "/home/op/users.csv".into(),
+            report: report(),
+        }))),
+    );
+    update(&mut s, Action::Proceed);
+    assert_eq!(s.bulk.selected.len(), 2);
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    match s.bulk.flow.last() {
+        Some(Screen::Preview(p)) => assert_eq!(
+            p.totals.not_found, 1,
+            "the CSV's unknown user is in the plan as not found, as headless"
+        ),
+        other => panic!("expected the preview, got {other:?}"),
+    }
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    let input = s
+        .run
+        .view
+        .as_ref()
+        .and_then(|r| r.input.clone())
+        .expect("the run knows its input");
+    assert_eq!(
+        (
+            input.rows,
+            input.malformed,
+            input.duplicates,
+            input.not_found.len()
+        ),
+        (6, 1, 1, 1)
+    );
+}
+
+#[test]
+fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    assert_eq!(mode(&s), Mode::Preview);
+    update(&mut s, Action::Save);
+    assert_eq!(mode(&s), Mode::Path);
+    let effects = update(&mut s, Action::Apply);
+    assert!(
+        matches!(&effects[..], [Effect::SavePlan { path, overwrite: false, .. }] if path == "plan.json"),
+        "{effects:?}"
+    );
+    // The runner found the file: the operator is asked, with the full path.
+    update(
+        &mut s,
+        Action::WouldOverwrite {
+            purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
+            path: "/home/op/plan.json".into(),
+        },
+    );
+    assert!(matches!(
+        s.popups.last(),
+        Some(Popup::ConfirmOverwrite { path, .. }) if path == "/home/op/plan.json"
+    ));
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(text.contains("/home/op/plan.json"), "{text}");
+    assert!(text.contains("Replace it?"), "{text}");
+    // Esc keeps the file; y replaces it.
+    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(s.popups.is_empty());
+    update(
+        &mut s,
+        Action::WouldOverwrite {
+            purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
+            path: "/home/op/plan.json".into(),
+        },
+    );
+    let effects = update(&mut s, Action::Confirm);
+    assert!(
+        matches!(&effects[..], [Effect::SavePlan { path, overwrite: true, .. }] if path == "/home/op/plan.json"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn tab_in_the_path_input_completes() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::LoadCsv);
+    typed(&mut s, "~/lea");
+    let a = key(&s, KeyCode::Tab, KeyModifiers::NONE).expect("tab is bound in the path input");
+    let effects = update(&mut s, a);
+    assert_eq!(
+        effects,
+        [Effect::CompletePath {
+            typed: "~/lea".into()
+        }]
+    );
+    let completion = scimitar::tui::bulk::complete::complete_from(
+        "~/lea",
+        &[
+            ("leavers-11.csv".into(), false),
+            ("leavers-12.csv".into(), false),
+        ],
+    );
+    update(
+        &mut s,
+        Action::PathCompleted {
+            typed: "~/lea".into(),
+            completion,
+        },
+    );
+    let pi = s.bulk.path_input.as_ref().expect("still typing the path");
+    assert_eq!(pi.input.value(), "~/leavers-1");
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(
+        flash.contains("leavers-11.csv") && flash.contains("leavers-12.csv"),
+        "{flash}"
+    );
+}
+
+#[test]
+fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    let a = key(&s, KeyCode::Char('H'), KeyModifiers::SHIFT).expect("H is bound on the list");
+    let effects = update(&mut s, a);
+    assert_eq!(effects, [Effect::ListRuns]);
+    assert_eq!(mode(&s), Mode::History);
+    let list = past_runs();
+    update(&mut s, Action::RunsListed(Ok(Box::new(list.clone()))));
+
+    // Enter on the second run reads its journal.
+    update(&mut s, Action::Down);
+    let effects = update(&mut s, Action::Open);
+    let journal = std::path::PathBuf::from(&list.runs[1].summary.journal);
+    assert_eq!(
+        effects,
+        [Effect::LoadRun {
+            journal: journal.clone()
+        }]
+    );
+    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 1)))));
+    assert_eq!(mode(&s), Mode::Summary);
+    assert_eq!(
+        update(&mut s, Action::Resume),
+        [Effect::PrepareResume {
+            journal: journal.clone()
+        }]
+    );
+
+    // Esc goes back to the history, not to the list; the first run, then undo.
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::History);
+    update(&mut s, Action::Up);
+    update(&mut s, Action::Open);
+    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 0)))));
+    let first = std::path::PathBuf::from(&list.runs[0].summary.journal);
+    assert_eq!(
+        update(&mut s, Action::Undo),
+        [Effect::BuildUndo {
+            journal: first.clone()
+        }]
+    );
+
+    // Enter on the second failure shows its reason in full.
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open);
+    match s.popups.last() {
+        Some(Popup::Error { title, message }) => {
+            assert!(title.contains("karen.rivera1@contoso-group.com"), "{title}");
+            assert!(
+                message.contains("until 22:00 UTC, try again later"),
+                "{message}"
+            );
+            assert!(message.contains("503"), "{message}");
+        }
+        other => panic!("expected the reason, got {other:?}"),
+    }
+    update(&mut s, Action::Back);
+
+    // y sends the journal path to the clipboard and shows it in full.
+    let effects = update(&mut s, Action::CopyPath);
+    assert_eq!(
+        effects,
+        [Effect::CopyToClipboard {
+            text: list.runs[0].summary.journal.clone()
+        }]
+    );
+    assert!(
+        matches!(s.popups.last(), Some(Popup::Path { path, .. }) if *path == list.runs[0].summary.journal)
+    );
+    update(&mut s, Action::ClipboardSent(Ok(())));
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert_eq!(flash, "journal path sent to clipboard (OSC 52)");
+}
+
+#[test]
+fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    // H does nothing useful while the batch runs (it is not bound there).
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(run_summary("8470f630", "disable", 2, 0))),
+            stopped: None,
+        },
+    );
+    assert_eq!(mode(&s), Mode::Summary);
+    update(&mut s, Action::Back);
+    assert_eq!(mode(&s), Mode::List);
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(flash.contains("H reopens it"), "{flash}");
+    assert_eq!(update(&mut s, Action::History), [Effect::ListRuns]);
+}
+
+fn visible_names(s: &State) -> Vec<String> {
+    s.visible
+        .iter()
+        .map(|&i| s.list.users[i].user_name.clone())
+        .collect()
+}
+
+#[test]
+fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    update(&mut s, Action::Down); // bob
+    let a = key(&s, KeyCode::Char('o'), KeyModifiers::NONE).expect("o is bound on the list");
+    assert_eq!(a, Action::Sort);
+    update(&mut s, a); // userName
+    update(&mut s, Action::Sort); // name
+    update(&mut s, Action::Sort); // active: carol (disabled) first
+    assert_eq!(visible_names(&s)[0], "carol.chen@example.com");
+    assert_eq!(
+        s.current_user().map(|u| u.user_name.as_str()),
+        Some("bob.baker@example.com")
+    );
+    update(&mut s, Action::Sort); // workspaces, most first
+    assert_eq!(visible_names(&s)[0], "svc-integration@example.com");
+
+    // A page arriving later lands in its sorted place; the cursor stays on bob.
+    let mut late = fixture_users()[0].clone();
+    late.id = "u-0099".into();
+    late.user_name = "zed.zimmer@example.com".into();
+    late.workspaces = fixture_users()[4].workspaces.clone();
+    late.workspaces
+        .extend(fixture_users()[0].workspaces.clone());
+    update(&mut s, Action::Refresh);
+    let generation = s.list.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users(),
+            total: 7,
+        },
+    );
+    update(&mut s, Action::Down);
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: vec![late],
+            total: 7,
+        },
+    );
+    assert_eq!(visible_names(&s)[0], "zed.zimmer@example.com");
+    assert_eq!(
+        s.current_user().map(|u| u.user_name.as_str()),
+        Some("alice.archer@example.com"),
+        "the cursor follows its user when a page lands above it"
+    );
+    // Back to the server's order after the last key.
+    update(&mut s, Action::Sort);
+    update(&mut s, Action::Sort);
+    assert_eq!(visible_names(&s)[0], "alice.archer@example.com");
+}
+
+/// A user with many workspaces, opened in the detail view at `w` x `h`.
+fn detail_of_busy_user(w: u16, h: u16) -> State {
+    let mut users = fixture_users();
+    users[0].workspaces = (0..25)
+        .map(|i| scimitar::scim::model::Workspace {
+            id: format!("8a81b09d{i:08x}"),
+            name: format!("Workspace {i:02}"),
+        })
+        .collect();
+    let mut s = loaded_state(users, w, h);
+    update(&mut s, Action::Open);
+    s
+}
+
+#[test]
+fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
+    let mut s = detail_of_busy_user(60, 15);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("more"),
+        "a marker says rows are below:\n{text}"
+    );
+    assert!(!text.contains("Workspace 24"), "{text}");
+    for (a, code, mods) in [
+        ("j", KeyCode::Char('j'), KeyModifiers::NONE),
+        ("G", KeyCode::Char('G'), KeyModifiers::SHIFT),
+        ("g", KeyCode::Char('g'), KeyModifiers::NONE),
+        ("pgdn", KeyCode::PageDown, KeyModifiers::NONE),
+        ("pgup", KeyCode::PageUp, KeyModifiers::NONE),
+    ] {
+        assert!(
+            key(&s, code, mods).is_some(),
+            "{a} is bound in the detail view"
+        );
+    }
+    let bottom = key(&s, KeyCode::Char('G'), KeyModifiers::SHIFT).unwrap();
+    update(&mut s, bottom);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("Workspace 24"),
+        "G reaches the last workspace:\n{text}"
+    );
+    assert!(text.contains("↑ "), "a marker says rows are above:\n{text}");
+    assert!(!text.contains("↓ "), "{text}");
+    // k moves back at once (the scroll never runs past the last page).
+    update(&mut s, Action::Up);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(!text.contains("Workspace 24"), "{text}");
+    assert!(text.contains("↓ 1 more"), "{text}");
+    update(&mut s, Action::Top);
+    for _ in 0..4 {
+        update(&mut s, Action::PageDown);
+    }
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("Workspace 24"),
+        "pgdn reaches it too:\n{text}"
+    );
+}
+
+#[test]
+fn the_detail_view_shows_the_last_login_or_why_not() {
+    let mut s = detail_of_busy_user(80, 24);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     asking the integration API…"),
+        "{text}"
+    );
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0001".into(),
+            login: scimitar::scim::client::LastLogin::At {
+                at: "2026-03-01T09:14:05Z".into(),
+            },
+        },
+    );
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     2026-03-01 09:14 UTC"),
+        "{text}"
+    );
+
+    // Another answer for another user is dropped; a refusal is said as such.
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open);
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0001".into(),
+            login: scimitar::scim::client::LastLogin::Never,
+        },
+    );
+    update(
+        &mut s,
+        Action::LastLoginFetched {
+            id: "u-0002".into(),
+            login: scimitar::scim::client::LastLogin::Unavailable {
+                reason: scimitar::scim::client::UNAVAILABLE.into(),
+            },
+        },
+    );
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(
+        text.contains("lastLogin     not available with these credentials"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_user_opened_by_email_gets_its_last_login_once_found() {
+    let mut s = State::new("prod", "t");
+    let effects = scimitar::tui::update::init(&mut s, Some("carol.chen@example.com".into()));
+    assert!(effects.contains(&Effect::FindUser {
+        query: "carol.chen@example.com".into()
+    }));
+    let effects = update(
+        &mut s,
+        Action::UserFetched {
+            key: "carol.chen@example.com".into(),
+            result: Ok(fixture_users()[2].clone()),
+        },
+    );
+    assert_eq!(
+        effects,
+        [Effect::LastLogin {
+            id: "u-0003".into()
+        }]
+    );
+}
+
+#[test]
+fn space_and_a_act_on_the_user_shown() {
+    let mut s = loaded_state(fixture_users(), 80, 24);
+    s.bulk.selected.insert("u-0005".into());
+    update(&mut s, Action::Down);
+    update(&mut s, Action::Open); // bob
+    assert_eq!(mode(&s), Mode::Detail);
+    let space = key(&s, KeyCode::Char(' '), KeyModifiers::NONE).expect("space in detail");
+    update(&mut s, space.clone());
+    assert!(
+        s.bulk.selected.contains("u-0002"),
+        "space ticks the user shown"
+    );
+    assert_eq!(mode(&s), Mode::Detail, "and the view stays");
+    update(&mut s, space);
+    assert!(!s.bulk.selected.contains("u-0002"), "space again unticks");
+
+    // A: the action menu for this user alone, whoever else is ticked.
+    let a = key(&s, KeyCode::Char('A'), KeyModifiers::SHIFT).expect("A in detail");
+    update(&mut s, a);
+    assert_eq!(mode(&s), Mode::Menu);
+    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    assert!(text.contains("Action for bob.baker@example.com"), "{text}");
+    step(&mut s, Action::Proceed);
+    match s.bulk.flow.last() {
+        Some(Screen::Preview(p)) => {
+            let ids: Vec<&str> = p.plan.items.iter().map(|i| i.user_id.as_str()).collect();
+            assert_eq!(ids, ["u-0002"], "only the user shown is in the plan");
+        }
+        other => panic!("expected the preview, got {other:?}"),
+    }
+    assert!(
+        s.bulk.selected.contains("u-0005"),
+        "the selection is left as it was"
+    );
+}
+
+#[test]
+fn the_workspace_view_says_how_complete_its_counts_are() {
+    use scimitar::tui::testing::draw;
+    let mut s = State::new("prod", "t");
+    scimitar::tui::update::init(&mut s, None);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 100,
+            height: 24,
+        },
+    );
+    let generation = s.list.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[..4].to_vec(),
+            total: 216,
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("4 of 216 users loaded"), "{text}");
+    update(&mut s, Action::Open);
+    let text = draw(&s).backend().to_string();
+    assert!(
+        text.contains("4 of 216 users loaded"),
+        "the members view says it too:\n{text}"
+    );
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+
+    // Complete: said so.
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[4..].to_vec(),
+            total: 6,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(6),
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(text.contains("all 6 users counted"), "{text}");
+    update(&mut s, Action::Back);
+
+    // A filter in force is named.
+    update(&mut s, Action::Filter);
+    typed(&mut s, "active eq true");
+    update(&mut s, Action::Apply);
+    let generation = s.list.generation;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation,
+            users: fixture_users()[..2].to_vec(),
+            total: 2,
+        },
+    );
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(2),
+        },
+    );
+    update(&mut s, Action::Workspaces);
+    let text = draw(&s).backend().to_string();
+    assert!(
+        text.contains("2 of 2 users matching filter `active eq true`"),
+        "{text}"
+    );
+}
