@@ -254,20 +254,28 @@ async fn action_of(
                 )
                 .into());
             }
-            let mut known: Vec<Workspace> = users
-                .iter()
-                .flat_map(|u| u.workspaces.iter().cloned())
-                .collect();
-            if let Ok(listed) = client.list_workspaces().await {
-                known.extend(listed.into_iter().map(|w| Workspace {
-                    id: w.id,
-                    name: w.name,
-                }));
-            }
+            let known = known_workspaces(client, users).await;
             let keep = resolve_workspaces(&args.keep, &known)?;
             Action::KeepWorkspaces { keep }
         }
     })
+}
+
+/// The workspaces a name can be resolved against: those the users hold, and those only the
+/// integration API lists (workspaces nobody in `users` belongs to). The API's list is a bonus:
+/// without it, names resolve against the users' workspaces alone.
+pub async fn known_workspaces(client: &ScimClient, users: &[User]) -> Vec<Workspace> {
+    let mut known: Vec<Workspace> = users
+        .iter()
+        .flat_map(|u| u.workspaces.iter().cloned())
+        .collect();
+    if let Ok(listed) = client.list_workspaces().await {
+        known.extend(listed.into_iter().map(|w| Workspace {
+            id: w.id,
+            name: w.name,
+        }));
+    }
+    known
 }
 
 pub fn resolve_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<String>, Refused> {

@@ -10,6 +10,7 @@ pub mod hangup;
 pub mod preview;
 pub mod run;
 pub mod runs;
+pub mod table;
 pub mod users;
 
 pub use connect::{Connected, connect};

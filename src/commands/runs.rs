@@ -95,35 +95,8 @@ fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
             ]
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(untrusted::width(c));
-        }
-    }
     // Counts are right-aligned, text left-aligned.
-    let numeric = |i: usize| (3..=6).contains(&i);
-    let line = |cells: &[&str]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else if numeric(i) {
-                s.push_str(&" ".repeat(w.saturating_sub(untrusted::width(c))));
-                s.push_str(c);
-                s.push_str("  ");
-            } else {
-                s.push_str(&untrusted::pad(c, *w));
-                s.push_str("  ");
-            }
-        }
-        s.trim_end().to_string()
-    };
-    writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
+    super::table::write(out, &header, &rows, |i| (3..=6).contains(&i))?;
     writeln!(
         out,
         "{} runs in {}. LEFT: in doubt or never started. `scimitar runs show ID` prints a run with every failure's reason.",

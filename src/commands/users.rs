@@ -6,7 +6,7 @@ use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::commands::run::Refused;
 use crate::scim::client::LastLogin;
 use crate::scim::filter;
-use crate::scim::model::{User, Workspace};
+use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
 use crate::untrusted;
 
@@ -84,17 +84,7 @@ async fn members(
     wanted: &str,
     filter: Option<&str>,
 ) -> anyhow::Result<Vec<User>> {
-    let mut known: Vec<Workspace> = users
-        .iter()
-        .flat_map(|u| u.workspaces.iter().cloned())
-        .collect();
-    // Workspaces nobody listed belongs to are known only to the integration API.
-    if let Ok(listed) = client.list_workspaces().await {
-        known.extend(listed.into_iter().map(|w| Workspace {
-            id: w.id,
-            name: w.name,
-        }));
-    }
+    let known = crate::commands::apply::known_workspaces(client, &users).await;
     let id = crate::commands::apply::resolve_workspaces(&[wanted.to_string()], &known)
         .map_err(|e| Refused(format!("--workspace: {e}")))?
         .into_iter()
@@ -199,10 +189,10 @@ pub fn write_user(
 }
 
 pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
-    let rows: Vec<[String; 5]> = users
+    let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {
-            [
+            vec![
                 untrusted::clip(&u.user_name, MAX_COL),
                 untrusted::clip(&u.full_name(), MAX_COL),
                 yes_no(u.active).to_string(),
@@ -212,29 +202,7 @@ pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> 
         })
         .collect();
     let header = ["USERNAME", "NAME", "ACTIVE", "WORKSPACES", "EXTERNAL ID"];
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(untrusted::width(c));
-        }
-    }
-    let line = |cells: &[&str]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&untrusted::pad(c, w));
-                s.push_str("  ");
-            }
-        }
-        s.trim_end().to_string()
-    };
-    writeln!(out, "{}", line(&header))?;
-    for r in &rows {
-        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
+    super::table::write(out, &header, &rows, |_| false)?;
     Ok(())
 }
 
