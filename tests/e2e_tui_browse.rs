@@ -115,11 +115,7 @@ fn browse_filter_search_open_workspaces_help_and_quit() {
     );
 
     // A server-side filter: the count is the fake's number of inactive users.
-    t.keys(&["f"]);
-    t.wait_text("SCIM filter (server side)");
-    t.type_text("active eq false");
-    t.wait_text("✓ valid filter");
-    t.keys(&["Enter"]);
+    t.server_filter("active eq false");
     let n = inactive.len();
     let s = t.wait_for("the filtered list", |s| {
         s.contains(&format!("loaded {n} / {n} │ filter active eq false"))

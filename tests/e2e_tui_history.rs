@@ -40,17 +40,6 @@ fn tenant(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
         .collect()
 }
 
-fn confirm_with_count(t: &Tmux, expected: usize) {
-    let s = t.wait_text("Confirm the change");
-    assert!(
-        s.contains(&format!("Type the number of users, {expected},")),
-        "the confirmation asks for {expected}:\n{s}"
-    );
-    t.type_text(&expected.to_string());
-    t.wait_text(&format!("> {expected}"));
-    t.keys(&["Enter"]);
-}
-
 #[test]
 fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     if !support::tmux::available("finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24") {
@@ -84,11 +73,7 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
 
     let t = Tmux::start(80, 24, &env, &[support::bin()]);
     t.wait_text("loaded 40 / 40");
-    t.keys(&["f"]);
-    t.wait_text("SCIM filter (server side)");
-    t.type_text(&format!(r#"userName eq "{target}""#));
-    t.wait_text("✓ valid filter");
-    t.keys(&["Enter"]);
+    t.server_filter(&format!(r#"userName eq "{target}""#));
     t.wait_text("loaded 1 / 1");
     t.keys(&["a"]);
     t.wait_text("ticked 1 shown users");
@@ -98,7 +83,7 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     t.keys(&["1"]);
     t.wait_text("Preview: disable");
     t.keys(&["Enter"]);
-    confirm_with_count(&t, 1);
+    t.confirm_count(Some(1));
     t.wait_text("Finished: disable");
     assert!(!tenant(&env)[&target_id].0, "the run disabled {target}");
 
@@ -132,7 +117,7 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
         s.contains("Preview: undo") && s.contains("to change ")
     });
     t.keys(&["Enter"]);
-    confirm_with_count(&t, 1);
+    t.confirm_count(Some(1));
     t.wait_text("Finished: undo");
     assert_eq!(
         tenant(&env),

@@ -103,18 +103,6 @@ fn disabled_and_others_untouched(
     disabled
 }
 
-/// Types the count a confirmation asks for (`Type the number of users, N, …`) and starts.
-fn confirm_with_count(t: &Tmux, expected: usize) {
-    let s = t.wait_text("Confirm the change");
-    assert!(
-        s.contains(&format!("Type the number of users, {expected},")),
-        "the confirmation asks for {expected}:\n{s}"
-    );
-    t.type_text(&expected.to_string());
-    t.wait_text(&format!("> {expected}"));
-    t.keys(&["Enter"]);
-}
-
 #[test]
 fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
     if !support::tmux::available("filter_tick_disable_cancel_resume_undo_and_quit_at_80x24") {
@@ -142,11 +130,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
     t.wait_text(&format!("loaded {USERS} / {USERS}"));
 
     // 1. The server filter.
-    t.keys(&["f"]);
-    t.wait_text("SCIM filter (server side)");
-    t.type_text(FILTER);
-    t.wait_text("✓ valid filter");
-    t.keys(&["Enter"]);
+    t.server_filter(FILTER);
     t.wait_for("the filtered list", |s| {
         s.contains(&format!("loaded {n} / {n}")) && !s.contains("SCIM filter (server side)")
     });
@@ -169,7 +153,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         "nothing is sent before the confirmation"
     );
     t.keys(&["Enter"]);
-    confirm_with_count(&t, n);
+    t.confirm_count(Some(n));
 
     // 3. The run shows its progress; Esc stops it part way.
     let s = t.wait_for("some users done in the progress pane", |s| {
@@ -218,7 +202,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         "resume re-checks the {} users not done (at most {n}): {recheck}\n{s}",
         n - disabled
     );
-    confirm_with_count(&t, recheck);
+    t.confirm_count(Some(recheck));
     let s = t.wait_text("Finished: re-check and disable");
     assert!(s.contains("journal "), "{s}");
     assert_eq!(
@@ -238,7 +222,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         "the undo plan covers every user the run changed, first run and resume alike:\n{s}"
     );
     t.keys(&["Enter"]);
-    confirm_with_count(&t, n);
+    t.confirm_count(Some(n));
     let s = t.wait_text("Finished: undo");
     assert_eq!(figure(&s, "changed"), Some(n), "{s}");
     assert_eq!(
@@ -289,11 +273,7 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
         .to_string();
     let t = Tmux::start(80, 24, &env, &[support::bin()]);
     t.wait_text("loaded 50 / 50");
-    t.keys(&["f"]);
-    t.wait_text("SCIM filter (server side)");
-    t.type_text(&format!(r#"userName eq "{target}""#));
-    t.wait_text("✓ valid filter");
-    t.keys(&["Enter"]);
+    t.server_filter(&format!(r#"userName eq "{target}""#));
     t.wait_text("loaded 1 / 1");
     t.keys(&["a"]);
     t.wait_text("ticked 1 shown users");
@@ -302,7 +282,7 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
     t.keys(&["Enter"]);
     t.wait_text("Preview: disable");
     t.keys(&["Enter"]);
-    confirm_with_count(&t, 1);
+    t.confirm_count(Some(1));
     let s = t.wait_text("Finished: disable");
     let s = if s.contains("journal ") {
         s

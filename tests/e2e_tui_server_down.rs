@@ -67,19 +67,6 @@ fn restart_on(addr: &str) -> Restarted {
     }
 }
 
-fn confirm_with_count(t: &Tmux) {
-    let s = t.wait_text("Confirm the change");
-    let n = s
-        .split("Type the number of users, ")
-        .nth(1)
-        .and_then(|r| r.split(',').next())
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .unwrap_or_else(|| panic!("the confirmation asks for a number:\n{s}"));
-    t.type_text(&n.to_string());
-    t.wait_text(&format!("> {n}"));
-    t.keys(&["Enter"]);
-}
-
 #[test]
 fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     if !support::tmux::available("a_dead_server_pauses_the_tui_run") {
@@ -98,11 +85,7 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
     let t = Tmux::start(80, 24, &env, &[support::bin()]);
     t.wait_text(&format!("loaded {USERS} / {USERS}"));
-    t.keys(&["f"]);
-    t.wait_text("SCIM filter (server side)");
-    t.type_text("active eq true");
-    t.wait_text("✓ valid filter");
-    t.keys(&["Enter"]);
+    t.server_filter("active eq true");
     t.wait_for("the active users", |s| {
         s.contains("loaded ") && !s.contains("SCIM filter (server side)") && !s.contains("loading")
     });
@@ -113,7 +96,7 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     t.keys(&["Enter"]);
     t.wait_text("Preview: disable");
     t.keys(&["Enter"]);
-    confirm_with_count(&t);
+    t.confirm_count(None);
     t.wait_for("some users done", |s| {
         s.contains("Running: disable") && figure(s, "done").is_some_and(|d| d >= 10)
     });
@@ -151,7 +134,7 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     // The server is back: R resumes (in doubt, not started and failed users), to the end.
     let _back = restart_on(&addr);
     t.keys(&["R"]);
-    confirm_with_count(&t);
+    t.confirm_count(None);
     t.wait_text("Finished: re-check and disable");
     let state = JournalState::read(&journal).unwrap();
     assert!(state.remaining().is_empty() && state.unknown.is_empty());

@@ -5,14 +5,15 @@ use std::time::{Duration, Instant};
 
 use scimitar::batch::runner::{Event, UserResult};
 use scimitar::batch::{Intent, ResultKind, Summary};
-use scimitar::input::ResolveReport;
 use scimitar::plan::{Action as PlanAction, Protected};
 use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::Mode;
 use scimitar::tui::state::Popup;
-use scimitar::tui::testing::{erase, fixture_users, loaded_state, step, synthetic_users, typed};
+use scimitar::tui::testing::{
+    csv_report, erase, fixture_users, loaded_state, step, synthetic_users, typed,
+};
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
 
@@ -104,22 +105,10 @@ fn selection_pane_lists_and_unticks() {
     assert!(s.bulk.flow.is_empty());
 }
 
-fn report() -> ResolveReport {
-    let users = fixture_users();
-    ResolveReport {
-        rows_read: 6,
-        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
-        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
-        not_found: vec![(5, "ghost@example.com".into())],
-        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
-        lookup_errors: vec![],
-    }
-}
-
 fn loaded(path: &str) -> Action {
     Action::CsvLoaded(Ok(Box::new(CsvLoaded {
         path: path.into(),
-        report: report(),
+        report: csv_report(),
     })))
 }
 

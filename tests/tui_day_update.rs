@@ -1,12 +1,13 @@
 //! The operator's day in the TUI (issue 13), reducer side: menu digits, Ctrl-C during a run,
 //! the CSV's unused rows reaching the run, sorting, the detail view, the run history.
 
-use scimitar::input::ResolveReport;
 use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
 use scimitar::tui::state::Popup;
-use scimitar::tui::testing::{fixture_users, loaded_state, past_run, past_runs, run_summary};
+use scimitar::tui::testing::{
+    csv_report, fixture_users, loaded_state, past_run, past_runs, run_summary, visible_names,
+};
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
@@ -115,18 +116,6 @@ fn ctrl_c_during_a_run_asks_as_q_does() {
     );
 }
 
-fn report() -> ResolveReport {
-    let users = fixture_users();
-    ResolveReport {
-        rows_read: 6,
-        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
-        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
-        not_found: vec![(5, "ghost@example.com".into())],
-        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
-        lookup_errors: vec![],
-    }
-}
-
 #[test]
 fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     let mut s = loaded_state(fixture_users(), 80, 24);
@@ -135,7 +124,7 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
         &mut s,
         Action::CsvLoaded(Ok(Box::new(CsvLoaded {
             path: "/home/op/users.csv".into(),
-            report: report(),
+            report: csv_report(),
         }))),
     );
     update(&mut s, Action::Proceed);
@@ -347,13 +336,6 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(flash.contains("H reopens it"), "{flash}");
     assert_eq!(update(&mut s, Action::History), [Effect::ListRuns]);
-}
-
-fn visible_names(s: &State) -> Vec<String> {
-    s.visible
-        .iter()
-        .map(|&i| s.list.users[i].user_name.clone())
-        .collect()
 }
 
 #[test]

@@ -2,19 +2,12 @@
 
 use scimitar::scim::client::WorkspaceInfo;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
-use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed};
+use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed, visible_names};
 use scimitar::tui::{Action, Effect, State, update};
 use tui_input::InputRequest;
 
 fn cursor(s: &State) -> usize {
     s.view().cursor
-}
-
-fn visible_names(s: &State) -> Vec<String> {
-    s.visible
-        .iter()
-        .map(|&i| s.list.users[i].user_name.clone())
-        .collect()
 }
 
 #[test]

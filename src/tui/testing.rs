@@ -288,3 +288,24 @@ pub fn past_run(
             .collect(),
     }
 }
+
+/// The userNames of the current view's rows, in order.
+pub fn visible_names(s: &State) -> Vec<String> {
+    s.visible
+        .iter()
+        .map(|&i| s.list.users[i].user_name.clone())
+        .collect()
+}
+
+/// A CSV of six rows over the fixture: two resolved, a duplicate, one not found, one malformed.
+pub fn csv_report() -> crate::input::ResolveReport {
+    let users = fixture_users();
+    crate::input::ResolveReport {
+        rows_read: 6,
+        resolved: vec![(2, users[0].clone()), (3, users[1].clone())],
+        duplicates: vec![(4, "alice.archer@example.com".into(), 2)],
+        not_found: vec![(5, "ghost@example.com".into())],
+        malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
+        lookup_errors: vec![],
+    }
+}

@@ -171,6 +171,34 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `needle`.
+    /// Applies a server-side filter from the list: `f`, the text, Enter once it reads as valid.
+    pub fn server_filter(&self, filter: &str) {
+        self.keys(&["f"]);
+        self.wait_text("SCIM filter (server side)");
+        self.type_text(filter);
+        self.wait_text("✓ valid filter");
+        self.keys(&["Enter"]);
+    }
+
+    /// Types the count a confirmation asks for (`Type the number of users, N, …`), checked
+    /// against `expected` when given, and starts the run. Returns the count.
+    pub fn confirm_count(&self, expected: Option<usize>) -> usize {
+        let s = self.wait_text("Confirm the change");
+        let n = s
+            .split("Type the number of users, ")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("the confirmation asks for a number:\n{s}"));
+        if let Some(e) = expected {
+            assert_eq!(n, e, "the confirmation asks for {e}:\n{s}");
+        }
+        self.type_text(&n.to_string());
+        self.wait_text(&format!("> {n}"));
+        self.keys(&["Enter"]);
+        n
+    }
+
     pub fn wait_text(&self, needle: &str) -> String {
         self.wait_for(&format!("`{needle}`"), |s| s.contains(needle))
     }
