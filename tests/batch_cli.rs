@@ -4,7 +4,6 @@
 mod support;
 use support::inproc as common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{Cli, Output, config, journal_results, snapshot, start};
@@ -309,15 +308,7 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
     let users = fake.users();
     // The two commonest workspaces; keeping both needs a request naming two, which this
     // server refuses (400) for every user that holds both.
-    let mut freq: HashMap<String, usize> = HashMap::new();
-    for u in &users {
-        for w in &u.workspaces {
-            *freq.entry(w.id.clone()).or_default() += 1;
-        }
-    }
-    let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
-    common_ws.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
+    let (a, b) = common::two_commonest_workspaces(&users);
     let chosen: Vec<User> = users
         .iter()
         .filter(|u| {
@@ -377,15 +368,7 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
 /// request naming two workspaces, which a server with `max_workspaces_per_request: 1` refuses.
 fn keep_two_that_fail(fake: &FakeServer) -> (Vec<User>, String, String) {
     let users = fake.users();
-    let mut freq: HashMap<String, usize> = HashMap::new();
-    for u in &users {
-        for w in &u.workspaces {
-            *freq.entry(w.id.clone()).or_default() += 1;
-        }
-    }
-    let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
-    common_ws.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
+    let (a, b) = common::two_commonest_workspaces(&users);
     let chosen: Vec<User> = users
         .iter()
         .filter(|u| {

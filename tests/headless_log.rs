@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -21,15 +20,7 @@ fn split(fake: &FakeServer) -> (Vec<User>, Vec<User>, String, String) {
         .into_iter()
         .filter(|u| u.user_name != fake.login)
         .collect();
-    let mut freq: HashMap<String, usize> = HashMap::new();
-    for u in &users {
-        for w in &u.workspaces {
-            *freq.entry(w.id.clone()).or_default() += 1;
-        }
-    }
-    let mut ws: Vec<(String, usize)> = freq.into_iter().collect();
-    ws.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), id.clone()));
-    let (a, b) = (ws[0].0.clone(), ws[1].0.clone());
+    let (a, b) = support::inproc::two_commonest_workspaces(&users);
     let both = users
         .iter()
         .filter(|u| u.workspaces.len() >= 3 && u.has_workspace(&a) && u.has_workspace(&b))

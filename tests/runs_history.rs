@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::collections::HashMap;
-
 use scimitar::batch::{JournalState, Record};
 use scimitar::fake::FakeConfig;
 use scimitar::scim::model::User;
@@ -32,15 +30,7 @@ async fn runs_lists_past_runs_with_state_and_show_gives_every_full_reason() {
         .into_iter()
         .filter(|u| u.user_name != fake.login && u.active)
         .collect();
-    let mut freq: HashMap<String, usize> = HashMap::new();
-    for u in &users {
-        for w in &u.workspaces {
-            *freq.entry(w.id.clone()).or_default() += 1;
-        }
-    }
-    let mut common_ws: Vec<(String, usize)> = freq.into_iter().collect();
-    common_ws.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), id.clone()));
-    let (a, b) = (common_ws[0].0.clone(), common_ws[1].0.clone());
+    let (a, b) = support::inproc::two_commonest_workspaces(&users);
     let both: Vec<User> = users
         .iter()
         .filter(|u| u.workspaces.len() >= 3 && u.has_workspace(&a) && u.has_workspace(&b))

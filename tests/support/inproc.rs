@@ -242,3 +242,16 @@ pub fn mode_of(path: &Path) -> u32 {
         .mode()
         & 0o777
 }
+
+/// The ids of the two workspaces most users hold (ties broken by id, so runs repeat).
+pub fn two_commonest_workspaces(users: &[User]) -> (String, String) {
+    let mut freq: HashMap<String, usize> = HashMap::new();
+    for u in users {
+        for w in &u.workspaces {
+            *freq.entry(w.id.clone()).or_default() += 1;
+        }
+    }
+    let mut ws: Vec<(String, usize)> = freq.into_iter().collect();
+    ws.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), id.clone()));
+    (ws[0].0.clone(), ws[1].0.clone())
+}
