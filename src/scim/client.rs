@@ -604,7 +604,6 @@ impl ScimClient {
     }
 
     /// Sends one request through the governor, the authenticator and the retry policy.
-    // Long because the one retry loop (token refresh, 429, 5xx, dropped connections, the governor) kept in one place so the policy reads top to bottom.
     async fn send(
         &self,
         method: Method,
@@ -616,7 +615,8 @@ impl ScimClient {
         self.send_tries(method, url, query, body, max).await
     }
 
-    /// [`Self::send`] with at most `max` attempts: for answers nothing waits on.
+    /// [`Self::send`] with at most `max` attempts: for answers nothing waits on. The one retry
+    /// loop (token refresh, 429, 5xx, dropped connections, the governor).
     async fn send_tries(
         &self,
         method: Method,
@@ -633,50 +633,11 @@ impl ScimClient {
             attempt += 1;
             inner.governor.acquire().await;
             let cred = inner.auth.credential(&inner.http).await?;
-            let mut req = inner
-                .http
-                .request(method.clone(), url)
-                .header(AUTHORIZATION, cred.header)
-                .header(ACCEPT, "application/scim+json, application/json");
-            if !query.is_empty() {
-                req = req.query(query);
-            }
-            if let Some(b) = body {
-                req = req
-                    .header(CONTENT_TYPE, "application/scim+json")
-                    .body(b.to_string());
-            }
-            inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    if status != StatusCode::TOO_MANY_REQUESTS {
-                        inner.governor.answered();
-                    }
-                    match resp.bytes().await {
-                        Ok(bytes) => interpret(status, &headers, bytes),
-                        Err(e) => Err(Failure {
-                            error: ScimError::Transport {
-                                url: strip_query(url),
-                                reason: describe_reqwest(&e),
-                            },
-                            retry_after: None,
-                        }),
-                    }
-                }
-                Err(e) => Err(Failure {
-                    error: ScimError::Transport {
-                        url: strip_query(url),
-                        reason: describe_reqwest(&e),
-                    },
-                    retry_after: None,
-                }),
-            };
-            let (err, retry_after) = match outcome {
-                Ok(reply) => return Ok(reply),
-                Err(Failure { error, retry_after }) => (error, retry_after),
-            };
+            let (err, retry_after) =
+                match self.send_once(&method, url, query, body, cred.header).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(Failure { error, retry_after }) => (error, retry_after),
+                };
             if let ScimError::Unauthorized { .. } = err
                 && !reauthenticated
                 && inner.auth.rejected(cred.generation).await
@@ -696,42 +657,15 @@ impl ScimClient {
                 inner.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
             }
             if !err.is_transient() || attempt >= max {
-                return Err(match err {
-                    ScimError::Status {
-                        status: 429,
-                        detail,
-                        ..
-                    } => ScimError::RateLimited {
-                        attempts: attempt,
-                        detail,
-                    },
-                    ScimError::Unauthorized { detail, .. } => ScimError::Unauthorized {
-                        detail,
-                        method: Some(inner.auth.method()),
-                    },
-                    other => other,
-                });
+                return Err(self.final_error(err, attempt));
             }
             let wait = inner.retry.wait(attempt, retry_after);
             if limited {
                 inner.governor.rate_limited(wait);
             }
             if wait > ANNOUNCE_WAIT {
-                let asked = match retry_after {
-                    Some(ra) if ra > MAX_RETRY_AFTER => format!(
-                        " (Retry-After: {}, capped at {} s)",
-                        ra.as_secs(),
-                        MAX_RETRY_AFTER.as_secs()
-                    ),
-                    Some(ra) => format!(" (Retry-After {} s)", ra.as_secs()),
-                    None => String::new(),
-                };
-                self.announce(format!(
-                    "waiting {} s before retrying {method} {} (attempt {} of {max}): {err}{asked}",
-                    wait.as_secs(),
-                    strip_query(url),
-                    attempt + 1
-                ));
+                let what = format!("{method} {}", strip_query(url));
+                self.announce_wait(wait, retry_after, &what, attempt, max, &err);
             }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
@@ -743,6 +677,91 @@ impl ScimClient {
             tokio::time::sleep(wait).await;
         }
     }
+
+    /// One HTTP exchange, read to the end and interpreted; counts the request.
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        authorization: reqwest::header::HeaderValue,
+    ) -> Result<Reply, Failure> {
+        let inner = &self.inner;
+        let mut req = inner
+            .http
+            .request(method.clone(), url)
+            .header(AUTHORIZATION, authorization)
+            .header(ACCEPT, "application/scim+json, application/json");
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(b) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/scim+json")
+                .body(b.to_string());
+        }
+        inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let transport = |e: &reqwest::Error| Failure {
+            error: ScimError::Transport {
+                url: strip_query(url),
+                reason: describe_reqwest(e),
+            },
+            retry_after: None,
+        };
+        let resp = req.send().await.map_err(|e| transport(&e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if status != StatusCode::TOO_MANY_REQUESTS {
+            inner.governor.answered();
+        }
+        let bytes = resp.bytes().await.map_err(|e| transport(&e))?;
+        interpret(status, &headers, bytes)
+    }
+
+    /// The error a caller sees once retrying stops: a 429 says how often it was tried, a 401
+    /// names the sign-in method (for its hint).
+    fn final_error(&self, err: ScimError, attempts: u32) -> ScimError {
+        match err {
+            ScimError::Status {
+                status: 429,
+                detail,
+                ..
+            } => ScimError::RateLimited { attempts, detail },
+            ScimError::Unauthorized { detail, .. } => ScimError::Unauthorized {
+                detail,
+                method: Some(self.inner.auth.method()),
+            },
+            other => other,
+        }
+    }
+
+    /// Says why the next retry waits long (over [`ANNOUNCE_WAIT`]), with the server's
+    /// Retry-After when it sent one.
+    fn announce_wait(
+        &self,
+        wait: Duration,
+        retry_after: Option<Duration>,
+        what: &str,
+        attempt: u32,
+        max: u32,
+        err: &ScimError,
+    ) {
+        let asked = match retry_after {
+            Some(ra) if ra > MAX_RETRY_AFTER => format!(
+                " (Retry-After: {}, capped at {} s)",
+                ra.as_secs(),
+                MAX_RETRY_AFTER.as_secs()
+            ),
+            Some(ra) => format!(" (Retry-After {} s)", ra.as_secs()),
+            None => String::new(),
+        };
+        self.announce(format!(
+            "waiting {} s before retrying {what} (attempt {} of {max}): {err}{asked}",
+            wait.as_secs(),
+            attempt + 1
+        ));
+    }
 }
 
 struct Failure {
@@ -752,6 +771,7 @@ struct Failure {
 
 /// Turns a status and body into a reply or a typed error. A body that is not JSON (an HTML
 /// page from a proxy) is an error with a short plain-text snippet, never a panic.
+// Long because one arm per class of answer, status first, in the order they are judged.
 fn interpret(
     status: StatusCode,
     headers: &HeaderMap,

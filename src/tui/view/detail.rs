@@ -76,6 +76,7 @@ pub fn render_pane(
 }
 
 /// Every row of the detail, unscrolled.
+// Long because the detail's rows laid out top to bottom, as they appear.
 fn lines<'a>(
     state: &'a State,
     user: Option<&'a User>,

@@ -192,42 +192,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(sep.clone());
         second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
     }
-    match (&state.list.load, &state.list.cached) {
-        (LoadState::Loading, Some(c)) => {
-            let pct = (c.refreshed.len() * 100)
-                .checked_div(state.list.total.unwrap_or(0) as usize)
-                .unwrap_or(0)
-                .min(100);
-            second.push(Span::styled(
-                format!(" cached {}, refreshing… {pct}%", c.age),
-                t.progress,
-            ));
-        }
-        (LoadState::Failed(_), Some(c)) => {
-            second.push(Span::styled(
-                format!(" cached {}: refresh failed (r retries)", c.age),
-                t.error,
-            ));
-        }
-        (LoadState::Loading, None) => {
-            second.push(Span::raw(" "));
-            second.push(Span::styled(
-                progress_bar(loaded, state.list.total),
-                t.progress,
-            ));
-            second.push(Span::styled(" loading…", t.progress));
-        }
-        (LoadState::Failed(_), None) if state.list.stale.is_some() => {
-            second.push(Span::styled(
-                " ✗ reload failed: STALE list (r retries)",
-                t.error,
-            ));
-        }
-        (LoadState::Failed(_), None) => {
-            second.push(Span::styled(" ✗ load failed (r retries)", t.error));
-        }
-        (LoadState::Idle | LoadState::Done, _) => {}
-    }
+    second.extend(load_spans(state, loaded));
     if let Some(f) = &state.filter.applied {
         second.push(sep.clone());
         second.push(Span::styled("filter ", t.dim));
@@ -252,6 +217,49 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header),
         area,
     );
+}
+
+/// The header's load status: the cache being refreshed, a load in progress, or a failure.
+fn load_spans(state: &State, loaded: usize) -> Vec<Span<'static>> {
+    let t = &state.theme;
+    let mut out = Vec::new();
+    match (&state.list.load, &state.list.cached) {
+        (LoadState::Loading, Some(c)) => {
+            let pct = (c.refreshed.len() * 100)
+                .checked_div(state.list.total.unwrap_or(0) as usize)
+                .unwrap_or(0)
+                .min(100);
+            out.push(Span::styled(
+                format!(" cached {}, refreshing… {pct}%", c.age),
+                t.progress,
+            ));
+        }
+        (LoadState::Failed(_), Some(c)) => {
+            out.push(Span::styled(
+                format!(" cached {}: refresh failed (r retries)", c.age),
+                t.error,
+            ));
+        }
+        (LoadState::Loading, None) => {
+            out.push(Span::raw(" "));
+            out.push(Span::styled(
+                progress_bar(loaded, state.list.total),
+                t.progress,
+            ));
+            out.push(Span::styled(" loading…", t.progress));
+        }
+        (LoadState::Failed(_), None) if state.list.stale.is_some() => {
+            out.push(Span::styled(
+                " ✗ reload failed: STALE list (r retries)",
+                t.error,
+            ));
+        }
+        (LoadState::Failed(_), None) => {
+            out.push(Span::styled(" ✗ load failed (r retries)", t.error));
+        }
+        (LoadState::Idle | LoadState::Done, _) => {}
+    }
+    out
 }
 
 /// A text bar, readable without colour.
