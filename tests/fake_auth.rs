@@ -33,13 +33,23 @@ async fn request(method: Method, url: String, authorization: &str) -> reqwest::R
         .unwrap()
 }
 
-async fn authenticate(f: &FakeServer, login: &str, password: &str) -> (StatusCode, Value) {
-    let r = request(
-        Method::POST,
-        format!("{}/token/authenticate", f.auth_url),
-        &basic(login, password),
+/// `method` on the fake's `/token/{endpoint}` with that Authorization header.
+async fn token_call(
+    f: &FakeServer,
+    method: Method,
+    endpoint: &str,
+    authorization: &str,
+) -> reqwest::Response {
+    request(
+        method,
+        format!("{}/token/{endpoint}", f.auth_url),
+        authorization,
     )
-    .await;
+    .await
+}
+
+async fn authenticate(f: &FakeServer, login: &str, password: &str) -> (StatusCode, Value) {
+    let r = token_call(f, Method::POST, "authenticate", &basic(login, password)).await;
     (r.status(), r.json().await.unwrap())
 }
 
@@ -122,12 +132,7 @@ async fn auth_service_failures_refresh_validate() {
     let (status, body) = authenticate(&f, &f.login, "wrong").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["status"], "FAILURE_BAD_CREDENTIAL");
-    let r = request(
-        Method::POST,
-        format!("{}/token/authenticate", f.auth_url),
-        "Basic",
-    )
-    .await;
+    let r = token_call(&f, Method::POST, "authenticate", "Basic").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         r.json::<Value>().await.unwrap()["status"],
@@ -152,9 +157,10 @@ async fn auth_service_failures_refresh_validate() {
     })
     .await;
     assert!(later, "a refresh moves the expiry on");
-    let r = request(
+    let r = token_call(
+        &f,
         Method::GET,
-        format!("{}/token/validate", f.auth_url),
+        "validate",
         &format!("AnaplanAuthToken {token}"),
     )
     .await;
@@ -163,26 +169,11 @@ async fn auth_service_failures_refresh_validate() {
     assert_eq!(body["userInfo"]["userId"], f.login.as_str());
     assert_eq!(body["statusMessage"], "Token validated");
     // Bearer is refused on the token endpoints.
-    let r = request(
-        Method::GET,
-        format!("{}/token/validate", f.auth_url),
-        &format!("Bearer {}", token),
-    )
-    .await;
+    let r = token_call(&f, Method::GET, "validate", &format!("Bearer {}", token)).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = request(
-        Method::POST,
-        format!("{}/token/refresh", f.auth_url),
-        &format!("Bearer {}", token),
-    )
-    .await;
+    let r = token_call(&f, Method::POST, "refresh", &format!("Bearer {}", token)).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = request(
-        Method::POST,
-        format!("{}/token/logout", f.auth_url),
-        &format!("Bearer {}", token),
-    )
-    .await;
+    let r = token_call(&f, Method::POST, "logout", &format!("Bearer {}", token)).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     f.shutdown().await;
 }
@@ -200,14 +191,14 @@ async fn logout_then_401_everywhere() {
         .unwrap()
         .to_string();
     let h = format!("AnaplanAuthToken {token}");
-    let r = request(Method::POST, format!("{}/token/logout", f.auth_url), &h).await;
+    let r = token_call(&f, Method::POST, "logout", &h).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(users_status(&f, &h).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         users_status(&f, &format!("Bearer {token}")).await,
         StatusCode::UNAUTHORIZED
     );
-    let r = request(Method::POST, format!("{}/token/refresh", f.auth_url), &h).await;
+    let r = token_call(&f, Method::POST, "refresh", &h).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = request(Method::GET, format!("{}/workspaces", f.api_url), &h).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -291,6 +291,13 @@ fn assert_screen_clean(what: &str, screen: &str) {
     assert_clean(what, &rest);
 }
 
+/// `scimitar apply --filter filter --action action` and then `rest`.
+fn apply_filter(env: &Env, filter: &str, action: &str, rest: &[&str]) -> Run {
+    let mut args = vec!["apply", "--filter", filter, "--action", action];
+    args.extend_from_slice(rest);
+    scimitar(env, &args)
+}
+
 #[test]
 fn the_api_user_is_protected_under_basic_token_and_bearer() {
     let fake = Fake::start(10);
@@ -305,10 +312,7 @@ fn the_api_user_is_protected_under_basic_token_and_bearer() {
         .set("SCIMITAR_BEARER", fake.info.api_key.clone());
     let filter = format!("userName eq \"{}\"", fake.info.login);
     for (what, env) in [("token", &token), ("basic", &basic), ("bearer", &bearer)] {
-        let r = scimitar(
-            env,
-            &["apply", "--filter", &filter, "--action", "disable", "--yes"],
-        );
+        let r = apply_filter(env, &filter, "disable", &["--yes"]);
         assert_eq!(r.code(), Some(0), "{what}:\n{}", r.describe());
         let s: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(
@@ -332,41 +336,21 @@ fn the_api_user_is_protected_under_basic_token_and_bearer() {
         "SCIMITAR_API_URL",
         format!("{}/no-such-api", fake.info.api_url),
     );
-    let r = scimitar(
-        &blind,
-        &[
-            "apply",
-            "--filter",
-            &filter,
-            "--action",
-            "disable",
-            "--dry-run",
-        ],
-    );
+    let r = apply_filter(&blind, &filter, "disable", &["--dry-run"]);
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     assert!(
         r.stderr.contains("API user UNKNOWN") && r.stderr.contains("tenant not verified"),
         "{}",
         r.stderr
     );
-    let r = scimitar(
-        &blind,
-        &["apply", "--filter", &filter, "--action", "disable", "--yes"],
-    );
+    let r = apply_filter(&blind, &filter, "disable", &["--yes"]);
     assert_eq!(r.code(), Some(2), "{}", r.describe());
     assert!(r.stderr.contains("--api-user"), "{}", r.stderr);
-    let r = scimitar(
+    let r = apply_filter(
         &blind,
-        &[
-            "apply",
-            "--filter",
-            &filter,
-            "--action",
-            "disable",
-            "--yes",
-            "--api-user",
-            &fake.info.login,
-        ],
+        &filter,
+        "disable",
+        &["--yes", "--api-user", &fake.info.login],
     );
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     let s: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -465,33 +449,19 @@ fn a_journal_or_plan_from_one_tenant_is_refused_on_another_on_the_same_host() {
     let filter = format!("userName eq \"{victim}\"");
     let journal = sandbox.path().join("a.jsonl").display().to_string();
     let plan = sandbox.path().join("a.plan.json").display().to_string();
-    let r = scimitar(
+    let r = apply_filter(
         &env_a,
-        &[
-            "apply",
-            "--filter",
-            &filter,
-            "--action",
-            "disable",
-            "--yes",
-            "--journal",
-            &journal,
-        ],
+        &filter,
+        "disable",
+        &["--yes", "--journal", &journal],
     );
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     assert!(r.stderr.contains("customer CUSTOMER-AAA"), "{}", r.stderr);
-    let r = scimitar(
+    let r = apply_filter(
         &env_a,
-        &[
-            "apply",
-            "--filter",
-            &filter,
-            "--action",
-            "enable",
-            "--dry-run",
-            "--save-plan",
-            &plan,
-        ],
+        &filter,
+        "enable",
+        &["--dry-run", "--save-plan", &plan],
     );
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     drop(a);

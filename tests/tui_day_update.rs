@@ -1,12 +1,14 @@
 //! The operator's day in the TUI (issue 13), reducer side: menu digits, Ctrl-C during a run,
 //! the CSV's unused rows reaching the run, sorting, the detail view, the run history.
 
+use scimitar::scim::client::{LastLogin, UNAVAILABLE};
 use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
 use scimitar::tui::state::Popup;
 use scimitar::tui::testing::{
-    csv_report, fixture_users, loaded_state, past_run, past_runs, run_summary, visible_names,
+    csv_report, fixture_users, loaded_state, past_run, past_runs, run_summary, screen,
+    visible_names,
 };
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
@@ -183,7 +185,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
         s.popups.last(),
         Some(Popup::ConfirmOverwrite { path, .. }) if path == "/home/op/plan.json"
     ));
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(text.contains("/home/op/plan.json"), "{text}");
     assert!(text.contains("Replace it?"), "{text}");
     // Esc keeps the file; y replaces it.
@@ -410,7 +412,7 @@ fn detail_of_busy_user(w: u16, h: u16) -> State {
 #[test]
 fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
     let mut s = detail_of_busy_user(60, 15);
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("more"),
         "a marker says rows are below:\n{text}"
@@ -430,7 +432,7 @@ fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
     }
     let bottom = key(&s, KeyCode::Char('G'), KeyModifiers::SHIFT).unwrap();
     update(&mut s, bottom);
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("Workspace 24"),
         "G reaches the last workspace:\n{text}"
@@ -439,38 +441,47 @@ fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
     assert!(!text.contains("↓ "), "{text}");
     // k moves back at once (the scroll never runs past the last page).
     update(&mut s, Action::Up);
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(!text.contains("Workspace 24"), "{text}");
     assert!(text.contains("↓ 1 more"), "{text}");
     update(&mut s, Action::Top);
     for _ in 0..4 {
         update(&mut s, Action::PageDown);
     }
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("Workspace 24"),
         "pgdn reaches it too:\n{text}"
     );
 }
 
+/// The integration API's answer for user `id` arrives.
+fn last_login(s: &mut State, id: &str, login: LastLogin) {
+    update(
+        s,
+        Action::LastLoginFetched {
+            id: id.into(),
+            login,
+        },
+    );
+}
+
 #[test]
 fn the_detail_view_shows_the_last_login_or_why_not() {
     let mut s = detail_of_busy_user(80, 24);
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("lastLogin     asking the integration API…"),
         "{text}"
     );
-    update(
+    last_login(
         &mut s,
-        Action::LastLoginFetched {
-            id: "u-0001".into(),
-            login: scimitar::scim::client::LastLogin::At {
-                at: "2026-03-01T09:14:05Z".into(),
-            },
+        "u-0001",
+        LastLogin::At {
+            at: "2026-03-01T09:14:05Z".into(),
         },
     );
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("lastLogin     2026-03-01 09:14 UTC"),
         "{text}"
@@ -480,23 +491,15 @@ fn the_detail_view_shows_the_last_login_or_why_not() {
     update(&mut s, Action::Back);
     update(&mut s, Action::Down);
     update(&mut s, Action::Open);
-    update(
+    last_login(&mut s, "u-0001", LastLogin::Never);
+    last_login(
         &mut s,
-        Action::LastLoginFetched {
-            id: "u-0001".into(),
-            login: scimitar::scim::client::LastLogin::Never,
+        "u-0002",
+        LastLogin::Unavailable {
+            reason: UNAVAILABLE.into(),
         },
     );
-    update(
-        &mut s,
-        Action::LastLoginFetched {
-            id: "u-0002".into(),
-            login: scimitar::scim::client::LastLogin::Unavailable {
-                reason: scimitar::scim::client::UNAVAILABLE.into(),
-            },
-        },
-    );
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(
         text.contains("lastLogin     not available with these credentials"),
         "{text}"
@@ -546,7 +549,7 @@ fn space_and_a_act_on_the_user_shown() {
     let a = key(&s, KeyCode::Char('A'), KeyModifiers::SHIFT).expect("A in detail");
     update(&mut s, a);
     assert_eq!(mode(&s), Mode::Menu);
-    let text = scimitar::tui::testing::draw(&s).backend().to_string();
+    let text = screen(&s);
     assert!(text.contains("Action for bob.baker@example.com"), "{text}");
     step(&mut s, Action::Proceed);
     match s.bulk.flow.last() {

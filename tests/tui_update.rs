@@ -331,22 +331,20 @@ fn invert_selection_flips_the_visible_rows() {
     assert!(!s.bulk.selected.contains("u-0001"));
 }
 
+/// What opening or refreshing user `id` asks for: the user and its last login.
+fn refetch(id: &str) -> Vec<Effect> {
+    vec![
+        Effect::GetUser { id: id.into() },
+        Effect::LastLogin { id: id.into() },
+    ]
+}
+
 #[test]
 fn opening_a_user_refreshes_it_with_get_user() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Action::Down);
     let e = update(&mut s, Action::Open);
-    assert_eq!(
-        e,
-        vec![
-            Effect::GetUser {
-                id: "u-0002".into()
-            },
-            Effect::LastLogin {
-                id: "u-0002".into()
-            }
-        ]
-    );
+    assert_eq!(e, refetch("u-0002"));
     assert_eq!(
         s.view().kind,
         ViewKind::Detail {
@@ -366,17 +364,7 @@ fn opening_a_user_refreshes_it_with_get_user() {
     assert_eq!(s.detail_user().map(|u| u.active), Some(false));
     assert!(!s.list.users[1].active, "the list shows the fresh copy too");
     // r refreshes again; y sends the id.
-    assert_eq!(
-        update(&mut s, Action::Refresh),
-        vec![
-            Effect::GetUser {
-                id: "u-0002".into()
-            },
-            Effect::LastLogin {
-                id: "u-0002".into()
-            }
-        ]
-    );
+    assert_eq!(update(&mut s, Action::Refresh), refetch("u-0002"));
     assert_eq!(
         update(&mut s, Action::CopyId),
         vec![Effect::CopyToClipboard {
