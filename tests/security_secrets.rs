@@ -7,11 +7,12 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use secrecy::SecretString;
 use serde_json::Value;
+use support::fake::FakeInfo;
 use support::{Env, Fake, Run, Sandbox, Tmux, scimitar, wait_until};
 
 const WRONG_PASSWORD: &str = "Wr0ng-UNIQUE-pass-123";
@@ -446,16 +447,8 @@ fn key_lines(pem: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
-    let fake = Fake::start(30);
-    let sandbox = Sandbox::new();
-    let i = &fake.info;
-    assert_eq!(
-        mode(Path::new(&i.key_file)),
-        0o600,
-        "the fake writes its key private"
-    );
+/// The fake's key encrypted with `KEY_PASSPHRASE`, written 0600 in the sandbox's home.
+fn locked_key(sandbox: &Sandbox, i: &FakeInfo) -> PathBuf {
     let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
     let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&key_pem)
         .expect("a PKCS#8 key");
@@ -466,6 +459,20 @@ fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
     )
     .unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    locked
+}
+
+#[test]
+fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
+    let fake = Fake::start(30);
+    let sandbox = Sandbox::new();
+    let i = &fake.info;
+    assert_eq!(
+        mode(Path::new(&i.key_file)),
+        0o600,
+        "the fake writes its key private"
+    );
+    let locked = locked_key(&sandbox, i);
 
     let base = sandbox
         .env()
@@ -527,6 +534,7 @@ fn certificate_and_oauth_sign_ins_show_no_key_passphrase_or_token() {
         ("the key passphrase", KEY_PASSPHRASE.to_string()),
         ("the refresh token", refresh),
     ];
+    let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
     for l in key_lines(&key_pem) {
         secrets.push(("a line of the private key", l));
     }
@@ -576,16 +584,7 @@ fn an_encrypted_keys_passphrase_prompt_does_not_echo() {
     let fake = Fake::start(10);
     let sandbox = Sandbox::new();
     let i = &fake.info;
-    let key_pem = std::fs::read_to_string(&i.key_file).expect("the fake's key");
-    let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&key_pem)
-        .expect("a PKCS#8 key");
-    let locked = sandbox.home().join("locked-key.pem");
-    std::fs::write(
-        &locked,
-        scimitar::fake::cert::key_pem(&key, Some(KEY_PASSPHRASE)),
-    )
-    .unwrap();
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let locked = locked_key(&sandbox, i);
     let env = sandbox
         .env()
         .connect_to(&fake)
