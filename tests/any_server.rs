@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -472,6 +472,22 @@ fn records(journal: &Path, kind: &str) -> usize {
         .count()
 }
 
+/// The real scimitar process in `env`, with no stdin.
+fn spawn(
+    env: &Env,
+    args: &[impl AsRef<std::ffi::OsStr>],
+    stdout: Stdio,
+    stderr: Stdio,
+) -> std::io::Result<Child> {
+    let mut cmd = Command::new(support::bin());
+    cmd.args(args);
+    env.apply(&mut cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+}
+
 /// `scimitar apply`, killed with SIGKILL (the real process: no shell in between) as soon
 /// as the server shows its first write (`written`, read directly while scimitar goes
 /// through the slow relay): the other users are not started, and a user changed in several
@@ -483,14 +499,7 @@ fn apply_killed(
     journal: &Path,
     written: impl Fn() -> bool,
 ) -> Result<(), String> {
-    let mut cmd = Command::new(support::bin());
-    cmd.args(args);
-    env.apply(&mut cmd);
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let mut child = spawn(env, args, Stdio::null(), Stdio::null())
         .map_err(|e| format!("spawn scimitar: {e}"))?;
     let deadline = Instant::now() + timeout();
     let mut exited = false;
@@ -642,49 +651,28 @@ fn row(kind: Kind, mode: Mode, test: &str) {
     );
 }
 
-#[test]
-fn fake_anaplan_apply() {
-    row(Kind::FakeAnaplan, Mode::Apply, "fake_anaplan_apply");
+/// One test per row, named as `start` records it.
+macro_rules! matrix {
+    ($($name:ident: $kind:ident, $mode:ident;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                row(Kind::$kind, Mode::$mode, stringify!($name));
+            }
+        )*
+    };
 }
 
-#[test]
-fn fake_anaplan_undo() {
-    row(Kind::FakeAnaplan, Mode::Undo, "fake_anaplan_undo");
-}
-
-#[test]
-fn fake_anaplan_resume() {
-    row(Kind::FakeAnaplan, Mode::Resume, "fake_anaplan_resume");
-}
-
-#[test]
-fn fake_rfc_apply() {
-    row(Kind::FakeRfc, Mode::Apply, "fake_rfc_apply");
-}
-
-#[test]
-fn fake_rfc_undo() {
-    row(Kind::FakeRfc, Mode::Undo, "fake_rfc_undo");
-}
-
-#[test]
-fn fake_rfc_resume() {
-    row(Kind::FakeRfc, Mode::Resume, "fake_rfc_resume");
-}
-
-#[test]
-fn independent_apply() {
-    row(Kind::Independent, Mode::Apply, "independent_apply");
-}
-
-#[test]
-fn independent_undo() {
-    row(Kind::Independent, Mode::Undo, "independent_undo");
-}
-
-#[test]
-fn independent_resume() {
-    row(Kind::Independent, Mode::Resume, "independent_resume");
+matrix! {
+    fake_anaplan_apply: FakeAnaplan, Apply;
+    fake_anaplan_undo: FakeAnaplan, Undo;
+    fake_anaplan_resume: FakeAnaplan, Resume;
+    fake_rfc_apply: FakeRfc, Apply;
+    fake_rfc_undo: FakeRfc, Undo;
+    fake_rfc_resume: FakeRfc, Resume;
+    independent_apply: Independent, Apply;
+    independent_undo: Independent, Undo;
+    independent_resume: Independent, Resume;
 }
 
 /// Reads on the independent server: `users list --all` lists everyone, `user show` by email
@@ -811,15 +799,8 @@ fn a_huge_retry_after_is_capped_and_announced() {
         .env()
         .connect_to(&fake)
         .set("SCIMITAR_RATE_LIMIT", "0");
-    let mut cmd = Command::new(support::bin());
-    cmd.args(["users", "list"]);
-    env.apply(&mut cmd);
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn scimitar");
+    let mut child =
+        spawn(&env, &["users", "list"], Stdio::null(), Stdio::piped()).expect("spawn scimitar");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
@@ -888,15 +869,13 @@ fn a_closed_stdout_ends_quietly() {
         .env()
         .connect_to(&fake)
         .set("SCIMITAR_RATE_LIMIT", "0");
-    let mut cmd = Command::new(support::bin());
-    cmd.args(["users", "list", "--all"]);
-    env.apply(&mut cmd);
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn scimitar");
+    let mut child = spawn(
+        &env,
+        &["users", "list", "--all"],
+        Stdio::piped(),
+        Stdio::piped(),
+    )
+    .expect("spawn scimitar");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
     stdout.read_line(&mut first).expect("the first line");

@@ -136,37 +136,8 @@ async fn a_batch_outlasting_its_token_signs_in_again_with_the_certificate() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = fake.write_cert_files(dir.path()).unwrap();
-    let targets: Vec<String> = fake
-        .users()
-        .iter()
-        .filter(|u| u.active && !u.user_name.eq_ignore_ascii_case(&fake.login))
-        .take(30)
-        .map(|u| u.user_name.clone())
-        .collect();
-    let csv = dir.path().join("leavers.csv");
-    std::fs::write(&csv, format!("email\n{}\n", targets.join("\n"))).unwrap();
     let cli = cert_cli(&fake, &cert, &key);
-    let out = cli
-        .run(&[
-            "apply",
-            "--csv",
-            &csv.display().to_string(),
-            "--action",
-            "disable",
-            "--yes",
-            "--concurrency",
-            "1",
-        ])
-        .await;
-    assert_eq!(out.code, Some(0), "{out:?}");
-    for email in &targets {
-        let u = fake
-            .users()
-            .into_iter()
-            .find(|u| &u.user_name == email)
-            .unwrap();
-        assert!(!u.active, "{email} still active");
-    }
+    common::disable_leavers(&fake, &cli, dir.path(), 30, &[]).await;
     // 30 users at 40 ms a request, two requests each, with a 1 s token: renewed on the way,
     // and every new token came from the certificate (no password exists here).
     let s = fake.stats();

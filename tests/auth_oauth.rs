@@ -216,38 +216,8 @@ async fn a_batch_outlasting_its_access_token_refreshes_with_each_token_once() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let targets: Vec<String> = fake
-        .users()
-        .iter()
-        .filter(|u| u.active && !u.user_name.eq_ignore_ascii_case(&fake.login))
-        .take(30)
-        .map(|u| u.user_name.clone())
-        .collect();
-    let csv = dir.path().join("leavers.csv");
-    std::fs::write(&csv, format!("email\n{}\n", targets.join("\n"))).unwrap();
     let cli = oauth_cli(&fake);
-    let out = cli
-        .run(&[
-            "apply",
-            "--csv",
-            &csv.display().to_string(),
-            "--action",
-            "disable",
-            "--yes",
-            "--concurrency",
-            "1",
-            "--no-qr",
-        ])
-        .await;
-    assert_eq!(out.code, Some(0), "{out:?}");
-    for email in &targets {
-        let u = fake
-            .users()
-            .into_iter()
-            .find(|u| &u.user_name == email)
-            .unwrap();
-        assert!(!u.active, "{email} still active");
-    }
+    common::disable_leavers(&fake, &cli, dir.path(), 30, &["--no-qr"]).await;
     let s = fake.stats();
     // 30 PATCHes at 40 ms each outlast the 1 s access token: it was renewed on the way.
     assert!(

@@ -305,41 +305,13 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
         ..config(400)
     })
     .await;
-    let users = fake.users();
-    // The two commonest workspaces; keeping both needs a request naming two, which this
-    // server refuses (400) for every user that holds both.
-    let (a, b) = common::two_commonest_workspaces(&users);
-    let chosen: Vec<User> = users
-        .iter()
-        .filter(|u| {
-            u.user_name != fake.login
-                && u.workspaces.len() >= 3
-                && u.has_workspace(&a)
-                && u.has_workspace(&b)
-        })
-        .take(10)
-        .cloned()
-        .collect();
-    assert!(chosen.len() >= 3);
+    // Keeping the two commonest workspaces needs a request naming two, which this server
+    // refuses (400) for every user that holds both.
+    let (chosen, a, b) = keep_two_that_fail(&fake, 10);
     let before = snapshot(&fake);
     let cli = Cli::new(&fake);
     let journal = cli.path("fail.jsonl");
-    let out = cli
-        .run(&[
-            "apply",
-            "--filter",
-            &id_filter(&chosen),
-            "--action",
-            "keep-workspaces",
-            "--keep",
-            &a,
-            "--keep",
-            &b,
-            "--yes",
-            "--journal",
-            journal.to_str().unwrap(),
-        ])
-        .await;
+    let out = apply_keep_both(&cli, &chosen, &a, &b, journal.to_str().unwrap()).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     let s = check_summary(&out);
     assert_eq!(s["failed"], chosen.len(), "{s}");
@@ -364,9 +336,29 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
     }
 }
 
-/// Users holding both of the two commonest workspaces, and those two: keeping both needs a
-/// request naming two workspaces, which a server with `max_workspaces_per_request: 1` refuses.
-fn keep_two_that_fail(fake: &FakeServer) -> (Vec<User>, String, String) {
+/// `apply --yes` keeping workspaces `a` and `b` for `chosen`, journaled to `journal`.
+async fn apply_keep_both(cli: &Cli, chosen: &[User], a: &str, b: &str, journal: &str) -> Output {
+    cli.run(&[
+        "apply",
+        "--filter",
+        &id_filter(chosen),
+        "--action",
+        "keep-workspaces",
+        "--keep",
+        a,
+        "--keep",
+        b,
+        "--yes",
+        "--journal",
+        journal,
+    ])
+    .await
+}
+
+/// Up to `n` users holding both of the two commonest workspaces, and those two: keeping both
+/// needs a request naming two workspaces, which a server with `max_workspaces_per_request: 1`
+/// refuses.
+fn keep_two_that_fail(fake: &FakeServer, n: usize) -> (Vec<User>, String, String) {
     let users = fake.users();
     let (a, b) = common::two_commonest_workspaces(&users);
     let chosen: Vec<User> = users
@@ -377,7 +369,7 @@ fn keep_two_that_fail(fake: &FakeServer) -> (Vec<User>, String, String) {
                 && u.has_workspace(&a)
                 && u.has_workspace(&b)
         })
-        .take(5)
+        .take(n)
         .cloned()
         .collect();
     assert!(chosen.len() >= 3);
@@ -394,7 +386,7 @@ async fn resume_of_a_removal_is_gated_costed_and_names_the_tenant() {
         ..config(300)
     })
     .await;
-    let (chosen, a, b) = keep_two_that_fail(&fake);
+    let (chosen, a, b) = keep_two_that_fail(&fake, 5);
     // Bearer with no integration API and no login: who signs in is known only from
     // --api-user (SCIMITAR_API_USER), and the tenant only by host.
     let mut cli = Cli::new(&fake);
@@ -406,22 +398,7 @@ async fn resume_of_a_removal_is_gated_costed_and_names_the_tenant() {
         .env("SCIMITAR_API_USER", &fake.login);
     let journal = cli.path("keep.jsonl");
     let j = journal.to_str().unwrap();
-    let out = cli
-        .run(&[
-            "apply",
-            "--filter",
-            &id_filter(&chosen),
-            "--action",
-            "keep-workspaces",
-            "--keep",
-            &a,
-            "--keep",
-            &b,
-            "--yes",
-            "--journal",
-            j,
-        ])
-        .await;
+    let out = apply_keep_both(&cli, &chosen, &a, &b, j).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     let tenant = JournalState::read(&journal).unwrap().tenant;
     assert_eq!(check_summary(&out)["tenant"], tenant.as_str());

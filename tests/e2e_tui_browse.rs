@@ -7,29 +7,12 @@
 mod support;
 
 use serde_json::Value;
-use support::{Env, Fake, Sandbox, Tmux, scimitar, wait_until};
+use support::{Env, Fake, Sandbox, Tmux, json, users_where, wait_until};
 
 const USERS: usize = 500;
 
-fn json(env: &Env, args: &[&str]) -> Value {
-    let r = scimitar(env, args);
-    r.assert_ok(&format!("scimitar {args:?}"));
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
-}
-
 fn inactive_users(env: &Env) -> Vec<Value> {
-    let v = json(
-        env,
-        &[
-            "users",
-            "list",
-            "--all",
-            "--filter",
-            "active eq false",
-            "--format",
-            "json",
-        ],
-    );
+    let v = users_where(env, "active eq false");
     v.as_array().expect("a JSON array of users").clone()
 }
 

@@ -6,39 +6,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-use support::{Env, Fake, Sandbox, Tmux, scimitar};
-
-fn json(env: &Env, args: &[&str]) -> Value {
-    let r = scimitar(env, args);
-    r.assert_ok(&format!("scimitar {args:?}"));
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
-}
-
-/// Every user by id: (active, workspace ids sorted).
-fn tenant(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
-    let v = json(env, &["users", "list", "--all", "--format", "json"]);
-    v.as_array()
-        .expect("a JSON array of users")
-        .iter()
-        .map(|u| {
-            let mut ws: Vec<String> = u["workspaces"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|w| w["id"].as_str())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            ws.sort();
-            let id = u["id"].as_str().expect("id").to_string();
-            (id, (u["active"].as_bool().expect("active"), ws))
-        })
-        .collect()
-}
+use support::{Fake, Sandbox, Tmux, json, tenant_by_id, users_where};
 
 #[test]
 fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
@@ -48,19 +16,8 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     let fake = Fake::start(40);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
-    let before = tenant(&env);
-    let v = json(
-        &env,
-        &[
-            "users",
-            "list",
-            "--all",
-            "--filter",
-            "active eq true",
-            "--format",
-            "json",
-        ],
-    );
+    let before = tenant_by_id(&env);
+    let v = users_where(&env, "active eq true");
     let login = &fake.info.login;
     let (target_id, target) = v
         .as_array()
@@ -75,17 +32,15 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     t.wait_text("loaded 40 / 40");
     t.server_filter(&format!(r#"userName eq "{target}""#));
     t.wait_text("loaded 1 / 1");
-    t.keys(&["a"]);
-    t.wait_text("ticked 1 shown users");
-    t.keys(&["A"]);
-    t.wait_text("Action for 1 selected users");
     // The menu's digit chooses at once: 1 is "Disable".
-    t.keys(&["1"]);
-    t.wait_text("Preview: disable");
+    t.preview_disable_of_shown(Some(1), "1");
     t.keys(&["Enter"]);
     t.confirm_count(Some(1));
     t.wait_text("Finished: disable");
-    assert!(!tenant(&env)[&target_id].0, "the run disabled {target}");
+    assert!(
+        !tenant_by_id(&env)[&target_id].0,
+        "the run disabled {target}"
+    );
 
     // Leave the summary: it is not lost.
     t.keys(&["Escape"]);
@@ -120,7 +75,7 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     t.confirm_count(Some(1));
     t.wait_text("Finished: undo");
     assert_eq!(
-        tenant(&env),
+        tenant_by_id(&env),
         before,
         "after the undo the tenant is as it was"
     );

@@ -10,8 +10,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-use support::{Env, Fake, Sandbox, Tmux, scimitar};
+use support::{Env, Fake, Sandbox, Tmux, tenant_by_id, users_where};
 
 const USERS: usize = 400;
 const FILTER: &str = r#"active eq true and name.familyName ge "S""#;
@@ -19,42 +18,9 @@ const FILTER: &str = r#"active eq true and name.familyName ge "S""#;
 /// What a user looks like to the run: active flag and sorted workspace ids.
 type UserState = (bool, Vec<String>);
 
-fn json(env: &Env, args: &[&str]) -> Value {
-    let r = scimitar(env, args);
-    r.assert_ok(&format!("scimitar {args:?}"));
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
-}
-
-/// Every user of the tenant by id, from the headless command.
-fn tenant(env: &Env) -> BTreeMap<String, UserState> {
-    let v = json(env, &["users", "list", "--all", "--format", "json"]);
-    v.as_array()
-        .expect("a JSON array of users")
-        .iter()
-        .map(|u| {
-            let id = u["id"].as_str().expect("user id").to_string();
-            let mut ws: Vec<String> = u["workspaces"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|w| w["id"].as_str().unwrap_or_default().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            ws.sort();
-            (id, (u["active"].as_bool().expect("active flag"), ws))
-        })
-        .collect()
-}
-
 /// The ids the server filter selects.
 fn filtered_ids(env: &Env) -> BTreeSet<String> {
-    let v = json(
-        env,
-        &[
-            "users", "list", "--all", "--filter", FILTER, "--format", "json",
-        ],
-    );
+    let v = users_where(env, FILTER);
     v.as_array()
         .expect("a JSON array of users")
         .iter()
@@ -79,7 +45,7 @@ fn disabled_and_others_untouched(
     before: &BTreeMap<String, UserState>,
     chosen: &BTreeSet<String>,
 ) -> usize {
-    let now = tenant(env);
+    let now = tenant_by_id(env);
     assert_eq!(
         now.keys().collect::<Vec<_>>(),
         before.keys().collect::<Vec<_>>(),
@@ -113,7 +79,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
 
-    let before = tenant(&env);
+    let before = tenant_by_id(&env);
     assert_eq!(before.len(), USERS);
     let chosen = filtered_ids(&env);
     let n = chosen.len();
@@ -167,16 +133,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         s.contains("journal "),
         "the summary names the journal:\n{s}"
     );
-    let journals: Vec<_> = sandbox
-        .files()
-        .into_iter()
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "jsonl")
-                && p.file_name()
-                    .and_then(|f| f.to_str())
-                    .is_some_and(|f| s.contains(f))
-        })
-        .collect();
+    let journals = sandbox.journals_named_in(&s);
     assert_eq!(
         journals.len(),
         1,
@@ -226,7 +183,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
     let s = t.wait_text("Finished: undo");
     assert_eq!(figure(&s, "changed"), Some(n), "{s}");
     assert_eq!(
-        tenant(&env),
+        tenant_by_id(&env),
         before,
         "after the undo the tenant is as it was before the run"
     );
@@ -250,18 +207,7 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
     let fake = Fake::start(50);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
-    let v = json(
-        &env,
-        &[
-            "users",
-            "list",
-            "--all",
-            "--filter",
-            "active eq true",
-            "--format",
-            "json",
-        ],
-    );
+    let v = users_where(&env, "active eq true");
     let login = &fake.info.login;
     let target = v
         .as_array()
@@ -275,12 +221,7 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
     t.wait_text("loaded 50 / 50");
     t.server_filter(&format!(r#"userName eq "{target}""#));
     t.wait_text("loaded 1 / 1");
-    t.keys(&["a"]);
-    t.wait_text("ticked 1 shown users");
-    t.keys(&["A"]);
-    t.wait_text("Action for 1 selected users");
-    t.keys(&["Enter"]);
-    t.wait_text("Preview: disable");
+    t.preview_disable_of_shown(Some(1), "Enter");
     t.keys(&["Enter"]);
     t.confirm_count(Some(1));
     let s = t.wait_text("Finished: disable");

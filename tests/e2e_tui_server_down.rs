@@ -89,12 +89,7 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     t.wait_for("the active users", |s| {
         s.contains("loaded ") && !s.contains("SCIM filter (server side)") && !s.contains("loading")
     });
-    t.keys(&["a"]);
-    t.wait_text("shown users");
-    t.keys(&["A"]);
-    t.wait_text("Action for");
-    t.keys(&["Enter"]);
-    t.wait_text("Preview: disable");
+    t.preview_disable_of_shown(None, "Enter");
     t.keys(&["Enter"]);
     t.confirm_count(None);
     t.wait_for("some users done", |s| {
@@ -109,14 +104,9 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     t.keys(&["Escape"]);
     let s = t.wait_text("Stopped: disable");
     let journal = sandbox
-        .files()
+        .journals_named_in(&s)
         .into_iter()
-        .find(|p| {
-            p.extension().is_some_and(|e| e == "jsonl")
-                && p.file_name()
-                    .and_then(|f| f.to_str())
-                    .is_some_and(|f| s.contains(f))
-        })
+        .next()
         .unwrap_or_else(|| panic!("the journal named on screen:\n{s}"));
     let state = JournalState::read(&journal).unwrap();
     assert!(

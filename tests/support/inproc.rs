@@ -255,3 +255,51 @@ pub fn two_commonest_workspaces(users: &[User]) -> (String, String) {
     ws.sort_by_key(|(id, n)| (std::cmp::Reverse(*n), id.clone()));
     (ws[0].0.clone(), ws[1].0.clone())
 }
+
+/// A CSV in `dir` naming by email `n` active users other than the API user, and those emails:
+/// the leavers of a disable batch.
+pub fn leavers_csv(fake: &FakeServer, dir: &Path, n: usize) -> (Vec<String>, PathBuf) {
+    let targets: Vec<String> = fake
+        .users()
+        .iter()
+        .filter(|u| u.active && !u.user_name.eq_ignore_ascii_case(&fake.login))
+        .take(n)
+        .map(|u| u.user_name.clone())
+        .collect();
+    let csv = dir.join("leavers.csv");
+    std::fs::write(&csv, format!("email\n{}\n", targets.join("\n"))).unwrap();
+    (targets, csv)
+}
+
+/// `apply --csv --action disable --yes --concurrency 1` (then `extra`) over `n` leavers,
+/// checked to end with exit 0 and every leaver disabled.
+pub async fn disable_leavers(fake: &FakeServer, cli: &Cli, dir: &Path, n: usize, extra: &[&str]) {
+    let (targets, csv) = leavers_csv(fake, dir, n);
+    let csv = csv.display().to_string();
+    let mut args = vec![
+        "apply",
+        "--csv",
+        &csv,
+        "--action",
+        "disable",
+        "--yes",
+        "--concurrency",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let out = cli.run(&args).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_disabled(fake, &targets);
+}
+
+/// Every user named by email in `emails` is disabled on the fake.
+pub fn assert_disabled(fake: &FakeServer, emails: &[String]) {
+    for email in emails {
+        let u = fake
+            .users()
+            .into_iter()
+            .find(|u| &u.user_name == email)
+            .unwrap();
+        assert!(!u.active, "{email} still active");
+    }
+}

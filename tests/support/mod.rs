@@ -97,6 +97,19 @@ impl Sandbox {
         Env { vars }
     }
 
+    /// The journals whose file name `screen` shows.
+    pub fn journals_named_in(&self, screen: &str) -> Vec<PathBuf> {
+        self.files()
+            .into_iter()
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "jsonl")
+                    && p.file_name()
+                        .and_then(|f| f.to_str())
+                        .is_some_and(|f| screen.contains(f))
+            })
+            .collect()
+    }
+
     /// Every regular file below the sandbox's data and config directories.
     pub fn files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
@@ -235,6 +248,45 @@ pub fn run_cmd(mut cmd: Command, env: &Env) -> Run {
 }
 
 /// Polls `f` until it returns Some or the timeout passes.
+/// The JSON that `scimitar args` prints, after checking that it succeeded.
+pub fn json(env: &Env, args: &[&str]) -> serde_json::Value {
+    let r = scimitar(env, args);
+    r.assert_ok(&format!("scimitar {args:?}"));
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"))
+}
+
+/// Every user the server filter selects, from the headless `users list --all`.
+pub fn users_where(env: &Env, filter: &str) -> serde_json::Value {
+    json(
+        env,
+        &[
+            "users", "list", "--all", "--filter", filter, "--format", "json",
+        ],
+    )
+}
+
+/// Every user of the tenant by id, from the headless command: (active, workspace ids sorted).
+pub fn tenant_by_id(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
+    let v = json(env, &["users", "list", "--all", "--format", "json"]);
+    v.as_array()
+        .expect("a JSON array of users")
+        .iter()
+        .map(|u| {
+            let id = u["id"].as_str().expect("user id").to_string();
+            let mut ws: Vec<String> = u["workspaces"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|w| w["id"].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ws.sort();
+            (id, (u["active"].as_bool().expect("active flag"), ws))
+        })
+        .collect()
+}
+
 pub fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout();
     loop {

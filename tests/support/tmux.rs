@@ -180,6 +180,23 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// Ticks every shown user (`a`), opens the action menu (`A`), picks `choose` and waits
+    /// for the disable preview. With `n`, the status line and menu must name that count.
+    pub fn preview_disable_of_shown(&self, n: Option<usize>, choose: &str) {
+        self.keys(&["a"]);
+        match n {
+            Some(n) => self.wait_text(&format!("ticked {n} shown users")),
+            None => self.wait_text("shown users"),
+        };
+        self.keys(&["A"]);
+        match n {
+            Some(n) => self.wait_text(&format!("Action for {n} selected users")),
+            None => self.wait_text("Action for"),
+        };
+        self.keys(&[choose]);
+        self.wait_text("Preview: disable");
+    }
+
     /// Types the count a confirmation asks for (`Type the number of users, N, …`), checked
     /// against `expected` when given, and starts the run. Returns the count.
     pub fn confirm_count(&self, expected: Option<usize>) -> usize {
