@@ -1,6 +1,7 @@
 //! The reducer, without a terminal or a network: what the user sees change after each key.
 
 use scimitar::scim::client::WorkspaceInfo;
+use scimitar::scim::model::User;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
 use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed, visible_names};
 use scimitar::tui::{Action, Effect, State, update};
@@ -8,6 +9,40 @@ use tui_input::InputRequest;
 
 fn cursor(s: &State) -> usize {
     s.view().cursor
+}
+
+/// A page of load `generation` arrives.
+fn page(s: &mut State, generation: u64, users: Vec<User>, total: u64) {
+    update(
+        s,
+        Action::PageLoaded {
+            generation,
+            users,
+            total,
+        },
+    );
+}
+
+/// Load `generation` ends with `n` users.
+fn loaded(s: &mut State, generation: u64, n: u64) {
+    update(
+        s,
+        Action::LoadFinished {
+            generation,
+            result: Ok(n),
+        },
+    );
+}
+
+/// Load `generation` ends with the error `why`.
+fn load_failed(s: &mut State, generation: u64, why: &str) {
+    update(
+        s,
+        Action::LoadFinished {
+            generation,
+            result: Err(why.into()),
+        },
+    );
 }
 
 #[test]
@@ -84,42 +119,15 @@ fn first_page_shows_at_once_and_loading_finishes() {
     );
     assert_eq!(s.list.load, LoadState::Loading);
     let users = fixture_users();
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: 1,
-            users: users[..3].to_vec(),
-            total: 6,
-        },
-    );
+    page(&mut s, 1, users[..3].to_vec(), 6);
     assert_eq!(s.visible.len(), 3);
     assert_eq!(s.list.total, Some(6));
     assert_eq!(s.list.load, LoadState::Loading);
     // A page of an older load is dropped.
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: 0,
-            users: users.clone(),
-            total: 99,
-        },
-    );
+    page(&mut s, 0, users.clone(), 99);
     assert_eq!((s.list.users.len(), s.list.total), (3, Some(6)));
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: 1,
-            users: users[3..].to_vec(),
-            total: 6,
-        },
-    );
-    update(
-        &mut s,
-        Action::LoadFinished {
-            generation: 1,
-            result: Ok(6),
-        },
-    );
+    page(&mut s, 1, users[3..].to_vec(), 6);
+    loaded(&mut s, 1, 6);
     assert_eq!(s.list.load, LoadState::Done);
     assert_eq!(s.visible.len(), 6);
     assert!(s.popups.is_empty());
@@ -130,13 +138,7 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     let mut s = State::new("prod", "t");
     scimitar::tui::update::init(&mut s, None);
     let msg = "forbidden (HTTP 403): no. The account needs the User Admin role in Anaplan to use the SCIM API";
-    update(
-        &mut s,
-        Action::LoadFinished {
-            generation: 1,
-            result: Err(msg.into()),
-        },
-    );
+    load_failed(&mut s, 1, msg);
     assert!(matches!(s.list.load, LoadState::Failed(_)));
     assert_eq!(
         s.popups,
@@ -241,14 +243,7 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     typed(&mut s, "active eq true");
     update(&mut s, Action::Apply);
     let g = s.list.generation;
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: g,
-            users: fixture_users(),
-            total: 6,
-        },
-    );
+    page(&mut s, g, fixture_users(), 6);
     update(&mut s, Action::Workspaces);
     update(&mut s, Action::Open);
     assert!(matches!(s.view().kind, ViewKind::Members { .. }));
@@ -510,25 +505,11 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     let mut s = State::new("prod", "t");
     scimitar::tui::update::init(&mut s, None);
     let users = fixture_users();
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: 1,
-            users: users[..2].to_vec(),
-            total: 6,
-        },
-    );
+    page(&mut s, 1, users[..2].to_vec(), 6);
     update(&mut s, Action::Search);
     typed(&mut s, "sales");
     assert_eq!(s.visible.len(), 1);
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: 1,
-            users: users[2..].to_vec(),
-            total: 6,
-        },
-    );
+    page(&mut s, 1, users[2..].to_vec(), 6);
     assert_eq!(visible_names(&s).len(), 3);
 }
 
@@ -540,21 +521,8 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
     // Part of the reload arrives, then the server goes away.
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: g,
-            users: users[..2].to_vec(),
-            total: 6,
-        },
-    );
-    update(
-        &mut s,
-        Action::LoadFinished {
-            generation: g,
-            result: Err("cannot reach the server".into()),
-        },
-    );
+    page(&mut s, g, users[..2].to_vec(), 6);
+    load_failed(&mut s, g, "cannot reach the server");
     assert_eq!(
         (s.list.users.len(), s.visible.len(), s.list.total),
         (6, 6, Some(6))
@@ -564,33 +532,14 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     // A second failure still keeps them.
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
-    update(
-        &mut s,
-        Action::LoadFinished {
-            generation: g,
-            result: Err("still down".into()),
-        },
-    );
+    load_failed(&mut s, g, "still down");
     assert_eq!(s.list.users.len(), 6);
     update(&mut s, Action::Back);
     // A reload that succeeds replaces the list and clears the mark.
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: g,
-            users: users[..4].to_vec(),
-            total: 4,
-        },
-    );
-    update(
-        &mut s,
-        Action::LoadFinished {
-            generation: g,
-            result: Ok(4),
-        },
-    );
+    page(&mut s, g, users[..4].to_vec(), 4);
+    loaded(&mut s, g, 4);
     assert_eq!((s.list.users.len(), s.list.stale.clone()), (4, None));
 }
 
