@@ -55,6 +55,17 @@ fn two_ticked() -> State {
     s
 }
 
+/// Two users ticked, the first action chosen, previewed, confirmed with 2 and applied.
+fn two_ticked_running() -> State {
+    let mut s = two_ticked();
+    update(&mut s, Action::Actions);
+    step(&mut s, Action::Proceed);
+    step(&mut s, Action::Proceed);
+    typed(&mut s, "2");
+    update(&mut s, Action::Apply);
+    s
+}
+
 #[test]
 fn menu_digits_choose_their_item() {
     let mut s = two_ticked();
@@ -90,12 +101,7 @@ fn menu_digits_choose_their_item() {
 
 #[test]
 fn ctrl_c_during_a_run_asks_as_q_does() {
-    let mut s = two_ticked();
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
-    step(&mut s, Action::Proceed);
-    typed(&mut s, "2");
-    update(&mut s, Action::Apply);
+    let mut s = two_ticked_running();
     assert_eq!(mode(&s), Mode::Run);
     let a = key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL).expect("ctrl-c is bound");
     let effects = update(&mut s, a);
@@ -318,12 +324,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
 
 #[test]
 fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
-    let mut s = two_ticked();
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
-    step(&mut s, Action::Proceed);
-    typed(&mut s, "2");
-    update(&mut s, Action::Apply);
+    let mut s = two_ticked_running();
     // H does nothing useful while the batch runs (it is not bound there).
     update(
         &mut s,
