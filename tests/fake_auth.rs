@@ -48,6 +48,15 @@ async fn token_call(
     .await
 }
 
+/// The token the API user's password signs in with.
+async fn sign_in(f: &FakeServer) -> String {
+    let (_, body) = authenticate(f, &f.login, &f.password).await;
+    body["tokenInfo"]["tokenValue"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn authenticate(f: &FakeServer, login: &str, password: &str) -> (StatusCode, Value) {
     let r = token_call(f, Method::POST, "authenticate", &basic(login, password)).await;
     (r.status(), r.json().await.unwrap())
@@ -185,11 +194,7 @@ async fn logout_then_401_everywhere() {
         ..FakeConfig::default()
     })
     .await;
-    let (_, body) = authenticate(&f, &f.login, &f.password).await;
-    let token = body["tokenInfo"]["tokenValue"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = sign_in(&f).await;
     let h = format!("AnaplanAuthToken {token}");
     let r = token_call(&f, Method::POST, "logout", &h).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
@@ -213,11 +218,7 @@ async fn tokens_expire_after_their_ttl() {
         ..FakeConfig::default()
     })
     .await;
-    let (_, body) = authenticate(&f, &f.login, &f.password).await;
-    let token = body["tokenInfo"]["tokenValue"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = sign_in(&f).await;
     let h = format!("AnaplanAuthToken {token}");
     assert_eq!(users_status(&f, &h).await, StatusCode::OK);
     let expired = wait_until(Duration::from_secs(10), async || {
