@@ -531,7 +531,6 @@ async fn reread(
 
 /// Journals the attempt, sends the user's requests in order and checks the state the server
 /// returns against the plan; the caller journals the result.
-// Long because one user's change in order: re-read, plan, PATCH(es), verify, journal.
 async fn change_user(
     client: &ScimClient,
     journal: &Journal,
@@ -549,6 +548,29 @@ async fn change_user(
         requests: item.requests.clone(),
     })?;
     let started = Instant::now();
+    let sent = send_requests(client, &item, &before).await;
+    let (outcome, status, detail) = verdict(&sent, &after);
+    let r = UserResult {
+        user_id: item.user_id.clone(),
+        user_name: item.user_name.clone(),
+        outcome,
+        status,
+        detail,
+        latency: started.elapsed(),
+    };
+    Ok((r, sent.observed))
+}
+
+/// What sending a user's requests left: the last state the server showed, the last HTTP
+/// status, and the failure that stopped it, if any.
+struct Sent {
+    observed: Option<UserState>,
+    last_status: Option<u16>,
+    failure: Option<(Option<u16>, String)>,
+}
+
+/// Sends `item`'s requests in order, checking the server's state after each.
+async fn send_requests(client: &ScimClient, item: &PlanItem, before: &UserState) -> Sent {
     let mut last: Option<UserState> = None;
     let mut last_status: Option<u16> = None;
     let mut failure: Option<(Option<u16>, String)> = None;
@@ -601,10 +623,19 @@ async fn change_user(
             }
         }
     }
-    let observed = last;
-    let (outcome, status, detail) = match (failure, &observed) {
-        (Some((status, detail)), _) => (ResultKind::Failed, status, detail),
-        (None, Some(state)) if !state.equivalent(&after) => (
+    Sent {
+        observed: last,
+        last_status,
+        failure,
+    }
+}
+
+/// The user's result from what sending left, against the planned `after` state.
+fn verdict(sent: &Sent, after: &UserState) -> (ResultKind, Option<u16>, String) {
+    let last_status = sent.last_status;
+    match (&sent.failure, &sent.observed) {
+        (Some((status, detail)), _) => (ResultKind::Failed, *status, detail.clone()),
+        (None, Some(state)) if !state.equivalent(after) => (
             ResultKind::Failed,
             last_status,
             format!(
@@ -616,16 +647,7 @@ async fn change_user(
             ),
         ),
         (None, _) => (ResultKind::Done, last_status, String::new()),
-    };
-    let r = UserResult {
-        user_id: item.user_id.clone(),
-        user_name: item.user_name.clone(),
-        outcome,
-        status,
-        detail,
-        latency: started.elapsed(),
-    };
-    Ok((r, observed))
+    }
 }
 
 /// The user's state after a PATCH, as the server has it: the answer's user when it shows the
