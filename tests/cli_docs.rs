@@ -37,7 +37,10 @@ fn connection_options_have_their_own_heading_after_the_commands_own() {
         // The flags every command takes are not mixed into the command's own either.
         let global = at("\nGlobal (every command");
         assert!(at(own) < global && global < at("--read-only"), "{help}");
-        assert!(global < at("--csv-raw") && global < at("--no-cache"), "{help}");
+        assert!(
+            global < at("--csv-raw") && global < at("--no-cache"),
+            "{help}"
+        );
     }
 }
 
@@ -57,7 +60,12 @@ fn completions_and_the_man_page_into_a_closed_pipe_end_quietly() {
         let mut first = [0u8; 8];
         child.stdout.take().unwrap().read_exact(&mut first).unwrap();
         let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         let status = child.wait().unwrap();
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert_eq!(status.code(), Some(0), "{args:?}: {err}");
