@@ -18,6 +18,9 @@ Exit codes: 0 done; 1 some changes failed; 2 bad input, refused, or cannot conne
 
 Try it without an Anaplan account: `scimitar demo`.";
 
+/// The heading of the flags every command takes that are not about connecting.
+pub const GLOBAL_HEADING: &str = "Global (every command)";
+
 #[derive(Debug, Parser)]
 #[command(name = "scimitar", version, about = "Administer the users of an Anaplan tenant from a terminal", after_help = AFTER_HELP)]
 pub struct Cli {
@@ -27,7 +30,7 @@ pub struct Cli {
 
     /// Look, never change: the TUI hides and refuses every change; apply, resume and undo
     /// refuse to run. Also `read_only = true` in a profile.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub read_only: bool,
 
     /// Open the TUI with the users of this CSV: it is read and resolved at once, and its
@@ -37,16 +40,16 @@ pub struct Cli {
 
     /// Write CSV cells exactly as they are: no `'` before cells that start with = + - @ tab or
     /// CR (which a spreadsheet would run as formulas). For machine consumers only.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub csv_raw: bool,
 
     /// Neither open from nor write the local copy of the tenant's users (also `cache = false`
     /// in a profile). By default the TUI opens from that copy at once and refreshes it.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub no_cache: bool,
 
     /// Colours: auto honours NO_COLOR.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true, help_heading = GLOBAL_HEADING)]
     pub color: ColorArg,
 
     // Last: its help heading covers it alone.

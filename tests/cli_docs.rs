@@ -34,6 +34,41 @@ fn connection_options_have_their_own_heading_after_the_commands_own() {
         assert!(at(own) < heading, "{help}");
         assert!(heading < at("--scim-url"), "{help}");
         assert!(heading < at("--secret-file"), "{help}");
+        // The flags every command takes are not mixed into the command's own either.
+        let global = at("\nGlobal (every command");
+        assert!(at(own) < global && global < at("--read-only"), "{help}");
+        assert!(
+            global < at("--csv-raw") && global < at("--no-cache"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn completions_and_the_man_page_into_a_closed_pipe_end_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [["completions", "bash"], ["man", "--"]] {
+        let args: Vec<&str> = args.into_iter().filter(|a| *a != "--").collect();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a few bytes, then close the pipe, as `| head -1` does.
+        let mut first = [0u8; 8];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
     }
 }
 

@@ -479,7 +479,6 @@ impl JournalState {
         JournalState::parse(path, &bytes, Some(key))
     }
 
-    // Long because one pass over the records carries the hash chain, the torn-tail check and the per-user state together.
     pub fn parse(
         path: &Path,
         bytes: &[u8],
@@ -512,107 +511,19 @@ impl JournalState {
                 continue;
             }
             let rec: Record = serde_json::from_str(l).map_err(|e| invalid(n, e.to_string()))?;
-            if let Some(k) = key {
-                match k.verify(&prev, l) {
-                    Some(s) => prev = s,
-                    None => {
-                        if seal == SealCheck::Verified {
-                            seal = SealCheck::Broken { line: n };
-                        }
-                        prev = seal_of(l).unwrap_or_default();
-                    }
-                }
-            } else {
-                prev = seal_of(l).unwrap_or_default();
-            }
+            prev = chain_step(key, &prev, l, n, &mut seal);
             match rec {
-                Record::Run {
-                    version,
-                    batch_id,
-                    tenant,
-                    intent,
-                    plan_hash,
-                    targets,
-                    started,
-                    undoes,
-                    input,
-                } => {
+                run @ Record::Run { .. } => {
                     if state.is_some() {
                         return Err(invalid(n, "a second `run` record".into()));
                     }
-                    if version != JOURNAL_VERSION {
-                        return Err(invalid(
-                            n,
-                            format!(
-                                "journal version {version}; this scimitar reads {JOURNAL_VERSION}"
-                            ),
-                        ));
-                    }
-                    state = Some(JournalState {
-                        path: path.to_path_buf(),
-                        batch_id,
-                        tenant,
-                        intent,
-                        plan_hash,
-                        last_at: started.clone(),
-                        started,
-                        undoes,
-                        input,
-                        targets,
-                        first_before: HashMap::new(),
-                        attempt_after: HashMap::new(),
-                        last_result: HashMap::new(),
-                        unknown: Vec::new(),
-                        confirmed: HashSet::new(),
-                        ended: false,
-                        torn: None,
-                        torn_lines: 0,
-                        seal: SealCheck::NotChecked,
-                        chain_head: String::new(),
-                    });
+                    state = Some(JournalState::from_run(path, run).map_err(|m| invalid(n, m))?);
                 }
                 other => {
                     let Some(s) = state.as_mut() else {
                         return Err(invalid(n, "the first record is not a `run` record".into()));
                     };
-                    match &other {
-                        Record::Attempt { at, .. }
-                        | Record::Result { at, .. }
-                        | Record::End { at, .. }
-                        | Record::Resume { at, .. } => s.last_at.clone_from(at),
-                        Record::Run { .. } => {}
-                    }
-                    match &other {
-                        Record::Attempt {
-                            user_id,
-                            before,
-                            after,
-                            ..
-                        } => {
-                            s.first_before
-                                .entry(user_id.clone())
-                                .or_insert_with(|| before.clone());
-                            s.attempt_after.insert(user_id.clone(), after.clone());
-                            if open_attempts.insert(user_id.clone(), true).is_none() {
-                                order.push(user_id.clone());
-                            }
-                        }
-                        Record::Result {
-                            user_id, outcome, ..
-                        } => {
-                            let was_open =
-                                open_attempts.insert(user_id.clone(), false) == Some(true);
-                            if *outcome == ResultKind::NoOp && was_open {
-                                s.confirmed.insert(user_id.clone());
-                            } else {
-                                s.confirmed.remove(user_id);
-                            }
-                            s.last_result.insert(user_id.clone(), other.clone());
-                        }
-                        Record::End { .. } => s.ended = true,
-                        Record::Resume { .. } => s.ended = false,
-                        Record::Run { .. } => {}
-                    }
+                    s.fold(other, &mut open_attempts, &mut order);
                 }
             }
         }
@@ -635,6 +546,98 @@ impl JournalState {
         s.seal = seal;
         s.chain_head = prev;
         Ok(s)
+    }
+
+    /// The state a journal's `run` record starts; `run` is always a `Record::Run`.
+    fn from_run(path: &Path, run: Record) -> Result<JournalState, String> {
+        let Record::Run {
+            version,
+            batch_id,
+            tenant,
+            intent,
+            plan_hash,
+            targets,
+            started,
+            undoes,
+            input,
+        } = run
+        else {
+            return Err("not a `run` record".into());
+        };
+        if version != JOURNAL_VERSION {
+            return Err(format!(
+                "journal version {version}; this scimitar reads {JOURNAL_VERSION}"
+            ));
+        }
+        Ok(JournalState {
+            path: path.to_path_buf(),
+            batch_id,
+            tenant,
+            intent,
+            plan_hash,
+            last_at: started.clone(),
+            started,
+            undoes,
+            input,
+            targets,
+            first_before: HashMap::new(),
+            attempt_after: HashMap::new(),
+            last_result: HashMap::new(),
+            unknown: Vec::new(),
+            confirmed: HashSet::new(),
+            ended: false,
+            torn: None,
+            torn_lines: 0,
+            seal: SealCheck::NotChecked,
+            chain_head: String::new(),
+        })
+    }
+
+    /// Folds one record after the `run` record into the state. `open_attempts` says which users
+    /// have an attempt without a result yet; `order` lists users by first attempt.
+    fn fold(
+        &mut self,
+        other: Record,
+        open_attempts: &mut HashMap<String, bool>,
+        order: &mut Vec<String>,
+    ) {
+        match &other {
+            Record::Attempt { at, .. }
+            | Record::Result { at, .. }
+            | Record::End { at, .. }
+            | Record::Resume { at, .. } => self.last_at.clone_from(at),
+            Record::Run { .. } => {}
+        }
+        match &other {
+            Record::Attempt {
+                user_id,
+                before,
+                after,
+                ..
+            } => {
+                self.first_before
+                    .entry(user_id.clone())
+                    .or_insert_with(|| before.clone());
+                self.attempt_after.insert(user_id.clone(), after.clone());
+                if open_attempts.insert(user_id.clone(), true).is_none() {
+                    order.push(user_id.clone());
+                }
+            }
+            Record::Result {
+                user_id, outcome, ..
+            } => {
+                let was_open = open_attempts.insert(user_id.clone(), false) == Some(true);
+                if *outcome == ResultKind::NoOp && was_open {
+                    self.confirmed.insert(user_id.clone());
+                } else {
+                    self.confirmed.remove(user_id);
+                }
+                self.last_result.insert(user_id.clone(), other.clone());
+            }
+            Record::End { .. } => self.ended = true,
+            Record::Resume { .. } => self.ended = false,
+            Record::Run { .. } => {}
+        }
     }
 
     /// A journal is only ever continued or undone on the tenant it was written for.
@@ -706,6 +709,25 @@ impl JournalState {
 
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// Checks one line's seal against the chain so far and returns the new chain head. The
+/// first line that does not verify marks the seal broken; the chain then continues from
+/// each line's own seal.
+fn chain_step(
+    key: Option<&SealKey>,
+    prev: &str,
+    line: &str,
+    n: usize,
+    seal: &mut SealCheck,
+) -> String {
+    if let Some(s) = key.and_then(|k| k.verify(prev, line)) {
+        return s;
+    }
+    if key.is_some() && *seal == SealCheck::Verified {
+        *seal = SealCheck::Broken { line: n };
+    }
+    seal_of(line).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -157,38 +157,8 @@ pub async fn execute(
 ) -> Result<(), BatchError> {
     let total = batch.targets.len();
     let _ = events.send(Event::Started { total });
-    for item in &batch.settled {
-        let r = settled_result(item);
-        journal.append(&result_record(&r, None))?;
-        let _ = events.send(Event::Finished(r));
-    }
-    // A reader task re-reads the next slice while this one is being changed, so dispatch
-    // never waits on a re-read; the channel bound keeps it one slice ahead.
-    let (slice_tx, mut slice_rx) = mpsc::channel::<Result<Vec<(Target, Fresh)>, ScimError>>(1);
-    // Settled users are journaled above; only the others are re-read and changed.
-    let settled: std::collections::HashSet<&str> =
-        batch.settled.iter().map(|i| i.user_id.as_str()).collect();
-    let to_read: Vec<Target> = batch
-        .targets
-        .iter()
-        .filter(|t| !settled.contains(t.user_id.as_str()))
-        .cloned()
-        .collect();
-    let reader = {
-        let client = client.clone();
-        let slices = slices(&to_read, opts.read_slice);
-        let events = events.clone();
-        tokio::spawn(async move {
-            let mut use_filter = true;
-            for slice in slices {
-                let fresh = reread(&client, slice, &mut use_filter, &events).await;
-                let failed = fresh.is_err();
-                if slice_tx.send(fresh).await.is_err() || failed {
-                    break;
-                }
-            }
-        })
-    };
+    journal_settled(batch, &journal, &events)?;
+    let (reader, mut slice_rx) = spawn_reader(client, batch, opts.read_slice, &events);
     let mut reader_done = false;
     let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
@@ -233,44 +203,8 @@ pub async fn execute(
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
             };
-            let item = match &fresh {
-                Fresh::Found(u) => Ok(plan_for(&intent, &target, u, batch.recorded_before.get(&target.user_id))),
-                Fresh::Gone => Err((
-                    ResultKind::NotFound,
-                    Some(404),
-                    "no longer in the tenant: GET /Users/{id} answered 404 when re-read before the change".to_string(),
-                )),
-                Fresh::Unreadable(e) => Err((
-                    ResultKind::Failed,
-                    e.status(),
-                    format!("could not be re-read before the change, so nothing was sent: {e}"),
-                )),
-            };
-            match item {
-                Ok(item) if item.outcome == Outcome::Change => {
-                    let _ = events.send(Event::Dispatched {
-                        user_id: target.user_id.clone(),
-                    });
-                    let client = client.clone();
-                    let journal = journal.clone();
-                    inflight.spawn(async move { change_user(&client, &journal, item).await });
-                }
-                other => {
-                    let r = match other {
-                        Ok(item) => settled_result(&item),
-                        Err((outcome, status, detail)) => UserResult {
-                            user_id: target.user_id.clone(),
-                            user_name: target.user_name.clone(),
-                            outcome,
-                            status,
-                            detail,
-                            latency: Duration::ZERO,
-                        },
-                    };
-                    journal.append(&result_record(&r, None))?;
-                    let _ = events.send(Event::Finished(r));
-                }
-            }
+            let item = fresh_item(&intent, batch, &target, &fresh);
+            dispatch(item, &target, client, &journal, &mut inflight, &events)?;
         }
         if inflight.is_empty() && breaker.is_open() && !cancel.is_cancelled() {
             let decision = match &opts.pause {
@@ -324,6 +258,121 @@ pub async fn execute(
         (None, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
         (None, None) => Ok(()),
     }
+}
+
+/// Journals the users the plan already settled: nothing is sent for them.
+fn journal_settled(
+    batch: &Batch,
+    journal: &Journal,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<(), BatchError> {
+    for item in &batch.settled {
+        let r = settled_result(item);
+        journal.append(&result_record(&r, None))?;
+        let _ = events.send(Event::Finished(r));
+    }
+    Ok(())
+}
+
+type Slice = Result<Vec<(Target, Fresh)>, ScimError>;
+
+/// Starts a reader task that re-reads the next slice while this one is being changed, so
+/// dispatch never waits on a re-read; the channel bound keeps it one slice ahead.
+fn spawn_reader(
+    client: &ScimClient,
+    batch: &Batch,
+    read_slice: usize,
+    events: &mpsc::UnboundedSender<Event>,
+) -> (tokio::task::JoinHandle<()>, mpsc::Receiver<Slice>) {
+    let (slice_tx, slice_rx) = mpsc::channel::<Slice>(1);
+    // Settled users are journaled already; only the others are re-read and changed.
+    let settled: std::collections::HashSet<&str> =
+        batch.settled.iter().map(|i| i.user_id.as_str()).collect();
+    let to_read: Vec<Target> = batch
+        .targets
+        .iter()
+        .filter(|t| !settled.contains(t.user_id.as_str()))
+        .cloned()
+        .collect();
+    let client = client.clone();
+    let slices = slices(&to_read, read_slice);
+    let events = events.clone();
+    let reader = tokio::spawn(async move {
+        let mut use_filter = true;
+        for slice in slices {
+            let fresh = reread(&client, slice, &mut use_filter, &events).await;
+            let failed = fresh.is_err();
+            if slice_tx.send(fresh).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    (reader, slice_rx)
+}
+
+/// A result settled without sending anything: outcome, HTTP status, detail.
+type Unsent = (ResultKind, Option<u16>, String);
+
+/// The plan for a re-read user, or why nothing will be sent for it.
+fn fresh_item(
+    intent: &Intent,
+    batch: &Batch,
+    target: &Target,
+    fresh: &Fresh,
+) -> Result<PlanItem, Unsent> {
+    match fresh {
+        Fresh::Found(u) => Ok(plan_for(
+            intent,
+            target,
+            u,
+            batch.recorded_before.get(&target.user_id),
+        )),
+        Fresh::Gone => Err((
+            ResultKind::NotFound,
+            Some(404),
+            "no longer in the tenant: GET /Users/{id} answered 404 when re-read before the change"
+                .to_string(),
+        )),
+        Fresh::Unreadable(e) => Err((
+            ResultKind::Failed,
+            e.status(),
+            format!("could not be re-read before the change, so nothing was sent: {e}"),
+        )),
+    }
+}
+
+/// Spawns the change for an item that needs one; journals any other result at once.
+fn dispatch(
+    item: Result<PlanItem, Unsent>,
+    target: &Target,
+    client: &ScimClient,
+    journal: &Arc<Journal>,
+    inflight: &mut JoinSet<Result<Changed, JournalError>>,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<(), BatchError> {
+    let r = match item {
+        Ok(item) if item.outcome == Outcome::Change => {
+            let _ = events.send(Event::Dispatched {
+                user_id: target.user_id.clone(),
+            });
+            let client = client.clone();
+            let journal = journal.clone();
+            inflight.spawn(async move { change_user(&client, &journal, item).await });
+            return Ok(());
+        }
+        Ok(item) => settled_result(&item),
+        Err((outcome, status, detail)) => UserResult {
+            user_id: target.user_id.clone(),
+            user_name: target.user_name.clone(),
+            outcome,
+            status,
+            detail,
+            latency: Duration::ZERO,
+        },
+    };
+    journal.append(&result_record(&r, None))?;
+    let _ = events.send(Event::Finished(r));
+    Ok(())
 }
 
 /// A changed user's result and the state the server returned, journaled by the loop so
@@ -482,7 +531,6 @@ async fn reread(
 
 /// Journals the attempt, sends the user's requests in order and checks the state the server
 /// returns against the plan; the caller journals the result.
-// Long because one user's change in order: re-read, plan, PATCH(es), verify, journal.
 async fn change_user(
     client: &ScimClient,
     journal: &Journal,
@@ -500,6 +548,29 @@ async fn change_user(
         requests: item.requests.clone(),
     })?;
     let started = Instant::now();
+    let sent = send_requests(client, &item, &before).await;
+    let (outcome, status, detail) = verdict(&sent, &after);
+    let r = UserResult {
+        user_id: item.user_id.clone(),
+        user_name: item.user_name.clone(),
+        outcome,
+        status,
+        detail,
+        latency: started.elapsed(),
+    };
+    Ok((r, sent.observed))
+}
+
+/// What sending a user's requests left: the last state the server showed, the last HTTP
+/// status, and the failure that stopped it, if any.
+struct Sent {
+    observed: Option<UserState>,
+    last_status: Option<u16>,
+    failure: Option<(Option<u16>, String)>,
+}
+
+/// Sends `item`'s requests in order, checking the server's state after each.
+async fn send_requests(client: &ScimClient, item: &PlanItem, before: &UserState) -> Sent {
     let mut last: Option<UserState> = None;
     let mut last_status: Option<u16> = None;
     let mut failure: Option<(Option<u16>, String)> = None;
@@ -552,10 +623,19 @@ async fn change_user(
             }
         }
     }
-    let observed = last;
-    let (outcome, status, detail) = match (failure, &observed) {
-        (Some((status, detail)), _) => (ResultKind::Failed, status, detail),
-        (None, Some(state)) if !state.equivalent(&after) => (
+    Sent {
+        observed: last,
+        last_status,
+        failure,
+    }
+}
+
+/// The user's result from what sending left, against the planned `after` state.
+fn verdict(sent: &Sent, after: &UserState) -> (ResultKind, Option<u16>, String) {
+    let last_status = sent.last_status;
+    match (&sent.failure, &sent.observed) {
+        (Some((status, detail)), _) => (ResultKind::Failed, *status, detail.clone()),
+        (None, Some(state)) if !state.equivalent(after) => (
             ResultKind::Failed,
             last_status,
             format!(
@@ -567,16 +647,7 @@ async fn change_user(
             ),
         ),
         (None, _) => (ResultKind::Done, last_status, String::new()),
-    };
-    let r = UserResult {
-        user_id: item.user_id.clone(),
-        user_name: item.user_name.clone(),
-        outcome,
-        status,
-        detail,
-        latency: started.elapsed(),
-    };
-    Ok((r, observed))
+    }
 }
 
 /// The user's state after a PATCH, as the server has it: the answer's user when it shows the

@@ -15,7 +15,10 @@ pub fn completions(shell: CompletionShell, out: &mut impl Write) -> anyhow::Resu
         CompletionShell::Zsh => clap_complete::Shell::Zsh,
         CompletionShell::Fish => clap_complete::Shell::Fish,
     };
-    clap_complete::generate(shell, &mut cmd, "scimitar", out);
+    // Into memory first: clap_complete panics on a write error, and `| head` is one.
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "scimitar", &mut buf);
+    out.write_all(&buf)?;
     out.flush()?;
     Ok(())
 }

@@ -114,6 +114,7 @@ impl Mode {
     }
 
     /// The actions the status bar suggests in this mode, in order.
+    // Long because one list of hints per mode: data, read top to bottom.
     pub fn hints(self) -> &'static [Action] {
         match self {
             Mode::List => &[

@@ -201,6 +201,7 @@ fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// A key on the list, workspace or detail views.
+// Long because one short arm per browsing key; each arm calls a named function.
 fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
     if let Some(delta) = action.movement(state.list_height()) {
         return move_by(state, delta);

@@ -31,6 +31,7 @@ fn state_span(t: &Theme, s: RunState) -> Span<'static> {
     Span::styled(s.as_str(), style)
 }
 
+// Long because the table, then the highlighted run's details under it, top to bottom.
 pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
