@@ -2,13 +2,11 @@
 //! One `reqwest::Client` per profile; every request goes through the tenant's governor,
 //! the retry policy and the authenticator.
 
-use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
@@ -23,28 +21,17 @@ use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retr
 use crate::scim::wire::ReadError;
 
 mod last_login;
+mod listing;
 mod me;
 pub use last_login::{LastLogin, UNAVAILABLE};
+pub use listing::{
+    ListOptions, ListResult, ListSummary, MAX_SANE_TOTAL, PROBE_PAGES, Page, PageProgress,
+};
 pub use me::SignedIn;
 
 pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
-
-/// More users than any Anaplan tenant holds: a totalResults above it is not believed.
-pub const MAX_SANE_TOTAL: u64 = 10_000_000;
-
-/// Pages probed past a full first page whose totalResults promised no more.
-pub const PROBE_PAGES: u32 = 10;
-
-fn check_total(total: u64, start: u64) -> Result<(), ScimError> {
-    if total > MAX_SANE_TOTAL {
-        return Err(ScimError::BadListing(format!(
-            "the server reports {total} users (totalResults on the page at startIndex {start}), more than the {MAX_SANE_TOTAL} scimitar believes; the list was not walked"
-        )));
-    }
-    Ok(())
-}
 
 #[derive(
     Debug,
@@ -114,41 +101,6 @@ impl Default for Connection {
             oauth: None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct ListOptions {
-    /// At most 100 (Anaplan's cap).
-    pub page_size: u32,
-    /// Pages fetched at once after the first.
-    pub concurrency: usize,
-}
-
-impl Default for ListOptions {
-    fn default() -> Self {
-        ListOptions {
-            page_size: 100,
-            concurrency: 8,
-        }
-    }
-}
-
-/// Progress of `list_all`, reported as each page arrives (in completion order).
-#[derive(Debug, Clone)]
-pub struct PageProgress<'a> {
-    /// Users of this page not seen before; borrowed, so callers that only count pay nothing.
-    pub new_users: &'a [User],
-    pub loaded: usize,
-    pub total: u64,
-}
-
-#[derive(Debug, Clone)]
-pub struct ListResult {
-    /// Deduplicated by id, in server order (page order, then position in page).
-    pub users: Vec<User>,
-    pub total_results: u64,
-    pub requests: u64,
-    pub skipped: Vec<String>,
 }
 
 /// What a successful PATCH answered.
@@ -373,124 +325,6 @@ impl ScimClient {
         let url = format!("{}/Users", self.inner.scim_url);
         let reply = self.send(Method::GET, &url, &query, None).await?;
         reply.read(ListPage::from_slice(&reply.bytes))
-    }
-
-    /// Every user matching `filter`. The first page gives totalResults; the rest are fetched
-    /// concurrently (bounded), deduplicated by id and kept in server order.
-    ///
-    /// The walk is bounded whatever the server says: a totalResults above [`MAX_SANE_TOTAL`]
-    /// (on any page) or a page that holds only users already listed (a server that ignores
-    /// startIndex) ends it with an error; an empty page ends it early (the server has fewer
-    /// users than it said). Only when a full first page comes with a count that promises no
-    /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
-    /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
-    // Long because the paging loop and its guards against lying or endless servers read best together.
-    pub async fn list_all(
-        &self,
-        filter: Option<&Filter>,
-        opts: ListOptions,
-        mut on_page: impl FnMut(PageProgress<'_>) + Send,
-    ) -> Result<ListResult, ScimError> {
-        let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
-        let step = u64::from(size);
-        let requests_before = self.stats().requests;
-        let first = self.list_page(filter, 1, size).await?;
-        let total = first.total_results;
-        check_total(total, 1)?;
-        let mut seen: HashSet<String> = HashSet::with_capacity(total.min(100_000) as usize);
-        let mut pages: BTreeMap<u64, Vec<User>> = BTreeMap::new();
-        let mut skipped = first.skipped.clone();
-        let mut accept = |index: u64,
-                          page: ListPage,
-                          seen: &mut HashSet<String>,
-                          pages: &mut BTreeMap<u64, Vec<User>>|
-         -> usize {
-            let fresh: Vec<User> = page
-                .users
-                .into_iter()
-                .filter(|u| seen.insert(u.id.clone()))
-                .collect();
-            let n = fresh.len();
-            on_page(PageProgress {
-                new_users: &fresh,
-                loaded: seen.len(),
-                total,
-            });
-            pages.insert(index, fresh);
-            n
-        };
-        let first_len = first.users.len() as u64;
-        accept(1, first, &mut seen, &mut pages);
-
-        if first_len > 0 && total > step {
-            // Page k starts at 1 + k·step, for k in 1..end. A later page that reports more
-            // users moves `end` up, never past `bound`; an empty page `k` cuts it to k.
-            let mut end = total.div_ceil(step);
-            let bound = end + u64::from(PROBE_PAGES);
-            let mut cut = u64::MAX;
-            let mut next = 1u64;
-            let mut fetches = futures::stream::FuturesUnordered::new();
-            loop {
-                while fetches.len() < opts.concurrency.max(1) && next < end {
-                    let start = 1 + next * step;
-                    next += 1;
-                    fetches.push(async move { (start, self.list_page(filter, start, size).await) });
-                }
-                let Some((start, page)) = fetches.next().await else {
-                    break;
-                };
-                let page = page?;
-                check_total(page.total_results, start)?;
-                let k = (start - 1) / step;
-                let wants = page.total_results.div_ceil(step).min(cut);
-                if wants > bound {
-                    return Err(ScimError::BadListing(format!(
-                        "the server's totalResults keeps growing ({total} on the first page, {} on the page at startIndex {start}); stopped after {bound} pages rather than walk without end",
-                        page.total_results
-                    )));
-                }
-                end = end.max(wants);
-                skipped.extend(page.skipped.iter().cloned());
-                if page.users.is_empty() {
-                    cut = cut.min(k);
-                    end = end.min(k);
-                    continue;
-                }
-                if accept(start, page, &mut seen, &mut pages) == 0 {
-                    return Err(ScimError::BadListing(format!(
-                        "the page at startIndex {start} holds only users already listed; the server seems to ignore startIndex, so the list cannot be walked"
-                    )));
-                }
-            }
-        } else if first_len == step && total <= step {
-            // A full first page with a count that promises no more: totalResults is missing
-            // or wrong. Probe on while pages are full and bring users not seen before.
-            let mut start = 1 + step;
-            let mut probed = 0;
-            loop {
-                if probed == PROBE_PAGES {
-                    return Err(ScimError::BadListing(format!(
-                        "the server said there are {total} users (totalResults) but still returns new ones after {} more pages; stopped rather than walk without end",
-                        PROBE_PAGES
-                    )));
-                }
-                let page = self.list_page(filter, start, size).await?;
-                check_total(page.total_results, start)?;
-                probed += 1;
-                let len = page.users.len() as u64;
-                if accept(start, page, &mut seen, &mut pages) == 0 || len < step {
-                    break;
-                }
-                start += step;
-            }
-        }
-        let users: Vec<User> = pages.into_values().flatten().collect();
-        Ok(ListResult {
-            total_results: total,
-            requests: self.stats().requests - requests_before,
-            users,
-            skipped,
-        })
     }
 
     pub async fn get_user(&self, id: &str) -> Result<User, ScimError> {
