@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use scimitar::scim::client::{AuthMethod, Connection};
-use scimitar::scim::model::User;
 use scimitar::scim::{ListOptions, ScimClient};
 use scimitar::tui::testing::loaded_state;
 use scimitar::tui::{Action, render, update};
@@ -35,67 +34,24 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown (no /proc/self/status)".into())
 }
 
-/// glibc's chunk for a heap allocation of `n` bytes (none for an empty string).
-fn chunk(n: usize) -> usize {
-    if n == 0 {
-        0
-    } else {
-        ((n + 8 + 15) & !15).max(32)
-    }
-}
-
-/// Where the bytes of the loaded users go, estimated from their lengths and glibc's
-/// chunk sizes (printed, not measured by the allocator).
+/// Where the bytes of the loaded users go, estimated from their lengths and the
+/// allocator's chunk sizes (printed, not measured by the allocator).
 fn where_the_bytes_go(state: &scimitar::tui::State) {
-    let users = &state.list.users;
-    let mut strings = 0usize;
-    let mut workspaces = 0usize;
-    for u in users.iter() {
-        for s in [&u.id, &u.user_name] {
-            strings += chunk(s.len());
-        }
-        for s in [
-            &u.external_id,
-            &u.given_name,
-            &u.family_name,
-            &u.display_name,
-            &u.created,
-            &u.last_modified,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            strings += chunk(s.len());
-        }
-        workspaces += chunk(u.workspaces.len() * std::mem::size_of::<scimitar::scim::Workspace>());
-        for w in &u.workspaces {
-            workspaces += chunk(w.id.len()) + chunk(w.name.len());
-        }
-    }
-    let rows = users.capacity() * std::mem::size_of::<User>();
-    let search: usize = state
-        .list
-        .haystacks
-        .iter()
-        .map(|h| chunk(h.len()))
-        .sum::<usize>()
-        + state.list.haystacks.capacity() * std::mem::size_of::<String>();
-    let index = state.list.index_by_id.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
-        + state
-            .list
-            .index_by_id
-            .keys()
-            .map(|k| chunk(k.len()))
-            .sum::<usize>();
+    let f = state.list.store().footprint();
+    let visible = state.visible.capacity() * std::mem::size_of::<usize>();
     let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
     println!(
-        "  where the bytes go (estimate): user rows {:.1} MiB ({} B each), their strings {:.1} MiB, their workspaces {:.1} MiB, search text {:.1} MiB, id index {:.1} MiB",
-        mib(rows),
-        std::mem::size_of::<User>(),
-        mib(strings),
-        mib(workspaces),
-        mib(search),
-        mib(index)
+        "  where the bytes go (estimate): rows {:.1} MiB, their text (one allocation per user) {:.1} MiB, workspace indices {:.1} MiB, interned workspaces ({}) {:.2} MiB, id index {:.1} MiB; store {:.1} MiB for {} users ({:.0} B each); the visible-rows list {:.1} MiB",
+        mib(f.rows),
+        mib(f.text),
+        mib(f.memberships),
+        state.list.store().workspaces().len(),
+        mib(f.workspaces),
+        mib(f.id_index),
+        mib(f.total()),
+        state.list.len(),
+        f.total() as f64 / state.list.len().max(1) as f64,
+        mib(visible)
     );
 }
 
@@ -106,8 +62,9 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Starts `scimitar fake serve` with `n` users and loads them all through the client.
-fn load_from_fake(n: usize) -> (Vec<User>, Duration) {
+/// Starts `scimitar fake serve` with `n` users and loads them all as the TUI does: pages
+/// handed over as they arrive and applied to the state, nothing else holding users.
+fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
     let mut child = match Command::new(env!("CARGO_BIN_EXE_scimitar"))
         .args([
             "fake",
@@ -159,41 +116,51 @@ fn load_from_fake(n: usize) -> (Vec<User>, Duration) {
         Ok(rt) => rt,
         Err(e) => panic!("runtime: {e}"),
     };
+    // As the TUI starts: a load begins, its pages arrive as actions.
+    let mut state = loaded_state(Vec::new(), 120, 40);
+    update(&mut state, Action::Refresh);
+    let generation = state.list.generation;
     let t = Instant::now();
-    let users = rt.block_on(async {
-        match client.list_all(None, ListOptions::default(), |_| {}).await {
-            Ok(r) => r.users,
+    let total = rt.block_on(async {
+        let pages = client.list_each(None, ListOptions::default(), |p| {
+            update(
+                &mut state,
+                Action::PageLoaded {
+                    generation,
+                    users: p.users,
+                    total: p.total,
+                },
+            );
+        });
+        match pages.await {
+            Ok(r) => r.total_results,
             Err(e) => panic!("listing failed: {e}"),
         }
     });
+    update(
+        &mut state,
+        Action::LoadFinished {
+            generation,
+            result: Ok(total),
+        },
+    );
     println!(
-        "  load {} users from the fake (pages of 100, 8 at once, no added latency): {:?}, {} requests",
-        users.len(),
+        "  load {} users from the fake into the TUI state (pages of 100, 8 at once, no added latency): {:?}, {} requests",
+        state.list.len(),
         t.elapsed(),
         client.stats().requests
     );
     let took = t.elapsed();
     let _ = child.kill();
     let _ = child.wait();
-    (users, took)
+    (state, took)
 }
 
 fn main() {
     let n = env("SCIMITAR_BENCH_USERS", 100_000);
     let runs = env("SCIMITAR_BENCH_RUNS", 101);
     println!("tui_render: {n} users, median of {runs}");
-    let (users, listed_in) = load_from_fake(n);
-    println!(
-        "  peak memory after the listing alone (VmHWM): {}",
-        vm_hwm()
-    );
-    let t0 = Instant::now();
-    let mut state = loaded_state(users, 120, 40);
-    let cold = listed_in + t0.elapsed();
-    println!(
-        "  build the TUI state (rows + search index): {:?}",
-        t0.elapsed()
-    );
+    let (mut state, cold) = load_from_fake(n);
     println!("  peak memory after load (VmHWM): {}", vm_hwm());
     where_the_bytes_go(&state);
 
@@ -267,9 +234,9 @@ fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
         Err(e) => panic!("tempdir: {e}"),
     };
     let path = scimitar::cache::file_for(dir.path(), "bench");
-    let n = state.list.users.len();
+    let n = state.list.len();
     let t = Instant::now();
-    if let Err(e) = scimitar::cache::write(&path, "bench", &state.list.users, n as u64) {
+    if let Err(e) = scimitar::cache::write(&path, "bench", state.list.store(), n as u64) {
         panic!("cache: {e}");
     }
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -284,9 +251,19 @@ fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
         Ok(Some(c)) => c,
         other => panic!("the cache did not read back: {other:?}"),
     };
-    let state = loaded_state(cached.users, 120, 40);
+    // As the TUI opens: a load starts, the cache is shown while it runs.
+    let mut state = loaded_state(Vec::new(), 120, 40);
+    update(&mut state, Action::Refresh);
+    let generation = state.list.generation;
+    update(
+        &mut state,
+        Action::CacheLoaded {
+            generation,
+            result: Ok(Some(cached)),
+        },
+    );
     let warm = t.elapsed();
-    assert_eq!(state.list.users.len(), n, "every user from the cache");
+    assert_eq!(state.list.len(), n, "every user from the cache");
     println!(
         "  open until every user is browsable: cold (list them all, no rate limit, + build) {cold:?}; from the cache (read + build) {warm:?}; at the 500/min budget a cold open needs {} requests, {:.0} s",
         n.div_ceil(100),

@@ -4,7 +4,6 @@
 //! mode 0600 (it holds emails), replaced atomically. The first line is a versioned header,
 //! so a cache from another version, another tenant or a torn write is ignored, not trusted.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -14,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::create_private;
-use crate::scim::model::{User, Workspace};
+use crate::scim::model::Workspace;
+use crate::store::UserStore;
 
 const FORMAT: &str = "scimitar-user-cache";
 /// Bumped whenever the rows change shape; other versions are ignored.
@@ -50,40 +50,84 @@ struct Header {
     total: u64,
 }
 
-/// The second line: workspaces once, users pointing at them by index.
-#[derive(Debug, Serialize, Deserialize)]
-struct Body {
-    workspaces: Vec<Workspace>,
-    users: Vec<Row>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
+/// A row of the second line, as read back.
+#[derive(Debug, Deserialize)]
 struct Row {
     id: String,
     #[serde(rename = "u")]
     user_name: String,
     #[serde(rename = "a")]
     active: bool,
-    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "x", default)]
     external_id: Option<String>,
-    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "g", default)]
     given_name: Option<String>,
-    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "f", default)]
     family_name: Option<String>,
-    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "d", default)]
     display_name: Option<String>,
-    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "c", default)]
     created: Option<String>,
-    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "m", default)]
     last_modified: Option<String>,
-    #[serde(rename = "w", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "w", default)]
     workspaces: Vec<u32>,
 }
 
+/// A row as written: borrowed from the store, so writing copies nothing.
+#[derive(Serialize)]
+struct RowOut<'a> {
+    id: &'a str,
+    #[serde(rename = "u")]
+    user_name: &'a str,
+    #[serde(rename = "a")]
+    active: bool,
+    #[serde(rename = "x", skip_serializing_if = "Option::is_none")]
+    external_id: Option<&'a str>,
+    #[serde(rename = "g", skip_serializing_if = "Option::is_none")]
+    given_name: Option<&'a str>,
+    #[serde(rename = "f", skip_serializing_if = "Option::is_none")]
+    family_name: Option<&'a str>,
+    #[serde(rename = "d", skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    #[serde(rename = "c", skip_serializing_if = "Option::is_none")]
+    created: Option<&'a str>,
+    #[serde(rename = "m", skip_serializing_if = "Option::is_none")]
+    last_modified: Option<&'a str>,
+    #[serde(rename = "w", skip_serializing_if = "<[u32]>::is_empty")]
+    workspaces: &'a [u32],
+}
+
+/// The second line: workspaces once, users pointing at them by index.
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    workspaces: &'a [Workspace],
+    users: Rows<'a>,
+}
+
+struct Rows<'a>(&'a UserStore);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|u| RowOut {
+            id: u.id(),
+            user_name: u.user_name(),
+            active: u.active(),
+            external_id: u.external_id(),
+            given_name: u.given_name(),
+            family_name: u.family_name(),
+            display_name: u.display_name(),
+            created: u.created(),
+            last_modified: u.last_modified(),
+            workspaces: u.workspace_indices(),
+        }))
+    }
+}
+
 /// A cache that was read: the users as they were at `saved_at`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cached {
-    pub users: Vec<User>,
+    pub users: UserStore,
     pub total: u64,
     pub saved_at: SystemTime,
 }
@@ -140,30 +184,10 @@ pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
             path: path.to_path_buf(),
         });
     }
-    let body: Body = serde_json::from_reader(reader).map_err(|e| corrupt(e.to_string()))?;
-    let mut users = Vec::with_capacity(body.users.len());
-    for r in body.users {
-        let mut workspaces = Vec::with_capacity(r.workspaces.len());
-        for i in r.workspaces {
-            let w = body
-                .workspaces
-                .get(i as usize)
-                .ok_or_else(|| corrupt(format!("workspace index {i} out of range")))?;
-            workspaces.push(w.clone());
-        }
-        users.push(User {
-            id: r.id,
-            user_name: r.user_name,
-            external_id: r.external_id,
-            active: r.active,
-            given_name: r.given_name,
-            family_name: r.family_name,
-            display_name: r.display_name,
-            workspaces,
-            created: r.created,
-            last_modified: r.last_modified,
-        });
-    }
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let users = serde::de::DeserializeSeed::deserialize(body::Body, &mut de)
+        .and_then(|users| de.end().map(|()| users))
+        .map_err(|e| corrupt(e.to_string()))?;
     Ok(Some(Cached {
         users,
         total: header.total,
@@ -173,37 +197,11 @@ pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
 
 /// Replaces the cache with a complete list (a temp file beside it, then a rename, so a
 /// reader never sees half of one).
-pub fn write(path: &Path, tenant: &str, users: &[User], total: u64) -> Result<(), CacheError> {
+pub fn write(path: &Path, tenant: &str, users: &UserStore, total: u64) -> Result<(), CacheError> {
     let io = |source| CacheError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut index: HashMap<(&str, &str), u32> = HashMap::new();
-    let mut workspaces: Vec<Workspace> = Vec::new();
-    let rows: Vec<Row> = users
-        .iter()
-        .map(|u| Row {
-            id: u.id.clone(),
-            user_name: u.user_name.clone(),
-            active: u.active,
-            external_id: u.external_id.clone(),
-            given_name: u.given_name.clone(),
-            family_name: u.family_name.clone(),
-            display_name: u.display_name.clone(),
-            created: u.created.clone(),
-            last_modified: u.last_modified.clone(),
-            workspaces: u
-                .workspaces
-                .iter()
-                .map(|w| {
-                    *index.entry((&w.id, &w.name)).or_insert_with(|| {
-                        workspaces.push(w.clone());
-                        (workspaces.len() - 1) as u32
-                    })
-                })
-                .collect(),
-        })
-        .collect();
     let header = Header {
         format: FORMAT.into(),
         version: VERSION,
@@ -213,9 +211,9 @@ pub fn write(path: &Path, tenant: &str, users: &[User], total: u64) -> Result<()
             .map_or(0, |d| d.as_secs()),
         total,
     };
-    let body = Body {
-        workspaces,
-        users: rows,
+    let body = BodyOut {
+        workspaces: users.workspaces(),
+        users: Rows(users),
     };
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let result = (|| -> Result<(), CacheError> {
@@ -234,6 +232,108 @@ pub fn write(path: &Path, tenant: &str, users: &[User], total: u64) -> Result<()
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Reading the second line row by row into a store, so a big cache is never held twice.
+mod body {
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::Row;
+    use crate::scim::model::Workspace;
+    use crate::store::{Parts, UserStore};
+
+    pub struct Body;
+
+    impl<'de> DeserializeSeed<'de> for Body {
+        type Value = UserStore;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<UserStore, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Body {
+        type Value = UserStore;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object with `workspaces`, then `users`")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UserStore, A::Error> {
+            let mut store = UserStore::new();
+            let mut index: Option<Vec<u32>> = None;
+            let mut users = false;
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "workspaces" => {
+                        let list: Vec<Workspace> = map.next_value()?;
+                        index = Some(list.iter().map(|w| store.intern(w)).collect());
+                    }
+                    "users" => {
+                        let index = index
+                            .as_deref()
+                            .ok_or_else(|| A::Error::custom("`users` before `workspaces`"))?;
+                        map.next_value_seed(Users {
+                            store: &mut store,
+                            index,
+                        })?;
+                        users = true;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            if !users {
+                return Err(A::Error::missing_field("users"));
+            }
+            Ok(store)
+        }
+    }
+
+    /// The `users` array, each row stored as it is read.
+    struct Users<'s> {
+        store: &'s mut UserStore,
+        /// The file's workspace index to the store's.
+        index: &'s [u32],
+    }
+
+    impl<'de> DeserializeSeed<'de> for Users<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Users<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of users")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(r) = seq.next_element::<Row>()? {
+                let mut ws = Vec::with_capacity(r.workspaces.len());
+                for i in &r.workspaces {
+                    let at = self.index.get(*i as usize).ok_or_else(|| {
+                        A::Error::custom(format!("workspace index {i} out of range"))
+                    })?;
+                    ws.push(*at);
+                }
+                let parts = Parts {
+                    id: &r.id,
+                    user_name: &r.user_name,
+                    given_name: r.given_name.as_deref(),
+                    family_name: r.family_name.as_deref(),
+                    display_name: r.display_name.as_deref(),
+                    external_id: r.external_id.as_deref(),
+                    created: r.created.as_deref(),
+                    last_modified: r.last_modified.as_deref(),
+                    active: r.active,
+                };
+                self.store.upsert_parts(&parts, &ws);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Removes every cached user list in `dir`; returns the files removed.
@@ -282,11 +382,15 @@ mod tests {
     use super::*;
     use crate::tui::testing::fixture_users;
 
+    fn store() -> UserStore {
+        fixture_users().into_iter().collect()
+    }
+
     #[test]
     fn a_written_cache_reads_back_the_same_users_and_is_private() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = file_for(dir.path(), "host/tenant-1");
-        let users = fixture_users();
+        let users: UserStore = fixture_users().into_iter().collect();
         write(&path, "host/tenant-1", &users, 6).expect("written");
         let back = read(&path, "host/tenant-1")
             .expect("read")
@@ -307,7 +411,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = file_for(dir.path(), "a");
         assert!(read(&path, "a").expect("no file is fine").is_none());
-        write(&path, "a", &fixture_users(), 6).expect("written");
+        write(&path, "a", &store(), 6).expect("written");
         assert!(matches!(read(&path, "b"), Err(CacheError::Tenant { .. })));
         let text = fs::read_to_string(&path).expect("text");
         let newer = text.replacen("\"version\":1", "\"version\":99", 1);
@@ -324,7 +428,7 @@ mod tests {
     #[test]
     fn clear_removes_only_user_caches() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write(&file_for(dir.path(), "a"), "a", &fixture_users(), 6).expect("written");
+        write(&file_for(dir.path(), "a"), "a", &store(), 6).expect("written");
         fs::write(dir.path().join("other.txt"), "keep").expect("write");
         assert_eq!(clear(dir.path()).expect("cleared").len(), 1);
         assert!(dir.path().join("other.txt").exists());

@@ -12,5 +12,6 @@ pub mod fake;
 pub mod input;
 pub mod plan;
 pub mod scim;
+pub mod store;
 pub mod tui;
 pub mod untrusted;

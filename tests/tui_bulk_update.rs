@@ -71,7 +71,7 @@ fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
     // A reload drops the loaded users; the selection and their last known state stay.
     let effects = update(&mut s, Action::Refresh);
     assert!(matches!(effects[0], Effect::LoadUsers { .. }));
-    assert!(s.list.users.is_empty());
+    assert!(s.list.is_empty());
     assert_eq!(s.bulk.selected.len(), 3);
     assert!(s.selected_user("u-0005").is_some());
 }

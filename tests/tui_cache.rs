@@ -45,7 +45,7 @@ fn cached(users: usize, hours: u64) -> Cached {
     let users: Vec<_> = fixture_users().into_iter().take(users).collect();
     Cached {
         total: users.len() as u64,
-        users,
+        users: users.into_iter().collect(),
         saved_at: SystemTime::now() - Duration::from_secs(hours * 3600 + 30),
     }
 }
@@ -60,7 +60,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
             result: Ok(Some(cached(6, 3))),
         },
     );
-    assert_eq!(s.list.users.len(), 6);
+    assert_eq!(s.list.len(), 6);
     assert!(
         screen(&s).contains("cached 3 h ago, refreshing… 0%"),
         "{}",
@@ -88,7 +88,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
         },
     );
     assert!(
-        s.list.users.iter().any(|u| u.user_name == gone),
+        s.list.store().iter().any(|u| u.user_name() == gone),
         "kept until the refresh completes"
     );
     update(
@@ -98,9 +98,9 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
             result: Ok(5),
         },
     );
-    assert_eq!(s.list.users.len(), 5);
+    assert_eq!(s.list.len(), 5);
     assert!(
-        !s.list.users.iter().any(|u| u.user_name == gone),
+        !s.list.store().iter().any(|u| u.user_name() == gone),
         "a user the tenant no longer has goes"
     );
     assert_eq!(s.visible.len(), 5);
@@ -129,7 +129,7 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
         },
     );
     assert_eq!(
-        s.list.users.len(),
+        s.list.len(),
         2,
         "fresh pages are never mixed with an older cache"
     );
@@ -150,7 +150,7 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
             result: Err("connection refused".into()),
         },
     );
-    assert_eq!(s.list.users.len(), 6, "the cached list stays browsable");
+    assert_eq!(s.list.len(), 6, "the cached list stays browsable");
     update(&mut s, Action::Back);
     assert!(
         screen(&s).contains("cached 1 h ago: refresh failed"),
@@ -169,7 +169,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
             result: Err("the user cache x was written by another version".into()),
         },
     );
-    assert!(s.list.users.is_empty());
+    assert!(s.list.is_empty());
     assert!(
         screen(&s).contains("cached users ignored"),
         "{}",
@@ -195,7 +195,68 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
         "{effects:?}"
     );
     assert!(
-        s.list.cached.is_none() && s.list.users.is_empty(),
+        s.list.cached.is_none() && s.list.is_empty(),
         "a reload does not show the cache again"
     );
+}
+
+#[test]
+fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_not() {
+    let (mut s, g) = opened_with_cache();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: fixture_users(),
+            total: 6,
+        },
+    );
+    let effects = update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Ok(6),
+        },
+    );
+    match effects.as_slice() {
+        [Effect::SaveCache { users, total: 6 }] => {
+            assert!(
+                std::sync::Arc::ptr_eq(users, s.list.store()),
+                "the store on screen is saved, not a copy"
+            );
+            let names: Vec<&str> = users.iter().map(|u| u.user_name()).collect();
+            let want: Vec<String> = fixture_users().into_iter().map(|u| u.user_name).collect();
+            assert_eq!(names, want);
+        }
+        other => panic!("expected one SaveCache: {other:?}"),
+    }
+
+    // The same load under a filter is not every user: nothing is saved.
+    let (mut s, _) = opened_with_cache();
+    update(&mut s, Action::Filter);
+    for c in "active eq true".chars() {
+        update(
+            &mut s,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        );
+    }
+    update(&mut s, Action::Apply);
+    let g = s.list.generation;
+    assert!(s.filter.applied.is_some(), "the filter applied");
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: fixture_users(),
+            total: 6,
+        },
+    );
+    let effects = update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Ok(6),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
 }

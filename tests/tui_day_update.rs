@@ -352,7 +352,7 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     update(&mut s, Action::Sort); // active: carol (disabled) first
     assert_eq!(visible_names(&s)[0], "carol.chen@example.com");
     assert_eq!(
-        s.current_user().map(|u| u.user_name.as_str()),
+        s.current_user().map(|u| u.user_name).as_deref(),
         Some("bob.baker@example.com")
     );
     update(&mut s, Action::Sort); // workspaces, most first
@@ -386,7 +386,7 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     );
     assert_eq!(visible_names(&s)[0], "zed.zimmer@example.com");
     assert_eq!(
-        s.current_user().map(|u| u.user_name.as_str()),
+        s.current_user().map(|u| u.user_name).as_deref(),
         Some("alice.archer@example.com"),
         "the cursor follows its user when a page lands above it"
     );

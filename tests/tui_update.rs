@@ -125,7 +125,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
     assert_eq!(s.list.load, LoadState::Loading);
     // A page of an older load is dropped.
     page(&mut s, 0, users.clone(), 99);
-    assert_eq!((s.list.users.len(), s.list.total), (3, Some(6)));
+    assert_eq!((s.list.len(), s.list.total), (3, Some(6)));
     page(&mut s, 1, users[3..].to_vec(), 6);
     loaded(&mut s, 1, 6);
     assert_eq!(s.list.load, LoadState::Done);
@@ -185,7 +185,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
         s.filter.applied.as_ref().map(|f| f.text.as_str()),
         Some("userName eq \"ali\"")
     );
-    assert!(s.list.users.is_empty(), "a new filter reloads from scratch");
+    assert!(s.list.is_empty(), "a new filter reloads from scratch");
 }
 
 #[test]
@@ -357,7 +357,10 @@ fn opening_a_user_refreshes_it_with_get_user() {
         },
     );
     assert_eq!(s.detail_user().map(|u| u.active), Some(false));
-    assert!(!s.list.users[1].active, "the list shows the fresh copy too");
+    assert!(
+        !s.list.row(1).is_some_and(|u| u.active()),
+        "the list shows the fresh copy too"
+    );
     // r refreshes again; y sends the id.
     assert_eq!(update(&mut s, Action::Refresh), refetch("u-0002"));
     assert_eq!(
@@ -399,7 +402,7 @@ fn a_failed_refresh_keeps_the_loaded_data_and_says_why() {
         },
     );
     assert!(s.detail.as_ref().is_some_and(|d| d.error.is_some()));
-    assert_eq!(s.detail_user().map(|u| u.id.as_str()), Some("u-0001"));
+    assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0001"));
     assert!(matches!(s.popups.last(), Some(Popup::Error { .. })));
 }
 
@@ -424,7 +427,7 @@ fn open_user_goes_straight_to_details_with_find_user() {
             result: Ok(fixture_users()[1].clone()),
         },
     );
-    assert_eq!(s.detail_user().map(|u| u.id.as_str()), Some("u-0002"));
+    assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0002"));
     update(&mut s, Action::Back);
     assert_eq!(s.view().kind, ViewKind::Users);
 }
@@ -517,14 +520,14 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
 fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), 80, 24);
-    assert_eq!(s.list.users.len(), 6);
+    assert_eq!(s.list.len(), 6);
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
     // Part of the reload arrives, then the server goes away.
     page(&mut s, g, users[..2].to_vec(), 6);
     load_failed(&mut s, g, "cannot reach the server");
     assert_eq!(
-        (s.list.users.len(), s.visible.len(), s.list.total),
+        (s.list.len(), s.visible.len(), s.list.total),
         (6, 6, Some(6))
     );
     assert_eq!(s.list.stale.as_deref(), Some("cannot reach the server"));
@@ -533,14 +536,14 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
     load_failed(&mut s, g, "still down");
-    assert_eq!(s.list.users.len(), 6);
+    assert_eq!(s.list.len(), 6);
     update(&mut s, Action::Back);
     // A reload that succeeds replaces the list and clears the mark.
     update(&mut s, Action::Refresh);
     let g = s.list.generation;
     page(&mut s, g, users[..4].to_vec(), 4);
     loaded(&mut s, g, 4);
-    assert_eq!((s.list.users.len(), s.list.stale.clone()), (4, None));
+    assert_eq!((s.list.len(), s.list.stale.clone()), (4, None));
 }
 
 #[test]

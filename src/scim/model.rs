@@ -67,15 +67,12 @@ impl User {
 
     /// "Given Family", or the display name, or the user name.
     pub fn full_name(&self) -> String {
-        match (&self.given_name, &self.family_name) {
-            (Some(g), Some(f)) => format!("{g} {f}"),
-            (Some(g), None) => g.clone(),
-            (None, Some(f)) => f.clone(),
-            (None, None) => self
-                .display_name
-                .clone()
-                .unwrap_or_else(|| self.user_name.clone()),
-        }
+        full_name(
+            self.given_name.as_deref(),
+            self.family_name.as_deref(),
+            self.display_name.as_deref(),
+            &self.user_name,
+        )
     }
 
     pub fn workspace_ids(&self) -> impl Iterator<Item = &str> {
@@ -86,6 +83,21 @@ impl User {
         self.workspaces
             .iter()
             .any(|w| w.id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// "Given Family", or the display name, or the user name.
+pub fn full_name(
+    given: Option<&str>,
+    family: Option<&str>,
+    display: Option<&str>,
+    user_name: &str,
+) -> String {
+    match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        (Some(g), None) => g.to_string(),
+        (None, Some(f)) => f.to_string(),
+        (None, None) => display.unwrap_or(user_name).to_string(),
     }
 }
 

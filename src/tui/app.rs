@@ -20,6 +20,8 @@ const MIN_FRAME: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_millis(250);
 /// Background actions applied per wake-up before the screen gets a chance to draw.
 const DRAIN: usize = 256;
+/// How long quitting waits for the user cache to be written (100,000 users take ~1 s).
+const CACHE_WRITE_GRACE: Duration = Duration::from_secs(10);
 
 // Long because the event loop: terminal events, effect results, ticks and redraws in one select, so their priority is visible.
 pub async fn run_loop(
@@ -132,6 +134,7 @@ pub async fn run_loop(
         }
     }
     runner.abort_all();
+    runner.finish(CACHE_WRITE_GRACE).await;
     Ok(())
 }
 

@@ -39,6 +39,13 @@ pub enum Effect {
         generation: u64,
         filter: Option<Filter>,
     },
+    /// Save a complete list of every user to the tenant's cache (when the runner has a
+    /// cache file). The store is shared, not copied: the state copies it only if it
+    /// changes before the write is done.
+    SaveCache {
+        users: std::sync::Arc<crate::store::UserStore>,
+        total: u64,
+    },
     /// Read the tenant's cached user list (when the runner has a cache file).
     LoadCache {
         generation: u64,
@@ -123,6 +130,8 @@ pub struct EffectRunner {
     /// Where the running batch waits when the breaker pauses it.
     gate: Gate,
     probe: Option<AbortHandle>,
+    /// The cache write in progress.
+    saving: Option<tokio::task::JoinHandle<()>>,
     /// Where journals and reports go.
     paths: Option<crate::config::Paths>,
     /// The tenant's cache file and the identity it is written for; `None`: no cache.
@@ -147,6 +156,7 @@ impl EffectRunner {
             batch: None,
             gate: Gate::default(),
             probe: None,
+            saving: None,
             paths: None,
             cache: None,
             out,
@@ -173,15 +183,13 @@ impl EffectRunner {
         match effect {
             Effect::LoadUsers { generation, filter } => {
                 abort(&mut self.load);
-                // Only a complete list of every user is worth caching.
-                let cache = self.cache.clone().filter(|_| filter.is_none());
                 self.load = Some(self.answer(async move |client, tx| {
-                    let pages = tx.clone();
+                    // Pages are handed over, not kept: the state's store is the one copy.
                     let result = client
-                        .list_all(filter.as_ref(), ListOptions::default(), move |p| {
-                            let _ = pages.send(Action::PageLoaded {
+                        .list_each(filter.as_ref(), ListOptions::default(), move |p| {
+                            let _ = tx.send(Action::PageLoaded {
                                 generation,
-                                users: p.new_users.to_vec(),
+                                users: p.users,
                                 total: p.total,
                             });
                         })
@@ -189,24 +197,22 @@ impl EffectRunner {
                     if let Err(e) = &result {
                         tracing::warn!("loading users failed: {e}");
                     }
-                    let result = match (result, cache) {
-                        (Ok(r), Some(cache)) => {
-                            // Written before the load is reported done, so that quitting
-                            // at once still leaves the cache for the next start.
-                            let total = r.total_results;
-                            let written = tokio::task::spawn_blocking(move || {
-                                crate::cache::write(&cache.path, &cache.identity, &r.users, total)
-                            })
-                            .await;
-                            if let Ok(Err(e)) = written {
-                                tracing::warn!("{e}");
-                                let _ = tx.send(Action::Notice(e.to_string()));
-                            }
-                            Ok(total)
-                        }
-                        (r, _) => r.map(|r| r.total_results).map_err(Failure::from),
-                    };
+                    let result = result.map(|r| r.total_results).map_err(Failure::from);
                     Action::LoadFinished { generation, result }
+                }));
+            }
+            Effect::SaveCache { users, total } => {
+                let Some(cache) = self.cache.clone() else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                // A blocking task: it finishes even when the loop quits (see `finish`).
+                self.saving = Some(tokio::task::spawn_blocking(move || {
+                    if let Err(e) = crate::cache::write(&cache.path, &cache.identity, &users, total)
+                    {
+                        tracing::warn!("{e}");
+                        let _ = tx.send(Action::Notice(e.to_string()));
+                    }
                 }));
             }
             Effect::LoadCache { generation } => {
@@ -414,6 +420,16 @@ impl EffectRunner {
             c.cancel();
         }
         abort(&mut self.probe);
+    }
+
+    /// Lets a cache write in progress finish (at most `limit`), so that quitting just after
+    /// a load still leaves the cache for the next start.
+    pub async fn finish(&mut self, limit: std::time::Duration) {
+        if let Some(h) = self.saving.take()
+            && tokio::time::timeout(limit, h).await.is_err()
+        {
+            tracing::warn!("the user cache was still being written when scimitar quit");
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::scim::model::User;
+use crate::store::{UserRef, UserStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
@@ -66,33 +66,30 @@ fn cmp_opt(a: Option<&str>, b: Option<&str>) -> Ordering {
     }
 }
 
-fn sort_name(u: &User) -> Option<&str> {
-    u.family_name
-        .as_deref()
-        .or(u.given_name.as_deref())
-        .or(u.display_name.as_deref())
+fn sort_name<'a>(u: &UserRef<'a>) -> Option<&'a str> {
+    u.family_name().or(u.given_name()).or(u.display_name())
 }
 
 /// The order of two users under `key`; ties go by userName, so the order is total.
-pub fn compare(key: SortKey, a: &User, b: &User) -> Ordering {
+pub fn compare(key: SortKey, a: UserRef<'_>, b: UserRef<'_>) -> Ordering {
     let primary = match key {
         SortKey::Server | SortKey::UserName => Ordering::Equal,
-        SortKey::Name => cmp_opt(sort_name(a), sort_name(b))
-            .then_with(|| cmp_opt(a.given_name.as_deref(), b.given_name.as_deref())),
-        SortKey::Active => a.active.cmp(&b.active),
-        SortKey::Workspaces => b.workspaces.len().cmp(&a.workspaces.len()),
-        SortKey::LastModified => match (&a.last_modified, &b.last_modified) {
+        SortKey::Name => cmp_opt(sort_name(&a), sort_name(&b))
+            .then_with(|| cmp_opt(a.given_name(), b.given_name())),
+        SortKey::Active => a.active().cmp(&b.active()),
+        SortKey::Workspaces => b.workspace_count().cmp(&a.workspace_count()),
+        SortKey::LastModified => match (a.last_modified(), b.last_modified()) {
             (Some(x), Some(y)) => y.cmp(x),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         },
     };
-    primary.then_with(|| cmp_ci(&a.user_name, &b.user_name))
+    primary.then_with(|| cmp_ci(a.user_name(), b.user_name()))
 }
 
 /// Sorts rows (indices into `users`); server order leaves them as they are.
-pub fn sort_rows(key: SortKey, users: &[User], rows: &mut [usize]) {
+pub fn sort_rows(key: SortKey, users: &UserStore, rows: &mut [usize]) {
     if key == SortKey::Server {
         return;
     }
@@ -103,7 +100,7 @@ pub fn sort_rows(key: SortKey, users: &[User], rows: &mut [usize]) {
 }
 
 /// Adds `added` to the sorted `rows`, keeping them sorted: one merge per arriving page.
-pub fn merge_rows(key: SortKey, users: &[User], rows: &mut Vec<usize>, mut added: Vec<usize>) {
+pub fn merge_rows(key: SortKey, users: &UserStore, rows: &mut Vec<usize>, mut added: Vec<usize>) {
     if key == SortKey::Server {
         rows.extend(added);
         return;
@@ -135,13 +132,16 @@ mod tests {
     use super::*;
     use crate::tui::testing::{fixture_users, synthetic_users};
 
-    fn names(users: &[User], rows: &[usize]) -> Vec<String> {
-        rows.iter().map(|&i| users[i].user_name.clone()).collect()
+    fn names(users: &UserStore, rows: &[usize]) -> Vec<String> {
+        rows.iter()
+            .filter_map(|&i| users.get(i))
+            .map(|u| u.user_name().to_string())
+            .collect()
     }
 
     #[test]
     fn each_key_orders_as_labelled() {
-        let users = fixture_users();
+        let users: UserStore = fixture_users().into_iter().collect();
         let mut rows: Vec<usize> = (0..users.len()).collect();
         sort_rows(SortKey::UserName, &users, &mut rows);
         assert_eq!(
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn merging_pages_equals_sorting_everything() {
-        let users = synthetic_users(2_000);
+        let users: UserStore = synthetic_users(2_000).into_iter().collect();
         for key in SortKey::CYCLE {
             let mut merged = Vec::new();
             for page in (0..users.len()).collect::<Vec<_>>().chunks(300) {

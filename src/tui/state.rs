@@ -1,12 +1,14 @@
 //! Everything the screen shows, in plain data. `update` changes it, `render` reads it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use tui_input::Input;
 
 use crate::plan::Protected;
 use crate::scim::filter::{Filter, FilterError};
-use crate::scim::model::User;
+use crate::scim::model::{User, Workspace};
+use crate::store::{Matcher, UserRef, UserStore};
 use crate::tui::bulk::state::PathInput;
 use crate::tui::bulk::{RunView, Screen};
 use crate::tui::keymap::Keymap;
@@ -141,8 +143,38 @@ pub struct WorkspaceEntry {
 pub struct CacheShown {
     /// "3 h ago", fixed when the cache was read.
     pub age: String,
-    /// Ids the running refresh has listed; the others go when it completes.
-    pub refreshed: HashSet<String>,
+    /// Per row of the list: the running refresh has listed it; the others go when it
+    /// completes.
+    refreshed: Vec<bool>,
+    confirmed: usize,
+}
+
+impl CacheShown {
+    pub fn new(age: String) -> CacheShown {
+        CacheShown {
+            age,
+            refreshed: Vec::new(),
+            confirmed: 0,
+        }
+    }
+
+    pub fn confirm(&mut self, row: usize) {
+        if self.refreshed.len() <= row {
+            self.refreshed.resize(row + 1, false);
+        }
+        if !std::mem::replace(&mut self.refreshed[row], true) {
+            self.confirmed += 1;
+        }
+    }
+
+    pub fn is_confirmed(&self, row: usize) -> bool {
+        self.refreshed.get(row) == Some(&true)
+    }
+
+    /// Users the refresh has listed so far.
+    pub fn confirmed(&self) -> usize {
+        self.confirmed
+    }
 }
 
 /// A fetched user for the detail view.
@@ -170,20 +202,19 @@ impl DetailState {
     }
 }
 
-/// The loaded users and the workspaces they reach. `users`, `haystacks` and `index_by_id`
-/// move together: change them through [`UserList::upsert`] and [`UserList::clear`].
+/// The loaded users and the workspaces they reach. The store and the workspace counts move
+/// together: change them through [`UserList::upsert`], [`UserList::clear`],
+/// [`UserList::adopt`] and [`UserList::retain`].
 #[derive(Debug)]
 pub struct UserList {
-    /// Loaded users, in arrival order.
-    pub users: Vec<User>,
-    /// Lowercased search text of each user, parallel to `users`.
-    pub haystacks: Vec<String>,
-    pub index_by_id: HashMap<String, usize>,
+    /// Loaded users, in arrival order. Shared with a cache write in progress: a change
+    /// while it runs copies it first.
+    store: Arc<UserStore>,
     pub total: Option<u64>,
     pub load: LoadState,
     /// The last list that loaded completely (and its total), kept while a reload runs: a
     /// reload that fails puts it back rather than leave the list empty or partial.
-    pub last_good: Option<(Vec<User>, Option<u64>)>,
+    pub last_good: Option<(Arc<UserStore>, Option<u64>)>,
     /// Why the list on screen is the last good one rather than fresh (a failed reload).
     pub stale: Option<String>,
     /// Bumped on every reload so pages of an older load are dropped.
@@ -271,9 +302,7 @@ pub struct State {
 impl UserList {
     fn new() -> UserList {
         UserList {
-            users: Vec::new(),
-            haystacks: Vec::new(),
-            index_by_id: HashMap::new(),
+            store: Arc::default(),
             total: None,
             load: LoadState::Idle,
             last_good: None,
@@ -287,39 +316,71 @@ impl UserList {
         }
     }
 
-    pub fn user(&self, id: &str) -> Option<&User> {
-        self.index_by_id.get(id).and_then(|&i| self.users.get(i))
+    /// How many users are loaded.
+    pub fn len(&self) -> usize {
+        self.store.len()
     }
 
-    /// Adds users (new ones appended, known ones replaced), keeping the indexes and the
-    /// workspace counts in step; returns the rows added.
-    pub fn upsert(&mut self, users: Vec<User>) -> Vec<usize> {
-        let mut added = Vec::with_capacity(users.len());
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    pub fn store(&self) -> &Arc<UserStore> {
+        &self.store
+    }
+
+    /// Row `i`, read in place.
+    pub fn row(&self, i: usize) -> Option<UserRef<'_>> {
+        self.store.get(i)
+    }
+
+    /// Row `i` as a user of its own.
+    pub fn get(&self, i: usize) -> Option<User> {
+        self.row(i).map(|u| u.to_user())
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.store.index_of(id)
+    }
+
+    pub fn user(&self, id: &str) -> Option<User> {
+        self.store.by_id(id).map(|u| u.to_user())
+    }
+
+    /// Adds users (new ones appended, known ones replaced), keeping the workspace counts in
+    /// step; returns each user's row and whether it is new.
+    pub fn upsert(&mut self, users: Vec<User>) -> Vec<(usize, bool)> {
+        let mut rows = Vec::with_capacity(users.len());
         let mut new_workspace = false;
+        let store = Arc::make_mut(&mut self.store);
         for u in users {
-            let hay = haystack(&u);
-            if let Some(&i) = self.index_by_id.get(&u.id) {
-                let old = std::mem::replace(&mut self.users[i], u);
-                for w in &old.workspaces {
+            if let Some(old) = store.by_id(&u.id) {
+                for w in old.workspaces() {
                     if let Some(e) = self.workspaces.get_mut(&w.id) {
                         e.users = e.users.saturating_sub(1);
                     }
                 }
-                new_workspace |= count_workspaces(&mut self.workspaces, &self.users[i]);
-                self.haystacks[i] = hay;
-            } else {
-                let i = self.users.len();
-                new_workspace |= count_workspaces(&mut self.workspaces, &u);
-                self.index_by_id.insert(u.id.clone(), i);
-                self.users.push(u);
-                self.haystacks.push(hay);
-                added.push(i);
             }
+            new_workspace |= count_workspaces(&mut self.workspaces, u.workspaces.iter());
+            rows.push(store.upsert(&u));
         }
         if new_workspace {
             self.sort_workspaces();
         }
-        added
+        rows
+    }
+
+    /// Replaces the users with a whole store (a cache read, the last good list put back).
+    pub fn adopt(&mut self, store: Arc<UserStore>) {
+        self.clear();
+        let mut new_workspace = false;
+        for u in store.iter() {
+            new_workspace |= count_workspaces(&mut self.workspaces, u.workspaces());
+        }
+        self.store = store;
+        if new_workspace {
+            self.sort_workspaces();
+        }
     }
 
     pub fn sort_workspaces(&mut self) {
@@ -333,29 +394,41 @@ impl UserList {
     }
 
     /// Forgets every user (workspaces the integration API listed stay); returns them.
-    pub fn clear(&mut self) -> Vec<User> {
-        self.haystacks.clear();
-        self.index_by_id.clear();
+    pub fn clear(&mut self) -> Arc<UserStore> {
         self.total = None;
         for e in self.workspaces.values_mut() {
             e.users = 0;
         }
         self.workspaces.retain(|_, e| e.listed);
         self.sort_workspaces();
-        std::mem::take(&mut self.users)
+        std::mem::take(&mut self.store)
     }
 
-    /// Does row `i` of `users` belong in a view with this scope and query?
-    pub fn matches(&self, i: usize, kind: &ViewKind, query: &str) -> bool {
-        let Some(u) = self.users.get(i) else {
-            return false;
+    /// Keeps the rows `keep` accepts (by row number); row numbers change.
+    pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        let total = self.total;
+        let mut store = self.clear();
+        let mut row = 0;
+        Arc::make_mut(&mut store).retain(|_| {
+            row += 1;
+            keep(row - 1)
+        });
+        self.adopt(store);
+        self.total = total;
+    }
+
+    /// What a view with this scope and query (lowercased) shows.
+    pub fn matcher(&self, kind: &ViewKind, query: &str) -> Matcher {
+        let workspace = match kind {
+            ViewKind::Members { workspace_id } => Some(workspace_id.as_str()),
+            _ => None,
         };
-        if let ViewKind::Members { workspace_id } = kind
-            && !u.has_workspace(workspace_id)
-        {
-            return false;
-        }
-        query.is_empty() || self.haystacks.get(i).is_some_and(|h| h.contains(query))
+        self.store.matcher(query, workspace)
+    }
+
+    /// Does row `i` belong in a view with this matcher?
+    pub fn matches(&self, i: usize, m: &Matcher) -> bool {
+        self.row(i).is_some_and(|u| m.matches(u))
     }
 }
 
@@ -431,24 +504,23 @@ impl State {
         self.width < MIN_WIDTH || self.height < MIN_HEIGHT
     }
 
-    pub fn user(&self, id: &str) -> Option<&User> {
+    pub fn user(&self, id: &str) -> Option<User> {
         self.list.user(id)
     }
 
     /// A selected user's latest known state: the loaded copy, else the cached one.
-    pub fn selected_user(&self, id: &str) -> Option<&User> {
-        self.user(id).or_else(|| self.bulk.sel_cache.get(id))
+    pub fn selected_user(&self, id: &str) -> Option<User> {
+        self.user(id)
+            .or_else(|| self.bulk.sel_cache.get(id).cloned())
     }
 
     /// The user under the cursor of a user list.
-    pub fn current_user(&self) -> Option<&User> {
+    pub fn current_user(&self) -> Option<User> {
         let v = self.view();
         if !v.is_user_list() {
             return None;
         }
-        self.visible
-            .get(v.cursor)
-            .and_then(|&i| self.list.users.get(i))
+        self.visible.get(v.cursor).and_then(|&i| self.list.get(i))
     }
 
     pub fn current_workspace(&self) -> Option<&WorkspaceEntry> {
@@ -463,51 +535,69 @@ impl State {
     }
 
     /// The user the detail view shows: the fresh copy, else the loaded one.
-    pub fn detail_user(&self) -> Option<&User> {
+    pub fn detail_user(&self) -> Option<User> {
         let d = self.detail.as_ref()?;
-        d.user.as_ref().or_else(|| self.user(&d.key))
+        d.user.clone().or_else(|| self.user(&d.key))
     }
 
     /// Adds users to the list; a selected user loaded again leaves the selection's cache.
-    pub fn upsert_users(&mut self, users: Vec<User>) -> Vec<usize> {
-        let added = self.list.upsert(users);
-        for &i in &added {
-            if let Some(u) = self.list.users.get(i) {
-                self.bulk.sel_cache.remove(&u.id);
+    /// Returns each user's row and whether it is new.
+    pub fn upsert_users(&mut self, users: Vec<User>) -> Vec<(usize, bool)> {
+        let rows = self.list.upsert(users);
+        self.forget_loaded_selection(rows.iter().filter(|r| r.1).map(|r| r.0));
+        rows
+    }
+
+    /// The selection's cache keeps only users that are not loaded.
+    fn forget_loaded_selection(&mut self, rows: impl Iterator<Item = usize>) {
+        if self.bulk.sel_cache.is_empty() {
+            return;
+        }
+        for i in rows {
+            if let Some(u) = self.list.row(i) {
+                self.bulk.sel_cache.remove(u.id());
             }
         }
-        added
+    }
+
+    /// Shows a whole store of users (a cache read, the last good list put back).
+    pub fn adopt_users(&mut self, store: Arc<UserStore>, total: Option<u64>) {
+        self.clear_users();
+        self.list.adopt(store);
+        self.list.total = total;
+        self.forget_loaded_selection(0..self.list.len());
     }
 
     pub fn sort_workspaces(&mut self) {
         self.list.sort_workspaces();
     }
 
-    /// Keeps only the users `keep` accepts (their rows and indexes rebuilt).
-    pub fn retain_users(&mut self, keep: impl Fn(&User) -> bool) {
-        let total = self.list.total;
-        let (kept, gone): (Vec<User>, Vec<User>) = std::mem::take(&mut self.list.users)
-            .into_iter()
-            .partition(|u| keep(u));
-        self.list.users = gone;
-        self.clear_users();
-        self.upsert_users(kept);
-        self.list.total = total;
-    }
-
-    /// Forgets the loaded users; the selected ones are kept in the selection's cache.
-    pub fn clear_users(&mut self) {
-        for u in self.list.clear() {
-            if self.bulk.selected.contains(&u.id) {
-                self.bulk.sel_cache.insert(u.id.clone(), u);
-            }
-        }
+    /// Keeps only the rows `keep` accepts (by row number; the selected ones that go are
+    /// kept in the selection's cache).
+    pub fn retain_users(&mut self, keep: impl Fn(usize) -> bool) {
+        self.keep_selected(|i| !keep(i));
+        self.list.retain(keep);
         self.bulk.visual = None;
     }
 
-    /// Does row `i` of `users` belong in a view with this scope and query?
-    pub fn user_matches(&self, i: usize, kind: &ViewKind, query: &str) -> bool {
-        self.list.matches(i, kind, query)
+    /// Forgets the loaded users (the selected ones are kept in the selection's cache);
+    /// returns them.
+    pub fn clear_users(&mut self) -> Arc<UserStore> {
+        self.keep_selected(|_| true);
+        self.bulk.visual = None;
+        self.list.clear()
+    }
+
+    /// Copies the selected users among the rows `going` accepts into the selection's cache.
+    fn keep_selected(&mut self, going: impl Fn(usize) -> bool) {
+        if self.bulk.selected.is_empty() {
+            return;
+        }
+        for (i, u) in self.list.store().iter().enumerate() {
+            if going(i) && self.bulk.selected.contains(u.id()) {
+                self.bulk.sel_cache.insert(u.id().to_string(), u.to_user());
+            }
+        }
     }
 
     /// Recomputes the rows of the top view from scratch.
@@ -517,10 +607,11 @@ impl State {
         let kind = v.kind.clone();
         let rows: Vec<usize> = match &kind {
             ViewKind::Users | ViewKind::Members { .. } => {
-                let mut rows: Vec<usize> = (0..self.list.users.len())
-                    .filter(|&i| self.user_matches(i, &kind, &query))
+                let m = self.list.matcher(&kind, &query);
+                let mut rows: Vec<usize> = (0..self.list.len())
+                    .filter(|&i| self.list.matches(i, &m))
                     .collect();
-                crate::tui::sort::sort_rows(self.sort, &self.list.users, &mut rows);
+                crate::tui::sort::sort_rows(self.sort, self.list.store(), &mut rows);
                 rows
             }
             ViewKind::Workspaces => (0..self.list.workspace_order.len())
@@ -565,12 +656,12 @@ impl State {
         let query = v.search.input.value().to_lowercase();
         if v.is_user_list() && !v.search.applied.is_empty() && query.starts_with(&v.search.applied)
         {
-            let kind = v.kind.clone();
+            let m = self.list.matcher(&v.kind, &query);
             let keep = self.visible.get(v.cursor).copied();
             let rows = std::mem::take(&mut self.visible);
             self.visible = rows
                 .into_iter()
-                .filter(|&i| self.user_matches(i, &kind, &query))
+                .filter(|&i| self.list.matches(i, &m))
                 .collect();
             self.view_mut().search.applied = query;
             self.follow(keep);
@@ -603,9 +694,13 @@ impl State {
     }
 }
 
-fn count_workspaces(map: &mut BTreeMap<String, WorkspaceEntry>, u: &User) -> bool {
+/// Counts a user's workspaces; returns whether one was new (or got its name).
+fn count_workspaces<'a>(
+    map: &mut BTreeMap<String, WorkspaceEntry>,
+    workspaces: impl Iterator<Item = &'a Workspace>,
+) -> bool {
     let mut new = false;
-    for w in &u.workspaces {
+    for w in workspaces {
         let e = map.entry(w.id.clone()).or_insert_with(|| {
             new = true;
             WorkspaceEntry {
@@ -622,27 +717,4 @@ fn count_workspaces(map: &mut BTreeMap<String, WorkspaceEntry>, u: &User) -> boo
         }
     }
     new
-}
-
-/// What local search looks in: userName, names, externalId, workspace names.
-pub fn haystack(u: &User) -> String {
-    let mut s = String::with_capacity(64);
-    s.push_str(&u.user_name);
-    for part in [
-        &u.given_name,
-        &u.family_name,
-        &u.display_name,
-        &u.external_id,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        s.push('\u{1f}');
-        s.push_str(part);
-    }
-    for w in &u.workspaces {
-        s.push('\u{1f}');
-        s.push_str(&w.name);
-    }
-    s.to_lowercase()
 }

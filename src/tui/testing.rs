@@ -293,7 +293,7 @@ pub fn past_run(
 pub fn visible_names(s: &State) -> Vec<String> {
     s.visible
         .iter()
-        .map(|&i| s.list.users[i].user_name.clone())
+        .filter_map(|&i| s.list.row(i).map(|u| u.user_name().to_string()))
         .collect()
 }
 

@@ -208,7 +208,7 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
-            if let Some(u) = state.detail_user().cloned() {
+            if let Some(u) = state.detail_user() {
                 bulk::update::open_actions_for(state, u);
             }
             Vec::new()
@@ -293,7 +293,9 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             total,
         } => page_loaded(state, generation, users, total),
         Action::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
-        Action::LoadFinished { generation, result } => load_finished(state, generation, result),
+        Action::LoadFinished { generation, result } => {
+            return load_finished(state, generation, result);
+        }
         Action::WorkspacesListed(result) => workspaces_listed(state, result),
         Action::UserFetched { key, result } => return user_fetched(state, key, result),
         Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
@@ -309,30 +311,35 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure>) {
+/// A load ended. A complete one of every user (no filter) is saved to the local cache.
+fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure>) -> Vec<Effect> {
     if generation != state.list.generation {
-        return;
+        return Vec::new();
     }
     match result {
         Ok(total) => {
             if let Some(c) = state.list.cached.take() {
                 // The fresh list is complete: users it did not list are gone.
-                state.retain_users(|u| c.refreshed.contains(&u.id));
+                state.retain_users(|i| c.is_confirmed(i));
                 state.rebuild_keeping_row();
             }
             state.list.load = LoadState::Done;
             state.list.total = Some(total);
             state.list.last_good = None;
             state.list.stale = None;
+            if state.filter.applied.is_none() && state.list.use_cache {
+                return vec![Effect::SaveCache {
+                    users: state.list.store().clone(),
+                    total,
+                }];
+            }
         }
         Err(failure) => {
             // The state keeps what the screen says.
             let message = failure.to_string();
             state.list.load = LoadState::Failed(message.clone());
             if let Some((users, total)) = state.list.last_good.take() {
-                state.clear_users();
-                state.upsert_users(users);
-                state.list.total = total;
+                state.adopt_users(users, total);
                 state.rebuild_visible();
                 state.list.stale = Some(message.clone());
             }
@@ -342,6 +349,7 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
             });
         }
     }
+    Vec::new()
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {
@@ -388,11 +396,12 @@ pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
     state.list.generation += 1;
     // Only a complete list is worth keeping; a reload of a partial one keeps the older.
     let complete = state.list.load == LoadState::Done || state.list.stale.is_some();
-    if complete && !state.list.users.is_empty() {
-        state.list.last_good = Some((state.list.users.clone(), state.list.total));
-    }
+    let total = state.list.total;
     state.list.cached = None;
-    state.clear_users();
+    let old = state.clear_users();
+    if complete && !old.is_empty() {
+        state.list.last_good = Some((old, total));
+    }
     state.list.load = LoadState::Loading;
     for v in &mut state.views {
         v.cursor = 0;
@@ -535,7 +544,7 @@ fn user_fetched(
     result: Result<crate::scim::User, Failure>,
 ) -> Vec<Effect> {
     if let Ok(u) = &result
-        && state.list.index_by_id.contains_key(&u.id)
+        && state.list.index_of(&u.id).is_some()
     {
         state.upsert_users(vec![u.clone()]);
     }
@@ -573,21 +582,24 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
         return;
     }
     state.list.total = Some(total);
+    let rows = state.upsert_users(users);
     if let Some(c) = &mut state.list.cached {
-        c.refreshed.extend(users.iter().map(|u| u.id.clone()));
+        for &(i, _) in &rows {
+            c.confirm(i);
+        }
     }
-    let added = state.upsert_users(users);
     let v = state.view();
     match &v.kind {
         ViewKind::Users | ViewKind::Members { .. } => {
-            let kind = v.kind.clone();
             let query = v.search.input.value().to_lowercase();
-            let rows: Vec<usize> = added
+            let m = state.list.matcher(&v.kind, &query);
+            let rows: Vec<usize> = rows
                 .into_iter()
-                .filter(|&i| state.user_matches(i, &kind, &query))
+                .filter(|&(i, new)| new && state.list.matches(i, &m))
+                .map(|(i, _)| i)
                 .collect();
             let keep = state.visible.get(state.view().cursor).copied();
-            crate::tui::sort::merge_rows(state.sort, &state.list.users, &mut state.visible, rows);
+            crate::tui::sort::merge_rows(state.sort, state.list.store(), &mut state.visible, rows);
             // A sorted page lands anywhere: the cursor stays on its user.
             if state.sort != crate::tui::sort::SortKey::Server
                 && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
@@ -612,14 +624,11 @@ fn cache_loaded(
         Ok(Some(c))
             if generation == state.list.generation
                 && state.list.load == LoadState::Loading
-                && state.list.users.is_empty() =>
+                && state.list.is_empty() =>
         {
-            state.list.cached = Some(crate::tui::state::CacheShown {
-                age: crate::cache::age_text(c.age()),
-                refreshed: std::collections::HashSet::new(),
-            });
-            state.upsert_users(c.users);
-            state.list.total = Some(c.total);
+            let age = crate::cache::age_text(c.age());
+            state.adopt_users(std::sync::Arc::new(c.users), Some(c.total));
+            state.list.cached = Some(crate::tui::state::CacheShown::new(age));
             state.rebuild_keeping_row();
         }
         Ok(_) => {}

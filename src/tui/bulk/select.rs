@@ -43,11 +43,8 @@ pub fn commit_visual(state: &mut State) {
     };
     let mut added = 0;
     for pos in a..=b {
-        if let Some(u) = state
-            .visible
-            .get(pos)
-            .and_then(|&i| state.list.users.get(i))
-            && state.bulk.selected.insert(u.id.clone())
+        if let Some(u) = state.visible.get(pos).and_then(|&i| state.list.row(i))
+            && state.bulk.selected.insert(u.id().to_string())
         {
             added += 1;
         }
@@ -71,8 +68,8 @@ pub fn select_all_visible(state: &mut State) {
     }
     let mut added = 0;
     for &i in &state.visible {
-        if let Some(u) = state.list.users.get(i)
-            && state.bulk.selected.insert(u.id.clone())
+        if let Some(u) = state.list.row(i)
+            && state.bulk.selected.insert(u.id().to_string())
         {
             added += 1;
         }
@@ -89,10 +86,10 @@ pub fn invert_visible(state: &mut State) {
         return;
     }
     for &i in &state.visible {
-        if let Some(u) = state.list.users.get(i)
-            && !state.bulk.selected.remove(&u.id)
+        if let Some(u) = state.list.row(i)
+            && !state.bulk.selected.remove(u.id())
         {
-            state.bulk.selected.insert(u.id.clone());
+            state.bulk.selected.insert(u.id().to_string());
         }
     }
 }

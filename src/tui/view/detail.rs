@@ -19,7 +19,7 @@ pub fn rows_shown(state: &State) -> usize {
 
 /// Rows of content the detail view has now (for the reducer's scrolling bounds).
 pub fn content_rows(state: &State) -> usize {
-    lines(state, state.detail_user(), state.detail.as_ref()).len()
+    lines(state, state.detail_user().as_ref(), state.detail.as_ref()).len()
 }
 
 /// The first row shown for a scroll position: at most the last full page.
@@ -30,7 +30,7 @@ pub fn first_row(scroll: usize, content: usize, shown: usize) -> usize {
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_pane(
         state,
-        state.detail_user(),
+        state.detail_user().as_ref(),
         state.detail.as_ref(),
         state.view().cursor,
         frame,

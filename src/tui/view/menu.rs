@@ -22,7 +22,8 @@ pub fn render(state: &State, cursor: usize, only: Option<&str>, frame: &mut Fram
         .title(Line::styled(
             match only {
                 Some(id) => {
-                    let name = state.selected_user(id).map_or(id, |u| u.user_name.as_str());
+                    let user = state.selected_user(id);
+                    let name = user.as_ref().map_or(id, |u| u.user_name.as_str());
                     format!(" Action for {} ", crate::tui::view::safe(name))
                 }
                 None => format!(" Action for {} selected users ", state.bulk.selected.len()),

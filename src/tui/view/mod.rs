@@ -56,7 +56,7 @@ pub fn render(state: &State, frame: &mut Frame) {
                     Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                         .areas(body);
                 users::render(state, frame, left);
-                detail::render_pane(state, state.current_user(), None, 0, frame, right);
+                detail::render_pane(state, state.current_user().as_ref(), None, 0, frame, right);
             } else {
                 users::render(state, frame, body);
             }
@@ -153,9 +153,8 @@ fn title(state: &State) -> String {
         }
         ViewKind::Workspaces => "Workspaces".into(),
         ViewKind::Detail { key } => {
-            let name = state
-                .detail_user()
-                .map_or(key.as_str(), |u| u.user_name.as_str());
+            let user = state.detail_user();
+            let name = user.as_ref().map_or(key.as_str(), |u| u.user_name.as_str());
             format!("User {}", safe(name))
         }
     }
@@ -178,7 +177,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         sep.clone(),
         Span::raw(format!("tenant {}", safe(&state.tenant))),
     ]);
-    let loaded = state.list.users.len();
+    let loaded = state.list.len();
     let total = state
         .list
         .total
@@ -225,7 +224,7 @@ fn load_spans(state: &State, loaded: usize) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     match (&state.list.load, &state.list.cached) {
         (LoadState::Loading, Some(c)) => {
-            let pct = (c.refreshed.len() * 100)
+            let pct = (c.confirmed() * 100)
                 .checked_div(state.list.total.unwrap_or(0) as usize)
                 .unwrap_or(0)
                 .min(100);

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
-use crate::scim::User;
+use crate::store::UserRef;
 use crate::tui::state::{LoadState, State};
 use crate::tui::view::cursor_table::CursorTable;
 
@@ -34,15 +34,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     // the width) and externalId, then Name, are cut first.
     let longest = state.visible[start..end]
         .iter()
-        .filter_map(|&i| state.list.users.get(i))
-        .map(|u| crate::untrusted::width(&safe(&u.user_name)))
+        .filter_map(|&i| state.list.row(i))
+        .map(|u| crate::untrusted::width(&safe(u.user_name())))
         .max()
         .unwrap_or(0);
     let name_w = longest.clamp(8, usize::from(area.width) / 2) as u16;
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
-        .filter_map(|(k, &i)| state.list.users.get(i).map(|u| (start + k, u)))
+        .filter_map(|(k, &i)| state.list.row(i).map(|u| (start + k, u)))
         .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
         .collect();
     let position = if len == 0 {
@@ -87,9 +87,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     .render(t, frame, area);
 }
 
-fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {
+fn user_row<'a>(state: &'a State, u: UserRef<'a>, in_range: bool) -> Row<'a> {
     let t = &state.theme;
-    let ticked = state.bulk.selected.contains(&u.id);
+    let ticked = state.bulk.selected.contains(u.id());
     let sel = if in_range && !ticked {
         Span::styled("[v]", t.ticked)
     } else if ticked {
@@ -97,22 +97,22 @@ fn user_row<'a>(state: &'a State, u: &'a User, in_range: bool) -> Row<'a> {
     } else {
         Span::styled("[ ]", t.dim)
     };
-    let active = if u.active {
+    let active = if u.active() {
         Span::styled("✓ yes", t.active)
     } else {
         Span::styled("✗ no", t.inactive)
     };
-    let name = match (&u.given_name, &u.family_name, &u.display_name) {
+    let name = match (u.given_name(), u.family_name(), u.display_name()) {
         (None, None, None) => String::new(),
         _ => safe(&u.full_name()),
     };
     Row::new([
         Cell::from(sel),
-        Cell::from(safe(&u.user_name)),
+        Cell::from(safe(u.user_name())),
         Cell::from(name),
         Cell::from(active),
-        Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
-        Cell::from(safe(u.external_id.as_deref().unwrap_or(""))),
+        Cell::from(Line::from(u.workspace_count().to_string()).right_aligned()),
+        Cell::from(safe(u.external_id().unwrap_or(""))),
     ])
 }
 

@@ -68,7 +68,7 @@ pub struct Completeness {
 /// Counts are complete only when the whole tenant is loaded with no filter; otherwise the
 /// footer says how many users they come from and which filter is in force.
 pub fn completeness(state: &State) -> Completeness {
-    let loaded = state.list.users.len();
+    let loaded = state.list.len();
     let total = state
         .list
         .total
