@@ -1,6 +1,7 @@
 //! Paged `GET /Users`: the first page gives totalResults, the rest are fetched concurrently
-//! (bounded). Pages are handed over as they arrive, so a caller that keeps users in its own
-//! store (the TUI) never holds a second copy of the tenant.
+//! (bounded). With a hint of the total, the first round already fetches the pages after the
+//! first. Pages are handed over as they arrive, so a caller that keeps users in its own store
+//! (the TUI) never holds a second copy of the tenant.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -30,8 +31,14 @@ fn check_total(total: u64, start: u64) -> Result<(), ScimError> {
 pub struct ListOptions {
     /// At most 100 (Anaplan's cap).
     pub page_size: u32,
-    /// Pages fetched at once after the first.
+    /// Pages in flight at once.
     pub concurrency: usize,
+    /// The number of users the caller expects to match (e.g. the tenant's size at its last
+    /// complete load). Above one page, the first round asks for page 1 and the pages after it
+    /// up to `concurrency` at once, rather than wait a round trip for page 1's totalResults.
+    /// The server's count still rules: a hint too high costs the extra requests of that one
+    /// round (their pages are dropped), a hint too low costs nothing.
+    pub expected_total: Option<u64>,
 }
 
 impl Default for ListOptions {
@@ -39,9 +46,14 @@ impl Default for ListOptions {
         ListOptions {
             page_size: 100,
             concurrency: 8,
+            expected_total: None,
         }
     }
 }
+
+/// Pages of the first round past page 1, by startIndex, kept until the walk reaches them;
+/// those it never reaches (past the server's count) are dropped, errors included.
+type Ahead = BTreeMap<u64, Result<ListPage, ScimError>>;
 
 /// Progress of `list_all`, reported as each page arrives (in completion order).
 #[derive(Debug, Clone)]
@@ -146,6 +158,10 @@ impl ScimClient {
     /// users than it said). Only when a full first page comes with a count that promises no
     /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
     /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
+    ///
+    /// Pages fetched early on [`ListOptions::expected_total`] go through the same checks
+    /// when the walk reaches them, in the order it would have asked for them; pages it never
+    /// reaches (past page 1's totalResults, or after a probe stopped) are dropped unread.
     // Long because the paging loop and its guards against lying or endless servers read best together.
     pub async fn list_each(
         &self,
@@ -156,7 +172,8 @@ impl ScimClient {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
         let requests_before = self.stats().requests;
-        let first = self.list_page(filter, 1, size).await?;
+        let (first, mut ahead) = self.first_round(filter, size, &opts).await;
+        let first = first?;
         let total = first.total_results;
         check_total(total, 1)?;
         let mut sink = Sink {
@@ -180,7 +197,14 @@ impl ScimClient {
                 while fetches.len() < opts.concurrency.max(1) && next < end {
                     let start = 1 + next * step;
                     next += 1;
-                    fetches.push(async move { (start, self.list_page(filter, start, size).await) });
+                    let early = ahead.remove(&start);
+                    fetches.push(async move {
+                        let page = match early {
+                            Some(page) => page,
+                            None => self.list_page(filter, start, size).await,
+                        };
+                        (start, page)
+                    });
                 }
                 let Some((start, page)) = fetches.next().await else {
                     break;
@@ -220,7 +244,10 @@ impl ScimClient {
                         PROBE_PAGES
                     )));
                 }
-                let page = self.list_page(filter, start, size).await?;
+                let page = match ahead.remove(&start) {
+                    Some(page) => page?,
+                    None => self.list_page(filter, start, size).await?,
+                };
                 check_total(page.total_results, start)?;
                 probed += 1;
                 let len = page.users.len() as u64;
@@ -236,5 +263,30 @@ impl ScimClient {
             requests: self.stats().requests - requests_before,
             skipped,
         })
+    }
+
+    /// Page 1 and, with a hint above one page, the pages after it up to the concurrency, all
+    /// at once. Without a hint: page 1 alone.
+    async fn first_round(
+        &self,
+        filter: Option<&Filter>,
+        size: u32,
+        opts: &ListOptions,
+    ) -> (Result<ListPage, ScimError>, Ahead) {
+        let step = u64::from(size);
+        let wide = opts
+            .expected_total
+            .filter(|&n| n > step)
+            .map_or(1, |n| n.div_ceil(step).min(opts.concurrency.max(1) as u64));
+        let rest = (1..wide).map(|k| {
+            let start = 1 + k * step;
+            async move { (start, self.list_page(filter, start, size).await) }
+        });
+        let (first, rest) = futures::future::join(
+            self.list_page(filter, 1, size),
+            futures::future::join_all(rest),
+        )
+        .await;
+        (first, rest.into_iter().collect())
     }
 }
