@@ -51,8 +51,8 @@ impl Default for ListOptions {
     }
 }
 
-/// Pages of the first round past page 1, by startIndex, kept until the walk reaches them;
-/// those it never reaches (past the server's count) are dropped, errors included.
+/// Pages fetched on the hint that arrived before the walk reached them, by startIndex; those it
+/// never reaches (past the server's count) are dropped unread, errors included.
 type Ahead = BTreeMap<u64, Result<ListPage, ScimError>>;
 
 /// Progress of `list_all`, reported as each page arrives (in completion order).
@@ -171,9 +171,37 @@ impl ScimClient {
     ) -> Result<ListSummary, ScimError> {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
+        let concurrency = opts.concurrency.max(1);
         let requests_before = self.stats().requests;
-        let (first, mut ahead) = self.first_round(filter, size, &opts).await;
-        let first = first?;
+        let fetch = move |start: u64, arrived: Option<Result<ListPage, ScimError>>| async move {
+            let page = match arrived {
+                Some(page) => page,
+                None => self.list_page(filter, start, size).await,
+            };
+            (start, page)
+        };
+        // The pages fetched on the hint are taken only when the walk reaches them, so it checks
+        // exactly the pages it would check without the hint. `early`: in flight, not reached;
+        // `ahead`: arrived, not reached.
+        let mut fetches = futures::stream::FuturesUnordered::new();
+        let mut early = HashSet::new();
+        for k in 1..first_round_width(&opts, step, concurrency) {
+            early.insert(1 + k * step);
+            fetches.push(fetch(1 + k * step, None));
+        }
+        let mut ahead: Ahead = BTreeMap::new();
+        let first = {
+            let mut page_one = std::pin::pin!(self.list_page(filter, 1, size));
+            loop {
+                tokio::select! {
+                    page = &mut page_one => break page?,
+                    Some((start, page)) = fetches.next() => {
+                        early.remove(&start);
+                        ahead.insert(start, page);
+                    }
+                }
+            }
+        };
         let total = first.total_results;
         check_total(total, 1)?;
         let mut sink = Sink {
@@ -192,23 +220,23 @@ impl ScimClient {
             let bound = end + u64::from(PROBE_PAGES);
             let mut cut = u64::MAX;
             let mut next = 1u64;
-            let mut fetches = futures::stream::FuturesUnordered::new();
             loop {
-                while fetches.len() < opts.concurrency.max(1) && next < end {
+                while fetches.len() < concurrency && next < end {
                     let start = 1 + next * step;
                     next += 1;
-                    let early = ahead.remove(&start);
-                    fetches.push(async move {
-                        let page = match early {
-                            Some(page) => page,
-                            None => self.list_page(filter, start, size).await,
-                        };
-                        (start, page)
-                    });
+                    if let Some(page) = ahead.remove(&start) {
+                        fetches.push(fetch(start, Some(page)));
+                    } else if !early.remove(&start) {
+                        fetches.push(fetch(start, None));
+                    }
                 }
                 let Some((start, page)) = fetches.next().await else {
                     break;
                 };
+                if early.remove(&start) {
+                    ahead.insert(start, page);
+                    continue;
+                }
                 let page = page?;
                 check_total(page.total_results, start)?;
                 let k = (start - 1) / step;
@@ -234,7 +262,11 @@ impl ScimClient {
             }
         } else if first_len == step && total <= step {
             // A full first page with a count that promises no more: totalResults is missing
-            // or wrong. Probe on while pages are full and bring users not seen before.
+            // or wrong. Probe on while pages are full and bring users not seen before, one
+            // page at a time (so the pages fetched on the hint are all waited for first).
+            while let Some((start, page)) = fetches.next().await {
+                ahead.insert(start, page);
+            }
             let mut start = 1 + step;
             let mut probed = 0;
             loop {
@@ -257,6 +289,9 @@ impl ScimClient {
                 start += step;
             }
         }
+        // Pages fetched on the hint past the end: waited for rather than dropped in flight,
+        // which would close their connections; their content is not read.
+        while fetches.next().await.is_some() {}
         Ok(ListSummary {
             total_results: total,
             loaded: sink.seen.len(),
@@ -264,29 +299,12 @@ impl ScimClient {
             skipped,
         })
     }
+}
 
-    /// Page 1 and, with a hint above one page, the pages after it up to the concurrency, all
-    /// at once. Without a hint: page 1 alone.
-    async fn first_round(
-        &self,
-        filter: Option<&Filter>,
-        size: u32,
-        opts: &ListOptions,
-    ) -> (Result<ListPage, ScimError>, Ahead) {
-        let step = u64::from(size);
-        let wide = opts
-            .expected_total
-            .filter(|&n| n > step)
-            .map_or(1, |n| n.div_ceil(step).min(opts.concurrency.max(1) as u64));
-        let rest = (1..wide).map(|k| {
-            let start = 1 + k * step;
-            async move { (start, self.list_page(filter, start, size).await) }
-        });
-        let (first, rest) = futures::future::join(
-            self.list_page(filter, 1, size),
-            futures::future::join_all(rest),
-        )
-        .await;
-        (first, rest.into_iter().collect())
-    }
+/// How many pages the first round asks for at once: with a hint above one page, as many as
+/// it promises up to the concurrency; otherwise page 1 alone.
+fn first_round_width(opts: &ListOptions, step: u64, concurrency: usize) -> u64 {
+    opts.expected_total
+        .filter(|&n| n > step)
+        .map_or(1, |n| n.div_ceil(step).min(concurrency as u64))
 }
