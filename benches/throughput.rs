@@ -3,6 +3,7 @@
 //!   cargo bench --bench throughput             # full sizes (a few minutes)
 //!   cargo bench --bench throughput -- --quick  # a tenth of the sizes (CI)
 //!   cargo bench --bench throughput -- list     # only the listing figures (or: batch, limit)
+//!   cargo test --bench throughput -- list --quick  # a debug build: checks that it prints
 //!
 //! Everything runs in one process on one machine, so the figures compare with each other.
 

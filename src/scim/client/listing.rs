@@ -159,9 +159,9 @@ impl ScimClient {
     /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
     /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
     ///
-    /// Pages fetched early on [`ListOptions::expected_total`] go through the same checks
-    /// when the walk reaches them, in the order it would have asked for them; pages it never
-    /// reaches (past page 1's totalResults, or after a probe stopped) are dropped unread.
+    /// Pages fetched early on [`ListOptions::expected_total`] are read only when the walk
+    /// reaches them, and then go through the same checks as any page; pages it never reaches
+    /// (past page 1's totalResults, or after a probe stopped) are dropped unread.
     // Long because the paging loop and its guards against lying or endless servers read best together.
     pub async fn list_each(
         &self,
