@@ -144,6 +144,7 @@ async fn tokens_expired_in_the_middle_of_a_listing_are_renewed() {
             ListOptions {
                 page_size: 100,
                 concurrency: 2,
+                expected_total: None,
             },
             |_| {
                 pages += 1;
@@ -180,6 +181,7 @@ async fn a_listing_that_outlasts_the_token_lifetime_succeeds() {
             ListOptions {
                 page_size: 100,
                 concurrency: 1,
+                expected_total: None,
             },
             |_| {},
         )

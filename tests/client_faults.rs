@@ -34,6 +34,7 @@ async fn rate_limit_429_with_retry_after_is_honoured() {
             ListOptions {
                 page_size: 100,
                 concurrency: 2,
+                expected_total: None,
             },
             |_| {},
         )

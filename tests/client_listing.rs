@@ -10,15 +10,40 @@ use std::time::Duration;
 
 use common::{access_of, client, config, ids, start};
 use scimitar::fake::{FakeConfig, Faults};
-use scimitar::scim::ListOptions;
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
+use scimitar::scim::{ListOptions, ScimError};
 
 fn opts(page_size: u32, concurrency: usize) -> ListOptions {
     ListOptions {
         page_size,
         concurrency,
+        expected_total: None,
     }
+}
+
+/// Pages of 100, 8 at once, expecting `hint` users.
+fn hinted(hint: Option<u64>) -> ListOptions {
+    ListOptions {
+        expected_total: hint,
+        ..opts(100, 8)
+    }
+}
+
+/// Lists with `o` against `fake`; the result (or error) and the list requests it cost.
+async fn walk(
+    fake: &scimitar::fake::FakeServer,
+    o: ListOptions,
+) -> (Result<scimitar::scim::ListResult, ScimError>, u64) {
+    let c = client(fake, AuthMethod::Basic);
+    let before = fake.stats().kind("list");
+    let r = tokio::time::timeout(Duration::from_secs(20), c.list_all(None, o, |_| {}))
+        .await
+        .expect("the walk ended");
+    if let Ok(r) = &r {
+        assert_eq!(r.requests, fake.stats().kind("list") - before, "{o:?}");
+    }
+    (r, fake.stats().kind("list") - before)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,4 +226,174 @@ async fn server_errors_and_dropped_connections_are_retried() {
     assert!(s.faults_injected >= 5, "only {} faults", s.faults_injected);
     // Every injected fault cost one retry, and nothing else did.
     assert_eq!(c.stats().retries, s.faults_injected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hint_lists_everyone_once_and_a_wrong_one_costs_at_most_one_round() {
+    // (users, hint, list requests): one per page, except that a hint above the real count
+    // spends one first round of 8 whose pages past the end are dropped.
+    for (users, hint, want) in [
+        (2500, None, 25),
+        (2500, Some(2500), 25),
+        (2500, Some(300), 25),
+        (2500, Some(1_000_000), 25),
+        (250, Some(20_000), 8),
+        (250, Some(450), 5),
+        (250, Some(100), 3),
+        (30, Some(5000), 8),
+        (2, Some(5000), 8),
+    ] {
+        let fake = start(config(users)).await;
+        let tenant = ids(&fake.users());
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let r = r.unwrap_or_else(|e| panic!("{users} users, hint {hint:?}: {e}"));
+        assert_eq!(ids(&r.users), tenant, "{users} users, hint {hint:?}");
+        assert_eq!(r.total_results, tenant.len() as u64);
+        assert_eq!(requests, want, "{users} users, hint {hint:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hint_too_high_for_a_server_that_repeats_pages_past_the_end_is_no_error() {
+    let fake = start(FakeConfig {
+        repeat_pages_past_end: true,
+        ..config(250)
+    })
+    .await;
+    let (r, requests) = walk(&fake, hinted(Some(5000))).await;
+    let r = r.expect("the repeated pages past the end are dropped");
+    assert_eq!(ids(&r.users), ids(&fake.users()));
+    assert_eq!(requests, 8, "one round, nothing after");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_beyond_belief_ends_the_walk_with_or_without_a_hint() {
+    let fake = start(FakeConfig {
+        lie_total_results: Some(1_000_000_000_000),
+        ..config(30)
+    })
+    .await;
+    for (hint, want) in [(None, 1), (Some(3000), 8), (Some(1_000_000_000_000), 8)] {
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let err = r.expect_err("a total beyond belief");
+        assert!(
+            matches!(&err, ScimError::BadListing(m) if m.contains("more than the 10000000")),
+            "hint {hint:?}: {err}"
+        );
+        // The rest of the first round may still be on its way when page 1 ends the walk.
+        assert!(
+            (1..=want).contains(&requests),
+            "hint {hint:?}: {requests} requests, only the first round"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_ignoring_start_index_is_caught_with_or_without_a_hint() {
+    let fake = start(FakeConfig {
+        ignore_start_index: true,
+        ..config(1000)
+    })
+    .await;
+    for hint in [None, Some(1000), Some(300), Some(50_000)] {
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let err = r.expect_err("every page is the first one");
+        assert!(
+            matches!(&err, ScimError::BadListing(m) if m.contains("ignore startIndex")),
+            "hint {hint:?}: {err}"
+        );
+        // Page 1, the rest of its round, and at most one more round in flight.
+        assert!(requests <= 1 + 2 * 8, "hint {hint:?}: {requests} requests");
+    }
+    // With fewer users than a page the repeats are past the end: dropped, nobody missing.
+    let fake = start(FakeConfig {
+        ignore_start_index: true,
+        ..config(50)
+    })
+    .await;
+    let (r, requests) = walk(&fake, hinted(Some(5000))).await;
+    assert_eq!(ids(&r.expect("one page").users), ids(&fake.users()));
+    assert_eq!(requests, 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_that_keeps_growing_ends_the_walk_with_or_without_a_hint() {
+    let fake = start(FakeConfig {
+        growing_total: true,
+        ..config(30)
+    })
+    .await;
+    for hint in [None, Some(800), Some(1_000_000)] {
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let err = r.expect_err("a count that grows with every page");
+        assert!(
+            matches!(&err, ScimError::BadListing(m) if m.contains("keeps growing")),
+            "hint {hint:?}: {err}"
+        );
+        // Page 1 says 2 pages: 10 probe pages more at most, and one round in flight.
+        assert!(
+            (12..=2 + 10 + 8).contains(&requests),
+            "hint {hint:?}: {requests} requests"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probing_past_a_wrong_total_behaves_the_same_with_a_hint() {
+    // Every page says 50 users: the walk probes on while pages are full and new.
+    let fake = start(FakeConfig {
+        lie_total_results: Some(50),
+        ..config(250)
+    })
+    .await;
+    for (hint, want) in [(None, 3), (Some(50), 3), (Some(250), 3), (Some(2000), 8)] {
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let r = r.unwrap_or_else(|e| panic!("hint {hint:?}: {e}"));
+        assert_eq!(ids(&r.users), ids(&fake.users()), "hint {hint:?}");
+        assert_eq!(requests, want, "hint {hint:?}");
+    }
+    // Pages that never run out: the probe stops after PROBE_PAGES, hint or not.
+    let fake = start(FakeConfig {
+        endless_pages: true,
+        ..config(30)
+    })
+    .await;
+    for hint in [None, Some(3000)] {
+        let (r, requests) = walk(&fake, hinted(hint)).await;
+        let err = r.expect_err("endless pages");
+        assert!(
+            matches!(&err, ScimError::BadListing(m) if m.contains("still returns new ones")),
+            "hint {hint:?}: {err}"
+        );
+        assert_eq!(requests, 1 + u64::from(scimitar::scim::client::PROBE_PAGES));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_hint_the_first_round_goes_out_before_page_one_is_back() {
+    // Half a second per answer: far longer than sending a round takes.
+    let fake = start(FakeConfig {
+        faults: Faults {
+            latency: Duration::from_millis(500),
+            ..Faults::default()
+        },
+        ..config(800)
+    })
+    .await;
+    let c = client(&fake, AuthMethod::Basic);
+    for (hint, want) in [(None, 1), (Some(800), 8), (Some(300), 3)] {
+        let before = c.stats().requests;
+        let mut sent_by_page_one = None;
+        let summary = c
+            .list_each(None, hinted(hint), |p| {
+                if p.start_index == 1 {
+                    sent_by_page_one = Some(c.stats().requests - before);
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("hint {hint:?}: {e}"));
+        assert_eq!(summary.loaded, 800, "hint {hint:?}");
+        assert_eq!(summary.requests, 8, "hint {hint:?}");
+        assert_eq!(sent_by_page_one, Some(want), "hint {hint:?}");
+    }
 }

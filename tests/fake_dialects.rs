@@ -226,6 +226,32 @@ async fn listing_faults_lie_or_never_end() {
     }
     assert_ne!(a["Resources"][0]["id"], b["Resources"][0]["id"]);
     assert_ne!(b["Resources"][0]["id"], far["Resources"][0]["id"]);
+
+    // A count that keeps growing: each page promises one more after itself.
+    let f = start(FakeConfig {
+        users: 30,
+        growing_total: true,
+        ..FakeConfig::default()
+    })
+    .await;
+    let (_, a) = list(&f, "startIndex=1&count=10").await;
+    let (_, b) = list(&f, "startIndex=21&count=10").await;
+    assert_eq!(a["totalResults"], 20, "{a}");
+    assert_eq!(b["totalResults"], 40, "{b}");
+    assert_eq!(b["Resources"].as_array().unwrap().len(), 10);
+    assert_ne!(a["Resources"][0]["id"], b["Resources"][0]["id"]);
+
+    // startIndex ignored: every page is the first.
+    let f = start(FakeConfig {
+        users: 30,
+        ignore_start_index: true,
+        ..FakeConfig::default()
+    })
+    .await;
+    let (_, a) = list(&f, "startIndex=1&count=10").await;
+    let (_, b) = list(&f, "startIndex=11&count=10").await;
+    assert_eq!(a["totalResults"], 30);
+    assert_eq!(a["Resources"], b["Resources"]);
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ pub async fn list(
         let opts = ListOptions {
             page_size: args.count,
             concurrency: args.concurrency as usize,
+            expected_total: None,
         };
         // A progress line on stderr only when a person watches it (not in pipes or logs).
         let bar = std::io::stderr().is_terminal().then(|| {

@@ -118,6 +118,11 @@ pub struct FakeConfig {
     /// A broken server: every list page, at any startIndex, is full of users never seen
     /// before (`totalResults` stays the tenant's size).
     pub endless_pages: bool,
+    /// A broken server whose count keeps growing: every list page holds users never seen
+    /// before and claims one more page after itself (`totalResults` = startIndex - 1 + 2·count).
+    pub growing_total: bool,
+    /// A broken server that ignores `startIndex`: every list page is the first one.
+    pub ignore_start_index: bool,
     /// `Retry-After` seconds on every 429 (injected, bucket or `throttle_first`), instead of
     /// the honest wait.
     pub retry_after: Option<u64>,
@@ -150,6 +155,8 @@ impl Default for FakeConfig {
             auth_failure_body: AuthFailureBody::Scim,
             lie_total_results: None,
             endless_pages: false,
+            growing_total: false,
+            ignore_start_index: false,
             retry_after: None,
             throttle_first: 0,
         }

@@ -143,7 +143,11 @@ fn list(s: &Shared, query: &str) -> Response {
             return scim_error(s, 400, Some("invalidValue"), &e.to_string());
         }
     };
-    let start = start.unwrap_or(1).max(1) as usize;
+    let start = if s.config.ignore_start_index {
+        1
+    } else {
+        start.unwrap_or(1).max(1) as usize
+    };
     let mut count = count.unwrap_or(50).max(0) as usize;
     if count > MAX_PAGE_SIZE as usize {
         match s.config.count_over_max {
@@ -170,7 +174,7 @@ fn list(s: &Shared, query: &str) -> Response {
     {
         return scim_error(s, 500, None, "An internal error occurred");
     }
-    if s.config.endless_pages {
+    if s.config.endless_pages || s.config.growing_total {
         return endless_page(s, start, count);
     }
     let t = lock(&s.tenant);
@@ -241,8 +245,13 @@ fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
             )
         })
         .collect();
-    // What the tenant says it holds; the pages never run out regardless.
-    let total = lock(&s.tenant).users.len();
+    // What the tenant says it holds (or one page more than this one); the pages never run
+    // out regardless.
+    let total = if s.config.growing_total {
+        start - 1 + 2 * count
+    } else {
+        lock(&s.tenant).users.len()
+    };
     scim_json(
         s,
         200,

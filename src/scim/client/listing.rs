@@ -1,6 +1,7 @@
 //! Paged `GET /Users`: the first page gives totalResults, the rest are fetched concurrently
-//! (bounded). Pages are handed over as they arrive, so a caller that keeps users in its own
-//! store (the TUI) never holds a second copy of the tenant.
+//! (bounded). With a hint of the total, the first round already fetches the pages after the
+//! first. Pages are handed over as they arrive, so a caller that keeps users in its own store
+//! (the TUI) never holds a second copy of the tenant.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -30,8 +31,14 @@ fn check_total(total: u64, start: u64) -> Result<(), ScimError> {
 pub struct ListOptions {
     /// At most 100 (Anaplan's cap).
     pub page_size: u32,
-    /// Pages fetched at once after the first.
+    /// Pages in flight at once.
     pub concurrency: usize,
+    /// The number of users the caller expects to match (e.g. the tenant's size at its last
+    /// complete load). Above one page, the first round asks for page 1 and the pages after it
+    /// up to `concurrency` at once, rather than wait a round trip for page 1's totalResults.
+    /// The server's count still rules: a hint too high costs the extra requests of that one
+    /// round (their pages are dropped), a hint too low costs nothing.
+    pub expected_total: Option<u64>,
 }
 
 impl Default for ListOptions {
@@ -39,9 +46,14 @@ impl Default for ListOptions {
         ListOptions {
             page_size: 100,
             concurrency: 8,
+            expected_total: None,
         }
     }
 }
+
+/// Pages fetched on the hint that arrived before the walk reached them, by startIndex; those it
+/// never reaches (past the server's count) are dropped unread, errors included.
+type Ahead = BTreeMap<u64, Result<ListPage, ScimError>>;
 
 /// Progress of `list_all`, reported as each page arrives (in completion order).
 #[derive(Debug, Clone)]
@@ -146,6 +158,10 @@ impl ScimClient {
     /// users than it said). Only when a full first page comes with a count that promises no
     /// more (a missing or wrong totalResults) does it probe on, one page at a time, while pages
     /// are full and bring new users, for at most [`PROBE_PAGES`] pages.
+    ///
+    /// Pages fetched early on [`ListOptions::expected_total`] are read only when the walk
+    /// reaches them, and then go through the same checks as any page; pages it never reaches
+    /// (past page 1's totalResults, or after a probe stopped) are dropped unread.
     // Long because the paging loop and its guards against lying or endless servers read best together.
     pub async fn list_each(
         &self,
@@ -155,8 +171,37 @@ impl ScimClient {
     ) -> Result<ListSummary, ScimError> {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
+        let concurrency = opts.concurrency.max(1);
         let requests_before = self.stats().requests;
-        let first = self.list_page(filter, 1, size).await?;
+        let fetch = move |start: u64, arrived: Option<Result<ListPage, ScimError>>| async move {
+            let page = match arrived {
+                Some(page) => page,
+                None => self.list_page(filter, start, size).await,
+            };
+            (start, page)
+        };
+        // The pages fetched on the hint are taken only when the walk reaches them, so it checks
+        // exactly the pages it would check without the hint. `early`: in flight, not reached;
+        // `ahead`: arrived, not reached.
+        let mut fetches = futures::stream::FuturesUnordered::new();
+        let mut early = HashSet::new();
+        for k in 1..first_round_width(&opts, step, concurrency) {
+            early.insert(1 + k * step);
+            fetches.push(fetch(1 + k * step, None));
+        }
+        let mut ahead: Ahead = BTreeMap::new();
+        let first = {
+            let mut page_one = std::pin::pin!(self.list_page(filter, 1, size));
+            loop {
+                tokio::select! {
+                    page = &mut page_one => break page?,
+                    Some((start, page)) = fetches.next() => {
+                        early.remove(&start);
+                        ahead.insert(start, page);
+                    }
+                }
+            }
+        };
         let total = first.total_results;
         check_total(total, 1)?;
         let mut sink = Sink {
@@ -175,16 +220,23 @@ impl ScimClient {
             let bound = end + u64::from(PROBE_PAGES);
             let mut cut = u64::MAX;
             let mut next = 1u64;
-            let mut fetches = futures::stream::FuturesUnordered::new();
             loop {
-                while fetches.len() < opts.concurrency.max(1) && next < end {
+                while fetches.len() < concurrency && next < end {
                     let start = 1 + next * step;
                     next += 1;
-                    fetches.push(async move { (start, self.list_page(filter, start, size).await) });
+                    if let Some(page) = ahead.remove(&start) {
+                        fetches.push(fetch(start, Some(page)));
+                    } else if !early.remove(&start) {
+                        fetches.push(fetch(start, None));
+                    }
                 }
                 let Some((start, page)) = fetches.next().await else {
                     break;
                 };
+                if early.remove(&start) {
+                    ahead.insert(start, page);
+                    continue;
+                }
                 let page = page?;
                 check_total(page.total_results, start)?;
                 let k = (start - 1) / step;
@@ -210,7 +262,11 @@ impl ScimClient {
             }
         } else if first_len == step && total <= step {
             // A full first page with a count that promises no more: totalResults is missing
-            // or wrong. Probe on while pages are full and bring users not seen before.
+            // or wrong. Probe on while pages are full and bring users not seen before, one
+            // page at a time (so the pages fetched on the hint are all waited for first).
+            while let Some((start, page)) = fetches.next().await {
+                ahead.insert(start, page);
+            }
             let mut start = 1 + step;
             let mut probed = 0;
             loop {
@@ -220,7 +276,10 @@ impl ScimClient {
                         PROBE_PAGES
                     )));
                 }
-                let page = self.list_page(filter, start, size).await?;
+                let page = match ahead.remove(&start) {
+                    Some(page) => page?,
+                    None => self.list_page(filter, start, size).await?,
+                };
                 check_total(page.total_results, start)?;
                 probed += 1;
                 let len = page.users.len() as u64;
@@ -230,6 +289,9 @@ impl ScimClient {
                 start += step;
             }
         }
+        // Pages fetched on the hint past the end: waited for rather than dropped in flight,
+        // which would close their connections; their content is not read.
+        while fetches.next().await.is_some() {}
         Ok(ListSummary {
             total_results: total,
             loaded: sink.seen.len(),
@@ -237,4 +299,12 @@ impl ScimClient {
             skipped,
         })
     }
+}
+
+/// How many pages the first round asks for at once: with a hint above one page, as many as
+/// it promises up to the concurrency; otherwise page 1 alone.
+fn first_round_width(opts: &ListOptions, step: u64, concurrency: usize) -> u64 {
+    opts.expected_total
+        .filter(|&n| n > step)
+        .map_or(1, |n| n.div_ceil(step).min(concurrency as u64))
 }
