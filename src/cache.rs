@@ -147,8 +147,15 @@ pub fn file_for(dir: &Path, tenant: &str) -> PathBuf {
     dir.join(format!("{PREFIX}{}{SUFFIX}", &digest[..24]))
 }
 
-/// Reads the cache; `Ok(None)` when there is none.
-pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
+/// How many users the tenant had at the last complete load (the header alone is read):
+/// a hint that lets the next listing fetch its first pages at once. `None` without a
+/// usable cache.
+pub fn expected_total(path: &Path, tenant: &str) -> Option<u64> {
+    open(path, tenant).ok().flatten().map(|(h, _)| h.total)
+}
+
+/// Opens the cache and checks its header; `Ok(None)` when there is none.
+fn open(path: &Path, tenant: &str) -> Result<Option<(Header, BufReader<fs::File>)>, CacheError> {
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -184,6 +191,18 @@ pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
             path: path.to_path_buf(),
         });
     }
+    Ok(Some((header, reader)))
+}
+
+/// Reads the cache; `Ok(None)` when there is none.
+pub fn read(path: &Path, tenant: &str) -> Result<Option<Cached>, CacheError> {
+    let Some((header, reader)) = open(path, tenant)? else {
+        return Ok(None);
+    };
+    let corrupt = |why: String| CacheError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+    };
     let mut de = serde_json::Deserializer::from_reader(reader);
     let users = serde::de::DeserializeSeed::deserialize(body::Body, &mut de)
         .and_then(|users| de.end().map(|()| users))
@@ -397,6 +416,8 @@ mod tests {
             .expect("present");
         assert_eq!(back.users, users);
         assert_eq!(back.total, 6);
+        assert_eq!(expected_total(&path, "host/tenant-1"), Some(6));
+        assert_eq!(expected_total(&path, "another"), None);
         assert!(back.age() < Duration::from_secs(60));
         #[cfg(unix)]
         {

@@ -183,10 +183,24 @@ impl EffectRunner {
         match effect {
             Effect::LoadUsers { generation, filter } => {
                 abort(&mut self.load);
+                // Every user again: the last complete load's count lets the first pages
+                // go out at once.
+                let cache = self.cache.clone().filter(|_| filter.is_none());
                 self.load = Some(self.answer(async move |client, tx| {
+                    let expected_total = match cache {
+                        Some(c) => {
+                            blocking(move || crate::cache::expected_total(&c.path, &c.identity))
+                                .await
+                        }
+                        None => None,
+                    };
+                    let opts = ListOptions {
+                        expected_total,
+                        ..ListOptions::default()
+                    };
                     // Pages are handed over, not kept: the state's store is the one copy.
                     let result = client
-                        .list_each(filter.as_ref(), ListOptions::default(), move |p| {
+                        .list_each(filter.as_ref(), opts, move |p| {
                             let _ = tx.send(Action::PageLoaded {
                                 generation,
                                 users: p.users,
