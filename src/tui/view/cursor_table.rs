@@ -31,3 +31,40 @@ impl<const N: usize> CursorTable<'_, N> {
         frame.render_stateful_widget(table, area, &mut state);
     }
 }
+
+/// The rows of a list that a bordered table with a header shows in an area: `start..end`
+/// of `len`, with the cursor kept in view.
+pub struct Window {
+    pub start: usize,
+    pub end: usize,
+    pub len: usize,
+    cursor: usize,
+}
+
+impl Window {
+    pub fn new(cursor: usize, offset: usize, len: usize, area: Rect) -> Window {
+        // Borders and the header row take three.
+        let height = usize::from(area.height.saturating_sub(3)).max(1);
+        let start = crate::tui::view::users::window_start(cursor, offset, height, len);
+        Window {
+            start,
+            end: (start + height).min(len),
+            len,
+            cursor,
+        }
+    }
+
+    /// "3 of 120", or "no rows".
+    pub fn position(&self) -> String {
+        if self.len == 0 {
+            "no rows".to_string()
+        } else {
+            format!("{} of {}", self.cursor + 1, self.len)
+        }
+    }
+
+    /// The cursor's index among the rows shown.
+    pub fn cursor_row(&self) -> Option<usize> {
+        (self.len > 0).then(|| self.cursor.saturating_sub(self.start))
+    }
+}

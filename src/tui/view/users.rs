@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use crate::store::UserRef;
 use crate::tui::state::{LoadState, State};
-use crate::tui::view::cursor_table::CursorTable;
+use crate::tui::view::cursor_table::{CursorTable, Window};
 
 /// The first row shown so the cursor is visible at this height (render does not write back).
 pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> usize {
@@ -25,10 +25,9 @@ pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    let height = area.height.saturating_sub(3) as usize;
     let len = state.visible.len();
-    let start = window_start(view.cursor, view.offset, height.max(1), len);
-    let end = (start + height).min(len);
+    let w = Window::new(view.cursor, view.offset, len, area);
+    let (start, end) = (w.start, w.end);
     let range = crate::tui::bulk::select::visual_range(state);
     // userName is what an operator reads and types: it gets the room it needs (up to half
     // the width) and externalId, then Name, are cut first.
@@ -45,11 +44,6 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .filter_map(|(k, &i)| state.list.row(i).map(|u| (start + k, u)))
         .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
         .collect();
-    let position = if len == 0 {
-        "no rows".to_string()
-    } else {
-        format!("{} of {len}", view.cursor + 1)
-    };
     let empty_note = match (&state.list.load, len) {
         (LoadState::Loading, 0) => " loading… ",
         (_, 0) if !view.search.input.value().is_empty() => " no loaded user matches ",
@@ -69,7 +63,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .border_style(t.focus_border)
         .title(Line::styled(" Users ", t.title))
         .title_bottom(Line::styled(note, note_style))
-        .title(Line::from(format!(" {position} ")).right_aligned());
+        .title(Line::from(format!(" {} ", w.position())).right_aligned());
     CursorTable {
         header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
         widths: [
@@ -82,7 +76,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ],
         rows,
         block: Some(block),
-        cursor: (len > 0).then(|| view.cursor - start),
+        cursor: w.cursor_row(),
     }
     .render(t, frame, area);
 }

@@ -7,39 +7,30 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use crate::tui::state::State;
-use crate::tui::view::cursor_table::CursorTable;
-use crate::tui::view::users::window_start;
+use crate::tui::view::cursor_table::{CursorTable, Window};
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    let height = area.height.saturating_sub(3) as usize;
-    let len = state.visible.len();
-    let start = window_start(view.cursor, view.offset, height.max(1), len);
-    let end = (start + height).min(len);
-    let rows: Vec<Row> = state.visible[start..end]
+    let w = Window::new(view.cursor, view.offset, state.visible.len(), area);
+    let rows: Vec<Row> = state.visible[w.start..w.end]
         .iter()
         .filter_map(|&i| state.list.workspace_order.get(i))
         .filter_map(|id| state.list.workspaces.get(id))
-        .map(|w| {
+        .map(|e| {
             Row::new([
-                Cell::from(crate::tui::view::safe(&w.name)),
-                Cell::from(crate::tui::view::safe(&w.id)),
-                Cell::from(Line::from(w.users.to_string()).right_aligned()),
+                Cell::from(crate::tui::view::safe(&e.name)),
+                Cell::from(crate::tui::view::safe(&e.id)),
+                Cell::from(Line::from(e.users.to_string()).right_aligned()),
             ])
         })
         .collect();
     let sources = completeness(state);
-    let position = if len == 0 {
-        "no rows".to_string()
-    } else {
-        format!("{} of {len}", view.cursor + 1)
-    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(" Workspaces ", t.title))
-        .title(Line::from(format!(" {position} ")).right_aligned())
+        .title(Line::from(format!(" {} ", w.position())).right_aligned())
         .title_bottom(Line::styled(
             sources.text,
             if sources.complete { t.dim } else { t.error },
@@ -53,7 +44,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ],
         rows,
         block: Some(block),
-        cursor: (len > 0).then(|| view.cursor - start),
+        cursor: w.cursor_row(),
     }
     .render(t, frame, area);
 }
