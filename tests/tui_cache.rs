@@ -66,6 +66,14 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
         "{}",
         screen(&s)
     );
+    // "Who is in workspace X" has its whole answer at once, dated.
+    update(&mut s, Action::Workspaces);
+    let text = screen(&s);
+    assert!(
+        text.contains("all 6 users counted, as cached 3 h ago; refreshing"),
+        "{text}"
+    );
+    update(&mut s, Action::Back);
 
     // The tenant now has five of them: one left since the cache was written.
     let fresh: Vec<_> = fixture_users().into_iter().take(5).collect();

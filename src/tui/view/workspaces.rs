@@ -73,6 +73,14 @@ pub fn completeness(state: &State) -> Completeness {
             ),
             complete: false,
         },
+        // The cache held every user at its time: a whole answer at once, dated.
+        None if state.list.cached.is_some() => Completeness {
+            text: format!(
+                " all {loaded} users counted, as cached {}; refreshing ",
+                state.list.cached.as_ref().map_or("", |c| c.age.as_str())
+            ),
+            complete: true,
+        },
         None if !done => Completeness {
             text: format!(" {loaded} of {total} users loaded: counts grow as the rest load "),
             complete: false,
