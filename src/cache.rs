@@ -50,52 +50,34 @@ struct Header {
     total: u64,
 }
 
-/// A row of the second line, as read back.
-#[derive(Debug, Deserialize)]
-struct Row {
-    id: String,
+/// A row of the second line: read back with owned strings (`Row<String, Vec<u32>>`),
+/// written borrowed from the store (`Row<&str, &[u32]>`), so writing copies nothing.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "S: Serialize, W: Serialize + AsRef<[u32]>"))]
+struct Row<S, W> {
+    id: S,
     #[serde(rename = "u")]
-    user_name: String,
+    user_name: S,
     #[serde(rename = "a")]
     active: bool,
-    #[serde(rename = "x", default)]
-    external_id: Option<String>,
-    #[serde(rename = "g", default)]
-    given_name: Option<String>,
-    #[serde(rename = "f", default)]
-    family_name: Option<String>,
-    #[serde(rename = "d", default)]
-    display_name: Option<String>,
-    #[serde(rename = "c", default)]
-    created: Option<String>,
-    #[serde(rename = "m", default)]
-    last_modified: Option<String>,
-    #[serde(rename = "w", default)]
-    workspaces: Vec<u32>,
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<S>,
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    given_name: Option<S>,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    family_name: Option<S>,
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<S>,
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    created: Option<S>,
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    last_modified: Option<S>,
+    #[serde(rename = "w", default, skip_serializing_if = "no_workspaces")]
+    workspaces: W,
 }
 
-/// A row as written: borrowed from the store, so writing copies nothing.
-#[derive(Serialize)]
-struct RowOut<'a> {
-    id: &'a str,
-    #[serde(rename = "u")]
-    user_name: &'a str,
-    #[serde(rename = "a")]
-    active: bool,
-    #[serde(rename = "x", skip_serializing_if = "Option::is_none")]
-    external_id: Option<&'a str>,
-    #[serde(rename = "g", skip_serializing_if = "Option::is_none")]
-    given_name: Option<&'a str>,
-    #[serde(rename = "f", skip_serializing_if = "Option::is_none")]
-    family_name: Option<&'a str>,
-    #[serde(rename = "d", skip_serializing_if = "Option::is_none")]
-    display_name: Option<&'a str>,
-    #[serde(rename = "c", skip_serializing_if = "Option::is_none")]
-    created: Option<&'a str>,
-    #[serde(rename = "m", skip_serializing_if = "Option::is_none")]
-    last_modified: Option<&'a str>,
-    #[serde(rename = "w", skip_serializing_if = "<[u32]>::is_empty")]
-    workspaces: &'a [u32],
+fn no_workspaces<W: AsRef<[u32]>>(w: &W) -> bool {
+    w.as_ref().is_empty()
 }
 
 /// The second line: workspaces once, users pointing at them by index.
@@ -109,7 +91,7 @@ struct Rows<'a>(&'a UserStore);
 
 impl Serialize for Rows<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|u| RowOut {
+        s.collect_seq(self.0.iter().map(|u| Row {
             id: u.id(),
             user_name: u.user_name(),
             active: u.active(),
@@ -329,7 +311,7 @@ mod body {
             f.write_str("an array of users")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(r) = seq.next_element::<Row>()? {
+            while let Some(r) = seq.next_element::<Row<String, Vec<u32>>>()? {
                 let mut ws = Vec::with_capacity(r.workspaces.len());
                 for i in &r.workspaces {
                     let at = self.index.get(*i as usize).ok_or_else(|| {
