@@ -517,7 +517,7 @@ impl JournalState {
                     if state.is_some() {
                         return Err(invalid(n, "a second `run` record".into()));
                     }
-                    state = Some(JournalState::from_run(path, run).map_err(|m| invalid(n, m))?);
+                    state = Some(JournalState::from_run(path, run, n)?);
                 }
                 other => {
                     let Some(s) = state.as_mut() else {
@@ -548,8 +548,13 @@ impl JournalState {
         Ok(s)
     }
 
-    /// The state a journal's `run` record starts; `run` is always a `Record::Run`.
-    fn from_run(path: &Path, run: Record) -> Result<JournalState, String> {
+    /// The state a journal's `run` record (on `line`) starts; `run` is always a `Record::Run`.
+    fn from_run(path: &Path, run: Record, line: usize) -> Result<JournalState, JournalError> {
+        let invalid = |message: String| JournalError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
         let Record::Run {
             version,
             batch_id,
@@ -562,12 +567,12 @@ impl JournalState {
             input,
         } = run
         else {
-            return Err("not a `run` record".into());
+            return Err(invalid("not a `run` record".into()));
         };
         if version != JOURNAL_VERSION {
-            return Err(format!(
+            return Err(invalid(format!(
                 "journal version {version}; this scimitar reads {JOURNAL_VERSION}"
-            ));
+            )));
         }
         Ok(JournalState {
             path: path.to_path_buf(),

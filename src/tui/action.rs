@@ -156,10 +156,10 @@ pub enum Action {
     },
     /// The journals directory was read for the history.
     #[serde(skip)]
-    RunsListed(Result<Box<crate::batch::history::RunList>, String>),
+    RunsListed(Result<Box<crate::batch::history::RunList>, Failure>),
     /// One past run, with every failure's full reason.
     #[serde(skip)]
-    RunLoaded(Result<Box<crate::batch::history::RunDetail>, String>),
+    RunLoaded(Result<Box<crate::batch::history::RunDetail>, Failure>),
     /// A save found a file at this (absolute) path: ask before replacing it.
     #[serde(skip)]
     WouldOverwrite {

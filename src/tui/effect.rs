@@ -181,77 +181,9 @@ impl EffectRunner {
     pub fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         match effect {
-            Effect::LoadUsers { generation, filter } => {
-                abort(&mut self.load);
-                // Every user again: the last complete load's count lets the first pages
-                // go out at once.
-                let cache = self.cache.clone().filter(|_| filter.is_none());
-                self.load = Some(self.answer(async move |client, tx| {
-                    let expected_total = match cache {
-                        Some(c) => {
-                            blocking(move || crate::cache::expected_total(&c.path, &c.identity))
-                                .await
-                        }
-                        None => None,
-                    };
-                    let opts = ListOptions {
-                        expected_total,
-                        ..ListOptions::default()
-                    };
-                    // Pages are handed over, not kept: the state's store is the one copy.
-                    let result = client
-                        .list_each(filter.as_ref(), opts, move |p| {
-                            let _ = tx.send(Action::PageLoaded {
-                                generation,
-                                users: p.users,
-                                total: p.total,
-                            });
-                        })
-                        .await;
-                    if let Err(e) = &result {
-                        tracing::warn!("loading users failed: {e}");
-                    }
-                    let result = result.map(|r| r.total_results).map_err(Failure::from);
-                    Action::LoadFinished { generation, result }
-                }));
-            }
-            Effect::SaveCache { users, total } => {
-                let Some(cache) = self.cache.clone() else {
-                    return;
-                };
-                let tx = self.tx.clone();
-                // A blocking task: it finishes even when the loop quits (see `finish`).
-                self.saving = Some(tokio::task::spawn_blocking(move || {
-                    if let Err(e) = crate::cache::write(&cache.path, &cache.identity, &users, total)
-                    {
-                        tracing::warn!("{e}");
-                        let _ = tx.send(Action::Notice(e.to_string()));
-                    }
-                }));
-            }
-            Effect::LoadCache { generation } => {
-                let Some(cache) = self.cache.clone() else {
-                    return;
-                };
-                self.answer(async move |_, _| {
-                    let read = tokio::task::spawn_blocking(move || {
-                        crate::cache::read(&cache.path, &cache.identity)
-                    })
-                    .await;
-                    let result = match read {
-                        Ok(r) => r.map_err(|e| {
-                            tracing::warn!("{e}");
-                            Failure::caused_by(FailureKind::File, e.to_string(), e)
-                        }),
-                        Err(e) => Err(Failure::caused_by(
-                            FailureKind::Other,
-                            format!("reading the user cache failed: {e}"),
-                            e,
-                        )),
-                    };
-                    Action::CacheLoaded { generation, result }
-                });
-            }
+            Effect::LoadUsers { generation, filter } => self.load_users(generation, filter),
+            Effect::SaveCache { users, total } => self.save_cache(users, total),
+            Effect::LoadCache { generation } => self.load_cache(generation),
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {
                     let r = client.list_workspaces().await.map_err(Failure::from);
@@ -335,7 +267,7 @@ impl EffectRunner {
             Effect::ListRuns => {
                 let dir = self.paths().journal_dir();
                 self.answer(async move |_, _| {
-                    let r = blocking(move || history::list(&dir).map_err(|e| e.to_string())).await;
+                    let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
                     Action::RunsListed(r.map(Box::new))
                 });
             }
@@ -343,8 +275,8 @@ impl EffectRunner {
                 let dir = self.paths().journal_dir();
                 self.answer(async move |_, _| {
                     let key = journal.display().to_string();
-                    let r = blocking(move || history::load(&dir, &key).map_err(|e| e.to_string()))
-                        .await;
+                    let r =
+                        blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
                     Action::RunLoaded(r.map(Box::new))
                 });
             }
@@ -391,6 +323,79 @@ impl EffectRunner {
                 });
             }
         }
+    }
+
+    /// Lists users page by page into the state. Pages are handed over, not kept: the
+    /// state's store is the one copy.
+    fn load_users(&mut self, generation: u64, filter: Option<Filter>) {
+        abort(&mut self.load);
+        // Every user again: the last complete load's count lets the first pages go out at
+        // once.
+        let cache = self.cache.clone().filter(|_| filter.is_none());
+        self.load = Some(self.answer(async move |client, tx| {
+            let expected_total = match cache {
+                Some(c) => {
+                    blocking(move || crate::cache::expected_total(&c.path, &c.identity)).await
+                }
+                None => None,
+            };
+            let opts = ListOptions {
+                expected_total,
+                ..ListOptions::default()
+            };
+            let result = client
+                .list_each(filter.as_ref(), opts, move |p| {
+                    let _ = tx.send(Action::PageLoaded {
+                        generation,
+                        users: p.users,
+                        total: p.total,
+                    });
+                })
+                .await;
+            if let Err(e) = &result {
+                tracing::warn!("loading users failed: {e}");
+            }
+            let result = result.map(|r| r.total_results).map_err(Failure::from);
+            Action::LoadFinished { generation, result }
+        }));
+    }
+
+    fn save_cache(&mut self, users: Arc<crate::store::UserStore>, total: u64) {
+        let Some(cache) = self.cache.clone() else {
+            return;
+        };
+        let tx = self.tx.clone();
+        // A blocking task: it finishes even when the loop quits (see `finish`).
+        self.saving = Some(tokio::task::spawn_blocking(move || {
+            if let Err(e) = crate::cache::write(&cache.path, &cache.identity, &users, total) {
+                tracing::warn!("{e}");
+                let _ = tx.send(Action::Notice(e.to_string()));
+            }
+        }));
+    }
+
+    fn load_cache(&mut self, generation: u64) {
+        let Some(cache) = self.cache.clone() else {
+            return;
+        };
+        self.answer(async move |_, _| {
+            let read = tokio::task::spawn_blocking(move || {
+                crate::cache::read(&cache.path, &cache.identity)
+            })
+            .await;
+            let result = match read {
+                Ok(r) => r.map_err(|e| {
+                    tracing::warn!("{e}");
+                    Failure::caused_by(FailureKind::File, e.to_string(), e)
+                }),
+                Err(e) => Err(Failure::caused_by(
+                    FailureKind::Other,
+                    format!("reading the user cache failed: {e}"),
+                    e,
+                )),
+            };
+            Action::CacheLoaded { generation, result }
+        });
     }
 
     /// Runs `job` in a task with the client (and the channel, for progress on the way) and

@@ -109,6 +109,12 @@ impl From<JournalError> for Failure {
     }
 }
 
+impl From<crate::batch::history::HistoryError> for Failure {
+    fn from(e: crate::batch::history::HistoryError) -> Failure {
+        Failure::from_error(FailureKind::Journal, e)
+    }
+}
+
 impl From<DriverError> for Failure {
     fn from(e: DriverError) -> Failure {
         Failure::from_error(FailureKind::Journal, e)

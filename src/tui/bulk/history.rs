@@ -100,7 +100,7 @@ pub fn on_result(state: &mut State, action: Action) {
                 }
                 Err(e) => {
                     h.list = Some(Default::default());
-                    h.error = Some(e);
+                    h.error = Some(e.to_string());
                 }
             }
         }
@@ -118,9 +118,9 @@ pub fn on_result(state: &mut State, action: Action) {
                     state.run.view = Some(RunView::from_history(*detail));
                     state.bulk.flow.push(Screen::Run);
                 }
-                Err(message) => state.popups.push(Popup::Error {
+                Err(failure) => state.popups.push(Popup::Error {
                     title: "Cannot read this run".into(),
-                    message,
+                    message: failure.to_string(),
                 }),
             }
         }
