@@ -278,11 +278,7 @@ async fn edited_journals_are_refused_and_trusted_ones_restore_only_what_was_take
         .filter(|u| u.active && !u.workspaces.is_empty() && u.user_name != fake.login)
         .take(20)
         .collect();
-    let filter = chosen
-        .iter()
-        .map(|u| format!("id eq \"{}\"", u.id))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let filter = common::id_filter(chosen.iter().copied());
     // Someone never in the run, inactive with few workspaces: the injected target.
     let outsider = users
         .iter()

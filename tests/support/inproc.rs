@@ -107,7 +107,8 @@ pub fn snapshot(fake: &FakeServer) -> HashMap<String, Access> {
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held. The
-/// condition may await (a request to the fake), so async tests poll without blocking it.
+/// condition may await (a request to the fake), so async tests poll without blocking it
+/// (`support::wait_until` is the blocking one, for tests without a runtime).
 pub async fn wait_until(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     loop {
@@ -241,6 +242,55 @@ pub fn mode_of(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// `id eq "a" or id eq "b" ...` for these users.
+pub fn id_filter<'a>(users: impl IntoIterator<Item = &'a User>) -> String {
+    users
+        .into_iter()
+        .map(|u| format!("id eq \"{}\"", u.id))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// `config` on a server that takes one workspace per request: keeping two workspaces then
+/// fails (400) for every user holding both.
+pub fn one_workspace_per_request(config: FakeConfig) -> FakeConfig {
+    FakeConfig {
+        max_workspaces_per_request: Some(1),
+        ..config
+    }
+}
+
+/// Up to `n` of `users` holding both `a` and `b` and a third workspace: keeping both needs
+/// a request naming two workspaces.
+pub fn holding_both(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
+    holding(
+        users,
+        n,
+        |u| u.workspaces.len() >= 3 && u.has_workspace(b),
+        a,
+    )
+}
+
+/// Up to `n` of `users` holding `a` and another workspace, but not `b`: keeping both
+/// changes them.
+pub fn holding_only_first(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
+    holding(
+        users,
+        n,
+        |u| u.workspaces.len() >= 2 && !u.has_workspace(b),
+        a,
+    )
+}
+
+fn holding(users: &[User], n: usize, and: impl Fn(&User) -> bool, a: &str) -> Vec<User> {
+    users
+        .iter()
+        .filter(|u| u.has_workspace(a) && and(u))
+        .take(n)
+        .cloned()
+        .collect()
 }
 
 /// The ids of the two workspaces most users hold (ties broken by id, so runs repeat).
