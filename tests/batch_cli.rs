@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use common::{
     Cli, Output, config, holding_both, id_filter, journal_results, one_workspace_per_request,
-    snapshot, start,
+    snapshot, start, with_latency,
 };
 use scimitar::batch::{JournalState, ResultKind};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::FakeServer;
 use scimitar::scim::model::User;
 
 const CONTRACT: [&str; 7] = [
@@ -53,14 +53,7 @@ fn assert_private(path: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_run_then_resumed_finishes_every_user_once() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(20),
-            ..Faults::default()
-        },
-        ..config(1200)
-    })
-    .await;
+    let fake = start(with_latency(Duration::from_millis(20), config(1200))).await;
     let cli = Cli::new(&fake);
     let journal = cli.path("kill.jsonl");
     let j = journal.to_str().unwrap();

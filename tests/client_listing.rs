@@ -8,18 +8,10 @@ use support::inproc as common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{access_of, client, config, ids, start};
+use common::{access_of, client, config, ids, list_opts as opts, start, text_of};
 use scimitar::fake::{FakeConfig, Faults};
-use scimitar::scim::ListOptions;
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
-
-fn opts(page_size: u32, concurrency: usize) -> ListOptions {
-    ListOptions {
-        page_size,
-        concurrency,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_users_listed_once_each_in_a_stable_order() {
@@ -114,15 +106,11 @@ async fn quirky_payloads_parse_for_every_user() {
     }
     // Raw payloads really are quirky: look at one page as text.
     let http = reqwest::Client::new();
-    let raw = http
-        .get(format!("{}/Users?count=100", fake.scim_url))
-        .basic_auth(&fake.login, Some(&fake.password))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let raw = text_of(
+        http.get(format!("{}/Users?count=100", fake.scim_url))
+            .basic_auth(&fake.login, Some(&fake.password)),
+    )
+    .await;
     assert!(
         raw.contains("\"active\":\"True\"") || raw.contains("\"active\":\"False\""),
         "no string active in quirks mode"

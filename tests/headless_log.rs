@@ -8,11 +8,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use scimitar::batch::{JournalState, Record};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::FakeServer;
 use scimitar::scim::model::User;
 use support::apply_csv;
 use support::inproc::{
-    Cli, config, holding_both, holding_only_first, one_workspace_per_request, start,
+    Cli, config, holding_both, holding_only_first, one_workspace_per_request, start, with_latency,
 };
 
 /// Users holding both of the two commonest workspaces (keeping both needs a request naming
@@ -31,13 +31,10 @@ fn split(fake: &FakeServer) -> (Vec<User>, Vec<User>, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_run_logs_progress_and_lists_every_failure_with_its_reason() {
-    let fake = start(one_workspace_per_request(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(150),
-            ..Faults::default()
-        },
-        ..config(600)
-    }))
+    let fake = start(one_workspace_per_request(with_latency(
+        Duration::from_millis(150),
+        config(600),
+    )))
     .await;
     let (both, one, a, b) = split(&fake);
     assert_eq!((both.len(), one.len()), (3, 40));

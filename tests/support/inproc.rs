@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::User;
-use scimitar::scim::{Connection, ScimClient};
+use scimitar::scim::{Connection, ListOptions, ScimClient};
 
 /// Only ever the loopback address, port chosen by the OS.
 pub fn loopback() -> SocketAddr {
@@ -34,6 +34,35 @@ pub async fn start(config: FakeConfig) -> FakeServer {
         .expect("start the fake Anaplan");
     assert!(fake.addr.ip().is_loopback());
     fake
+}
+
+/// `config` with `latency` added to every request.
+pub fn with_latency(latency: Duration, config: FakeConfig) -> FakeConfig {
+    FakeConfig {
+        faults: Faults {
+            latency,
+            ..config.faults
+        },
+        ..config
+    }
+}
+
+/// Pages of `page_size` users, `concurrency` at once.
+pub fn list_opts(page_size: u32, concurrency: usize) -> ListOptions {
+    ListOptions {
+        page_size,
+        concurrency,
+    }
+}
+
+/// The body of the answer to `req`, whatever its status, as text.
+pub async fn text_of(req: reqwest::RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
+}
+
+/// The body of the answer to `req`, whatever its status, as JSON.
+pub async fn json_of(req: reqwest::RequestBuilder) -> serde_json::Value {
+    req.send().await.unwrap().json().await.unwrap()
 }
 
 /// A connection as the User Admin account, client rate limit off so the tests run at the
