@@ -500,8 +500,8 @@ pub async fn undo(
     Ok(Some(summary))
 }
 
-/// The cap (an explicit `--max-users` above it), then the typed confirmation.
-/// What a new run must pass before its journal is created: the cap and the confirmation.
+/// What a new run must pass before its journal is created: the cap (an explicit
+/// `--max-users` above it), then the typed confirmation.
 struct Gate<'a> {
     max_users: Option<usize>,
     to_change: usize,

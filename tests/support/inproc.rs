@@ -294,29 +294,24 @@ pub fn one_workspace_per_request(config: FakeConfig) -> FakeConfig {
 /// Up to `n` of `users` holding both `a` and `b` and a third workspace: keeping both needs
 /// a request naming two workspaces.
 pub fn holding_both(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
-    holding(
-        users,
-        n,
-        |u| u.workspaces.len() >= 3 && u.has_workspace(b),
-        a,
-    )
+    holding(users, a, n, |u| {
+        u.workspaces.len() >= 3 && u.has_workspace(b)
+    })
 }
 
 /// Up to `n` of `users` holding `a` and another workspace, but not `b`: keeping both
 /// changes them.
 pub fn holding_only_first(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
-    holding(
-        users,
-        n,
-        |u| u.workspaces.len() >= 2 && !u.has_workspace(b),
-        a,
-    )
+    holding(users, a, n, |u| {
+        u.workspaces.len() >= 2 && !u.has_workspace(b)
+    })
 }
 
-fn holding(users: &[User], n: usize, and: impl Fn(&User) -> bool, a: &str) -> Vec<User> {
+/// Up to `n` of `users` holding `a` for whom `also` holds.
+fn holding(users: &[User], a: &str, n: usize, also: impl Fn(&User) -> bool) -> Vec<User> {
     users
         .iter()
-        .filter(|u| u.has_workspace(a) && and(u))
+        .filter(|u| u.has_workspace(a) && also(u))
         .take(n)
         .cloned()
         .collect()
