@@ -470,14 +470,9 @@ pub struct RunFlags {
     pub concurrency: u32,
 }
 
+/// What resume and undo take to use a journal whose seal does not verify.
 #[derive(Debug, Args, Clone)]
-pub struct ResumeArgs {
-    /// The journal of the interrupted run.
-    pub journal: PathBuf,
-    /// Retry only the users that failed (by default resume finishes what is left, re-checks
-    /// requests that were in flight, and retries failures, as the TUI does).
-    #[arg(long)]
-    pub failed_only: bool,
+pub struct TrustFlags {
     /// Use a journal whose seal does not verify (edited, or made by another installation):
     /// what it would grant is listed user by user and must be confirmed again, by typing
     /// `trust N` or, without a terminal, with --trust-journal-count N. --yes alone never trusts.
@@ -486,6 +481,18 @@ pub struct ResumeArgs {
     /// With --trust-journal and no terminal: the number of users listed, as the confirmation.
     #[arg(long, value_name = "N", requires = "trust_journal")]
     pub trust_journal_count: Option<usize>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ResumeArgs {
+    /// The journal of the interrupted run.
+    pub journal: PathBuf,
+    /// Retry only the users that failed (by default resume finishes what is left, re-checks
+    /// requests that were in flight, and retries failures, as the TUI does).
+    #[arg(long)]
+    pub failed_only: bool,
+    #[command(flatten)]
+    pub trust: TrustFlags,
     #[command(flatten)]
     pub run: RunFlags,
 }
@@ -497,14 +504,8 @@ pub struct UndoArgs {
     /// Show the undo plan and stop; nothing is sent.
     #[arg(long)]
     pub dry_run: bool,
-    /// Use a journal whose seal does not verify (edited, or made by another installation):
-    /// what it would grant is listed user by user and must be confirmed again, by typing
-    /// `trust N` or, without a terminal, with --trust-journal-count N. --yes alone never trusts.
-    #[arg(long)]
-    pub trust_journal: bool,
-    /// With --trust-journal and no terminal: the number of users listed, as the confirmation.
-    #[arg(long, value_name = "N", requires = "trust_journal")]
-    pub trust_journal_count: Option<usize>,
+    #[command(flatten)]
+    pub trust: TrustFlags,
     #[command(flatten)]
     pub run: RunFlags,
     /// Refuse undo plans that change more users than this [default: the profile's, or 500].

@@ -17,9 +17,9 @@ use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{Value, json};
 use time::{Duration as Span, OffsetDateTime};
 
-use common::{Cli, Output, config, start};
+use common::{Cli, Output, config, start, with_latency};
 use scimitar::fake::cert::{Authority, key_pem, rsa_key};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::{FakeConfig, FakeServer};
 
 const PASSPHRASE: &str = "Unique-passphrase-4417";
 const WRONG_PASSPHRASE: &str = "Wrong-passphrase-8821";
@@ -125,14 +125,13 @@ async fn a_certificate_ending_within_30_days_warns_on_every_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_outlasting_its_token_signs_in_again_with_the_certificate() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(40),
-            ..Faults::default()
+    let fake = start(with_latency(
+        Duration::from_millis(40),
+        FakeConfig {
+            token_ttl: Duration::from_secs(1),
+            ..config(80)
         },
-        token_ttl: Duration::from_secs(1),
-        ..config(80)
-    })
+    ))
     .await;
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = fake.write_cert_files(dir.path()).unwrap();

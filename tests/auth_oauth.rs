@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use common::{Cli, Output, config, mode_of, start};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use common::{Cli, Output, config, json_of, mode_of, start, with_latency};
+use scimitar::fake::{FakeConfig, FakeServer};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{Connection, ScimClient};
 
@@ -205,15 +205,14 @@ async fn a_denied_or_expired_sign_in_stops_with_exit_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_outlasting_its_access_token_refreshes_with_each_token_once() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(40),
-            ..Faults::default()
+    let fake = start(with_latency(
+        Duration::from_millis(40),
+        FakeConfig {
+            oauth_approve_after: Duration::ZERO,
+            token_ttl: Duration::from_secs(1),
+            ..config(80)
         },
-        oauth_approve_after: Duration::ZERO,
-        token_ttl: Duration::from_secs(1),
-        ..config(80)
-    })
+    ))
     .await;
     let dir = tempfile::tempdir().unwrap();
     let cli = oauth_cli(&fake);
@@ -238,29 +237,18 @@ async fn the_fake_refuses_a_refresh_token_used_twice() {
     .await;
     let http = reqwest::Client::new();
     let url = |p: &str| format!("{}/oauth/{p}", fake.oauth_url);
-    let code: Value = http
-        .post(url("device/code"))
-        .form(&[("client_id", fake.client_id.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let code = json_of(
+        http.post(url("device/code"))
+            .form(&[("client_id", fake.client_id.as_str())]),
+    )
+    .await;
     let device = code["device_code"].as_str().unwrap().to_string();
-    let grant: Value = http
-        .post(url("token"))
-        .form(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("device_code", &device),
-            ("client_id", &fake.client_id),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant = json_of(http.post(url("token")).form(&[
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", &device),
+        ("client_id", &fake.client_id),
+    ]))
+    .await;
     let first = grant["refresh_token"]
         .as_str()
         .expect("refresh token")

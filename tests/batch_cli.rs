@@ -2,23 +2,18 @@
 //! in-process fake on 127.0.0.1.
 
 mod support;
+use support::apply_filter;
 use support::inproc as common;
 
 use std::time::Duration;
 
-use common::{Cli, Output, config, journal_results, snapshot, start};
+use common::{
+    Cli, Output, config, holding_both, id_filter, journal_results, one_workspace_per_request,
+    snapshot, start, with_latency,
+};
 use scimitar::batch::{JournalState, ResultKind};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::FakeServer;
 use scimitar::scim::model::User;
-
-/// `id eq "a" or id eq "b" ...` for these users.
-fn id_filter(users: &[User]) -> String {
-    users
-        .iter()
-        .map(|u| format!("id eq \"{}\"", u.id))
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
 
 const CONTRACT: [&str; 7] = [
     "planned",
@@ -58,30 +53,16 @@ fn assert_private(path: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_run_then_resumed_finishes_every_user_once() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(20),
-            ..Faults::default()
-        },
-        ..config(1200)
-    })
-    .await;
+    let fake = start(with_latency(Duration::from_millis(20), config(1200))).await;
     let cli = Cli::new(&fake);
     let journal = cli.path("kill.jsonl");
     let j = journal.to_str().unwrap();
     let mut child = cli
-        .command(&[
-            "apply",
-            "--filter",
+        .command(&apply_filter(
             "active eq true",
-            "--action",
             "disable",
-            "--yes",
-            "--max-users",
-            "5000",
-            "--journal",
-            j,
-        ])
+            &["--yes", "--max-users", "5000", "--journal", j],
+        ))
         .spawn()
         .unwrap();
     let reached = common::wait_until(Duration::from_secs(30), async || {
@@ -175,16 +156,11 @@ async fn undo_restores_the_tenant_as_it_was() {
     let journal = cli.path("run.jsonl");
     let j = journal.to_str().unwrap();
     let out = cli
-        .run(&[
-            "apply",
-            "--filter",
+        .run(&apply_filter(
             &id_filter(&chosen),
-            "--action",
             "disable-and-remove",
-            "--yes",
-            "--journal",
-            j,
-        ])
+            &["--yes", "--journal", j],
+        ))
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let s = check_summary(&out);
@@ -226,25 +202,18 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
     let filter = "active eq true and externalId pr";
 
     // No terminal and no --yes.
-    let out = cli
-        .run(&["apply", "--filter", filter, "--action", "disable"])
-        .await;
+    let out = cli.run(&apply_filter(filter, "disable", &[])).await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("--yes"), "{out:?}");
     assert_eq!(patched(&fake), 0);
 
     // Above the cap, even with --yes.
     let out = cli
-        .run(&[
-            "apply",
-            "--filter",
+        .run(&apply_filter(
             filter,
-            "--action",
             "disable",
-            "--yes",
-            "--max-users",
-            "3",
-        ])
+            &["--yes", "--max-users", "3"],
+        ))
         .await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("--max-users"), "{out:?}");
@@ -253,14 +222,7 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
     // A bad filter: nothing is sent at all.
     let requests = fake.stats().requests;
     let out = cli
-        .run(&[
-            "apply",
-            "--filter",
-            "userName sw \"a\"",
-            "--action",
-            "disable",
-            "--yes",
-        ])
+        .run(&apply_filter("userName sw \"a\"", "disable", &["--yes"]))
         .await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("invalid filter"), "{out:?}");
@@ -269,14 +231,7 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
 
     // A dry run plans and prints, and sends nothing.
     let out = cli
-        .run(&[
-            "apply",
-            "--filter",
-            filter,
-            "--action",
-            "disable",
-            "--dry-run",
-        ])
+        .run(&apply_filter(filter, "disable", &["--dry-run"]))
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let v = out.json();
@@ -300,11 +255,7 @@ async fn apply_refuses_without_confirmation_above_the_cap_and_on_bad_filters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_with_failures_exits_1_with_the_reasons() {
-    let fake = start(FakeConfig {
-        max_workspaces_per_request: Some(1),
-        ..config(400)
-    })
-    .await;
+    let fake = start(one_workspace_per_request(config(400))).await;
     // Keeping the two commonest workspaces needs a request naming two, which this server
     // refuses (400) for every user that holds both.
     let (chosen, a, b) = keep_two_that_fail(&fake, 10);
@@ -338,21 +289,9 @@ async fn a_run_with_failures_exits_1_with_the_reasons() {
 
 /// `apply --yes` keeping workspaces `a` and `b` for `chosen`, journaled to `journal`.
 async fn apply_keep_both(cli: &Cli, chosen: &[User], a: &str, b: &str, journal: &str) -> Output {
-    cli.run(&[
-        "apply",
-        "--filter",
-        &id_filter(chosen),
-        "--action",
-        "keep-workspaces",
-        "--keep",
-        a,
-        "--keep",
-        b,
-        "--yes",
-        "--journal",
-        journal,
-    ])
-    .await
+    let keep = ["--keep", a, "--keep", b, "--yes", "--journal", journal];
+    cli.run(&apply_filter(&id_filter(chosen), "keep-workspaces", &keep))
+        .await
 }
 
 /// Up to `n` users holding both of the two commonest workspaces, and those two: keeping both
@@ -361,17 +300,11 @@ async fn apply_keep_both(cli: &Cli, chosen: &[User], a: &str, b: &str, journal: 
 fn keep_two_that_fail(fake: &FakeServer, n: usize) -> (Vec<User>, String, String) {
     let users = fake.users();
     let (a, b) = common::two_commonest_workspaces(&users);
-    let chosen: Vec<User> = users
-        .iter()
-        .filter(|u| {
-            u.user_name != fake.login
-                && u.workspaces.len() >= 3
-                && u.has_workspace(&a)
-                && u.has_workspace(&b)
-        })
-        .take(n)
-        .cloned()
+    let others: Vec<User> = users
+        .into_iter()
+        .filter(|u| u.user_name != fake.login)
         .collect();
+    let chosen = holding_both(&others, &a, &b, n);
     assert!(chosen.len() >= 3);
     (chosen, a, b)
 }
@@ -381,11 +314,7 @@ fn keep_two_that_fail(fake: &FakeServer, n: usize) -> (Vec<User>, String, String
 /// that closes stdout early does not turn the run's outcome (1: users failed) into 2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_of_a_removal_is_gated_costed_and_names_the_tenant() {
-    let fake = start(FakeConfig {
-        max_workspaces_per_request: Some(1),
-        ..config(300)
-    })
-    .await;
+    let fake = start(one_workspace_per_request(config(300))).await;
     let (chosen, a, b) = keep_two_that_fail(&fake, 5);
     // Bearer with no integration API and no login: who signs in is known only from
     // --api-user (SCIMITAR_API_USER), and the tenant only by host.

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use common::{Access, config, conn, snapshot, start};
 use scimitar::batch::driver::batch_from_plan;
-use scimitar::batch::runner::{self, Batch, Event, RunOptions};
+use scimitar::batch::runner::{self, Batch, BatchError, Event, RunOptions};
 use scimitar::batch::seal::SealKey;
 use scimitar::batch::{Journal, JournalState, Record, ResultKind, Summary};
 use scimitar::fake::{FakeServer, Faults};
@@ -47,6 +47,18 @@ async fn plan_batch(fake: &FakeServer, c: &ScimClient, action: Action, id: &str)
         id,
         scimitar::batch::Intent::Apply { action, protected },
     )
+}
+
+/// `runner::run` with the default options, journaled to a new file at `path`.
+async fn run_into(
+    c: &ScimClient,
+    batch: &Batch,
+    path: &std::path::Path,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: CancellationToken,
+) -> Result<(), BatchError> {
+    let journal = Arc::new(Journal::create(path, &KEY).unwrap());
+    runner::run(c, batch, journal, &RunOptions::default(), events, cancel).await
 }
 
 fn detail_of(state: &JournalState, id: &str) -> String {
@@ -219,16 +231,8 @@ async fn each_user_is_reported_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("once.jsonl");
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let opts = RunOptions::default();
     let (result, (total, per_user)) = tokio::join!(
-        runner::run(
-            &c,
-            &batch,
-            Arc::new(Journal::create(&path, &KEY).unwrap()),
-            &opts,
-            tx,
-            CancellationToken::new()
-        ),
+        run_into(&c, &batch, &path, tx, CancellationToken::new()),
         async {
             let mut total = 0;
             let mut per_user: HashMap<String, usize> = HashMap::new();
@@ -280,30 +284,19 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
     let path = dir.path().join("cancel.jsonl");
     let cancel = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let opts = RunOptions::default();
-    let (result, _) = tokio::join!(
-        runner::run(
-            &c,
-            &batch,
-            Arc::new(Journal::create(&path, &KEY).unwrap()),
-            &opts,
-            tx,
-            cancel.clone()
-        ),
-        async {
-            let mut done = 0;
-            while let Some(ev) = rx.recv().await {
-                if let Event::Finished(r) = ev
-                    && r.outcome == ResultKind::Done
-                {
-                    done += 1;
-                    if done == 100 {
-                        cancel.cancel();
-                    }
+    let (result, _) = tokio::join!(run_into(&c, &batch, &path, tx, cancel.clone()), async {
+        let mut done = 0;
+        while let Some(ev) = rx.recv().await {
+            if let Event::Finished(r) = ev
+                && r.outcome == ResultKind::Done
+            {
+                done += 1;
+                if done == 100 {
+                    cancel.cancel();
                 }
             }
         }
-    );
+    });
     result.unwrap();
     let state = JournalState::read(&path).unwrap();
     let with_result = state.last_result.len();
@@ -342,6 +335,7 @@ async fn a_cancelled_run_records_everything_and_resumes_to_the_end() {
         })
         .unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
+    let opts = RunOptions::default();
     runner::execute(&c, &resume, journal, &opts, tx, CancellationToken::new())
         .await
         .unwrap();

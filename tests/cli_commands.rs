@@ -9,6 +9,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use common::{Cli, access_of, config, start};
 
+/// The user fields `users list` gives in JSON and CSV alike (the output contract).
+const USER_FIELDS: &str = "id userName externalId active givenName familyName";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_show_prints_every_workspace_by_name_and_id() {
     let fake = start(config(300)).await;
@@ -61,15 +64,7 @@ async fn users_list_json_and_csv_carry_the_contract_fields() {
     let rows = v.as_array().expect("a JSON array");
     assert_eq!(rows.len(), tenant.len());
     for (row, u) in rows.iter().zip(&tenant) {
-        for k in [
-            "id",
-            "userName",
-            "externalId",
-            "active",
-            "givenName",
-            "familyName",
-            "workspaces",
-        ] {
+        for k in USER_FIELDS.split(' ').chain(["workspaces"]) {
             assert!(row.get(k).is_some(), "`{k}` missing: {row}");
         }
         assert_eq!(row["id"], u.id.as_str());
@@ -112,14 +107,7 @@ async fn users_list_json_and_csv_carry_the_contract_fields() {
     assert_eq!(out.code, Some(0), "{out:?}");
     let mut r = csv::Reader::from_reader(out.stdout.as_bytes());
     let headers = r.headers().unwrap().clone();
-    for k in [
-        "id",
-        "userName",
-        "externalId",
-        "active",
-        "givenName",
-        "familyName",
-    ] {
+    for k in USER_FIELDS.split(' ') {
         assert!(headers.iter().any(|h| h == k), "csv lacks {k}: {headers:?}");
     }
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();

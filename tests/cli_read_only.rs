@@ -2,6 +2,7 @@
 //! would write refuse before sending anything; lookups still work.
 
 mod support;
+use support::apply_filter;
 use support::inproc as common;
 
 use common::{Cli, config, start};
@@ -11,15 +12,11 @@ async fn read_only_refuses_every_write_and_still_looks() {
     let fake = start(config(60)).await;
     let cli = Cli::new(&fake);
     let out = cli
-        .run(&[
-            "apply",
-            "--filter",
+        .run(&apply_filter(
             "active eq true",
-            "--action",
             "disable",
-            "--yes",
-            "--read-only",
-        ])
+            &["--yes", "--read-only"],
+        ))
         .await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("read-only"), "{out:?}");

@@ -6,8 +6,8 @@ use support::inproc as common;
 
 use std::time::Duration;
 
-use common::{client, config, conn, ids, no_admin_conn, start};
-use scimitar::fake::{FakeConfig, Faults};
+use common::{client, config, conn, ids, list_opts, no_admin_conn, start, with_latency};
+use scimitar::fake::FakeConfig;
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::{ListOptions, ScimClient, ScimError};
 use secrecy::SecretString;
@@ -139,20 +139,12 @@ async fn tokens_expired_in_the_middle_of_a_listing_are_renewed() {
     let c = client(&fake, AuthMethod::Token);
     let mut pages = 0;
     let r = c
-        .list_all(
-            None,
-            ListOptions {
-                page_size: 100,
-                concurrency: 2,
-                expected_total: None,
-            },
-            |_| {
-                pages += 1;
-                if pages == 5 || pages == 20 {
-                    fake.expire_tokens();
-                }
-            },
-        )
+        .list_all(None, list_opts(100, 2), |_| {
+            pages += 1;
+            if pages == 5 || pages == 20 {
+                fake.expire_tokens();
+            }
+        })
         .await
         .expect("listing survives expired tokens");
     assert_eq!(ids(&r.users), ids(&fake.users()));
@@ -164,27 +156,18 @@ async fn tokens_expired_in_the_middle_of_a_listing_are_renewed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_that_outlasts_the_token_lifetime_succeeds() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(60),
-            ..Faults::default()
+    let fake = start(with_latency(
+        Duration::from_millis(60),
+        FakeConfig {
+            token_ttl: Duration::from_secs(1),
+            ..config(2500)
         },
-        token_ttl: Duration::from_secs(1),
-        ..config(2500)
-    })
+    ))
     .await;
     let c = client(&fake, AuthMethod::Token);
     let started = std::time::Instant::now();
     let r = c
-        .list_all(
-            None,
-            ListOptions {
-                page_size: 100,
-                concurrency: 1,
-                expected_total: None,
-            },
-            |_| {},
-        )
+        .list_all(None, list_opts(100, 1), |_| {})
         .await
         .expect("listing outlasting the token");
     let took = started.elapsed();

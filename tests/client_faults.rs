@@ -6,7 +6,7 @@ use support::inproc as common;
 
 use std::time::{Duration, Instant};
 
-use common::{access_of, client, config, conn, ids, start};
+use common::{access_of, client, config, conn, ids, list_opts, start};
 use scimitar::fake::{FakeConfig, Faults};
 use scimitar::plan::set_state_requests;
 use scimitar::scim::client::AuthMethod;
@@ -29,15 +29,7 @@ async fn rate_limit_429_with_retry_after_is_honoured() {
     let c = ScimClient::new(cn).unwrap();
     let started = Instant::now();
     let r = c
-        .list_all(
-            None,
-            ListOptions {
-                page_size: 100,
-                concurrency: 2,
-                expected_total: None,
-            },
-            |_| {},
-        )
+        .list_all(None, list_opts(100, 2), |_| {})
         .await
         .expect("listing under the tenant's rate limit");
     let took = started.elapsed();

@@ -8,19 +8,11 @@ use support::inproc as common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{access_of, client, config, ids, start};
+use common::{access_of, client, config, ids, list_opts as opts, start, text_of};
 use scimitar::fake::{FakeConfig, Faults};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest};
 use scimitar::scim::{ListOptions, ScimError};
-
-fn opts(page_size: u32, concurrency: usize) -> ListOptions {
-    ListOptions {
-        page_size,
-        concurrency,
-        expected_total: None,
-    }
-}
 
 /// Pages of 100, 8 at once, expecting `hint` users.
 fn hinted(hint: Option<u64>) -> ListOptions {
@@ -139,15 +131,11 @@ async fn quirky_payloads_parse_for_every_user() {
     }
     // Raw payloads really are quirky: look at one page as text.
     let http = reqwest::Client::new();
-    let raw = http
-        .get(format!("{}/Users?count=100", fake.scim_url))
-        .basic_auth(&fake.login, Some(&fake.password))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let raw = text_of(
+        http.get(format!("{}/Users?count=100", fake.scim_url))
+            .basic_auth(&fake.login, Some(&fake.password)),
+    )
+    .await;
     assert!(
         raw.contains("\"active\":\"True\"") || raw.contains("\"active\":\"False\""),
         "no string active in quirks mode"

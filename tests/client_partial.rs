@@ -14,6 +14,24 @@ use scimitar::scim::model::{
 };
 use serde_json::json;
 
+/// Deactivates the user and, with `op` on `path`, grants a workspace the tenant lacks.
+fn disable_and_grant_unknown(op: PatchOpKind, path: &str) -> PatchRequest {
+    PatchRequest::new(vec![
+        PatchOperation {
+            op: PatchOpKind::Replace,
+            path: "active".into(),
+            value: Some(json!(false)),
+        },
+        PatchOperation {
+            op,
+            path: path.into(),
+            value: Some(
+                json!([{"value": "ffffffffffffffffffffffffffffffff", "type": "WORKSPACE"}]),
+            ),
+        },
+    ])
+}
+
 #[tokio::test]
 async fn a_partial_success_is_an_error_naming_it_and_the_rest_is_saved() {
     let fake = start(scimitar::fake::FakeConfig {
@@ -27,20 +45,7 @@ async fn a_partial_success_is_an_error_naming_it_and_the_rest_is_saved() {
         .into_iter()
         .find(|u| u.active && !u.workspaces.is_empty() && u.id != fake.admin_user_id)
         .expect("an active user with workspaces");
-    let body = PatchRequest::new(vec![
-        PatchOperation {
-            op: PatchOpKind::Replace,
-            path: "active".into(),
-            value: Some(json!(false)),
-        },
-        PatchOperation {
-            op: PatchOpKind::Replace,
-            path: WORKSPACE_ENTITLEMENTS_PATH.into(),
-            value: Some(
-                json!([{"value": "ffffffffffffffffffffffffffffffff", "type": "WORKSPACE"}]),
-            ),
-        },
-    ]);
+    let body = disable_and_grant_unknown(PatchOpKind::Replace, WORKSPACE_ENTITLEMENTS_PATH);
     let err = c
         .patch_user(&user.id, &body)
         .await
@@ -72,20 +77,7 @@ async fn without_the_mode_the_whole_patch_is_refused() {
         .into_iter()
         .find(|u| u.active && u.id != fake.admin_user_id)
         .expect("an active user");
-    let body = PatchRequest::new(vec![
-        PatchOperation {
-            op: PatchOpKind::Replace,
-            path: "active".into(),
-            value: Some(json!(false)),
-        },
-        PatchOperation {
-            op: PatchOpKind::Add,
-            path: "entitlements".into(),
-            value: Some(
-                json!([{"value": "ffffffffffffffffffffffffffffffff", "type": "WORKSPACE"}]),
-            ),
-        },
-    ]);
+    let body = disable_and_grant_unknown(PatchOpKind::Add, "entitlements");
     let err = c
         .patch_user(&user.id, &body)
         .await

@@ -10,6 +10,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use support::tmux::figure;
 use support::{Env, Fake, Sandbox, Tmux, tenant_by_id, users_where};
 
 const USERS: usize = 400;
@@ -26,16 +27,6 @@ fn filtered_ids(env: &Env) -> BTreeSet<String> {
         .iter()
         .map(|u| u["id"].as_str().expect("user id").to_string())
         .collect()
-}
-
-/// The number right after `label ` on the screen (e.g. `done 12`, `to change 93`).
-fn figure(screen: &str, label: &str) -> Option<usize> {
-    let needle = format!("{label} ");
-    screen.match_indices(&needle).find_map(|(i, _)| {
-        let rest = &screen[i + needle.len()..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
 }
 
 /// The chosen users that are disabled now; panics if a user outside the set changed or a

@@ -10,19 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use scimitar::batch::JournalState;
+use support::tmux::figure;
 use support::{Fake, Sandbox, Tmux};
 
 const USERS: usize = 150;
-
-/// The number right after `label ` on the screen.
-fn figure(screen: &str, label: &str) -> Option<usize> {
-    let needle = format!("{label} ");
-    screen.match_indices(&needle).find_map(|(i, _)| {
-        let rest = &screen[i + needle.len()..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
-}
 
 /// The same seeded tenant again on `addr` (its first state: what was changed is lost, as a
 /// restored server might be; resume re-reads everyone anyway).

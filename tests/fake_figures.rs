@@ -1,10 +1,13 @@
 //! Figures for the fake at scale, printed rather than asserted (run with
 //! `cargo test --test fake_figures -- --ignored --nocapture`).
 
+mod support;
+
 use std::time::Instant;
 
 use scimitar::fake::{FakeConfig, FakeServer};
 use scimitar::scim::Filter;
+use support::inproc::text_of;
 
 #[tokio::test]
 #[ignore = "prints figures; run explicitly"]
@@ -22,20 +25,16 @@ async fn figures_with_100k_users() {
     println!("start with 100k users: {:?}", t.elapsed());
     let c = reqwest::Client::new();
     let get = |q: String| {
-        c.get(format!("{}/Users?{q}", f.scim_url))
-            .bearer_auth(&f.api_key)
-            .send()
+        text_of(
+            c.get(format!("{}/Users?{q}", f.scim_url))
+                .bearer_auth(&f.api_key),
+        )
     };
-    get("count=1".into()).await.unwrap().text().await.unwrap();
+    get("count=1".into()).await;
     let n = 50;
     let t = Instant::now();
     for i in 0..n {
-        get(format!("startIndex={}&count=100", 1 + i * 1000))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        get(format!("startIndex={}&count=100", 1 + i * 1000)).await;
     }
     println!("100-user page: {:?} each", t.elapsed() / n as u32);
     let users = f.users();
@@ -48,25 +47,17 @@ async fn figures_with_100k_users() {
     let filter = Filter::any_id(&ids).unwrap().to_string();
     let t = Instant::now();
     for _ in 0..n {
-        c.get(format!("{}/Users", f.scim_url))
-            .query(&[("filter", filter.as_str()), ("count", "100")])
-            .bearer_auth(&f.api_key)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        text_of(
+            c.get(format!("{}/Users", f.scim_url))
+                .query(&[("filter", filter.as_str()), ("count", "100")])
+                .bearer_auth(&f.api_key),
+        )
+        .await;
     }
     println!("100-id OR filter: {:?} each", t.elapsed() / n as u32);
     let t = Instant::now();
     for _ in 0..10 {
-        get("filter=userName+gt+%22m%22+and+active+eq+false&count=100".into())
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        get("filter=userName+gt+%22m%22+and+active+eq+false&count=100".into()).await;
     }
     println!("scan filter over 100k: {:?} each", t.elapsed() / 10);
     f.shutdown().await;

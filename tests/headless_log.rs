@@ -8,9 +8,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use scimitar::batch::{JournalState, Record};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::FakeServer;
 use scimitar::scim::model::User;
-use support::inproc::{Cli, config, start};
+use support::apply_csv;
+use support::inproc::{
+    Cli, config, holding_both, holding_only_first, one_workspace_per_request, start, with_latency,
+};
 
 /// Users holding both of the two commonest workspaces (keeping both needs a request naming
 /// two, which a server allowing one per request refuses) and users holding only the first.
@@ -21,31 +24,17 @@ fn split(fake: &FakeServer) -> (Vec<User>, Vec<User>, String, String) {
         .filter(|u| u.user_name != fake.login)
         .collect();
     let (a, b) = support::inproc::two_commonest_workspaces(&users);
-    let both = users
-        .iter()
-        .filter(|u| u.workspaces.len() >= 3 && u.has_workspace(&a) && u.has_workspace(&b))
-        .take(3)
-        .cloned()
-        .collect();
-    let one = users
-        .iter()
-        .filter(|u| u.workspaces.len() >= 2 && u.has_workspace(&a) && !u.has_workspace(&b))
-        .take(40)
-        .cloned()
-        .collect();
+    let both = holding_both(&users, &a, &b, 3);
+    let one = holding_only_first(&users, &a, &b, 40);
     (both, one, a, b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_run_logs_progress_and_lists_every_failure_with_its_reason() {
-    let fake = start(FakeConfig {
-        max_workspaces_per_request: Some(1),
-        faults: Faults {
-            latency: Duration::from_millis(150),
-            ..Faults::default()
-        },
-        ..config(600)
-    })
+    let fake = start(one_workspace_per_request(with_latency(
+        Duration::from_millis(150),
+        config(600),
+    )))
     .await;
     let (both, one, a, b) = split(&fake);
     assert_eq!((both.len(), one.len()), (3, 40));
@@ -59,20 +48,8 @@ async fn a_slow_run_logs_progress_and_lists_every_failure_with_its_reason() {
     text.push_str("left.long.ago@nowhere.example\nann@@x.com\n");
     std::fs::write(&csv, text).unwrap();
     let log = cli.path("stderr.log");
-    let mut cmd = cli.command(&[
-        "apply",
-        "--csv",
-        csv.to_str().unwrap(),
-        "--action",
-        "keep-workspaces",
-        "--keep",
-        &a,
-        "--keep",
-        &b,
-        "--concurrency",
-        "1",
-        "--yes",
-    ]);
+    let keep = ["--keep", &a, "--keep", &b, "--concurrency", "1", "--yes"];
+    let mut cmd = cli.command(&apply_csv(csv.to_str().unwrap(), "keep-workspaces", &keep));
     cmd.stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
     let child = cmd.spawn().unwrap();
     let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
@@ -135,8 +112,7 @@ async fn unusable_input_rows_make_exit_1_unless_allowed() {
         let cli = &cli;
         async move {
             let csv = csv.to_str().unwrap().to_string();
-            let mut args = vec!["apply", "--csv", &csv, "--action", "disable", "--yes"];
-            args.extend_from_slice(extra);
+            let args = apply_csv(&csv, "disable", &[&["--yes"], extra].concat());
             cli.run(&args).await
         }
     };

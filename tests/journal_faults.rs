@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Cli, Output, config, journal_results, snapshot, start};
+use common::{Cli, Output, config, journal_results, snapshot, start, with_latency};
 use scimitar::batch::journal::SealCheck;
 use scimitar::batch::seal::SealKey;
 use scimitar::batch::{JournalState, ResultKind};
-use scimitar::fake::{FakeConfig, FakeServer, Faults};
+use scimitar::fake::{FakeServer, Faults};
 
 fn patches(fake: &FakeServer) -> HashMap<String, u32> {
     fake.stats().patches
@@ -57,14 +57,7 @@ async fn kill_at(cli: &Cli, args: &[&str], journal: &Path, results: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_five_points_then_resumed_matches_the_plan_and_undo_restores() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(10),
-            ..Faults::default()
-        },
-        ..config(2000)
-    })
-    .await;
+    let fake = start(with_latency(Duration::from_millis(10), config(2000))).await;
     let before = snapshot(&fake);
     let cli = Cli::new(&fake);
     let journal = cli.path("kill.jsonl");
@@ -141,14 +134,7 @@ async fn killed_at_five_points_then_resumed_matches_the_plan_and_undo_restores()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_resume_of_the_same_journal_is_refused_and_sends_nothing() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(30),
-            ..Faults::default()
-        },
-        ..config(600)
-    })
-    .await;
+    let fake = start(with_latency(Duration::from_millis(30), config(600))).await;
     let cli = Cli::new(&fake);
     let journal = cli.path("two.jsonl");
     let j = journal.to_str().unwrap();
@@ -278,11 +264,7 @@ async fn edited_journals_are_refused_and_trusted_ones_restore_only_what_was_take
         .filter(|u| u.active && !u.workspaces.is_empty() && u.user_name != fake.login)
         .take(20)
         .collect();
-    let filter = chosen
-        .iter()
-        .map(|u| format!("id eq \"{}\"", u.id))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let filter = common::id_filter(chosen.iter().copied());
     // Someone never in the run, inactive with few workspaces: the injected target.
     let outsider = users
         .iter()
@@ -427,14 +409,7 @@ async fn edited_journals_are_refused_and_trusted_ones_restore_only_what_was_take
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_goes_down_pauses_the_run_and_resume_completes_it() {
-    let fake = start(FakeConfig {
-        faults: Faults {
-            latency: Duration::from_millis(20),
-            ..Faults::default()
-        },
-        ..config(1500)
-    })
-    .await;
+    let fake = start(with_latency(Duration::from_millis(20), config(1500))).await;
     let cli = Cli::new(&fake);
     let journal = cli.path("down.jsonl");
     let j = journal.to_str().unwrap();

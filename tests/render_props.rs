@@ -7,7 +7,7 @@ use scimitar::commands::preview::print_preview;
 use scimitar::commands::users::{write_csv, write_table, write_user};
 use scimitar::plan::{Action as PlanAction, Plan, Protected};
 use scimitar::scim::model::{User, Workspace};
-use scimitar::tui::testing::{draw, loaded_state};
+use scimitar::tui::testing::{draw, loaded_state, step};
 use scimitar::tui::{Action, update};
 use scimitar::untrusted::is_hidden;
 
@@ -110,12 +110,7 @@ proptest! {
         update(&mut s, Action::Back);
         update(&mut s, Action::Actions);
         update(&mut s, Action::Down);
-        for e in update(&mut s, Action::Proceed) {
-            if let scimitar::tui::Effect::BuildPlan(req) = e {
-                let preview = scimitar::tui::bulk::Preview::build(*req);
-                update(&mut s, Action::PlanReady(Box::new(preview)));
-            }
-        }
+        step(&mut s, Action::Proceed);
         screens.push(("preview", draw(&s)));
         update(&mut s, Action::ShowRequest);
         screens.push(("request", draw(&s)));
@@ -165,12 +160,7 @@ fn the_tui_preview_and_confirmation_state_the_role_loss() {
     }
     update(&mut s, Action::Actions);
     update(&mut s, Action::Down);
-    for e in update(&mut s, Action::Proceed) {
-        if let scimitar::tui::Effect::BuildPlan(req) = e {
-            let preview = scimitar::tui::bulk::Preview::build(*req);
-            update(&mut s, Action::PlanReady(Box::new(preview)));
-        }
-    }
+    step(&mut s, Action::Proceed);
     let flat = |s: &scimitar::tui::State| {
         let t = draw(s).backend().to_string();
         t.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -4,45 +4,25 @@
 mod support;
 
 use scimitar::batch::{JournalState, Record};
-use scimitar::fake::FakeConfig;
 use scimitar::scim::model::User;
-use support::inproc::{Cli, config, start};
-
-fn id_filter(users: &[User]) -> String {
-    users
-        .iter()
-        .map(|u| format!("id eq \"{}\"", u.id))
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
+use support::apply_filter;
+use support::inproc::{
+    Cli, config, holding_both, holding_only_first, id_filter, one_workspace_per_request, start,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_lists_past_runs_with_state_and_show_gives_every_full_reason() {
     // Keeping two workspaces needs a request naming two, which this server refuses (400):
     // users holding both fail, users holding one of them are changed.
-    let fake = start(FakeConfig {
-        max_workspaces_per_request: Some(1),
-        ..config(300)
-    })
-    .await;
+    let fake = start(one_workspace_per_request(config(300))).await;
     let users: Vec<User> = fake
         .users()
         .into_iter()
         .filter(|u| u.user_name != fake.login && u.active)
         .collect();
     let (a, b) = support::inproc::two_commonest_workspaces(&users);
-    let both: Vec<User> = users
-        .iter()
-        .filter(|u| u.workspaces.len() >= 3 && u.has_workspace(&a) && u.has_workspace(&b))
-        .take(3)
-        .cloned()
-        .collect();
-    let one: Vec<User> = users
-        .iter()
-        .filter(|u| u.workspaces.len() >= 2 && u.has_workspace(&a) && !u.has_workspace(&b))
-        .take(2)
-        .cloned()
-        .collect();
+    let both = holding_both(&users, &a, &b, 3);
+    let one = holding_only_first(&users, &a, &b, 2);
     assert_eq!((both.len(), one.len()), (3, 2));
     let keep_users: Vec<User> = both.iter().chain(&one).cloned().collect();
     let disable_users: Vec<User> = users
@@ -58,30 +38,20 @@ async fn runs_lists_past_runs_with_state_and_show_gives_every_full_reason() {
     assert!(nothing.stdout.starts_with("no runs yet in "), "{nothing:?}");
 
     let keep = cli
-        .run(&[
-            "apply",
-            "--filter",
+        .run(&apply_filter(
             &id_filter(&keep_users),
-            "--action",
             "keep-workspaces",
-            "--keep",
-            &a,
-            "--keep",
-            &b,
-            "--yes",
-        ])
+            &["--keep", &a, "--keep", &b, "--yes"],
+        ))
         .await;
     assert_eq!(keep.code, Some(1), "{keep:?}");
     let keep_journal = keep.json()["journal"].as_str().unwrap().to_string();
     let disable = cli
-        .run(&[
-            "apply",
-            "--filter",
+        .run(&apply_filter(
             &id_filter(&disable_users),
-            "--action",
             "disable",
-            "--yes",
-        ])
+            &["--yes"],
+        ))
         .await;
     assert_eq!(disable.code, Some(0), "{disable:?}");
     let disable_journal = disable.json()["journal"].as_str().unwrap().to_string();

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 use support::fake::FakeInfo;
-use support::{Env, Fake, Run, Sandbox, Tmux, bin, scimitar, wait_until};
+use support::{Env, Fake, Run, Sandbox, Tmux, apply_csv, apply_filter, bin, scimitar, wait_until};
 
 /// Ids of the hostile users `--hostile` seeds (see src/fake/hostile.rs).
 fn hostile_ids() -> Vec<String> {
@@ -49,6 +49,10 @@ fn assert_run_clean(what: &str, r: &Run) {
     assert_clean(&format!("stderr of `{what}`"), &r.stderr);
 }
 
+fn owned(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
 fn hostile_csv(sandbox: &Sandbox) -> String {
     let p = sandbox.path().join("hostile.csv");
     std::fs::write(&p, format!("id\n{}\n", hostile_ids().join("\n"))).unwrap();
@@ -62,93 +66,55 @@ fn hostile_text_never_reaches_the_terminal_and_csv_cells_are_not_formulas() {
     let env = sandbox.env().connect_to(&fake);
     let csv = hostile_csv(&sandbox);
     let mut runs: Vec<(String, Vec<String>)> = vec![
-        ("users list".into(), vec!["users".into(), "list".into()]),
+        ("users list".into(), owned(&["users", "list"])),
         (
             "users list --all".into(),
-            vec!["users".into(), "list".into(), "--all".into()],
+            owned(&["users", "list", "--all"]),
         ),
         (
             "users list --format csv".into(),
-            vec![
-                "users".into(),
-                "list".into(),
-                "--format".into(),
-                "csv".into(),
-            ],
+            owned(&["users", "list", "--format", "csv"]),
         ),
         (
             "users list --format json".into(),
-            vec![
-                "users".into(),
-                "list".into(),
-                "--format".into(),
-                "json".into(),
-            ],
+            owned(&["users", "list", "--format", "json"]),
         ),
         (
             "users list --filter".into(),
-            vec![
-                "users".into(),
-                "list".into(),
-                "--filter".into(),
-                "userName eq \"bidi\u{202E}gpj.exe@hostile.example\"".into(),
-            ],
+            owned(&[
+                "users",
+                "list",
+                "--filter",
+                "userName eq \"bidi\u{202E}gpj.exe@hostile.example\"",
+            ]),
         ),
     ];
     for id in hostile_ids() {
-        runs.push((
-            format!("user show {id}"),
-            vec!["user".into(), "show".into(), id.clone()],
-        ));
+        runs.push((format!("user show {id}"), owned(&["user", "show", &id])));
         runs.push((
             format!("user show {id} --format json"),
-            vec![
-                "user".into(),
-                "show".into(),
-                id,
-                "--format".into(),
-                "json".into(),
-            ],
+            owned(&["user", "show", &id, "--format", "json"]),
         ));
     }
     for action in ["remove-workspaces", "disable-and-remove", "disable"] {
         runs.push((
             format!("apply --dry-run {action}"),
-            vec![
-                "apply".into(),
-                "--csv".into(),
-                csv.clone(),
-                "--action".into(),
-                action.into(),
-                "--dry-run".into(),
-            ],
+            owned(&apply_csv(&csv, action, &["--dry-run"])),
         ));
     }
+    let bad = format!("bad0{:028x}", 2);
     runs.push((
         "apply --dry-run keep-workspaces".into(),
-        vec![
-            "apply".into(),
-            "--csv".into(),
-            csv.clone(),
-            "--action".into(),
-            "keep-workspaces".into(),
-            "--keep".into(),
-            format!("bad0{:028x}", 2),
-            "--dry-run".into(),
-        ],
+        owned(&apply_csv(
+            &csv,
+            "keep-workspaces",
+            &["--keep", &bad, "--dry-run"],
+        )),
     ));
     // A keep naming no workspace: the error lists near names from the server.
     runs.push((
         "apply --keep unknown".into(),
-        vec![
-            "apply".into(),
-            "--csv".into(),
-            csv.clone(),
-            "--action".into(),
-            "keep-workspaces".into(),
-            "--keep".into(),
-            "a".into(),
-        ],
+        owned(&apply_csv(&csv, "keep-workspaces", &["--keep", "a"])),
     ));
     for (what, args) in &runs {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -203,17 +169,7 @@ fn hostile_text_never_reaches_the_terminal_and_csv_cells_are_not_formulas() {
     );
 
     // A real run on the hostile users: stderr clean, the report CSV neutralised.
-    let r = scimitar(
-        &env,
-        &[
-            "apply",
-            "--csv",
-            &csv,
-            "--action",
-            "disable-and-remove",
-            "--yes",
-        ],
-    );
+    let r = scimitar(&env, &apply_csv(&csv, "disable-and-remove", &["--yes"]));
     assert_run_clean("apply --yes", &r);
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     let summary: Value = serde_json::from_str(&r.stdout).unwrap();
@@ -292,10 +248,8 @@ fn assert_screen_clean(what: &str, screen: &str) {
 }
 
 /// `scimitar apply --filter filter --action action` and then `rest`.
-fn apply_filter(env: &Env, filter: &str, action: &str, rest: &[&str]) -> Run {
-    let mut args = vec!["apply", "--filter", filter, "--action", action];
-    args.extend_from_slice(rest);
-    scimitar(env, &args)
+fn run_apply(env: &Env, filter: &str, action: &str, rest: &[&str]) -> Run {
+    scimitar(env, &apply_filter(filter, action, rest))
 }
 
 #[test]
@@ -312,7 +266,7 @@ fn the_api_user_is_protected_under_basic_token_and_bearer() {
         .set("SCIMITAR_BEARER", fake.info.api_key.clone());
     let filter = format!("userName eq \"{}\"", fake.info.login);
     for (what, env) in [("token", &token), ("basic", &basic), ("bearer", &bearer)] {
-        let r = apply_filter(env, &filter, "disable", &["--yes"]);
+        let r = run_apply(env, &filter, "disable", &["--yes"]);
         assert_eq!(r.code(), Some(0), "{what}:\n{}", r.describe());
         let s: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(
@@ -336,17 +290,17 @@ fn the_api_user_is_protected_under_basic_token_and_bearer() {
         "SCIMITAR_API_URL",
         format!("{}/no-such-api", fake.info.api_url),
     );
-    let r = apply_filter(&blind, &filter, "disable", &["--dry-run"]);
+    let r = run_apply(&blind, &filter, "disable", &["--dry-run"]);
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     assert!(
         r.stderr.contains("API user UNKNOWN") && r.stderr.contains("tenant not verified"),
         "{}",
         r.stderr
     );
-    let r = apply_filter(&blind, &filter, "disable", &["--yes"]);
+    let r = run_apply(&blind, &filter, "disable", &["--yes"]);
     assert_eq!(r.code(), Some(2), "{}", r.describe());
     assert!(r.stderr.contains("--api-user"), "{}", r.stderr);
-    let r = apply_filter(
+    let r = run_apply(
         &blind,
         &filter,
         "disable",
@@ -449,7 +403,7 @@ fn a_journal_or_plan_from_one_tenant_is_refused_on_another_on_the_same_host() {
     let filter = format!("userName eq \"{victim}\"");
     let journal = sandbox.path().join("a.jsonl").display().to_string();
     let plan = sandbox.path().join("a.plan.json").display().to_string();
-    let r = apply_filter(
+    let r = run_apply(
         &env_a,
         &filter,
         "disable",
@@ -457,7 +411,7 @@ fn a_journal_or_plan_from_one_tenant_is_refused_on_another_on_the_same_host() {
     );
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     assert!(r.stderr.contains("customer CUSTOMER-AAA"), "{}", r.stderr);
-    let r = apply_filter(
+    let r = run_apply(
         &env_a,
         &filter,
         "enable",
@@ -502,17 +456,7 @@ fn the_headless_preview_states_the_cost_of_removing_workspace_access() {
     let fake = Fake::start(30);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake);
-    let r = scimitar(
-        &env,
-        &[
-            "apply",
-            "--filter",
-            "active eq true",
-            "--action",
-            "remove-workspaces",
-            "--dry-run",
-        ],
-    );
+    let r = run_apply(&env, "active eq true", "remove-workspaces", &["--dry-run"]);
     assert_eq!(r.code(), Some(0), "{}", r.describe());
     let cost = r
         .stderr
@@ -532,17 +476,7 @@ fn the_headless_preview_states_the_cost_of_removing_workspace_access() {
         r.stderr
     );
     // Disable alone removes no access: no cost line.
-    let r = scimitar(
-        &env,
-        &[
-            "apply",
-            "--filter",
-            "active eq true",
-            "--action",
-            "disable",
-            "--dry-run",
-        ],
-    );
+    let r = run_apply(&env, "active eq true", "disable", &["--dry-run"]);
     assert!(!r.stderr.contains("COST:"), "{}", r.stderr);
 }
 
@@ -564,19 +498,12 @@ fn a_hangup_mid_run_stops_quietly_and_leaves_the_journal_whole() {
         .set("SCIMITAR_RATE_LIMIT", "0");
     let journal = sandbox.path().join("hup.jsonl");
     let mut cmd = Command::new(bin());
-    cmd.args([
-        "apply",
-        "--filter",
-        "active eq true",
-        "--action",
-        "disable",
-        "--yes",
-    ])
-    .args(["--max-users", "1000", "--concurrency", "1", "--journal"])
-    .arg(&journal)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    cmd.args(apply_filter("active eq true", "disable", &["--yes"]))
+        .args(["--max-users", "1000", "--concurrency", "1", "--journal"])
+        .arg(&journal)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     env.apply(&mut cmd);
     let child = cmd.spawn().expect("spawn apply");
     let pid = child.id();

@@ -11,7 +11,7 @@ use scimitar::input::ResolveReport;
 use scimitar::plan::Protected;
 use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::testing::{fixture_users, loaded_state, screen, step, typed};
+use scimitar::tui::testing::{fixture_users, loaded_state, run_summary, screen, step, typed};
 use scimitar::tui::{Action, State, Theme, update};
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
@@ -236,22 +236,12 @@ fn summary(w: u16, h: u16) -> State {
         &mut s,
         Action::RunFinished {
             summary: Ok(Box::new(Summary {
-                batch_id: "1a2b3c4d".into(),
-                action: "remove all workspaces".into(),
                 planned: 40,
-                changed: 38,
                 no_op: 1,
-                failed: 1,
-                protected: 0,
-                not_found: 0,
-                gone: 0,
-                unknown: 0,
-                not_started: 0,
-                malformed: 0,
-                duplicates: 0,
                 journal: format!("{j}.jsonl"),
                 report_csv: Some(format!("{j}.report.csv")),
                 report_json: Some(format!("{j}.report.json")),
+                ..run_summary("1a2b3c4d", "remove all workspaces", 38, 1)
             })),
             stopped: None,
         },

@@ -6,7 +6,7 @@ mod support;
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
-use support::inproc::{Cli, config, start};
+use support::inproc::{Cli, Output, config, start};
 
 /// (workspace id, name) → member ids, from a `users list --format json` array.
 fn membership(v: &Value) -> HashMap<(String, String), BTreeSet<String>> {
@@ -30,6 +30,12 @@ fn ids(v: &Value) -> BTreeSet<String> {
         .iter()
         .map(|u| u["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// `users list --workspace WORKSPACE`, then `rest`.
+async fn members(cli: &Cli, workspace: &str, rest: &[&str]) -> Output {
+    cli.run(&[&["users", "list", "--workspace", workspace], rest].concat())
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,18 +62,7 @@ async fn workspace_members_equal_the_membership_of_the_whole_listing() {
     assert!(want.len() > 100, "{} members", want.len());
 
     // By name, pages of 50: every member of the tenant, not those of the first page.
-    let out = cli
-        .run(&[
-            "users",
-            "list",
-            "--workspace",
-            ws_name,
-            "--format",
-            "json",
-            "--count",
-            "50",
-        ])
-        .await;
+    let out = members(&cli, ws_name, &["--format", "json", "--count", "50"]).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(&ids(&out.json()), want);
     assert!(
@@ -79,9 +74,7 @@ async fn workspace_members_equal_the_membership_of_the_whole_listing() {
     );
 
     // By id, in a table.
-    let out = cli
-        .run(&["users", "list", "--workspace", &ws_id.to_uppercase()])
-        .await;
+    let out = members(&cli, &ws_id.to_uppercase(), &[]).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(out.stdout.lines().count(), want.len() + 1, "{out:?}");
 
@@ -95,18 +88,7 @@ async fn workspace_members_equal_the_membership_of_the_whole_listing() {
         .json();
     let want_active: BTreeSet<String> = ids(&active).intersection(want).cloned().collect();
     assert!(want_active.len() < want.len(), "the filter changes nothing");
-    let out = cli
-        .run(&[
-            "users",
-            "list",
-            "--workspace",
-            ws_name,
-            "--filter",
-            filter,
-            "--format",
-            "json",
-        ])
-        .await;
+    let out = members(&cli, ws_name, &["--filter", filter, "--format", "json"]).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(ids(&out.json()), want_active);
     assert!(
@@ -115,9 +97,7 @@ async fn workspace_members_equal_the_membership_of_the_whole_listing() {
         "{out:?}"
     );
 
-    let out = cli
-        .run(&["users", "list", "--workspace", "No Such Workspace"])
-        .await;
+    let out = members(&cli, "No Such Workspace", &[]).await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(
         out.stderr

@@ -131,21 +131,14 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
             crate::say!("{cost}");
         }
     }
-    let batch_id = driver::new_batch_id();
-    let journal = args
-        .journal
-        .clone()
-        .unwrap_or_else(|| driver::default_journal_path(&c.paths, &batch_id));
-    // Refused before the confirmation too; creating the file is what decides.
-    refuse_existing(&journal)?;
-    gate(
-        c,
-        args.max_users,
-        totals.to_change,
-        &tenant,
-        &plan.action.label(),
-        args.run.yes,
-    )?;
+    let gate = Gate {
+        max_users: args.max_users,
+        to_change: totals.to_change,
+        tenant: &tenant,
+        what: &plan.action.label(),
+        yes: args.run.yes,
+    };
+    let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
     // A saved undo plan carries each user's target in its items.
     let intent = if plan.action == Action::Restore {
         Intent::Restore {
@@ -162,9 +155,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         }
     };
     let batch = driver::batch_from_plan(&plan, &batch_id, intent);
-    let key = driver::seal_key(&c.paths).map_err(refused)?;
-    let started = driver::start(&key, &journal, batch).map_err(refused)?;
-    let summary = execute(client, started, args.run.concurrency as usize).await?;
+    let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
     print_json(out, &summary, &tenant)?;
     let input = input_verdict(
         summary.not_found.saturating_sub(summary.gone),
@@ -374,7 +365,7 @@ pub async fn resume(
     args: &ResumeArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
-    let opened = open_journal(c, &args.journal, args.trust_journal)?;
+    let opened = open_journal(c, &args.journal, args.trust.trust_journal)?;
     let state = &opened.state;
     let targets = if args.failed_only {
         state.failed()
@@ -408,7 +399,7 @@ pub async fn resume(
                 for line in driver::describe_grants(&grants) {
                     crate::say!("  {}", crate::untrusted::line(&line));
                 }
-                confirm_trust(grants.len(), args.trust_journal_count)?;
+                confirm_trust(grants.len(), args.trust.trust_journal_count)?;
             }
             Intent::Apply { .. } => {
                 crate::say!(
@@ -423,7 +414,7 @@ pub async fn resume(
                         crate::untrusted::line(&t.user_id)
                     );
                 }
-                confirm_trust(targets.len(), args.trust_journal_count)?;
+                confirm_trust(targets.len(), args.trust.trust_journal_count)?;
             }
         }
     }
@@ -458,7 +449,7 @@ pub async fn undo(
     // No API-user gate here, unlike apply and resume: an undo only gives back access and
     // activation the run recorded taking away, so it cannot lock the tool's own account out.
     // Held to the end: nothing else runs or undoes this journal meanwhile.
-    let opened = open_journal(c, &args.journal, args.trust_journal)?;
+    let opened = open_journal(c, &args.journal, args.trust.trust_journal)?;
     let state = &opened.state;
     let undo = driver::plan_undo(state, &c.client)
         .await
@@ -491,49 +482,68 @@ pub async fn undo(
         for line in driver::describe_grants(&undo.grants) {
             crate::say!("  {}", crate::untrusted::line(&line));
         }
-        confirm_trust(undo.grants.len(), args.trust_journal_count)?;
+        confirm_trust(undo.grants.len(), args.trust.trust_journal_count)?;
     }
-    let batch_id = driver::new_batch_id();
-    let journal = args
-        .undo_journal
-        .clone()
-        .unwrap_or_else(|| driver::default_journal_path(&c.paths, &batch_id));
-    refuse_existing(&journal)?;
-    gate(
-        c,
-        args.max_users,
-        totals.to_change,
-        &state.tenant,
-        "restore the recorded state",
-        args.run.yes,
-    )?;
+    let gate = Gate {
+        max_users: args.max_users,
+        to_change: totals.to_change,
+        tenant: &state.tenant,
+        what: "restore the recorded state",
+        yes: args.run.yes,
+    };
+    let (batch_id, journal) = new_journal(c, args.undo_journal.as_deref(), &gate)?;
     let batch = driver::batch_from_plan(&undo.plan, &batch_id, undo.intent());
-    let key = driver::seal_key(&c.paths).map_err(refused)?;
-    let started = driver::start(&key, &journal, batch).map_err(refused)?;
-    let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
+    let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
     let tenant = state.tenant.clone();
     drop(opened);
     print_json(out, &summary, &tenant)?;
     Ok(Some(summary))
 }
 
-/// The cap (an explicit `--max-users` above it), then the typed confirmation.
-fn gate(
-    c: &Connected,
+/// What a new run must pass before its journal is created: the cap (an explicit
+/// `--max-users` above it), then the typed confirmation.
+struct Gate<'a> {
     max_users: Option<usize>,
     to_change: usize,
-    tenant: &str,
-    what: &str,
+    tenant: &'a str,
+    what: &'a str,
     yes: bool,
-) -> Result<(), Refused> {
-    let cap = max_users
+}
+
+/// The new run's batch id and journal path (`chosen`, or a new file in the data directory),
+/// once the path is known to be free and the gate is passed.
+fn new_journal(
+    c: &Connected,
+    chosen: Option<&std::path::Path>,
+    gate: &Gate,
+) -> Result<(String, std::path::PathBuf), Refused> {
+    let batch_id = driver::new_batch_id();
+    let journal = chosen
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| driver::default_journal_path(&c.paths, &batch_id));
+    // Refused before the confirmation too; creating the file is what decides.
+    refuse_existing(&journal)?;
+    let cap = gate
+        .max_users
         .or(c.profile.max_users)
         .unwrap_or(DEFAULT_MAX_USERS);
-    check_cap(to_change, cap)?;
-    if to_change > 0 {
-        confirm(to_change, tenant, what, yes)?;
+    check_cap(gate.to_change, cap)?;
+    if gate.to_change > 0 {
+        confirm(gate.to_change, gate.tenant, gate.what, gate.yes)?;
     }
-    Ok(())
+    Ok((batch_id, journal))
+}
+
+/// Creates the sealed journal and runs the batch to its summary.
+async fn run_batch(
+    c: &Connected,
+    journal: &std::path::Path,
+    batch: crate::batch::runner::Batch,
+    concurrency: u32,
+) -> anyhow::Result<Summary> {
+    let key = driver::seal_key(&c.paths).map_err(refused)?;
+    let started = driver::start(&key, journal, batch).map_err(refused)?;
+    execute(&c.client, started, concurrency as usize).await
 }
 
 #[cfg(test)]

@@ -96,15 +96,7 @@ impl Tokens {
 
     fn uuid(&mut self) -> String {
         let a: u128 = self.rng.random();
-        let h = format!("{a:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        super::tenant::dashed(&format!("{a:032x}"))
     }
 
     /// A JWT-looking value: clients must not assume a length or format.

@@ -301,7 +301,11 @@ fn hex_id(rng: &mut ChaCha8Rng) -> String {
 }
 
 fn uuid_id(rng: &mut ChaCha8Rng) -> String {
-    let h = hex_id(rng);
+    dashed(&hex_id(rng))
+}
+
+/// 32 hex digits in the 8-4-4-4-12 groups of a UUID.
+pub(super) fn dashed(h: &str) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],

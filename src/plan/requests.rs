@@ -131,6 +131,11 @@ mod tests {
             .collect()
     }
 
+    /// How many values an operation carries (it must carry an array).
+    fn values_in(op: &PatchOperation) -> usize {
+        op.value.as_ref().unwrap().as_array().unwrap().len()
+    }
+
     #[test]
     fn disable_and_remove_is_one_request_in_order() {
         let r = set_state_requests(Some(false), &ws(2, "w"), Some(&[]));
@@ -164,15 +169,7 @@ mod tests {
         assert_eq!(r[0].operations[0].op, PatchOpKind::Replace);
         assert_eq!(r[1].operations[0].op, PatchOpKind::Add);
         assert_eq!(r[1].operations[0].path, "entitlements");
-        let n = |i: usize| {
-            r[i].operations[0]
-                .value
-                .as_ref()
-                .unwrap()
-                .as_array()
-                .unwrap()
-                .len()
-        };
+        let n = |i: usize| values_in(&r[i].operations[0]);
         assert_eq!((n(0), n(1), n(2)), (50, 50, 20));
     }
 
@@ -187,17 +184,7 @@ mod tests {
         );
         let sent: usize = r
             .iter()
-            .map(|r| {
-                r.operations
-                    .last()
-                    .unwrap()
-                    .value
-                    .as_ref()
-                    .unwrap()
-                    .as_array()
-                    .unwrap()
-                    .len()
-            })
+            .map(|r| values_in(r.operations.last().unwrap()))
             .sum();
         assert_eq!(sent, 110);
     }

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 
-use scimitar::fake::{FakeConfig, FakeServer};
+use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::User;
-use scimitar::scim::{Connection, ScimClient};
+use scimitar::scim::{Connection, ListOptions, ScimClient};
 
 /// Only ever the loopback address, port chosen by the OS.
 pub fn loopback() -> SocketAddr {
@@ -34,6 +34,36 @@ pub async fn start(config: FakeConfig) -> FakeServer {
         .expect("start the fake Anaplan");
     assert!(fake.addr.ip().is_loopback());
     fake
+}
+
+/// `config` with `latency` added to every request.
+pub fn with_latency(latency: Duration, config: FakeConfig) -> FakeConfig {
+    FakeConfig {
+        faults: Faults {
+            latency,
+            ..config.faults
+        },
+        ..config
+    }
+}
+
+/// Pages of `page_size` users, `concurrency` at once.
+pub fn list_opts(page_size: u32, concurrency: usize) -> ListOptions {
+    ListOptions {
+        page_size,
+        concurrency,
+        ..ListOptions::default()
+    }
+}
+
+/// The body of the answer to `req`, whatever its status, as text.
+pub async fn text_of(req: reqwest::RequestBuilder) -> String {
+    req.send().await.unwrap().text().await.unwrap()
+}
+
+/// The body of the answer to `req`, whatever its status, as JSON.
+pub async fn json_of(req: reqwest::RequestBuilder) -> serde_json::Value {
+    req.send().await.unwrap().json().await.unwrap()
 }
 
 /// A connection as the User Admin account, client rate limit off so the tests run at the
@@ -107,7 +137,8 @@ pub fn snapshot(fake: &FakeServer) -> HashMap<String, Access> {
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes; returns whether it held. The
-/// condition may await (a request to the fake), so async tests poll without blocking it.
+/// condition may await (a request to the fake), so async tests poll without blocking it
+/// (`support::wait_until` is the blocking one, for tests without a runtime).
 pub async fn wait_until(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     loop {
@@ -241,6 +272,50 @@ pub fn mode_of(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// `id eq "a" or id eq "b" ...` for these users.
+pub fn id_filter<'a>(users: impl IntoIterator<Item = &'a User>) -> String {
+    users
+        .into_iter()
+        .map(|u| format!("id eq \"{}\"", u.id))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// `config` on a server that takes one workspace per request: keeping two workspaces then
+/// fails (400) for every user holding both.
+pub fn one_workspace_per_request(config: FakeConfig) -> FakeConfig {
+    FakeConfig {
+        max_workspaces_per_request: Some(1),
+        ..config
+    }
+}
+
+/// Up to `n` of `users` holding both `a` and `b` and a third workspace: keeping both needs
+/// a request naming two workspaces.
+pub fn holding_both(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
+    holding(users, a, n, |u| {
+        u.workspaces.len() >= 3 && u.has_workspace(b)
+    })
+}
+
+/// Up to `n` of `users` holding `a` and another workspace, but not `b`: keeping both
+/// changes them.
+pub fn holding_only_first(users: &[User], a: &str, b: &str, n: usize) -> Vec<User> {
+    holding(users, a, n, |u| {
+        u.workspaces.len() >= 2 && !u.has_workspace(b)
+    })
+}
+
+/// Up to `n` of `users` holding `a` for whom `also` holds.
+fn holding(users: &[User], a: &str, n: usize, also: impl Fn(&User) -> bool) -> Vec<User> {
+    users
+        .iter()
+        .filter(|u| u.has_workspace(a) && also(u))
+        .take(n)
+        .cloned()
+        .collect()
 }
 
 /// The ids of the two workspaces most users hold (ties broken by id, so runs repeat).

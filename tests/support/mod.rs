@@ -27,6 +27,27 @@ pub use fake::Fake;
 #[allow(unused_imports)]
 pub use tmux::Tmux;
 
+/// `apply --filter FILTER --action ACTION`, then `rest`.
+pub fn apply_filter<'a>(filter: &'a str, action: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    apply_args("--filter", filter, action, rest)
+}
+
+/// `apply --csv FILE --action ACTION`, then `rest`.
+pub fn apply_csv<'a>(file: &'a str, action: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    apply_args("--csv", file, action, rest)
+}
+
+fn apply_args<'a>(
+    source: &'a str,
+    value: &'a str,
+    action: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["apply", source, value, "--action", action];
+    args.extend_from_slice(rest);
+    args
+}
+
 /// The binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_scimitar")
@@ -287,6 +308,10 @@ pub fn tenant_by_id(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
         .collect()
 }
 
+/// Polls `f` every 50 ms until it gives a value, and panics naming `what` after
+/// [`timeout`]. For tests without a runtime (a child process, tmux): it blocks the thread.
+/// Async tests use `inproc::wait_until`, which awaits between polls so the in-process fake
+/// on the same runtime keeps answering, and reports a miss as `false` for the test to word.
 pub fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout();
     loop {

@@ -27,6 +27,16 @@ pub fn available(test: &str) -> bool {
     ok
 }
 
+/// The number right after `label ` on the screen (e.g. `done 12`, `to change 93`).
+pub fn figure(screen: &str, label: &str) -> Option<usize> {
+    let needle = format!("{label} ");
+    screen.match_indices(&needle).find_map(|(i, _)| {
+        let rest = &screen[i + needle.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
 pub struct Tmux {
     socket: String,
     session: String,
