@@ -2,6 +2,8 @@
 //! Unicode, any length, control characters) without panicking, and what they print holds no
 //! character a terminal would act on or a reader could not see.
 
+mod support;
+
 use proptest::prelude::*;
 use scimitar::commands::preview::print_preview;
 use scimitar::commands::users::{write_csv, write_table, write_user};
@@ -29,32 +31,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn user() -> impl Strategy<Value = User> {
-    (
-        "[a-f0-9]{4,12}",
-        text(),
-        proptest::option::of(text()),
-        proptest::option::of(text()),
-        proptest::option::of(text()),
-        any::<bool>(),
-        proptest::collection::vec(("[a-f0-9]{4,8}", text()), 0..4),
-    )
-        .prop_map(
-            |(id, user_name, external_id, given, family, active, ws)| User {
-                id,
-                user_name,
-                external_id,
-                active,
-                given_name: given,
-                family_name: family,
-                display_name: None,
-                workspaces: ws
-                    .into_iter()
-                    .map(|(id, name)| Workspace { id, name })
-                    .collect(),
-                created: None,
-                last_modified: None,
-            },
-        )
+    support::props::user("[a-f0-9]{4,12}", text, "[a-f0-9]{4,8}")
 }
 
 fn assert_terminal_safe(what: &str, out: &str) {

@@ -4,8 +4,10 @@
 //! userName, names, externalId and workspace names contains (what search meant before the
 //! store existed).
 
+mod support;
+
 use proptest::prelude::*;
-use scimitar::scim::model::{User, Workspace};
+use scimitar::scim::model::User;
 use scimitar::store::UserStore;
 
 /// Text with the characters that trip case folding and field splitting.
@@ -27,47 +29,8 @@ fn text() -> impl Strategy<Value = String> {
     .prop_map(|v| v.into_iter().collect())
 }
 
-fn workspace() -> impl Strategy<Value = Workspace> {
-    (0u8..6, text()).prop_map(|(i, name)| Workspace {
-        id: format!("W{i}"),
-        name,
-    })
-}
-
 fn user() -> impl Strategy<Value = User> {
-    (
-        (text(), text(), proptest::option::of(text())),
-        (
-            proptest::option::of(text()),
-            proptest::option::of(text()),
-            proptest::option::of(text()),
-        ),
-        (
-            proptest::option::of(text()),
-            proptest::option::of(text()),
-            any::<bool>(),
-        ),
-        proptest::collection::vec(workspace(), 0..4),
-    )
-        .prop_map(
-            |(
-                (id, user_name, external_id),
-                (given, family, display),
-                (created, modified, active),
-                workspaces,
-            )| User {
-                id,
-                user_name,
-                external_id,
-                active,
-                given_name: given,
-                family_name: family,
-                display_name: display,
-                workspaces,
-                created,
-                last_modified: modified,
-            },
-        )
+    support::props::user(text(), text, (0u8..6).prop_map(|i| format!("W{i}")))
 }
 
 /// Search as it was: one lowercased string per user.

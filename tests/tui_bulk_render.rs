@@ -9,9 +9,11 @@ use scimitar::batch::runner::{Event, UserResult};
 use scimitar::batch::{ResultKind, Summary};
 use scimitar::input::ResolveReport;
 use scimitar::plan::Protected;
-use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
+use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::testing::{fixture_users, loaded_state, run_summary, screen, step, typed};
+use scimitar::tui::testing::{
+    fixture_users, loaded_state, run_summary, run_tick, screen, step, typed,
+};
 use scimitar::tui::{Action, State, Theme, update};
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
@@ -196,18 +198,7 @@ fn running(w: u16, h: u16) -> State {
             "503 Service Unavailable: try again later",
         )),
     );
-    update(
-        &mut s,
-        Action::RunTick(RunStats {
-            now: t0 + Duration::from_secs(6),
-            stats: scimitar::scim::client::ClientStats {
-                requests: 24,
-                retries: 2,
-                rate_limited: 1,
-                ..Default::default()
-            },
-        }),
-    );
+    update(&mut s, run_tick(t0 + Duration::from_secs(6), 24, 2, 1));
     s
 }
 

@@ -7,12 +7,12 @@ use scimitar::batch::runner::{Event, UserResult};
 use scimitar::batch::{Intent, ResultKind, Summary};
 use scimitar::plan::{Action as PlanAction, Protected};
 use scimitar::tui::bulk::Screen;
-use scimitar::tui::bulk::msg::{BatchEvent, RunStats};
+use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::Mode;
 use scimitar::tui::state::Popup;
 use scimitar::tui::testing::{
-    csv_report, erase, fixture_users, loaded_state, step, synthetic_users, typed,
+    csv_report, erase, fixture_users, loaded_state, run_tick, step, synthetic_users, typed,
 };
 use scimitar::tui::update::mode;
 use scimitar::tui::{Action, Effect, State, update};
@@ -407,18 +407,7 @@ fn runner_events_fold_into_the_progress_pane() {
     update(&mut s, ev(result("a", ResultKind::Done, 100)));
     update(&mut s, ev(result("b", ResultKind::Failed, 300)));
     update(&mut s, ev(result("c", ResultKind::NoOp, 0)));
-    update(
-        &mut s,
-        Action::RunTick(RunStats {
-            now: t0 + Duration::from_secs(2),
-            stats: scimitar::scim::client::ClientStats {
-                requests: 104,
-                retries: 1,
-                rate_limited: 1,
-                ..Default::default()
-            },
-        }),
-    );
+    update(&mut s, run_tick(t0 + Duration::from_secs(2), 104, 1, 1));
     let run = s.run.view.as_ref().unwrap();
     let p = run.progress.as_ref().unwrap();
     assert_eq!(
@@ -604,13 +593,7 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     );
     // Waiting is the default: the runner probes the server and goes on when it answers.
     assert_eq!(effects, vec![Effect::WaitForServer]);
-    update(
-        &mut s,
-        Action::RunTick(RunStats {
-            now: t0 + Duration::from_secs(30),
-            stats: Default::default(),
-        }),
-    );
+    update(&mut s, run_tick(t0 + Duration::from_secs(30), 0, 0, 0));
     let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
     assert!(p.paused.is_some());
     assert_eq!(

@@ -208,24 +208,29 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
     );
 }
 
-#[test]
-fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_not() {
-    let (mut s, g) = opened_with_cache();
+/// The six fixture users arrive in one page and the load completes; its effects.
+fn load_all(s: &mut State, g: u64) -> Vec<Effect> {
     update(
-        &mut s,
+        s,
         Action::PageLoaded {
             generation: g,
             users: fixture_users(),
             total: 6,
         },
     );
-    let effects = update(
-        &mut s,
+    update(
+        s,
         Action::LoadFinished {
             generation: g,
             result: Ok(6),
         },
-    );
+    )
+}
+
+#[test]
+fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_not() {
+    let (mut s, g) = opened_with_cache();
+    let effects = load_all(&mut s, g);
     match effects.as_slice() {
         [Effect::SaveCache { users, total: 6 }] => {
             assert!(
@@ -251,20 +256,6 @@ fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_n
     update(&mut s, Action::Apply);
     let g = s.list.generation;
     assert!(s.filter.applied.is_some(), "the filter applied");
-    update(
-        &mut s,
-        Action::PageLoaded {
-            generation: g,
-            users: fixture_users(),
-            total: 6,
-        },
-    );
-    let effects = update(
-        &mut s,
-        Action::LoadFinished {
-            generation: g,
-            result: Ok(6),
-        },
-    );
+    let effects = load_all(&mut s, g);
     assert!(effects.is_empty(), "{effects:?}");
 }

@@ -207,6 +207,20 @@ pub fn screen(state: &State) -> String {
 }
 
 /// A finished run's summary as the journal gives it.
+/// A progress tick of a running batch at `now`: the client has sent `requests`, of which
+/// `retries` were retries and `rate_limited` met a 429.
+pub fn run_tick(now: std::time::Instant, requests: u64, retries: u64, rate_limited: u64) -> Action {
+    Action::RunTick(crate::tui::bulk::msg::RunStats {
+        now,
+        stats: crate::scim::client::ClientStats {
+            requests,
+            retries,
+            rate_limited,
+            ..Default::default()
+        },
+    })
+}
+
 pub fn run_summary(id: &str, action: &str, changed: usize, failed: usize) -> crate::batch::Summary {
     crate::batch::Summary {
         batch_id: id.into(),

@@ -11,6 +11,7 @@
 pub mod fake;
 pub mod inproc;
 pub mod plan;
+pub mod props;
 pub mod scim2;
 pub mod slow;
 pub mod state;
