@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::server::{count, plain};
 use super::tenant::{Account, now_ms};
-use super::{Shared, lock};
+use super::{Shared, lock, read};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
@@ -162,7 +162,7 @@ pub(super) fn authenticate(
     headers: &HeaderMap,
 ) -> Result<(Who, Account), &'static str> {
     let header = authorization(headers);
-    let t = lock(&s.tenant);
+    let t = read(&s.tenant);
     let found: Result<Who, AuthFailure> = match scheme(header) {
         Err(e) => Err(e),
         Ok(Scheme::Basic(b64)) => basic(b64, [&t.admin, &t.no_admin]).map(who_of),
@@ -300,7 +300,7 @@ fn sign_in(s: &Shared, header: Option<&str>) -> Response {
         return bad_header();
     };
     let who = {
-        let t = lock(&s.tenant);
+        let t = read(&s.tenant);
         basic(b64, [&t.admin, &t.no_admin]).map(who_of)
     };
     match who {
@@ -356,7 +356,7 @@ fn validate(s: &Shared, value: &str) -> Response {
     let Ok(r) = found else {
         return bad_token(s);
     };
-    let t = lock(&s.tenant);
+    let t = read(&s.tenant);
     let a = if r.who == Who::Admin {
         &t.admin
     } else {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::auth::Who;
 use super::auth::authenticate;
 use super::server::{count, plain, query_param};
-use super::{Shared, lock};
+use super::{Shared, read};
 
 /// The integration API caps pages below what clients ask for, without saying so.
 const PAGE_CAP: usize = 20;
@@ -51,7 +51,7 @@ pub fn handle(
         Ok(a) => a,
         Err(_) => return api_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
     };
-    let t = lock(&s.tenant);
+    let t = read(&s.tenant);
     if kind == "user" {
         let id = percent_encoding::percent_decode_str(&rest["users/".len()..])
             .decode_utf8_lossy()

@@ -20,7 +20,7 @@ mod tenant;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -192,13 +192,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Reads the tenant; readers (every listing page) render at the same time, as a real
+/// server's would. A panicked writer leaves the data usable, as with `lock`.
+fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}
+
 /// State shared by every request.
 pub(crate) struct Shared {
     config: FakeConfig,
     scim_url: String,
     auth_url: String,
     api_url: String,
-    tenant: Mutex<tenant::Tenant>,
+    tenant: RwLock<tenant::Tenant>,
     tokens: Mutex<auth::Tokens>,
     faults: Mutex<Faults>,
     bucket: Mutex<faults::Bucket>,
@@ -271,10 +281,10 @@ impl FakeServer {
             client_id: format!("scimitar-fake-{:08x}", config.seed as u32),
             oauth: Mutex::new(oauth::State::default()),
             config,
-            tenant: Mutex::new(tenant),
+            tenant: RwLock::new(tenant),
         });
         let (admin, no_admin) = {
-            let t = lock(&shared.tenant);
+            let t = read(&shared.tenant);
             (t.admin.clone(), t.no_admin.clone())
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -338,7 +348,7 @@ impl FakeServer {
     /// of filters; `None` when the fake would refuse the filter (a 400).
     pub fn select(&self, filter: &str) -> Option<Vec<String>> {
         let f = filter::read(filter).ok()?;
-        let t = lock(&self.shared.tenant);
+        let t = read(&self.shared.tenant);
         Some(
             t.users
                 .iter()
@@ -373,7 +383,7 @@ impl FakeServer {
 
     /// The tenant as it is now, in server order.
     pub fn users(&self) -> Vec<User> {
-        lock(&self.shared.tenant)
+        read(&self.shared.tenant)
             .users
             .iter()
             .map(|u| u.user.clone())
@@ -382,20 +392,20 @@ impl FakeServer {
 
     /// One user by id (case-insensitive), as it is now.
     pub fn user(&self, id: &str) -> Option<User> {
-        let t = lock(&self.shared.tenant);
+        let t = read(&self.shared.tenant);
         t.index_of(id).map(|i| t.users[i].user.clone())
     }
 
     /// The user's last login as the integration API serves it (`None`: never logged in).
     pub fn last_login_ms(&self, id: &str) -> Option<u64> {
-        let t = lock(&self.shared.tenant);
+        let t = read(&self.shared.tenant);
         let i = t.index_of(id)?;
         integration::last_login_ms(self.shared.config.seed, &t.users[i].user)
     }
 
     /// Every workspace of the tenant, including those the API account cannot list.
     pub fn workspaces(&self) -> Vec<Workspace> {
-        lock(&self.shared.tenant).workspaces.clone()
+        read(&self.shared.tenant).workspaces.clone()
     }
 
     pub fn stats(&self) -> FakeStats {

@@ -12,7 +12,7 @@ use super::auth::{Who, authenticate};
 use super::render::{error_json, list_json, user_json};
 use super::server::{count, plain, query_param};
 use super::tenant::{Tenant, now_ms};
-use super::{AuthFailureBody, CountMode, Dialect, Shared, lock, patch};
+use super::{AuthFailureBody, CountMode, Dialect, Shared, lock, patch, read, write};
 use crate::scim::model::MAX_PAGE_SIZE;
 
 /// Anaplan's detail text for every refused filter.
@@ -177,7 +177,7 @@ fn list(s: &Shared, query: &str) -> Response {
     if s.config.endless_pages || s.config.growing_total {
         return endless_page(s, start, count);
     }
-    let t = lock(&s.tenant);
+    let t = read(&s.tenant);
     let matched: Vec<usize> = match &filter {
         None => (0..t.users.len()).collect(),
         // An RFC server whose `id` is not filterable: no error, no results.
@@ -250,7 +250,7 @@ fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
     let total = if s.config.growing_total {
         start - 1 + 2 * count
     } else {
-        lock(&s.tenant).users.len()
+        read(&s.tenant).users.len()
     };
     scim_json(
         s,
@@ -280,7 +280,7 @@ fn not_found(s: &Shared, id: &str) -> Response {
 }
 
 fn get(s: &Shared, id: &str) -> Response {
-    let t = lock(&s.tenant);
+    let t = read(&s.tenant);
     let Some(i) = t.index_of(id) else {
         drop(t);
         return not_found(s, id);
@@ -300,7 +300,7 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
             "The request body is not valid JSON",
         );
     };
-    let mut t = lock(&s.tenant);
+    let mut t = write(&s.tenant);
     let Some(i) = t.index_of(id) else {
         drop(t);
         return not_found(s, id);
