@@ -178,23 +178,7 @@ fn list(s: &Shared, query: &str) -> Response {
         return endless_page(s, start, count);
     }
     let t = read(&s.tenant);
-    let matched: Vec<usize> = match &filter {
-        None => (0..t.users.len()).collect(),
-        // An RFC server whose `id` is not filterable: no error, no results.
-        Some(f) if s.config.dialect == Dialect::Rfc && f.mentions_id() => Vec::new(),
-        Some(f) => match f.only_ids() {
-            // The client re-reads batches as `id eq .. or id eq ..`: answer by lookup.
-            Some(ids) => {
-                let mut idx: Vec<usize> = ids.iter().filter_map(|id| t.index_of(id)).collect();
-                idx.sort_unstable();
-                idx.dedup();
-                idx
-            }
-            None => (0..t.users.len())
-                .filter(|&i| f.matches(&t.users[i].user))
-                .collect(),
-        },
-    };
+    let matched = matching(s, &t, filter.as_ref());
     let total = matched.len();
     let mut from = start - 1;
     if from >= total && s.config.repeat_pages_past_end && total > 0 {
@@ -216,6 +200,27 @@ fn list(s: &Shared, query: &str) -> Response {
         200,
         list_json(total, start, count, &page, s.config.quirks),
     )
+}
+
+/// The tenant's users (by index) that `filter` selects, in the tenant's order.
+fn matching(s: &Shared, t: &Tenant, filter: Option<&super::filter::Expr>) -> Vec<usize> {
+    match filter {
+        None => (0..t.users.len()).collect(),
+        // An RFC server whose `id` is not filterable: no error, no results.
+        Some(f) if s.config.dialect == Dialect::Rfc && f.mentions_id() => Vec::new(),
+        Some(f) => match f.only_ids() {
+            // The client re-reads batches as `id eq .. or id eq ..`: answer by lookup.
+            Some(ids) => {
+                let mut idx: Vec<usize> = ids.iter().filter_map(|id| t.index_of(id)).collect();
+                idx.sort_unstable();
+                idx.dedup();
+                idx
+            }
+            None => (0..t.users.len())
+                .filter(|&i| f.matches(&t.users[i].user))
+                .collect(),
+        },
+    }
 }
 
 /// A full page of users nobody has seen before, at any startIndex, under the tenant's own
