@@ -50,16 +50,21 @@ fn cached(users: usize, hours: u64) -> Cached {
     }
 }
 
+/// The six fixture users, cached `hours` ago, arrive for load `g`.
+fn show_cache(s: &mut State, g: u64, hours: u64) {
+    update(
+        s,
+        Action::CacheLoaded {
+            generation: g,
+            result: Ok(Some(cached(6, hours))),
+        },
+    );
+}
+
 #[test]
 fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
     let (mut s, g) = opened_with_cache();
-    update(
-        &mut s,
-        Action::CacheLoaded {
-            generation: g,
-            result: Ok(Some(cached(6, 3))),
-        },
-    );
+    show_cache(&mut s, g, 3);
     assert_eq!(s.list.len(), 6);
     assert!(
         screen(&s).contains("cached 3 h ago, refreshing… 0%"),
@@ -129,13 +134,7 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
             total: 6,
         },
     );
-    update(
-        &mut s,
-        Action::CacheLoaded {
-            generation: g,
-            result: Ok(Some(cached(6, 1))),
-        },
-    );
+    show_cache(&mut s, g, 1);
     assert_eq!(
         s.list.len(),
         2,
@@ -144,13 +143,7 @@ fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
     assert!(s.list.cached.is_none());
 
     let (mut s, g) = opened_with_cache();
-    update(
-        &mut s,
-        Action::CacheLoaded {
-            generation: g,
-            result: Ok(Some(cached(6, 1))),
-        },
-    );
+    show_cache(&mut s, g, 1);
     update(
         &mut s,
         Action::LoadFinished {
@@ -185,13 +178,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
     );
 
     let (mut s, g) = opened_with_cache();
-    update(
-        &mut s,
-        Action::CacheLoaded {
-            generation: g,
-            result: Ok(Some(cached(6, 1))),
-        },
-    );
+    show_cache(&mut s, g, 1);
     let effects = update(&mut s, Action::Refresh);
     assert!(
         effects
