@@ -25,7 +25,8 @@ enum Field {
     LastModified,
 }
 const FIELDS: usize = 8;
-/// Between fields, so a search never matches across two of them.
+/// Between fields, so a search (which never holds this control character) does not match
+/// across two of them.
 const SEP: char = '\u{1f}';
 
 #[derive(Clone, Debug)]
@@ -34,8 +35,7 @@ struct Row {
     text: Box<str>,
     /// Where each field ends in `text` (its `SEP` starts there).
     ends: [u32; FIELDS],
-    /// Bit `f` set: optional field `f` was present (an empty one reads as absent, as the
-    /// model does).
+    /// Bit `f` set: optional field `f` was `Some` (even when empty: users come back exactly).
     present: u8,
     active: bool,
     /// `text` is ASCII: search compares bytes without lowercasing.
