@@ -38,8 +38,12 @@ struct Row {
     /// Bit `f` set: optional field `f` was `Some` (even when empty: users come back exactly).
     present: u8,
     active: bool,
-    /// `text` is ASCII: search compares bytes without lowercasing.
+    /// `text` is ASCII: a query that is not cannot match.
     ascii: bool,
+    /// No character of `text` lowercases to ASCII except ASCII letters (the Kelvin sign
+    /// and `İ` do): an ASCII query can compare bytes, ignoring ASCII case, without
+    /// lowercasing the row.
+    bytes_fold: bool,
     workspaces: Box<[u32]>,
 }
 
@@ -191,8 +195,10 @@ impl Matcher {
 
     fn text_hit(&self, row: &Row) -> bool {
         let hay = row.searchable();
-        if row.ascii {
-            self.query_ascii && contains_ascii_ci(hay.as_bytes(), self.query.as_bytes())
+        if self.query_ascii && row.bytes_fold {
+            contains_ascii_ci(hay.as_bytes(), self.query.as_bytes())
+        } else if row.ascii {
+            false
         } else {
             hay.to_lowercase().contains(&self.query)
         }
@@ -402,6 +408,7 @@ impl Row {
         }
         Row {
             ascii: text.is_ascii(),
+            bytes_fold: !text.contains(['\u{212A}', '\u{130}']),
             text: text.into_boxed_str(),
             ends,
             present,
@@ -578,6 +585,17 @@ mod tests {
         assert_eq!(hits("bé", None), ["b"]);
         assert_eq!(hits("comann", None), Vec::<&str>::new());
         assert_eq!(hits("", Some("W1")), ["a"]);
+        // Characters that lowercase to ASCII are found as their lowercase is.
+        let s: UserStore = [
+            user("k", "\u{212A}elvin@x.com", &[]),
+            user("i", "İz@x.com", &[]),
+        ]
+        .into_iter()
+        .collect();
+        let m = s.matcher("kelvin", None);
+        assert!(s.by_id("k").is_some_and(|u| m.matches(u)));
+        let m = s.matcher("i\u{307}z", None);
+        assert!(s.by_id("i").is_some_and(|u| m.matches(u)));
         assert_eq!(hits("bé", Some("w1")), Vec::<&str>::new());
     }
 }
