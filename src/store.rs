@@ -276,14 +276,24 @@ impl UserStore {
     /// Adds a user, or replaces the stored one with the same id; returns its row and
     /// whether it is new.
     pub fn upsert(&mut self, u: &User) -> (usize, bool) {
-        let row = self.row_of(u);
-        if let Some(i) = self.index_of(&u.id) {
-            self.rows[i] = row;
-            return (i, false);
+        let workspaces = u.workspaces.iter().map(|w| self.intern(w)).collect();
+        self.put(Row::new(&Parts::of(u), workspaces))
+    }
+
+    /// Replaces the row with the same id, or appends it; returns its row and whether it
+    /// is new.
+    fn put(&mut self, row: Row) -> (usize, bool) {
+        match self.index_of(row.field(Field::Id)) {
+            Some(i) => {
+                self.rows[i] = row;
+                (i, false)
+            }
+            None => {
+                let i = self.rows.len();
+                self.push_row(row);
+                (i, true)
+            }
         }
-        let i = self.rows.len();
-        self.push_row(row);
-        (i, true)
     }
 
     /// Adds a row whose id is not stored yet (the caller has checked), with workspace
@@ -309,11 +319,6 @@ impl UserStore {
         i
     }
 
-    fn row_of(&mut self, u: &User) -> Row {
-        let workspaces: Box<[u32]> = u.workspaces.iter().map(|w| self.intern(w)).collect();
-        Row::new(&Parts::of(u), workspaces)
-    }
-
     /// Adds a user given by its parts, with workspaces as indices into
     /// [`UserStore::workspaces`] (from [`UserStore::intern`]); a known id is replaced.
     /// Indices out of range are dropped.
@@ -324,14 +329,7 @@ impl UserStore {
             .copied()
             .filter(|&i| (i as usize) < n)
             .collect();
-        let row = Row::new(parts, ws);
-        if let Some(i) = self.index_of(parts.id) {
-            self.rows[i] = row;
-            return (i, false);
-        }
-        let i = self.rows.len();
-        self.push_row(row);
-        (i, true)
+        self.put(Row::new(parts, ws))
     }
 }
 
@@ -361,22 +359,6 @@ impl<'a> Parts<'a> {
             created: u.created.as_deref(),
             last_modified: u.last_modified.as_deref(),
             active: u.active,
-        }
-    }
-}
-
-impl<'a> From<UserRef<'a>> for Parts<'a> {
-    fn from(u: UserRef<'a>) -> Parts<'a> {
-        Parts {
-            id: u.id(),
-            user_name: u.user_name(),
-            given_name: u.given_name(),
-            family_name: u.family_name(),
-            display_name: u.display_name(),
-            external_id: u.external_id(),
-            created: u.created(),
-            last_modified: u.last_modified(),
-            active: u.active(),
         }
     }
 }
@@ -419,15 +401,19 @@ impl Row {
 }
 
 impl UserStore {
-    /// Keeps the rows `keep` accepts, in order; row numbers change.
-    pub fn retain(&mut self, mut keep: impl FnMut(UserRef<'_>) -> bool) {
+    /// Keeps the rows `keep` accepts (given each row's number and the row), in order; row
+    /// numbers change.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, UserRef<'_>) -> bool) {
         let old = std::mem::take(&mut self.rows);
         self.by_id.clear();
-        for row in old {
-            let wanted = keep(UserRef {
-                row: &row,
-                workspaces: &self.workspaces,
-            });
+        for (i, row) in old.into_iter().enumerate() {
+            let wanted = keep(
+                i,
+                UserRef {
+                    row: &row,
+                    workspaces: &self.workspaces,
+                },
+            );
             if wanted {
                 self.push_row(row);
             }
@@ -561,7 +547,7 @@ mod tests {
             .collect();
         assert_eq!(s.upsert(&user("u7", "renamed", &[])), (7, false));
         assert_eq!(s.len(), 50);
-        s.retain(|u| u.id().ends_with('7'));
+        s.retain(|_, u| u.id().ends_with('7'));
         assert_eq!(s.len(), 5);
         assert_eq!(s.by_id("u7").map(|u| u.user_name()), Some("renamed"));
         assert_eq!(s.index_of("u47"), Some(4));

@@ -226,11 +226,7 @@ impl EffectRunner {
             }
             Effect::BuildPlan(req) => {
                 self.answer(async move |_, _| {
-                    match tokio::task::spawn_blocking(move || Preview::build(*req)).await {
-                        Ok(preview) => Action::PlanReady(Box::new(preview)),
-                        // A panic while planning is reported like any task's.
-                        Err(e) => std::panic::resume_unwind(e.into_panic()),
-                    }
+                    Action::PlanReady(Box::new(blocking(move || Preview::build(*req)).await))
                 });
             }
             Effect::CancelCsv => abort(&mut self.csv),
@@ -379,21 +375,11 @@ impl EffectRunner {
             return;
         };
         self.answer(async move |_, _| {
-            let read = tokio::task::spawn_blocking(move || {
-                crate::cache::read(&cache.path, &cache.identity)
-            })
-            .await;
-            let result = match read {
-                Ok(r) => r.map_err(|e| {
-                    tracing::warn!("{e}");
-                    Failure::caused_by(FailureKind::File, e.to_string(), e)
-                }),
-                Err(e) => Err(Failure::caused_by(
-                    FailureKind::Other,
-                    format!("reading the user cache failed: {e}"),
-                    e,
-                )),
-            };
+            let read = blocking(move || crate::cache::read(&cache.path, &cache.identity)).await;
+            let result = read.map_err(|e| {
+                tracing::warn!("{e}");
+                Failure::caused_by(FailureKind::File, e.to_string(), e)
+            });
             Action::CacheLoaded { generation, result }
         });
     }

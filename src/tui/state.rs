@@ -408,11 +408,7 @@ impl UserList {
     pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
         let total = self.total;
         let mut store = self.clear();
-        let mut row = 0;
-        Arc::make_mut(&mut store).retain(|_| {
-            row += 1;
-            keep(row - 1)
-        });
+        Arc::make_mut(&mut store).retain(|i, _| keep(i));
         self.adopt(store);
         self.total = total;
     }
