@@ -29,11 +29,37 @@ pub struct Breaker {
     window: VecDeque<bool>,
     open: bool,
     last_error: String,
+    /// A refusal no retry can cure (a 401 after re-authenticating, a 403 on a write): the
+    /// run stops dispatching at once, and this says what to fix.
+    fatal: Option<String>,
+}
+
+/// A refusal that will answer every following request the same way: a 401 that survived the
+/// client's one re-authentication, or a 403 on a write.
+pub fn fatal_refusal(r: &UserResult) -> Option<String> {
+    if r.outcome != ResultKind::Failed {
+        return None;
+    }
+    let fix = match r.status {
+        Some(401) => {
+            "the credentials were refused even after signing in again (revoked or expired): fix the sign-in"
+        }
+        Some(403) => "the API user may not change users (forbidden): give it the User Admin role",
+        _ => return None,
+    };
+    Some(format!(
+        "{fix}, then finish with `scimitar resume`. The server answered for {}: {}",
+        crate::untrusted::line(&r.user_name),
+        crate::untrusted::clip(&r.detail, 300)
+    ))
 }
 
 impl Breaker {
     /// Counts one answer; true when this one opens the breaker.
     pub fn record(&mut self, r: &UserResult) -> bool {
+        if self.fatal.is_none() {
+            self.fatal = fatal_refusal(r);
+        }
         let bad = server_failure(r);
         if bad {
             self.in_a_row += 1;
@@ -64,9 +90,18 @@ impl Breaker {
         &self.last_error
     }
 
-    /// Retry: start counting afresh.
+    /// Why the run must stop at once, if a fatal refusal came.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
+    }
+
+    /// Retry: start counting afresh (a fatal refusal stays: retrying cannot cure it).
     pub fn close(&mut self) {
-        *self = Breaker::default();
+        let fatal = self.fatal.take();
+        *self = Breaker {
+            fatal,
+            ..Breaker::default()
+        };
     }
 }
 
@@ -163,6 +198,26 @@ mod tests {
             opened |= b.record(&res(if bad { Some(502) } else { Some(200) }, bad));
         }
         assert!(opened && b.failures_in_a_row() < IN_A_ROW);
+    }
+
+    #[test]
+    fn a_401_or_403_is_fatal_and_other_refusals_are_not() {
+        let mut b = Breaker::default();
+        b.record(&res(Some(400), true));
+        b.record(&res(Some(404), true));
+        b.record(&res(Some(401), false));
+        assert!(b.fatal().is_none());
+        b.record(&res(Some(401), true));
+        let why = b.fatal().unwrap().to_string();
+        assert!(
+            why.contains("fix the sign-in") && why.contains("resume"),
+            "{why}"
+        );
+        b.close();
+        assert!(b.fatal().is_some(), "a retry does not cure a 401");
+        let mut b = Breaker::default();
+        b.record(&res(Some(403), true));
+        assert!(b.fatal().unwrap().contains("User Admin"));
     }
 
     #[tokio::test]

@@ -120,6 +120,8 @@ pub enum BatchError {
         "the server failed {failures} requests in a row (last: {error}); stopped sending. The users left are not started: resume the journal when the server is back"
     )]
     ServerDown { failures: usize, error: String },
+    #[error("stopped sending: {0}. The users left are not started; the journal is resumable")]
+    Fatal(String),
 }
 
 /// Starts a new journal for `batch` and runs it.
@@ -180,6 +182,7 @@ pub async fn execute(
             && !cancel.is_cancelled()
             && read_error.is_none()
             && !breaker.is_open()
+            && breaker.fatal().is_none()
         {
             if ready.is_empty() && !reader_done {
                 // Wait for the reader, but keep collecting finished requests meanwhile.
@@ -223,7 +226,11 @@ pub async fn execute(
             break;
         }
         if inflight.is_empty() {
-            if cancel.is_cancelled() || read_error.is_some() || (ready.is_empty() && reader_done) {
+            if cancel.is_cancelled()
+                || read_error.is_some()
+                || breaker.fatal().is_some()
+                || (ready.is_empty() && reader_done)
+            {
                 break;
             }
             continue;
@@ -246,13 +253,20 @@ pub async fn execute(
     }
     reader.abort();
     let unfinished = !(ready.is_empty() && reader_done);
-    let cancelled =
-        unfinished && (cancel.is_cancelled() || read_error.is_some() || server_down.is_some());
+    let fatal = breaker.fatal().map(str::to_string);
+    let cancelled = unfinished
+        && (cancel.is_cancelled()
+            || read_error.is_some()
+            || server_down.is_some()
+            || fatal.is_some());
     journal.append_synced(&Record::End {
         at: now_rfc3339(),
         cancelled,
     })?;
     let _ = events.send(Event::Ended { cancelled });
+    if let Some(why) = fatal {
+        return Err(BatchError::Fatal(why));
+    }
     match (read_error, server_down) {
         (Some(e), _) => Err(BatchError::Read(e)),
         (None, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),

@@ -31,6 +31,12 @@ pub struct Faults {
     pub rate_limit_per_minute: Option<u32>,
     /// Bucket size; defaults to one second's worth of requests, at least 1.
     pub rate_limit_burst: Option<u32>,
+    /// A proxy in front of a sick server: every list request (`GET /Users`) is answered by an
+    /// HTML 502 page; GET by id and PATCH still reach the server.
+    pub html_502_lists: bool,
+    /// A token revoked mid-run: once this many PATCHes were answered, every `/Users*` request
+    /// is answered 401, even with a freshly issued token.
+    pub unauthorized_after_writes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,11 +152,7 @@ pub(super) async fn service_gate(s: &Shared, headers: &HeaderMap) -> Option<Resp
             Injected::TooMany => {
                 too_many(s, "Too many requests", s.config.retry_after.unwrap_or(1))
             }
-            Injected::Html502 => plain(
-                StatusCode::BAD_GATEWAY,
-                "text/html",
-                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n".into(),
-            ),
+            Injected::Html502 => plain(StatusCode::BAD_GATEWAY, "text/html", PROXY_502.into()),
             Injected::Drop => dropped(),
         });
     }
@@ -167,6 +169,39 @@ pub(super) async fn service_gate(s: &Shared, headers: &HeaderMap) -> Option<Resp
             s,
             "Rate limit exceeded for this tenant; retry after the time in Retry-After",
             s.config.retry_after.unwrap_or(wait),
+        ));
+    }
+    None
+}
+
+const PROXY_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// The scripted faults of `/Users*` that depend on the request: an HTML 502 on lists, a 401
+/// after N writes.
+pub(super) fn scripted(s: &Shared, method: &axum::http::Method, rest: &str) -> Option<Response> {
+    let f = lock(&s.faults).clone();
+    if let Some(n) = f.unauthorized_after_writes {
+        let writes: u64 = lock(&s.stats).patches.values().map(|&p| u64::from(p)).sum();
+        if writes >= n {
+            {
+                let mut st = lock(&s.stats);
+                st.requests += 1;
+                st.faults_injected += 1;
+                st.unauthorized += 1;
+            }
+            return Some(scim_error(s, 401, None, "The token was revoked"));
+        }
+    }
+    if f.html_502_lists && method == axum::http::Method::GET && rest == "/Users" {
+        {
+            let mut st = lock(&s.stats);
+            st.requests += 1;
+            st.faults_injected += 1;
+        }
+        return Some(plain(
+            StatusCode::BAD_GATEWAY,
+            "text/html",
+            PROXY_502.into(),
         ));
     }
     None

@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::faults::{service_gate, throttled};
+use super::faults::{scripted, service_gate, throttled};
 use super::scim::{metadata, scim_error, users};
 use super::{Shared, auth, integration, lock};
 
@@ -46,6 +46,9 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
         }
         if rest == "/Users" || rest.starts_with("/Users/") {
             if let Some(r) = throttled(&s) {
+                return r;
+            }
+            if let Some(r) = scripted(&s, &method, &rest) {
                 return r;
             }
             if let Some(r) = service_gate(&s, &headers).await {
