@@ -271,7 +271,8 @@ fn tui_color(c: ColorArg) -> ColorMode {
 /// 0 all done, 1 some failed or left, 2 refused or bad input (printed here).
 fn exit_for(r: anyhow::Result<u8>) -> ExitCode {
     match r {
-        Ok(code) => ExitCode::from(code),
+        // Reports that could not be written make a clean run exit 1 (the error was said).
+        Ok(code) => ExitCode::from(code.max(commands::run::unwritten_reports_code())),
         Err(e) => {
             tracing::error!("{e:#}");
             // Error details can hold server text: made safe for the terminal.

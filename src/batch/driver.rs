@@ -206,6 +206,8 @@ pub struct Finished {
     pub stopped: Option<String>,
     /// The breaker stopped it: the server was failing.
     pub server_down: bool,
+    /// The reports could not be written: the path and why (the journal still holds the run).
+    pub report_error: Option<String>,
 }
 
 /// Runs a started batch to its end (or a stop), keeping the journal on disk each half
@@ -243,28 +245,46 @@ pub async fn run(
     syncer.abort();
     let _ = journal.sync();
     let server_down = matches!(result, Err(BatchError::ServerDown { .. }));
-    let summary = finish(&path);
+    let (summary, report_error) = match finish_reporting(&path) {
+        Ok((s, e)) => (Ok(s), e),
+        Err(e) => (Err(e), None),
+    };
     // The lock is released only now: the reports are written under it.
     drop(journal);
     Finished {
         summary,
         stopped: result.err().map(|e| e.to_string()),
         server_down,
+        report_error,
     }
 }
 
 /// The summary and reports of a journal, read back from it.
 pub fn finish(path: &Path) -> Result<Summary, JournalError> {
+    finish_reporting(path).map(|(s, _)| s)
+}
+
+/// [`finish`], and why the reports could not be written (naming the path), if they could not.
+pub fn finish_reporting(path: &Path) -> Result<(Summary, Option<String>), JournalError> {
     let state = JournalState::read(path)?;
     let mut s = Summary::from_journal(&state);
-    match write_reports(&state) {
+    let error = match write_reports(&state) {
         Ok((csv, json)) => {
             s.report_csv = Some(csv.display().to_string());
             s.report_json = Some(json.display().to_string());
+            None
         }
-        Err(e) => tracing::warn!("could not write the reports: {e}"),
-    }
-    Ok(s)
+        Err(e) => {
+            let (csv, _) = crate::batch::report::report_paths(&state.path);
+            tracing::warn!("could not write the reports: {e}");
+            Some(format!(
+                "cannot write the report {}: {e}; the journal {} still holds every result",
+                csv.display(),
+                state.path.display()
+            ))
+        }
+    };
+    Ok((s, error))
 }
 
 /// The undo of a journal: what the run took away, against the users as they are now.

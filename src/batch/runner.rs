@@ -29,6 +29,9 @@ use crate::scim::{ScimClient, ScimError};
 /// proxies commonly allow.
 const MAX_FILTER_CHARS: usize = 4700;
 
+/// How long a stopped run waits for the requests in flight before it ends without them.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
+
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Ceiling of requests in flight (default 8); halves on 429 and grows back.
@@ -175,6 +178,12 @@ pub async fn execute(
     let _ = events.send(Event::Concurrency(limit.current()));
     // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
     let mut read_error: Option<ScimError> = None;
+    // Once stopped (a signal, the operator), requests in flight get this long to answer.
+    let grace = async {
+        cancel.cancelled().await;
+        tokio::time::sleep(IN_FLIGHT_GRACE).await;
+    };
+    tokio::pin!(grace);
 
     loop {
         // Dispatch while there is room, taking the next slice when the queue runs dry.
@@ -238,6 +247,13 @@ pub async fn execute(
         let joined = tokio::select! {
             j = inflight.join_next() => j,
             _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
+            () = &mut grace => {
+                // Left without a result: in doubt, re-checked on resume.
+                tracing::warn!("{} requests still in flight after the grace period; not waiting for them", inflight.len());
+                inflight.abort_all();
+                while inflight.join_next().await.is_some() {}
+                break;
+            }
         };
         if let Some(j) = joined {
             handle_joined(

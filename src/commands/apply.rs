@@ -175,22 +175,25 @@ async fn gather_users(
             .map_err(|e| Refused(format!("cannot read {}: {e}", path.display())))?;
         let parsed =
             input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
-        let report = input::resolve(&parsed, client).await;
+        let report = resolve_with_progress(&parsed, client).await;
         crate::say!("{}: {}", path.display(), report.summary_line());
         let s = |t: &str| untrusted::clip(t, 200);
-        for (line, raw, reason) in &report.malformed {
+        for (line, raw, reason) in report.malformed.iter().take(SHOWN_ROWS) {
             crate::say!("  line {line}: `{}` is malformed: {}", s(raw), s(reason));
         }
-        for (line, key) in &report.not_found {
+        more_rows(report.malformed.len(), "malformed", args);
+        for (line, key) in report.not_found.iter().take(SHOWN_ROWS) {
             crate::say!("  line {line}: {} not found", s(&key.to_string()));
         }
-        for (line, key, err) in &report.lookup_errors {
+        more_rows(report.not_found.len(), "not found", args);
+        for (line, key, err) in report.lookup_errors.iter().take(SHOWN_ROWS) {
             crate::say!(
                 "  line {line}: {} could not be looked up: {}",
                 s(&key.to_string()),
                 s(&err.to_string())
             );
         }
+        more_rows(report.lookup_errors.len(), "could not be looked up", args);
         if let Some(p) = &args.csv_report {
             let mut buf = Vec::new();
             report.write_csv(&mut buf)?;
@@ -218,6 +221,49 @@ async fn gather_users(
         return Ok((r.users, Vec::new(), None));
     }
     Err(Refused("give --csv, --filter or --plan".into()).into())
+}
+
+/// Rows of one kind listed on stderr; the rest are counted (the resolution report has all).
+const SHOWN_ROWS: usize = 20;
+
+/// How often a long lookup says how far it is.
+const LOOKUP_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn more_rows(n: usize, what: &str, args: &ApplyArgs) {
+    if n <= SHOWN_ROWS {
+        return;
+    }
+    let report = match &args.csv_report {
+        Some(p) => format!("all of them are in {}", p.display()),
+        None => "pass --csv-report FILE for the full list".into(),
+    };
+    crate::say!("  ... and {} more {what} ({report})", n - SHOWN_ROWS);
+}
+
+/// Resolves the file's rows, saying every 5 s how many were looked up when it takes long.
+async fn resolve_with_progress(
+    parsed: &input::CsvInput,
+    client: &ScimClient,
+) -> input::ResolveReport {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = parsed.entries.len();
+    let started = std::time::Instant::now();
+    let work = input::resolve_counted(parsed, client, &done);
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + LOOKUP_PROGRESS_EVERY,
+        LOOKUP_PROGRESS_EVERY,
+    );
+    loop {
+        tokio::select! {
+            report = &mut work => return report,
+            _ = tick.tick() => crate::say!(
+                "looking up users: {} of {total} rows after {} s",
+                done.load(std::sync::atomic::Ordering::Relaxed),
+                started.elapsed().as_secs()
+            ),
+        }
+    }
 }
 
 /// `--keep` values are workspace ids or exact names (case-insensitive), matched against the

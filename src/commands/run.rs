@@ -85,6 +85,14 @@ pub fn confirm_trust(users: usize, count: Option<usize>) -> Result<(), Refused> 
     Ok(())
 }
 
+/// Set when a run's reports could not be written: the exit code says so.
+static REPORTS_UNWRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// 1 when a run of this process could not write its reports, else 0.
+pub fn unwritten_reports_code() -> u8 {
+    u8::from(REPORTS_UNWRITTEN.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// How often a run without a terminal logs its progress.
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
@@ -205,6 +213,10 @@ pub async fn execute(
         );
     }
     let summary = finished.summary.map_err(anyhow::Error::msg)?;
+    if let Some(e) = &finished.report_error {
+        crate::say!("error: {}", crate::untrusted::text(e));
+        REPORTS_UNWRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     crate::say!(
         "changed {}  no-op {}  failed {}  protected {}  not found {}  unknown {}  not started {}",
         summary.changed,

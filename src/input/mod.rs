@@ -9,4 +9,4 @@ mod text;
 
 pub use self::csv::{CsvError, CsvInput, Entry};
 pub use key::Key;
-pub use resolve::{LookupError, ResolveReport, UserLookup, resolve};
+pub use resolve::{LookupError, ResolveReport, UserLookup, resolve, resolve_counted};

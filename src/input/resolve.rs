@@ -2,6 +2,7 @@
 //! can save) before any change is planned.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::input::csv::CsvInput;
 use crate::input::key::Key;
@@ -53,6 +54,18 @@ pub struct ResolveReport {
 /// [`LOOKUP_CHUNK`] keys per call. Rows that name a user already resolved on an earlier row
 /// (the same key, or an id and an email of the same user) are reported as duplicates.
 pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveReport {
+    resolve_counted(input, lookup, &AtomicUsize::new(0)).await
+}
+
+/// [`resolve`], adding to `looked_up` the rows of each lookup call as it ends, so a caller
+/// can show progress. Once a call fails because the server is failing (it answered 5xx,
+/// a proxy page or nothing, after the client's retries), the rows left are not looked up:
+/// they are lookup errors saying why, and the run is refused without hammering the server.
+pub async fn resolve_counted<L: UserLookup>(
+    input: &CsvInput,
+    lookup: &L,
+    looked_up: &AtomicUsize,
+) -> ResolveReport {
     let mut report = ResolveReport {
         rows_read: input.entries.len(),
         ..ResolveReport::default()
@@ -82,9 +95,16 @@ pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveRepo
         }
     }
     let mut found: Vec<(usize, User)> = Vec::new();
+    let mut down: Option<String> = None;
     for chunk in ids.chunks(LOOKUP_CHUNK) {
+        if let Some(why) = &down {
+            skip(chunk, why, &mut report);
+            continue;
+        }
         let keys: Vec<String> = chunk.iter().map(|(_, _, k)| k.clone()).collect();
         let result = lookup.users_by_ids(&keys).await;
+        looked_up.fetch_add(chunk.len(), Ordering::Relaxed);
+        down = server_down(&result);
         match_back(
             chunk,
             result,
@@ -94,8 +114,14 @@ pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveRepo
         );
     }
     for chunk in names.chunks(LOOKUP_CHUNK) {
+        if let Some(why) = &down {
+            skip(chunk, why, &mut report);
+            continue;
+        }
         let keys: Vec<String> = chunk.iter().map(|(_, _, k)| k.clone()).collect();
         let result = lookup.users_by_user_names(&keys).await;
+        looked_up.fetch_add(chunk.len(), Ordering::Relaxed);
+        down = server_down(&result);
         match_back(
             chunk,
             result,
@@ -121,6 +147,29 @@ pub async fn resolve<L: UserLookup>(input: &CsvInput, lookup: &L) -> ResolveRepo
     report.not_found.sort_by_key(|d| d.0);
     report.lookup_errors.sort_by_key(|d| d.0);
     report
+}
+
+/// Why the lookups stop: the call failed the way a failing server fails.
+fn server_down(result: &Result<Vec<User>, LookupError>) -> Option<String> {
+    let e = match result {
+        Err(LookupError::Scim(e)) | Err(LookupError::Key { source: e, .. }) => e,
+        _ => return None,
+    };
+    let failing = e.is_transient() || matches!(e, ScimError::BadResponse { .. });
+    failing.then(|| {
+        format!(
+            "not looked up: the server was failing, so the lookups stopped ({})",
+            crate::untrusted::clip(&e.to_string(), 200)
+        )
+    })
+}
+
+fn skip(chunk: &[(usize, String, String)], why: &str, report: &mut ResolveReport) {
+    for (line, _, key) in chunk {
+        report
+            .lookup_errors
+            .push((*line, key.clone(), why.to_string()));
+    }
 }
 
 fn match_back(

@@ -48,6 +48,12 @@ fn is_fatal(e: &ScimError) -> bool {
     )
 }
 
+/// A 5xx page that is not SCIM (a proxy's HTML 502): it says the way to the server is
+/// broken, not that the filter is too long, so splitting would only repeat it.
+fn proxy_page(e: &ScimError) -> bool {
+    matches!(e, ScimError::BadResponse { status, .. } if *status >= 500)
+}
+
 /// The users among `ids`. With `use_filter` false (a server known to ignore `id` filters),
 /// every id is read with its own GET.
 pub async fn read_by_ids(
@@ -150,7 +156,7 @@ async fn filtered(
                     }
                 }
             }
-            Err(e) if is_fatal(&e) => return Err(e),
+            Err(e) if is_fatal(&e) || proxy_page(&e) => return Err(e),
             Err(e) if part.len() > 1 => {
                 tracing::info!(
                     "an `or` filter of {} terms was refused ({e}); splitting it",
