@@ -215,3 +215,29 @@ async fn reports_that_cannot_be_written_are_an_error_naming_the_path() {
     assert_eq!(out.json()["changed"], 5, "{out:?}");
     assert_only_targets_disabled(&fake, &before, &targets);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ids_are_not_found_without_a_get_each_once_id_filters_work() {
+    let fake = start(config(200)).await;
+    let known = active_users(&fake, 20);
+    let cli = Cli::new(&fake);
+    let csv = cli.path("mostly_unknown.csv");
+    // The known users first: the first filter shows that the server answers id filters.
+    let mut ids: Vec<String> = known.iter().map(|u| u.id.clone()).collect();
+    ids.extend((0..280).map(|i| format!("{i:08x}-0000-4000-8000-000000000000")));
+    std::fs::write(&csv, format!("id\n{}\n", ids.join("\n"))).unwrap();
+    let out = cli
+        .run(&[
+            "apply",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--action",
+            "disable",
+            "--dry-run",
+        ])
+        .await;
+    assert!(out.stderr.contains("280 not found"), "{out:?}");
+    assert!(out.stderr.contains("260 more not found"), "{out:?}");
+    let gets = fake.stats().kind("get");
+    assert!(gets <= 30, "{gets} GETs for 280 unknown ids");
+}

@@ -1,16 +1,17 @@
 //! Resolving input keys against the tenant through the SCIM client's public API: `or`
 //! filters of ids or user names that split when the server refuses them, and ids the filter
-//! did not return confirmed with their own GET (a server may not filter on `id` at all).
+//! did not return confirmed with their own GET (a server may not filter on `id` at all)
+//! until the server has shown that it answers `id` filters.
 
 use crate::input::resolve::{LookupError, UserLookup};
 use crate::scim::ScimError;
-use crate::scim::bulk::{KeyedRead, read_by_ids, read_by_user_names};
+use crate::scim::bulk::{KeyedRead, look_up_ids, read_by_user_names};
 use crate::scim::client::ScimClient;
 use crate::scim::model::User;
 
 impl UserLookup for ScimClient {
     async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
-        outcome(read_by_ids(self, ids, true).await)
+        outcome(look_up_ids(self, ids).await)
     }
 
     async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError> {

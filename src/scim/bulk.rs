@@ -94,6 +94,23 @@ pub async fn read_by_ids(
     Ok(read)
 }
 
+/// The users among `ids`, for a lookup: once the server has shown that it answers `id`
+/// filters (a filter returned users asked for), ids a filter leaves out are not found
+/// without a GET each; until then they are confirmed as [`read_by_ids`] does.
+pub async fn look_up_ids(client: &ScimClient, ids: &[String]) -> Result<KeyedRead, ScimError> {
+    if !client.id_filter_works() {
+        let read = read_by_ids(client, ids, true).await?;
+        if read.from_filter > 0 {
+            client.set_id_filter_works();
+        }
+        return Ok(read);
+    }
+    let mut read = KeyedRead::default();
+    filtered(client, ids, Key::Id, &mut read).await?;
+    read.from_filter = read.users.len();
+    Ok(read)
+}
+
 /// The users whose userName is among `names`.
 pub async fn read_by_user_names(
     client: &ScimClient,

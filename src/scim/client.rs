@@ -148,6 +148,9 @@ struct Inner {
     /// Host plus the tenant's identifier, once known (see `me.rs`).
     identity: std::sync::OnceLock<String>,
     notices: tokio::sync::broadcast::Sender<Notice>,
+    /// An `id eq … or …` filter answered with exactly users asked for: from then on, ids a
+    /// lookup's filter leaves out are not found without a GET each.
+    id_filter_works: std::sync::atomic::AtomicBool,
 }
 
 /// Something the operator should hear about while it happens (a wait longer than five
@@ -253,6 +256,7 @@ impl ScimClient {
                 stats: Counters::default(),
                 identity: std::sync::OnceLock::new(),
                 notices: tokio::sync::broadcast::channel(32).0,
+                id_filter_works: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -296,6 +300,15 @@ impl ScimClient {
     pub fn announce(&self, message: String) {
         tracing::info!("{message}");
         let _ = self.inner.notices.send(Notice { message });
+    }
+
+    /// Whether this server has shown that it answers `id` filters.
+    pub fn id_filter_works(&self) -> bool {
+        self.inner.id_filter_works.load(Ordering::Relaxed)
+    }
+
+    pub fn set_id_filter_works(&self) {
+        self.inner.id_filter_works.store(true, Ordering::Relaxed);
     }
 
     pub fn stats(&self) -> ClientStats {
