@@ -187,7 +187,7 @@ async fn a_refused_list_falls_back_to_bounded_reads_and_unavailable_is_never_sel
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("one at a time"), "{}", out.stderr);
+    assert!(out.stderr.contains("one user at a time"), "{}", out.stderr);
     assert_eq!(ids_of(&out.json()), want);
 
     // The records refused too: every last login is unavailable, and nobody is selected.

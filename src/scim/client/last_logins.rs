@@ -276,10 +276,14 @@ impl ScimClient {
                 ..LastLogins::default()
             };
         }
-        self.announce(format!(
-            "the integration API's user list was refused ({refusal}); reading the last logins of {} users one at a time",
-            ids.len()
-        ));
+        // Said once, by the caller, from `note`.
+        tracing::info!(
+            "{}",
+            format!(
+                "the integration API's user list was refused ({refusal}); reading the last logins of {} users one at a time",
+                ids.len()
+            )
+        );
         let before = self.stats().requests;
         let mut out = LastLogins {
             source: LoginSource::OneByOne { refused: refusal },
