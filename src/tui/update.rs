@@ -395,12 +395,9 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
 
 /// Asks for the last logins of the loaded users (a newer ask wins).
 fn load_logins(state: &mut State) -> Effect {
+    // The header's note starts with the first answer (progress), so a screen is not
+    // changed by an ask alone.
     state.logins.generation += 1;
-    state.logins.load = crate::tui::logins::LoginLoad::Loading {
-        known: 0,
-        total: 0,
-        one_by_one: false,
-    };
     Effect::LoadLastLogins {
         generation: state.logins.generation,
         ids: state
