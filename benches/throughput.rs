@@ -4,6 +4,7 @@
 //!   cargo bench --bench throughput -- --quick  # a tenth of the sizes (CI)
 //!   cargo bench --bench throughput -- list     # only the listing figures (or: batch, limit)
 //!   cargo test --bench throughput -- list --quick  # a debug build: checks that it prints
+//!   cargo bench --bench throughput -- logins   # last logins for 100k users: list vs one by one
 //!
 //! Everything runs in one process on one machine, so the figures compare with each other.
 
@@ -385,13 +386,50 @@ async fn bench_limit(quick: bool) {
     f.shutdown().await;
 }
 
+/// Every user's last login at the default budget (500 requests a minute): the integration
+/// API's list, then one read per user for a sample, from which the whole tenant's one-by-one
+/// time follows (a full run would take hours at that budget).
+async fn bench_logins(quick: bool) {
+    let users = if quick { 10_000 } else { 100_000 };
+    let sample = if quick { 50 } else { 200 };
+    let f = fake_with(users, None, LIST_LATENCY).await;
+    let c = client(&f, 500);
+    let t = Instant::now();
+    let logins = match c.list_last_logins(|_| {}).await {
+        Ok(l) => l,
+        Err(e) => panic!("list: {e}"),
+    };
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "logins list     {users} users: {} known, {} requests, {secs:.2} s",
+        logins.len(),
+        logins.requests
+    );
+    let ids: Vec<String> = f.users().into_iter().take(sample).map(|u| u.id).collect();
+    let c = client(&f, 500);
+    let before = c.stats().requests;
+    let t = Instant::now();
+    for id in &ids {
+        let _ = c.last_login(id).await;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let requests = c.stats().requests - before;
+    let per = secs / sample as f64;
+    println!(
+        "logins one by one {sample} users: {requests} requests, {secs:.2} s ({per:.3} s a user); {users} users: {users} requests, {:.0} s = {:.1} h (computed from the sample)",
+        per * users as f64,
+        per * users as f64 / 3600.0
+    );
+    f.shutdown().await;
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["list", "batch", "limit"].contains(a))
+        .filter(|a| ["list", "batch", "limit", "logins"].contains(a))
         .collect();
     let want = |name: &str| only.is_empty() || only.contains(&name);
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -420,6 +458,9 @@ fn main() {
         }
         if want("limit") {
             bench_limit(quick).await;
+        }
+        if want("logins") {
+            bench_logins(quick).await;
         }
     });
 }

@@ -16,6 +16,9 @@ use crate::config::create_private;
 use crate::scim::model::Workspace;
 use crate::store::UserStore;
 
+mod logins;
+pub use logins::{file_beside as logins_file, read_logins, write_logins};
+
 const FORMAT: &str = "scimitar-user-cache";
 /// Bumped whenever the rows change shape; other versions are ignored.
 pub const VERSION: u32 = 1;

@@ -243,6 +243,18 @@ pub struct ListArgs {
     /// Pages fetched at once with --all.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+    /// Add each user's last login (from the integration API's user list, a few requests for
+    /// the whole tenant): `lastLogin` in JSON, a `last login` column in table and CSV.
+    #[arg(long)]
+    pub last_login: bool,
+    /// Only users whose last login is more than N days ago, or who never signed in (reads
+    /// every page; adds the last login). Users whose last login cannot be read are never kept;
+    /// they are counted and named on stderr.
+    #[arg(long, value_name = "DAYS", allow_hyphen_values = true, value_parser = crate::plan::inactivity::parse_days)]
+    pub inactive_days: Option<u32>,
+    /// Only users who never signed in (reads every page; adds the last login).
+    #[arg(long, conflicts_with = "inactive_days")]
+    pub never_logged_in: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -378,6 +390,10 @@ pub struct FakeServeArgs {
     /// Fault: answer the first N requests to /Users with 429.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub throttle_first: u64,
+    /// The integration API's user list (/2/0/users) answers at most N users a page, whatever
+    /// is asked, without saying so.
+    #[arg(long, value_name = "N", default_value_t = 4500)]
+    pub users_page_cap: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -414,7 +430,8 @@ pub enum ActionArg {
 }
 
 #[derive(Debug, Args, Clone)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["csv", "filter", "plan"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["csv", "filter", "plan", "inactive_days", "never_logged_in"])))]
+#[command(group(clap::ArgGroup::new("input").args(["csv", "filter", "plan"])))]
 pub struct ApplyArgs {
     /// Users from a CSV file (Users-tab export, a column of ids or emails, ...).
     #[arg(long, value_name = "FILE")]
@@ -457,6 +474,17 @@ pub struct ApplyArgs {
     /// they no longer make the exit code 1.
     #[arg(long)]
     pub allow_missing: bool,
+    /// Only users whose last login is more than N days ago, or who never signed in (among
+    /// --csv or --filter users, else among every user). Users whose last login cannot be read
+    /// are never selected; they are counted and named.
+    #[arg(long, value_name = "DAYS", allow_hyphen_values = true, conflicts_with = "plan", value_parser = crate::plan::inactivity::parse_days)]
+    pub inactive_days: Option<u32>,
+    /// Only users who never signed in (among --csv or --filter users, else every user).
+    #[arg(long, conflicts_with_all = ["plan", "inactive_days"])]
+    pub never_logged_in: bool,
+    /// Leave the users of this CSV alone (read like --csv); they are counted as `excluded`.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub exclude_csv: Option<PathBuf>,
 }
 
 /// What every command that changes users takes.

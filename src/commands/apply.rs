@@ -79,6 +79,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     let client = &c.client;
     let tenant = client.tenant_label();
     let protected = protected_of(c);
+    let mut sweep = Sweep::default();
     let plan = if let Some(path) = &args.plan {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Refused(format!("cannot read the plan {}: {e}", path.display())))?;
@@ -93,6 +94,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         plan
     } else {
         let (users, not_found, input) = gather_users(client, args).await?;
+        let users = narrow(client, args, users, &mut sweep).await?;
         let action = action_of(args, &users, client).await?;
         let mut plan = Plan::build(&tenant, &now(), action, &users, &protected, &not_found);
         plan.input = input;
@@ -101,7 +103,27 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     let input = plan.input.unwrap_or_default();
     let mut err = std::io::stderr();
     print_identity(c);
-    print_preview(&plan, &mut err)?;
+    if let Some(rule) = &sweep.rule {
+        crate::say!("{rule}");
+    }
+    match &sweep.logins {
+        Some(logins) => {
+            let now = crate::commands::inactive::now();
+            crate::commands::preview::print_preview_noting(&plan, &mut err, |item| {
+                let l = logins.get(&item.user_id);
+                Some(format!(
+                    "last login: {} ({})",
+                    l.describe(),
+                    l.relative(now)
+                ))
+            })?;
+        }
+        None => print_preview(&plan, &mut err)?,
+    }
+    crate::commands::inactive::report_unknown(&sweep.unknown);
+    if sweep.excluded > 0 {
+        crate::say!("excluded {} users (--exclude-csv)", sweep.excluded);
+    }
     if let Some(p) = &args.save_plan {
         write_private(p, plan.to_json().as_bytes())?;
         crate::say!("plan saved to {}", p.display());
@@ -114,7 +136,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
             "not_found": totals.not_found, "malformed": input.malformed,
             "duplicates": input.duplicates, "requests": totals.requests, "journal": null,
         });
-        print_json(out, &s, &tenant)?;
+        print_json(out, sweep.counted(s), &tenant)?;
         return Ok(input_verdict(
             totals.not_found,
             input.malformed,
@@ -156,7 +178,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     };
     let batch = driver::batch_from_plan(&plan, &batch_id, intent);
     let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
-    print_json(out, &summary, &tenant)?;
+    print_json(out, sweep.counted(serde_json::to_value(&summary)?), &tenant)?;
     let input = input_verdict(
         summary.not_found.saturating_sub(summary.gone),
         summary.malformed,
@@ -220,7 +242,96 @@ async fn gather_users(
             .await?;
         return Ok((r.users, Vec::new(), None));
     }
-    Err(Refused("give --csv, --filter or --plan".into()).into())
+    if args.inactive_days.is_some() || args.never_logged_in {
+        // The whole licence sweep: every user of the tenant is a candidate.
+        let r = client
+            .list_all(None, ListOptions::default(), |_| {})
+            .await?;
+        return Ok((r.users, Vec::new(), None));
+    }
+    Err(Refused("give --csv, --filter, --plan, --inactive-days or --never-logged-in".into()).into())
+}
+
+/// What a sweep (`--inactive-days`, `--never-logged-in`, `--exclude-csv`) did to the users.
+#[derive(Default)]
+struct Sweep {
+    /// The rule in words, with its threshold date.
+    rule: Option<String>,
+    logins: Option<crate::scim::client::LastLogins>,
+    /// Users left out because their last login is unavailable.
+    unknown: Vec<(User, crate::scim::client::LastLogin)>,
+    /// Users left alone because the exclusion file lists them.
+    excluded: usize,
+}
+
+impl Sweep {
+    /// The summary with the sweep's counts added (nothing when there was no sweep).
+    fn counted(&self, mut v: serde_json::Value) -> serde_json::Value {
+        if let Some(o) = v.as_object_mut() {
+            if self.logins.is_some() {
+                o.insert("last_login_unavailable".into(), self.unknown.len().into());
+            }
+            if self.excluded > 0 || self.rule.is_some() {
+                o.insert("excluded".into(), self.excluded.into());
+            }
+        }
+        v
+    }
+}
+
+/// Keeps the inactive users (with `--inactive-days` or `--never-logged-in`), then leaves out
+/// those the `--exclude-csv` file lists.
+async fn narrow(
+    client: &ScimClient,
+    args: &ApplyArgs,
+    users: Vec<User>,
+    sweep: &mut Sweep,
+) -> anyhow::Result<Vec<User>> {
+    let mut users = users;
+    if let Some(rule) = crate::commands::inactive::rule_of(args.inactive_days, args.never_logged_in)
+    {
+        let now = crate::commands::inactive::now();
+        let logins = crate::commands::inactive::logins_for(client, &users).await;
+        let of = users.len();
+        let s = crate::commands::inactive::select(rule, users, &logins, now);
+        sweep.rule = Some(format!(
+            "selected {} of {of} users: {}",
+            s.kept.len(),
+            rule.describe(now)
+        ));
+        users = s.kept;
+        sweep.unknown = s.unknown;
+        sweep.logins = Some(logins);
+    }
+    if let Some(path) = &args.exclude_csv {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Refused(format!(
+                "--exclude-csv: cannot read {}: {e}",
+                path.display()
+            ))
+        })?;
+        let parsed = input::csv::read(&bytes)
+            .map_err(|e| Refused(format!("--exclude-csv {}: {e}", path.display())))?;
+        let report = input::resolve(&parsed, client).await;
+        crate::say!("{} (excluded): {}", path.display(), report.summary_line());
+        if !report.lookup_errors.is_empty() {
+            // A user meant to be left alone could be changed: nothing is planned.
+            return Err(Refused(format!(
+                "--exclude-csv: {} rows could not be looked up; nothing was planned",
+                report.lookup_errors.len()
+            ))
+            .into());
+        }
+        let keep_out: std::collections::HashSet<String> = report
+            .users()
+            .iter()
+            .map(|u| u.id.to_ascii_lowercase())
+            .collect();
+        let before = users.len();
+        users.retain(|u| !keep_out.contains(&u.id.to_ascii_lowercase()));
+        sweep.excluded = before - users.len();
+    }
+    Ok(users)
 }
 
 /// Rows of one kind listed on stderr; the rest are counted (the resolution report has all).

@@ -53,6 +53,7 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
         endless_pages: args.endless_pages,
         retry_after: args.retry_after,
         throttle_first: args.throttle_first,
+        users_page_cap: args.users_page_cap.max(1),
         ..FakeConfig::default()
     })
 }

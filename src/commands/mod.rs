@@ -7,6 +7,7 @@ pub mod demo;
 pub mod docs;
 pub mod fake;
 pub mod hangup;
+pub mod inactive;
 pub mod preview;
 pub mod run;
 pub mod runs;

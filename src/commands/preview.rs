@@ -18,6 +18,16 @@ pub fn cost_statement(plan: &Plan) -> Option<String> {
 
 /// Prints totals, the cost and the first items' before → after.
 pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
+    print_preview_noting(plan, err, |_| None)
+}
+
+/// [`print_preview`] with a line of its own under each shown user that `note` has one for
+/// (e.g. the last login a sweep selected the user by).
+pub fn print_preview_noting(
+    plan: &Plan,
+    err: &mut impl Write,
+    note: impl Fn(&crate::plan::PlanItem) -> Option<String>,
+) -> std::io::Result<()> {
     let t = plan.totals();
     writeln!(
         err,
@@ -46,6 +56,9 @@ pub fn print_preview(plan: &Plan, err: &mut impl Write) -> std::io::Result<()> {
                     "  {name} ({})",
                     untrusted::clip(&item.display_name, NAME_COLS)
                 )?;
+                if let Some(n) = note(item) {
+                    writeln!(err, "      {}", untrusted::clip(&n, 2 * NAME_COLS))?;
+                }
                 for line in describe(item) {
                     writeln!(err, "      {}", untrusted::clip(&line, 2 * NAME_COLS))?;
                 }

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::commands::run::Refused;
-use crate::scim::client::LastLogin;
+use crate::scim::client::{LastLogin, LastLogins};
 use crate::scim::filter;
 use crate::scim::model::User;
 use crate::scim::{ListOptions, ScimClient};
@@ -23,7 +23,8 @@ pub async fn list(
         })?),
         None => None,
     };
-    let whole = args.all || args.workspace.is_some();
+    let rule = crate::commands::inactive::rule_of(args.inactive_days, args.never_logged_in);
+    let whole = args.all || args.workspace.is_some() || rule.is_some();
     let (users, total) = if whole {
         let opts = ListOptions {
             page_size: args.count,
@@ -60,13 +61,42 @@ pub async fn list(
         Some(w) => members(client, users, w, args.filter.as_deref()).await?,
         None => users,
     };
+    // The users in question are read first, so a refused list falls back to them alone.
+    let logins = if args.last_login || rule.is_some() {
+        Some(crate::commands::inactive::logins_for(client, &users).await)
+    } else {
+        None
+    };
+    let users = match (rule, &logins) {
+        (Some(rule), Some(logins)) => {
+            let now = crate::commands::inactive::now();
+            let of = users.len();
+            let s = crate::commands::inactive::select(rule, users, logins, now);
+            crate::say!("{} of {of} users: {}", s.kept.len(), rule.describe(now));
+            crate::commands::inactive::report_unknown(&s.unknown);
+            s.kept
+        }
+        _ => users,
+    };
     match args.format {
         ListFormat::Json => {
-            untrusted::write_json_pretty(&mut *out, &users)?;
+            match &logins {
+                Some(l) => {
+                    let shown: Vec<Shown<'_>> = users
+                        .iter()
+                        .map(|u| Shown {
+                            user: u,
+                            last_login: l.get(&u.id),
+                        })
+                        .collect();
+                    untrusted::write_json_pretty(&mut *out, &shown)?;
+                }
+                None => untrusted::write_json_pretty(&mut *out, &users)?,
+            }
             writeln!(out)?;
         }
-        ListFormat::Csv => write_csv(&users, out)?,
-        ListFormat::Table => write_table(&users, out)?,
+        ListFormat::Csv => write_csv_with(&users, logins.as_ref(), out)?,
+        ListFormat::Table => write_table_with(&users, logins.as_ref(), out)?,
     }
     if !whole && (users.len() as u64) < total {
         crate::say!(
@@ -121,16 +151,9 @@ pub async fn show(
     let last_login = client.last_login(&user.id).await;
     match args.format {
         ShowFormat::Json => {
-            #[derive(serde::Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct Shown<'a> {
-                #[serde(flatten)]
-                user: &'a User,
-                last_login: &'a LastLogin,
-            }
             let shown = Shown {
                 user: &user,
-                last_login: &last_login,
+                last_login: last_login.clone(),
             };
             untrusted::write_json_pretty(&mut *out, &shown)?;
             writeln!(out)?;
@@ -138,6 +161,15 @@ pub async fn show(
         ShowFormat::Text => write_user(&user, Some(&last_login), out)?,
     }
     Ok(())
+}
+
+/// A user with its last login, as `user show` and `users list --last-login` print it in JSON.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Shown<'a> {
+    #[serde(flatten)]
+    user: &'a User,
+    last_login: LastLogin,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -190,26 +222,56 @@ pub fn write_user(
 }
 
 pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
+    write_table_with(users, None, out)
+}
+
+/// The table, with a `LAST LOGIN` column when `logins` are given.
+pub fn write_table_with(
+    users: &[User],
+    logins: Option<&LastLogins>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {
-            vec![
+            let mut row = vec![
                 untrusted::clip(&u.user_name, MAX_COL),
                 untrusted::clip(&u.full_name(), MAX_COL),
                 yes_no(u.active).to_string(),
                 u.workspaces.len().to_string(),
-                untrusted::clip(u.external_id.as_deref().unwrap_or_default(), MAX_COL),
-            ]
+            ];
+            if let Some(l) = logins {
+                row.push(untrusted::line(&l.get(&u.id).cell()).into_owned());
+            }
+            row.push(untrusted::clip(
+                u.external_id.as_deref().unwrap_or_default(),
+                MAX_COL,
+            ));
+            row
         })
         .collect();
-    let header = ["USERNAME", "NAME", "ACTIVE", "WORKSPACES", "EXTERNAL ID"];
+    let mut header = vec!["USERNAME", "NAME", "ACTIVE", "WORKSPACES"];
+    if logins.is_some() {
+        header.push("LAST LOGIN");
+    }
+    header.push("EXTERNAL ID");
     super::table::write(out, &header, &rows, |_| false)?;
     Ok(())
 }
 
 pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+    write_csv_with(users, None, out)
+}
+
+/// The CSV, with a `last login` column (RFC 3339, `never` or `unavailable`) when `logins`
+/// are given.
+pub fn write_csv_with(
+    users: &[User],
+    logins: Option<&LastLogins>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
+    let mut header = vec![
         "id",
         "userName",
         "externalId",
@@ -218,26 +280,32 @@ pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
         "familyName",
         "workspaceIds",
         "workspaceNames",
-    ])?;
+    ];
+    if logins.is_some() {
+        header.push("last login");
+    }
+    w.write_record(&header)?;
     for u in users {
+        let login = logins.map(|l| match l.get(&u.id) {
+            LastLogin::At { at } => at,
+            other => other.state().to_string(),
+        });
         let ids: Vec<&str> = u.workspace_ids().collect();
         let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
         let (ids, names) = (ids.join(";"), names.join(";"));
-        w.write_record(
-            [
-                u.id.as_str(),
-                &u.user_name,
-                u.external_id.as_deref().unwrap_or(""),
-                if u.active { "true" } else { "false" },
-                u.given_name.as_deref().unwrap_or(""),
-                u.family_name.as_deref().unwrap_or(""),
-                &ids,
-                &names,
-            ]
-            .map(untrusted::csv_cell)
-            .iter()
-            .map(|c| c.as_ref()),
-        )?;
+        let cells = [
+            u.id.as_str(),
+            &u.user_name,
+            u.external_id.as_deref().unwrap_or(""),
+            if u.active { "true" } else { "false" },
+            u.given_name.as_deref().unwrap_or(""),
+            u.family_name.as_deref().unwrap_or(""),
+            &ids,
+            &names,
+        ]
+        .map(untrusted::csv_cell);
+        let last = login.as_deref().map(untrusted::csv_cell);
+        w.write_record(cells.iter().chain(last.iter()).map(|c| c.as_ref()))?;
     }
     w.flush()?;
     Ok(())

@@ -1,7 +1,8 @@
 //! The integration API's corner the client needs: `GET /2/0/workspaces` (only the caller's
 //! own workspaces, paged with limit/offset, page size silently capped), `/2/0/users/me`, and
 //! `/2/0/users/{id}` with the user's `lastLoginDate` (only for the User Admin account: the
-//! other account is refused with 403, so clients meet the refusal too).
+//! other account is refused with 403, so clients meet the refusal too), and `/2/0/users`, every
+//! user with its last login, paged with limit/offset and capped below what is asked.
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -36,6 +37,7 @@ pub fn handle(
 ) -> Response {
     let kind = match rest {
         "workspaces" => "workspaces",
+        "users" => "users_list",
         "users/me" => "me",
         r if r.starts_with("users/") && !r["users/".len()..].contains('/') => "user",
         _ => "other",
@@ -52,6 +54,13 @@ pub fn handle(
         Err(_) => return api_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
     };
     let t = read(&s.tenant);
+    if kind == "users_list" {
+        // A tenant-level list: the account without User Admin is refused, as Anaplan may.
+        if who != Who::Admin || s.config.user_list_forbidden {
+            return api_error(StatusCode::FORBIDDEN, "Forbidden");
+        }
+        return users_page(s, &t, query);
+    }
     if kind == "user" {
         let id = percent_encoding::percent_decode_str(&rest["users/".len()..])
             .decode_utf8_lossy()
@@ -60,7 +69,9 @@ pub fn handle(
             return api_error(StatusCode::NOT_FOUND, "Not Found");
         };
         let u = &t.users[i].user;
-        if who != Who::Admin && !u.id.eq_ignore_ascii_case(&account.user_id) {
+        if (who != Who::Admin || s.config.user_records_forbidden)
+            && !u.id.eq_ignore_ascii_case(&account.user_id)
+        {
             return api_error(StatusCode::FORBIDDEN, "Forbidden");
         }
         let mut user = json!({"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
@@ -152,6 +163,76 @@ pub fn handle(
     )
 }
 
+/// Largest page `/2/0/users` answers with, whatever is asked (Anaplan documents 5000).
+pub const USERS_LIMIT: usize = 5000;
+
+/// One page of `GET /2/0/users`: at most `users_page_cap` users whatever the `limit`, without
+/// saying so; a user who never signed in has no `lastLoginDate` (every other one of them
+/// has it `null`, as both are seen).
+fn users_page(s: &Shared, t: &super::tenant::Tenant, query: &str) -> Response {
+    let cap = s.config.users_page_cap.clamp(1, USERS_LIMIT);
+    let limit = query_param(query, "limit")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(USERS_LIMIT)
+        .clamp(1, USERS_LIMIT);
+    let offset = query_param(query, "offset")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let take = limit.min(cap);
+    let customer = s
+        .config
+        .customer_id
+        .clone()
+        .unwrap_or_else(|| format!("{:016x}{:016x}", s.config.seed, !s.config.seed));
+    let total = t.users.len();
+    let page: Vec<Value> = t
+        .users
+        .iter()
+        .skip(offset)
+        .take(take)
+        .enumerate()
+        .map(|(k, r)| {
+            let u = &r.user;
+            let mut v = json!({"id": u.id, "active": u.active, "email": u.user_name,
+                               "emailOptIn": false, "firstName": u.given_name,
+                               "lastName": u.family_name, "customerId": customer});
+            if let Some(o) = v.as_object_mut() {
+                match last_login_ms(s.config.seed, u) {
+                    Some(ms) => {
+                        o.insert("lastLoginDate".into(), Value::from(anaplan_date(ms)));
+                    }
+                    None if (offset + k).is_multiple_of(2) => {
+                        o.insert("lastLoginDate".into(), Value::Null);
+                    }
+                    None => {}
+                }
+            }
+            v
+        })
+        .collect();
+    let mut paging = json!({"currentPageSize": page.len(), "totalSize": total, "offset": offset});
+    if offset + page.len() < total
+        && let Some(o) = paging.as_object_mut()
+    {
+        o.insert(
+            "next".into(),
+            Value::from(format!(
+                "{}/users?limit={limit}&offset={}",
+                s.api_url,
+                offset + page.len()
+            )),
+        );
+    }
+    api_json(
+        StatusCode::OK,
+        json!({
+            "meta": {"schema": format!("{}/objects/user", s.api_url), "paging": paging},
+            "status": {"code": 200, "message": "Success"},
+            "users": page
+        }),
+    )
+}
+
 /// Anaplan's date form: `2019-05-21T18:09:13.000+0000`.
 fn anaplan_date(epoch_ms: u64) -> String {
     let iso = super::tenant::iso_timestamp(epoch_ms);
@@ -162,8 +243,9 @@ fn anaplan_date(epoch_ms: u64) -> String {
 }
 
 /// A user's last login, fixed by the seed and the id (the tenant's generator is left alone, so
-/// the seeded users stay as they were): about 1 in 14 never logged in; active users logged in
-/// between Sept 2025 and mid-Nov 2026, disabled ones between their creation and last change.
+/// the seeded users stay as they were): about 8% never signed in (1 in 12); the others signed
+/// in at a moment spread evenly over the three years before the start of today (UTC), so the
+/// demo tenant always has users dormant for any threshold.
 pub fn last_login_ms(seed: u64, u: &crate::scim::model::User) -> Option<u64> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
@@ -173,21 +255,15 @@ pub fn last_login_ms(seed: u64, u: &crate::scim::model::User) -> Option<u64> {
     let mut b = [0u8; 8];
     b.copy_from_slice(&d[..8]);
     let r = u64::from_le_bytes(b);
-    if r % 14 == 0 {
+    if r.is_multiple_of(12) {
         return None;
     }
-    let ms = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|s| {
-                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-            })
-            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as u64)
-    };
-    let created = ms(&u.created).unwrap_or(1_514_764_800_000);
-    let (lo, hi) = if u.active {
-        (created.max(1_756_684_800_000), 1_794_700_800_000)
-    } else {
-        (created, ms(&u.last_modified).unwrap_or(created))
-    };
-    Some(lo + (r >> 8) % hi.saturating_sub(lo).max(1))
+    const DAY_MS: u64 = 86_400_000;
+    const SPAN_MS: u64 = 3 * 365 * DAY_MS;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let today = now_ms - now_ms % DAY_MS;
+    // Whole seconds, as Anaplan's dates carry `.000`.
+    Some(today.saturating_sub(1 + (r >> 8) % SPAN_MS) / 1000 * 1000)
 }

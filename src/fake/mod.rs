@@ -128,6 +128,13 @@ pub struct FakeConfig {
     pub retry_after: Option<u64>,
     /// The first N requests to `/Users*` are answered 429.
     pub throttle_first: u64,
+    /// `GET /2/0/users` answers at most this many users a page, whatever `limit` asks, and
+    /// says nothing about it (Anaplan documents 5000; clients must follow `totalSize`).
+    pub users_page_cap: usize,
+    /// `GET /2/0/users` answers 403 to every account (the role lacks the tenant-level list).
+    pub user_list_forbidden: bool,
+    /// `GET /2/0/users/{id}` answers 403 for every user but the caller.
+    pub user_records_forbidden: bool,
 }
 
 impl Default for FakeConfig {
@@ -159,6 +166,9 @@ impl Default for FakeConfig {
             ignore_start_index: false,
             retry_after: None,
             throttle_first: 0,
+            users_page_cap: 4500,
+            user_list_forbidden: false,
+            user_records_forbidden: false,
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::scim::model::{PatchRequest, User, Workspace};
 mod cost;
 mod describe;
 mod file;
+pub mod inactivity;
 mod item;
 mod requests;
 pub mod simulate;

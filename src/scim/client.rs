@@ -21,9 +21,11 @@ use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retr
 use crate::scim::wire::ReadError;
 
 mod last_login;
+mod last_logins;
 mod listing;
 mod me;
 pub use last_login::{LastLogin, UNAVAILABLE};
+pub use last_logins::{LOGIN_PAGE_LIMIT, LastLogins, LoginProgress, LoginSource, MAX_ONE_BY_ONE};
 pub use listing::{
     ListOptions, ListResult, ListSummary, MAX_SANE_TOTAL, PROBE_PAGES, Page, PageProgress,
 };

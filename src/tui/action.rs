@@ -69,6 +69,9 @@ pub enum Action {
     Sort,
     /// `H`: past runs from the journals directory.
     History,
+    /// `i`: the next step of the inactivity filter (no sign-in for ≥ 30, 90, 180, 365 days,
+    /// never signed in, off).
+    InactivityFilter,
     /// Send the path on screen (a journal) to the clipboard and show it in full.
     CopyPath,
     /// Choose the menu item with this number (1-based) and go on.
@@ -119,6 +122,20 @@ pub enum Action {
     },
     #[serde(skip)]
     WorkspacesListed(Result<Vec<WorkspaceInfo>, Failure>),
+    /// How far the last logins have come.
+    #[serde(skip)]
+    LastLoginsProgress {
+        generation: u64,
+        progress: crate::scim::client::LoginProgress,
+    },
+    /// Every loaded user's last login (fresh, or from the cache), read at `read_at`.
+    #[serde(skip)]
+    LastLoginsLoaded {
+        generation: u64,
+        logins: std::sync::Arc<crate::scim::client::LastLogins>,
+        read_at: time::OffsetDateTime,
+        from_cache: bool,
+    },
     /// `key` is the id or email that was asked for.
     #[serde(skip)]
     UserFetched {
@@ -248,6 +265,11 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ("resume", "resume", "resume the run and retry failures"),
     ("complete", "complete", "complete the file name"),
     ("sort", "sort", "next sort order"),
+    (
+        "inactivity_filter",
+        "inactive",
+        "inactivity filter: ≥ 30/90/180/365 d, never, off",
+    ),
     ("history", "history", "past runs (undo, resume)"),
     ("copy_path", "copy path", "journal path in full"),
     ("choose_1", "1st", "choose item 1"),
@@ -340,6 +362,7 @@ impl Action {
             Action::Resume => "resume",
             Action::Complete => "complete",
             Action::Sort => "sort",
+            Action::InactivityFilter => "inactivity_filter",
             Action::History => "history",
             Action::CopyPath => "copy_path",
             Action::Choose1 => "choose_1",

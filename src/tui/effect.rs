@@ -51,6 +51,16 @@ pub enum Effect {
         generation: u64,
     },
     ListWorkspaces,
+    /// Every user's last login (the list; one by one for `ids` if it is refused), then
+    /// kept beside the user cache.
+    LoadLastLogins {
+        generation: u64,
+        ids: Vec<String>,
+    },
+    /// Read the last logins kept beside the user cache.
+    LoadLoginCache {
+        generation: u64,
+    },
     GetUser {
         id: String,
     },
@@ -184,6 +194,8 @@ impl EffectRunner {
             Effect::LoadUsers { generation, filter } => self.load_users(generation, filter),
             Effect::SaveCache { users, total } => self.save_cache(users, total),
             Effect::LoadCache { generation } => self.load_cache(generation),
+            Effect::LoadLastLogins { generation, ids } => self.load_logins(generation, ids),
+            Effect::LoadLoginCache { generation } => self.load_login_cache(generation),
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {
                     let r = client.list_workspaces().await.map_err(Failure::from);
@@ -381,6 +393,64 @@ impl EffectRunner {
                 Failure::caused_by(FailureKind::File, e.to_string(), e)
             });
             Action::CacheLoaded { generation, result }
+        });
+    }
+
+    fn load_logins(&mut self, generation: u64, ids: Vec<String>) {
+        let cache = self.cache.clone();
+        self.answer(async move |client, tx| {
+            let logins = client
+                .last_logins_for(&ids, |progress| {
+                    let _ = tx.send(Action::LastLoginsProgress {
+                        generation,
+                        progress,
+                    });
+                })
+                .await;
+            if let Some(note) = logins.note() {
+                let _ = tx.send(Action::Notice(note));
+            }
+            logins.unknown_to(ids.iter().map(String::as_str));
+            let logins = Arc::new(logins);
+            if let Some(cache) = cache {
+                let keep = logins.clone();
+                let path = crate::cache::logins_file(&cache.path);
+                let written =
+                    blocking(move || crate::cache::write_logins(&path, &cache.identity, &keep))
+                        .await;
+                if let Err(e) = written {
+                    tracing::warn!("{e}");
+                }
+            }
+            Action::LastLoginsLoaded {
+                generation,
+                logins,
+                read_at: time::OffsetDateTime::now_utc(),
+                from_cache: false,
+            }
+        });
+    }
+
+    fn load_login_cache(&mut self, generation: u64) {
+        let Some(cache) = self.cache.clone() else {
+            return;
+        };
+        self.answer(async move |_, _| {
+            let path = crate::cache::logins_file(&cache.path);
+            let read = blocking(move || crate::cache::read_logins(&path, &cache.identity)).await;
+            match read {
+                Ok(Some(l)) => Action::LastLoginsLoaded {
+                    generation,
+                    logins: Arc::new(l),
+                    read_at: time::OffsetDateTime::now_utc(),
+                    from_cache: true,
+                },
+                Ok(None) => Action::None,
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    Action::None
+                }
+            }
         });
     }
 

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod effect;
 pub mod failure;
 pub mod keymap;
+pub mod logins;
 pub mod sort;
 pub mod state;
 pub mod terminal;

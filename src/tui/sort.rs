@@ -19,16 +19,20 @@ pub enum SortKey {
     Workspaces,
     /// Most recently modified first.
     LastModified,
+    /// Never signed in first, then the oldest last login (sorted in `tui/logins.rs`, which
+    /// holds the logins).
+    LastLogin,
 }
 
 impl SortKey {
-    pub const CYCLE: [SortKey; 6] = [
+    pub const CYCLE: [SortKey; 7] = [
         SortKey::Server,
         SortKey::UserName,
         SortKey::Name,
         SortKey::Active,
         SortKey::Workspaces,
         SortKey::LastModified,
+        SortKey::LastLogin,
     ];
 
     pub fn next(self) -> SortKey {
@@ -45,6 +49,7 @@ impl SortKey {
             SortKey::Active => "active (disabled first)",
             SortKey::Workspaces => "workspaces (most first)",
             SortKey::LastModified => "last modified (newest first)",
+            SortKey::LastLogin => "last login (never, then oldest first)",
         }
     }
 }
@@ -73,7 +78,7 @@ fn sort_name<'a>(u: &UserRef<'a>) -> Option<&'a str> {
 /// The order of two users under `key`; ties go by userName, so the order is total.
 pub fn compare(key: SortKey, a: UserRef<'_>, b: UserRef<'_>) -> Ordering {
     let primary = match key {
-        SortKey::Server | SortKey::UserName => Ordering::Equal,
+        SortKey::Server | SortKey::UserName | SortKey::LastLogin => Ordering::Equal,
         SortKey::Name => cmp_opt(sort_name(&a), sort_name(&b))
             .then_with(|| cmp_opt(a.given_name(), b.given_name())),
         SortKey::Active => a.active().cmp(&b.active()),

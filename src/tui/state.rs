@@ -283,6 +283,8 @@ pub struct State {
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
     pub detail: Option<DetailState>,
+    /// Last logins: the column, the sort by them, the inactivity filter.
+    pub logins: crate::tui::logins::Logins,
 
     pub bulk: Bulk,
     pub run: RunState,
@@ -462,6 +464,7 @@ impl State {
             visible: Vec::new(),
             sort: crate::tui::sort::SortKey::default(),
             detail: None,
+            logins: crate::tui::logins::Logins::default(),
             bulk: Bulk {
                 max_users: crate::batch::driver::DEFAULT_MAX_USERS,
                 ..Bulk::default()
@@ -605,9 +608,13 @@ impl State {
             ViewKind::Users | ViewKind::Members { .. } => {
                 let m = self.list.matcher(&kind, &query);
                 let mut rows: Vec<usize> = (0..self.list.len())
-                    .filter(|&i| self.list.matches(i, &m))
+                    .filter(|&i| self.list.matches(i, &m) && self.login_keeps(i))
                     .collect();
-                crate::tui::sort::sort_rows(self.sort, self.list.store(), &mut rows);
+                if self.sort == crate::tui::sort::SortKey::LastLogin {
+                    crate::tui::logins::sort_rows(&self.logins, self.list.store(), &mut rows);
+                } else {
+                    crate::tui::sort::sort_rows(self.sort, self.list.store(), &mut rows);
+                }
                 rows
             }
             ViewKind::Workspaces => (0..self.list.workspace_order.len())
@@ -629,6 +636,11 @@ impl State {
         self.visible = rows;
         self.view_mut().search.applied = query;
         self.clamp_cursor();
+    }
+
+    /// Does the inactivity filter keep row `i`?
+    pub fn login_keeps(&self, i: usize) -> bool {
+        self.logins.filter.is_none() || self.list.row(i).is_some_and(|u| self.logins.keeps(u.id()))
     }
 
     /// Like `rebuild_visible` for the same view after its search changed.

@@ -61,6 +61,11 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
         );
     }
     effects.push(Effect::ListWorkspaces);
+    if state.list.use_cache {
+        effects.push(Effect::LoadLoginCache {
+            generation: state.logins.generation,
+        });
+    }
     if let Some(path) = csv.filter(|p| !p.trim().is_empty()) {
         effects.extend(bulk::update::start_csv(state, path));
     }
@@ -101,6 +106,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::CacheLoaded { .. }
         | Action::LoadFinished { .. }
         | Action::WorkspacesListed(_)
+        | Action::LastLoginsProgress { .. }
+        | Action::LastLoginsLoaded { .. }
         | Action::UserFetched { .. }
         | Action::LastLoginFetched { .. }
         | Action::ClipboardSent(_)
@@ -192,6 +199,7 @@ fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::InvertSelection
         | Action::LoadCsv
         | Action::History
+        | Action::InactivityFilter
         | Action::Sort => {
             state.flash("marking a range: v marks it, esc cancels");
             Vec::new()
@@ -271,6 +279,18 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::InactivityFilter => {
+            if state.view().is_user_list() {
+                state.logins.next_filter();
+                state.rebuild_keeping_row();
+                let what = match state.logins.filter {
+                    Some(f) => format!("showing users with {}", f.label()),
+                    None => "inactivity filter off".into(),
+                };
+                state.flash(what);
+            }
+            Vec::new()
+        }
         Action::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
                 state.views.push(View::new(ViewKind::Workspaces));
@@ -297,6 +317,24 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
             return load_finished(state, generation, result);
         }
         Action::WorkspacesListed(result) => workspaces_listed(state, result),
+        Action::LastLoginsProgress {
+            generation,
+            progress,
+        } => {
+            if generation == state.logins.generation {
+                state.logins.load = crate::tui::logins::LoginLoad::Loading {
+                    known: progress.known,
+                    total: progress.total,
+                    one_by_one: progress.one_by_one,
+                };
+            }
+        }
+        Action::LastLoginsLoaded {
+            generation,
+            logins,
+            read_at,
+            from_cache,
+        } => logins_loaded(state, generation, logins, read_at, from_cache),
         Action::UserFetched { key, result } => return user_fetched(state, key, result),
         Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
         Action::ClipboardSent(result) => match result {
@@ -327,12 +365,15 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
             state.list.total = Some(total);
             state.list.last_good = None;
             state.list.stale = None;
+            // Then the last logins, in the background; refreshed with every load.
+            let mut effects = vec![load_logins(state)];
             if state.filter.applied.is_none() && state.list.use_cache {
-                return vec![Effect::SaveCache {
+                effects.push(Effect::SaveCache {
                     users: state.list.store().clone(),
                     total,
-                }];
+                });
             }
+            return effects;
         }
         Err(failure) => {
             // The state keeps what the screen says.
@@ -350,6 +391,48 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
         }
     }
     Vec::new()
+}
+
+/// Asks for the last logins of the loaded users (a newer ask wins).
+fn load_logins(state: &mut State) -> Effect {
+    // The header's note starts with the first answer (progress), so a screen is not
+    // changed by an ask alone.
+    state.logins.generation += 1;
+    Effect::LoadLastLogins {
+        generation: state.logins.generation,
+        ids: state
+            .list
+            .store()
+            .iter()
+            .map(|u| u.id().to_string())
+            .collect(),
+    }
+}
+
+/// Holds the last logins; the cached ones only until fresh ones come.
+fn logins_loaded(
+    state: &mut State,
+    generation: u64,
+    logins: std::sync::Arc<crate::scim::client::LastLogins>,
+    read_at: time::OffsetDateTime,
+    from_cache: bool,
+) {
+    if from_cache {
+        if state.logins.held.is_some() {
+            return;
+        }
+    } else if generation != state.logins.generation {
+        return;
+    } else {
+        state.logins.load = crate::tui::logins::LoginLoad::Done;
+    }
+    state.logins.held = Some(logins);
+    state.logins.read_at = read_at;
+    if state.view().is_user_list()
+        && (state.logins.filter.is_some() || state.sort == crate::tui::sort::SortKey::LastLogin)
+    {
+        state.rebuild_keeping_row();
+    }
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {
@@ -595,11 +678,25 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
             let m = state.list.matcher(&v.kind, &query);
             let rows: Vec<usize> = rows
                 .into_iter()
-                .filter(|&(i, new)| new && state.list.matches(i, &m))
+                .filter(|&(i, new)| new && state.list.matches(i, &m) && state.login_keeps(i))
                 .map(|(i, _)| i)
                 .collect();
             let keep = state.visible.get(state.view().cursor).copied();
-            crate::tui::sort::merge_rows(state.sort, state.list.store(), &mut state.visible, rows);
+            if state.sort == crate::tui::sort::SortKey::LastLogin {
+                state.visible.extend(rows);
+                crate::tui::logins::sort_rows(
+                    &state.logins,
+                    state.list.store(),
+                    &mut state.visible,
+                );
+            } else {
+                crate::tui::sort::merge_rows(
+                    state.sort,
+                    state.list.store(),
+                    &mut state.visible,
+                    rows,
+                );
+            }
             // A sorted page lands anywhere: the cursor stays on its user.
             if state.sort != crate::tui::sort::SortKey::Server
                 && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))

@@ -76,6 +76,53 @@ impl LastLogin {
         }
     }
 
+    /// When, for a known login whose date reads back.
+    pub fn time(&self) -> Option<OffsetDateTime> {
+        match self {
+            LastLogin::At { at } => OffsetDateTime::parse(at, &Rfc3339).ok(),
+            _ => None,
+        }
+    }
+
+    /// The state word of the JSON form: `known`, `never` or `unavailable`.
+    pub fn state(&self) -> &'static str {
+        match self {
+            LastLogin::At { .. } => "known",
+            LastLogin::Never => "never",
+            LastLogin::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// A cell of a table or CSV: the date to the minute, `never` or `unavailable` (the reason
+    /// is in the JSON form and the detail).
+    pub fn cell(&self) -> String {
+        match self {
+            LastLogin::Unavailable { .. } => "unavailable".into(),
+            other => other.describe(),
+        }
+    }
+
+    /// How long ago, in a few columns: `3 d`, `8 mo`, `2 y`, `today`, `never`, or `?` when
+    /// it is not known.
+    pub fn relative(&self, now: OffsetDateTime) -> String {
+        match self {
+            LastLogin::Never => "never".into(),
+            LastLogin::Unavailable { .. } => "?".into(),
+            LastLogin::At { .. } => match self.time() {
+                None => "?".into(),
+                Some(t) => {
+                    let days = (now - t).whole_days().max(0);
+                    match days {
+                        0 => "today".into(),
+                        1..=59 => format!("{days} d"),
+                        60..=729 => format!("{} mo", days / 30),
+                        _ => format!("{} y", days / 365),
+                    }
+                }
+            },
+        }
+    }
+
     fn at(t: OffsetDateTime) -> LastLogin {
         let utc = t.to_offset(time::UtcOffset::UTC);
         let whole = utc.replace_nanosecond(0).unwrap_or(utc);
@@ -170,6 +217,20 @@ mod tests {
             LastLogin::Unavailable { .. }
         ));
         assert_eq!(want.describe(), "2019-05-21 18:09 UTC");
+    }
+
+    #[test]
+    fn relative_ages_are_short() {
+        let now = OffsetDateTime::parse("2026-12-03T12:00:00Z", &Rfc3339).unwrap();
+        let at = |s: &str| LastLogin::At { at: s.into() }.relative(now);
+        assert_eq!(at("2026-12-03T01:00:00Z"), "today");
+        assert_eq!(at("2026-11-30T12:00:00Z"), "3 d");
+        assert_eq!(at("2026-04-03T12:00:00Z"), "8 mo");
+        assert_eq!(at("2024-11-03T12:00:00Z"), "2 y");
+        assert_eq!(LastLogin::Never.relative(now), "never");
+        let gone = LastLogin::Unavailable { reason: "x".into() };
+        assert_eq!(gone.relative(now), "?");
+        assert_eq!(gone.cell(), "unavailable");
     }
 
     #[test]

@@ -202,6 +202,17 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(Span::styled("sort ", t.dim));
         second.push(Span::raw(state.sort.label()));
     }
+    if let Some(note) = state.logins.progress() {
+        second.push(sep.clone());
+        second.push(Span::styled(note, t.progress));
+    }
+    if let Some(f) = state.logins.filter
+        && state.view().is_user_list()
+    {
+        second.push(sep.clone());
+        second.push(Span::styled("inactive ", t.dim));
+        second.push(Span::raw(f.label()));
+    }
     let q = state.view().search.input.value();
     if !q.is_empty() {
         second.push(sep.clone());

@@ -64,6 +64,34 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .title(Line::styled(" Users ", t.title))
         .title_bottom(Line::styled(note, note_style))
         .title(Line::from(format!(" {} ", w.position())).right_aligned());
+    if state.logins.held.is_some() {
+        // The last logins are in: a column of their own, externalId gives up the room.
+        CursorTable {
+            header: [
+                "Sel",
+                "userName",
+                "Name",
+                "Active",
+                "WS",
+                "Last login",
+                "externalId",
+            ],
+            widths: [
+                Constraint::Length(3),
+                Constraint::Length(name_w),
+                Constraint::Fill(2),
+                Constraint::Length(6),
+                Constraint::Length(4),
+                Constraint::Length(10),
+                Constraint::Fill(1),
+            ],
+            rows,
+            block: Some(block),
+            cursor: w.cursor_row(),
+        }
+        .render(t, frame, area);
+        return;
+    }
     CursorTable {
         header: ["Sel", "userName", "Name", "Active", "WS", "externalId"],
         widths: [
@@ -100,14 +128,18 @@ fn user_row<'a>(state: &'a State, u: UserRef<'a>, in_range: bool) -> Row<'a> {
         (None, None, None) => String::new(),
         _ => safe(&u.full_name()),
     };
-    Row::new([
+    let mut cells = vec![
         Cell::from(sel),
         Cell::from(safe(u.user_name())),
         Cell::from(name),
         Cell::from(active),
         Cell::from(Line::from(u.workspace_count().to_string()).right_aligned()),
-        Cell::from(safe(u.external_id().unwrap_or(""))),
-    ])
+    ];
+    if state.logins.held.is_some() {
+        cells.push(Cell::from(state.logins.cell(u.id())));
+    }
+    cells.push(Cell::from(safe(u.external_id().unwrap_or(""))));
+    Row::new(cells)
 }
 
 #[cfg(test)]

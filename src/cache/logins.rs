@@ -1,0 +1,143 @@
+//! The last logins beside the user cache: one file per tenant identity, next to its user list
+//! (`users-<digest>-logins.cache`, so `cache clear` removes it too), mode 0600, replaced
+//! atomically, refreshed whenever the TUI reads the last logins again. Only known dates and
+//! "never" are kept: what was unavailable is asked for again.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::CacheError;
+use crate::config::create_private;
+use crate::scim::client::{LastLogin, LastLogins, LoginSource};
+
+const FORMAT: &str = "scimitar-login-cache";
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: String,
+    version: u32,
+    tenant: String,
+    saved_at: u64,
+    /// Lowercased id → RFC 3339 date, or null for "never signed in".
+    logins: BTreeMap<String, Option<String>>,
+}
+
+/// The last-login file beside the user cache `users_cache`.
+pub fn file_beside(users_cache: &Path) -> PathBuf {
+    let name = users_cache
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".cache").unwrap_or(&name);
+    users_cache.with_file_name(format!("{stem}-logins.cache"))
+}
+
+pub fn write_logins(path: &Path, tenant: &str, logins: &LastLogins) -> Result<(), CacheError> {
+    let io = |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File {
+        format: FORMAT.into(),
+        version: VERSION,
+        tenant: tenant.into(),
+        saved_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        logins: logins
+            .iter()
+            .filter_map(|(id, l)| match l {
+                LastLogin::At { at } => Some((id.to_string(), Some(at.clone()))),
+                LastLogin::Never => Some((id.to_string(), None)),
+                LastLogin::Unavailable { .. } => None,
+            })
+            .collect(),
+    };
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let result = (|| -> Result<(), CacheError> {
+        let mut f = create_private(&tmp, false).map_err(io)?;
+        let json = serde_json::to_vec(&file).map_err(|e| io(std::io::Error::other(e)))?;
+        f.write_all(&json).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The cached last logins of `tenant`; `Ok(None)` when there are none.
+pub fn read_logins(path: &Path, tenant: &str) -> Result<Option<LastLogins>, CacheError> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(CacheError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let file: File = serde_json::from_slice(&bytes).map_err(|e| CacheError::Corrupt {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    if file.format != FORMAT || file.version != VERSION {
+        return Err(CacheError::Version {
+            path: path.to_path_buf(),
+            found: file.version,
+        });
+    }
+    if file.tenant != tenant {
+        return Err(CacheError::Tenant {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut out = LastLogins::default();
+    out.source = LoginSource::List;
+    for (id, at) in file.logins {
+        out.insert(
+            &id,
+            match at {
+                Some(at) => LastLogin::At { at },
+                None => LastLogin::Never,
+            },
+        );
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_round_trip_beside_the_user_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users-abc.cache");
+        let path = file_beside(&users);
+        assert!(path.ends_with("users-abc-logins.cache"));
+        let mut l = LastLogins::default();
+        l.insert("A", LastLogin::Never);
+        l.insert(
+            "b",
+            LastLogin::At {
+                at: "2026-01-01T00:00:00Z".into(),
+            },
+        );
+        l.insert("c", LastLogin::Unavailable { reason: "x".into() });
+        write_logins(&path, "t", &l).unwrap();
+        let back = read_logins(&path, "t").unwrap().unwrap();
+        assert_eq!(back.get("a"), LastLogin::Never);
+        assert_eq!(back.get("B"), l.get("b"));
+        assert!(matches!(back.get("c"), LastLogin::Unavailable { .. }));
+        assert!(read_logins(&path, "other").is_err());
+    }
+}
