@@ -67,6 +67,9 @@ pub enum ResultKind {
     Failed,
     Protected,
     NotFound,
+    /// Sent, and the answer was lost (a timeout, a dropped connection, a 5xx, an unreadable
+    /// body) and the server's state could not be read since: resume re-checks it.
+    InDoubt,
 }
 
 impl ResultKind {
@@ -77,6 +80,7 @@ impl ResultKind {
             ResultKind::Failed => "failed",
             ResultKind::Protected => "protected",
             ResultKind::NotFound => "not_found",
+            ResultKind::InDoubt => "in_doubt",
         }
     }
 }
@@ -632,7 +636,10 @@ impl JournalState {
                 user_id, outcome, ..
             } => {
                 let was_open = open_attempts.insert(user_id.clone(), false) == Some(true);
-                if *outcome == ResultKind::NoOp && was_open {
+                // Found at the target after an attempt of this batch: this batch changed it,
+                // whatever the first answer said.
+                let attempted = was_open || self.first_before.contains_key(user_id);
+                if *outcome == ResultKind::NoOp && attempted {
                     self.confirmed.insert(user_id.clone());
                 } else {
                     self.confirmed.remove(user_id);
@@ -686,6 +693,15 @@ impl JournalState {
             .collect()
     }
 
+    /// Users whose last answer was lost and whose state could not be read since.
+    pub fn in_doubt(&self) -> Vec<Target> {
+        self.targets
+            .iter()
+            .filter(|t| self.outcome_of(&t.user_id) == Some(ResultKind::InDoubt))
+            .cloned()
+            .collect()
+    }
+
     pub fn unknown_targets(&self) -> Vec<Target> {
         self.targets
             .iter()
@@ -694,8 +710,8 @@ impl JournalState {
             .collect()
     }
 
-    /// Whom a resume looks at: users in flight at the interruption (re-checked), users never
-    /// started, and, with `include_failed`, users that failed. Each once, in plan order.
+    /// Whom a resume looks at: users in flight at the interruption or in doubt (re-checked),
+    /// users never started, and, with `include_failed`, users that failed. Each once, in plan order.
     pub fn resume_targets(&self, include_failed: bool) -> Vec<Target> {
         let mut seen: HashSet<String> = HashSet::new();
         let failed = if include_failed {
@@ -705,6 +721,7 @@ impl JournalState {
         };
         self.unknown_targets()
             .into_iter()
+            .chain(self.in_doubt())
             .chain(self.remaining())
             .chain(failed)
             .filter(|t| seen.insert(t.user_id.clone()))
