@@ -393,6 +393,9 @@ pub struct FakeServeArgs {
     /// How long an applied-then-hang answer waits before its body.
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub lost_hang: u64,
+    /// After the first lost answer, answer every /Users request 503 (the server went down).
+    #[arg(long)]
+    pub lost_then_down: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -231,12 +231,22 @@ mod tests {
             "a".into(),
             result("a", ResultKind::Done, Some(st(false, &["w1"]))),
         );
-        // Injected: a before-state but no result of this run.
+        // An attempt whose answer was lost (no result): it may have been disabled too.
         j.first_before
             .insert("c".into(), st(true, &["w1", "w2", "w3"]));
+        // Inactive before the run: nothing to give back.
+        j.first_before.insert("b".into(), st(false, &["w1"]));
         let g = grants(&j);
-        assert_eq!(g.len(), 1);
+        assert_eq!(g.len(), 2);
         assert_eq!((g[0].user_id.as_str(), &g[0].give), ("a", &st(true, &[])));
+        assert_eq!((g[1].user_id.as_str(), &g[1].give), ("c", &st(true, &[])));
+    }
+
+    #[test]
+    fn only_what_is_missing_now_is_given_back() {
+        let give = st(true, &["w1", "w2"]);
+        assert_eq!(still_missing(&give, &st(true, &["w1"])), st(false, &["w2"]));
+        assert_eq!(still_missing(&give, &st(false, &["w2", "w1"])), st(true, &[]));
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
             share: share("lost-share", args.lost_share)?,
             every_try: args.lost_every_try,
             hang: Duration::from_secs(args.lost_hang),
+            down_after: args.lost_then_down,
         },
         ..FakeConfig::default()
     })

@@ -44,6 +44,9 @@ pub struct LostAnswers {
     pub every_try: bool,
     /// How long a hung answer waits before its body.
     pub hang: Duration,
+    /// After the first lost answer the server goes down: every `/Users` request is answered
+    /// 503 until the switch is set again (so nothing can be re-read).
+    pub down_after: bool,
 }
 
 impl Default for LostAnswers {
@@ -53,6 +56,7 @@ impl Default for LostAnswers {
             share: 1.0,
             every_try: false,
             hang: Duration::from_secs(600),
+            down_after: false,
         }
     }
 }
@@ -62,6 +66,7 @@ impl Default for LostAnswers {
 pub(super) struct State {
     pub settings: LostAnswers,
     hits: HashMap<String, u32>,
+    down: bool,
 }
 
 impl State {
@@ -69,8 +74,18 @@ impl State {
         State {
             settings,
             hits: HashMap::new(),
+            down: false,
         }
     }
+}
+
+/// A 503 for every `/Users` request once `down_after` took the server down.
+pub(super) fn down(s: &Shared) -> Option<Response> {
+    if !lock(&s.lost).down {
+        return None;
+    }
+    lock(&s.stats).faults_injected += 1;
+    Some(scim_error(s, 503, None, "Service temporarily unavailable"))
 }
 
 /// Whether `id` is among the affected users: a fixed draw per id (FNV-1a of seed and id).
@@ -91,6 +106,7 @@ fn hit(s: &Shared, id: &str, get: bool) -> Option<(LostKind, Duration)> {
     {
         return None;
     }
+    st.down |= st.settings.down_after;
     let every = st.settings.every_try;
     let hang = st.settings.hang;
     let n = st.hits.entry(id.to_ascii_lowercase()).or_default();

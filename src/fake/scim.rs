@@ -88,6 +88,9 @@ pub(super) fn users(
             "The authenticated user does not have the User Admin role required for SCIM",
         );
     }
+    if let Some(r) = super::lost::down(s) {
+        return r;
+    }
     match (kind, id) {
         ("list", _) => list(s, query),
         ("get", Some(id)) => super::lost::get(s, &id).unwrap_or_else(|| get(s, &id)),
