@@ -31,7 +31,11 @@ fn agree(out: &Output, journal: &std::path::Path) -> Summary {
         assert_eq!(j[key].as_u64(), Some(n as u64), "{key}: {out:?}");
     }
     assert!(out.stderr.contains(&s.counts_line()), "{out:?}");
-    for (group, n) in [("failed", s.failed), ("in doubt", s.in_doubt), ("gone", s.gone)] {
+    for (group, n) in [
+        ("failed", s.failed),
+        ("in doubt", s.in_doubt),
+        ("gone", s.gone),
+    ] {
         if n > 0 {
             assert!(out.stderr.contains(&format!("{group} ({n}):")), "{out:?}");
         }
@@ -123,7 +127,7 @@ impl Case {
     fn hit(&self) -> usize {
         self.before
             .iter()
-            .filter(|(id, a)| a.active && !a.workspaces.is_empty())
+            .filter(|(_, a)| a.active && !a.workspaces.is_empty())
             .filter(|(id, _)| self.fake.lost_affects(id, SHARE))
             .count()
     }
@@ -193,7 +197,7 @@ async fn an_html_200_is_settled_by_the_server_state() {
 /// (never failed); resume confirms the applied ones; undo restores everyone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applied_then_down_is_in_doubt_and_resume_confirms_it() {
-    let c = case(config(120)).await;
+    let c = case(config(40)).await;
     c.fake.set_lost(LostAnswers {
         down_after: true,
         ..lost(LostKind::AppliedThen500, true)
@@ -279,7 +283,12 @@ async fn another_users_answer_is_not_a_404() {
     let state = JournalState::read(&c.journal).unwrap();
     for t in &state.targets {
         if state.outcome_of(&t.user_id) == Some(ResultKind::Failed) {
-            assert_eq!(c.fake.stats().patches.get(&t.user_id), None, "{}", t.user_id);
+            assert_eq!(
+                c.fake.stats().patches.get(&t.user_id),
+                None,
+                "{}",
+                t.user_id
+            );
             assert_eq!(snapshot(&c.fake)[&t.user_id], c.before[&t.user_id]);
         }
     }

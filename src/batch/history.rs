@@ -64,7 +64,10 @@ impl RunEntry {
 
     /// Users a resume would look at: in doubt, never started, or failed.
     pub fn left(&self) -> usize {
-        self.summary.in_doubt + self.summary.unknown + self.summary.not_started + self.summary.failed
+        self.summary.in_doubt
+            + self.summary.unknown
+            + self.summary.not_started
+            + self.summary.failed
     }
 }
 

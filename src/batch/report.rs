@@ -75,7 +75,7 @@ impl Summary {
             match row.outcome.as_str() {
                 "done" => s.changed += 1,
                 "no_op" => s.no_op += 1,
-"failed" => s.failed += 1,
+                "failed" => s.failed += 1,
                 "in_doubt" => s.in_doubt += 1,
                 "protected" => s.protected += 1,
                 "not_found" => {

@@ -218,7 +218,15 @@ pub async fn execute(
             };
             let item = fresh_item(&intent, batch, &target, &fresh);
             let attempted = batch.recorded_before.contains_key(&target.user_id);
-            dispatch(item, &target, attempted, client, &journal, &mut inflight, &events)?;
+            dispatch(
+                item,
+                &target,
+                attempted,
+                client,
+                &journal,
+                &mut inflight,
+                &events,
+            )?;
         }
         if inflight.is_empty() && breaker.is_open() && !cancel.is_cancelled() {
             // What was sent before the pause is settled first.
@@ -413,6 +421,8 @@ type Changed = (UserResult, Option<UserState>, Option<Check>);
 
 /// Records a finished request and adapts the concurrency: halve when the client saw a 429
 /// since the last completion (once a second at most), grow slowly on clean successes.
+// The loop's counters, each borrowed for one completion; bundling them would hide which changes.
+#[allow(clippy::too_many_arguments)]
 fn handle_joined(
     joined: Result<Result<Changed, JournalError>, tokio::task::JoinError>,
     client: &ScimClient,
@@ -856,7 +866,7 @@ impl Checks {
 async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool) -> Vec<Checked> {
     let ids: Vec<String> = pending.iter().map(|p| p.result.user_id.clone()).collect();
     let (found, failed, whole): (HashMap<String, User>, HashMap<String, ScimError>, _) =
-        match read_by_ids(client, &ids, use_filter).await {
+        match reread_after(client, &ids, use_filter).await {
             Ok(read) => (
                 read.users
                     .into_iter()
@@ -883,6 +893,51 @@ async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool
             settle(p, state)
         })
         .collect()
+}
+
+/// The re-read after a change: one `or` filter first. A server failing it (5xx, timeout) is
+/// failing, not refusing the filter: nobody is settled, rather than splitting the filter
+/// into many more requests to a failing server. Any other refusal is split as lookups are.
+async fn reread_after(
+    client: &ScimClient,
+    ids: &[String],
+    use_filter: bool,
+) -> Result<crate::scim::bulk::KeyedRead, ScimError> {
+    let filter = if use_filter {
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        crate::scim::filter::Filter::any_id(&refs)
+    } else {
+        None
+    };
+    let Some(filter) = filter else {
+        return read_by_ids(client, ids, use_filter).await;
+    };
+    match client.list_page(Some(&filter), 1, ids.len() as u32).await {
+        Ok(page) => {
+            let wanted: std::collections::HashSet<String> =
+                ids.iter().map(|i| i.to_ascii_lowercase()).collect();
+            let mut users: Vec<User> = page
+                .users
+                .into_iter()
+                .filter(|u| wanted.contains(&u.id.to_ascii_lowercase()))
+                .collect();
+            let seen: std::collections::HashSet<String> =
+                users.iter().map(|u| u.id.to_ascii_lowercase()).collect();
+            let rest: Vec<String> = ids
+                .iter()
+                .filter(|i| !seen.contains(&i.to_ascii_lowercase()))
+                .cloned()
+                .collect();
+            // Only a GET's 404 says gone: the few the filter did not return are asked for.
+            let mut read = read_by_ids(client, &rest, false).await?;
+            read.from_filter = users.len();
+            users.append(&mut read.users);
+            read.users = users;
+            Ok(read)
+        }
+        Err(e) if e.is_transient() => Err(e),
+        Err(_) => read_by_ids(client, ids, use_filter).await,
+    }
 }
 
 /// The verdict on one user from the state re-read after its change.

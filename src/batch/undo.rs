@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::batch::journal::{Intent, JournalState, Record};
 #[cfg(test)]
 use crate::batch::journal::ResultKind;
+use crate::batch::journal::{Intent, JournalState, Record};
 use crate::input::{LookupError, UserLookup};
 use crate::plan::{Action, UserState};
 use crate::scim::model::User;
@@ -246,7 +246,10 @@ mod tests {
     fn only_what_is_missing_now_is_given_back() {
         let give = st(true, &["w1", "w2"]);
         assert_eq!(still_missing(&give, &st(true, &["w1"])), st(false, &["w2"]));
-        assert_eq!(still_missing(&give, &st(false, &["w2", "w1"])), st(true, &[]));
+        assert_eq!(
+            still_missing(&give, &st(false, &["w2", "w1"])),
+            st(true, &[])
+        );
     }
 
     #[test]

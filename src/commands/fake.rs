@@ -4,7 +4,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{AuthFailureBodyArg, DialectArg, FakeServeArgs, LostAnswerArg};
-use crate::fake::{AuthFailureBody, Dialect, FakeConfig, FakeServer, Faults, LostAnswers, LostKind};
+use crate::fake::{
+    AuthFailureBody, Dialect, FakeConfig, FakeServer, Faults, LostAnswers, LostKind,
+};
 
 /// Values shared by every fault share option: a probability.
 fn share(name: &str, v: f64) -> anyhow::Result<f64> {
