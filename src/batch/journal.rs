@@ -448,6 +448,8 @@ pub struct JournalState {
     pub first_before: HashMap<String, UserState>,
     /// The planned state of each user's latest attempt.
     pub attempt_after: HashMap<String, UserState>,
+    /// Users with an attempt that carried requests: only those can have been changed.
+    pub sent: HashSet<String>,
     /// The last result per user.
     pub last_result: HashMap<String, Record>,
     /// Users with an attempt after their last result (or none): in flight when it stopped.
@@ -591,6 +593,7 @@ impl JournalState {
             targets,
             first_before: HashMap::new(),
             attempt_after: HashMap::new(),
+            sent: HashSet::new(),
             last_result: HashMap::new(),
             unknown: Vec::new(),
             confirmed: HashSet::new(),
@@ -622,8 +625,12 @@ impl JournalState {
                 user_id,
                 before,
                 after,
+                requests,
                 ..
             } => {
+                if !requests.is_empty() {
+                    self.sent.insert(user_id.clone());
+                }
                 self.first_before
                     .entry(user_id.clone())
                     .or_insert_with(|| before.clone());

@@ -42,7 +42,12 @@ pub fn grants(state: &JournalState) -> Vec<Grant> {
     let mut out = Vec::new();
     for t in &state.targets {
         let id = &t.user_id;
-        let Some(before) = state.first_before.get(id) else {
+        // An attempt without requests (never written by a run) cannot have taken anything.
+        let Some(before) = state
+            .first_before
+            .get(id)
+            .filter(|_| state.sent.contains(id))
+        else {
             continue;
         };
         let give = UserState {
@@ -210,6 +215,7 @@ mod tests {
                 .collect(),
             first_before: HashMap::new(),
             attempt_after: HashMap::new(),
+            sent: ["a", "b", "c"].iter().map(|s| s.to_string()).collect(),
             last_result: HashMap::new(),
             unknown: Vec::new(),
             confirmed: Default::default(),
