@@ -394,6 +394,35 @@ pub struct FakeServeArgs {
     /// is asked, without saying so.
     #[arg(long, value_name = "N", default_value_t = 4500)]
     pub users_page_cap: usize,
+    /// Fault: lose the answer of a PATCH (or of a GET by id) for the users --lost-share
+    /// picks: applied-then-500, applied-then-dropped, applied-then-hang, truncated-200,
+    /// html-200 (each applied, then answered so), claim-not-stored (200 with the changed
+    /// user, nothing stored), other-user-get (GET /Users/{id} answers another user's JSON).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub lost_answer: Option<LostAnswerArg>,
+    /// Share of users --lost-answer hits (0..1), the same users every time.
+    #[arg(long, default_value_t = 1.0, value_name = "SHARE")]
+    pub lost_share: f64,
+    /// --lost-answer on every PATCH of a user it hits, not only the first.
+    #[arg(long)]
+    pub lost_every_try: bool,
+    /// How long an applied-then-hang answer waits before its body.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub lost_hang: u64,
+    /// After the first lost answer, answer every /Users request 503 (the server went down).
+    #[arg(long)]
+    pub lost_then_down: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LostAnswerArg {
+    AppliedThen500,
+    AppliedThenDropped,
+    AppliedThenHang,
+    Truncated200,
+    Html200,
+    ClaimNotStored,
+    OtherUserGet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -443,6 +443,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
         changed: 0,
         no_op: 1,
         failed: 0,
+        in_doubt: 0,
         protected: 1,
         not_found: 0,
         gone: 0,

@@ -19,7 +19,8 @@ const WINDOW: usize = 20;
 
 /// A failure that says the server is unwell rather than the request wrong.
 pub fn server_failure(r: &UserResult) -> bool {
-    r.outcome == ResultKind::Failed && r.status.is_none_or(|s| s >= 500)
+    matches!(r.outcome, ResultKind::Failed | ResultKind::InDoubt)
+        && r.status.is_none_or(|s| s >= 500)
 }
 
 #[derive(Debug, Default)]

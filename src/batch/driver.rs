@@ -296,6 +296,8 @@ pub struct UndoPlanned {
     /// Users the run changed that are no longer in the tenant.
     pub missing: Vec<String>,
     pub grants: Vec<Grant>,
+    /// Users changed since the run by someone else, one line each, for the preview.
+    pub changed_since: Vec<String>,
 }
 
 impl UndoPlanned {
@@ -314,6 +316,7 @@ pub async fn plan_undo<L: UserLookup>(
         entries,
         missing,
         grants,
+        changed_since,
     } = undo::inputs(state, lookup).await?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut plan = Plan::undo(&state.tenant, &now, &entries);
@@ -330,6 +333,7 @@ pub async fn plan_undo<L: UserLookup>(
         states,
         missing,
         grants,
+        changed_since,
     })
 }
 

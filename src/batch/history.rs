@@ -64,7 +64,10 @@ impl RunEntry {
 
     /// Users a resume would look at: in doubt, never started, or failed.
     pub fn left(&self) -> usize {
-        self.summary.unknown + self.summary.not_started + self.summary.failed
+        self.summary.in_doubt
+            + self.summary.unknown
+            + self.summary.not_started
+            + self.summary.failed
     }
 }
 
@@ -193,7 +196,7 @@ fn entry_of(s: &JournalState) -> RunEntry {
     summary.report_json = json.is_file().then(|| json.display().to_string());
     let state = if is_locked(&s.path) {
         RunState::Running
-    } else if s.ended && summary.unknown + summary.not_started == 0 {
+    } else if s.ended && summary.to_recheck() == 0 {
         RunState::Complete
     } else {
         RunState::Interrupted

@@ -67,6 +67,9 @@ pub enum ResultKind {
     Failed,
     Protected,
     NotFound,
+    /// Sent, and the answer was lost (a timeout, a dropped connection, a 5xx, an unreadable
+    /// body) and the server's state could not be read since: resume re-checks it.
+    InDoubt,
 }
 
 impl ResultKind {
@@ -77,6 +80,7 @@ impl ResultKind {
             ResultKind::Failed => "failed",
             ResultKind::Protected => "protected",
             ResultKind::NotFound => "not_found",
+            ResultKind::InDoubt => "in_doubt",
         }
     }
 }
@@ -444,6 +448,8 @@ pub struct JournalState {
     pub first_before: HashMap<String, UserState>,
     /// The planned state of each user's latest attempt.
     pub attempt_after: HashMap<String, UserState>,
+    /// Users with an attempt that carried requests: only those can have been changed.
+    pub sent: HashSet<String>,
     /// The last result per user.
     pub last_result: HashMap<String, Record>,
     /// Users with an attempt after their last result (or none): in flight when it stopped.
@@ -587,6 +593,7 @@ impl JournalState {
             targets,
             first_before: HashMap::new(),
             attempt_after: HashMap::new(),
+            sent: HashSet::new(),
             last_result: HashMap::new(),
             unknown: Vec::new(),
             confirmed: HashSet::new(),
@@ -618,8 +625,12 @@ impl JournalState {
                 user_id,
                 before,
                 after,
+                requests,
                 ..
             } => {
+                if !requests.is_empty() {
+                    self.sent.insert(user_id.clone());
+                }
                 self.first_before
                     .entry(user_id.clone())
                     .or_insert_with(|| before.clone());
@@ -632,7 +643,10 @@ impl JournalState {
                 user_id, outcome, ..
             } => {
                 let was_open = open_attempts.insert(user_id.clone(), false) == Some(true);
-                if *outcome == ResultKind::NoOp && was_open {
+                // Found at the target after an attempt of this batch: this batch changed it,
+                // whatever the first answer said.
+                let attempted = was_open || self.first_before.contains_key(user_id);
+                if *outcome == ResultKind::NoOp && attempted {
                     self.confirmed.insert(user_id.clone());
                 } else {
                     self.confirmed.remove(user_id);
@@ -686,6 +700,15 @@ impl JournalState {
             .collect()
     }
 
+    /// Users whose last answer was lost and whose state could not be read since.
+    pub fn in_doubt(&self) -> Vec<Target> {
+        self.targets
+            .iter()
+            .filter(|t| self.outcome_of(&t.user_id) == Some(ResultKind::InDoubt))
+            .cloned()
+            .collect()
+    }
+
     pub fn unknown_targets(&self) -> Vec<Target> {
         self.targets
             .iter()
@@ -694,8 +717,8 @@ impl JournalState {
             .collect()
     }
 
-    /// Whom a resume looks at: users in flight at the interruption (re-checked), users never
-    /// started, and, with `include_failed`, users that failed. Each once, in plan order.
+    /// Whom a resume looks at: users in flight at the interruption or in doubt (re-checked),
+    /// users never started, and, with `include_failed`, users that failed. Each once, in plan order.
     pub fn resume_targets(&self, include_failed: bool) -> Vec<Target> {
         let mut seen: HashSet<String> = HashSet::new();
         let failed = if include_failed {
@@ -705,6 +728,7 @@ impl JournalState {
         };
         self.unknown_targets()
             .into_iter()
+            .chain(self.in_doubt())
             .chain(self.remaining())
             .chain(failed)
             .filter(|t| seen.insert(t.user_id.clone()))

@@ -94,6 +94,7 @@ impl Progress {
                     ResultKind::NoOp => self.no_op += 1,
                     ResultKind::Protected => self.protected += 1,
                     ResultKind::NotFound => self.not_found += 1,
+                    ResultKind::InDoubt => self.in_doubt += 1,
                 }
                 if self.flying.remove(&r.user_id) {
                     self.latencies

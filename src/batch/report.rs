@@ -17,6 +17,9 @@ pub struct Summary {
     pub changed: usize,
     pub no_op: usize,
     pub failed: usize,
+    /// Sent, the answer lost, and the server's state not readable since: not failed, not
+    /// done; resume re-checks them.
+    pub in_doubt: usize,
     pub protected: usize,
     pub not_found: usize,
     /// Of `not_found`: planned for a change, but gone when the run came to them (their GET
@@ -56,6 +59,7 @@ impl Summary {
             changed: 0,
             no_op: 0,
             failed: 0,
+            in_doubt: 0,
             protected: 0,
             not_found: 0,
             gone: 0,
@@ -72,6 +76,7 @@ impl Summary {
                 "done" => s.changed += 1,
                 "no_op" => s.no_op += 1,
                 "failed" => s.failed += 1,
+                "in_doubt" => s.in_doubt += 1,
                 "protected" => s.protected += 1,
                 "not_found" => {
                     s.not_found += 1;
@@ -87,14 +92,38 @@ impl Summary {
         s
     }
 
-    /// Exit code: 0 all done, 1 a user planned for change was not changed (failed, gone,
-    /// unknown or not started).
+    /// Exit code: 0 all done, 1 a user planned for change was not changed or is not known
+    /// to be (failed, in doubt, gone, unknown or not started).
     pub fn exit_code(&self) -> u8 {
-        if self.failed + self.gone + self.unknown + self.not_started > 0 {
+        if self.failed + self.in_doubt + self.gone + self.unknown + self.not_started > 0 {
             1
         } else {
             0
         }
+    }
+}
+
+impl Summary {
+    /// Users a resume would re-check or finish: in doubt, unknown, never started.
+    pub fn to_recheck(&self) -> usize {
+        self.in_doubt + self.unknown + self.not_started
+    }
+
+    /// The counts line printed on stderr: every count of the JSON summary, so the two never
+    /// disagree.
+    pub fn counts_line(&self) -> String {
+        format!(
+            "changed {}  no-op {}  failed {}  in doubt {}  protected {}  not found {} (gone {})  unknown {}  not started {}",
+            self.changed,
+            self.no_op,
+            self.failed,
+            self.in_doubt,
+            self.protected,
+            self.not_found,
+            self.gone,
+            self.unknown,
+            self.not_started
+        )
     }
 }
 
@@ -138,12 +167,27 @@ pub fn rows(j: &JournalState) -> Vec<ReportRow> {
         .collect()
 }
 
-/// The users that failed, or were gone when the run came to them, with the server's reason.
+/// The users that failed, were in doubt, or were gone when the run came to them, with the
+/// server's reason.
 pub fn failures(j: &JournalState) -> Vec<ReportRow> {
     rows(j)
         .into_iter()
-        .filter(|r| r.outcome == "failed" || (r.outcome == "not_found" && r.status.is_some()))
+        .filter(|r| {
+            r.outcome == "failed"
+                || r.outcome == "in_doubt"
+                || (r.outcome == "not_found" && r.status.is_some())
+        })
         .collect()
+}
+
+/// What a failure row is, as the lists on stderr head it: `failed`, `in doubt` or `gone`;
+/// the same rows make the summary's counts.
+pub fn failure_group(r: &ReportRow) -> &'static str {
+    match r.outcome.as_str() {
+        "failed" => "failed",
+        "in_doubt" => "in doubt",
+        _ => "gone",
+    }
 }
 
 /// Writes `<journal>.report.csv` and `<journal>.report.json` (mode 0600).

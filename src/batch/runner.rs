@@ -2,9 +2,14 @@
 //! re-plans each on its fresh state, sends the PATCHes under an adaptive concurrency limit
 //! and the tenant's shared governor, verifies what the server returns, and journals every
 //! step. Cancelling stops dispatching; requests in flight finish and are recorded.
+//!
+//! An answer is never the verdict: after each slice of PATCHes one batched re-read (the same
+//! `id eq … or …` filters as before the change) settles every user whose answer claimed the
+//! change or was lost. Seen changed is done, seen unchanged is failed, unreadable is in doubt.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -16,6 +21,7 @@ use crate::batch::journal::{
     Intent, JOURNAL_VERSION, Journal, JournalError, Record, ResultKind, Target, now_rfc3339,
 };
 use crate::batch::limit::AdaptiveLimit;
+use crate::batch::report::CONFIRMED;
 use crate::plan::simulate::apply_requests;
 use crate::plan::{InputCounts, Outcome, PlanItem, RunRef, UserState, plan_resumed, undo_item};
 use crate::scim::bulk::read_by_ids;
@@ -163,7 +169,10 @@ pub async fn execute(
     let total = batch.targets.len();
     let _ = events.send(Event::Started { total });
     journal_settled(batch, &journal, &events)?;
-    let (reader, mut slice_rx) = spawn_reader(client, batch, opts.read_slice, &events);
+    let use_filter = Arc::new(AtomicBool::new(true));
+    let (reader, mut slice_rx) =
+        spawn_reader(client, batch, opts.read_slice, use_filter.clone(), &events);
+    let mut checks = Checks::new(client, opts.read_slice, use_filter);
     let mut reader_done = false;
     let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
@@ -199,7 +208,11 @@ pub async fn execute(
                     n = slice_rx.recv() => n,
                     _ = cancel.cancelled() => break,
                     Some(j) = inflight.join_next(), if !inflight.is_empty() => {
-                        handle_joined(j, client, &journal, &mut breaker, &mut seen_429, &mut limit, &events)?;
+                        handle_joined(j, client, &journal, &mut breaker, &mut seen_429, &mut limit, &mut checks, &events)?;
+                        continue;
+                    }
+                    Some(v) = checks.running.join_next(), if !checks.running.is_empty() => {
+                        checks.record(v, &journal, &events)?;
                         continue;
                     }
                 };
@@ -216,9 +229,20 @@ pub async fn execute(
                 break;
             };
             let item = fresh_item(&intent, batch, &target, &fresh);
-            dispatch(item, &target, client, &journal, &mut inflight, &events)?;
+            let attempted = batch.recorded_before.contains_key(&target.user_id);
+            dispatch(
+                item,
+                &target,
+                attempted,
+                client,
+                &journal,
+                &mut inflight,
+                &events,
+            )?;
         }
         if inflight.is_empty() && breaker.is_open() && !cancel.is_cancelled() {
+            // What was sent before the pause is settled first.
+            checks.drain(&journal, &events).await?;
             let decision = match &opts.pause {
                 Some(gate) => gate.wait(&cancel).await,
                 None => Decision::Stop,
@@ -246,6 +270,10 @@ pub async fn execute(
         }
         let joined = tokio::select! {
             j = inflight.join_next() => j,
+            Some(v) = checks.running.join_next(), if !checks.running.is_empty() => {
+                checks.record(v, &journal, &events)?;
+                continue;
+            }
             _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
             () = &mut grace => {
                 // Left without a result: in doubt, re-checked on resume.
@@ -263,11 +291,14 @@ pub async fn execute(
                 &mut breaker,
                 &mut seen_429,
                 &mut limit,
+                &mut checks,
                 &events,
             )?;
         }
     }
     reader.abort();
+    // Every answer is settled by the server's state before the run ends.
+    checks.drain(&journal, &events).await?;
     let unfinished = !(ready.is_empty() && reader_done);
     let fatal = breaker.fatal().map(str::to_string);
     let cancelled = unfinished
@@ -312,6 +343,7 @@ fn spawn_reader(
     client: &ScimClient,
     batch: &Batch,
     read_slice: usize,
+    use_filter: Arc<AtomicBool>,
     events: &mpsc::UnboundedSender<Event>,
 ) -> (tokio::task::JoinHandle<()>, mpsc::Receiver<Slice>) {
     let (slice_tx, slice_rx) = mpsc::channel::<Slice>(1);
@@ -328,9 +360,8 @@ fn spawn_reader(
     let slices = slices(&to_read, read_slice);
     let events = events.clone();
     let reader = tokio::spawn(async move {
-        let mut use_filter = true;
         for slice in slices {
-            let fresh = reread(&client, slice, &mut use_filter, &events).await;
+            let fresh = reread(&client, slice, &use_filter, &events).await;
             let failed = fresh.is_err();
             if slice_tx.send(fresh).await.is_err() || failed {
                 break;
@@ -372,9 +403,12 @@ fn fresh_item(
 }
 
 /// Spawns the change for an item that needs one; journals any other result at once.
+/// `attempted`: this batch sent a change to the user before (a resume); found at the target
+/// now, it is this batch's change, confirmed, never a no-op.
 fn dispatch(
     item: Result<PlanItem, Unsent>,
     target: &Target,
+    attempted: bool,
     client: &ScimClient,
     journal: &Arc<Journal>,
     inflight: &mut JoinSet<Result<Changed, JournalError>>,
@@ -390,6 +424,11 @@ fn dispatch(
             inflight.spawn(async move { change_user(&client, &journal, item).await });
             return Ok(());
         }
+        Ok(item) if item.outcome == Outcome::NoOp && attempted => UserResult {
+            outcome: ResultKind::Done,
+            detail: CONFIRMED.to_string(),
+            ..settled_result(&item)
+        },
         Ok(item) => settled_result(&item),
         Err((outcome, status, detail)) => UserResult {
             user_id: target.user_id.clone(),
@@ -406,11 +445,14 @@ fn dispatch(
 }
 
 /// A changed user's result and the state the server returned, journaled by the loop so
-/// that the breaker decides first whether a failure is the user's or the server's.
-type Changed = (UserResult, Option<UserState>);
+/// that the breaker decides first whether a failure is the user's or the server's; with a
+/// [`Check`] the result is provisional until the batched re-read settles it.
+type Changed = (UserResult, Option<UserState>, Option<Check>);
 
 /// Records a finished request and adapts the concurrency: halve when the client saw a 429
 /// since the last completion (once a second at most), grow slowly on clean successes.
+// The loop's counters, each borrowed for one completion; bundling them would hide which changes.
+#[allow(clippy::too_many_arguments)]
 fn handle_joined(
     joined: Result<Result<Changed, JournalError>, tokio::task::JoinError>,
     client: &ScimClient,
@@ -418,9 +460,10 @@ fn handle_joined(
     breaker: &mut Breaker,
     seen_429: &mut (u64, Instant),
     limit: &mut AdaptiveLimit,
+    checks: &mut Checks,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<(), BatchError> {
-    let (result, observed) = match joined {
+    let (result, observed, check) = match joined {
         Ok(r) => r?,
         Err(e) => {
             tracing::error!("a batch task failed: {e}");
@@ -428,13 +471,23 @@ fn handle_joined(
         }
     };
     if breaker.is_open() && server_failure(&result) {
-        // Left open in the journal: resume re-reads the user and finishes it.
-        let _ = events.send(Event::InDoubt {
-            user_id: result.user_id,
-        });
+        // The server is failing: a re-read now would fail too. In doubt, never failed:
+        // resume re-reads the user and finishes it.
+        let r = UserResult {
+            outcome: ResultKind::InDoubt,
+            detail: format!(
+                "{}; the server kept failing, so the user was not re-read (resume re-checks it)",
+                result.detail
+            ),
+            ..result
+        };
+        journal.append(&result_record(&r, None))?;
+        let _ = events.send(Event::InDoubt { user_id: r.user_id });
         return Ok(());
     }
-    journal.append(&result_record(&result, observed))?;
+    if check.is_none() {
+        journal.append(&result_record(&result, observed))?;
+    }
     if breaker.record(&result) {
         let _ = events.send(Event::Paused {
             failures: breaker.failures_in_a_row(),
@@ -450,14 +503,19 @@ fn handle_joined(
             let _ = events.send(Event::Concurrency(limit.current()));
         }
         seen_429.0 = now_429;
-    } else if result.outcome != ResultKind::Failed {
+    } else if !matches!(result.outcome, ResultKind::Failed | ResultKind::InDoubt) {
         let before = limit.current();
         limit.succeeded();
         if limit.current() != before {
             let _ = events.send(Event::Concurrency(limit.current()));
         }
     }
-    let _ = events.send(Event::Finished(result));
+    match check {
+        Some(check) => checks.push(Pending { result, check }),
+        None => {
+            let _ = events.send(Event::Finished(result));
+        }
+    }
     Ok(())
 }
 
@@ -522,13 +580,14 @@ enum Fresh {
 async fn reread(
     client: &ScimClient,
     slice: Vec<Target>,
-    use_filter: &mut bool,
+    use_filter: &AtomicBool,
     events: &mpsc::UnboundedSender<Event>,
 ) -> Result<Vec<(Target, Fresh)>, ScimError> {
     let ids: Vec<String> = slice.iter().map(|t| t.user_id.clone()).collect();
-    let read = read_by_ids(client, &ids, *use_filter).await?;
-    if *use_filter && read.filter_ignored() {
-        *use_filter = false;
+    let filtering = use_filter.load(Ordering::Relaxed);
+    let read = read_by_ids(client, &ids, filtering).await?;
+    if filtering && read.filter_ignored() {
+        use_filter.store(false, Ordering::Relaxed);
         let _ = events.send(Event::Warning(format!(
             "the server returned none of {} existing users for an `id eq … or …` filter; re-reading each user with GET /Users/{{id}} for the rest of this run",
             read.users.len()
@@ -559,15 +618,15 @@ async fn reread(
         .collect())
 }
 
-/// Journals the attempt, sends the user's requests in order and checks the state the server
-/// returns against the plan; the caller journals the result.
+/// Journals the attempt, sends the user's requests in order and returns what the answers
+/// say; the caller journals a refusal at once and has the rest settled by a re-read.
 async fn change_user(
     client: &ScimClient,
     journal: &Journal,
     item: PlanItem,
 ) -> Result<Changed, JournalError> {
     let (Some(before), Some(after)) = (item.before.clone(), item.after.clone()) else {
-        return Ok((settled_result(&item), None));
+        return Ok((settled_result(&item), None, None));
     };
     journal.append(&Record::Attempt {
         user_id: item.user_id.clone(),
@@ -579,8 +638,7 @@ async fn change_user(
     })?;
     let started = Instant::now();
     let sent = send_requests(client, &item, &before).await;
-    let (outcome, status, detail) = verdict(&sent, &after);
-    let r = UserResult {
+    let result = |outcome, status, detail| UserResult {
         user_id: item.user_id.clone(),
         user_name: item.user_name.clone(),
         outcome,
@@ -588,22 +646,72 @@ async fn change_user(
         detail,
         latency: started.elapsed(),
     };
-    Ok((r, sent.observed))
+    Ok(match sent.end {
+        End::Refused(status, detail) => (
+            result(ResultKind::Failed, status, detail),
+            sent.observed,
+            None,
+        ),
+        End::Claimed => (
+            result(ResultKind::Done, sent.last_status, String::new()),
+            None,
+            Some(Check {
+                before,
+                after,
+                lost: None,
+            }),
+        ),
+        End::Lost(status, detail) => (
+            result(ResultKind::InDoubt, status, detail.clone()),
+            None,
+            Some(Check {
+                before,
+                after,
+                lost: Some(detail),
+            }),
+        ),
+    })
 }
 
-/// What sending a user's requests left: the last state the server showed, the last HTTP
-/// status, and the failure that stopped it, if any.
+/// How sending a user's requests ended.
+enum End {
+    /// Every request answered 2xx: a claim the re-read confirms or contradicts.
+    Claimed,
+    /// The server refused (a 4xx with its reason), or a partial change showed a state off
+    /// the plan: nothing more was sent.
+    Refused(Option<u16>, String),
+    /// An answer was lost (timeout, dropped connection, 5xx, unreadable body): whether the
+    /// change happened is for the re-read to say.
+    Lost(Option<u16>, String),
+}
+
+/// What sending a user's requests left: the last state the server showed (of a refused
+/// split change), the last HTTP status, and how it ended.
 struct Sent {
     observed: Option<UserState>,
     last_status: Option<u16>,
-    failure: Option<(Option<u16>, String)>,
+    end: End,
 }
 
-/// Sends `item`'s requests in order, checking the server's state after each.
+/// An error after which the change may or may not have been made: only the server's state
+/// can tell. A refusal (4xx with a reason, 429 after every retry, 207) is not one.
+fn answer_lost(e: &ScimError) -> bool {
+    match e {
+        ScimError::Transport { .. }
+        | ScimError::BadResponse { .. }
+        | ScimError::Model(_)
+        | ScimError::OtherUser { .. } => true,
+        ScimError::Status { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// Sends `item`'s requests in order. Between the requests of a split change (more than 50
+/// workspaces) the server's state is checked, since the next relies on `add` appending; the
+/// last answer is left to the batched re-read.
 async fn send_requests(client: &ScimClient, item: &PlanItem, before: &UserState) -> Sent {
     let mut last: Option<UserState> = None;
     let mut last_status: Option<u16> = None;
-    let mut failure: Option<(Option<u16>, String)> = None;
     let n = item.requests.len();
     let step = |i: usize| {
         if n > 1 {
@@ -618,65 +726,59 @@ async fn send_requests(client: &ScimClient, item: &PlanItem, before: &UserState)
         let reply = match client.patch_user(&item.user_id, req).await {
             Ok(r) => r,
             Err(e) => {
-                failure = Some((e.status(), format!("{e}{}", step(i))));
-                break;
+                let detail = format!("{e}{}", step(i));
+                let end = if answer_lost(&e) {
+                    End::Lost(e.status(), detail)
+                } else {
+                    End::Refused(e.status(), detail)
+                };
+                return Sent {
+                    observed: last,
+                    last_status,
+                    end,
+                };
             }
         };
         last_status = Some(reply.status);
+        if i + 1 == n {
+            break;
+        }
         match verified_state(client, &item.user_id, reply.user, &expected).await {
-            Ok(got) => {
-                // A split change (more than 50 workspaces) relies on `add` appending; stop
-                // at the first state that shows otherwise rather than send the rest.
-                let off = !got.equivalent(&expected);
-                last = Some(got);
-                if i + 1 < n && off {
-                    failure = Some((
+            // Stop at the first state that shows otherwise rather than send the rest.
+            Ok(got) if !got.equivalent(&expected) => {
+                return Sent {
+                    observed: Some(got),
+                    last_status,
+                    end: End::Refused(
                         last_status,
                         format!(
                             "the server's state after a partial change differs from the plan; the remaining requests were not sent{}",
                             step(i)
                         ),
-                    ));
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some((
-                    last_status,
-                    format!(
-                        "the server accepted the change (HTTP {}) but reading the user back failed: {e}{}",
-                        reply.status,
-                        step(i)
                     ),
-                ));
-                break;
+                };
+            }
+            Ok(got) => last = Some(got),
+            Err(e) => {
+                return Sent {
+                    observed: last,
+                    last_status,
+                    end: End::Lost(
+                        last_status,
+                        format!(
+                            "the server accepted the change (HTTP {}) but reading the user back failed: {e}{}",
+                            reply.status,
+                            step(i)
+                        ),
+                    ),
+                };
             }
         }
     }
     Sent {
         observed: last,
         last_status,
-        failure,
-    }
-}
-
-/// The user's result from what sending left, against the planned `after` state.
-fn verdict(sent: &Sent, after: &UserState) -> (ResultKind, Option<u16>, String) {
-    let last_status = sent.last_status;
-    match (&sent.failure, &sent.observed) {
-        (Some((status, detail)), _) => (ResultKind::Failed, *status, detail.clone()),
-        (None, Some(state)) if !state.equivalent(after) => (
-            ResultKind::Failed,
-            last_status,
-            format!(
-                "the server accepted the change but reports a different state (active {}, {} workspaces; expected active {}, {} workspaces)",
-                state.active,
-                state.workspaces.len(),
-                after.active,
-                after.workspaces.len()
-            ),
-        ),
-        (None, _) => (ResultKind::Done, last_status, String::new()),
+        end: End::Claimed,
     }
 }
 
@@ -696,6 +798,229 @@ async fn verified_state(
         }
     }
     client.get_user(id).await.map(|u| UserState::of(&u))
+}
+
+/// What a user's answers left to check against the server's state.
+#[derive(Debug)]
+struct Check {
+    before: UserState,
+    after: UserState,
+    /// Why the outcome is unknown; `None`: the answers claimed the change.
+    lost: Option<String>,
+}
+
+/// A provisional result waiting for the re-read.
+struct Pending {
+    result: UserResult,
+    check: Check,
+}
+
+type Checked = (UserResult, Option<UserState>);
+
+/// Users waiting to be settled by one batched re-read, and the re-reads under way. A batch
+/// starts when it holds a slice's worth of users, or when the run pauses or ends.
+struct Checks {
+    client: ScimClient,
+    batch: usize,
+    use_filter: Arc<AtomicBool>,
+    waiting: Vec<Pending>,
+    running: JoinSet<Vec<Checked>>,
+}
+
+impl Checks {
+    fn new(client: &ScimClient, batch: usize, use_filter: Arc<AtomicBool>) -> Checks {
+        Checks {
+            client: client.clone(),
+            batch: batch.clamp(1, 100),
+            use_filter,
+            waiting: Vec::new(),
+            running: JoinSet::new(),
+        }
+    }
+
+    fn push(&mut self, p: Pending) {
+        self.waiting.push(p);
+        if self.waiting.len() >= self.batch {
+            self.start();
+        }
+    }
+
+    fn start(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.waiting);
+        let client = self.client.clone();
+        let use_filter = self.use_filter.load(Ordering::Relaxed);
+        self.running
+            .spawn(async move { settle_all(&client, pending, use_filter).await });
+    }
+
+    fn record(
+        &mut self,
+        joined: Result<Vec<Checked>, tokio::task::JoinError>,
+        journal: &Journal,
+        events: &mpsc::UnboundedSender<Event>,
+    ) -> Result<(), BatchError> {
+        let settled = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                // Their attempts stay open in the journal: resume re-checks them.
+                tracing::error!("a re-read after the change failed: {e}");
+                return Ok(());
+            }
+        };
+        for (r, observed) in settled {
+            journal.append(&result_record(&r, observed))?;
+            let _ = events.send(Event::Finished(r));
+        }
+        Ok(())
+    }
+
+    /// Starts what waits and records every re-read to its end.
+    async fn drain(
+        &mut self,
+        journal: &Journal,
+        events: &mpsc::UnboundedSender<Event>,
+    ) -> Result<(), BatchError> {
+        self.start();
+        while let Some(j) = self.running.join_next().await {
+            self.record(j, journal, events)?;
+        }
+        Ok(())
+    }
+}
+
+/// One keyed re-read (split as the lookups before the change are) for every pending user,
+/// and each one's verdict.
+async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool) -> Vec<Checked> {
+    let ids: Vec<String> = pending.iter().map(|p| p.result.user_id.clone()).collect();
+    let (found, failed, whole): (HashMap<String, User>, HashMap<String, ScimError>, _) =
+        match reread_after(client, &ids, use_filter).await {
+            Ok(read) => (
+                read.users
+                    .into_iter()
+                    .map(|u| (u.id.to_ascii_lowercase(), u))
+                    .collect(),
+                read.failed
+                    .into_iter()
+                    .map(|(id, e)| (id.to_ascii_lowercase(), e))
+                    .collect(),
+                None,
+            ),
+            Err(e) => (HashMap::new(), HashMap::new(), Some(e.to_string())),
+        };
+    pending
+        .into_iter()
+        .map(|p| {
+            let key = p.result.user_id.to_ascii_lowercase();
+            let state = match (found.get(&key), failed.get(&key), &whole) {
+                (Some(u), _, _) => Ok(UserState::of(u)),
+                (None, Some(e), _) => Err(e.to_string()),
+                (None, None, Some(e)) => Err(e.clone()),
+                (None, None, None) => Err("GET /Users/{id} answered 404".to_string()),
+            };
+            settle(p, state)
+        })
+        .collect()
+}
+
+/// The re-read after a change: one `or` filter first. A server failing it (5xx, timeout) is
+/// failing, not refusing the filter: nobody is settled, rather than splitting the filter
+/// into many more requests to a failing server. Any other refusal is split as lookups are.
+async fn reread_after(
+    client: &ScimClient,
+    ids: &[String],
+    use_filter: bool,
+) -> Result<crate::scim::bulk::KeyedRead, ScimError> {
+    let filter = if use_filter {
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        crate::scim::filter::Filter::any_id(&refs)
+    } else {
+        None
+    };
+    let Some(filter) = filter else {
+        return read_by_ids(client, ids, use_filter).await;
+    };
+    match client.list_page(Some(&filter), 1, ids.len() as u32).await {
+        Ok(page) => {
+            let wanted: std::collections::HashSet<String> =
+                ids.iter().map(|i| i.to_ascii_lowercase()).collect();
+            let mut users: Vec<User> = page
+                .users
+                .into_iter()
+                .filter(|u| wanted.contains(&u.id.to_ascii_lowercase()))
+                .collect();
+            let seen: std::collections::HashSet<String> =
+                users.iter().map(|u| u.id.to_ascii_lowercase()).collect();
+            let rest: Vec<String> = ids
+                .iter()
+                .filter(|i| !seen.contains(&i.to_ascii_lowercase()))
+                .cloned()
+                .collect();
+            // Only a GET's 404 says gone: the few the filter did not return are asked for.
+            let mut read = read_by_ids(client, &rest, false).await?;
+            read.from_filter = users.len();
+            users.append(&mut read.users);
+            read.users = users;
+            Ok(read)
+        }
+        Err(e) if e.is_transient() => Err(e),
+        Err(_) => read_by_ids(client, ids, use_filter).await,
+    }
+}
+
+/// The verdict on one user from the state re-read after its change.
+fn settle(p: Pending, read: Result<UserState, String>) -> Checked {
+    let Pending { mut result, check } = p;
+    let shown = |s: &UserState| {
+        format!(
+            "active {}, {} workspaces; expected active {}, {} workspaces",
+            s.active,
+            s.workspaces.len(),
+            check.after.active,
+            check.after.workspaces.len()
+        )
+    };
+    match (read, &check.lost) {
+        (Ok(state), lost) if state.shows_change(&check.before, &check.after) => {
+            result.outcome = ResultKind::Done;
+            result.detail = match lost {
+                Some(why) => {
+                    format!("the answer was lost ({why}); the server's state shows the change made")
+                }
+                None => String::new(),
+            };
+            (result, Some(state))
+        }
+        (Ok(state), Some(why)) => {
+            result.outcome = ResultKind::Failed;
+            result.detail = format!(
+                "the answer was lost ({why}) and the server's state shows the change was not made ({})",
+                shown(&state)
+            );
+            (result, Some(state))
+        }
+        (Ok(state), None) => {
+            result.outcome = ResultKind::Failed;
+            result.detail = format!(
+                "the server said changed, its state did not change ({})",
+                shown(&state)
+            );
+            (result, Some(state))
+        }
+        (Err(e), lost) => {
+            result.outcome = ResultKind::InDoubt;
+            result.detail = format!(
+                "{}; reading the user back failed: {e}. Resume re-checks it",
+                match lost {
+                    Some(why) => format!("the answer was lost ({why})"),
+                    None => "the server said changed".to_string(),
+                }
+            );
+            (result, None)
+        }
+    }
 }
 
 fn settled_result(item: &PlanItem) -> UserResult {

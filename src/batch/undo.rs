@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::batch::journal::{Intent, JournalState, Record, ResultKind};
+#[cfg(test)]
+use crate::batch::journal::ResultKind;
+use crate::batch::journal::{Intent, JournalState, Record};
 use crate::input::{LookupError, UserLookup};
 use crate::plan::{Action, UserState};
 use crate::scim::model::User;
@@ -23,7 +25,9 @@ pub struct Grant {
     pub give: UserState,
 }
 
-/// The grants of a journal, in plan order; users the run did not change are absent.
+/// What undo could give back, in plan order: for every user this run sent a change to
+/// (an attempt record, whatever its answer said), the part of the state before the first
+/// attempt that the run's action can take away. [`inputs`] limits it to what is missing now.
 pub fn grants(state: &JournalState) -> Vec<Grant> {
     let (can_disable, can_remove, kept): (bool, bool, &[String]) = match &state.intent {
         Intent::Restore { .. } => (false, false, &[]),
@@ -38,27 +42,20 @@ pub fn grants(state: &JournalState) -> Vec<Grant> {
     let mut out = Vec::new();
     for t in &state.targets {
         let id = &t.user_id;
-        let Some(before) = state.first_before.get(id) else {
+        // An attempt without requests (never written by a run) cannot have taken anything.
+        let Some(before) = state
+            .first_before
+            .get(id)
+            .filter(|_| state.sent.contains(id))
+        else {
             continue;
         };
-        let observed = match state.last_result.get(id) {
-            Some(Record::Result { after, .. }) => after.clone(),
-            _ => None,
-        };
-        let after = match state.outcome_of(id) {
-            Some(ResultKind::Done) => observed.or_else(|| state.attempt_after.get(id).cloned()),
-            // A split change that stopped part way took something away too.
-            Some(ResultKind::Failed) => observed.filter(|a| !a.equivalent(before)),
-            _ => None,
-        };
-        let Some(after) = after else { continue };
         let give = UserState {
-            active: can_disable && before.active && !after.active,
+            active: can_disable && before.active,
             workspaces: if can_remove {
                 before
                     .workspaces
                     .iter()
-                    .filter(|w| !after.has_workspace(&w.id))
                     .filter(|w| !kept.iter().any(|k| k.eq_ignore_ascii_case(&w.id)))
                     .cloned()
                     .collect()
@@ -77,20 +74,46 @@ pub fn grants(state: &JournalState) -> Vec<Grant> {
     out
 }
 
+/// `give` limited to what `now` lacks: re-enable only a disabled user, give back only
+/// workspaces now missing.
+fn still_missing(give: &UserState, now: &UserState) -> UserState {
+    UserState {
+        active: give.active && !now.active,
+        workspaces: give
+            .workspaces
+            .iter()
+            .filter(|w| !now.has_workspace(&w.id))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The state this run left the user in, as far as the journal knows: what the re-read
+/// after the change showed, else what the attempt planned.
+fn left_by_run(state: &JournalState, id: &str) -> Option<UserState> {
+    match state.last_result.get(id) {
+        Some(Record::Result { after: Some(a), .. }) => Some(a.clone()),
+        _ => state.attempt_after.get(id).cloned(),
+    }
+}
+
 pub struct UndoInputs {
     /// (what to give back, user now), in journal order.
     pub entries: Vec<(UserState, User)>,
     /// Users the run changed that are no longer in the tenant.
     pub missing: Vec<String>,
     pub grants: Vec<Grant>,
+    /// Users whose state now is neither what they had before the run nor what the run left:
+    /// someone (another run) changed them since. One line each, for the preview.
+    pub changed_since: Vec<String>,
 }
 
 pub async fn inputs<L: UserLookup>(
     state: &JournalState,
     lookup: &L,
 ) -> Result<UndoInputs, LookupError> {
-    let grants = grants(state);
-    let ids: Vec<String> = grants.iter().map(|g| g.user_id.clone()).collect();
+    let possible = grants(state);
+    let ids: Vec<String> = possible.iter().map(|g| g.user_id.clone()).collect();
     let mut current: HashMap<String, User> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         for u in lookup.users_by_ids(chunk).await? {
@@ -99,16 +122,37 @@ pub async fn inputs<L: UserLookup>(
     }
     let mut entries = Vec::new();
     let mut missing = Vec::new();
-    for g in &grants {
-        match current.get(&g.user_id.to_ascii_lowercase()) {
-            Some(u) => entries.push((g.give.clone(), u.clone())),
-            None => missing.push(g.user_id.clone()),
+    let mut grants = Vec::new();
+    let mut changed_since = Vec::new();
+    for g in possible {
+        let Some(u) = current.get(&g.user_id.to_ascii_lowercase()) else {
+            missing.push(g.user_id.clone());
+            continue;
+        };
+        let now = UserState::of(u);
+        let before = state.first_before.get(&g.user_id);
+        let left = left_by_run(state, &g.user_id);
+        let ours = |s: Option<&UserState>| s.is_some_and(|s| s.equivalent(&now));
+        if !ours(before) && !ours(left.as_ref()) {
+            changed_since.push(format!(
+                "{} ({}): changed since this run (now active {}, {} workspaces): another run or person changed it; only what this run's action takes away is given back",
+                g.user_name,
+                g.user_id,
+                now.active,
+                now.workspaces.len()
+            ));
+        }
+        let give = still_missing(&g.give, &now);
+        if give.active || !give.workspaces.is_empty() {
+            entries.push((give.clone(), u.clone()));
+            grants.push(Grant { give, ..g });
         }
     }
     Ok(UndoInputs {
         entries,
         missing,
         grants,
+        changed_since,
     })
 }
 
@@ -171,6 +215,7 @@ mod tests {
                 .collect(),
             first_before: HashMap::new(),
             attempt_after: HashMap::new(),
+            sent: ["a", "b", "c"].iter().map(|s| s.to_string()).collect(),
             last_result: HashMap::new(),
             unknown: Vec::new(),
             confirmed: Default::default(),
@@ -192,12 +237,25 @@ mod tests {
             "a".into(),
             result("a", ResultKind::Done, Some(st(false, &["w1"]))),
         );
-        // Injected: a before-state but no result of this run.
+        // An attempt whose answer was lost (no result): it may have been disabled too.
         j.first_before
             .insert("c".into(), st(true, &["w1", "w2", "w3"]));
+        // Inactive before the run: nothing to give back.
+        j.first_before.insert("b".into(), st(false, &["w1"]));
         let g = grants(&j);
-        assert_eq!(g.len(), 1);
+        assert_eq!(g.len(), 2);
         assert_eq!((g[0].user_id.as_str(), &g[0].give), ("a", &st(true, &[])));
+        assert_eq!((g[1].user_id.as_str(), &g[1].give), ("c", &st(true, &[])));
+    }
+
+    #[test]
+    fn only_what_is_missing_now_is_given_back() {
+        let give = st(true, &["w1", "w2"]);
+        assert_eq!(still_missing(&give, &st(true, &["w1"])), st(false, &["w2"]));
+        assert_eq!(
+            still_missing(&give, &st(false, &["w2", "w1"])),
+            st(true, &[])
+        );
     }
 
     #[test]

@@ -530,11 +530,11 @@ pub async fn resume(
         state.resume_targets(true)
     };
     crate::say!(
-        "journal {}: {} users to {} ({} in flight re-checked, {} not started, {} failed)",
+        "journal {}: {} users to {} ({} in flight or in doubt re-checked, {} not started, {} failed)",
         args.journal.display(),
         targets.len(),
         if args.failed_only { "retry" } else { "finish" },
-        state.unknown.len(),
+        state.unknown.len() + state.in_doubt().len(),
         state.remaining().len(),
         state.failed().len()
     );
@@ -625,6 +625,9 @@ pub async fn undo(
             "  {}: no longer in the tenant; cannot be restored",
             crate::untrusted::line(id)
         );
+    }
+    for line in &undo.changed_since {
+        crate::say!("  {}", crate::untrusted::line(line));
     }
     let totals = undo.plan.totals();
     if args.dry_run {

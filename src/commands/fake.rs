@@ -3,8 +3,10 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::cli::{AuthFailureBodyArg, DialectArg, FakeServeArgs};
-use crate::fake::{AuthFailureBody, Dialect, FakeConfig, FakeServer, Faults};
+use crate::cli::{AuthFailureBodyArg, DialectArg, FakeServeArgs, LostAnswerArg};
+use crate::fake::{
+    AuthFailureBody, Dialect, FakeConfig, FakeServer, Faults, LostAnswers, LostKind,
+};
 
 /// Values shared by every fault share option: a probability.
 fn share(name: &str, v: f64) -> anyhow::Result<f64> {
@@ -54,6 +56,21 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
         retry_after: args.retry_after,
         throttle_first: args.throttle_first,
         users_page_cap: args.users_page_cap.max(1),
+        lost: LostAnswers {
+            kind: args.lost_answer.map(|k| match k {
+                LostAnswerArg::AppliedThen500 => LostKind::AppliedThen500,
+                LostAnswerArg::AppliedThenDropped => LostKind::AppliedThenDropped,
+                LostAnswerArg::AppliedThenHang => LostKind::AppliedThenHang,
+                LostAnswerArg::Truncated200 => LostKind::Truncated200,
+                LostAnswerArg::Html200 => LostKind::Html200,
+                LostAnswerArg::ClaimNotStored => LostKind::ClaimNotStored,
+                LostAnswerArg::OtherUserGet => LostKind::OtherUserOnGet,
+            }),
+            share: share("lost-share", args.lost_share)?,
+            every_try: args.lost_every_try,
+            hang: Duration::from_secs(args.lost_hang),
+            down_after: args.lost_then_down,
+        },
         ..FakeConfig::default()
     })
 }

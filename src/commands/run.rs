@@ -96,7 +96,8 @@ pub fn unwritten_reports_code() -> u8 {
 /// How often a run without a terminal logs its progress.
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
-/// Every user that failed (or was gone), with the whole reason, from the journal.
+/// Every user that failed, is in doubt or was gone, with the whole reason, from the journal:
+/// one list per outcome, each headed by its count, the same rows that make the summary.
 fn print_failures(journal: &std::path::Path) {
     let state = match crate::batch::JournalState::read(journal) {
         Ok(s) => s,
@@ -105,17 +106,25 @@ fn print_failures(journal: &std::path::Path) {
             return;
         }
     };
-    let failed = crate::batch::report::failures(&state);
-    crate::say!("failed ({}):", failed.len());
-    for r in failed {
-        let status = r.status.map(|s| format!("{s} ")).unwrap_or_default();
-        let gone = if r.outcome == "failed" { "" } else { "gone: " };
-        crate::say!(
-            "  {} ({}): {gone}{status}{}",
-            crate::untrusted::line(&r.user_name),
-            crate::untrusted::line(&r.user_id),
-            crate::untrusted::line(&r.detail)
-        );
+    let rows = crate::batch::report::failures(&state);
+    for group in ["failed", "in doubt", "gone"] {
+        let listed: Vec<_> = rows
+            .iter()
+            .filter(|r| crate::batch::report::failure_group(r) == group)
+            .collect();
+        if listed.is_empty() {
+            continue;
+        }
+        crate::say!("{group} ({}):", listed.len());
+        for r in listed {
+            let status = r.status.map(|s| format!("{s} ")).unwrap_or_default();
+            crate::say!(
+                "  {} ({}): {status}{}",
+                crate::untrusted::line(&r.user_name),
+                crate::untrusted::line(&r.user_id),
+                crate::untrusted::line(&r.detail)
+            );
+        }
     }
 }
 
@@ -217,35 +226,32 @@ pub async fn execute(
         crate::say!("error: {}", crate::untrusted::text(e));
         REPORTS_UNWRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    crate::say!(
-        "changed {}  no-op {}  failed {}  protected {}  not found {}  unknown {}  not started {}",
-        summary.changed,
-        summary.no_op,
-        summary.failed,
-        summary.protected,
-        summary.not_found,
-        summary.unknown,
-        summary.not_started
-    );
+    crate::say!("{}", summary.counts_line());
     if finished.server_down {
         crate::say!(
             "the server kept failing, so the run stopped sending: {} users not started, {} in doubt (re-checked on resume). When the server is back, finish with: scimitar resume {}",
             summary.not_started,
-            summary.unknown,
+            summary.in_doubt + summary.unknown,
             journal_path.display()
         );
-    } else if summary.failed + summary.unknown + summary.not_started > 0 {
+    } else if summary.failed + summary.to_recheck() > 0 {
+        if summary.in_doubt > 0 {
+            crate::say!(
+                "{} users are in doubt: their answers were lost and their state could not be read back; resume re-reads them and finishes what is not done",
+                summary.in_doubt
+            );
+        }
         crate::say!(
             "finish and retry failures with: scimitar resume {}{}",
             journal_path.display(),
-            if summary.failed > 0 && summary.unknown + summary.not_started > 0 {
+            if summary.failed > 0 && summary.to_recheck() > 0 {
                 " (or --failed-only)"
             } else {
                 ""
             }
         );
     }
-    if summary.failed + summary.gone > 0 {
+    if summary.failed + summary.in_doubt + summary.gone > 0 {
         print_failures(&journal_path);
     }
     if let Some(csv) = &summary.report_csv {

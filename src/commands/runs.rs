@@ -89,7 +89,7 @@ fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
                 s.planned.to_string(),
                 s.changed.to_string(),
                 s.failed.to_string(),
-                (s.unknown + s.not_started).to_string(),
+                s.to_recheck().to_string(),
                 untrusted::clip(&action, 40),
                 untrusted::clip(&r.tenant, 60),
             ]
@@ -129,11 +129,12 @@ fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "  planned {}: changed {}, no-op {}, failed {}, protected {}, not found {} ({} gone at run time), unknown {}, not started {}",
+        "  planned {}: changed {}, no-op {}, failed {}, in doubt {}, protected {}, not found {} ({} gone at run time), unknown {}, not started {}",
         s.planned,
         s.changed,
         s.no_op,
         s.failed,
+        s.in_doubt,
         s.protected,
         s.not_found,
         s.gone,

@@ -235,7 +235,7 @@ pub(super) fn throttled(s: &Shared) -> Option<Response> {
 
 /// A 200 whose body stream fails after a few bytes: hyper aborts the connection, the client
 /// sees a truncated response.
-fn dropped() -> Response {
+pub(super) fn dropped() -> Response {
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
         Ok(Bytes::from_static(b"{\"totalResults\":")),
         Err(std::io::Error::other(

@@ -10,6 +10,7 @@ mod faults;
 mod filter;
 mod hostile;
 mod integration;
+mod lost;
 mod oauth;
 mod patch;
 mod render;
@@ -27,6 +28,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub use faults::Faults;
+pub use lost::{LostAnswers, LostKind};
 
 use crate::scim::model::{User, Workspace};
 
@@ -135,6 +137,8 @@ pub struct FakeConfig {
     pub user_list_forbidden: bool,
     /// `GET /2/0/users/{id}` answers 403 for every user but the caller.
     pub user_records_forbidden: bool,
+    /// Answers lost on purpose (`lost.rs`); changeable later with `set_lost`.
+    pub lost: LostAnswers,
 }
 
 impl Default for FakeConfig {
@@ -169,6 +173,7 @@ impl Default for FakeConfig {
             users_page_cap: 4500,
             user_list_forbidden: false,
             user_records_forbidden: false,
+            lost: LostAnswers::default(),
         }
     }
 }
@@ -232,6 +237,7 @@ pub(crate) struct Shared {
     oauth_url: String,
     client_id: String,
     oauth: Mutex<oauth::State>,
+    lost: Mutex<lost::State>,
 }
 
 pub struct FakeServer {
@@ -290,6 +296,7 @@ impl FakeServer {
             oauth_url: base.clone(),
             client_id: format!("scimitar-fake-{:08x}", config.seed as u32),
             oauth: Mutex::new(oauth::State::default()),
+            lost: Mutex::new(lost::State::new(config.lost.clone())),
             config,
             tenant: RwLock::new(tenant),
         });
@@ -429,6 +436,16 @@ impl FakeServer {
     /// Changes latency, fault shares and the rate limit for the following requests.
     pub fn set_faults(&self, faults: Faults) {
         *lock(&self.shared.faults) = faults;
+    }
+
+    /// Changes the lost-answer switch; users hit before count afresh ("first try" again).
+    pub fn set_lost(&self, lost: LostAnswers) {
+        *lock(&self.shared.lost) = lost::State::new(lost);
+    }
+
+    /// Whether the lost-answer switch picks this user (at `share`), as the fake decides it.
+    pub fn lost_affects(&self, id: &str, share: f64) -> bool {
+        lost::affected(self.shared.config.seed, id, share)
     }
 
     /// Lifetime of tokens issued or refreshed from now on.

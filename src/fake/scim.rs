@@ -88,10 +88,13 @@ pub(super) fn users(
             "The authenticated user does not have the User Admin role required for SCIM",
         );
     }
+    if let Some(r) = super::lost::down(s) {
+        return r;
+    }
     match (kind, id) {
         ("list", _) => list(s, query),
-        ("get", Some(id)) => get(s, &id),
-        ("patch", Some(id)) => change(s, &id, body, false),
+        ("get", Some(id)) => super::lost::get(s, &id).unwrap_or_else(|| get(s, &id)),
+        ("patch", Some(id)) => super::lost::patch(s, &id, body, || change(s, &id, body, false)),
         ("put", Some(id)) => change(s, &id, body, true),
         ("delete", _) => scim_error(
             s,
@@ -264,7 +267,7 @@ fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
     )
 }
 
-fn render_user(s: &Shared, fu: &super::tenant::FakeUser) -> String {
+pub(super) fn render_user(s: &Shared, fu: &super::tenant::FakeUser) -> String {
     user_json(
         fu,
         &s.scim_url,

@@ -75,6 +75,24 @@ impl UserState {
             .any(|w| w.id.eq_ignore_ascii_case(id))
     }
 
+    /// Whether this (observed) state shows the change from `before` to `after`, part by part:
+    /// each part the change sets (active, workspaces) is as planned; a part it leaves alone
+    /// may differ (another run changed it meanwhile), and says nothing about this change.
+    pub fn shows_change(&self, before: &UserState, after: &UserState) -> bool {
+        let same_ws = |a: &UserState, b: &UserState| {
+            UserState {
+                active: true,
+                workspaces: a.workspaces.clone(),
+            }
+            .equivalent(&UserState {
+                active: true,
+                workspaces: b.workspaces.clone(),
+            })
+        };
+        (before.active == after.active || self.active == after.active)
+            && (same_ws(before, after) || same_ws(self, after))
+    }
+
     /// Same `active` and the same workspace ids, ignoring order, id case and names: what the
     /// server compares, so what decides a no-op.
     pub fn equivalent(&self, other: &UserState) -> bool {

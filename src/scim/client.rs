@@ -345,7 +345,15 @@ impl ScimClient {
     pub async fn get_user(&self, id: &str) -> Result<User, ScimError> {
         let url = format!("{}/Users/{}", self.inner.scim_url, encode_segment(id));
         let reply = self.send(Method::GET, &url, &[], None).await?;
-        reply.read(User::from_slice(&reply.bytes))
+        let user = reply.read(User::from_slice(&reply.bytes))?;
+        // Another user's answer is a server fault, not the user asked for (nor a 404).
+        if !user.id.eq_ignore_ascii_case(id) {
+            return Err(ScimError::OtherUser {
+                asked: id.to_string(),
+                got: crate::untrusted::clip(&user.id, 80),
+            });
+        }
+        Ok(user)
     }
 
     /// An email (contains `@`) is looked up with `userName eq`; anything else is an id.

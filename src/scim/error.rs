@@ -68,6 +68,10 @@ pub enum ScimError {
     #[error("listing stopped: {0}")]
     BadListing(String),
 
+    /// `GET /Users/{id}` answered 200 with someone else: never acted on, never "gone".
+    #[error("server answered for a different user (id {got}); asked for {asked}")]
+    OtherUser { asked: String, got: String },
+
     #[error("the response could not be read as SCIM data: {0}")]
     Model(#[from] ModelError),
 

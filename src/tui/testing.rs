@@ -229,6 +229,7 @@ pub fn run_summary(id: &str, action: &str, changed: usize, failed: usize) -> cra
         changed,
         no_op: 0,
         failed,
+        in_doubt: 0,
         protected: 0,
         not_found: 0,
         gone: 0,

@@ -263,7 +263,7 @@ pub fn prepare_resume(
         tenant: state.tenant.clone(),
         intent: state.intent.clone(),
         plan_hash: state.plan_hash.clone(),
-        unknown: state.unknown.len(),
+        unknown: state.unknown.len() + state.in_doubt().len(),
         not_started: state.remaining().len(),
         failed: state.failed().len(),
         targets,

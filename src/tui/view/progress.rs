@@ -175,6 +175,7 @@ pub fn outcome_span(t: &Theme, k: ResultKind) -> Span<'static> {
         ResultKind::NoOp => Span::styled("· no-op    ", t.dim),
         ResultKind::Protected => Span::styled("! protected", t.error),
         ResultKind::NotFound => Span::styled("? not found", t.error),
+        ResultKind::InDoubt => Span::styled("? in doubt ", t.error),
     }
 }
 
