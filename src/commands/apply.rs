@@ -635,7 +635,8 @@ pub async fn undo(
         print_json(out, &s, &state.tenant)?;
         return Ok(None);
     }
-    if untrusted(&opened) {
+    // Nothing missing today means nothing granted, so there is nothing to trust.
+    if untrusted(&opened) && !undo.grants.is_empty() {
         crate::say!(
             "The journal's seal does not verify. Undo would grant, limited to what the run recorded taking away:"
         );
