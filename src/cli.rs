@@ -82,6 +82,9 @@ pub struct ConnArgs {
     /// Integration API base URL, for the workspace list [default: https://api.anaplan.com/2/0]
     #[arg(long, env = "SCIMITAR_API_URL", global = true, value_name = "URL")]
     pub api_url: Option<String>,
+    /// Audit API base URL, for `runs verify` and `--verify` [default: https://audit.anaplan.com/audit/api/1]
+    #[arg(long, env = "SCIMITAR_AUDIT_URL", global = true, value_name = "URL")]
+    pub audit_url: Option<String>,
     /// How to authenticate [default: token]
     #[arg(long, value_enum, env = "SCIMITAR_AUTH", global = true)]
     pub auth: Option<AuthMethod>,
