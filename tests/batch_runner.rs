@@ -147,6 +147,7 @@ async fn disable_under_faults(rate_429: f64) {
         html_error_rate: 0.0,
         rate_limit_per_minute: None,
         rate_limit_burst: None,
+        ..Faults::default()
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rel.jsonl");

@@ -31,6 +31,10 @@ pub struct Faults {
     pub rate_limit_per_minute: Option<u32>,
     /// Bucket size; defaults to one second's worth of requests, at least 1.
     pub rate_limit_burst: Option<u32>,
+    /// Audit events are served only this long after the change they record.
+    pub audit_lag: Duration,
+    /// Share (0..100) of audit events never recorded.
+    pub audit_drop_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -221,7 +221,12 @@ fn workspace_of(attrs: &Value) -> Option<String> {
         Value::String(s) => &serde_json::from_str::<Value>(s).ok()?,
         v => v,
     };
-    for key in ["workspaceId", "workspaceGuid", "workspace_id", "workspaceID"] {
+    for key in [
+        "workspaceId",
+        "workspaceGuid",
+        "workspace_id",
+        "workspaceID",
+    ] {
         if let Some(s) = text(attrs, key).filter(|s| !s.is_empty()) {
             return Some(s);
         }
@@ -274,7 +279,8 @@ mod tests {
             detail: "Audit is not licensed for this tenant".into(),
         });
         assert!(
-            e.to_string().starts_with("audit is not licensed for this tenant"),
+            e.to_string()
+                .starts_with("audit is not licensed for this tenant"),
             "{e}"
         );
         let e = AuditError::classify(ScimError::Status {
@@ -283,6 +289,10 @@ mod tests {
             detail: "Date range cannot exceed 30 days".into(),
         });
         assert!(e.to_string().contains("Anaplan keeps 30 days"), "{e}");
-        assert!(AuditError::Bearer.to_string().contains("password, certificate or OAuth"));
+        assert!(
+            AuditError::Bearer
+                .to_string()
+                .contains("password, certificate or OAuth")
+        );
     }
 }
