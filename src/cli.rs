@@ -82,6 +82,9 @@ pub struct ConnArgs {
     /// Integration API base URL, for the workspace list [default: https://api.anaplan.com/2/0]
     #[arg(long, env = "SCIMITAR_API_URL", global = true, value_name = "URL")]
     pub api_url: Option<String>,
+    /// Audit API base URL, for `runs verify` and `--verify` [default: https://audit.anaplan.com/audit/api/1]
+    #[arg(long, env = "SCIMITAR_AUDIT_URL", global = true, value_name = "URL")]
+    pub audit_url: Option<String>,
     /// How to authenticate [default: token]
     #[arg(long, value_enum, env = "SCIMITAR_AUTH", global = true)]
     pub auth: Option<AuthMethod>,
@@ -276,6 +279,26 @@ pub struct RunsArgs {
 pub enum RunsCommand {
     /// One run: its summary, what to do next, and every failed user with the full reason.
     Show(RunsShowArgs),
+    /// Reconcile a run with Anaplan's audit log: every expected event (USR-4 disabled, USR-3
+    /// enabled, USR-22/USR-21 per workspace) found or not, and changes to the same users since.
+    ///
+    /// Exit codes: 0 everything found and nothing changed since; 1 otherwise; 2 could not
+    /// ask (no Tenant Auditor role, bearer sign-in, a run over 30 days old, ...). Needs the
+    /// Tenant Auditor role and a password, certificate or OAuth sign-in.
+    Verify(RunsVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsVerifyArgs {
+    /// A batch id (or its first characters), a journal's file name, or a journal's path.
+    #[arg(value_name = "ID|PATH")]
+    pub run: String,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Audit events can lag: ask again until every expected event is found or this many
+    /// seconds have passed.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub wait: u64,
 }
 
 #[derive(Debug, Args)]
@@ -423,6 +446,12 @@ pub enum LostAnswerArg {
     Html200,
     ClaimNotStored,
     OtherUserGet,
+    /// Fault: audit events appear this long after the change they record.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub audit_lag_ms: u64,
+    /// Fault: this share (0..100) of audit events is never recorded.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub audit_drop_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -525,6 +554,10 @@ pub struct RunFlags {
     /// Requests in flight at most (halves on 429, grows back).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+    /// After the run, reconcile it with Anaplan's audit log (as `runs verify`), waiting up
+    /// to SECONDS for lagging events [default with no value: 60]; printed in the summary.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "60")]
+    pub verify: Option<u64>,
 }
 
 /// What resume and undo take to use a journal whose seal does not verify.

@@ -95,6 +95,8 @@ pub struct Profile {
     pub scim_url: Option<String>,
     pub auth_url: Option<String>,
     pub api_url: Option<String>,
+    /// The Audit API (run verification).
+    pub audit_url: Option<String>,
     pub auth: Option<AuthMethod>,
     pub login: Option<String>,
     /// A file holding the password or bearer token; must be mode 0600.

@@ -187,6 +187,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await;
             return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
         }
+        Some(Command::Runs(scimitar::cli::RunsArgs {
+            command: Some(scimitar::cli::RunsCommand::Verify(v)),
+            ..
+        })) => {
+            let r = with_connection(&cli, read, async |c| {
+                commands::verify::run(c, v, &mut stdout).await
+            })
+            .await;
+            return Ok(exit_for(r));
+        }
         Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
         Some(Command::Completions { shell }) => commands::docs::completions(*shell, &mut stdout)?,
         Some(Command::Man { dir }) => commands::docs::man(dir.as_deref(), &mut stdout)?,

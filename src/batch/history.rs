@@ -55,6 +55,8 @@ pub struct RunEntry {
     /// Counts, action, journal and report paths, as `apply` prints them.
     #[serde(flatten)]
     pub summary: Summary,
+    /// The last check against Anaplan's audit log (`runs verify`, `--verify`, `v`).
+    pub verification: crate::batch::verify::VerifyStatus,
 }
 
 impl RunEntry {
@@ -210,6 +212,7 @@ fn entry_of(s: &JournalState) -> RunEntry {
         undoes: s.undoes.as_ref().map(|r| r.batch_id.clone()),
         undone_by: Vec::new(),
         summary,
+        verification: crate::batch::verify::VerifyStatus::of(s),
     }
 }
 

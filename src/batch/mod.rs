@@ -11,6 +11,7 @@ pub mod report;
 pub mod runner;
 pub mod seal;
 pub mod undo;
+pub mod verify;
 
 pub use journal::{Intent, Journal, JournalState, Record, ResultKind, Target};
 pub use progress::Progress;

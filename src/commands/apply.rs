@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::batch::driver::{self, DriverError};
 use crate::batch::journal::SealCheck;
 use crate::batch::{Intent, Summary};
-use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, UndoArgs};
+use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, RunFlags, UndoArgs};
 use crate::commands::Connected;
 use crate::commands::run::{
     DEFAULT_MAX_USERS, Refused, check_cap, confirm, confirm_trust, execute, print_preview,
@@ -178,13 +178,61 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     };
     let batch = driver::batch_from_plan(&plan, &batch_id, intent);
     let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
-    print_json(out, sweep.counted(serde_json::to_value(&summary)?), &tenant)?;
+    let verified = verify_after(c, &summary, &args.run).await;
+    print_json(
+        out,
+        sweep.counted(with_verification(&summary, &verified)),
+        &tenant,
+    )?;
     let input = input_verdict(
         summary.not_found.saturating_sub(summary.gone),
         summary.malformed,
         args.allow_missing,
     );
-    Ok(summary.exit_code().max(input))
+    Ok(summary.exit_code().max(input).max(verified.code))
+}
+
+/// What `--verify` found after a run: the verification (or why it could not be made) for
+/// the summary's JSON, and 1 when it did not verify. A check that could not ask leaves the
+/// run's exit code alone: it says so on stderr and in the JSON.
+pub struct AfterRun {
+    pub json: Option<serde_json::Value>,
+    pub code: u8,
+}
+
+pub async fn verify_after(c: &Connected, summary: &Summary, flags: &RunFlags) -> AfterRun {
+    let Some(wait) = flags.verify else {
+        return AfterRun {
+            json: None,
+            code: 0,
+        };
+    };
+    match crate::commands::verify::check(c, std::path::Path::new(&summary.journal), wait).await {
+        Ok(v) => {
+            crate::commands::verify::say_summary(&v);
+            AfterRun {
+                code: v.exit_code(),
+                json: serde_json::to_value(&v).ok(),
+            }
+        }
+        Err(e) => {
+            let message = format!("{e:#}");
+            crate::say!("audit log: not checked: {}", untrusted::line(&message));
+            AfterRun {
+                json: Some(serde_json::json!({"state": "not_checked", "error": message})),
+                code: 0,
+            }
+        }
+    }
+}
+
+/// The summary, with `verification` when `--verify` was given.
+pub fn with_verification(summary: &Summary, after: &AfterRun) -> serde_json::Value {
+    let mut v = serde_json::to_value(summary).unwrap_or_default();
+    if let (Some(o), Some(j)) = (v.as_object_mut(), &after.json) {
+        o.insert("verification".into(), j.clone());
+    }
+    v
 }
 
 /// The users, the keys that did not resolve, and (from a file) the rows that made no item.
@@ -594,7 +642,8 @@ pub async fn resume(
     let tenant = state.tenant.clone();
     let started = opened.resume(targets).map_err(refused)?;
     let summary = execute(&c.client, started, args.run.concurrency as usize).await?;
-    print_json(out, &summary, &tenant)?;
+    let verified = verify_after(c, &summary, &args.run).await;
+    print_json(out, with_verification(&summary, &verified), &tenant)?;
     Ok(summary)
 }
 
@@ -657,7 +706,8 @@ pub async fn undo(
     let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
     let tenant = state.tenant.clone();
     drop(opened);
-    print_json(out, &summary, &tenant)?;
+    let verified = verify_after(c, &summary, &args.run).await;
+    print_json(out, with_verification(&summary, &verified), &tenant)?;
     Ok(Some(summary))
 }
 

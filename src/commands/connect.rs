@@ -110,6 +110,11 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
             .clone()
             .or(profile.api_url.clone())
             .unwrap_or_else(|| DEFAULT_API_URL.into()),
+        audit_url: args
+            .audit_url
+            .clone()
+            .or(profile.audit_url.clone())
+            .unwrap_or_else(|| crate::scim::client::DEFAULT_AUDIT_URL.into()),
         auth,
         login,
         secret,

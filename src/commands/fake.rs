@@ -35,6 +35,15 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
             rate_429: share("rate-429", args.rate_429)?,
             drop_rate: share("drop-rate", args.drop_rate)?,
             rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
+            audit_lag: Duration::from_millis(args.audit_lag_ms),
+            audit_drop_percent: if (0.0..=100.0).contains(&args.audit_drop_percent) {
+                args.audit_drop_percent
+            } else {
+                anyhow::bail!(
+                    "--audit-drop-percent is a percentage between 0 and 100, not {}",
+                    args.audit_drop_percent
+                )
+            },
             ..Faults::default()
         },
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),

@@ -13,6 +13,7 @@ pub mod run;
 pub mod runs;
 pub mod table;
 pub mod users;
+pub mod verify;
 
 pub use connect::{Connected, connect};
 

@@ -28,6 +28,8 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
                 RunsFormat::Table => write_list(&list, out)?,
             }
         }
+        // Asks the Audit API: run by `main` with a connection.
+        Some(RunsCommand::Verify(_)) => anyhow::bail!("`runs verify` needs a connection"),
         Some(RunsCommand::Show(show)) => {
             let detail = history::load(&dir, &show.run)?;
             match show.format {
@@ -71,6 +73,7 @@ fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
         "FAILED",
         "LEFT",
         "ACTION",
+        "AUDIT",
         "TENANT",
     ];
     let rows: Vec<Vec<String>> = list
@@ -91,6 +94,7 @@ fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
                 s.failed.to_string(),
                 s.to_recheck().to_string(),
                 untrusted::clip(&action, 40),
+                r.verification.label(),
                 untrusted::clip(&r.tenant, 60),
             ]
         })
@@ -124,6 +128,13 @@ fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
     };
     writeln!(out, "  state:     {}{undo_note}", r.state.as_str())?;
     writeln!(out, "  journal:   {journal}")?;
+    let checked = r
+        .verification
+        .checked_at
+        .as_deref()
+        .map(|at| format!(" (checked {at})"))
+        .unwrap_or_else(|| format!("; check it with: scimitar runs verify {}", r.id));
+    writeln!(out, "  audit:     {}{checked}", r.verification.label())?;
     if let Some(csv) = &s.report_csv {
         writeln!(out, "  report:    {}", untrusted::line(csv))?;
     }

@@ -37,6 +37,10 @@ pub struct Faults {
     /// A token revoked mid-run: once this many PATCHes were answered, every `/Users*` request
     /// is answered 401, even with a freshly issued token.
     pub unauthorized_after_writes: Option<u64>,
+    /// Audit events are served only this long after the change they record.
+    pub audit_lag: Duration,
+    /// Share (0..100) of audit events never recorded.
+    pub audit_drop_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

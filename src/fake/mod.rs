@@ -4,6 +4,7 @@
 //! what a client must survive (see §7 of `reference/anaplan-scim-api.md`), and everything
 //! Anaplan leaves unclear is a switch in [`FakeConfig`].
 
+mod audit;
 mod auth;
 pub mod cert;
 mod faults;
@@ -139,6 +140,8 @@ pub struct FakeConfig {
     pub user_records_forbidden: bool,
     /// Answers lost on purpose (`lost.rs`); changeable later with `set_lost`.
     pub lost: LostAnswers,
+    /// The Audit API answers that audit is not licensed for the tenant.
+    pub audit_unlicensed: bool,
 }
 
 impl Default for FakeConfig {
@@ -174,6 +177,7 @@ impl Default for FakeConfig {
             user_list_forbidden: false,
             user_records_forbidden: false,
             lost: LostAnswers::default(),
+            audit_unlicensed: false,
         }
     }
 }
@@ -238,6 +242,7 @@ pub(crate) struct Shared {
     client_id: String,
     oauth: Mutex<oauth::State>,
     lost: Mutex<lost::State>,
+    audit: Mutex<audit::Log>,
 }
 
 pub struct FakeServer {
@@ -245,6 +250,8 @@ pub struct FakeServer {
     pub scim_url: String,
     pub auth_url: String,
     pub api_url: String,
+    /// The Audit API (`/audit/api/1`).
+    pub audit_url: String,
     /// The User Admin API account.
     pub login: String,
     pub password: String,
@@ -297,6 +304,7 @@ impl FakeServer {
             client_id: format!("scimitar-fake-{:08x}", config.seed as u32),
             oauth: Mutex::new(oauth::State::default()),
             lost: Mutex::new(lost::State::new(config.lost.clone())),
+            audit: Mutex::new(audit::Log::default()),
             config,
             tenant: RwLock::new(tenant),
         });
@@ -319,6 +327,7 @@ impl FakeServer {
             scim_url: shared.scim_url.clone(),
             auth_url: shared.auth_url.clone(),
             api_url: shared.api_url.clone(),
+            audit_url: format!("http://{addr}/audit/api/1"),
             login: admin.login,
             password: admin.password,
             api_key: admin.api_key,
@@ -342,6 +351,7 @@ impl FakeServer {
             scim_url: self.scim_url.clone(),
             auth_url: self.auth_url.clone(),
             api_url: self.api_url.clone(),
+            audit_url: self.audit_url.clone(),
             auth: crate::scim::client::AuthMethod::Token,
             login: Some(self.login.clone()),
             secret: Some(secrecy::SecretString::from(self.password.clone())),
@@ -355,6 +365,7 @@ impl FakeServer {
             "scim_url": self.scim_url,
             "auth_url": self.auth_url,
             "api_url": self.api_url,
+            "audit_url": self.audit_url,
             "login": self.login,
             "password": self.password,
             "api_key": self.api_key,
@@ -423,6 +434,29 @@ impl FakeServer {
     /// Every workspace of the tenant, including those the API account cannot list.
     pub fn workspaces(&self) -> Vec<Workspace> {
         read(&self.shared.tenant).workspaces.clone()
+    }
+
+    /// Audit events the drop fault kept out: (event type, user id, workspace id).
+    pub fn audit_dropped(&self) -> Vec<(String, String, Option<String>)> {
+        lock(&self.shared.audit).dropped.clone()
+    }
+
+    /// Another administrator, in Anaplan's own console, enables or disables a user: the
+    /// change and its audit event, by an actor that is not the API account. Returns the
+    /// actor's id; `None` when no such user.
+    pub fn console_set_active(&self, id: &str, active: bool) -> Option<String> {
+        let actor = "console-admin-0000-0000-000000000001".to_string();
+        let (before, after) = {
+            let mut t = write(&self.shared.tenant);
+            let i = t.index_of(id)?;
+            let before = t.users[i].user.clone();
+            let fu = &mut t.users[i];
+            fu.user.active = active;
+            fu.version += 1;
+            (before, fu.user.clone())
+        };
+        audit::record(&self.shared, &actor, &before, &after);
+        Some(actor)
     }
 
     pub fn stats(&self) -> FakeStats {

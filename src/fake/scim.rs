@@ -338,10 +338,13 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
         }
         Ok(mut user) if partial.is_some() => {
             user.last_modified = Some(super::tenant::iso_timestamp(now_ms()));
+            let actor = t.admin.user_id.clone();
             let fu = &mut t.users[i];
-            fu.user = user;
+            let before = std::mem::replace(&mut fu.user, user);
             fu.version += 1;
+            let after = fu.user.clone();
             drop(t);
+            super::audit::record(s, &actor, &before, &after);
             let detail = partial.map(|r| r.detail).unwrap_or_default();
             scim_json(
                 s,
@@ -357,12 +360,15 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
         }
         Ok(mut user) => {
             user.last_modified = Some(super::tenant::iso_timestamp(now_ms()));
+            let actor = t.admin.user_id.clone();
             let fu = &mut t.users[i];
-            fu.user = user;
+            let before = std::mem::replace(&mut fu.user, user);
             fu.version += 1;
             let body = render_user(s, fu);
             let id = fu.user.id.clone();
+            let after = fu.user.clone();
             drop(t);
+            super::audit::record(s, &actor, &before, &after);
             if !put {
                 *lock(&s.stats).patches.entry(id.clone()).or_default() += 1;
             }

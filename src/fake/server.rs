@@ -23,6 +23,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
 const SCIM_PREFIX: &str = "/scim/1/0/v2";
 const AUTH_PREFIX: &str = "/auth/token/";
 const API_PREFIX: &str = "/2/0/";
+const AUDIT_PREFIX: &str = "/audit/api/1";
 
 async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -71,6 +72,12 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
     }
     if let Some(r) = super::oauth::handle(&s, &method, &path, &body) {
         return r;
+    }
+    if let Some(rest) = path.strip_prefix(AUDIT_PREFIX) {
+        if let Some(r) = service_gate(&s, &headers).await {
+            return r;
+        }
+        return super::audit::handle(&s, rest, &query, &headers);
     }
     if let Some(rest) = path.strip_prefix(API_PREFIX) {
         if let Some(r) = service_gate(&s, &headers).await {

@@ -20,10 +20,12 @@ use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
 use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
 use crate::scim::wire::ReadError;
 
+mod audit;
 mod last_login;
 mod last_logins;
 mod listing;
 mod me;
+pub use audit::{AuditError, AuditEvent, DEFAULT_AUDIT_URL, RETENTION};
 pub use last_login::{LastLogin, UNAVAILABLE};
 pub use last_logins::{LOGIN_PAGE_LIMIT, LastLogins, LoginProgress, LoginSource, MAX_ONE_BY_ONE};
 pub use listing::{
@@ -69,6 +71,8 @@ pub struct Connection {
     pub scim_url: String,
     pub auth_url: String,
     pub api_url: String,
+    /// The Audit API, for verifying runs.
+    pub audit_url: String,
     pub auth: AuthMethod,
     pub login: Option<String>,
     /// Password (basic, token) or bearer token; redacted in Debug.
@@ -91,6 +95,7 @@ impl Default for Connection {
             scim_url: DEFAULT_SCIM_URL.into(),
             auth_url: DEFAULT_AUTH_URL.into(),
             api_url: DEFAULT_API_URL.into(),
+            audit_url: DEFAULT_AUDIT_URL.into(),
             auth: AuthMethod::Token,
             login: None,
             secret: None,
@@ -143,6 +148,7 @@ struct Inner {
     http: reqwest::Client,
     scim_url: String,
     api_url: String,
+    audit_url: String,
     auth: Authenticator,
     governor: Governor,
     retry: RetryPolicy,
@@ -238,6 +244,7 @@ impl ScimClient {
             ("SCIM", &conn.scim_url),
             ("auth", &conn.auth_url),
             ("API", &conn.api_url),
+            ("audit", &conn.audit_url),
         ] {
             reqwest::Url::parse(url).map_err(|e| {
                 ScimError::Config(format!("the {name} URL `{url}` is not a URL ({e}); e.g. https://api.anaplan.com/scim/1/0/v2"))
@@ -249,6 +256,7 @@ impl ScimClient {
                 http,
                 scim_url: conn.scim_url.trim_end_matches('/').to_string(),
                 api_url: conn.api_url.trim_end_matches('/').to_string(),
+                audit_url: conn.audit_url.trim_end_matches('/').to_string(),
                 auth,
                 governor: Governor::new(conn.rate_per_minute),
                 retry: RetryPolicy {

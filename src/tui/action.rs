@@ -74,6 +74,8 @@ pub enum Action {
     InactivityFilter,
     /// Send the path on screen (a journal) to the clipboard and show it in full.
     CopyPath,
+    /// `v` in the history: reconcile the run with Anaplan's audit log.
+    Verify,
     /// Choose the menu item with this number (1-based) and go on.
     #[serde(rename = "choose_1")]
     Choose1,
@@ -177,6 +179,9 @@ pub enum Action {
     /// One past run, with every failure's full reason.
     #[serde(skip)]
     RunLoaded(Result<Box<crate::batch::history::RunDetail>, Failure>),
+    /// A run was checked against the audit log.
+    #[serde(skip)]
+    RunVerified(Result<Box<crate::batch::verify::Verification>, Failure>),
     /// A save found a file at this (absolute) path: ask before replacing it.
     #[serde(skip)]
     WouldOverwrite {
@@ -272,6 +277,11 @@ pub const ACTION_NAMES: &[(&str, &str, &str)] = &[
     ),
     ("history", "history", "past runs (undo, resume)"),
     ("copy_path", "copy path", "journal path in full"),
+    (
+        "verify",
+        "verify",
+        "check the run against Anaplan's audit log",
+    ),
     ("choose_1", "1st", "choose item 1"),
     ("choose_2", "2nd", "choose item 2"),
     ("choose_3", "3rd", "choose item 3"),
@@ -365,6 +375,7 @@ impl Action {
             Action::InactivityFilter => "inactivity_filter",
             Action::History => "history",
             Action::CopyPath => "copy_path",
+            Action::Verify => "verify",
             Action::Choose1 => "choose_1",
             Action::Choose2 => "choose_2",
             Action::Choose3 => "choose_3",

@@ -103,6 +103,10 @@ pub enum Effect {
     LoadRun {
         journal: PathBuf,
     },
+    /// Reconcile a past run with Anaplan's audit log, keeping the verdict beside it.
+    VerifyRun {
+        journal: PathBuf,
+    },
     /// Complete the file path typed so far (Tab in the path input).
     CompletePath {
         typed: String,
@@ -286,6 +290,12 @@ impl EffectRunner {
                     let r =
                         blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
                     Action::RunLoaded(r.map(Box::new))
+                });
+            }
+            Effect::VerifyRun { journal } => {
+                self.answer(async move |client, _| {
+                    let r = verify_run(&client, &journal).await;
+                    Action::RunVerified(r.map(Box::new))
                 });
             }
             Effect::CompletePath { typed } => {
@@ -565,6 +575,20 @@ pub fn osc52(text: &str, in_tmux: bool) -> String {
     } else {
         seq
     }
+}
+
+/// The same check as `runs verify`, for the history's `v`: the journal must be this tenant's.
+async fn verify_run(
+    client: &ScimClient,
+    journal: &std::path::Path,
+) -> Result<crate::batch::verify::Verification, Failure> {
+    let state = crate::batch::JournalState::read(journal).map_err(Failure::from)?;
+    state
+        .check_tenant(&client.tenant_label())
+        .map_err(Failure::from)?;
+    crate::batch::verify::check(client, journal, std::time::Duration::ZERO, |_| {})
+        .await
+        .map_err(|e| Failure::caused_by(FailureKind::Server, e.to_string(), e))
 }
 
 #[cfg(test)]

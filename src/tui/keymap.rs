@@ -170,6 +170,7 @@ impl Mode {
             ],
             Mode::History => &[
                 Action::Open,
+                Action::Verify,
                 Action::CopyPath,
                 Action::Refresh,
                 Action::Back,

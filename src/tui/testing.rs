@@ -257,6 +257,7 @@ pub fn past_runs() -> crate::batch::history::RunList {
         undoes: None,
         undone_by: Vec::new(),
         summary: run_summary(id, action, changed, failed),
+        verification: crate::batch::verify::VerifyStatus::not_checked(),
     };
     RunList {
         dir: "/home/operator/.local/share/scimitar/journals".into(),

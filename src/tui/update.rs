@@ -118,6 +118,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PathCompleted { .. }
         | Action::RunsListed(_)
         | Action::RunLoaded(_)
+        | Action::RunVerified(_)
         | Action::RunStarted { .. }
         | Action::RunEvent(_)
         | Action::RunTick(_)

@@ -27,6 +27,9 @@ pub struct FakeInfo {
     pub oauth_url: String,
     #[serde(default)]
     pub client_id: String,
+    /// The Audit API.
+    #[serde(default)]
+    pub audit_url: String,
 }
 
 pub struct Fake {

@@ -195,6 +195,7 @@ impl Cli {
             ("SCIMITAR_SCIM_URL", fake.scim_url.clone()),
             ("SCIMITAR_AUTH_URL", fake.auth_url.clone()),
             ("SCIMITAR_API_URL", fake.api_url.clone()),
+            ("SCIMITAR_AUDIT_URL", fake.audit_url.clone()),
             ("SCIMITAR_AUTH", "token".into()),
             ("SCIMITAR_LOGIN", fake.login.clone()),
             ("SCIMITAR_PASSWORD", fake.password.clone()),

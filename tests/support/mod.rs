@@ -178,6 +178,7 @@ impl Env {
         self.set("SCIMITAR_SCIM_URL", i.scim_url.clone())
             .set("SCIMITAR_AUTH_URL", i.auth_url.clone())
             .set("SCIMITAR_API_URL", i.api_url.clone())
+            .set("SCIMITAR_AUDIT_URL", i.audit_url.clone())
             .set("SCIMITAR_AUTH", "token")
             .set("SCIMITAR_LOGIN", i.login.clone())
             .set("SCIMITAR_PASSWORD", i.password.clone())

@@ -35,6 +35,15 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
             h.opening = true;
             Some(vec![Effect::LoadRun { journal }])
         }
+        (Screen::History(h), Action::Verify) => {
+            if h.verifying.is_some() {
+                return Some(Vec::new());
+            }
+            let run = h.selected()?;
+            let journal = run.journal().to_path_buf();
+            h.verifying = Some(run.id.clone());
+            Some(vec![Effect::VerifyRun { journal }])
+        }
         (Screen::History(h), Action::CopyPath) => {
             let path = h.selected()?.summary.journal.clone();
             Some(copy_path(state, path))
@@ -137,4 +146,35 @@ pub fn back_from_summary(state: &mut State) -> bool {
         return true;
     }
     false
+}
+
+/// A run was checked against the audit log: the verdict flashed, the list read again so the
+/// kept verdict shows.
+pub fn verified(
+    state: &mut State,
+    result: Result<Box<crate::batch::verify::Verification>, crate::tui::failure::Failure>,
+) -> Vec<Effect> {
+    let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
+        return Vec::new();
+    };
+    let id = h.verifying.take().unwrap_or_default();
+    match result {
+        Ok(v) => {
+            h.list = None;
+            state.flash(format!(
+                "run {id}: {} ({} of {} audit events found)",
+                v.label(),
+                v.totals.found,
+                v.totals.expected
+            ));
+            vec![Effect::ListRuns]
+        }
+        Err(failure) => {
+            state.popups.push(Popup::Error {
+                title: "Cannot verify this run".into(),
+                message: failure.to_string(),
+            });
+            Vec::new()
+        }
+    }
 }

@@ -74,6 +74,8 @@ pub struct HistoryView {
     pub scroll: Scroll,
     /// Enter was pressed: the run's journal is being read.
     pub opening: bool,
+    /// `v` was pressed: this run is being checked against the audit log.
+    pub verifying: Option<String>,
 }
 
 impl HistoryView {

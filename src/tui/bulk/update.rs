@@ -704,6 +704,7 @@ pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::CsvLoaded(result) => csv_loaded(state, result),
         a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => history::on_result(state, a),
+        Action::RunVerified(result) => return history::verified(state, result),
         Action::WouldOverwrite { purpose, path } => {
             state.popups.push(Popup::ConfirmOverwrite { purpose, path });
         }

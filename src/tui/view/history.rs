@@ -31,6 +31,16 @@ fn state_span(t: &Theme, s: RunState) -> Span<'static> {
     Span::styled(s.as_str(), style)
 }
 
+/// The audit state in a word or two: `verified`, `3 missing`, `changed`, `–` (not checked).
+fn audit_span(t: &Theme, v: &crate::batch::verify::VerifyStatus) -> Span<'static> {
+    match v.state.as_str() {
+        "verified" => Span::styled("verified", t.active),
+        "incomplete" => Span::styled(format!("{} missing", v.missing), t.error),
+        "changed_since" => Span::styled("changed", t.error),
+        _ => Span::styled("–", t.dim),
+    }
+}
+
 // Long because the table, then the highlighted run's details under it, top to bottom.
 pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
@@ -51,6 +61,10 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
             format!(" {} journals could not be read ", l.unreadable.len())
         }
         _ if h.opening => " reading the run… ".to_string(),
+        _ if h.verifying.is_some() => format!(
+            " verifying run {} against Anaplan's audit log… ",
+            safe(h.verifying.as_deref().unwrap_or_default())
+        ),
         _ => String::new(),
     };
     let block = Block::default()
@@ -83,6 +97,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
                 Cell::from(Line::from(s.changed.to_string()).right_aligned()),
                 Cell::from(Line::from(failed).right_aligned()),
                 Cell::from(Line::from(r.left().to_string()).right_aligned()),
+                Cell::from(audit_span(t, &r.verification)),
                 Cell::from(safe(&r.id.chars().take(8).collect::<String>())),
             ])
         })
@@ -95,6 +110,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
             "Changed",
             "Failed",
             "Left",
+            "Audit",
             "Batch",
         ],
         widths: [
@@ -104,6 +120,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
             Constraint::Length(7),
             Constraint::Length(6),
             Constraint::Length(4),
+            Constraint::Length(9),
             Constraint::Length(8),
         ],
         rows,
