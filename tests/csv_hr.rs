@@ -37,7 +37,11 @@ async fn external_ids_resolve_ignoring_case_and_a_shared_one_is_ambiguous() {
         .collect();
     assert_eq!(
         got,
-        [(2, ann.id.clone()), (3, bob.id.clone()), (4, dan.id.clone())]
+        [
+            (2, ann.id.clone()),
+            (3, bob.id.clone()),
+            (4, dan.id.clone())
+        ]
     );
     assert!(report.is_clean(), "{report:?}");
 
