@@ -38,6 +38,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub csv_column: CsvColumnArgs,
+
     /// Write CSV cells exactly as they are: no `'` before cells that start with = + - @ tab or
     /// CR (which a spreadsheet would run as formulas). For machine consumers only.
     #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
@@ -525,6 +528,8 @@ pub struct ApplyArgs {
     /// Save the plan (JSON, with its hash) to this file.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub csv_column: CsvColumnArgs,
     /// Save the CSV resolution report (with --csv) to this file.
     #[arg(long, value_name = "FILE")]
     pub csv_report: Option<PathBuf>,
@@ -604,4 +609,46 @@ pub struct UndoArgs {
     /// Journal of the undo run [default: a new file beside the others].
     #[arg(long, value_name = "FILE")]
     pub undo_journal: Option<PathBuf>,
+}
+
+/// Which column of a CSV to read, for files whose headers scimitar does not know.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CsvColumnArgs {
+    /// The CSV column to read: its header (any case), or its 1-based position (`--column 1`)
+    /// for a file without a header. By default it is detected from the header.
+    #[arg(long, value_name = "NAME|N")]
+    pub column: Option<String>,
+    /// What the column holds [default: from its header, or each value's shape].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub key: Option<KeyArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyArg {
+    /// SCIM user ids.
+    Id,
+    /// userNames, looked up with `userName eq`.
+    #[value(name = "userName", alias = "username")]
+    UserName,
+    /// Email addresses (Anaplan's userNames).
+    Email,
+    /// externalIds (HR's employee numbers), looked up with `externalId eq`, ignoring case.
+    #[value(name = "externalId", alias = "externalid")]
+    ExternalId,
+}
+
+impl CsvColumnArgs {
+    /// The reading options these flags ask for.
+    pub fn options(&self) -> crate::input::csv::ReadOptions {
+        use crate::input::key::ColumnKind;
+        crate::input::csv::ReadOptions {
+            column: self.column.clone(),
+            key: self.key.map(|k| match k {
+                KeyArg::Id => ColumnKind::Id,
+                KeyArg::UserName => ColumnKind::UserName,
+                KeyArg::Email => ColumnKind::Email,
+                KeyArg::ExternalId => ColumnKind::ExternalId,
+            }),
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Every file of the corpus gives the entries or the error an operator must see.
 
-use scimitar::input::csv::{CsvError, CsvInput, read};
-use scimitar::input::key::Key;
+use scimitar::input::csv::{CsvError, CsvInput, ReadOptions, column_previews, read, read_with};
+use scimitar::input::key::{ColumnKind, Key};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/csv/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -237,4 +237,141 @@ fn utf16_without_bom_is_named_too() {
 fn mostly_control_characters_is_binary() {
     let bytes: Vec<u8> = (0..200u8).map(|i| 1 + i % 8).collect();
     assert!(matches!(read(&bytes), Err(CsvError::Binary { .. })));
+}
+
+fn ext(s: &str) -> Key {
+    Key::ExternalId(s.into())
+}
+
+fn keys(input: &CsvInput) -> Vec<Key> {
+    input.entries.iter().map(|e| e.key.clone()).collect()
+}
+
+#[test]
+fn hr_leavers_file_reads_the_work_email_and_falls_back_to_the_employee_id() {
+    let input = ok("hr_leavers.csv");
+    assert_eq!(input.column.as_deref(), Some("Work Email"));
+    assert_eq!(input.fallback_column.as_deref(), Some("Employee ID"));
+    assert_eq!(
+        keys(&input),
+        [
+            email("ann.lee@example.com"),
+            email("bob.smith@example.com"),
+            ext("E1003")
+        ]
+    );
+    assert!(
+        input.why.contains("\"Work Email\" read as emails"),
+        "{}",
+        input.why
+    );
+    assert!(
+        input.why.contains("\"Employee ID\" is read as externalIds"),
+        "{}",
+        input.why
+    );
+}
+
+#[test]
+fn workday_export_reads_the_worker_id_as_external_ids() {
+    let input = ok("workday_terminations.csv");
+    assert_eq!(input.column.as_deref(), Some("Worker ID"));
+    assert_eq!(lines(&input), [2, 3, 4]);
+    assert_eq!(
+        keys(&input),
+        [ext("W-20011"), ext("W-20012"), ext("W-20013")]
+    );
+}
+
+#[test]
+fn headerless_two_columns_is_refused_naming_every_column_then_read_with_column_1() {
+    let (e, msg) = err("headerless_two_columns.csv");
+    assert!(matches!(e, CsvError::NoUsableColumn { .. }), "{e:?}");
+    assert!(msg.contains("\"E1001\", \"Ann Lee\""), "{msg}");
+    assert!(msg.contains("--column 1"), "{msg}");
+    let bytes = fixture("headerless_two_columns.csv");
+    let opts = ReadOptions {
+        column: Some("1".into()),
+        key: Some(ColumnKind::ExternalId),
+    };
+    let input = read_with(&bytes, &opts).unwrap();
+    assert_eq!(input.column, None);
+    assert_eq!(lines(&input), [1, 2, 3]);
+    assert_eq!(keys(&input), [ext("E1001"), ext("E1002"), ext("E1004")]);
+    assert!(input.why.contains("without a header"), "{}", input.why);
+    // Without --key the values are read by their shape: ids.
+    let any = read_with(
+        &bytes,
+        &ReadOptions {
+            column: Some("1".into()),
+            key: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(any.entries[0].key, id("E1001"));
+}
+
+#[test]
+fn mixed_case_external_ids_keep_their_case_for_the_server_to_compare() {
+    let input = ok("external_ids_mixed_case.csv");
+    assert_eq!(input.column.as_deref(), Some("External ID"));
+    assert_eq!(keys(&input), [ext("e1001"), ext("E1002"), ext("w-20011")]);
+}
+
+#[test]
+fn two_email_columns_are_ambiguous_and_every_column_is_named() {
+    let (e, msg) = err("two_email_columns.csv");
+    assert!(matches!(e, CsvError::AmbiguousColumn { .. }), "{e:?}");
+    assert!(msg.contains("\"Work Email\", \"UPN\""), "{msg}");
+    assert!(msg.contains("\"Work Email\", \"UPN\", \"Name\""), "{msg}");
+    assert!(msg.contains("--column"), "{msg}");
+    let input = read_with(
+        &fixture("two_email_columns.csv"),
+        &ReadOptions {
+            column: Some("upn".into()),
+            key: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(input.column.as_deref(), Some("UPN"));
+    assert_eq!(input.entries[0].key, email("alee@example.onmicrosoft.com"));
+}
+
+#[test]
+fn a_column_that_is_not_there_is_named_with_the_ones_that_are() {
+    let e = read_with(
+        &fixture("hr_leavers.csv"),
+        &ReadOptions {
+            column: Some("Email".into()),
+            key: None,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("no column `Email`"), "{e}");
+    assert!(
+        e.contains("\"Employee ID\", \"Full Name\", \"Work Email\""),
+        "{e}"
+    );
+    let e = read_with(
+        &fixture("hr_leavers.csv"),
+        &ReadOptions {
+            column: Some("4".into()),
+            key: None,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("from 1 to 3"), "{e}");
+}
+
+#[test]
+fn the_column_picker_sees_names_samples_and_kinds() {
+    let cols = column_previews(&fixture("hr_leavers.csv")).unwrap();
+    assert_eq!(cols.len(), 3);
+    assert_eq!(cols[0].name, "Employee ID");
+    assert_eq!(cols[0].samples, ["E1001", "E1002", "E1003"]);
+    assert_eq!(cols[0].reads_as, Some(ColumnKind::ExternalId));
+    assert_eq!(cols[1].reads_as, None);
+    assert_eq!(cols[2].reads_as, Some(ColumnKind::Email));
 }

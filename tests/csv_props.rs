@@ -88,7 +88,7 @@ proptest! {
         let got: Vec<(usize, String)> = input.entries.iter().map(|e| (e.line, e.raw.clone())).collect();
         prop_assert_eq!(got, expected);
         for e in &input.entries {
-            let key = match &e.key { Key::Id(k) | Key::Email(k) => k.clone(), Key::Malformed { reason } => panic!("{reason}") };
+            let key = match &e.key { Key::Id(k) | Key::Email(k) | Key::ExternalId(k) => k.clone(), Key::Malformed { reason } => panic!("{reason}") };
             prop_assert!(key.eq_ignore_ascii_case(&e.raw));
         }
     }

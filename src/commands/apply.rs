@@ -243,11 +243,20 @@ async fn gather_users(
     if let Some(path) = &args.csv {
         let bytes = std::fs::read(path)
             .map_err(|e| Refused(format!("cannot read {}: {e}", path.display())))?;
-        let parsed =
-            input::csv::read(&bytes).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
+        let parsed = input::csv::read_with(&bytes, &args.csv_column.options())
+            .map_err(|e| Refused(format!("{}: {e}", path.display())))?;
+        let s = |t: &str| untrusted::clip(t, 200);
+        crate::say!("{}: {}", path.display(), s(&parsed.why));
         let report = resolve_with_progress(&parsed, client).await;
         crate::say!("{}: {}", path.display(), report.summary_line());
-        let s = |t: &str| untrusted::clip(t, 200);
+        for (line, key, names) in report.ambiguous.iter().take(SHOWN_ROWS) {
+            crate::say!(
+                "  line {line}: externalId {} is ambiguous (shared by {}); not acted on",
+                s(key),
+                s(&names.join(", "))
+            );
+        }
+        more_rows(report.ambiguous.len(), "ambiguous", args);
         for (line, raw, reason) in report.malformed.iter().take(SHOWN_ROWS) {
             crate::say!("  line {line}: `{}` is malformed: {}", s(raw), s(reason));
         }
@@ -278,7 +287,8 @@ async fn gather_users(
             .into());
         }
         let counts = InputCounts {
-            malformed: report.malformed.len(),
+            // An ambiguous externalId is as unusable as a malformed cell: it names nobody.
+            malformed: report.malformed.len() + report.ambiguous.len(),
             duplicates: report.duplicates.len(),
         };
         return Ok((report.users(), report.not_found_keys(), Some(counts)));

@@ -424,6 +424,17 @@ impl FakeServer {
         t.index_of(id).map(|i| t.users[i].user.clone())
     }
 
+    /// Sets a user's externalId, as an HR feed would; `false` when there is no such user.
+    pub fn set_external_id(&self, id: &str, external_id: Option<&str>) -> bool {
+        let mut t = write(&self.shared.tenant);
+        let Some(i) = t.index_of(id) else {
+            return false;
+        };
+        t.users[i].user.external_id = external_id.map(str::to_string);
+        t.users[i].version += 1;
+        true
+    }
+
     /// The user's last login as the integration API serves it (`None`: never logged in).
     pub fn last_login_ms(&self, id: &str) -> Option<u64> {
         let t = read(&self.shared.tenant);

@@ -20,13 +20,17 @@ pub struct CsvInput {
     pub delimiter: u8,
     /// Header of the column read, `None` for a file of one column without a header.
     pub column: Option<String>,
-    /// Header of the email column used when a row's id cell is empty (Users-tab exports).
+    /// Header of the column used when a row's cell is empty (an email beside an id).
     pub fallback_column: Option<String>,
+    /// Which column was read, as what, and why: shown before anything is looked up.
+    pub why: String,
 }
 
 /// The column names accepted, as shown in error messages.
-pub const ACCEPTED_COLUMNS: &str =
-    "id, user id, user_id, userId, userName, user name, email, e-mail, email address, login";
+pub const ACCEPTED_COLUMNS: &str = "id, user id, user_id, userId, SCIM ID, userName, user name, email, e-mail, email address, work email, UPN, user principal name, login (user ids and emails), External ID, Employee ID, Employee Number, Worker ID (externalIds)";
+
+/// How to name a column by hand, as error messages say it.
+const NAME_IT: &str = "name the column with --column NAME (or its position: --column 1) and what it holds with --key id|userName|email|externalId";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsvError {
@@ -47,10 +51,29 @@ pub enum CsvError {
         byte: u8,
     },
     #[error(
-        "no usable column: the headers found are {}; accepted column names (any case) are {ACCEPTED_COLUMNS}, or a file with a single column of ids or emails",
+        "no usable column: the headers found are {}; accepted column names (any case) are {ACCEPTED_COLUMNS}, or a file with a single column of ids or emails; or {NAME_IT}",
         quote_list(.headers)
     )]
     NoUsableColumn { headers: Vec<String> },
+    #[error(
+        "more than one column could be read: {} (all {what}); the headers found are {}; {NAME_IT}",
+        quote_list(.candidates),
+        quote_list(.headers)
+    )]
+    AmbiguousColumn {
+        candidates: Vec<String>,
+        what: String,
+        headers: Vec<String>,
+    },
+    #[error(
+        "no column `{wanted}`: the file has {columns} column(s), the headers found are {}; --column takes a header name (any case) or a position from 1 to {columns}",
+        quote_list(.headers)
+    )]
+    NoSuchColumn {
+        wanted: String,
+        headers: Vec<String>,
+        columns: usize,
+    },
     #[error("{}", if *.header_only { "the file has a header but no rows" } else { "the file has no rows" })]
     NoRows { header_only: bool },
     #[error("could not read the CSV at line {line}: {message}")]
@@ -65,17 +88,45 @@ fn quote_list(items: &[String]) -> String {
         .join(", ")
 }
 
-/// Reads an input file from its bytes.
+/// How the caller names the column to read (`--column`, `--key`); by default it is detected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// A header name (any case), or a 1-based position (`1`) for a file without a header.
+    pub column: Option<String>,
+    /// What the column holds: `Id`, `Email`, `UserName` or `ExternalId`.
+    pub key: Option<ColumnKind>,
+}
+
+/// Reads an input file from its bytes, detecting the column.
 pub fn read(bytes: &[u8]) -> Result<CsvInput, CsvError> {
+    read_with(bytes, &ReadOptions::default())
+}
+
+/// Reads an input file from its bytes, the column named by `opts` or detected.
+pub fn read_with(bytes: &[u8], opts: &ReadOptions) -> Result<CsvInput, CsvError> {
     let text = crate::input::text::decode(bytes)?;
     let delimiter = detect_delimiter(text);
     let rows = records(text, delimiter)?;
-    let Some((first_line, first)) = rows.first() else {
+    let Some((_, first)) = rows.first() else {
         return Err(CsvError::NoRows { header_only: false });
     };
-    let _ = first_line;
-    if let Some(cols) = find_columns(first) {
-        let data = &rows[1..];
+    let headers: Vec<String> = first.iter().map(|h| clean_header(h)).collect();
+    let widest = rows
+        .iter()
+        .map(|(_, r)| {
+            r.iter()
+                .rposition(|c| !c.trim().is_empty())
+                .map_or(0, |i| i + 1)
+        })
+        .max()
+        .unwrap_or(0);
+    let cols = if let Some(wanted) = &opts.column {
+        Some(named_column(wanted, opts.key, &rows, widest)?)
+    } else {
+        find_columns(first, opts.key, widest)?
+    };
+    if let Some(cols) = cols {
+        let data = &rows[usize::from(cols.has_header)..];
         if data.is_empty() {
             return Err(CsvError::NoRows { header_only: true });
         }
@@ -86,52 +137,81 @@ pub fn read(bytes: &[u8]) -> Result<CsvInput, CsvError> {
         return Ok(CsvInput {
             entries,
             delimiter,
-            column: Some(cols.primary_name.clone()),
-            fallback_column: cols.fallback.as_ref().map(|(_, n)| n.clone()),
+            column: cols.has_header.then(|| cols.primary_name.clone()),
+            fallback_column: cols.fallback.as_ref().map(|(_, n, _)| n.clone()),
+            why: cols.why,
         });
     }
-    let widest = rows
-        .iter()
-        .map(|(_, r)| {
-            r.iter()
-                .rposition(|c| !c.trim().is_empty())
-                .map_or(0, |i| i + 1)
-        })
-        .max()
-        .unwrap_or(0);
     if widest > 1 {
-        return Err(CsvError::NoUsableColumn {
-            headers: first.iter().map(|h| clean_header(h)).collect(),
-        });
+        return Err(CsvError::NoUsableColumn { headers });
     }
-    let skip = usize::from(first_row_is_header(&rows));
+    let skip = usize::from(first_row_is_header(&rows, 0));
     let data = &rows[skip..];
     if data.is_empty() {
         return Err(CsvError::NoRows { header_only: true });
     }
+    let kind = opts.key.unwrap_or(ColumnKind::Any);
     let entries = data
         .iter()
         .map(|(line, row)| {
             let raw = row.first().cloned().unwrap_or_default();
             Entry {
                 line: *line,
-                key: Key::classify(&raw, ColumnKind::Any),
+                key: Key::classify(&raw, kind),
                 raw,
             }
         })
         .collect();
+    let column = (skip == 1).then(|| headers.first().cloned().unwrap_or_default());
+    let why = match &column {
+        Some(h) => format!("the file has one column, \"{h}\", read as {}", kind.label()),
+        None => format!(
+            "the file has one column and no header, read as {}",
+            kind.label()
+        ),
+    };
     Ok(CsvInput {
         entries,
         delimiter,
-        column: (skip == 1).then(|| {
-            rows[0]
-                .1
-                .first()
-                .map(|h| clean_header(h))
-                .unwrap_or_default()
-        }),
+        column,
         fallback_column: None,
+        why,
     })
+}
+
+/// One column of a file, as the TUI's column picker shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnPreview {
+    /// 1-based.
+    pub position: usize,
+    pub name: String,
+    /// The first three values below the header.
+    pub samples: Vec<String>,
+    /// What its name says it holds, if scimitar knows the name.
+    pub reads_as: Option<ColumnKind>,
+}
+
+/// Every column of the file's first row with its first values, for picking one by hand.
+pub fn column_previews(bytes: &[u8]) -> Result<Vec<ColumnPreview>, CsvError> {
+    let text = crate::input::text::decode(bytes)?;
+    let rows = records(text, detect_delimiter(text))?;
+    let Some((_, first)) = rows.first() else {
+        return Err(CsvError::NoRows { header_only: false });
+    };
+    Ok(first
+        .iter()
+        .enumerate()
+        .map(|(i, h)| ColumnPreview {
+            position: i + 1,
+            name: clean_header(h),
+            samples: rows[1..]
+                .iter()
+                .take(3)
+                .map(|(_, r)| r.get(i).cloned().unwrap_or_default())
+                .collect(),
+            reads_as: recognise(h).map(|(k, _)| k),
+        })
+        .collect())
 }
 
 /// Non-blank records with the line each starts on.
@@ -214,44 +294,240 @@ fn normalize_header(h: &str) -> String {
         .collect()
 }
 
-const ID_HEADERS: [&str; 2] = ["userid", "id"];
-const EMAIL_HEADERS: [&str; 5] = ["username", "email", "emailaddress", "login", "loginname"];
+/// Known header names (normalised) with what they hold and a rank: a lower rank wins within
+/// a kind, so the names scimitar always knew keep their order; the HR names share a rank,
+/// since "Work Email" beside "UPN" may hold different things and a person must choose.
+const HEADERS: [(&str, ColumnKind, u8); 16] = [
+    ("userid", ColumnKind::Id, 0),
+    ("id", ColumnKind::Id, 1),
+    ("scimid", ColumnKind::Id, 2),
+    ("username", ColumnKind::Email, 0),
+    ("email", ColumnKind::Email, 1),
+    ("emailaddress", ColumnKind::Email, 2),
+    ("login", ColumnKind::Email, 3),
+    ("loginname", ColumnKind::Email, 4),
+    ("workemail", ColumnKind::Email, 5),
+    ("upn", ColumnKind::Email, 5),
+    ("userprincipalname", ColumnKind::Email, 5),
+    ("workemailaddress", ColumnKind::Email, 5),
+    ("externalid", ColumnKind::ExternalId, 0),
+    ("employeeid", ColumnKind::ExternalId, 0),
+    ("employeenumber", ColumnKind::ExternalId, 0),
+    ("workerid", ColumnKind::ExternalId, 0),
+];
+
+/// What a header's name says its column holds, with its rank.
+fn recognise(header: &str) -> Option<(ColumnKind, u8)> {
+    let n = normalize_header(header);
+    HEADERS
+        .iter()
+        .find(|(name, _, _)| *name == n)
+        .map(|(_, k, r)| (*k, *r))
+}
+
+/// Email and userName columns are one group: both are looked up by userName.
+fn same_group(a: ColumnKind, b: ColumnKind) -> bool {
+    let g = |k| match k {
+        ColumnKind::UserName => ColumnKind::Email,
+        k => k,
+    };
+    g(a) == g(b)
+}
 
 struct Columns {
     primary: usize,
     primary_name: String,
     primary_kind: ColumnKind,
-    /// An email column consulted when the id cell is empty.
-    fallback: Option<(usize, String)>,
+    /// A column consulted when the primary cell is empty (an email beside an id).
+    fallback: Option<(usize, String, ColumnKind)>,
+    has_header: bool,
+    /// Which column was taken and why, for the operator.
+    why: String,
 }
 
-/// Prefers an id column (the SCIM API needs ids; emails cost a lookup each), and keeps an
-/// email column beside it for rows whose id is missing.
-fn find_columns(header: &[String]) -> Option<Columns> {
-    let find = |names: &[&str]| {
-        names.iter().find_map(|n| {
-            header
-                .iter()
-                .position(|h| normalize_header(h) == *n)
-                .map(|i| (i, clean_header(&header[i])))
+/// The best-ranked column of `kind` in `header`, or an error when two share that rank.
+fn best_of(header: &[String], kind: ColumnKind) -> Result<Option<(usize, String)>, CsvError> {
+    let found: Vec<(usize, u8)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            recognise(h)
+                .filter(|(k, _)| same_group(*k, kind))
+                .map(|(_, r)| (i, r))
         })
+        .collect();
+    let Some(best) = found.iter().map(|(_, r)| *r).min() else {
+        return Ok(None);
     };
-    let id = find(&ID_HEADERS);
-    let email = find(&EMAIL_HEADERS);
-    match (id, email) {
-        (Some((i, name)), fallback) => Some(Columns {
+    let top: Vec<usize> = found
+        .iter()
+        .filter(|(_, r)| *r == best)
+        .map(|(i, _)| *i)
+        .collect();
+    if top.len() > 1 {
+        return Err(CsvError::AmbiguousColumn {
+            candidates: top.iter().map(|i| clean_header(&header[*i])).collect(),
+            what: kind.label().to_string(),
+            headers: header.iter().map(|h| clean_header(h)).collect(),
+        });
+    }
+    Ok(top.first().map(|i| (*i, clean_header(&header[*i]))))
+}
+
+const DETECT_ORDER: [ColumnKind; 3] = [ColumnKind::Id, ColumnKind::Email, ColumnKind::ExternalId];
+
+/// Detects the column by its header: an id column first (the SCIM API needs ids; emails cost
+/// a lookup each), then an email column, then an externalId column; the next kind present
+/// is kept beside it for rows whose cell is empty. With `key`, only columns of that kind.
+fn find_columns(
+    header: &[String],
+    key: Option<ColumnKind>,
+    widest: usize,
+) -> Result<Option<Columns>, CsvError> {
+    if let Some(kind) = key {
+        return Ok(match best_of(header, kind)? {
+            Some((i, name)) => Some(Columns {
+                why: format!(
+                    "column \"{name}\" read as {}: --key asked for them and its name is one scimitar knows",
+                    kind.label()
+                ),
+                primary: i,
+                primary_name: name,
+                primary_kind: kind,
+                fallback: None,
+                has_header: true,
+            }),
+            None if widest > 1 => {
+                return Err(CsvError::NoUsableColumn {
+                    headers: header.iter().map(|h| clean_header(h)).collect(),
+                });
+            }
+            None => None,
+        });
+    }
+    let mut found: Vec<(usize, String, ColumnKind)> = Vec::new();
+    for kind in DETECT_ORDER {
+        if let Some((i, name)) = best_of(header, kind)? {
+            found.push((i, name, kind));
+        }
+    }
+    let mut found = found.into_iter();
+    let Some((primary, primary_name, primary_kind)) = found.next() else {
+        return Ok(None);
+    };
+    let fallback = found.next();
+    let mut why = format!(
+        "column \"{primary_name}\" read as {}: its name is one scimitar knows for them",
+        primary_kind.label()
+    );
+    if let Some((_, name, kind)) = &fallback {
+        why.push_str(&format!(
+            "; where it is empty, \"{name}\" is read as {}",
+            kind.label()
+        ));
+    }
+    Ok(Some(Columns {
+        primary,
+        primary_name,
+        primary_kind,
+        fallback,
+        has_header: true,
+        why,
+    }))
+}
+
+/// The column `--column` names: a header (any case, spaces and `_` ignored) or a 1-based
+/// position. By position, row 1 is a header when its cell is a known name or does not look
+/// like the cells below it.
+fn named_column(
+    wanted: &str,
+    key: Option<ColumnKind>,
+    rows: &[(usize, Vec<String>)],
+    widest: usize,
+) -> Result<Columns, CsvError> {
+    let header = rows.first().map(|(_, r)| r.as_slice()).unwrap_or(&[]);
+    let headers: Vec<String> = header.iter().map(|h| clean_header(h)).collect();
+    let w = wanted.trim();
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
+        let at = w.parse::<usize>().unwrap_or(0);
+        if at == 0 || at > widest.max(1) {
+            return Err(CsvError::NoSuchColumn {
+                wanted: w.to_string(),
+                headers,
+                columns: widest.max(1),
+            });
+        }
+        let i = at - 1;
+        let cell = header.get(i).map(|h| clean_header(h)).unwrap_or_default();
+        let known = recognise(&cell);
+        let shape_kind = key.unwrap_or(ColumnKind::Any);
+        let has_header = known.is_some()
+            || (matches!(
+                shape_kind,
+                ColumnKind::Any | ColumnKind::Id | ColumnKind::Email
+            ) && first_row_is_header(rows, i));
+        let kind = key.or(known.map(|(k, _)| k)).unwrap_or(ColumnKind::Any);
+        let why = if has_header {
+            format!(
+                "column {at} (\"{cell}\") read as {}: named with --column {at}{}",
+                kind.label(),
+                key_said(key)
+            )
+        } else {
+            format!(
+                "column {at} of a file without a header read as {}: named with --column {at}{}",
+                kind.label(),
+                key_said(key)
+            )
+        };
+        return Ok(Columns {
             primary: i,
-            primary_name: name,
-            primary_kind: ColumnKind::Id,
-            fallback,
-        }),
-        (None, Some((i, name))) => Some(Columns {
-            primary: i,
-            primary_name: name,
-            primary_kind: ColumnKind::Email,
+            primary_name: if has_header {
+                cell
+            } else {
+                format!("column {at}")
+            },
+            primary_kind: kind,
             fallback: None,
-        }),
-        (None, None) => None,
+            has_header,
+            why,
+        });
+    }
+    let i = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case(w))
+        .or_else(|| {
+            headers
+                .iter()
+                .position(|h| normalize_header(h) == normalize_header(w))
+        })
+        .ok_or_else(|| CsvError::NoSuchColumn {
+            wanted: w.to_string(),
+            headers: headers.clone(),
+            columns: widest.max(1),
+        })?;
+    let name = headers[i].clone();
+    let kind = key
+        .or(recognise(&name).map(|(k, _)| k))
+        .unwrap_or(ColumnKind::Any);
+    Ok(Columns {
+        why: format!(
+            "column \"{name}\" read as {}: named with --column{}",
+            kind.label(),
+            key_said(key)
+        ),
+        primary: i,
+        primary_name: name,
+        primary_kind: kind,
+        fallback: None,
+        has_header: true,
+    })
+}
+
+fn key_said(key: Option<ColumnKind>) -> &'static str {
+    match key {
+        Some(_) => " and --key",
+        None => "",
     }
 }
 
@@ -260,13 +536,13 @@ impl Columns {
         let cell = |i: usize| row.get(i).map(String::as_str).unwrap_or("");
         let primary = cell(self.primary);
         if primary.trim().is_empty()
-            && let Some((f, _)) = &self.fallback
+            && let Some((f, _, kind)) = &self.fallback
             && !cell(*f).trim().is_empty()
         {
             return Entry {
                 line,
                 raw: cell(*f).to_string(),
-                key: Key::classify(cell(*f), ColumnKind::Email),
+                key: Key::classify(cell(*f), *kind),
             };
         }
         let key = if primary.trim().is_empty() {
@@ -296,16 +572,16 @@ fn shape(v: &str) -> Shape {
     match Key::classify(v, ColumnKind::Any) {
         Key::Email(_) => Shape::Known,
         Key::Id(_) if looks_like_guid(v) => Shape::Known,
-        Key::Id(_) => Shape::Token,
+        Key::Id(_) | Key::ExternalId(_) => Shape::Token,
         Key::Malformed { .. } => Shape::Junk,
     }
 }
 
-/// In a one-column file, row 1 is a header when it is not an id or email itself and does not
+/// In a one-column file (or the column picked by position), row 1 is a header when it is not an id or email itself and does not
 /// look like most of the rows below it ("Users" above a list of emails), so a plain list of
 /// opaque ids keeps its first value.
-fn first_row_is_header(rows: &[(usize, Vec<String>)]) -> bool {
-    let cell = |r: &Vec<String>| r.first().cloned().unwrap_or_default();
+fn first_row_is_header(rows: &[(usize, Vec<String>)], column: usize) -> bool {
+    let cell = |r: &Vec<String>| r.get(column).cloned().unwrap_or_default();
     let Some((_, first)) = rows.first() else {
         return false;
     };

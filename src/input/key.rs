@@ -11,6 +11,8 @@ pub enum Key {
     Id(String),
     /// Looked up by `userName` (Anaplan user names are email addresses). Lowercased.
     Email(String),
+    /// Looked up by `externalId` (HR's employee number), which Anaplan compares ignoring case.
+    ExternalId(String),
     /// Not looked up; the reason says what is wrong and what is accepted.
     Malformed { reason: String },
 }
@@ -23,6 +25,23 @@ pub enum ColumnKind {
     Email,
     /// A file of one unnamed column.
     Any,
+    /// Values are `externalId`s (employee numbers): any text is looked up as it is.
+    ExternalId,
+    /// Values are `userName`s, named so with `--key userName`: looked up without asking for an @.
+    UserName,
+}
+
+impl ColumnKind {
+    /// What a value of the column is read as, for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            ColumnKind::Id => "user ids",
+            ColumnKind::Email => "emails (userName)",
+            ColumnKind::Any => "user ids or emails, by each value's shape",
+            ColumnKind::ExternalId => "externalIds",
+            ColumnKind::UserName => "userNames",
+        }
+    }
 }
 
 /// Longer than any id or email address Anaplan accepts; guards against pasted paragraphs.
@@ -44,6 +63,15 @@ impl Key {
         }
         if v.chars().any(char::is_control) {
             return malformed("contains control characters".into());
+        }
+        if column == ColumnKind::ExternalId {
+            return Key::ExternalId(v.to_string());
+        }
+        if column == ColumnKind::UserName {
+            if v.chars().any(char::is_whitespace) {
+                return malformed("contains spaces; a userName has none".into());
+            }
+            return Key::Email(v.to_lowercase());
         }
         if v.contains('@') {
             return match email_problem(v) {
@@ -69,7 +97,7 @@ impl Key {
     /// The lookup key, lowercased, for duplicate detection and matching results back.
     pub fn normalized(&self) -> Option<String> {
         match self {
-            Key::Id(s) | Key::Email(s) => Some(s.to_lowercase()),
+            Key::Id(s) | Key::Email(s) | Key::ExternalId(s) => Some(s.to_lowercase()),
             Key::Malformed { .. } => None,
         }
     }
@@ -135,5 +163,13 @@ mod tests {
             Key::Malformed { .. }
         ));
         assert!(looks_like_guid("2819c223-7f76-453a-919d-413861904646"));
+        assert_eq!(
+            Key::classify(" E 1001 ", ColumnKind::ExternalId),
+            Key::ExternalId("E 1001".into())
+        );
+        assert_eq!(
+            Key::classify("JSmith", ColumnKind::UserName),
+            Key::Email("jsmith".into())
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::input::resolve::{LookupError, UserLookup};
 use crate::scim::ScimError;
-use crate::scim::bulk::{KeyedRead, look_up_ids, read_by_user_names};
+use crate::scim::bulk::{KeyedRead, look_up_ids, read_by_external_ids, read_by_user_names};
 use crate::scim::client::ScimClient;
 use crate::scim::model::User;
 
@@ -16,6 +16,10 @@ impl UserLookup for ScimClient {
 
     async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError> {
         outcome(read_by_user_names(self, names).await)
+    }
+
+    async fn users_by_external_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
+        outcome(read_by_external_ids(self, ids).await)
     }
 }
 

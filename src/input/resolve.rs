@@ -34,6 +34,14 @@ pub trait UserLookup {
     async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError>;
     /// The users whose `userName` is among `names` (compared case-insensitively).
     async fn users_by_user_names(&self, names: &[String]) -> Result<Vec<User>, LookupError>;
+    /// Every user whose `externalId` is among `ids` (compared case-insensitively), all of
+    /// them when two share one: that is how an ambiguous row is told.
+    async fn users_by_external_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
+        let _ = ids;
+        Err(LookupError::Unavailable(
+            "this lookup cannot search by externalId".into(),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,6 +56,10 @@ pub struct ResolveReport {
     pub malformed: Vec<(usize, String, String)>,
     /// (line, key, error) for rows whose lookup call failed; they are neither found nor not.
     pub lookup_errors: Vec<(usize, String, String)>,
+    /// (line, externalId, userNames of every user it matches): never acted on.
+    pub ambiguous: Vec<(usize, String, Vec<String>)>,
+    /// Which column was read, as what, and why (from [`CsvInput::why`]).
+    pub column: String,
 }
 
 /// Resolves every well-formed, first-seen key: ids by id, emails by userName, up to
@@ -68,12 +80,14 @@ pub async fn resolve_counted<L: UserLookup>(
 ) -> ResolveReport {
     let mut report = ResolveReport {
         rows_read: input.entries.len(),
+        column: input.why.clone(),
         ..ResolveReport::default()
     };
     let mut first_line: HashMap<String, usize> = HashMap::new();
     // (line, normalised key, key as read) of rows to look up, per kind.
     let mut ids: Vec<(usize, String, String)> = Vec::new();
     let mut names: Vec<(usize, String, String)> = Vec::new();
+    let mut external: Vec<(usize, String, String)> = Vec::new();
     for e in &input.entries {
         let Some(norm) = e.key.normalized() else {
             if let Key::Malformed { reason } = &e.key {
@@ -91,6 +105,7 @@ pub async fn resolve_counted<L: UserLookup>(
         match &e.key {
             Key::Id(k) => ids.push((e.line, norm, k.clone())),
             Key::Email(k) => names.push((e.line, norm, k.clone())),
+            Key::ExternalId(k) => external.push((e.line, norm, k.clone())),
             Key::Malformed { .. } => {}
         }
     }
@@ -130,6 +145,17 @@ pub async fn resolve_counted<L: UserLookup>(
             &mut report,
         );
     }
+    for chunk in external.chunks(LOOKUP_CHUNK) {
+        if let Some(why) = &down {
+            skip(chunk, why, &mut report);
+            continue;
+        }
+        let keys: Vec<String> = chunk.iter().map(|(_, _, k)| k.clone()).collect();
+        let result = lookup.users_by_external_ids(&keys).await;
+        looked_up.fetch_add(chunk.len(), Ordering::Relaxed);
+        down = server_down(&result);
+        match_external(chunk, result, &mut found, &mut report);
+    }
     found.sort_by_key(|(line, _)| *line);
     let mut user_line: HashMap<String, usize> = HashMap::new();
     for (line, user) in found {
@@ -146,6 +172,7 @@ pub async fn resolve_counted<L: UserLookup>(
     report.duplicates.sort_by_key(|d| d.0);
     report.not_found.sort_by_key(|d| d.0);
     report.lookup_errors.sort_by_key(|d| d.0);
+    report.ambiguous.sort_by_key(|d| d.0);
     report
 }
 
@@ -169,6 +196,46 @@ fn skip(chunk: &[(usize, String, String)], why: &str, report: &mut ResolveReport
         report
             .lookup_errors
             .push((*line, key.clone(), why.to_string()));
+    }
+}
+
+/// As [`match_back`], but an externalId may match several users: such a row is ambiguous
+/// and resolves to nobody.
+fn match_external(
+    chunk: &[(usize, String, String)],
+    result: Result<Vec<User>, LookupError>,
+    found: &mut Vec<(usize, User)>,
+    report: &mut ResolveReport,
+) {
+    let users = match result {
+        Ok(users) => users,
+        Err(err) => {
+            let err = err.to_string();
+            for (line, _, key) in chunk {
+                report.lookup_errors.push((*line, key.clone(), err.clone()));
+            }
+            return;
+        }
+    };
+    let mut by_key: HashMap<String, Vec<&User>> = HashMap::new();
+    for u in &users {
+        if let Some(x) = &u.external_id {
+            let list = by_key.entry(x.to_lowercase()).or_default();
+            if !list.iter().any(|o| o.id.eq_ignore_ascii_case(&u.id)) {
+                list.push(u);
+            }
+        }
+    }
+    for (line, norm, key) in chunk {
+        match by_key.get(norm).map(Vec::as_slice) {
+            Some([one]) => found.push((*line, (*one).clone())),
+            Some(many) if many.len() > 1 => {
+                let mut names: Vec<String> = many.iter().map(|u| u.user_name.clone()).collect();
+                names.sort();
+                report.ambiguous.push((*line, key.clone(), names));
+            }
+            _ => report.not_found.push((*line, key.clone())),
+        }
     }
 }
 
@@ -216,13 +283,15 @@ impl ResolveReport {
             && self.not_found.is_empty()
             && self.malformed.is_empty()
             && self.lookup_errors.is_empty()
+            && self.ambiguous.is_empty()
     }
 
-    /// `12 rows read: 9 resolved, 1 duplicate, 1 not found, 1 malformed, 0 lookup errors`.
+    /// `12 rows read: 9 resolved, 1 duplicate, 1 not found, 1 malformed, 0 lookup errors`,
+    /// and `, 1 ambiguous` when an externalId matched two users.
     pub fn summary_line(&self) -> String {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        format!(
+        let mut line = format!(
             "{}: {} resolved, {}, {} not found, {} malformed, {}",
             plural(self.rows_read, "row read", "rows read"),
             self.resolved.len(),
@@ -230,7 +299,11 @@ impl ResolveReport {
             self.not_found.len(),
             self.malformed.len(),
             plural(self.lookup_errors.len(), "lookup error", "lookup errors"),
-        )
+        );
+        if !self.ambiguous.is_empty() {
+            line.push_str(&format!(", {} ambiguous", self.ambiguous.len()));
+        }
+        line
     }
 
     /// The report as CSV (`line,value,status,user_id,user_name,detail`), one row per input
@@ -266,6 +339,10 @@ impl ResolveReport {
         }
         for (line, key, err) in &self.lookup_errors {
             rows.push(row(*line, key, "lookup-error", "", "", err));
+        }
+        for (line, key, names) in &self.ambiguous {
+            let detail = format!("externalId shared by {}", names.join(", "));
+            rows.push(row(*line, key, "ambiguous", "", "", &detail));
         }
         rows.sort_by_key(|r| r[0].parse::<usize>().unwrap_or(usize::MAX));
         let mut out = ::csv::Writer::from_writer(w);

@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use crate::scim::client::ScimClient;
 use crate::scim::error::ScimError;
-use crate::scim::filter::Filter;
+use crate::scim::filter::{Attr, Filter};
 use crate::scim::model::{MAX_PAGE_SIZE, User};
 
 /// Single GETs in flight at once while confirming ids.
@@ -122,10 +122,33 @@ pub async fn read_by_user_names(
     Ok(read)
 }
 
+/// Every user whose externalId is among `ids`, case-insensitively (Anaplan declares it
+/// not caseExact), several per id when they share one.
+pub async fn read_by_external_ids(
+    client: &ScimClient,
+    ids: &[String],
+) -> Result<KeyedRead, ScimError> {
+    let mut read = KeyedRead::default();
+    filtered(client, ids, Key::ExternalId, &mut read).await?;
+    read.from_filter = read.users.len();
+    Ok(read)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
     Id,
     UserName,
+    ExternalId,
+}
+
+impl Key {
+    fn of(self, u: &User) -> String {
+        match self {
+            Key::Id => u.id.to_lowercase(),
+            Key::UserName => u.user_name.to_lowercase(),
+            Key::ExternalId => u.external_id.as_deref().unwrap_or("").to_lowercase(),
+        }
+    }
 }
 
 fn any_of(key: Key, keys: &[String]) -> Option<Filter> {
@@ -135,7 +158,31 @@ fn any_of(key: Key, keys: &[String]) -> Option<Filter> {
             .iter()
             .map(|n| Filter::user_name_eq(n))
             .reduce(Filter::or),
+        Key::ExternalId => keys
+            .iter()
+            .map(|n| Filter::eq(Attr::ExternalId, n.as_str()))
+            .reduce(Filter::or),
     }
+}
+
+/// Most pages read for one filter of externalIds: a filter of at most a page of terms
+/// matching more than this many users is a server ignoring the filter, not a tenant.
+const MAX_EXTERNAL_PAGES: u64 = 20;
+
+/// Every user a filter selects, page after page.
+async fn every_page(client: &ScimClient, filter: &Filter) -> Result<Vec<User>, ScimError> {
+    let mut users = Vec::new();
+    let mut start = 1u64;
+    for _ in 0..MAX_EXTERNAL_PAGES {
+        let page = client.list_page(Some(filter), start, MAX_PAGE_SIZE).await?;
+        let n = page.users.len() as u64 + page.skipped.len() as u64;
+        users.extend(page.users);
+        start += n;
+        if n == 0 || start > page.total_results {
+            break;
+        }
+    }
+    Ok(users)
 }
 
 /// Reads `keys` with `or` filters, halving a batch the server refuses. A single userName
@@ -158,17 +205,21 @@ async fn filtered(
         let Some(filter) = any_of(key, part) else {
             continue;
         };
-        // Keys are unique, so one page of as many results holds every match; users the
-        // server sends beyond those asked for (a filter it ignored) are dropped.
+        // Ids and userNames are unique, so one page of as many results holds every match;
+        // externalIds may be shared, so their pages are read to the end. Users the server
+        // sends beyond those asked for (a filter it ignored) are dropped.
         let wanted: HashSet<String> = part.iter().map(|k| k.trim().to_lowercase()).collect();
-        match client.list_page(Some(&filter), 1, part.len() as u32).await {
-            Ok(page) => {
-                for u in page.users {
-                    let k = match key {
-                        Key::Id => u.id.to_lowercase(),
-                        Key::UserName => u.user_name.to_lowercase(),
-                    };
-                    if wanted.contains(&k) && seen.insert(u.id.to_lowercase()) {
+        let got = match key {
+            Key::ExternalId => every_page(client, &filter).await,
+            _ => client
+                .list_page(Some(&filter), 1, part.len() as u32)
+                .await
+                .map(|p| p.users),
+        };
+        match got {
+            Ok(users) => {
+                for u in users {
+                    if wanted.contains(&key.of(&u)) && seen.insert(u.id.to_lowercase()) {
                         read.users.push(u);
                     }
                 }

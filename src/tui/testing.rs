@@ -323,5 +323,6 @@ pub fn csv_report() -> crate::input::ResolveReport {
         not_found: vec![(5, "ghost@example.com".into())],
         malformed: vec![(6, "not-an-email@".into(), "not an email or an id".into())],
         lookup_errors: vec![],
+        ..Default::default()
     }
 }

@@ -71,6 +71,12 @@ impl UserLookup for CountingLookup<'_> {
         self.report(names.len());
         r
     }
+
+    async fn users_by_external_ids(&self, ids: &[String]) -> Result<Vec<User>, LookupError> {
+        let r = self.client.users_by_external_ids(ids).await;
+        self.report(ids.len());
+        r
+    }
 }
 
 /// Reads and resolves a CSV. The error is the reason in plain words (file, encoding, column,
