@@ -11,6 +11,7 @@ pub mod preview;
 pub mod run;
 pub mod runs;
 pub mod table;
+pub mod user_rows;
 pub mod users;
 
 pub use connect::{Connected, connect};
