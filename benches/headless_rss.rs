@@ -93,7 +93,12 @@ fn run(fake: &Fake, dir: &std::path::Path, args: &[&str]) -> (i64, Duration, Dur
     if r != pid {
         panic!("wait4 failed");
     }
-    (usage.ru_maxrss, first.unwrap_or_default(), t.elapsed(), bytes)
+    (
+        usage.ru_maxrss,
+        first.unwrap_or_default(),
+        t.elapsed(),
+        bytes,
+    )
 }
 
 fn main() {
@@ -104,12 +109,17 @@ fn main() {
         Err(e) => panic!("tempdir: {e}"),
     };
     let fake = start_fake(users, dir.path());
-    println!("headless_rss: users list --all of {users} users, the fake in its own process, no rate limit");
+    println!(
+        "headless_rss: users list --all of {users} users, the fake in its own process, no rate limit"
+    );
     for (label, args) in [
         ("json", vec!["--format", "json"]),
         ("csv", vec!["--format", "csv"]),
         ("table", vec!["--format", "table"]),
-        ("--workspace (json)", vec!["--format", "json", "--workspace", "__first__"]),
+        (
+            "--workspace (json)",
+            vec!["--format", "json", "--workspace", "__first__"],
+        ),
     ] {
         let args: Vec<String> = args
             .iter()

@@ -146,7 +146,11 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     show_cache(&mut s, g, 1);
     assert_eq!(s.list.len(), 7, "every cached user and the new one");
     assert_eq!(s.visible.len(), 7, "all browsable at once");
-    assert_eq!(s.current_user().map(|u| u.id), on, "the cursor stays on its user");
+    assert_eq!(
+        s.current_user().map(|u| u.id),
+        on,
+        "the cursor stays on its user"
+    );
     assert!(
         s.user("u-0001").is_some_and(|u| !u.active),
         "the fresh copy wins over the cached one"

@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::commands::run::Refused;
+use crate::commands::user_rows::{Reorder, RowWriter};
 use crate::scim::client::LastLogin;
 use crate::scim::filter;
-use crate::commands::user_rows::{Reorder, RowWriter};
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
 use crate::untrusted;
@@ -201,9 +201,15 @@ impl Members {
                     .map_err(|e| Refused(format!("--workspace: {e}")))?
                     .into_iter()
                     .next()
-                    .ok_or_else(|| Refused(format!("--workspace: no workspace `{}`", self.wanted)))?;
+                    .ok_or_else(|| {
+                        Refused(format!("--workspace: no workspace `{}`", self.wanted))
+                    })?;
                 let name = workspace_name(&known, &id);
-                let rest: Vec<User> = self.held.into_iter().filter(|u| u.has_workspace(&id)).collect();
+                let rest: Vec<User> = self
+                    .held
+                    .into_iter()
+                    .filter(|u| u.has_workspace(&id))
+                    .collect();
                 (id, name, rest)
             }
         };

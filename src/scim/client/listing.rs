@@ -167,7 +167,7 @@ impl ScimClient {
         &self,
         filter: Option<&Filter>,
         opts: ListOptions,
-        on_page: impl FnMut(Page) + Send,
+        on_page: impl FnMut(Page),
     ) -> Result<ListSummary, ScimError> {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
