@@ -438,6 +438,12 @@ pub struct FakeServeArgs {
     /// After the first lost answer, answer every /Users request 503 (the server went down).
     #[arg(long)]
     pub lost_then_down: bool,
+    /// Fault: audit events appear this long after the change they record.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub audit_lag_ms: u64,
+    /// Fault: this share (0..100) of audit events is never recorded.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub audit_drop_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -449,12 +455,6 @@ pub enum LostAnswerArg {
     Html200,
     ClaimNotStored,
     OtherUserGet,
-    /// Fault: audit events appear this long after the change they record.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub audit_lag_ms: u64,
-    /// Fault: this share (0..100) of audit events is never recorded.
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    pub audit_drop_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -308,6 +308,17 @@ impl UserStore {
         self.rows.push(row);
     }
 
+    /// Adds a user read from another store (its workspaces interned here), or replaces the
+    /// stored one with the same id; returns its row and whether it is new.
+    pub fn upsert_from(&mut self, u: UserRef<'_>) -> (usize, bool) {
+        let workspaces = u.workspaces().map(|w| self.intern(w)).collect();
+        let row = Row {
+            workspaces,
+            ..u.row.clone()
+        };
+        self.put(row)
+    }
+
     /// The index of a workspace, interning it the first time.
     pub fn intern(&mut self, w: &Workspace) -> u32 {
         if let Some(&i) = self.interned.get(w) {

@@ -36,6 +36,7 @@ fn csv_report(w: u16, h: u16) -> State {
             "not an email or an id: nothing after @".into(),
         )],
         lookup_errors: vec![],
+        ..ResolveReport::default()
     };
     update(
         &mut s,

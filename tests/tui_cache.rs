@@ -1,6 +1,7 @@
 //! The reducer with a cached list: it shows at once with its age and the refresh's
-//! progress, the refresh replaces it (users gone from the tenant go), a page that came
-//! first wins over the cache, and a reload never brings the cache back.
+//! progress, the refresh merges into it (users gone from the tenant go when it completes),
+//! pages that came before the cache are merged into it, a filtered load never mixes with or
+//! replaces it, and a reload never brings the cache back.
 
 use std::time::{Duration, SystemTime};
 
@@ -123,24 +124,69 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
 }
 
 #[test]
-fn a_page_that_came_first_wins_and_a_failed_refresh_says_so() {
+fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says_so() {
+    // The reverse race: a big cache is read more slowly than the refresh's first page.
     let (mut s, g) = opened_with_cache();
-    let first: Vec<_> = fixture_users().into_iter().take(2).collect();
+    let mut first: Vec<_> = fixture_users().into_iter().take(2).collect();
+    first[0].active = false; // changed since the cache was written
+    let mut newcomer = fixture_users()[1].clone();
+    newcomer.id = "u-new".into();
+    newcomer.user_name = "nina.new@example.com".into();
+    first.push(newcomer);
     update(
         &mut s,
         Action::PageLoaded {
             generation: g,
             users: first,
-            total: 6,
+            total: 7,
         },
     );
+    update(&mut s, Action::Down);
+    let on = s.current_user().map(|u| u.id);
     show_cache(&mut s, g, 1);
+    assert_eq!(s.list.len(), 7, "every cached user and the new one");
+    assert_eq!(s.visible.len(), 7, "all browsable at once");
     assert_eq!(
-        s.list.len(),
-        2,
-        "fresh pages are never mixed with an older cache"
+        s.current_user().map(|u| u.id),
+        on,
+        "the cursor stays on its user"
+    );
+    assert!(
+        s.user("u-0001").is_some_and(|u| !u.active),
+        "the fresh copy wins over the cached one"
+    );
+    let text = screen(&s);
+    assert!(
+        text.contains("cached 1 h ago, refreshing… 42%"),
+        "the header says the cache's age and how far the refresh got:\n{text}"
+    );
+
+    // The rest of the refresh merges into place, then the users it did not list go.
+    let rest: Vec<_> = fixture_users().into_iter().skip(2).take(3).collect();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: g,
+            users: rest,
+            total: 7,
+        },
+    );
+    assert_eq!(s.list.len(), 7, "a refresh page never discards the cache");
+    update(
+        &mut s,
+        Action::LoadFinished {
+            generation: g,
+            result: Ok(6),
+        },
+    );
+    let ids: Vec<&str> = s.list.store().iter().map(|u| u.id()).collect();
+    assert_eq!(
+        ids,
+        ["u-0001", "u-0002", "u-0003", "u-0004", "u-0005", "u-new"],
+        "cached order kept, the one the tenant no longer has gone"
     );
     assert!(s.list.cached.is_none());
+    assert_eq!(s.visible.len(), 6);
 
     let (mut s, g) = opened_with_cache();
     show_cache(&mut s, g, 1);
@@ -250,4 +296,46 @@ fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_n
     let mut effects = load_all(&mut s, g);
     effects.retain(|e| !matches!(e, Effect::LoadLastLogins { .. }));
     assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn a_filtered_load_never_mixes_with_or_replaces_the_unfiltered_cache() {
+    let (mut s, g) = opened_with_cache();
+    update(&mut s, Action::Filter);
+    for c in "active eq false".chars() {
+        update(
+            &mut s,
+            Action::Input(tui_input::InputRequest::InsertChar(c)),
+        );
+    }
+    update(&mut s, Action::Apply);
+    let filtered = s.list.generation;
+    assert_ne!(filtered, g);
+    let inactive: Vec<_> = fixture_users().into_iter().filter(|u| !u.active).collect();
+    let n = inactive.len();
+    update(
+        &mut s,
+        Action::PageLoaded {
+            generation: filtered,
+            users: inactive,
+            total: n as u64,
+        },
+    );
+    // The cache read for the unfiltered load comes late: it is not shown under the filter.
+    show_cache(&mut s, g, 1);
+    assert_eq!(s.list.len(), n, "only the filter's users");
+    assert!(s.list.cached.is_none());
+    let effects = update(
+        &mut s,
+        Action::LoadFinished {
+            generation: filtered,
+            result: Ok(n as u64),
+        },
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveCache { .. })),
+        "a filtered list is never written over the cache: {effects:?}"
+    );
 }

@@ -177,7 +177,7 @@ fn covered(j: &JournalState) -> Vec<Covered<'_>> {
                     return None;
                 }
                 Some(ResultKind::NotFound) => return None,
-                None => "in_doubt",
+                Some(ResultKind::InDoubt) | None => "in_doubt",
             };
             Some(Covered {
                 user_id: id,

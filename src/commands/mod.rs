@@ -12,6 +12,7 @@ pub mod preview;
 pub mod run;
 pub mod runs;
 pub mod table;
+pub mod user_rows;
 pub mod users;
 pub mod verify;
 

@@ -1,12 +1,14 @@
 //! `scimitar users list` and `scimitar user show`: lookups without a screen.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::commands::run::Refused;
+use crate::commands::user_rows::{Reorder, RowWriter};
 use crate::scim::client::{LastLogin, LastLogins};
 use crate::scim::filter;
-use crate::scim::model::User;
+use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
 use crate::untrusted;
 
@@ -24,6 +26,106 @@ pub async fn list(
         None => None,
     };
     let rule = crate::commands::inactive::rule_of(args.inactive_days, args.never_logged_in);
+    if args.last_login || rule.is_some() {
+        return list_with_logins(client, args, filter.as_ref(), rule, out).await;
+    }
+    let whole = args.all || args.workspace.is_some();
+    // Written a page at a time and flushed after each, so a reader sees rows at once.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    if !whole {
+        let p = client.list_page(filter.as_ref(), 1, args.count).await?;
+        let mut rows = RowWriter::start(args.format, &mut out)?;
+        for u in &p.users {
+            rows.user(u)?;
+        }
+        rows.finish()?;
+        if (p.users.len() as u64) < p.total_results {
+            crate::say!(
+                "showing {} of {} users; add --all for every page",
+                p.users.len(),
+                p.total_results
+            );
+        }
+        return Ok(());
+    }
+    let mut members = match &args.workspace {
+        Some(w) => Some(Members::resolve(client, w).await),
+        None => None,
+    };
+    let opts = ListOptions {
+        page_size: args.count,
+        concurrency: args.concurrency as usize,
+        expected_total: None,
+    };
+    // A progress line on stderr only when a person watches it (not in pipes or logs).
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("listing users: {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let mut rows = RowWriter::start(args.format, &mut out)?;
+    let mut order = Reorder::new(args.count.clamp(1, crate::scim::model::MAX_PAGE_SIZE));
+    let mut seen = 0usize;
+    let mut failed: Option<anyhow::Error> = None;
+    // A write that fails (a closed pipe) stops the walk rather than list on for nobody.
+    let stop = tokio::sync::Notify::new();
+    let listing = client.list_each(filter.as_ref(), opts, |p| {
+        if let Some(pb) = &bar {
+            pb.set_length(p.total.max(p.loaded as u64));
+            pb.set_position(p.loaded as u64);
+        }
+        if failed.is_some() {
+            return;
+        }
+        seen += p.users.len();
+        let due = order.push(p.start_index, p.users);
+        let written = write_pages(&mut rows, members.as_mut(), due).and_then(|()| {
+            rows.flush()?;
+            Ok(())
+        });
+        if let Err(e) = written {
+            failed = Some(e);
+            stop.notify_one();
+        }
+    });
+    let walked = tokio::select! {
+        r = listing => Some(r),
+        () = stop.notified() => None,
+    };
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(r) = walked {
+        r?;
+    }
+    write_pages(&mut rows, members.as_mut(), order.rest().collect())?;
+    if let Some(m) = members {
+        // Users held because the workspace was not in the integration API's list: resolved
+        // now against every workspace the listing showed.
+        let m = m.finish(seen, args.filter.as_deref())?;
+        for u in &m {
+            rows.user(u)?;
+        }
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+/// `users list` with last logins (`--last-login`, `--inactive-days`, `--never-logged-in`):
+/// the users are held, since the join and the selection need them all.
+async fn list_with_logins(
+    client: &ScimClient,
+    args: &ListArgs,
+    filter: Option<&filter::Filter>,
+    rule: Option<crate::plan::inactivity::Inactivity>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let whole = args.all || args.workspace.is_some() || rule.is_some();
     let (users, total) = if whole {
         let opts = ListOptions {
@@ -41,7 +143,7 @@ pub async fn list(
             pb
         });
         let r = client
-            .list_all(filter.as_ref(), opts, |p| {
+            .list_all(filter, opts, |p| {
                 if let Some(pb) = &bar {
                     pb.set_length(p.total.max(p.loaded as u64));
                     pb.set_position(p.loaded as u64);
@@ -54,11 +156,11 @@ pub async fn list(
         let r = r?;
         (r.users, r.total_results)
     } else {
-        let p = client.list_page(filter.as_ref(), 1, args.count).await?;
+        let p = client.list_page(filter, 1, args.count).await?;
         (p.users, p.total_results)
     };
     let users = match &args.workspace {
-        Some(w) => members(client, users, w, args.filter.as_deref()).await?,
+        Some(w) => held_members(client, users, w, args.filter.as_deref()).await?,
         None => users,
     };
     // The users in question are read first, so a refused list falls back to them alone.
@@ -109,7 +211,7 @@ pub async fn list(
 
 /// The members of workspace `wanted` (id or exact name) among `users`, which hold every user
 /// of the tenant (or every user the filter matches); says on stderr what was answered from.
-async fn members(
+async fn held_members(
     client: &ScimClient,
     users: Vec<User>,
     wanted: &str,
@@ -140,6 +242,130 @@ async fn members(
         untrusted::line(&name)
     );
     Ok(members)
+}
+
+/// Writes the users of `pages` (only the workspace's members with `--workspace`).
+fn write_pages<W: Write>(
+    rows: &mut RowWriter<W>,
+    mut members: Option<&mut Members>,
+    pages: Vec<Vec<User>>,
+) -> anyhow::Result<()> {
+    for u in pages.into_iter().flatten() {
+        match members.as_deref_mut() {
+            None => rows.user(&u)?,
+            Some(m) => {
+                if m.take(u.clone()) {
+                    rows.user(&u)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--workspace`: the members of one workspace, answered from every user of the tenant
+/// (or every user the filter matches). Resolved from the integration API's workspace list
+/// when it names the workspace, so members stream; otherwise the users who could be
+/// members are held (never the whole tenant) and resolved against every workspace seen.
+struct Members {
+    wanted: String,
+    listed: Vec<Workspace>,
+    /// The workspace's id and name, once resolved.
+    resolved: Option<(String, String)>,
+    /// Unresolved: users with a workspace whose id or name is `wanted`.
+    held: Vec<User>,
+    /// Unresolved: every distinct workspace seen, for the resolution at the end.
+    seen: BTreeMap<(String, String), Workspace>,
+    members: usize,
+}
+
+impl Members {
+    async fn resolve(client: &ScimClient, wanted: &str) -> Members {
+        let listed = crate::commands::apply::known_workspaces(client, &[]).await;
+        let resolved = crate::commands::apply::resolve_workspaces(&[wanted.to_string()], &listed)
+            .ok()
+            .and_then(|ids| ids.into_iter().next())
+            .map(|id| {
+                let name = workspace_name(&listed, &id);
+                (id, name)
+            });
+        Members {
+            wanted: wanted.to_string(),
+            listed,
+            resolved,
+            held: Vec::new(),
+            seen: BTreeMap::new(),
+            members: 0,
+        }
+    }
+
+    /// Whether `u` is a member to write now; an unresolved candidate is held.
+    fn take(&mut self, u: User) -> bool {
+        if let Some((id, _)) = &self.resolved {
+            let member = u.has_workspace(id);
+            self.members += usize::from(member);
+            return member;
+        }
+        for w in &u.workspaces {
+            self.seen
+                .entry((w.id.to_lowercase(), w.name.clone()))
+                .or_insert_with(|| w.clone());
+        }
+        let w = &self.wanted;
+        if u.workspaces
+            .iter()
+            .any(|k| k.id.eq_ignore_ascii_case(w) || k.name.eq_ignore_ascii_case(w))
+        {
+            self.held.push(u);
+        }
+        false
+    }
+
+    /// Says on stderr what was answered from; returns the held members still to write.
+    fn finish(self, of: usize, filter: Option<&str>) -> anyhow::Result<Vec<User>> {
+        let (id, name, rest) = match self.resolved {
+            Some((id, name)) => (id, name, Vec::new()),
+            None => {
+                let mut known: Vec<Workspace> = self.seen.into_values().collect();
+                known.extend(self.listed);
+                let id = crate::commands::apply::resolve_workspaces(
+                    std::slice::from_ref(&self.wanted),
+                    &known,
+                )
+                .map_err(|e| Refused(format!("--workspace: {e}")))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Refused(format!("--workspace: no workspace `{}`", self.wanted)))?;
+                let name = workspace_name(&known, &id);
+                let rest: Vec<User> = self
+                    .held
+                    .into_iter()
+                    .filter(|u| u.has_workspace(&id))
+                    .collect();
+                (id, name, rest)
+            }
+        };
+        let scope = match filter.map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => format!(
+                "of the {of} users matching the filter in force: {}",
+                untrusted::line(f)
+            ),
+            None => format!("of all {of} users of the tenant"),
+        };
+        crate::say!(
+            "{} users in workspace {} ({id}), {scope}",
+            self.members + rest.len(),
+            untrusted::line(&name)
+        );
+        Ok(rest)
+    }
+}
+
+fn workspace_name(known: &[Workspace], id: &str) -> String {
+    known
+        .iter()
+        .find(|w| w.id.eq_ignore_ascii_case(id) && !w.name.is_empty())
+        .map_or_else(|| id.to_string(), |w| w.name.clone())
 }
 
 pub async fn show(
@@ -178,7 +404,7 @@ fn yes_no(b: bool) -> &'static str {
 
 /// Widest a name column gets in `user show` and `users list --format table`; longer names end
 /// with `…` (the JSON and CSV formats carry them whole).
-const MAX_COL: usize = 60;
+pub(crate) const MAX_COL: usize = 60;
 
 pub fn write_user(
     u: &User,
@@ -221,10 +447,6 @@ pub fn write_user(
     Ok(())
 }
 
-pub fn write_table(users: &[User], out: &mut impl Write) -> std::io::Result<()> {
-    write_table_with(users, None, out)
-}
-
 /// The table, with a `LAST LOGIN` column when `logins` are given.
 pub fn write_table_with(
     users: &[User],
@@ -257,10 +479,6 @@ pub fn write_table_with(
     header.push("EXTERNAL ID");
     super::table::write(out, &header, &rows, |_| false)?;
     Ok(())
-}
-
-pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
-    write_csv_with(users, None, out)
 }
 
 /// The CSV, with a `last login` column (RFC 3339, `never` or `unavailable`) when `logins`
@@ -309,4 +527,21 @@ pub fn write_csv_with(
     }
     w.flush()?;
     Ok(())
+}
+
+pub fn write_table(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+    write_all(ListFormat::Table, users, out)
+}
+
+pub fn write_csv(users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+    write_all(ListFormat::Csv, users, out)
+}
+
+/// Every user of `users` in `format`, as `users list` writes them.
+pub fn write_all(format: ListFormat, users: &[User], out: &mut impl Write) -> anyhow::Result<()> {
+    let mut rows = RowWriter::start(format, out)?;
+    for u in users {
+        rows.user(u)?;
+    }
+    rows.finish()
 }

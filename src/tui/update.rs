@@ -711,7 +711,9 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
     }
 }
 
-/// Shows the cached list while the fresh load runs, unless fresh pages already arrived.
+/// Shows the cached list while the fresh load runs. Pages of the refresh that arrived
+/// first are merged into it (the fresh copy wins), so every cached user is browsable
+/// whichever came first; a load already complete has no use for it.
 fn cache_loaded(
     state: &mut State,
     generation: u64,
@@ -720,14 +722,27 @@ fn cache_loaded(
     match result {
         Err(why) => state.flash(format!("cached users ignored: {why}")),
         Ok(Some(c))
-            if generation == state.list.generation
-                && state.list.load == LoadState::Loading
-                && state.list.is_empty() =>
+            if generation == state.list.generation && state.list.load == LoadState::Loading =>
         {
             let age = crate::cache::age_text(c.age());
-            state.adopt_users(std::sync::Arc::new(c.users), Some(c.total));
-            state.list.cached = Some(crate::tui::state::CacheShown::new(age));
-            state.rebuild_keeping_row();
+            let keep = state.current_user().map(|u| u.id);
+            // The server's count, once a page gave it, rules over the cache's.
+            let total = state.list.total.unwrap_or(c.total);
+            let fresh = state.clear_users();
+            let mut merged = c.users;
+            let mut shown = crate::tui::state::CacheShown::new(age);
+            for u in fresh.iter() {
+                shown.confirm(merged.upsert_from(u).0);
+            }
+            drop(fresh);
+            state.adopt_users(std::sync::Arc::new(merged), Some(total));
+            state.list.cached = Some(shown);
+            state.rebuild_visible();
+            let row = keep.and_then(|id| state.list.index_of(&id));
+            if let Some(pos) = row.and_then(|r| state.visible.iter().position(|&i| i == r)) {
+                state.view_mut().cursor = pos;
+                state.clamp_cursor();
+            }
         }
         Ok(_) => {}
     }

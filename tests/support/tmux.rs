@@ -164,17 +164,25 @@ impl Tmux {
 
     /// Waits until the screen satisfies `ok`; fails with the last screen on timeout.
     pub fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout();
+        self.wait_for_within(what, timeout(), ok)
+    }
+
+    /// Like [`Tmux::wait_for`], for a wait known to be long (a refresh at the rate budget).
+    pub fn wait_for_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
+        let limit = limit.max(timeout());
+        let deadline = Instant::now() + limit;
         loop {
             let s = self.screen();
             if ok(&s) {
                 return s;
             }
             if Instant::now() >= deadline {
-                panic!(
-                    "timed out after {:?} waiting for {what}; screen:\n{s}",
-                    timeout()
-                );
+                panic!("timed out after {limit:?} waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(40));
         }

@@ -167,18 +167,37 @@ impl ScimClient {
         &self,
         filter: Option<&Filter>,
         opts: ListOptions,
-        on_page: impl FnMut(Page) + Send,
+        on_page: impl FnMut(Page),
     ) -> Result<ListSummary, ScimError> {
         let size = opts.page_size.clamp(1, MAX_PAGE_SIZE);
         let step = u64::from(size);
         let concurrency = opts.concurrency.max(1);
         let requests_before = self.stats().requests;
-        let fetch = move |start: u64, arrived: Option<Result<ListPage, ScimError>>| async move {
-            let page = match arrived {
-                Some(page) => page,
-                None => self.list_page(filter, start, size).await,
-            };
-            (start, page)
+        // Each page is fetched and parsed in a task of its own, so that parsing one page
+        // overlaps the requests of the others rather than hold up the task polling them.
+        let fetch = move |start: u64, arrived: Option<Result<ListPage, ScimError>>| {
+            let task = arrived.is_none().then(|| {
+                let (client, filter) = (self.clone(), filter.cloned());
+                Spawned(tokio::spawn(async move {
+                    client.list_page(filter.as_ref(), start, size).await
+                }))
+            });
+            async move {
+                let page = match (arrived, task) {
+                    (Some(page), _) => page,
+                    (None, Some(mut task)) => match (&mut task.0).await {
+                        Ok(page) => page,
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(e) => Err(ScimError::BadListing(format!(
+                            "the request for the page at startIndex {start} stopped: {e}"
+                        ))),
+                    },
+                    (None, None) => Err(ScimError::BadListing(format!(
+                        "no request for the page at startIndex {start}"
+                    ))),
+                };
+                (start, page)
+            }
         };
         // The pages fetched on the hint are taken only when the walk reaches them, so it checks
         // exactly the pages it would check without the hint. `early`: in flight, not reached;
@@ -307,4 +326,14 @@ fn first_round_width(opts: &ListOptions, step: u64, concurrency: usize) -> u64 {
     opts.expected_total
         .filter(|&n| n > step)
         .map_or(1, |n| n.div_ceil(step).min(concurrency as u64))
+}
+
+/// A page's task, stopped when the walk that wanted it is dropped (a load replaced, a reader
+/// gone).
+struct Spawned<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
