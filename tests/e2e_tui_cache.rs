@@ -17,6 +17,8 @@ fn cache_files(dir: &Path) -> Vec<PathBuf> {
             d.flatten()
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "cache"))
+                // The last logins kept beside the users are not a second cache of users.
+                .filter(|p| !p.to_string_lossy().ends_with("-logins.cache"))
                 .collect()
         })
         .unwrap_or_default();

@@ -91,7 +91,9 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     drop(fake);
     let s = t.wait_text("PAUSED");
     assert!(figure(&s, "failed").is_some_and(|f| f <= 10), "{s}");
-    assert!(figure(&s, "in flight").is_some_and(|f| f <= 8), "{s}");
+    // In flight: at most 8 requests, plus answered users still waiting for the re-read
+    // that settles them (at most one slice of 100).
+    assert!(figure(&s, "in flight").is_some_and(|f| f <= 108), "{s}");
     t.keys(&["Escape"]);
     let s = t.wait_text("Stopped: disable");
     let journal = sandbox

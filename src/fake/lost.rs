@@ -95,6 +95,10 @@ pub(super) fn affected(seed: u64, id: &str, share: f64) -> bool {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    // FNV alone leaves the high bits nearly equal for ids that differ only at the end.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
     ((h >> 11) as f64 / (1u64 << 53) as f64) < share
 }
 
