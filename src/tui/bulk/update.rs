@@ -466,7 +466,10 @@ fn move_by(state: &mut State, delta: isize) {
         }
         Screen::Preview(p) => match &mut p.request {
             Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
-            None => p.move_by(delta, page),
+            None => {
+                let height = p.list_height(state.width, state.height);
+                p.move_by(delta, height)
+            }
         },
         Screen::History(h) => {
             let len = h.len();

@@ -124,7 +124,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
 }
 
 /// Greedy word wrap at `width` columns (at least 10).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);
     let mut rows = Vec::new();
     let mut row = String::new();

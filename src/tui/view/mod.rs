@@ -19,6 +19,8 @@ mod summary;
 mod users;
 pub mod workspaces;
 
+pub(crate) use confirm::wrap;
+
 /// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
 /// pane exceeds: every view passes server and file text through this.
 pub(crate) fn safe(s: &str) -> String {
