@@ -165,8 +165,14 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
-            } else {
+            } else if state.run.view.as_ref().is_some_and(|r| r.stopping) {
                 Some(cancel_run(state))
+            } else {
+                // Esc is "back" everywhere else: during a run it asks, as q does.
+                if state.popups.last() != Some(&crate::tui::state::Popup::ConfirmStop) {
+                    state.popups.push(crate::tui::state::Popup::ConfirmStop);
+                }
+                Some(Vec::new())
             }
         }
         Screen::CsvLoading(_) => {

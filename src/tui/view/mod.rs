@@ -318,7 +318,9 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     let hints: &[Action] = match state.popups.last() {
-        Some(Popup::ConfirmQuit | Popup::ConfirmOverwrite { .. }) | None => mode.hints(),
+        Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
+            mode.hints()
+        }
         Some(_) => &[Action::Back],
     };
     for action in hints {
