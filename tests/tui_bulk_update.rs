@@ -646,3 +646,35 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     assert!(s.run.view.as_ref().unwrap().stopping);
     assert!(!s.should_quit);
 }
+
+#[test]
+fn a_completed_run_clears_the_selection_and_a_failed_one_keeps_it() {
+    for (failed, cleared) in [(0, true), (1, false)] {
+        let (mut s, _) = running();
+        assert!(!s.bulk.selected.is_empty());
+        update(
+            &mut s,
+            Action::RunFinished {
+                summary: Ok(Box::new(scimitar::tui::testing::run_summary(
+                    "abcd1234", "disable", 2, failed,
+                ))),
+                stopped: None,
+            },
+        );
+        assert_eq!(s.bulk.selected.is_empty(), cleared, "failed {failed}");
+    }
+    let (mut s, _) = running();
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(scimitar::tui::testing::run_summary(
+                "abcd1234", "disable", 1, 0,
+            ))),
+            stopped: Some("stopped by the operator".into()),
+        },
+    );
+    assert!(
+        !s.bulk.selected.is_empty(),
+        "a stopped run keeps the selection"
+    );
+}

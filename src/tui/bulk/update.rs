@@ -819,6 +819,15 @@ fn run_finished(
     stopped: Option<String>,
 ) -> Vec<Effect> {
     state.run.running = false;
+    // A run that completed leaves nothing to retry; after a failed or stopped one the
+    // selection stays, so the rest can be run again.
+    let completed = stopped.is_none()
+        && summary
+            .as_ref()
+            .is_ok_and(|s| s.failed == 0 && s.unknown == 0 && s.not_started == 0);
+    if completed {
+        state.bulk.selected.clear();
+    }
     if state.run.quit_when_idle {
         // Everything in flight is journaled: now it is safe to leave.
         state.should_quit = true;
