@@ -290,3 +290,32 @@ fn resume_confirmation_states_the_cost_of_removing_access() {
     assert!(text.contains("3 re-checked"), "{text}");
     assert!(!text.contains("COST"), "{text}");
 }
+
+/// Keep-only Finance Planning for alice, carol and erin, confirmed: the confirmation names
+/// the workspace kept, not just a count.
+#[test]
+fn keep_only_confirmation_names_the_workspaces_kept_80x24() {
+    let users = fixture_users();
+    let mut s = loaded_state(users.clone(), 80, 24);
+    for id in ["u-0001", "u-0003", "u-0006"] {
+        s.bulk.selected.insert(id.into());
+    }
+    update(&mut s, Action::Actions);
+    let effects = update(&mut s, Action::Proceed);
+    let Some(scimitar::tui::Effect::BuildPlan(req)) = effects.into_iter().next() else {
+        panic!("disable plans first");
+    };
+    let mut req = *req;
+    let keep = users[0].workspaces[0].id.clone();
+    req.action = scimitar::plan::Action::KeepWorkspaces { keep: vec![keep] };
+    update(
+        &mut s,
+        Action::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(req))),
+    );
+    let preview = screen(&s);
+    update(&mut s, Action::Proceed);
+    let text = screen(&s);
+    assert!(text.contains("Keeps   Finance Planning"), "{text}");
+    assert_snapshot!("keep_only_preview_80x24", preview);
+    assert_snapshot!(text);
+}

@@ -624,3 +624,58 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     );
     assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
 }
+
+#[test]
+fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
+    let (mut s, _) = running();
+    // Esc asks, as q does; nothing is cancelled yet.
+    assert!(update(&mut s, Action::Back).is_empty());
+    assert_eq!(s.popups.last(), Some(&Popup::ConfirmStop));
+    assert!(!s.run.view.as_ref().unwrap().stopping);
+    let text = scimitar::tui::testing::screen(&s);
+    assert!(
+        text.contains("stop dispatching? in-flight requests finish"),
+        "{text}"
+    );
+    // Esc on the question: the run goes on.
+    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(s.popups.is_empty());
+    assert!(!s.run.view.as_ref().unwrap().stopping);
+    // Esc, then confirm: dispatching stops, once.
+    update(&mut s, Action::Back);
+    assert_eq!(update(&mut s, Action::Confirm), vec![Effect::CancelBatch]);
+    assert!(s.run.view.as_ref().unwrap().stopping);
+    assert!(!s.should_quit);
+}
+
+#[test]
+fn a_completed_run_clears_the_selection_and_a_failed_one_keeps_it() {
+    for (failed, cleared) in [(0, true), (1, false)] {
+        let (mut s, _) = running();
+        assert!(!s.bulk.selected.is_empty());
+        update(
+            &mut s,
+            Action::RunFinished {
+                summary: Ok(Box::new(scimitar::tui::testing::run_summary(
+                    "abcd1234", "disable", 2, failed,
+                ))),
+                stopped: None,
+            },
+        );
+        assert_eq!(s.bulk.selected.is_empty(), cleared, "failed {failed}");
+    }
+    let (mut s, _) = running();
+    update(
+        &mut s,
+        Action::RunFinished {
+            summary: Ok(Box::new(scimitar::tui::testing::run_summary(
+                "abcd1234", "disable", 1, 0,
+            ))),
+            stopped: Some("stopped by the operator".into()),
+        },
+    );
+    assert!(
+        !s.bulk.selected.is_empty(),
+        "a stopped run keeps the selection"
+    );
+}

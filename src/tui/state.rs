@@ -110,6 +110,8 @@ pub enum Popup {
     },
     Help,
     ConfirmQuit,
+    /// Esc during a run: stop dispatching? (Esc means back everywhere else.)
+    ConfirmStop,
     /// A path in full (it never fits a row at 80 columns), after `y` sent it to the clipboard.
     Path {
         title: String,

@@ -147,6 +147,7 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => quit(state),
         Action::Confirm => match state.popups.pop() {
             Some(Popup::ConfirmQuit) => quit_after_run(state),
+            Some(Popup::ConfirmStop) => bulk::update::cancel_run(state),
             Some(Popup::ConfirmOverwrite { purpose, path }) => {
                 bulk::update::confirm_overwrite(state, purpose, path)
             }

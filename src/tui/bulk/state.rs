@@ -406,26 +406,120 @@ impl Preview {
         }
     }
 
-    /// Moves the highlight by `delta` users and scrolls so its lines are on screen.
+    /// The totals as (label, value), packed into rows that fit `inner_width`.
+    pub fn count_rows(&self, inner_width: u16) -> Vec<Vec<(&'static str, usize)>> {
+        let t = &self.totals;
+        let all = [
+            ("to change", t.to_change),
+            ("no-op", t.no_op),
+            ("protected", t.protected),
+            ("not found", t.not_found),
+            ("requests", t.requests),
+        ];
+        let w = inner_width.max(1) as usize;
+        let mut rows: Vec<Vec<(&'static str, usize)>> = vec![Vec::new()];
+        let mut used = 1;
+        for (label, v) in all {
+            let cell = label.len() + 1 + v.to_string().len() + 2;
+            if used + cell > w + 2 && rows.last().is_some_and(|r| !r.is_empty()) {
+                rows.push(Vec::new());
+                used = 1;
+            }
+            used += cell;
+            if let Some(r) = rows.last_mut() {
+                r.push((label, v));
+            }
+        }
+        rows
+    }
+
+    /// The notes, word-wrapped to `inner_width` less the one-column indent.
+    pub fn note_rows(&self, inner_width: u16) -> Vec<String> {
+        let w = (inner_width as usize).saturating_sub(1);
+        self.notes
+            .iter()
+            .flat_map(|n| crate::tui::view::wrap(n, w))
+            .collect()
+    }
+
+    /// Said under the totals, wrapped to `inner_width` less the indent.
+    pub fn nothing_sent_rows(inner_width: u16) -> Vec<String> {
+        crate::tui::view::wrap(
+            "Nothing has been sent. Users are re-read just before each change.",
+            (inner_width as usize).saturating_sub(1),
+        )
+    }
+
+    /// Rows of the totals block at `inner_width`: tenant, counts, notes, "nothing sent".
+    pub fn top_height(&self, inner_width: u16) -> u16 {
+        let rows = 1
+            + self.count_rows(inner_width).len()
+            + self.note_rows(inner_width).len()
+            + Self::nothing_sent_rows(inner_width).len();
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    }
+
+    /// Rows left for the users' lines on a `width`x`height` terminal: the same layout as the
+    /// view (header 2, status 1, borders 2), so the reducer scrolls by what is really shown.
+    pub fn list_height(&self, width: u16, height: u16) -> usize {
+        let inner = height.saturating_sub(5);
+        inner.saturating_sub(self.top_rows(width.saturating_sub(2), inner)) as usize
+    }
+
+    /// Rows given to the totals in an inner area `inner_height` high: all they need, but the
+    /// users' lines keep at least four rows (at 60x15 the long notes are cut; the
+    /// confirmation says them again).
+    pub fn top_rows(&self, inner_width: u16, inner_height: u16) -> u16 {
+        let floor = inner_height.min(4);
+        self.top_height(inner_width)
+            .min(inner_height.saturating_sub(floor))
+    }
+
+    /// First and one-past-last line of item `i`.
+    fn span(&self, i: usize) -> (usize, usize) {
+        let start = self.item_line.get(i).copied().unwrap_or(0);
+        let end = self
+            .item_line
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.lines.len());
+        (start, end)
+    }
+
+    /// Moves the highlight by `delta` users and scrolls so its lines are on screen. A block
+    /// taller than the screen scrolls line by line before the highlight leaves it, and moving
+    /// past the last user shows the last line, so every line can be reached.
     pub fn move_by(&mut self, delta: isize, height: usize) {
         let n = self.item_line.len();
-        if n == 0 {
+        if n == 0 || delta == 0 {
+            return;
+        }
+        let height = height.max(1);
+        let last_offset = self.lines.len().saturating_sub(height);
+        let (start, end) = self.span(self.cursor);
+        if delta > 0
+            && end > self.offset + height
+            && delta.unsigned_abs() <= end - self.offset - height
+        {
+            self.offset += delta.unsigned_abs();
+            return;
+        }
+        if delta < 0 && start < self.offset && delta.unsigned_abs() <= self.offset - start {
+            self.offset -= delta.unsigned_abs();
             return;
         }
         let max = (n - 1) as isize;
-        self.cursor = (self.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-        let start = self.item_line[self.cursor];
-        let end = self
-            .item_line
-            .get(self.cursor + 1)
-            .copied()
-            .unwrap_or(self.lines.len());
-        let height = height.max(1);
-        if start < self.offset {
+        let want = (self.cursor as isize).saturating_add(delta);
+        self.cursor = want.clamp(0, max) as usize;
+        let (start, end) = self.span(self.cursor);
+        if want > max {
+            self.offset = last_offset;
+        } else if start < self.offset || want < 0 {
             self.offset = start;
         } else if end > self.offset + height {
             self.offset = end.saturating_sub(height).min(start);
         }
+        self.offset = self.offset.min(last_offset);
     }
 }
 

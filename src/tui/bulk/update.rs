@@ -165,8 +165,14 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
-            } else {
+            } else if state.run.view.as_ref().is_some_and(|r| r.stopping) {
                 Some(cancel_run(state))
+            } else {
+                // Esc is "back" everywhere else: during a run it asks, as q does.
+                if state.popups.last() != Some(&crate::tui::state::Popup::ConfirmStop) {
+                    state.popups.push(crate::tui::state::Popup::ConfirmStop);
+                }
+                Some(Vec::new())
             }
         }
         Screen::CsvLoading(_) => {
@@ -466,7 +472,10 @@ fn move_by(state: &mut State, delta: isize) {
         }
         Screen::Preview(p) => match &mut p.request {
             Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
-            None => p.move_by(delta, page),
+            None => {
+                let height = p.list_height(state.width, state.height);
+                p.move_by(delta, height)
+            }
         },
         Screen::History(h) => {
             let len = h.len();
@@ -811,6 +820,15 @@ fn run_finished(
     stopped: Option<String>,
 ) -> Vec<Effect> {
     state.run.running = false;
+    // A run that completed leaves nothing to retry; after a failed or stopped one the
+    // selection stays, so the rest can be run again.
+    let completed = stopped.is_none()
+        && summary
+            .as_ref()
+            .is_ok_and(|s| s.failed == 0 && s.unknown == 0 && s.not_started == 0);
+    if completed {
+        state.bulk.selected.clear();
+    }
     if state.run.quit_when_idle {
         // Everything in flight is journaled: now it is safe to leave.
         state.should_quit = true;

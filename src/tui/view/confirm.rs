@@ -50,6 +50,12 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
                 ),
                 t.dim,
             ));
+            if let Some(kept) = kept_names(plan) {
+                lines.push(Line::from(vec![
+                    Span::styled(" Keeps   ", t.dim),
+                    Span::styled(kept, t.title),
+                ]));
+            }
             if let Some(cost) = access_loss(&plan.items).statement() {
                 cost_lines = Some(cost);
             }
@@ -124,7 +130,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
 }
 
 /// Greedy word wrap at `width` columns (at least 10).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);
     let mut rows = Vec::new();
     let mut row = String::new();
@@ -142,4 +148,29 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         rows.push(row);
     }
     rows
+}
+
+/// For keep-only: the workspaces kept, by name (ids when no user holds one), or the count
+/// with the first three names when there are many.
+fn kept_names(plan: &crate::plan::Plan) -> Option<String> {
+    let crate::plan::Action::KeepWorkspaces { keep } = &plan.action else {
+        return None;
+    };
+    let name_of = |id: &String| {
+        plan.items
+            .iter()
+            .flat_map(|i| i.before.iter().chain(i.after.iter()))
+            .flat_map(|st| st.workspaces.iter())
+            .find(|w| &w.id == id)
+            .map_or_else(|| id.clone(), |w| w.name.clone())
+    };
+    let names: Vec<String> = keep
+        .iter()
+        .map(|id| crate::tui::view::safe(&name_of(id)))
+        .collect();
+    Some(match names.len() {
+        0 => "no workspace".to_string(),
+        1..=3 => names.join(", "),
+        n => format!("{n} workspaces: {}, …", names[..3].join(", ")),
+    })
 }

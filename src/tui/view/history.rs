@@ -93,6 +93,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
             Row::new([
                 Cell::from(when(&r.started)),
                 Cell::from(safe(&s.action)),
+                Cell::from(left_cut(&safe(&r.tenant), TENANT_W)),
                 Cell::from(state_span(t, r.state)),
                 Cell::from(Line::from(s.changed.to_string()).right_aligned()),
                 Cell::from(Line::from(failed).right_aligned()),
@@ -106,6 +107,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
         header: [
             "Started (UTC)",
             "Action",
+            "Tenant",
             "State",
             "Changed",
             "Failed",
@@ -116,6 +118,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
         widths: [
             Constraint::Length(16),
             Constraint::Fill(2),
+            Constraint::Length(TENANT_W as u16),
             Constraint::Length(11),
             Constraint::Length(7),
             Constraint::Length(6),
@@ -173,4 +176,17 @@ fn render_info(state: &State, run: Option<&RunEntry>, frame: &mut Frame, area: R
         lines.push(Line::from(vec![label("undo"), Span::raw(links.join("; "))]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Tenant column width: at 80 columns the tenant is shortened from the left (issue 26).
+const TENANT_W: usize = 9;
+
+/// `text` cut to its last `width - 1` characters after `…` when longer than `width`.
+fn left_cut(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    let tail: String = text.chars().skip(n + 1 - width).collect();
+    format!("…{tail}")
 }

@@ -19,6 +19,8 @@ mod summary;
 mod users;
 pub mod workspaces;
 
+pub(crate) use confirm::wrap;
+
 /// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
 /// pane exceeds: every view passes server and file text through this.
 pub(crate) fn safe(s: &str) -> String {
@@ -327,7 +329,9 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     let hints: &[Action] = match state.popups.last() {
-        Some(Popup::ConfirmQuit | Popup::ConfirmOverwrite { .. }) | None => mode.hints(),
+        Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
+            mode.hints()
+        }
         Some(_) => &[Action::Back],
     };
     for action in hints {

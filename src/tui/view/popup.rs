@@ -37,6 +37,11 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
             ),
             format!(" {}: replace   {}: keep it ", keys(&Action::Confirm), keys(&Action::Back)),
         ),
+        Popup::ConfirmStop => (
+            "Stop the run?".to_string(),
+            "stop dispatching? in-flight requests finish; what was sent stays sent and is in the journal.".to_string(),
+            format!(" {}: stop   {}: keep running ", keys(&Action::Confirm), keys(&Action::Back)),
+        ),
         Popup::ConfirmQuit => (
             "Quit?".to_string(),
             "A batch is running. Quitting now stops it; what was sent stays sent and is in the journal. Quit anyway?".to_string(),

@@ -4,11 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::bulk::state::{LineKind, Preview};
 use crate::tui::state::State;
-use crate::tui::view::users::window_start;
 
 // Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
@@ -26,49 +25,36 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
         );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let w = inner.width.max(1) as usize;
-    let notes_h: usize = p
-        .notes
-        .iter()
-        .map(|n| (n.chars().count() + 1).div_ceil(w).max(1))
-        .sum();
-    let top_h = 3 + notes_h as u16;
+    let top_h = p.top_rows(inner.width, inner.height);
     let [top, list] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
-    let tot = &p.totals;
-    let n = |label: &str, v: usize| {
-        vec![
-            Span::styled(format!("{label} "), t.dim),
-            Span::styled(v.to_string(), t.title),
-            Span::raw("  "),
-        ]
-    };
-    let mut counts = vec![Span::raw(" ")];
-    counts.extend(n("to change", tot.to_change));
-    counts.extend(n("no-op", tot.no_op));
-    counts.extend(n("protected", tot.protected));
-    counts.extend(n("not found", tot.not_found));
-    counts.extend(n("requests", tot.requests));
-    let mut lines = vec![
-        Line::from(format!(
-            " tenant {}",
-            crate::tui::view::safe(&p.plan.tenant)
-        )),
-        Line::from(counts),
-    ];
-    for note in &p.notes {
+    // Laid out by the preview itself, so the reducer knows how many rows are left.
+    let mut lines = vec![Line::from(format!(
+        " tenant {}",
+        crate::tui::view::safe(&p.plan.tenant)
+    ))];
+    for row in p.count_rows(inner.width) {
+        let mut counts = vec![Span::raw(" ")];
+        for (label, v) in row {
+            counts.push(Span::styled(format!("{label} "), t.dim));
+            counts.push(Span::styled(v.to_string(), t.title));
+            counts.push(Span::raw("  "));
+        }
+        lines.push(Line::from(counts));
+    }
+    for note in p.note_rows(inner.width) {
         lines.push(Line::styled(format!(" {note}"), t.danger));
     }
-    lines.push(Line::styled(
-        " Nothing has been sent. Users are re-read just before each change.",
-        t.dim,
-    ));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    for row in Preview::nothing_sent_rows(inner.width) {
+        lines.push(Line::styled(format!(" {row}"), t.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), top);
 
     let height = list.height.max(1) as usize;
     let len = p.lines.len();
-    let cursor_line = p.item_line.get(p.cursor).copied().unwrap_or(0);
-    let start = window_start(cursor_line, p.offset, height, len);
+    // The reducer scrolls with the same height (Preview::list_height), so the offset is used
+    // as it is: a tall block may show its end without its header.
+    let start = p.offset.min(len.saturating_sub(height));
     let end = (start + height).min(len);
     let shown: Vec<Line> = p.lines[start..end]
         .iter()
