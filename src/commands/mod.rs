@@ -53,10 +53,19 @@ pub fn cache_clear(
     if removed.is_empty() {
         writeln!(out, "no cached user list in {}", dir.display())?;
     } else {
+        // The last logins kept beside a list are counted apart from the lists.
+        let logins = removed
+            .iter()
+            .filter(|p| p.to_string_lossy().ends_with("-logins.cache"))
+            .count();
+        let also = match logins {
+            0 => String::new(),
+            n => format!(" and {n} file(s) of last logins"),
+        };
         writeln!(
             out,
-            "removed {} cached user list(s) from {}",
-            removed.len(),
+            "removed {} cached user list(s){also} from {}",
+            removed.len() - logins,
             dir.display()
         )?;
     }
