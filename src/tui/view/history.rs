@@ -46,7 +46,7 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
     let [list_area, info_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(5)]).areas(area);
+        Layout::vertical([Constraint::Min(3), Constraint::Length(6)]).areas(area);
     let len = h.len();
     let position = if len == 0 {
         String::new()
@@ -167,6 +167,8 @@ fn render_info(state: &State, run: Option<&RunEntry>, frame: &mut Frame, area: R
                 t.dim,
             ),
         ]),
+        // At 80 columns the list has no room left for the action: it is named here.
+        Line::from(vec![label("action"), Span::raw(safe(&r.summary.action))]),
         Line::from(vec![
             label("journal"),
             Span::raw(short_path(&safe(&r.summary.journal), w.saturating_sub(10))),
