@@ -19,7 +19,7 @@ const TABLE: [(&str, usize); 5] = [
     ("EXTERNAL ID", super::users::MAX_COL),
 ];
 
-const CSV_HEADER: [&str; 8] = [
+pub(crate) const CSV_HEADER: [&str; 8] = [
     "id",
     "userName",
     "externalId",

@@ -57,15 +57,7 @@ pub async fn list(
         concurrency: args.concurrency as usize,
         expected_total: None,
     };
-    // A progress line on stderr only when a person watches it (not in pipes or logs).
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let pb = indicatif::ProgressBar::new(0);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("listing users: {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
+    let bar = listing_bar();
     let mut rows = RowWriter::start(args.format, &mut out)?;
     let mut order = Reorder::new(args.count.clamp(1, crate::scim::model::MAX_PAGE_SIZE));
     let mut seen = 0usize;
@@ -117,6 +109,18 @@ pub async fn list(
     Ok(())
 }
 
+/// A progress line on stderr only when a person watches it (not in pipes or logs).
+fn listing_bar() -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("listing users: {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    })
+}
+
 /// `users list` with last logins (`--last-login`, `--inactive-days`, `--never-logged-in`):
 /// the users are held, since the join and the selection need them all.
 async fn list_with_logins(
@@ -133,15 +137,7 @@ async fn list_with_logins(
             concurrency: args.concurrency as usize,
             expected_total: None,
         };
-        // A progress line on stderr only when a person watches it (not in pipes or logs).
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let pb = indicatif::ProgressBar::new(0);
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("listing users: {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            pb
-        });
+        let bar = listing_bar();
         let r = client
             .list_all(filter, opts, |p| {
                 if let Some(pb) = &bar {
@@ -489,16 +485,7 @@ pub fn write_csv_with(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header = vec![
-        "id",
-        "userName",
-        "externalId",
-        "active",
-        "givenName",
-        "familyName",
-        "workspaceIds",
-        "workspaceNames",
-    ];
+    let mut header = crate::commands::user_rows::CSV_HEADER.to_vec();
     if logins.is_some() {
         header.push("last login");
     }
