@@ -70,8 +70,59 @@ pub enum ColorArg {
     Never,
 }
 
-/// Shown apart from each command's own options in every `--help`.
-pub const CONNECTION_HEADING: &str = "Connection (every command; also SCIMITAR_* variables)";
+/// Shown apart from each command's own options in the `--help` of every command that
+/// reaches the tenant (see [`command`]).
+pub const CONNECTION_HEADING: &str =
+    "Connection (commands that reach the tenant; also SCIMITAR_* variables)";
+
+/// Commands that never reach a tenant: their help leaves the connection options out (they
+/// are still accepted, as every global option is).
+const OFFLINE: &[&[&str]] = &[
+    &["completions"],
+    &["man"],
+    &["cache"],
+    &["cache", "clear"],
+    &["fake"],
+    &["fake", "serve"],
+    &["demo"],
+    &["runs"],
+    &["runs", "show"],
+];
+
+/// The parser and the help of the program: the derived definitions, with the connection
+/// options hidden from the help of the commands that do not connect. `main`, completions and
+/// the man page all use it.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    // Hidden copies given before the build: clap then does not propagate the global ones
+    // into these commands (an argument already there is kept).
+    let shown: Vec<clap::Arg> = ConnArgs::augment_args(clap::Command::new("conn"))
+        .get_arguments()
+        .cloned()
+        .collect();
+    let hidden: Vec<clap::Arg> = shown.iter().map(|a| a.clone().hide(true)).collect();
+    let cmd = OFFLINE
+        .iter()
+        .fold(Cli::command(), |cmd, path| add_in(cmd, path, &hidden));
+    // `runs` lists local journals, but `runs verify` asks the Audit API.
+    add_in(cmd, &["runs", "verify"], &shown)
+}
+
+/// Adds `args` to the command at `path`, but none it already has (`fake serve` has its own
+/// `--rate-limit`).
+fn add_in(cmd: clap::Command, path: &[&str], args: &[clap::Arg]) -> clap::Command {
+    match path {
+        [] => {
+            let new: Vec<clap::Arg> = args
+                .iter()
+                .filter(|a| !cmd.get_arguments().any(|b| b.get_id() == a.get_id()))
+                .cloned()
+                .collect();
+            cmd.args(new)
+        }
+        [first, rest @ ..] => cmd.mut_subcommand(*first, |sc| add_in(sc, rest, args)),
+    }
+}
 
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = CONNECTION_HEADING)]
@@ -263,8 +314,11 @@ pub struct ListArgs {
     pub never_logged_in: bool,
 }
 
+/// What every command that prints users or runs takes as `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
+    /// For people (`text` is accepted too).
+    #[value(alias = "text")]
     Table,
     Json,
     Csv,
@@ -276,6 +330,9 @@ pub struct RunsArgs {
     pub command: Option<RunsCommand>,
     #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
     pub format: RunsFormat,
+    /// Only the runs that looked at this user (an id, or an email / userName), newest first.
+    #[arg(long, value_name = "EMAIL_OR_ID")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,35 +369,32 @@ pub struct RunsShowArgs {
     pub run: String,
     #[arg(long, value_enum, default_value_t = RunsFormat::Table)]
     pub format: RunsFormat,
+    /// Every user the run looked at, with its state before -> after, not only the failures.
+    #[arg(long)]
+    pub all: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RunsFormat {
-    /// For people (`text` is accepted too).
-    #[value(alias = "text")]
-    Table,
-    Json,
-}
+/// Runs print in the formats users do.
+pub type RunsFormat = ListFormat;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Show a user by id or email.
+    /// Show a user by id, email, externalId or display name.
     Show(ShowArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A user id, or an email (looked up with `userName eq`).
+    /// A user id, an email (`userName eq`), an externalId, or a display name ("Karen
+    /// Rivera", matched on given and family name). A name several users share lists them.
+    #[arg(value_name = "ID|EMAIL|EXTERNAL_ID|NAME")]
     pub id_or_email: String,
-    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
     pub format: ShowFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShowFormat {
-    Text,
-    Json,
-}
+/// One user prints in the formats a list does (`text` is `table`).
+pub type ShowFormat = ListFormat;
 
 #[derive(Debug, Subcommand)]
 pub enum FakeCommand {
@@ -580,8 +634,10 @@ pub struct TrustFlags {
 
 #[derive(Debug, Args, Clone)]
 pub struct ResumeArgs {
-    /// The journal of the interrupted run.
-    pub journal: PathBuf,
+    /// The interrupted run: its batch id (or its first characters, as `scimitar runs` lists
+    /// them), a journal's file name, or a journal's path.
+    #[arg(value_name = "ID|PATH")]
+    pub journal: String,
     /// Retry only the users that failed (by default resume finishes what is left, re-checks
     /// requests that were in flight, and retries failures, as the TUI does).
     #[arg(long)]
@@ -594,11 +650,19 @@ pub struct ResumeArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct UndoArgs {
-    /// The journal of the run to undo.
-    pub journal: PathBuf,
+    /// The run to undo: its batch id (or its first characters, as `scimitar runs` lists them),
+    /// a journal's file name, or a journal's path.
+    #[arg(value_name = "ID|PATH")]
+    pub journal: String,
     /// Show the undo plan and stop; nothing is sent.
     #[arg(long)]
     pub dry_run: bool,
+    /// Save the undo plan (JSON, with its hash) to this file; `apply --plan FILE` runs it.
+    #[arg(long, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
+    /// Undo a run again that an undo run already put back.
+    #[arg(long)]
+    pub again: bool,
     #[command(flatten)]
     pub trust: TrustFlags,
     #[command(flatten)]

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use scimitar::cli::{
     AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand,
@@ -13,7 +13,12 @@ use scimitar::config::{Paths, create_private, create_private_dir};
 use scimitar::tui::{ColorMode, TuiOptions};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The derived parser, with the help of commands that do not connect left without the
+    // connection options.
+    let cli = match Cli::from_arg_matches(&scimitar::cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     scimitar::untrusted::set_csv_raw(cli.csv_raw);
     let _log_guard = init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

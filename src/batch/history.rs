@@ -233,6 +233,32 @@ fn is_locked(path: &Path) -> bool {
     }
 }
 
+/// The journal that a batch id (case-insensitive; a unique prefix will do), a journal's file
+/// name or a path names: the one resolver of every command that takes a journal (`resume`,
+/// `undo`, `runs show`, `runs verify`).
+pub fn resolve(dir: &Path, id_or_path: &str) -> Result<PathBuf, HistoryError> {
+    let wanted = id_or_path.trim();
+    let as_path = Path::new(wanted);
+    if as_path.is_file() {
+        return Ok(as_path.to_path_buf());
+    }
+    let all = list(dir)?;
+    by_id(&all, dir, wanted).map(|r| r.journal().to_path_buf())
+}
+
+fn by_id(all: &RunList, dir: &Path, wanted: &str) -> Result<RunEntry, HistoryError> {
+    find(all, wanted).map_err(|e| match e {
+        Find::None => HistoryError::NotFound {
+            id: wanted.to_string(),
+            dir: dir.to_path_buf(),
+        },
+        Find::Many(matches) => HistoryError::Ambiguous {
+            id: wanted.to_string(),
+            matches,
+        },
+    })
+}
+
 /// One run by batch id (case-insensitive; a unique prefix will do), journal file name, or the
 /// path of a journal anywhere. Its undo state comes from the journals in `dir`.
 pub fn load(dir: &Path, id_or_path: &str) -> Result<RunDetail, HistoryError> {
@@ -271,20 +297,26 @@ pub fn load(dir: &Path, id_or_path: &str) -> Result<RunDetail, HistoryError> {
             }
         }
     } else {
-        find(&all, wanted).map_err(|e| match e {
-            Find::None => HistoryError::NotFound {
-                id: wanted.to_string(),
-                dir: dir.to_path_buf(),
-            },
-            Find::Many(matches) => HistoryError::Ambiguous {
-                id: wanted.to_string(),
-                matches,
-            },
-        })?
+        by_id(&all, dir, wanted)?
     };
     let state = JournalState::read(entry.journal())?;
     let failures = failures(&state);
     Ok(RunDetail { entry, failures })
+}
+
+/// The undo run that completed (with no failure) for the run whose journal is `journal`:
+/// its id and when it ended, the latest when there were several.
+pub fn undone_by(dir: &Path, journal: &Path) -> Option<(String, String)> {
+    let run = load(dir, &journal.display().to_string()).ok()?;
+    let all = list(dir).ok()?;
+    all.runs
+        .iter()
+        .filter(|u| run.entry.undone_by.contains(&u.id))
+        .filter(|u| {
+            matches!(u.state, RunState::Complete | RunState::Undone) && u.summary.failed == 0
+        })
+        .max_by(|a, b| a.last_activity.cmp(&b.last_activity))
+        .map(|u| (u.id.clone(), u.last_activity.clone()))
 }
 
 enum Find {

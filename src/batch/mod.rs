@@ -4,12 +4,14 @@
 pub mod breaker;
 pub mod driver;
 pub mod history;
+pub mod interrupted;
 pub mod journal;
 pub mod limit;
 pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod seal;
+pub mod touched;
 pub mod undo;
 pub mod verify;
 

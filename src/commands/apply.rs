@@ -571,6 +571,12 @@ fn open_journal(
     Ok(opened)
 }
 
+/// The journal a batch id, a unique prefix, a file name or a path names (refused, exit 2,
+/// when none or several do).
+fn journal_of(c: &Connected, run: &str) -> Result<std::path::PathBuf, Refused> {
+    crate::batch::history::resolve(&c.paths.journal_dir(), run).map_err(|e| Refused(e.to_string()))
+}
+
 fn untrusted(opened: &driver::Opened) -> bool {
     matches!(opened.state.seal, SealCheck::Broken { .. })
 }
@@ -580,7 +586,8 @@ pub async fn resume(
     args: &ResumeArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
-    let opened = open_journal(c, &args.journal, args.trust.trust_journal)?;
+    let path = journal_of(c, &args.journal)?;
+    let opened = open_journal(c, &path, args.trust.trust_journal)?;
     let state = &opened.state;
     let targets = if args.failed_only {
         state.failed()
@@ -589,7 +596,7 @@ pub async fn resume(
     };
     crate::say!(
         "journal {}: {} users to {} ({} in flight or in doubt re-checked, {} not started, {} failed)",
-        args.journal.display(),
+        path.display(),
         targets.len(),
         if args.failed_only { "retry" } else { "finish" },
         state.unknown.len() + state.in_doubt().len(),
@@ -664,15 +671,24 @@ pub async fn undo(
 ) -> anyhow::Result<Option<Summary>> {
     // No API-user gate here, unlike apply and resume: an undo only gives back access and
     // activation the run recorded taking away, so it cannot lock the tool's own account out.
+    let path = journal_of(c, &args.journal)?;
+    if !args.again
+        && let Some((by, at)) = crate::batch::history::undone_by(&c.paths.journal_dir(), &path)
+    {
+        crate::say!(
+            "already undone by {by} at {at}; nothing to do (pass --again to undo it again)"
+        );
+        return Ok(None);
+    }
     // Held to the end: nothing else runs or undoes this journal meanwhile.
-    let opened = open_journal(c, &args.journal, args.trust.trust_journal)?;
+    let opened = open_journal(c, &path, args.trust.trust_journal)?;
     let state = &opened.state;
     let undo = driver::plan_undo(state, &c.client)
         .await
         .map_err(anyhow::Error::msg)?;
     crate::say!(
         "Undo of journal {} (batch {})",
-        args.journal.display(),
+        path.display(),
         state.batch_id
     );
     crate::say!(
@@ -687,6 +703,14 @@ pub async fn undo(
     }
     for line in &undo.changed_since {
         crate::say!("  {}", crate::untrusted::line(line));
+    }
+    if let Some(p) = &args.save_plan {
+        write_private(p, undo.plan.to_json().as_bytes())?;
+        crate::say!(
+            "undo plan saved to {}; run it with: scimitar apply --plan {}",
+            p.display(),
+            p.display()
+        );
     }
     let totals = undo.plan.totals();
     if args.dry_run {

@@ -4,12 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionShell};
+use crate::cli::CompletionShell;
 
 pub fn completions(shell: CompletionShell, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command();
     let shell = match shell {
         CompletionShell::Bash => clap_complete::Shell::Bash,
         CompletionShell::Zsh => clap_complete::Shell::Zsh,
@@ -26,7 +24,7 @@ pub fn completions(shell: CompletionShell, out: &mut impl Write) -> anyhow::Resu
 /// The man page (section 1) in roff on `out`, or with `dir` one page per command written there
 /// (each file named as clap_mangen names it: `scimitar-apply.1`, ...).
 pub fn man(dir: Option<&Path>, out: &mut impl Write) -> anyhow::Result<()> {
-    let cmd = Cli::command();
+    let cmd = crate::cli::command();
     match dir {
         None => clap_mangen::Man::new(cmd).render(out)?,
         Some(dir) => {

@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
+use crate::batch::JournalState;
 use crate::batch::history::{self, RunDetail, RunEntry, RunList, RunState};
+use crate::batch::touched::{self, Touched};
 use crate::cli::{RunsArgs, RunsCommand, RunsFormat};
 use crate::config::Paths;
 use crate::untrusted;
@@ -12,7 +14,10 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
     let dir = paths.journal_dir();
     match &args.command {
         None => {
-            let list = history::list(&dir)?;
+            let list = match &args.user {
+                Some(user) => touched::runs_touching(&dir, user)?,
+                None => history::list(&dir)?,
+            };
             for u in &list.unreadable {
                 crate::say!(
                     "skipped {}: {}",
@@ -25,19 +30,45 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
                     untrusted::write_json_pretty(&mut *out, &list)?;
                     writeln!(out)?;
                 }
-                RunsFormat::Table => write_list(&list, out)?,
+                RunsFormat::Csv => write_list_csv(&list, out)?,
+                RunsFormat::Table => match &args.user {
+                    Some(user) if list.runs.is_empty() => writeln!(
+                        out,
+                        "no run in {} looked at {}",
+                        untrusted::line(&list.dir),
+                        untrusted::line(user)
+                    )?,
+                    _ => write_list(&list, out)?,
+                },
             }
         }
         // Asks the Audit API: run by `main` with a connection.
         Some(RunsCommand::Verify(_)) => anyhow::bail!("`runs verify` needs a connection"),
         Some(RunsCommand::Show(show)) => {
             let detail = history::load(&dir, &show.run)?;
+            let users = if show.all {
+                Some(touched::touched(&JournalState::read(
+                    detail.entry.journal(),
+                )?))
+            } else {
+                None
+            };
             match show.format {
                 RunsFormat::Json => {
-                    untrusted::write_json_pretty(&mut *out, &detail)?;
+                    let mut v = serde_json::to_value(&detail)?;
+                    if let (Some(users), Some(obj)) = (&users, v.as_object_mut()) {
+                        obj.insert("users".into(), serde_json::to_value(users)?);
+                    }
+                    untrusted::write_json_pretty(&mut *out, &v)?;
                     writeln!(out)?;
                 }
-                RunsFormat::Table => write_detail(&detail, out)?,
+                RunsFormat::Csv => write_users_csv(&detail, users.as_deref(), out)?,
+                RunsFormat::Table => {
+                    write_detail(&detail, out)?;
+                    if let Some(users) = &users {
+                        write_touched(users, out)?;
+                    }
+                }
             }
         }
     }
@@ -190,5 +221,108 @@ fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
     {
         writeln!(out, "undo it with: scimitar undo {journal}")?;
     }
+    Ok(())
+}
+
+/// `runs show --all`: every user the run looked at, with before -> after.
+fn write_touched(users: &[Touched], out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "users ({}):", users.len())?;
+    for t in users {
+        let status = t.status.map(|c| format!(" {c}")).unwrap_or_default();
+        writeln!(
+            out,
+            "  {} ({}): [{}{status}] {}",
+            untrusted::line(&t.user_name),
+            untrusted::line(&t.user_id),
+            t.outcome,
+            untrusted::line(&t.change())
+        )?;
+    }
+    Ok(())
+}
+
+/// The run list as CSV: one row per run, cells neutralised.
+fn write_list_csv(list: &RunList, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "started", "id", "state", "planned", "changed", "failed", "left", "action", "audit",
+        "tenant", "journal",
+    ])?;
+    for r in &list.runs {
+        let s = &r.summary;
+        let action = match &r.undoes {
+            Some(id) => format!("undo of {id}"),
+            None => s.action.clone(),
+        };
+        let cells = [
+            r.started.clone(),
+            r.id.clone(),
+            r.state.as_str().to_string(),
+            s.planned.to_string(),
+            s.changed.to_string(),
+            s.failed.to_string(),
+            s.to_recheck().to_string(),
+            action,
+            r.verification.label(),
+            r.tenant.clone(),
+            s.journal.clone(),
+        ];
+        w.write_record(cells.iter().map(|c| untrusted::csv_cell(c).into_owned()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// One run as CSV: a row per user (every user with `--all`, else the failures).
+fn write_users_csv(
+    d: &RunDetail,
+    users: Option<&[Touched]>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "run",
+        "user_id",
+        "user_name",
+        "outcome",
+        "status",
+        "detail",
+        "change",
+    ])?;
+    let rows: Vec<[String; 7]> = match users {
+        Some(users) => users
+            .iter()
+            .map(|t| {
+                [
+                    d.entry.id.clone(),
+                    t.user_id.clone(),
+                    t.user_name.clone(),
+                    t.outcome.clone(),
+                    t.status.map(|c| c.to_string()).unwrap_or_default(),
+                    t.detail.clone(),
+                    t.change(),
+                ]
+            })
+            .collect(),
+        None => d
+            .failures
+            .iter()
+            .map(|f| {
+                [
+                    d.entry.id.clone(),
+                    f.user_id.clone(),
+                    f.user_name.clone(),
+                    f.outcome.clone(),
+                    f.status.map(|c| c.to_string()).unwrap_or_default(),
+                    f.detail.clone(),
+                    String::new(),
+                ]
+            })
+            .collect(),
+    };
+    for r in rows {
+        w.write_record(r.iter().map(|c| untrusted::csv_cell(c).into_owned()))?;
+    }
+    w.flush()?;
     Ok(())
 }

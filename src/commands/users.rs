@@ -380,7 +380,8 @@ pub async fn show(
             untrusted::write_json_pretty(&mut *out, &shown)?;
             writeln!(out)?;
         }
-        ShowFormat::Text => write_user(&user, Some(&last_login), out)?,
+        ShowFormat::Table => write_user(&user, Some(&last_login), out)?,
+        ShowFormat::Csv => write_all(ShowFormat::Csv, std::slice::from_ref(&user), out)?,
     }
     Ok(())
 }
