@@ -111,6 +111,9 @@ async fn with_connection<T>(
     call: impl AsyncFnOnce(&commands::Connected) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let mut c = commands::connect(&cli.conn)?;
+    // Resume is what the reminder of interrupted runs asks for; the TUI shows its own.
+    let remind = matches!(access, Access::Read { .. })
+        || matches!(access, Access::Change { command, .. } if command != "resume");
     let notices = match access {
         Access::Read { notices } => notices,
         Access::Change { command, check } => {
@@ -130,6 +133,9 @@ async fn with_connection<T>(
         }
     };
     let _notices = notices.then(|| NoticePrinter::start(&c.client));
+    if remind {
+        commands::runs::remind_interrupted(&c);
+    }
     let r = call(&c).await;
     c.client.logout().await;
     r

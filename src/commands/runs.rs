@@ -76,6 +76,19 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
     Ok(())
 }
 
+/// One line on stderr when runs of the connected tenant were left unfinished: which, and the
+/// command that finishes it.
+pub fn remind_interrupted(c: &crate::commands::Connected) {
+    let runs = crate::batch::interrupted::of_tenant(
+        &c.paths.journal_dir(),
+        &c.client.tenant_label(),
+        std::time::SystemTime::now(),
+    );
+    if let Some(line) = crate::batch::interrupted::reminder(&runs) {
+        crate::say!("scimitar: {}", untrusted::line(&line));
+    }
+}
+
 /// `2026-11-29T21:43:18.123Z` as `2026-11-29 21:43`: minutes are enough to tell runs apart
 /// in a list; `runs show` prints the full time.
 fn minute(rfc3339: &str) -> String {
