@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::scim::auth::{Authenticator, describe_reqwest};
 use crate::scim::error::ScimError;
-use crate::scim::filter::{Attr, CompareOp, Filter, FilterValue};
+use crate::scim::filter::Filter;
 use crate::scim::governor::Governor;
 use crate::scim::model::{ListPage, MAX_PAGE_SIZE, PatchRequest, User};
 use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retry_after};
@@ -364,29 +364,9 @@ impl ScimClient {
         Ok(user)
     }
 
-    /// An email (contains `@`) is looked up with `userName eq`; anything else is an id.
-    pub async fn find_user(&self, id_or_email: &str) -> Result<User, ScimError> {
-        let key = id_or_email.trim();
-        if key.is_empty() {
-            return Err(ScimError::Config(
-                "no user given: pass an id or an email".into(),
-            ));
-        }
-        if !key.contains('@') {
-            return self.get_user(key).await;
-        }
-        let filter = Filter::Compare {
-            attr: Attr::UserName,
-            op: CompareOp::Eq,
-            value: FilterValue::Str(key.to_string()),
-        };
-        let page = self.list_page(Some(&filter), 1, 2).await?;
-        page.users
-            .into_iter()
-            .find(|u| u.user_name.eq_ignore_ascii_case(key))
-            .ok_or_else(|| ScimError::NotFound {
-                detail: format!("no user has the userName {key}"),
-            })
+    /// The user an id, an email, an externalId or a display name names (see `find_user.rs`).
+    pub async fn find_user(&self, key: &str) -> Result<User, ScimError> {
+        crate::scim::find_user::find(self, key).await
     }
 
     /// Sends one PATCH. The answer's user is `None` when the body holds none (a `204 No
@@ -522,7 +502,7 @@ impl ScimClient {
                 inner.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
             }
             if !err.is_transient() || attempt >= max {
-                return Err(self.final_error(err, attempt));
+                return Err(self.final_error(err, attempt, url));
             }
             let wait = inner.retry.wait(attempt, retry_after);
             if limited {
@@ -586,8 +566,16 @@ impl ScimClient {
 
     /// The error a caller sees once retrying stops: a 429 says how often it was tried, a 401
     /// names the sign-in method (for its hint).
-    fn final_error(&self, err: ScimError, attempts: u32) -> ScimError {
+    fn final_error(&self, err: ScimError, attempts: u32, url: &str) -> ScimError {
         match err {
+            ScimError::NotFound { detail, .. } => {
+                let i = &self.inner;
+                ScimError::NotFound {
+                    detail,
+                    url: strip_query(url),
+                    set_by: super::error::set_by(url, &i.scim_url, &i.api_url, &i.audit_url),
+                }
+            }
             ScimError::Status {
                 status: 429,
                 detail,
@@ -712,7 +700,11 @@ fn interpret(
             method: None,
         },
         403 => ScimError::Forbidden { detail },
-        404 => ScimError::NotFound { detail },
+        404 => ScimError::NotFound {
+            detail,
+            url: String::new(),
+            set_by: "",
+        },
         code => ScimError::Status {
             status: code,
             scim_type,

@@ -23,6 +23,69 @@ fn unauthorized_hint(method: Option<AuthMethod>) -> &'static str {
     }
 }
 
+/// One of several users a name matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub user_name: String,
+    pub active: bool,
+}
+
+fn listed(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .map(|c| {
+            format!(
+                "\n  {}  {}  active: {}",
+                c.id,
+                c.user_name,
+                if c.active { "yes" } else { "no" }
+            )
+        })
+        .collect()
+}
+
+/// The last word of a name, the likeliest family name, quotes left out.
+fn family_guess(key: &str) -> String {
+    key.split_whitespace()
+        .last()
+        .unwrap_or(key)
+        .replace('"', "")
+}
+
+/// `. Tried URL; ...`: the address decoded (a person typed spaces, not `%20`), and the option
+/// that sets it when the 404 says the address itself is wrong.
+fn tried(url: &str, set_by: &str) -> String {
+    if url.is_empty() {
+        return String::new();
+    }
+    let shown = percent_encoding::percent_decode_str(url).decode_utf8_lossy();
+    match set_by {
+        "" => format!(" (at {shown})"),
+        by => format!(". Tried {shown}: is the address right? It is set by {by}"),
+    }
+}
+
+/// The option that sets the base of `url`, among the client's bases (SCIM, integration API,
+/// audit); empty for a single user's resource, whose 404 says only that the user is not there.
+pub fn set_by(url: &str, scim: &str, api: &str, audit: &str) -> &'static str {
+    let single_user = url
+        .strip_prefix(scim)
+        .and_then(|rest| rest.strip_prefix("/Users/"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if single_user {
+        ""
+    } else if url.starts_with(scim) {
+        "--scim-url (SCIMITAR_SCIM_URL)"
+    } else if url.starts_with(api) {
+        "--api-url (SCIMITAR_API_URL)"
+    } else if url.starts_with(audit) {
+        "--audit-url (SCIMITAR_AUDIT_URL)"
+    } else {
+        "--scim-url, --api-url or --audit-url"
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScimError {
     #[error("invalid filter: {0}")]
@@ -40,8 +103,28 @@ pub enum ScimError {
     )]
     Forbidden { detail: String },
 
-    #[error("not found: {detail}")]
-    NotFound { detail: String },
+    /// `url` (when known) is the address tried and `set_by` the option that sets its base, both
+    /// filled in by the client; `set_by` is empty for a 404 that only says a user is not there.
+    #[error("not found (HTTP 404): {detail}{}", tried(url, set_by))]
+    NotFound {
+        detail: String,
+        url: String,
+        set_by: &'static str,
+    },
+
+    /// Nobody matches what a person typed to name a user.
+    #[error(
+        "no user has the id, email, externalId or name `{key}`. To search by family name: scimitar users list --filter 'name.familyName eq \"{}\"'",
+        family_guess(key)
+    )]
+    NoSuchUser { key: String },
+
+    /// Several users match a name: listed, never guessed.
+    #[error("`{key}` matches {} users; give one's id or email:{}", candidates.len(), listed(candidates))]
+    Ambiguous {
+        key: String,
+        candidates: Vec<Candidate>,
+    },
 
     #[error("rate limited (HTTP 429) and still limited after {attempts} attempts: {detail}")]
     RateLimited { attempts: u32, detail: String },
@@ -94,7 +177,7 @@ impl ScimError {
         match self {
             ScimError::Unauthorized { .. } => Some(401),
             ScimError::Forbidden { .. } => Some(403),
-            ScimError::NotFound { .. } => Some(404),
+            ScimError::NotFound { .. } | ScimError::NoSuchUser { .. } => Some(404),
             ScimError::RateLimited { .. } => Some(429),
             ScimError::Status { status, .. } | ScimError::BadResponse { status, .. } => {
                 Some(*status)
@@ -146,5 +229,56 @@ mod hint_tests {
                 "{method:?}: {m}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod not_found_tests {
+    use super::*;
+
+    const SCIM: &str = "https://h/scim/1/0/v2";
+
+    #[test]
+    fn a_404_names_the_url_tried_and_the_option_that_sets_it() {
+        let by = set_by(
+            "https://h/scim/1/0/v2/Users",
+            SCIM,
+            "https://h/2/0",
+            "https://a",
+        );
+        let e = ScimError::NotFound {
+            detail: "Not Found".into(),
+            url: "https://h/scim/1/0/v2/Users".into(),
+            set_by: by,
+        };
+        let m = e.to_string();
+        assert!(m.contains("Tried https://h/scim/1/0/v2/Users"), "{m}");
+        assert!(m.contains("--scim-url (SCIMITAR_SCIM_URL)"), "{m}");
+        let api = set_by("https://h/2/0/users/me", SCIM, "https://h/2/0", "https://a");
+        assert_eq!(api, "--api-url (SCIMITAR_API_URL)");
+        // A user that is not there is not a wrong address.
+        assert_eq!(
+            set_by("https://h/scim/1/0/v2/Users/abc", SCIM, "x", "y"),
+            ""
+        );
+    }
+
+    #[test]
+    fn names_are_shown_as_typed_never_url_encoded() {
+        let e = ScimError::NotFound {
+            detail: "no".into(),
+            url: "https://h/scim/1/0/v2/Users/Karen%20Rivera".into(),
+            set_by: "",
+        };
+        let m = e.to_string();
+        assert!(m.contains("Karen Rivera") && !m.contains("%20"), "{m}");
+        let m = ScimError::NoSuchUser {
+            key: "Karen Rivera".into(),
+        }
+        .to_string();
+        assert!(
+            m.contains(r#"users list --filter 'name.familyName eq "Rivera"'"#),
+            "{m}"
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod filter;
+pub mod find_user;
 pub mod governor;
 pub mod identity;
 pub mod model;

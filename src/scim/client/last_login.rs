@@ -237,7 +237,11 @@ mod tests {
     fn refusals_are_not_available_with_these_credentials() {
         for e in [
             ScimError::Forbidden { detail: "x".into() },
-            ScimError::NotFound { detail: "x".into() },
+            ScimError::NotFound {
+                detail: "x".into(),
+                url: String::new(),
+                set_by: "",
+            },
             ScimError::Unauthorized {
                 detail: "x".into(),
                 method: None,
