@@ -155,7 +155,7 @@ pub enum JournalError {
         message: String,
     },
     #[error(
-        "{path} already exists; a new run never writes into an existing file. Choose another --journal path (or resume that journal with `scimitar resume`); nothing was sent"
+        "{path} already exists; a new run never writes into an existing file. Choose another path (apply --journal FILE, undo --undo-journal FILE), or resume that journal with `scimitar resume`; nothing was sent"
     )]
     Exists { path: PathBuf },
     #[error(
