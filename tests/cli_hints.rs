@@ -181,15 +181,24 @@ fn every_option_a_message_names_exists_on_the_command_it_is_for() {
     let mut root = scimitar::cli::command();
     root.build();
     let mut files = Vec::new();
-    sources(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+    sources(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
     let mut bad = Vec::new();
     let mut seen = 0;
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap();
-        seen += literals(&src).iter().map(|l| options(l).len()).sum::<usize>();
+        seen += literals(&src)
+            .iter()
+            .map(|l| options(l).len())
+            .sum::<usize>();
         bad.extend(check(&root, f, &src));
     }
-    assert!(seen > 50, "only {seen} options found: is the scanner reading?");
+    assert!(
+        seen > 50,
+        "only {seen} options found: is the scanner reading?"
+    );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
@@ -202,7 +211,21 @@ fn the_walk_catches_a_hint_for_an_option_the_command_lacks() {
     let bad = check(&root, preview, r#"let _ = "pass --journal FILE";"#);
     assert_eq!(bad.len(), 1, "{bad:?}");
     let runs = Path::new("src/commands/runs.rs");
-    let bad = check(&root, runs, r#"let _ = "try: scimitar resume ID --dry-run";"#);
-    assert!(bad[0].contains("`scimitar resume` has no --dry-run"), "{bad:?}");
-    assert!(check(&root, runs, r#"let _ = "scimitar resume {j} --failed-only";"#).is_empty());
+    let bad = check(
+        &root,
+        runs,
+        r#"let _ = "try: scimitar resume ID --dry-run";"#,
+    );
+    assert!(
+        bad[0].contains("`scimitar resume` has no --dry-run"),
+        "{bad:?}"
+    );
+    assert!(
+        check(
+            &root,
+            runs,
+            r#"let _ = "scimitar resume {j} --failed-only";"#
+        )
+        .is_empty()
+    );
 }
