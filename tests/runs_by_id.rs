@@ -132,10 +132,26 @@ async fn a_run_is_named_by_its_id_everywhere_and_undone_once() {
     assert!(fake.user(&users[0].id).unwrap().active);
     assert_eq!(journals(&cli).len(), files.len() + 1);
 
-    // The saved undo plan runs with apply --plan: everyone is already back, so no-ops.
+    // The saved undo plan is an undo too: the run was undone, so it sends nothing.
+    let before = fake.stats();
     let replay = cli.run(&["apply", "--plan", plan_s, "--yes"]).await;
     assert_eq!(replay.code, Some(0), "{replay:?}");
-    assert_eq!(replay.json()["no_op"].as_u64(), Some(6), "{replay:?}");
+    assert!(
+        replay.stderr.contains("already undone by ") && replay.stderr.contains("nothing to do"),
+        "{replay:?}"
+    );
+    assert_eq!(before.kind("patch"), fake.stats().kind("patch"));
+    assert_eq!(journals(&cli).len(), files.len() + 1);
+    // --plan given a run's id says what to do with a run.
+    let wrong = cli.run(&["apply", "--plan", &id, "--yes"]).await;
+    assert_eq!(wrong.code, Some(2), "{wrong:?}");
+    assert!(
+        wrong
+            .stderr
+            .contains(&format!("is run {id}, not a plan file"))
+            && wrong.stderr.contains(&format!("scimitar undo {id}")),
+        "{wrong:?}"
+    );
 
     // runs show --all: every user of the run, before -> after.
     let shown = cli.run(&["runs", "show", &id, "--all"]).await;
@@ -172,15 +188,14 @@ async fn a_run_is_named_by_its_id_everywhere_and_undone_once() {
             .map(|r| r["id"].as_str().unwrap().to_string())
             .collect()
     };
-    let replay_id = replay.json()["batch_id"].as_str().unwrap().to_string();
     let insisted_id = insisted.json()["batch_id"].as_str().unwrap().to_string();
     assert_eq!(
         runs_of(&users[1].user_name).await,
-        [replay_id.clone(), undo_id.clone(), id.clone()]
+        [undo_id.clone(), id.clone()]
     );
     assert_eq!(
         runs_of(&users[0].id.to_uppercase()).await,
-        [replay_id, insisted_id, undo_id, id.clone()]
+        [insisted_id, undo_id, id.clone()]
     );
     let nobody = cli.run(&["runs", "--user", "nobody@example.com"]).await;
     assert!(nobody.stdout.contains("no run in "), "{nobody:?}");

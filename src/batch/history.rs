@@ -319,6 +319,27 @@ pub fn undone_by(dir: &Path, journal: &Path) -> Option<(String, String)> {
         .map(|u| (u.id.clone(), u.last_activity.clone()))
 }
 
+/// [`undone_by`] for the run an undo plan names: by its journal, or by its batch id when
+/// the journal has moved.
+pub fn undone_run(dir: &Path, run: &crate::plan::RunRef) -> Option<(String, String)> {
+    let journal = Path::new(&run.journal);
+    let journal = if journal.is_file() {
+        journal.to_path_buf()
+    } else {
+        resolve(dir, &run.batch_id).ok()?
+    };
+    undone_by(dir, &journal)
+}
+
+/// What to say when `--plan` names a run rather than a plan file, or `None`.
+pub fn run_not_plan(dir: &Path, value: &str) -> Option<String> {
+    let r = load(dir, value).ok()?;
+    Some(format!(
+        "`{value}` is run {id}, not a plan file. To put back what it changed: scimitar undo {id} (or save its undo plan with scimitar undo {id} --save-plan FILE and run that file with apply --plan FILE)",
+        id = r.entry.id
+    ))
+}
+
 enum Find {
     None,
     Many(Vec<String>),

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::batch::driver::{self, DriverError};
+use crate::batch::history;
 use crate::batch::journal::SealCheck;
 use crate::batch::{Intent, Summary};
 use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, RunFlags, UndoArgs};
@@ -81,9 +82,24 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     let protected = protected_of(c);
     let mut sweep = Sweep::default();
     let plan = if let Some(path) = &args.plan {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Refused(format!("cannot read the plan {}: {e}", path.display())))?;
+        let dir = c.paths.journal_dir();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let run = history::run_not_plan(&dir, &path.display().to_string());
+            Refused(run.unwrap_or_else(|| format!("cannot read the plan {}: {e}", path.display())))
+        })?;
         let plan = Plan::from_json(&text).map_err(|e| Refused(e.to_string()))?;
+        // A saved undo plan is an undo: not run twice (`undo ID --again` insists).
+        if let Some((by, at)) = plan
+            .undoes
+            .as_ref()
+            .and_then(|r| history::undone_run(&dir, r))
+        {
+            crate::say!(
+                "already undone by {by} at {at}; nothing to do (to undo it again: scimitar undo {} --again)",
+                plan.undoes.as_ref().map_or("", |r| r.batch_id.as_str())
+            );
+            return Ok(0);
+        }
         if plan.tenant != tenant {
             return Err(Refused(format!(
                 "the plan was made for tenant {}, but this connection is to {tenant}; nothing was sent",
