@@ -83,7 +83,7 @@ fn command_lines<'a>(root: &'a Command, text: &str) -> Vec<(usize, usize, &'a Co
     for (start, _) in text.match_indices("scimitar ") {
         let tail = &text[start + "scimitar ".len()..];
         let end = tail
-            .find(|c: char| matches!(c, ';' | '(' | ')' | '`' | '\n' | ','))
+            .find([';', '(', ')', '`', '\n', ','])
             .unwrap_or(tail.len());
         let line = &tail[..end];
         let mut cmd = root;
