@@ -526,6 +526,25 @@ mod tests {
     }
 
     #[test]
+    fn resolve_gives_the_journal_and_an_ambiguous_prefix_names_every_candidate() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path();
+        let p1 = write(dir, "1-abcd0001.jsonl", &[run("abcd0001", None)]);
+        let p2 = write(dir, "2-abcd0002.jsonl", &[run("abcd0002", None)]);
+        assert_eq!(resolve(dir, "abcd0002").unwrap(), p2);
+        assert_eq!(resolve(dir, " ABCD0001 ").unwrap(), p1);
+        assert_eq!(resolve(dir, p1.to_str().unwrap()).unwrap(), p1);
+        let e = resolve(dir, "abc").unwrap_err().to_string();
+        assert!(
+            e.contains("`abc` matches 2 runs")
+                && e.contains("abcd0001 (1-abcd0001.jsonl)")
+                && e.contains("abcd0002 (2-abcd0002.jsonl)"),
+            "{e}"
+        );
+        assert!(resolve(dir, "").is_err());
+    }
+
+    #[test]
     fn no_directory_is_no_run_yet() {
         let d = tempfile::tempdir().unwrap();
         let l = list(&d.path().join("journals")).unwrap();
