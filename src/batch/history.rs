@@ -306,17 +306,31 @@ pub fn load(dir: &Path, id_or_path: &str) -> Result<RunDetail, HistoryError> {
 
 /// The undo run that completed (with no failure) for the run whose journal is `journal`:
 /// its id and when it ended, the latest when there were several.
+/// Undo runs are looked for in `dir` and beside the journal (a run given `--journal`
+/// elsewhere).
 pub fn undone_by(dir: &Path, journal: &Path) -> Option<(String, String)> {
-    let run = load(dir, &journal.display().to_string()).ok()?;
-    let all = list(dir).ok()?;
-    all.runs
-        .iter()
-        .filter(|u| run.entry.undone_by.contains(&u.id))
-        .filter(|u| {
-            matches!(u.state, RunState::Complete | RunState::Undone) && u.summary.failed == 0
+    let mut dirs = vec![dir.to_path_buf()];
+    if let Some(parent) = journal.parent().filter(|p| !p.as_os_str().is_empty())
+        && std::fs::canonicalize(parent).ok() != std::fs::canonicalize(dir).ok()
+    {
+        dirs.push(parent.to_path_buf());
+    }
+    dirs.iter()
+        .filter_map(|d| {
+            let run = load(d, &journal.display().to_string()).ok()?;
+            list(d)
+                .ok()?
+                .runs
+                .into_iter()
+                .filter(|u| run.entry.undone_by.contains(&u.id))
+                .filter(|u| {
+                    matches!(u.state, RunState::Complete | RunState::Undone)
+                        && u.summary.failed == 0
+                })
+                .max_by(|a, b| a.last_activity.cmp(&b.last_activity))
         })
         .max_by(|a, b| a.last_activity.cmp(&b.last_activity))
-        .map(|u| (u.id.clone(), u.last_activity.clone()))
+        .map(|u| (u.id, u.last_activity))
 }
 
 /// [`undone_by`] for the run an undo plan names: by its journal, or by its batch id when
