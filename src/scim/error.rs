@@ -158,7 +158,7 @@ pub enum ScimError {
     #[error("the response could not be read as SCIM data: {0}")]
     Model(#[from] ModelError),
 
-    #[error("cannot reach {url}: {reason}. Check the network, the URL and any proxy settings")]
+    #[error("cannot reach {}: {reason}. Check the network, the URL and any proxy settings", percent_encoding::percent_decode_str(url).decode_utf8_lossy())]
     Transport { url: String, reason: String },
 
     #[error("authentication failed: {0}")]
