@@ -135,8 +135,10 @@ async fn runs_lists_past_runs_with_state_and_show_gives_every_full_reason() {
         );
     }
     assert!(
-        show.stdout
-            .contains(&format!("scimitar resume {keep_journal} --failed-only")),
+        show.stdout.contains(&format!(
+            "scimitar resume {} --failed-only",
+            keep_state.batch_id
+        )),
         "{show:?}"
     );
     let json = cli

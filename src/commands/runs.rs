@@ -64,7 +64,7 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
                 }
                 RunsFormat::Csv => write_users_csv(&detail, users.as_deref(), out)?,
                 RunsFormat::Table => {
-                    write_detail(&detail, out)?;
+                    write_detail(&detail, &dir, out)?;
                     if let Some(users) = &users {
                         write_touched(users, out)?;
                     }
@@ -154,7 +154,16 @@ fn write_list(list: &RunList, out: &mut impl Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
+/// How resume and undo can be told of a run: its id when that names its journal in the
+/// journals directory, else the journal's path.
+fn named(r: &RunEntry, dir: &std::path::Path) -> String {
+    match history::resolve(dir, &r.id) {
+        Ok(p) if p == r.journal() => r.id.clone(),
+        _ => untrusted::line(&r.summary.journal).into_owned(),
+    }
+}
+
+fn write_detail(d: &RunDetail, dir: &std::path::Path, out: &mut impl Write) -> std::io::Result<()> {
     let r = &d.entry;
     let s = &r.summary;
     let journal = untrusted::line(&s.journal);
@@ -220,11 +229,13 @@ fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
         RunState::Running => writeln!(out, "the run is still going (its journal is locked)")?,
         RunState::Interrupted => writeln!(
             out,
-            "finish it (and retry failures) with: scimitar resume {journal}"
+            "finish it (and retry failures) with: scimitar resume {}",
+            named(r, dir)
         )?,
         RunState::Complete if s.failed > 0 => writeln!(
             out,
-            "retry the failures with: scimitar resume {journal} --failed-only"
+            "retry the failures with: scimitar resume {} --failed-only",
+            named(r, dir)
         )?,
         _ => {}
     }
@@ -232,7 +243,7 @@ fn write_detail(d: &RunDetail, out: &mut impl Write) -> std::io::Result<()> {
         && !matches!(r.state, RunState::Running | RunState::Undone)
         && s.changed > 0
     {
-        writeln!(out, "undo it with: scimitar undo {journal}")?;
+        writeln!(out, "undo it with: scimitar undo {}", named(r, dir))?;
     }
     Ok(())
 }
