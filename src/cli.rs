@@ -76,7 +76,7 @@ pub const CONNECTION_HEADING: &str =
     "Connection (commands that reach the tenant; also SCIMITAR_* variables)";
 
 /// Commands that never reach a tenant: their help leaves the connection options out (they
-/// are still accepted, as every global option is).
+/// are still accepted, as every global option is). Not `demo`: it reads --auth and --no-qr.
 const OFFLINE: &[&[&str]] = &[
     &["completions"],
     &["man"],
@@ -84,7 +84,6 @@ const OFFLINE: &[&[&str]] = &[
     &["cache", "clear"],
     &["fake"],
     &["fake", "serve"],
-    &["demo"],
     &["runs"],
     &["runs", "show"],
 ];

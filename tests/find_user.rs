@@ -43,6 +43,24 @@ async fn user_show_takes_an_external_id_and_a_display_name() {
         assert_eq!(out.json()["id"], unique.id.as_str(), "{key}");
     }
 
+    // The formats a list takes: csv is a header and the one row; text is table.
+    let csv = cli
+        .run(&["user", "show", &unique.id, "--format", "csv"])
+        .await;
+    assert_eq!(csv.code, Some(0), "{csv:?}");
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv:?}");
+    assert!(
+        lines[0].starts_with("id,") && lines[1].starts_with(&unique.id),
+        "{csv:?}"
+    );
+    let text = cli
+        .run(&["user", "show", &unique.id, "--format", "text"])
+        .await;
+    let table = cli.run(&["user", "show", &unique.id]).await;
+    assert_eq!(text.code, Some(0), "{text:?}");
+    assert_eq!(text.stdout, table.stdout);
+
     let (shared, many) = by_name
         .iter()
         .find(|(_, v)| v.len() >= 2)
