@@ -195,8 +195,19 @@ async fn a_run_is_named_by_its_id_everywhere_and_undone_once() {
     );
     assert_eq!(
         runs_of(&users[0].id.to_uppercase()).await,
-        [insisted_id, undo_id, id.clone()]
+        [insisted_id, undo_id.clone(), id.clone()]
     );
+    let table = cli.run(&["runs", "--user", &users[1].user_name]).await;
+    let did = |run: &str| {
+        table
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("  ") && l.contains(&format!(" {run}: ")))
+            .unwrap_or_else(|| panic!("{run} not in {table:?}"))
+            .to_string()
+    };
+    assert!(did(&id).contains("[done] active, ") && did(&id).contains("-> inactive"));
+    assert!(did(&undo_id).contains("[done] inactive, ") && did(&undo_id).contains("-> active"));
     let nobody = cli.run(&["runs", "--user", "nobody@example.com"]).await;
     assert!(nobody.stdout.contains("no run in "), "{nobody:?}");
 }

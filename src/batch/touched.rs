@@ -88,12 +88,16 @@ impl Touched {
     }
 }
 
-/// Whether `user` (an id, or a userName / email; any case) is one the run looked at.
-fn touches(state: &JournalState, user: &str) -> bool {
+/// What the run did to `user` (an id, or a userName / email; any case), if it looked at them.
+pub fn for_user(state: &JournalState, user: &str) -> Option<Touched> {
     let u = user.trim();
     touched(state)
-        .iter()
-        .any(|t| t.user_id.eq_ignore_ascii_case(u) || t.user_name.eq_ignore_ascii_case(u))
+        .into_iter()
+        .find(|t| t.user_id.eq_ignore_ascii_case(u) || t.user_name.eq_ignore_ascii_case(u))
+}
+
+fn touches(state: &JournalState, user: &str) -> bool {
+    for_user(state, user).is_some()
 }
 
 /// The runs in `dir` that looked at `user`, newest first.

@@ -38,7 +38,11 @@ pub fn run(args: &RunsArgs, paths: &Paths, out: &mut impl Write) -> anyhow::Resu
                         untrusted::line(&list.dir),
                         untrusted::line(user)
                     )?,
-                    _ => write_list(&list, out)?,
+                    Some(user) => {
+                        write_list(&list, out)?;
+                        write_user_in_runs(&list, user, out)?;
+                    }
+                    None => write_list(&list, out)?,
                 },
             }
         }
@@ -348,5 +352,24 @@ fn write_users_csv(
         w.write_record(r.iter().map(|c| untrusted::csv_cell(c).into_owned()))?;
     }
     w.flush()?;
+    Ok(())
+}
+
+/// Under `runs --user`: what each run did to that user, newest first.
+fn write_user_in_runs(list: &RunList, user: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(out, "what each run did to {}:", untrusted::line(user))?;
+    for r in &list.runs {
+        let state = JournalState::read(r.journal())?;
+        if let Some(t) = touched::for_user(&state, user) {
+            writeln!(
+                out,
+                "  {} {}: [{}] {}",
+                minute(&r.started),
+                r.id,
+                t.outcome,
+                untrusted::line(&t.change())
+            )?;
+        }
+    }
     Ok(())
 }
