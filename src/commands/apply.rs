@@ -82,24 +82,9 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
     let protected = protected_of(c);
     let mut sweep = Sweep::default();
     let plan = if let Some(path) = &args.plan {
-        let dir = c.paths.journal_dir();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let run = history::run_not_plan(&dir, &path.display().to_string());
-            Refused(run.unwrap_or_else(|| format!("cannot read the plan {}: {e}", path.display())))
-        })?;
-        let plan = Plan::from_json(&text).map_err(|e| Refused(e.to_string()))?;
-        // A saved undo plan is an undo: not run twice (`undo ID --again` insists).
-        if let Some((by, at)) = plan
-            .undoes
-            .as_ref()
-            .and_then(|r| history::undone_run(&dir, r))
-        {
-            crate::say!(
-                "already undone by {by} at {at}; nothing to do (to undo it again: scimitar undo {} --again)",
-                plan.undoes.as_ref().map_or("", |r| r.batch_id.as_str())
-            );
+        let Some(plan) = saved_plan(c, path)? else {
             return Ok(0);
-        }
+        };
         if plan.tenant != tenant {
             return Err(Refused(format!(
                 "the plan was made for tenant {}, but this connection is to {tenant}; nothing was sent",
@@ -206,6 +191,27 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         args.allow_missing,
     );
     Ok(summary.exit_code().max(input).max(verified.code))
+}
+
+/// A plan file saved earlier; `None` for a saved undo plan of a run already undone (said
+/// here): an undo is not run twice (`undo ID --again` insists).
+fn saved_plan(c: &Connected, path: &std::path::Path) -> anyhow::Result<Option<Plan>> {
+    let dir = c.paths.journal_dir();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let run = history::run_not_plan(&dir, &path.display().to_string());
+        Refused(run.unwrap_or_else(|| format!("cannot read the plan {}: {e}", path.display())))
+    })?;
+    let plan = Plan::from_json(&text).map_err(|e| Refused(e.to_string()))?;
+    if let Some(r) = &plan.undoes
+        && let Some((by, at)) = history::undone_run(&dir, r)
+    {
+        crate::say!(
+            "already undone by {by} at {at}; nothing to do (to undo it again: scimitar undo {} --again)",
+            r.batch_id
+        );
+        return Ok(None);
+    }
+    Ok(Some(plan))
 }
 
 /// What `--verify` found after a run: the verification (or why it could not be made) for
