@@ -115,7 +115,7 @@ pub enum HistoryError {
 }
 
 /// Journal files: `*.jsonl` (reports, `.torn` and `.pid` files sit beside them).
-fn is_journal(path: &Path) -> bool {
+pub fn is_journal(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "jsonl") && path.is_file()
 }
 
@@ -191,6 +191,11 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// One journal's entry, read alone (no undo linking: that needs the others).
+pub fn entry(path: &Path) -> Result<RunEntry, JournalError> {
+    JournalState::read(path).map(|s| entry_of(&s))
+}
+
 fn entry_of(s: &JournalState) -> RunEntry {
     let mut summary = Summary::from_journal(s);
     let (csv, json) = report_paths(&s.path);
@@ -218,7 +223,7 @@ fn entry_of(s: &JournalState) -> RunEntry {
 
 /// Whether a run holds the journal's lock. The shared lock is let go at once; a run starting
 /// in that instant is refused with "journal in use", never harmed.
-fn is_locked(path: &Path) -> bool {
+pub fn is_locked(path: &Path) -> bool {
     use fs4::fs_std::FileExt;
     let Ok(f) = std::fs::File::open(path) else {
         return false;

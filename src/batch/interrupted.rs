@@ -1,15 +1,16 @@
 //! Runs of a tenant that stopped before their end: what the headless commands mention on
 //! stderr, and what the TUI can offer to resume at start. Read from the journals alone.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::batch::history::{self, RunState};
 
 /// One interrupted run, as a reminder names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interrupted {
     pub id: String,
     /// What the run does (`disable`, `undo of 1a2b3c4d`, ...).
@@ -49,31 +50,120 @@ pub fn same_tenant(journal_tenant: &str, label: &str) -> bool {
         || (!journal_tenant.contains(" (") && host(label) == journal_tenant)
 }
 
-/// The interrupted runs of `tenant` in the journals directory, newest first. Unreadable
-/// journals are left to `scimitar runs`, which names them.
+/// What the reminder keeps of each journal between commands, so that a command reads only
+/// the journals that changed since (each can be megabytes). Informational only: a stale or
+/// edited entry changes a reminder, never a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Cache {
+    journals: BTreeMap<String, Seen>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Seen {
+    len: u64,
+    modified_ns: u128,
+    tenant: String,
+    started: String,
+    /// `None` when the run was not interrupted when last read.
+    interrupted: Option<Interrupted>,
+}
+
+pub const CACHE_FILE: &str = ".interrupted-cache.json";
+
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(path).ok()?;
+    let ns = m
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((m.len(), ns))
+}
+
+fn read_one(path: &Path, len: u64, modified_ns: u128) -> Option<Seen> {
+    let r = history::entry(path).ok()?;
+    // A run going on is read again next time: it may be killed without another write.
+    if r.state == RunState::Running {
+        return None;
+    }
+    let interrupted = (r.state == RunState::Interrupted).then(|| Interrupted {
+        id: r.id.clone(),
+        action: match &r.undoes {
+            Some(of) => format!("undo of {of}"),
+            None => r.summary.action.clone(),
+        },
+        planned: r.summary.planned,
+        changed: r.summary.changed,
+        failed: r.summary.failed,
+        left: r.left(),
+        last_activity: r.last_activity.clone(),
+        age_secs: 0,
+        journal: r.summary.journal.clone(),
+    });
+    Some(Seen {
+        len,
+        modified_ns,
+        tenant: r.tenant,
+        started: r.started,
+        interrupted,
+    })
+}
+
+/// The interrupted runs of `tenant` in the journals directory, newest first. Journals are
+/// read one at a time, and only those changed since the last call; unreadable ones are left
+/// to `scimitar runs`, which names them.
 pub fn of_tenant(dir: &Path, tenant: &str, now: SystemTime) -> Vec<Interrupted> {
-    let Ok(list) = history::list(dir) else {
+    let Ok(read) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    list.runs
-        .iter()
-        .filter(|r| r.state == RunState::Interrupted && same_tenant(&r.tenant, tenant))
-        .map(|r| Interrupted {
-            id: r.id.clone(),
-            action: match &r.undoes {
-                Some(of) => format!("undo of {of}"),
-                None => r.summary.action.clone(),
-            },
-            planned: r.summary.planned,
-            changed: r.summary.changed,
-            failed: r.summary.failed,
-            left: r.left(),
-            last_activity: r.last_activity.clone(),
-            age_secs: humantime::parse_rfc3339_weak(&r.last_activity)
+    let cache_path = dir.join(CACHE_FILE);
+    let old: Cache = std::fs::read(&cache_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut cache = Cache::default();
+    for path in read.filter_map(|e| e.ok().map(|e| e.path())) {
+        if !history::is_journal(&path) {
+            continue;
+        }
+        let (Some(name), Some((len, ns))) = (path.file_name(), stamp(&path)) else {
+            continue;
+        };
+        let name = name.to_string_lossy().into_owned();
+        let seen = match old.journals.get(&name) {
+            Some(s) if s.len == len && s.modified_ns == ns => Some(s.clone()),
+            _ => read_one(&path, len, ns),
+        };
+        if let Some(seen) = seen {
+            cache.journals.insert(name, seen);
+        }
+    }
+    let changed = cache.journals.len() != old.journals.len()
+        || cache.journals.iter().any(|(k, v)| {
+            old.journals
+                .get(k)
+                .is_none_or(|o| (o.len, o.modified_ns) != (v.len, v.modified_ns))
+        });
+    if changed && let Ok(bytes) = serde_json::to_vec(&cache) {
+        let _ = crate::config::write_private(&cache_path, &bytes);
+    }
+    let mut found: Vec<(String, Interrupted)> = cache
+        .journals
+        .into_values()
+        .filter(|s| same_tenant(&s.tenant, tenant))
+        .filter_map(|s| Some((s.started, s.interrupted?)))
+        .filter(|(_, i)| !history::is_locked(Path::new(&i.journal)))
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found
+        .into_iter()
+        .map(|(_, mut i)| {
+            i.age_secs = humantime::parse_rfc3339_weak(&i.last_activity)
                 .ok()
                 .and_then(|t| now.duration_since(t).ok())
-                .map_or(0, |d| d.as_secs()),
-            journal: r.summary.journal.clone(),
+                .map_or(0, |d| d.as_secs());
+            i
         })
         .collect()
 }
@@ -100,6 +190,61 @@ pub fn reminder(runs: &[Interrupted]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journals_are_read_again_only_when_they_change() {
+        use crate::batch::journal::{Intent, Journal, Record, now_rfc3339};
+        use crate::plan::{Action, Protected};
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path();
+        let path = dir.join("1-aaaa0001.jsonl");
+        let j = Journal::create(&path, &crate::batch::seal::SealKey::fixed(1)).unwrap();
+        j.append(&Record::Run {
+            version: crate::batch::journal::JOURNAL_VERSION,
+            batch_id: "aaaa0001".into(),
+            tenant: "h:1 (customer A)".into(),
+            intent: Intent::Apply {
+                action: Action::Disable,
+                protected: Protected::default(),
+            },
+            plan_hash: "h".into(),
+            started: now_rfc3339(),
+            targets: vec![crate::batch::journal::Target {
+                user_id: "a".into(),
+                user_name: "a@x".into(),
+            }],
+            undoes: None,
+            input: None,
+        })
+        .unwrap();
+        drop(j);
+        let now = SystemTime::now();
+        let first = of_tenant(dir, "h:1", now);
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].id.as_str(), first[0].left), ("aaaa0001", 1));
+        assert!(of_tenant(dir, "h:2", now).is_empty());
+        let cache = dir.join(CACHE_FILE);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Same length and time: answered from the cache, the journal is not read (here its
+        // bytes are garbage, which a read would refuse).
+        let kept = std::fs::read(&path).unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::write(&path, vec![b'x'; kept.len()]).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        assert_eq!(of_tenant(dir, "h:1", now), first);
+        // Changed (here: emptied): read again, and an unreadable journal is no reminder.
+        std::fs::write(&path, b"").unwrap();
+        assert!(of_tenant(dir, "h:1", now).is_empty());
+        std::fs::write(&path, kept).unwrap();
+        assert_eq!(of_tenant(dir, "h:1", now).len(), 1);
+    }
 
     #[test]
     fn a_host_alone_matches_every_tenant_of_that_host_and_an_identity_only_itself() {
