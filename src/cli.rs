@@ -24,7 +24,8 @@ pub const GLOBAL_HEADING: &str = "Global (every command)";
 #[derive(Debug, Parser)]
 #[command(name = "scimitar", version, about = "Administer the users of an Anaplan tenant from a terminal", after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Open the TUI straight on this user's details (id or email).
+    /// Open the TUI straight on this user's details: an id, an email, an externalId or a
+    /// display name (as `user show` takes).
     #[arg(long, value_name = "ID_OR_EMAIL")]
     pub user: Option<String>,
 
