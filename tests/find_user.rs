@@ -88,6 +88,20 @@ async fn user_show_takes_an_external_id_and_a_display_name() {
     }
     assert!(out.stdout.is_empty(), "{out:?}");
 
+    // An externalId two users share is ambiguous too: both listed, neither shown.
+    let (a, b) = (&users[10], &users[11]);
+    assert!(
+        fake.set_external_id(&a.id, Some("DUP-77")) && fake.set_external_id(&b.id, Some("DUP-77"))
+    );
+    let out = cli.run(&["user", "show", "dup-77"]).await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("matches 2 users")
+            && out.stderr.contains(&a.id)
+            && out.stderr.contains(&b.id),
+        "{out:?}"
+    );
+
     let out = cli.run(&["user", "show", "Zebediah Quuxworth"]).await;
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("Zebediah Quuxworth"), "{out:?}");
