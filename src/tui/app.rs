@@ -9,9 +9,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
-use crate::tui::action::Action;
 use crate::tui::effect::{Effect, EffectRunner};
 use crate::tui::keymap::key_to_action;
+use crate::tui::msg::{Msg, Outcome};
 use crate::tui::state::State;
 use crate::tui::terminal::TerminalGuard;
 use crate::tui::update::{mode, update};
@@ -28,7 +28,7 @@ pub async fn run_loop(
     term: &mut TerminalGuard,
     mut state: State,
     mut runner: EffectRunner,
-    mut rx: UnboundedReceiver<Action>,
+    mut rx: UnboundedReceiver<Outcome>,
     initial: Vec<Effect>,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
@@ -38,7 +38,7 @@ pub async fn run_loop(
     let size = term.terminal.size()?;
     update(
         &mut state,
-        Action::Resize {
+        Outcome::Resize {
             width: size.width,
             height: size.height,
         },
@@ -74,7 +74,7 @@ pub async fn run_loop(
             break;
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + MIN_FRAME);
-        let mut actions: Vec<Action> = Vec::new();
+        let mut actions: Vec<Msg> = Vec::new();
         tokio::select! {
             ev = events.next(), if !terminal_gone => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
@@ -85,7 +85,7 @@ pub async fn run_loop(
                 }
                 Some(Ok(Event::Resize(width, height))) => {
                     urgent = true;
-                    actions.push(Action::Resize { width, height });
+                    actions.push(Outcome::Resize { width, height }.into());
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
@@ -103,17 +103,17 @@ pub async fn run_loop(
                 }
             },
             Some(a) = rx.recv() => {
-                actions.push(a);
+                actions.push(a.into());
                 while actions.len() < DRAIN {
                     match rx.try_recv() {
-                        Ok(a) => actions.push(a),
+                        Ok(a) => actions.push(a.into()),
                         Err(_) => break,
                     }
                 }
             }
             _ = sleep_until(next_tick), if state.flash.is_some() => {
                 next_tick = Instant::now() + TICK;
-                actions.push(Action::Tick);
+                actions.push(Outcome::Tick.into());
             }
             _ = sleep_until(draw_at), if state.dirty => {}
             _ = sigterm.recv() => { tracing::info!("SIGTERM: quitting"); if leave(&mut state, &mut runner, &mut give_up_at) { break; } }

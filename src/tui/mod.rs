@@ -1,14 +1,14 @@
 //! The terminal UI: browse, filter and investigate users. The Elm Architecture:
-//! `State` (state.rs), `Action` (action.rs), a pure `update` (update.rs), `Effect`s run by
+//! `State` (state.rs), `Msg` = `Command` | `Outcome` (msg.rs), a pure `update` (update.rs), `Effect`s run by
 //! the effect runner (effect.rs), `render` (view/). Keys are data (keymap.rs).
 
-pub mod action;
 pub mod app;
 pub mod bulk;
 pub mod effect;
 pub mod failure;
 pub mod keymap;
 pub mod logins;
+pub mod msg;
 pub mod sort;
 pub mod state;
 pub mod terminal;
@@ -20,10 +20,10 @@ pub mod view;
 
 use std::path::PathBuf;
 
-pub use action::Action;
 pub use effect::Effect;
 pub use failure::{Failure, FailureKind};
 pub use keymap::{Keymap, Mode};
+pub use msg::{Command, Copied, Msg, Outcome};
 pub use state::State;
 pub use theme::{ColorMode, Theme};
 pub use update::update;
@@ -126,7 +126,7 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
             loop {
                 match notices.recv().await {
                     Ok(n) => {
-                        if tx.send(action::Action::Notice(n.message)).is_err() {
+                        if tx.send(msg::Outcome::Notice(n.message)).is_err() {
                             break;
                         }
                     }

@@ -293,8 +293,6 @@ pub struct State {
 
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
-    /// What the clipboard copy in flight holds, for its message ("id", "journal path").
-    pub copying: &'static str,
     pub should_quit: bool,
 
     pub width: u16,
@@ -474,7 +472,6 @@ impl State {
             run: RunState::default(),
             popups: Vec::new(),
             flash: None,
-            copying: "id",
             should_quit: false,
             width: 80,
             height: 24,

@@ -1,13 +1,13 @@
-//! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no I/O, no clock; what
+//! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock; what
 //! must happen outside is returned as effects.
 
 use tui_input::Input;
 
-use crate::tui::action::Action;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
+use crate::tui::msg::{Command, Copied, Msg, Outcome};
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
 };
@@ -80,54 +80,28 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
     effects
 }
 
-pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::Tick {
+pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
+    let msg = msg.into();
+    if msg != Msg::Outcome(Outcome::Tick) {
         state.dirty = true;
     }
-    match action {
-        Action::None => Vec::new(),
-        Action::Tick => {
-            tick(state);
-            Vec::new()
-        }
-        Action::Notice(text) => {
-            let text: String = text.chars().filter(|c| !c.is_control()).collect();
-            state.flash(text);
-            Vec::new()
-        }
-        Action::Resize { width, height } => {
-            state.width = width;
-            state.height = height;
-            state.clamp_cursor();
-            Vec::new()
-        }
-        // Results from effects apply whatever is on screen.
-        a @ (Action::PageLoaded { .. }
-        | Action::CacheLoaded { .. }
-        | Action::LoadFinished { .. }
-        | Action::WorkspacesListed(_)
-        | Action::LastLoginsProgress { .. }
-        | Action::LastLoginsLoaded { .. }
-        | Action::UserFetched { .. }
-        | Action::LastLoginFetched { .. }
-        | Action::ClipboardSent(_)
-        | Action::CsvProgress { .. }
-        | Action::CsvLoaded(_)
-        | Action::Saved { .. }
-        | Action::WouldOverwrite { .. }
-        | Action::PathCompleted { .. }
-        | Action::RunsListed(_)
-        | Action::RunLoaded(_)
-        | Action::RunVerified(_)
-        | Action::RunStarted { .. }
-        | Action::RunEvent(_)
-        | Action::RunTick(_)
-        | Action::RunFinished { .. }
-        | Action::UndoPlanned(_)
-        | Action::PlanReady(_)
-        | Action::ResumeReady(_)) => on_result(state, a),
-        a => on_key(state, a),
+    match msg {
+        Msg::Command(c) => on_key(state, c),
+        Msg::Edit(req) => edit(state, req),
+        Msg::Outcome(o) => on_outcome(state, o),
     }
+}
+
+/// An editing key goes to the input that has the keys; none while a popup is up.
+fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
+    if !state.popups.is_empty() {
+        return Vec::new();
+    }
+    if bulk::update::captures(state) {
+        return bulk::update::edit(state, req);
+    }
+    input(state, req);
+    Vec::new()
 }
 
 fn tick(state: &mut State) {
@@ -142,10 +116,10 @@ fn tick(state: &mut State) {
 
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
-fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::Quit => quit(state),
-        Action::Confirm => match state.popups.pop() {
+        Command::Quit => quit(state),
+        Command::Confirm => match state.popups.pop() {
             Some(Popup::ConfirmQuit) => quit_after_run(state),
             Some(Popup::ConfirmStop) => bulk::update::cancel_run(state),
             Some(Popup::ConfirmOverwrite { purpose, path }) => {
@@ -153,17 +127,13 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
-        Action::Back => back(state),
-        Action::Help => {
+        Command::Back => back(state),
+        Command::Help => {
             if state.popups.last() == Some(&Popup::Help) {
                 state.popups.pop();
             } else {
                 state.popups.push(Popup::Help);
             }
-            Vec::new()
-        }
-        Action::ShowError { title, message } => {
-            state.popups.push(Popup::Error { title, message });
             Vec::new()
         }
         // While a popup is up, other keys wait.
@@ -186,23 +156,23 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 /// While a range is being marked, only moves (and what commits it) apply.
-fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn visual_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::ToggleSelect | Action::VisualSelect => {
+        Command::ToggleSelect | Command::VisualSelect => {
             bulk::select::commit_visual(state);
             Vec::new()
         }
-        Action::Open
-        | Action::Refresh
-        | Action::Filter
-        | Action::Search
-        | Action::Workspaces
-        | Action::SelectAll
-        | Action::InvertSelection
-        | Action::LoadCsv
-        | Action::History
-        | Action::InactivityFilter
-        | Action::Sort => {
+        Command::Open
+        | Command::Refresh
+        | Command::Filter
+        | Command::Search
+        | Command::Workspaces
+        | Command::SelectAll
+        | Command::InvertSelection
+        | Command::LoadCsv
+        | Command::History
+        | Command::InactivityFilter
+        | Command::Sort => {
             state.flash("marking a range: v marks it, esc cancels");
             Vec::new()
         }
@@ -212,44 +182,40 @@ fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// A key on the list, workspace or detail views.
 // Long because one short arm per browsing key; each arm calls a named function.
-fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
     if let Some(delta) = action.movement(state.list_height()) {
         return move_by(state, delta);
     }
     match action {
-        Action::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
             if let Some(u) = state.detail_user() {
                 bulk::update::open_actions_for(state, u);
             }
             Vec::new()
         }
-        a @ (Action::VisualSelect
-        | Action::SelectAll
-        | Action::InvertSelection
-        | Action::ClearSelection
-        | Action::Selection
-        | Action::LoadCsv
-        | Action::History
-        | Action::Actions) => bulk::update::list_key(state, a),
-        Action::Input(req) => {
-            input(state, req);
-            Vec::new()
-        }
-        Action::Open => open(state),
-        Action::Refresh => refresh(state),
-        Action::Filter => {
+        a @ (Command::VisualSelect
+        | Command::SelectAll
+        | Command::InvertSelection
+        | Command::ClearSelection
+        | Command::Selection
+        | Command::LoadCsv
+        | Command::History
+        | Command::Actions) => bulk::update::list_key(state, a),
+        Command::Open => open(state),
+        Command::Refresh => refresh(state),
+        Command::Filter => {
             edit_filter(state);
             Vec::new()
         }
-        Action::Search => {
+        Command::Search => {
             let v = state.view_mut();
             if !matches!(v.kind, ViewKind::Detail { .. }) {
                 v.search.editing = true;
             }
             Vec::new()
         }
-        Action::Apply => apply(state),
-        Action::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::Apply => apply(state),
+        Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
                 let ticked = if state.bulk.selected.remove(&id) {
@@ -266,14 +232,14 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::ToggleSelect => {
+        Command::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
                 state.bulk.toggle(id);
                 move_by(state, 1);
             }
             Vec::new()
         }
-        Action::Sort => {
+        Command::Sort => {
             if state.view().is_user_list() {
                 state.sort = state.sort.next();
                 state.rebuild_keeping_row();
@@ -281,7 +247,7 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::InactivityFilter => {
+        Command::InactivityFilter => {
             if state.view().is_user_list() {
                 state.logins.next_filter();
                 state.rebuild_keeping_row();
@@ -293,33 +259,46 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Workspaces => {
+        Command::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
                 state.views.push(View::new(ViewKind::Workspaces));
                 state.rebuild_visible();
             }
             Vec::new()
         }
-        Action::CopyId => copy_id(state),
+        Command::CopyId => copy_id(state),
         // Keys of the bulk screens, and results (handled before): nothing on the list.
         _ => Vec::new(),
     }
 }
 
-/// What effects send back.
-fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::PageLoaded {
+/// What came back. Every outcome is named here, so a new one cannot be dropped unseen;
+/// results apply whatever is on screen.
+fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
+    use crate::tui::bulk::update as b;
+    match outcome {
+        Outcome::Tick => tick(state),
+        Outcome::Notice(text) => {
+            let text: String = text.chars().filter(|c| !c.is_control()).collect();
+            state.flash(text);
+        }
+        Outcome::ShowError { title, message } => state.popups.push(Popup::Error { title, message }),
+        Outcome::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.clamp_cursor();
+        }
+        Outcome::PageLoaded {
             generation,
             users,
             total,
         } => page_loaded(state, generation, users, total),
-        Action::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
-        Action::LoadFinished { generation, result } => {
+        Outcome::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
+        Outcome::LoadFinished { generation, result } => {
             return load_finished(state, generation, result);
         }
-        Action::WorkspacesListed(result) => workspaces_listed(state, result),
-        Action::LastLoginsProgress {
+        Outcome::WorkspacesListed(result) => workspaces_listed(state, result),
+        Outcome::LastLoginsProgress {
             generation,
             progress,
         } => {
@@ -331,24 +310,46 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 };
             }
         }
-        Action::LastLoginsLoaded {
+        Outcome::LastLoginsLoaded {
             generation,
             logins,
             read_at,
             from_cache,
         } => logins_loaded(state, generation, logins, read_at, from_cache),
-        Action::UserFetched { key, result } => return user_fetched(state, key, result),
-        Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
-        Action::ClipboardSent(result) => match result {
-            Ok(()) => {
-                let what = std::mem::replace(&mut state.copying, "id");
-                state.flash(format!("{what} sent to clipboard (OSC 52)"));
-            }
-            Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
-        },
-        a => return bulk::update::on_result(state, a),
+        Outcome::UserFetched { key, result } => return user_fetched(state, key, result),
+        Outcome::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
+        Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
+        Outcome::CsvProgress { rows, looked_up } => b::csv_progress(state, rows, looked_up),
+        Outcome::CsvLoaded(result) => b::csv_loaded(state, result),
+        Outcome::RunsListed(result) => bulk::history::runs_listed(state, result),
+        Outcome::RunLoaded(result) => bulk::history::run_loaded(state, result),
+        Outcome::RunVerified(result) => return bulk::history::verified(state, result),
+        Outcome::WouldOverwrite { purpose, path } => b::would_overwrite(state, purpose, path),
+        Outcome::PathCompleted { typed, completion } => b::path_completed(state, typed, completion),
+        Outcome::Saved { what, result } => b::saved(state, what, result),
+        Outcome::RunStarted {
+            batch_id,
+            journal,
+            at,
+            baseline,
+        } => b::run_started(state, batch_id, journal, at, baseline),
+        Outcome::RunEvent(ev) => return b::run_event(state, ev),
+        Outcome::RunTick(stats) => b::run_tick(state, stats),
+        Outcome::RunFinished { summary, stopped } => {
+            return b::run_finished(state, summary, stopped);
+        }
+        Outcome::PlanReady(preview) => b::plan_ready(state, preview),
+        Outcome::UndoPlanned(result) => b::undo_planned(state, result),
+        Outcome::ResumeReady(result) => b::resume_ready(state, result),
     }
     Vec::new()
+}
+
+fn clipboard_sent(state: &mut State, what: Copied, result: Result<(), Failure>) {
+    match result {
+        Ok(()) => state.flash(format!("{} sent to clipboard (OSC 52)", what.label())),
+        Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
+    }
 }
 
 /// A load ended. A complete one of every user (no filter) is saved to the local cache.
@@ -471,7 +472,10 @@ fn copy_id(state: &mut State) -> Vec<Effect> {
         _ => state.current_user().map(|u| u.id.clone()),
     };
     match id {
-        Some(text) => vec![Effect::CopyToClipboard { text }],
+        Some(text) => vec![Effect::CopyToClipboard {
+            text,
+            what: Copied::Id,
+        }],
         None => Vec::new(),
     }
 }

@@ -32,9 +32,9 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::action::Action;
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
+use crate::tui::msg::Command;
 use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
 use crate::tui::update::mode;
 
@@ -328,11 +328,11 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[Action] = match state.popups.last() {
+    let hints: &[Command] = match state.popups.last() {
         Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
             mode.hints()
         }
-        Some(_) => &[Action::Back],
+        Some(_) => &[Command::Back],
     };
     for action in hints {
         if state.read_only && Mode::mutating(action) {
