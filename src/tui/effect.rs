@@ -24,12 +24,7 @@ use crate::tui::bulk::msg::ResumeInfo;
 use crate::tui::failure::{Failure, FailureKind};
 use crate::tui::msg::{Copied, Outcome};
 
-/// Where the tenant's users are cached, and for which tenant identity.
-#[derive(Debug, Clone)]
-pub struct CacheFile {
-    pub path: PathBuf,
-    pub identity: String,
-}
+use crate::cache::CacheFile;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -54,7 +54,7 @@ pub struct TuiOptions {
     /// Shown in a popup at start (e.g. the API user could not be identified).
     pub warnings: Vec<String>,
     /// The tenant's user cache: opened from at start, rewritten after a complete load.
-    pub cache: Option<effect::CacheFile>,
+    pub cache: Option<crate::cache::CacheFile>,
 }
 
 impl Default for TuiOptions {

@@ -117,7 +117,7 @@ impl OAuth {
             return Some(t);
         }
         let path = self.settings.store.as_ref()?;
-        let text = crate::config::read_secret_file(path).ok()?;
+        let text = crate::private_file::read_secret_file(path).ok()?;
         let v: Value = serde_json::from_str(&text).ok()?;
         let same = |k: &str, want: &str| v.get(k).and_then(Value::as_str) == Some(want);
         if !same("oauth_url", &self.settings.oauth_url)
@@ -146,7 +146,7 @@ impl OAuth {
                     "client_id": self.settings.client_id,
                     "refresh_token": t.expose_secret(),
                 });
-                crate::config::write_private(path, doc.to_string().as_bytes())
+                crate::private_file::write_private(path, doc.to_string().as_bytes())
             }
             None => match std::fs::remove_file(path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
