@@ -4,9 +4,12 @@
 
 pub mod app;
 pub mod bulk;
+pub mod detail;
 pub mod effect;
 pub mod failure;
 pub mod keymap;
+pub mod layers;
+pub mod layout;
 pub mod logins;
 pub mod msg;
 pub mod sort;
@@ -14,6 +17,7 @@ pub mod state;
 pub mod terminal;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;

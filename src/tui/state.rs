@@ -14,13 +14,7 @@ use crate::tui::bulk::{RunView, Screen};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
-/// Smallest usable terminal; below it a "terminal too small" screen.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
-/// From this width the user list gets a detail pane on the right.
-pub const SPLIT_WIDTH: u16 = 140;
-/// Rows taken by the header (2), the table header (1), borders (2) and status bar (1).
-pub const LIST_CHROME: u16 = 6;
+pub use crate::tui::layout::{LIST_CHROME, MIN_HEIGHT, MIN_WIDTH, SPLIT_WIDTH};
 /// How many ticks a flash message stays (the app ticks 4 times a second).
 pub const FLASH_TICKS: u8 = 12;
 
@@ -491,15 +485,15 @@ impl State {
 
     /// Rows the list shows at the current size.
     pub fn list_height(&self) -> usize {
-        self.height.saturating_sub(LIST_CHROME).max(1) as usize
+        crate::tui::layout::list_rows(self.height)
     }
 
     pub fn split(&self) -> bool {
-        self.width >= SPLIT_WIDTH
+        crate::tui::layout::split(self.width)
     }
 
     pub fn too_small(&self) -> bool {
-        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+        crate::tui::layout::too_small(self.width, self.height)
     }
 
     pub fn user(&self, id: &str) -> Option<User> {

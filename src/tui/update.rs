@@ -6,41 +6,15 @@ use tui_input::Input;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::keymap::Mode;
+use crate::tui::layers::{self, Layer};
 use crate::tui::msg::{Command, Copied, Msg, Outcome};
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
 };
 
-/// The keymap mode the state is in: what a key press means now.
-pub fn mode(state: &State) -> Mode {
-    if !state.popups.is_empty() {
-        return Mode::Popup;
-    }
-    base_mode(state)
-}
-
-/// The mode under any popup (the help overlay lists this one).
-pub fn base_mode(state: &State) -> Mode {
-    if let Some(m) = bulk::update::mode(state) {
-        return m;
-    }
-    if state.filter.edit.is_some() {
-        return Mode::Filter;
-    }
-    let v = state.view();
-    if v.search.editing {
-        return Mode::Search;
-    }
-    if state.bulk.visual.is_some() && v.is_user_list() {
-        return Mode::Visual;
-    }
-    match v.kind {
-        ViewKind::Users | ViewKind::Members { .. } => Mode::List,
-        ViewKind::Workspaces => Mode::Workspaces,
-        ViewKind::Detail { .. } => Mode::Detail,
-    }
-}
+// Which layer is on top is said once, in layers.rs; named here too for the callers that
+// know it from the reducer.
+pub use crate::tui::layers::{base_mode, mode};
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -94,14 +68,14 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
-    if !state.popups.is_empty() {
-        return Vec::new();
+    match layers::top(state) {
+        Layer::Popup(_) => Vec::new(),
+        Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
+        Layer::Filter | Layer::Search | Layer::Visual | Layer::View(_) => {
+            input(state, req);
+            Vec::new()
+        }
     }
-    if bulk::update::captures(state) {
-        return bulk::update::edit(state, req);
-    }
-    input(state, req);
-    Vec::new()
 }
 
 fn tick(state: &mut State) {
@@ -136,11 +110,13 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             }
             Vec::new()
         }
-        // While a popup is up, other keys wait.
-        _ if !state.popups.is_empty() => Vec::new(),
-        a if bulk::update::captures(state) => bulk::update::on_key(state, a),
-        a if state.bulk.visual.is_some() => visual_key(state, a),
-        a => browse_key(state, a),
+        a => match layers::top(state) {
+            // While a popup is up, other keys wait.
+            Layer::Popup(_) => Vec::new(),
+            Layer::PathInput | Layer::Flow(_) => bulk::update::on_key(state, a),
+            Layer::Visual => visual_key(state, a),
+            Layer::Filter | Layer::Search | Layer::View(_) => browse_key(state, a),
+        },
     }
 }
 
@@ -516,15 +492,25 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
     crate::tui::bulk::update::cancel_run(state)
 }
 
-/// Esc: popup, then input, then search, then filter, then the view. Never quits.
+/// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
-    if state.popups.pop().is_some() {
-        return Vec::new();
+    match layers::top(state) {
+        Layer::Popup(_) => {
+            state.popups.pop();
+        }
+        Layer::PathInput => state.bulk.path_input = None,
+        Layer::Flow(_) => return bulk::update::back_flow(state),
+        Layer::Visual => bulk::select::cancel_visual(state),
+        Layer::Filter => state.filter.edit = None,
+        Layer::Search | Layer::View(_) => return back_view(state),
     }
-    if let Some(effects) = bulk::update::back(state) {
-        return effects;
-    }
-    if state.filter.edit.take().is_some() {
+    Vec::new()
+}
+
+/// Esc on a view: a range being marked, then the search, then the filter or the view.
+fn back_view(state: &mut State) -> Vec<Effect> {
+    if state.bulk.visual.is_some() {
+        bulk::select::cancel_visual(state);
         return Vec::new();
     }
     let v = state.view_mut();
@@ -554,8 +540,8 @@ fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let len = match &state.view().kind {
         // The detail view scrolls by rows, to its last full page.
         ViewKind::Detail { .. } => {
-            let view = crate::tui::view::detail::content_rows(state)
-                .saturating_sub(crate::tui::view::detail::rows_shown(state));
+            let view = crate::tui::detail::content_rows(state)
+                .saturating_sub(crate::tui::layout::detail_rows(state.height));
             view + 1
         }
         _ => state.visible.len(),

@@ -16,42 +16,13 @@ use crate::tui::bulk::state::{
 use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State};
 use tui_input::InputRequest;
 
 /// Rows the flow screens' lists show at the current size (header, titles, borders, status).
 pub fn page(state: &State) -> usize {
-    state.height.saturating_sub(10).max(1) as usize
-}
-
-/// The keymap mode of the screen on top, if a bulk screen or input is up.
-pub fn mode(state: &State) -> Option<Mode> {
-    if state.bulk.path_input.is_some() {
-        return Some(Mode::Path);
-    }
-    let m = match state.bulk.flow.last()? {
-        Screen::Selection { .. } => Mode::Selection,
-        Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
-        Screen::CsvReport(_) => Mode::Report,
-        Screen::ActionMenu { .. } => Mode::Menu,
-        Screen::Picker(_) => Mode::Picker,
-        Screen::Preview(p) if p.request.is_some() => Mode::Request,
-        Screen::Preview(_) => Mode::Preview,
-        Screen::Confirm(_) => Mode::Confirm,
-        Screen::Run => match &state.run.view {
-            Some(r) if r.finished() => Mode::Summary,
-            _ => Mode::Run,
-        },
-        Screen::History(_) => Mode::History,
-    };
-    Some(m)
-}
-
-/// Do keys go to the bulk screens (rather than the list)?
-pub fn captures(state: &State) -> bool {
-    state.bulk.path_input.is_some() || !state.bulk.flow.is_empty()
+    crate::tui::layout::flow_rows(state.height)
 }
 
 /// `--csv FILE` at start: read and resolve it, then show the report.
@@ -144,14 +115,11 @@ fn target_ids(state: &State) -> (Vec<String>, bool) {
 }
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
-pub fn back(state: &mut State) -> Option<Vec<Effect>> {
-    if state.bulk.path_input.take().is_some() {
-        return Some(Vec::new());
-    }
-    if state.bulk.visual.is_some() && state.bulk.flow.is_empty() {
-        select::cancel_visual(state);
-        return Some(Vec::new());
-    }
+pub fn back_flow(state: &mut State) -> Vec<Effect> {
+    back(state).unwrap_or_default()
+}
+
+fn back(state: &mut State) -> Option<Vec<Effect>> {
     let top = state.bulk.flow.last_mut()?;
     match top {
         Screen::Preview(p) if p.request.is_some() => {

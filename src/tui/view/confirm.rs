@@ -1,6 +1,7 @@
 //! The typed confirmation: the tenant, the action and the number of users; above the cap an
 //! explicit `override N` is the only way on.
 
+use crate::tui::text::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -127,27 +128,6 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
             inner.y + input_row,
         ));
     }
-}
-
-/// Greedy word wrap at `width` columns (at least 10).
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split_whitespace() {
-        let needed = crate::untrusted::width(&row) + 1 + crate::untrusted::width(word);
-        if !row.is_empty() && needed > width {
-            rows.push(std::mem::take(&mut row));
-        }
-        if !row.is_empty() {
-            row.push(' ');
-        }
-        row.push_str(word);
-    }
-    if !row.is_empty() {
-        rows.push(row);
-    }
-    rows
 }
 
 /// For keep-only: the workspaces kept, by name (ids when no user holds one), or the count

@@ -3,7 +3,6 @@
 mod confirm;
 mod csv_report;
 mod cursor_table;
-pub mod detail;
 mod help;
 pub mod history;
 mod menu;
@@ -19,13 +18,7 @@ mod summary;
 mod users;
 pub mod workspaces;
 
-pub(crate) use confirm::wrap;
-
-/// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
-/// pane exceeds: every view passes server and file text through this.
-pub(crate) fn safe(s: &str) -> String {
-    crate::untrusted::clip(s, 512)
-}
+pub(crate) use crate::tui::text::safe;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -34,37 +27,40 @@ use ratatui::widgets::Paragraph;
 
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
+use crate::tui::layers::mode;
+use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::msg::Command;
-use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
-use crate::tui::update::mode;
+use crate::tui::state::{LoadState, Popup, State, ViewKind};
 
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if crate::tui::layout::too_small(area.width, area.height) {
         too_small(state, frame, area);
         return;
     }
-    let [header, body, status] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, body, status] = crate::tui::layout::areas(area);
     render_header(state, frame, header);
     match &state.view().kind {
         ViewKind::Users | ViewKind::Members { .. } => {
-            if area.width >= crate::tui::state::SPLIT_WIDTH {
+            if crate::tui::layout::split(area.width) {
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                         .areas(body);
                 users::render(state, frame, left);
-                detail::render_pane(state, state.current_user().as_ref(), None, 0, frame, right);
+                crate::tui::detail::render_pane(
+                    state,
+                    state.current_user().as_ref(),
+                    None,
+                    0,
+                    frame,
+                    right,
+                );
             } else {
                 users::render(state, frame, body);
             }
         }
         ViewKind::Workspaces => workspaces::render(state, frame, body),
-        ViewKind::Detail { .. } => detail::render(state, frame, body),
+        ViewKind::Detail { .. } => crate::tui::detail::render(state, frame, body),
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
