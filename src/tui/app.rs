@@ -23,7 +23,8 @@ const DRAIN: usize = 256;
 /// How long quitting waits for the user cache to be written (100,000 users take ~1 s).
 const CACHE_WRITE_GRACE: Duration = Duration::from_secs(10);
 
-// Long because the event loop: terminal events, effect results, ticks and redraws in one select, so their priority is visible.
+// Long because the event loop: terminal events, effect results, ticks and redraws in one
+// select, so their priority is visible.
 pub async fn run_loop(
     term: &mut TerminalGuard,
     mut state: State,
@@ -55,18 +56,10 @@ pub async fn run_loop(
     // running batch is let finish its requests in flight, as on a signal.
     let mut terminal_gone = false;
     loop {
-        if state.dirty && !terminal_gone {
-            let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
-            if urgent || due {
-                if let Err(e) = term.draw(&state) {
-                    tracing::warn!("the terminal went away ({e}): quitting");
-                    terminal_gone = true;
-                    if leave(&mut state, &mut runner, &mut give_up_at) {
-                        break;
-                    }
-                }
-                state.dirty = false;
-                last_draw = Some(Instant::now());
+        if !terminal_gone && !redraw(term, &mut state, &mut last_draw, urgent) {
+            terminal_gone = true;
+            if leave(&mut state, &mut runner, &mut give_up_at) {
+                break;
             }
         }
         urgent = false;
@@ -102,15 +95,7 @@ pub async fn run_loop(
                     }
                 }
             },
-            Some(a) = rx.recv() => {
-                actions.push(a.into());
-                while actions.len() < DRAIN {
-                    match rx.try_recv() {
-                        Ok(a) => actions.push(a.into()),
-                        Err(_) => break,
-                    }
-                }
-            }
+            Some(a) = rx.recv() => drain(a, &mut rx, &mut actions),
             _ = sleep_until(next_tick), if state.flash.is_some() => {
                 next_tick = Instant::now() + TICK;
                 actions.push(Outcome::Tick.into());
@@ -136,6 +121,44 @@ pub async fn run_loop(
     runner.abort_all();
     runner.finish(CACHE_WRITE_GRACE).await;
     Ok(())
+}
+
+/// Draws when something changed and a frame is due (or at once after a key); `false` when
+/// the terminal went away.
+fn redraw(
+    term: &mut TerminalGuard,
+    state: &mut State,
+    last_draw: &mut Option<Instant>,
+    urgent: bool,
+) -> bool {
+    if !state.dirty {
+        return true;
+    }
+    let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+    if !(urgent || due) {
+        return true;
+    }
+    let drawn = term.draw(state);
+    state.dirty = false;
+    *last_draw = Some(Instant::now());
+    match drawn {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!("the terminal went away ({e}): quitting");
+            false
+        }
+    }
+}
+
+/// Takes the outcome that woke the loop and those already waiting, up to `DRAIN`.
+fn drain(first: Outcome, rx: &mut UnboundedReceiver<Outcome>, actions: &mut Vec<Msg>) {
+    actions.push(first.into());
+    while actions.len() < DRAIN {
+        match rx.try_recv() {
+            Ok(a) => actions.push(a.into()),
+            Err(_) => break,
+        }
+    }
 }
 
 /// A signal asked to quit (a dropped SSH session, a kill). With no batch running: now. During

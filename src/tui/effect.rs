@@ -21,6 +21,7 @@ use crate::scim::{Filter, ScimClient};
 use crate::tui::bulk::Preview;
 use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
+use crate::tui::bulk::state::PathPurpose;
 use crate::tui::failure::{Failure, FailureKind};
 use crate::tui::msg::{Copied, Outcome};
 
@@ -188,7 +189,6 @@ impl EffectRunner {
         self
     }
 
-    // Long because one short arm per effect; the shared spawning is in `answer`.
     pub fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         match effect {
@@ -221,15 +221,7 @@ impl EffectRunner {
                     Outcome::UserFetched { key: query, result }
                 });
             }
-            Effect::CopyToClipboard { text, what } => {
-                let seq = osc52(&text, self.in_tmux);
-                let r = self
-                    .out
-                    .write_all(seq.as_bytes())
-                    .and_then(|()| self.out.flush())
-                    .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
-                let _ = self.tx.send(Outcome::ClipboardSent { what, result: r });
-            }
+            Effect::CopyToClipboard { text, what } => self.copy_to_clipboard(&text, what),
             Effect::LoadCsv { path } => {
                 abort(&mut self.csv);
                 self.csv = Some(self.answer(async move |client, tx| {
@@ -247,48 +239,18 @@ impl EffectRunner {
                 path,
                 report,
                 overwrite,
-            } => {
-                if let Some(path) = existing_file(&path, overwrite) {
-                    let purpose = crate::tui::bulk::state::PathPurpose::SaveReport;
-                    let _ = self.tx.send(Outcome::WouldOverwrite { purpose, path });
-                    return;
-                }
-                self.answer(async move |_, _| Outcome::Saved {
-                    what: "CSV report".into(),
-                    result: io::save_report(&path, &report),
-                });
-            }
+            } => self.save(PathPurpose::SaveReport, path, overwrite, move |p| {
+                ("CSV report", io::save_report(p, &report))
+            }),
             Effect::SavePlan {
                 path,
                 plan,
                 overwrite,
-            } => {
-                if let Some(path) = existing_file(&path, overwrite) {
-                    let purpose = crate::tui::bulk::state::PathPurpose::SavePlan;
-                    let _ = self.tx.send(Outcome::WouldOverwrite { purpose, path });
-                    return;
-                }
-                self.answer(async move |_, _| Outcome::Saved {
-                    what: "plan".into(),
-                    result: io::save_plan(&path, &plan),
-                });
-            }
-            Effect::ListRuns => {
-                let dir = self.paths().journal_dir();
-                self.answer(async move |_, _| {
-                    let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
-                    Outcome::RunsListed(r.map(Box::new))
-                });
-            }
-            Effect::LoadRun { journal } => {
-                let dir = self.paths().journal_dir();
-                self.answer(async move |_, _| {
-                    let key = journal.display().to_string();
-                    let r =
-                        blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
-                    Outcome::RunLoaded(r.map(Box::new))
-                });
-            }
+            } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
+                ("plan", io::save_plan(p, &plan))
+            }),
+            Effect::ListRuns => self.list_runs(),
+            Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {
                 self.answer(async move |client, _| {
                     let r = verify_run(&client, &journal).await;
@@ -308,36 +270,91 @@ impl EffectRunner {
             Effect::ResumeBatch(info) => {
                 self.start_batch(RunStart::Resume(info.journal.clone()));
             }
-            Effect::CancelBatch => {
-                abort(&mut self.probe);
-                if let Some(c) = &self.batch {
-                    c.cancel();
-                }
-            }
-            Effect::WaitForServer => {
-                abort(&mut self.probe);
-                let fut = io::wait_for_server(self.client.clone(), self.gate.clone());
-                self.probe = Some(spawn_reporting(self.tx.clone(), fut));
-            }
+            Effect::CancelBatch => self.cancel_batch(),
+            Effect::WaitForServer => self.wait_for_server(),
             Effect::RetryNow => {
                 abort(&mut self.probe);
                 self.gate.decide(Decision::Retry);
             }
-            Effect::BuildUndo { journal } => {
-                let paths = self.paths();
-                self.answer(async move |client, _| {
-                    let r = io::build_undo(&client, &paths, journal).await;
-                    Outcome::UndoPlanned(r.map(Box::new))
-                });
-            }
-            Effect::PrepareResume { journal } => {
-                let paths = self.paths();
-                self.answer(async move |client, _| {
-                    let r = io::prepare_resume(&client, &paths, journal);
-                    Outcome::ResumeReady(r.map(Box::new))
-                });
-            }
+            Effect::BuildUndo { journal } => self.build_undo(journal),
+            Effect::PrepareResume { journal } => self.prepare_resume(journal),
         }
+    }
+
+    /// OSC 52: the terminal (through tmux if need be) puts `text` on the clipboard.
+    fn copy_to_clipboard(&mut self, text: &str, what: Copied) {
+        let seq = osc52(text, self.in_tmux);
+        let r = self
+            .out
+            .write_all(seq.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
+        let _ = self.tx.send(Outcome::ClipboardSent { what, result: r });
+    }
+
+    /// Writes a file, unless one is there and `overwrite` is off: then the operator is asked.
+    fn save<F>(&mut self, purpose: PathPurpose, path: String, overwrite: bool, write: F)
+    where
+        F: FnOnce(&str) -> (&'static str, Result<String, Failure>) + Send + 'static,
+    {
+        if let Some(path) = existing_file(&path, overwrite) {
+            let _ = self.tx.send(Outcome::WouldOverwrite { purpose, path });
+            return;
+        }
+        self.answer(async move |_, _| {
+            let (what, result) = write(&path);
+            Outcome::Saved {
+                what: what.into(),
+                result,
+            }
+        });
+    }
+
+    fn list_runs(&mut self) {
+        let dir = self.paths().journal_dir();
+        self.answer(async move |_, _| {
+            let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
+            Outcome::RunsListed(r.map(Box::new))
+        });
+    }
+
+    fn load_run(&mut self, journal: PathBuf) {
+        let dir = self.paths().journal_dir();
+        self.answer(async move |_, _| {
+            let key = journal.display().to_string();
+            let r = blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
+            Outcome::RunLoaded(r.map(Box::new))
+        });
+    }
+
+    fn build_undo(&mut self, journal: PathBuf) {
+        let paths = self.paths();
+        self.answer(async move |client, _| {
+            let r = io::build_undo(&client, &paths, journal).await;
+            Outcome::UndoPlanned(r.map(Box::new))
+        });
+    }
+
+    fn prepare_resume(&mut self, journal: PathBuf) {
+        let paths = self.paths();
+        self.answer(async move |client, _| {
+            let r = io::prepare_resume(&client, &paths, journal);
+            Outcome::ResumeReady(r.map(Box::new))
+        });
+    }
+
+    fn cancel_batch(&mut self) {
+        abort(&mut self.probe);
+        if let Some(c) = &self.batch {
+            c.cancel();
+        }
+    }
+
+    /// The breaker opened: probe the server until it answers again.
+    fn wait_for_server(&mut self) {
+        abort(&mut self.probe);
+        let fut = io::wait_for_server(self.client.clone(), self.gate.clone());
+        self.probe = Some(spawn_reporting(self.tx.clone(), fut));
     }
 
     /// Lists users page by page into the state. Pages are handed over, not kept: the
