@@ -186,11 +186,8 @@ pub enum KeymapError {
          right, home, end, pageup, pagedown, f1..f12"
     )]
     UnknownKey(String),
-    #[error("unknown action `{name}`; accepted actions: {}", accepted.join(", "))]
-    UnknownAction {
-        name: String,
-        accepted: Vec<&'static str>,
-    },
+    #[error(transparent)]
+    UnknownAction(#[from] crate::tui::msg::UnknownCommand),
 }
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same chord.

@@ -62,3 +62,28 @@ pub fn pane_inner(height: u16) -> u16 {
 pub fn detail_rows(height: u16) -> usize {
     usize::from(pane_inner(height)).max(1)
 }
+
+/// The first row shown so the cursor is visible at this height (render does not write back).
+pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> usize {
+    let mut start = offset.min(len.saturating_sub(height));
+    if cursor < start {
+        start = cursor;
+    } else if cursor >= start + height {
+        start = cursor + 1 - height;
+    }
+    start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_start;
+
+    #[test]
+    fn window_keeps_the_cursor_visible() {
+        assert_eq!(window_start(0, 0, 10, 100), 0);
+        assert_eq!(window_start(15, 0, 10, 100), 6);
+        assert_eq!(window_start(3, 6, 10, 100), 3);
+        assert_eq!(window_start(99, 95, 10, 100), 90);
+        assert_eq!(window_start(0, 0, 10, 0), 0);
+    }
+}

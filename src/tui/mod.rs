@@ -10,6 +10,7 @@ pub mod failure;
 pub mod keymap;
 pub mod layers;
 pub mod layout;
+pub mod list;
 pub mod logins;
 pub mod msg;
 pub mod sort;

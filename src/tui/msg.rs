@@ -11,7 +11,6 @@ use crate::scim::model::User;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
 use crate::tui::bulk::state::CsvLoaded;
 use crate::tui::failure::Failure;
-use crate::tui::keymap::KeymapError;
 
 /// One message for `update`.
 // An outcome is as large as the channel's messages always were; boxing it would cost an
@@ -313,6 +312,14 @@ pub enum Outcome {
     ResumeReady(Result<Box<ResumeInfo>, Failure>),
 }
 
+/// A keymap names a command that does not exist; says which ones do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown action `{name}`; accepted actions: {}", accepted.join(", "))]
+pub struct UnknownCommand {
+    pub name: String,
+    pub accepted: Vec<&'static str>,
+}
+
 /// What a clipboard write carried, for the message that says it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Copied {
@@ -367,8 +374,8 @@ impl Command {
     }
 
     /// Parses a keymap command name; the error lists the accepted names.
-    pub fn from_name(name: &str) -> Result<Command, KeymapError> {
-        name.parse().map_err(|_| KeymapError::UnknownAction {
+    pub fn from_name(name: &str) -> Result<Command, UnknownCommand> {
+        name.parse().map_err(|_| UnknownCommand {
             name: name.to_string(),
             accepted: Command::names(),
         })

@@ -15,6 +15,7 @@ use crate::tui::state::{
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
 // know it from the reducer.
 pub use crate::tui::layers::{base_mode, mode};
+pub(crate) use crate::tui::list::reload;
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -454,30 +455,6 @@ fn copy_id(state: &mut State) -> Vec<Effect> {
         }],
         None => Vec::new(),
     }
-}
-
-/// Starts a fresh load with the current filter; older pages will be dropped.
-pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
-    state.list.generation += 1;
-    // Only a complete list is worth keeping; a reload of a partial one keeps the older.
-    let complete = state.list.load == LoadState::Done || state.list.stale.is_some();
-    let total = state.list.total;
-    state.list.cached = None;
-    let old = state.clear_users();
-    if complete && !old.is_empty() {
-        state.list.last_good = Some((old, total));
-    }
-    state.list.load = LoadState::Loading;
-    for v in &mut state.views {
-        v.cursor = 0;
-        v.offset = 0;
-        v.search.applied.clear();
-    }
-    state.rebuild_visible();
-    vec![Effect::LoadUsers {
-        generation: state.list.generation,
-        filter: state.filter.applied.as_ref().map(|f| f.filter.clone()),
-    }]
 }
 
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in

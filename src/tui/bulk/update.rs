@@ -829,7 +829,7 @@ pub(crate) fn run_finished(
         });
     }
     // The list shows the users' new state; ticks survive the reload.
-    let mut effects = crate::tui::update::reload(state);
+    let mut effects = crate::tui::list::reload(state);
     effects.push(Effect::ListWorkspaces);
     effects
 }
