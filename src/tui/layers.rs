@@ -5,12 +5,12 @@
 
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
-use crate::tui::state::{Popup, State, ViewKind};
+use crate::tui::state::{State, ViewKind};
 
 /// One layer of the screen.
 #[derive(Debug, Clone, Copy)]
 pub enum Layer<'a> {
-    Popup(&'a Popup),
+    Popup,
     PathInput,
     Flow(&'a Screen),
     Filter,
@@ -22,7 +22,7 @@ pub enum Layer<'a> {
 /// The layer that has the keys now.
 pub fn top(state: &State) -> Layer<'_> {
     match state.popups.last() {
-        Some(p) => Layer::Popup(p),
+        Some(_) => Layer::Popup,
         None => under_popups(state),
     }
 }
@@ -60,7 +60,7 @@ pub fn base_mode(state: &State) -> Mode {
 
 fn layer_mode(state: &State, layer: Layer) -> Mode {
     match layer {
-        Layer::Popup(_) => Mode::Popup,
+        Layer::Popup => Mode::Popup,
         Layer::PathInput => Mode::Path,
         Layer::Flow(s) => screen_mode(state, s),
         Layer::Filter => Mode::Filter,

@@ -2,26 +2,26 @@
 //! `State` (state.rs), `Msg` = `Command` | `Outcome` (msg.rs), a pure `update` (update.rs), `Effect`s run by
 //! the effect runner (effect.rs), `render` (view/). Keys are data (keymap.rs).
 
-pub mod app;
+pub(crate) mod app;
 pub mod bulk;
-pub mod detail;
-pub mod effect;
-pub mod failure;
+pub(crate) mod detail;
+pub(crate) mod effect;
+pub(crate) mod failure;
 pub mod keymap;
-pub mod layers;
-pub mod layout;
-pub mod list;
-pub mod logins;
-pub mod msg;
-pub mod sort;
+pub(crate) mod layers;
+pub(crate) mod layout;
+pub(crate) mod list;
+pub(crate) mod logins;
+pub(crate) mod msg;
+pub(crate) mod sort;
 pub mod state;
-pub mod terminal;
+pub(crate) mod terminal;
 #[doc(hidden)]
 pub mod testing;
-pub mod text;
-pub mod theme;
+pub(crate) mod text;
+pub(crate) mod theme;
 pub mod update;
-pub mod view;
+pub(crate) mod view;
 
 use std::path::PathBuf;
 

@@ -70,7 +70,7 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
     match layers::top(state) {
-        Layer::Popup(_) => Vec::new(),
+        Layer::Popup => Vec::new(),
         Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
         Layer::Filter | Layer::Search | Layer::Visual | Layer::View(_) => {
             input(state, req);
@@ -113,7 +113,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         a => match layers::top(state) {
             // While a popup is up, other keys wait.
-            Layer::Popup(_) => Vec::new(),
+            Layer::Popup => Vec::new(),
             Layer::PathInput | Layer::Flow(_) => bulk::update::on_key(state, a),
             Layer::Visual => visual_key(state, a),
             Layer::Filter | Layer::Search | Layer::View(_) => browse_key(state, a),
@@ -472,7 +472,7 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
-        Layer::Popup(_) => {
+        Layer::Popup => {
             state.popups.pop();
         }
         Layer::PathInput => state.bulk.path_input = None,
