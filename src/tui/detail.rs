@@ -14,7 +14,7 @@ use crate::tui::state::{DetailState, State};
 
 /// Rows of content the detail view has now (for the reducer's scrolling bounds).
 pub fn content_rows(state: &State) -> usize {
-    lines(state, state.detail_user().as_ref(), state.detail.as_ref()).len()
+    lines(state, state.detail_user().as_ref(), state.detail()).len()
 }
 
 /// The first row shown for a scroll position: at most the last full page.
@@ -26,7 +26,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_pane(
         state,
         state.detail_user().as_ref(),
-        state.detail.as_ref(),
+        state.detail(),
         state.view().cursor,
         frame,
         area,

@@ -68,7 +68,7 @@ fn layer_mode(state: &State, layer: Layer) -> Mode {
         Layer::Visual => Mode::Visual,
         Layer::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
         Layer::View(ViewKind::Workspaces) => Mode::Workspaces,
-        Layer::View(ViewKind::Detail { .. }) => Mode::Detail,
+        Layer::View(ViewKind::Detail(_)) => Mode::Detail,
     }
 }
 

@@ -37,10 +37,9 @@ pub enum ViewKind {
         workspace_id: String,
     },
     Workspaces,
-    /// One user; `key` is an id, or the email asked for with `--user`.
-    Detail {
-        key: String,
-    },
+    /// One user, with what was fetched for it; its `key` is an id, or the email asked for
+    /// with `--user`.
+    Detail(Box<DetailState>),
 }
 
 #[derive(Debug, Clone)]
@@ -278,7 +277,6 @@ pub struct State {
     pub visible: Vec<usize>,
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
-    pub detail: Option<DetailState>,
     /// Last logins: the column, the sort by them, the inactivity filter.
     pub logins: crate::tui::logins::Logins,
 
@@ -457,7 +455,6 @@ impl State {
             views: vec![View::new(ViewKind::Users)],
             visible: Vec::new(),
             sort: crate::tui::sort::SortKey::default(),
-            detail: None,
             logins: crate::tui::logins::Logins::default(),
             bulk: Bulk {
                 max_users: crate::batch::driver::DEFAULT_MAX_USERS,
@@ -526,9 +523,24 @@ impl State {
             .and_then(|id| self.list.workspaces.get(id))
     }
 
+    /// The state of the detail view nearest the top, if one is open.
+    pub fn detail(&self) -> Option<&DetailState> {
+        self.views.iter().rev().find_map(|v| match &v.kind {
+            ViewKind::Detail(d) => Some(&**d),
+            _ => None,
+        })
+    }
+
+    pub fn detail_mut(&mut self) -> Option<&mut DetailState> {
+        self.views.iter_mut().rev().find_map(|v| match &mut v.kind {
+            ViewKind::Detail(d) => Some(&mut **d),
+            _ => None,
+        })
+    }
+
     /// The user the detail view shows: the fresh copy, else the loaded one.
     pub fn detail_user(&self) -> Option<User> {
-        let d = self.detail.as_ref()?;
+        let d = self.detail()?;
         d.user.clone().or_else(|| self.user(&d.key))
     }
 
@@ -624,7 +636,7 @@ impl State {
                             })
                 })
                 .collect(),
-            ViewKind::Detail { .. } => Vec::new(),
+            ViewKind::Detail(_) => Vec::new(),
         };
         self.visible = rows;
         self.view_mut().search.applied = query;

@@ -46,10 +46,8 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
     }
     if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
         let key = key.trim().to_string();
-        state
-            .views
-            .push(View::new(ViewKind::Detail { key: key.clone() }));
-        state.detail = Some(DetailState::new(key.clone()));
+        let detail = Box::new(DetailState::new(key.clone()));
+        state.views.push(View::new(ViewKind::Detail(detail)));
         effects.push(Effect::FindUser { query: key });
     }
     effects
@@ -164,7 +162,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         return move_by(state, delta);
     }
     match action {
-        Command::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::Actions if matches!(state.view().kind, ViewKind::Detail(_)) => {
             if let Some(u) = state.detail_user() {
                 bulk::update::open_actions_for(state, u);
             }
@@ -186,13 +184,13 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         Command::Search => {
             let v = state.view_mut();
-            if !matches!(v.kind, ViewKind::Detail { .. }) {
+            if !matches!(v.kind, ViewKind::Detail(_)) {
                 v.search.editing = true;
             }
             Vec::new()
         }
         Command::Apply => apply(state),
-        Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
                 let ticked = if state.bulk.selected.remove(&id) {
@@ -416,8 +414,8 @@ fn logins_loaded(
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {
-    if let ViewKind::Detail { key } = &state.view().kind {
-        let key = key.clone();
+    if let ViewKind::Detail(d) = &state.view().kind {
+        let key = d.key.clone();
         fetch_detail(state, key)
     } else {
         let mut e = reload(state);
@@ -445,7 +443,7 @@ fn edit_filter(state: &mut State) {
 
 fn copy_id(state: &mut State) -> Vec<Effect> {
     let id = match state.view().kind {
-        ViewKind::Detail { .. } => state.detail_user().map(|u| u.id.clone()),
+        ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
         _ => state.current_user().map(|u| u.id.clone()),
     };
     match id {
@@ -504,11 +502,8 @@ fn back_view(state: &mut State) -> Vec<Effect> {
         state.flash("nothing to close; q quits");
         return Vec::new();
     }
-    if let Some(popped) = state.views.pop()
-        && matches!(popped.kind, ViewKind::Detail { .. })
-    {
-        state.detail = None;
-    }
+    // A detail view's state goes with it.
+    state.views.pop();
     state.rebuild_visible();
     Vec::new()
 }
@@ -516,7 +511,7 @@ fn back_view(state: &mut State) -> Vec<Effect> {
 fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let len = match &state.view().kind {
         // The detail view scrolls by rows, to its last full page.
-        ViewKind::Detail { .. } => {
+        ViewKind::Detail(_) => {
             let view = crate::tui::detail::content_rows(state)
                 .saturating_sub(crate::tui::layout::detail_rows(state.height));
             view + 1
@@ -526,7 +521,7 @@ fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let v = state.view_mut();
     let max = len.saturating_sub(1) as isize;
     v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-    if !matches!(v.kind, ViewKind::Detail { .. }) {
+    if !matches!(v.kind, ViewKind::Detail(_)) {
         state.clamp_cursor();
     }
     Vec::new()
@@ -538,9 +533,8 @@ fn open(state: &mut State) -> Vec<Effect> {
             let Some(id) = state.current_user().map(|u| u.id.clone()) else {
                 return Vec::new();
             };
-            state
-                .views
-                .push(View::new(ViewKind::Detail { key: id.clone() }));
+            let detail = Box::new(DetailState::new(id.clone()));
+            state.views.push(View::new(ViewKind::Detail(detail)));
             state.visible.clear();
             fetch_detail(state, id)
         }
@@ -554,14 +548,13 @@ fn open(state: &mut State) -> Vec<Effect> {
             state.rebuild_visible();
             Vec::new()
         }
-        ViewKind::Detail { .. } => Vec::new(),
+        ViewKind::Detail(_) => Vec::new(),
     }
 }
 
 fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
     let keep = state
-        .detail
-        .as_ref()
+        .detail()
         .filter(|d| d.key == key)
         .and_then(|d| d.user.clone());
     let mut d = DetailState::new(key.clone());
@@ -569,21 +562,27 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
     if state.user(&key).is_some() || !key.contains('@') {
         // An id: its last login can be asked for at once, beside the fresh copy.
         d.last_login_for = Some(key.clone());
-        state.detail = Some(d);
+        set_detail(state, d);
         vec![
             Effect::GetUser { id: key.clone() },
             Effect::LastLogin { id: key },
         ]
     } else {
-        state.detail = Some(d);
+        set_detail(state, d);
         vec![Effect::FindUser { query: key }]
+    }
+}
+
+/// The detail view's state, fresh (the view is on the stack: opened or refreshed).
+fn set_detail(state: &mut State, d: DetailState) {
+    if let Some(slot) = state.detail_mut() {
+        *slot = d;
     }
 }
 
 fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client::LastLogin) {
     if let Some(d) = state
-        .detail
-        .as_mut()
+        .detail_mut()
         .filter(|d| d.last_login_for.as_deref() == Some(id.as_str()))
     {
         d.last_login = Some(login);
@@ -600,7 +599,7 @@ fn user_fetched(
     {
         state.upsert_users(vec![u.clone()]);
     }
-    let Some(d) = state.detail.as_mut().filter(|d| d.key == key) else {
+    let Some(d) = state.detail_mut().filter(|d| d.key == key) else {
         return Vec::new();
     };
     d.loading = false;
@@ -675,7 +674,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
             }
         }
         ViewKind::Workspaces => state.rebuild_visible(),
-        ViewKind::Detail { .. } => {}
+        ViewKind::Detail(_) => {}
     }
 }
 

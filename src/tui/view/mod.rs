@@ -60,7 +60,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             }
         }
         ViewKind::Workspaces => workspaces::render(state, frame, body),
-        ViewKind::Detail { .. } => crate::tui::detail::render(state, frame, body),
+        ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
@@ -150,9 +150,11 @@ fn title(state: &State) -> String {
             format!("Users in {}", safe(name))
         }
         ViewKind::Workspaces => "Workspaces".into(),
-        ViewKind::Detail { key } => {
+        ViewKind::Detail(d) => {
             let user = state.detail_user();
-            let name = user.as_ref().map_or(key.as_str(), |u| u.user_name.as_str());
+            let name = user
+                .as_ref()
+                .map_or(d.key.as_str(), |u| u.user_name.as_str());
             format!("User {}", safe(name))
         }
     }
