@@ -408,7 +408,7 @@ fn runner_events_fold_into_the_progress_pane() {
     update(&mut s, ev(result("b", ResultKind::Failed, 300)));
     update(&mut s, ev(result("c", ResultKind::NoOp, 0)));
     update(&mut s, run_tick(t0 + Duration::from_secs(2), 104, 1, 1));
-    let run = s.run.view.as_ref().unwrap();
+    let run = s.run_view().unwrap();
     let p = run.progress.as_ref().unwrap();
     assert_eq!(
         (
@@ -434,7 +434,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
         update(&mut s, Command::CancelRun),
         vec![Effect::CancelBatch]
     );
-    assert!(s.run.view.as_ref().unwrap().stopping);
+    assert!(s.run_view().unwrap().stopping);
     // Esc again: no second cancel, still on the run screen, not quitting.
     assert!(update(&mut s, Command::Back).is_empty());
     assert!(flash(&s).contains("stopping"));
@@ -554,7 +554,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
                 user_id: id.clone(),
             }),
         );
-        let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+        let p = s.run_view().unwrap().progress.as_ref().unwrap();
         assert!(p.in_flight() <= 8 || i < 8, "in flight {}", p.in_flight());
         if i >= 7 {
             let done = format!("u{}", i - 7);
@@ -571,7 +571,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             );
         }
     }
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert_eq!(p.in_flight(), 7);
     update(
         &mut s,
@@ -579,7 +579,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             user_id: "u79".into(),
         }),
     );
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert_eq!((p.in_flight(), p.in_doubt), (6, 1));
 }
 
@@ -598,7 +598,7 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     // Waiting is the default: the runner probes the server and goes on when it answers.
     assert_eq!(effects, vec![Effect::WaitForServer]);
     update(&mut s, run_tick(t0 + Duration::from_secs(30), 0, 0, 0));
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert!(p.paused.is_some());
     assert_eq!(
         p.eta(t0 + Duration::from_secs(30)),
@@ -608,9 +608,7 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     assert_eq!(update(&mut s, Command::Resume), vec![Effect::RetryNow]);
     update(&mut s, ev(Event::Unpaused));
     assert!(
-        s.run
-            .view
-            .as_ref()
+        s.run_view()
             .unwrap()
             .progress
             .as_ref()
@@ -637,7 +635,7 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     // Esc asks, as q does; nothing is cancelled yet.
     assert!(update(&mut s, Command::Back).is_empty());
     assert_eq!(s.popups.last(), Some(&Popup::ConfirmStop));
-    assert!(!s.run.view.as_ref().unwrap().stopping);
+    assert!(!s.run_view().unwrap().stopping);
     let text = scimitar::tui::testing::screen(&s);
     assert!(
         text.contains("stop dispatching? in-flight requests finish"),
@@ -646,11 +644,11 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     // Esc on the question: the run goes on.
     assert!(update(&mut s, Command::Back).is_empty());
     assert!(s.popups.is_empty());
-    assert!(!s.run.view.as_ref().unwrap().stopping);
+    assert!(!s.run_view().unwrap().stopping);
     // Esc, then confirm: dispatching stops, once.
     update(&mut s, Command::Back);
     assert_eq!(update(&mut s, Command::Confirm), vec![Effect::CancelBatch]);
-    assert!(s.run.view.as_ref().unwrap().stopping);
+    assert!(s.run_view().unwrap().stopping);
     assert!(!s.should_quit);
 }
 

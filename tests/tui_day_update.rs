@@ -150,9 +150,7 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     typed(&mut s, "2");
     update(&mut s, Command::Apply);
     let input = s
-        .run
-        .view
-        .as_ref()
+        .run_view()
         .and_then(|r| r.input.clone())
         .expect("the run knows its input");
     assert_eq!(

@@ -50,19 +50,19 @@ pub fn under_popups(state: &State) -> Layer<'_> {
 
 /// The keymap mode the state is in: what a key press means now.
 pub fn mode(state: &State) -> Mode {
-    layer_mode(state, top(state))
+    layer_mode(top(state))
 }
 
 /// The mode under any popup.
 pub fn base_mode(state: &State) -> Mode {
-    layer_mode(state, under_popups(state))
+    layer_mode(under_popups(state))
 }
 
-fn layer_mode(state: &State, layer: Layer) -> Mode {
+fn layer_mode(layer: Layer) -> Mode {
     match layer {
         Layer::Popup => Mode::Popup,
         Layer::PathInput => Mode::Path,
-        Layer::Flow(s) => screen_mode(state, s),
+        Layer::Flow(s) => screen_mode(s),
         Layer::Filter => Mode::Filter,
         Layer::Search => Mode::Search,
         Layer::Visual => Mode::Visual,
@@ -72,7 +72,7 @@ fn layer_mode(state: &State, layer: Layer) -> Mode {
     }
 }
 
-fn screen_mode(state: &State, screen: &Screen) -> Mode {
+fn screen_mode(screen: &Screen) -> Mode {
     match screen {
         Screen::Selection { .. } => Mode::Selection,
         Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
@@ -82,10 +82,8 @@ fn screen_mode(state: &State, screen: &Screen) -> Mode {
         Screen::Preview(p) if p.request.is_some() => Mode::Request,
         Screen::Preview(_) => Mode::Preview,
         Screen::Confirm(_) => Mode::Confirm,
-        Screen::Run => match &state.run.view {
-            Some(r) if r.finished() => Mode::Summary,
-            _ => Mode::Run,
-        },
+        Screen::Run(r) if r.finished() => Mode::Summary,
+        Screen::Run(_) => Mode::Run,
         Screen::History(_) => Mode::History,
     }
 }

@@ -255,7 +255,6 @@ pub struct Bulk {
 /// The batch run: its progress pane, and whether one is running.
 #[derive(Default)]
 pub struct RunState {
-    pub view: Option<RunView>,
     pub running: bool,
     /// Quit once the running batch has stopped and recorded its requests in flight.
     pub quit_when_idle: bool,
@@ -431,13 +430,6 @@ impl Bulk {
     }
 }
 
-impl RunState {
-    /// A batch is running and has requests not yet answered.
-    pub fn in_flight(&self) -> bool {
-        self.running && self.view.as_ref().is_some_and(|r| !r.finished())
-    }
-}
-
 impl State {
     pub fn new(profile: impl Into<String>, tenant: impl Into<String>) -> State {
         State {
@@ -521,6 +513,26 @@ impl State {
             .get(v.cursor)
             .and_then(|&i| self.list.workspace_order.get(i))
             .and_then(|id| self.list.workspaces.get(id))
+    }
+
+    /// A batch is running and has requests not yet answered.
+    pub fn run_in_flight(&self) -> bool {
+        self.run.running && self.run_view().is_some_and(|r| !r.finished())
+    }
+
+    /// The run on the bulk flow (in progress or finished), if one is there.
+    pub fn run_view(&self) -> Option<&RunView> {
+        self.bulk.flow.iter().rev().find_map(|s| match s {
+            crate::tui::bulk::Screen::Run(r) => Some(&**r),
+            _ => None,
+        })
+    }
+
+    pub fn run_view_mut(&mut self) -> Option<&mut RunView> {
+        self.bulk.flow.iter_mut().rev().find_map(|s| match s {
+            crate::tui::bulk::Screen::Run(r) => Some(&mut **r),
+            _ => None,
+        })
     }
 
     /// The state of the detail view nearest the top, if one is open.

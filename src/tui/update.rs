@@ -458,7 +458,7 @@ fn copy_id(state: &mut State) -> Vec<Effect> {
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    if !state.run.in_flight() {
+    if !state.run_in_flight() {
         state.should_quit = true;
         return Vec::new();
     }

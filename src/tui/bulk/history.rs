@@ -17,8 +17,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     state
         .bulk
         .flow
-        .retain(|s| !matches!(s, Screen::Run | Screen::History(_)));
-    state.run.view = None;
+        .retain(|s| !matches!(s, Screen::Run(_) | Screen::History(_)));
     state
         .bulk
         .flow
@@ -54,18 +53,18 @@ pub fn on_key(state: &mut State, action: &Command) -> Option<Vec<Effect>> {
             Some(vec![Effect::ListRuns])
         }
         (Screen::History(_), Command::History) => Some(Vec::new()),
-        (Screen::Run, Command::History) if fin => Some(open(state)),
-        (Screen::Run, Command::CopyPath) if fin => {
-            let path = state.run.view.as_ref()?.journal.clone().or_else(|| {
-                match state.run.view.as_ref()?.summary.as_ref()? {
+        (Screen::Run(_), Command::History) if fin => Some(open(state)),
+        (Screen::Run(_), Command::CopyPath) if fin => {
+            let path = state.run_view()?.journal.clone().or_else(|| {
+                match state.run_view()?.summary.as_ref()? {
                     Ok(s) => Some(s.journal.clone()),
                     Err(_) => None,
                 }
             })?;
             Some(copy_path(state, path))
         }
-        (Screen::Run, Command::Open) if fin => {
-            let run = state.run.view.as_ref()?;
+        (Screen::Run(_), Command::Open) if fin => {
+            let run = state.run_view()?;
             let f = run.failures.get(run.failures_scroll)?;
             let status = f
                 .status
@@ -80,7 +79,7 @@ pub fn on_key(state: &mut State, action: &Command) -> Option<Vec<Effect>> {
 }
 
 fn finished(state: &State) -> bool {
-    state.run.view.as_ref().is_some_and(RunView::finished)
+    state.run_view().is_some_and(RunView::finished)
 }
 
 /// Sends the path to the clipboard (OSC 52) and shows it in full.
@@ -131,8 +130,8 @@ pub fn run_loaded(
     h.opening = false;
     match result {
         Ok(detail) => {
-            state.run.view = Some(RunView::from_history(*detail));
-            state.bulk.flow.push(Screen::Run);
+            let run = Box::new(RunView::from_history(*detail));
+            state.bulk.flow.push(Screen::Run(run));
         }
         Err(failure) => state.popups.push(Popup::Error {
             title: "Cannot read this run".into(),
@@ -146,7 +145,6 @@ pub fn back_from_summary(state: &mut State) -> bool {
     let n = state.bulk.flow.len();
     if n >= 2 && matches!(state.bulk.flow[n - 2], Screen::History(_)) {
         state.bulk.flow.pop();
-        state.run.view = None;
         return true;
     }
     false

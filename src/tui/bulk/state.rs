@@ -59,8 +59,8 @@ pub enum Screen {
     Picker(Box<Picker>),
     Preview(Box<Preview>),
     Confirm(Box<Confirm>),
-    /// The progress pane, then the summary; the data is in `State::run`.
-    Run,
+    /// The progress pane, then the summary, with the run's data.
+    Run(Box<RunView>),
     /// Past runs read from the journals directory (`H`).
     History(Box<HistoryView>),
 }

@@ -126,15 +126,14 @@ fn back(state: &mut State) -> Option<Vec<Effect>> {
             p.request = None;
             Some(Vec::new())
         }
-        Screen::Run => {
-            if state.run.view.as_ref().is_some_and(RunView::finished) {
+        Screen::Run(_) => {
+            if state.run_view().is_some_and(RunView::finished) {
                 if !history::back_from_summary(state) {
                     state.bulk.flow.clear();
-                    state.run.view = None;
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
-            } else if state.run.view.as_ref().is_some_and(|r| r.stopping) {
+            } else if state.run_view().is_some_and(|r| r.stopping) {
                 Some(cancel_run(state))
             } else {
                 // Esc is "back" everywhere else: during a run it asks, as q does.
@@ -162,7 +161,7 @@ fn back(state: &mut State) -> Option<Vec<Effect>> {
 }
 
 pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
-    let Some(run) = &mut state.run.view else {
+    let Some(run) = state.run_view_mut() else {
         return Vec::new();
     };
     if run.finished() {
@@ -204,7 +203,7 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         Some(Screen::Picker(_)) => picker_key(state, action),
         Some(Screen::Preview(_)) => preview_key(state, action),
         Some(Screen::Confirm(_)) => confirm_key(state, action),
-        Some(Screen::Run) => run_key(state, action),
+        Some(Screen::Run(_)) => run_key(state, action),
         Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
@@ -382,7 +381,7 @@ fn run_key(state: &mut State, action: Command) -> Vec<Effect> {
             vec![Effect::RetryNow]
         }
         Command::CancelRun => {
-            if state.run.view.as_ref().is_some_and(RunView::finished) {
+            if state.run_view().is_some_and(RunView::finished) {
                 back(state).unwrap_or_default()
             } else {
                 cancel_run(state)
@@ -397,9 +396,7 @@ fn run_key(state: &mut State, action: Command) -> Vec<Effect> {
 /// The breaker paused the running batch.
 fn paused(state: &State) -> bool {
     state
-        .run
-        .view
-        .as_ref()
+        .run_view()
         .filter(|r| !r.finished())
         .and_then(|r| r.progress.as_ref())
         .is_some_and(|p| p.paused.is_some())
@@ -410,7 +407,7 @@ fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
         state.flash("read-only: changes are turned off");
         return Vec::new();
     }
-    let Some(run) = state.run.view.as_ref().filter(|r| r.finished()) else {
+    let Some(run) = state.run_view().filter(|r| r.finished()) else {
         return Vec::new();
     };
     let Some(journal) = run.journal_path() else {
@@ -457,18 +454,15 @@ fn move_by(state: &mut State, delta: isize) {
             let len = h.len();
             h.scroll.move_by(delta, len, page);
         }
-        Screen::Run => {
-            if let Some(r) = &mut state.run.view {
-                let n = if r.finished() {
-                    r.failures.len()
-                } else {
-                    r.progress.as_ref().map_or(0, |p| p.failures.len())
-                };
-                r.failures_scroll = (r.failures_scroll as isize)
-                    .saturating_add(delta)
-                    .clamp(0, n.saturating_sub(1) as isize)
-                    as usize;
-            }
+        Screen::Run(r) => {
+            let n = if r.finished() {
+                r.failures.len()
+            } else {
+                r.progress.as_ref().map_or(0, |p| p.failures.len())
+            };
+            r.failures_scroll = (r.failures_scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, n.saturating_sub(1) as isize) as usize;
         }
         Screen::CsvLoading(_) | Screen::Planning { .. } | Screen::Confirm(_) => {}
     }
@@ -672,8 +666,7 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
             Effect::ResumeBatch(info)
         }
     };
-    state.bulk.flow = vec![Screen::Run];
-    state.run.view = Some(run);
+    state.bulk.flow = vec![Screen::Run(Box::new(run))];
     state.run.running = true;
     vec![effect]
 }
@@ -706,7 +699,7 @@ pub(crate) fn run_started(
     at: std::time::Instant,
     baseline: crate::scim::client::ClientStats,
 ) {
-    if let Some(run) = &mut state.run.view {
+    if let Some(run) = state.run_view_mut() {
         let mut p = Progress::new(at);
         p.baseline = baseline;
         run.progress = Some(p);
@@ -717,7 +710,7 @@ pub(crate) fn run_started(
 }
 
 pub(crate) fn run_tick(state: &mut State, stats: crate::tui::bulk::msg::RunStats) {
-    if let Some(run) = &mut state.run.view {
+    if let Some(run) = state.run_view_mut() {
         run.now = Some(stats.now);
         if let Some(p) = &mut run.progress {
             p.set_client_counters(stats.stats);
@@ -775,7 +768,7 @@ pub(crate) fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failu
 }
 
 pub(crate) fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
-    if let Some(run) = &mut state.run.view
+    if let Some(run) = state.run_view_mut()
         && let Some(p) = &mut run.progress
     {
         let now = run.now.unwrap_or(p.started);
@@ -810,7 +803,7 @@ pub(crate) fn run_finished(
         // Everything in flight is journaled: now it is safe to leave.
         state.should_quit = true;
     }
-    if let Some(run) = &mut state.run.view {
+    if let Some(run) = state.run_view_mut() {
         run.stopping = false;
         run.summary = Some(summary.map(|s| *s));
         run.stopped = stopped;

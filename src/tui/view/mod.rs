@@ -97,20 +97,17 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         }
         Screen::Confirm(c) => {
             // The preview stays visible under the confirmation.
-            match (state.bulk.flow.iter().rev().nth(1), &state.run.view) {
+            match (state.bulk.flow.iter().rev().nth(1), state.run_view()) {
                 (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
-                (Some(Screen::Run), Some(run)) if run.finished() => {
+                (Some(Screen::Run(_)), Some(run)) if run.finished() => {
                     summary::render(state, run, frame, body)
                 }
                 _ => {}
             }
             confirm::render(state, c, frame, body);
         }
-        Screen::Run => match &state.run.view {
-            Some(run) if run.finished() => summary::render(state, run, frame, body),
-            Some(run) => progress::render(state, run, frame, body),
-            None => {}
-        },
+        Screen::Run(run) if run.finished() => summary::render(state, run, frame, body),
+        Screen::Run(run) => progress::render(state, run, frame, body),
         Screen::History(h) => history::render(state, h, frame, body),
     }
 }
@@ -134,7 +131,7 @@ fn title(state: &State) -> String {
             Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
-            Screen::Run => "Run",
+            Screen::Run(_) => "Run",
             Screen::History(_) => "Run history",
         };
         return t.into();
