@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use scimitar::scim::client::{AuthMethod, Connection};
 use scimitar::scim::{ListOptions, ScimClient};
 use scimitar::tui::testing::loaded_state;
-use scimitar::tui::{Action, render, update};
+use scimitar::tui::{Command as TuiCommand, Msg, Outcome, render, update};
 use secrecy::SecretString;
 use tui_input::InputRequest;
 
@@ -118,14 +118,14 @@ fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
     };
     // As the TUI starts: a load begins, its pages arrive as actions.
     let mut state = loaded_state(Vec::new(), 120, 40);
-    update(&mut state, Action::Refresh);
+    update(&mut state, TuiCommand::Refresh);
     let generation = state.list.generation;
     let t = Instant::now();
     let total = rt.block_on(async {
         let pages = client.list_each(None, ListOptions::default(), |p| {
             update(
                 &mut state,
-                Action::PageLoaded {
+                Outcome::PageLoaded {
                     generation,
                     users: p.users,
                     total: p.total,
@@ -139,7 +139,7 @@ fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
     });
     update(
         &mut state,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Ok(total),
         },
@@ -169,18 +169,18 @@ fn main() {
         Err(e) => match e {},
     };
     // Frames in the middle of the list, moving the cursor between frames like scrolling.
-    update(&mut state, Action::Bottom);
+    update(&mut state, TuiCommand::Bottom);
     for _ in 0..(n / 2).min(50_000) {
-        update(&mut state, Action::Up);
+        update(&mut state, TuiCommand::Up);
     }
     let mut frames = Vec::with_capacity(runs);
     for i in 0..runs {
         update(
             &mut state,
             if i % 2 == 0 {
-                Action::PageDown
+                TuiCommand::PageDown
             } else {
-                Action::PageUp
+                TuiCommand::PageUp
             },
         );
         let t = Instant::now();
@@ -194,21 +194,21 @@ fn main() {
 
     // Local search: each run types one more character (narrowing) and deletes it again
     // (widening, a full rescan); both are single keystrokes.
-    update(&mut state, Action::Search);
+    update(&mut state, TuiCommand::Search);
     // "ma" matches thousands of the tenant's names and emails; each keystroke adds a letter.
     for c in "ma".chars() {
-        update(&mut state, Action::Input(InputRequest::InsertChar(c)));
+        update(&mut state, Msg::Edit(InputRequest::InsertChar(c)));
     }
     let mut narrow = Vec::with_capacity(runs);
     let mut widen = Vec::with_capacity(runs);
     for i in 0..runs {
         let c = ['r', 'n', 't', 'y', 'i'][i % 5];
         let t = Instant::now();
-        update(&mut state, Action::Input(InputRequest::InsertChar(c)));
+        update(&mut state, Msg::Edit(InputRequest::InsertChar(c)));
         narrow.push(t.elapsed());
         black_box(state.visible.len());
         let t = Instant::now();
-        update(&mut state, Action::Input(InputRequest::DeletePrevChar));
+        update(&mut state, Msg::Edit(InputRequest::DeletePrevChar));
         widen.push(t.elapsed());
     }
     println!(
@@ -253,11 +253,11 @@ fn cold_and_cached_open(state: scimitar::tui::State, cold: Duration) {
     };
     // As the TUI opens: a load starts, the cache is shown while it runs.
     let mut state = loaded_state(Vec::new(), 120, 40);
-    update(&mut state, Action::Refresh);
+    update(&mut state, TuiCommand::Refresh);
     let generation = state.list.generation;
     update(
         &mut state,
-        Action::CacheLoaded {
+        Outcome::CacheLoaded {
             generation,
             result: Ok(Some(cached)),
         },

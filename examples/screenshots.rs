@@ -13,7 +13,7 @@ use ratatui::style::{Color, Modifier};
 use scimitar::fake::{FakeConfig, FakeServer, Faults};
 use scimitar::scim::{ListOptions, ScimClient, filter};
 use scimitar::tui::testing::{draw, loaded_state};
-use scimitar::tui::{Action, State, update};
+use scimitar::tui::{Command, Msg, Outcome, State, update};
 
 const CELL_W: f64 = 8.4;
 const CELL_H: f64 = 18.0;
@@ -166,17 +166,17 @@ async fn main() {
 
     let mut s = new_state(users.clone());
     for _ in 0..3 {
-        update(&mut s, Action::Down);
+        update(&mut s, Command::Down);
     }
-    update(&mut s, Action::ToggleSelect);
-    update(&mut s, Action::ToggleSelect);
+    update(&mut s, Command::ToggleSelect);
+    update(&mut s, Command::ToggleSelect);
     save("list", &s, "scimitar: the user list");
 
     let mut s = new_state(users.clone());
     for _ in 0..2 {
-        update(&mut s, Action::Down);
+        update(&mut s, Command::Down);
     }
-    let effects = update(&mut s, Action::Open);
+    let effects = update(&mut s, Command::Open);
     // Do what the effect runner would: fetch the user and hand the answer back.
     if !effects.is_empty()
         && let Some(u) = users.get(2)
@@ -187,7 +187,7 @@ async fn main() {
             .map_err(scimitar::tui::Failure::from);
         update(
             &mut s,
-            Action::UserFetched {
+            Outcome::UserFetched {
                 key: u.id.clone(),
                 result,
             },
@@ -196,16 +196,13 @@ async fn main() {
     save("detail", &s, "scimitar: one user's workspaces");
 
     let mut s = new_state(users.clone());
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     save("workspaces", &s, "scimitar: workspaces and their users");
 
     let mut s = new_state(users.clone());
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     for c in "userName co \"smith\"".chars() {
-        update(
-            &mut s,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
-        );
+        update(&mut s, Msg::Edit(tui_input::InputRequest::InsertChar(c)));
     }
     save(
         "filter-error",
@@ -229,15 +226,12 @@ async fn main() {
         &s,
         "scimitar: the plan, user by user, before anything is sent",
     );
-    update(&mut s, Action::ShowRequest);
+    update(&mut s, Command::ShowRequest);
     save("request", &s, "scimitar: the exact request for one user");
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Proceed);
     for c in picked.len().to_string().chars() {
-        update(
-            &mut s,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
-        );
+        update(&mut s, Msg::Edit(tui_input::InputRequest::InsertChar(c)));
     }
     save(
         "confirm",
@@ -253,14 +247,14 @@ async fn main() {
 /// Opens the action menu on the selection, picks "disable and remove" and builds the plan
 /// the way the effect runner would.
 fn to_preview(s: &mut State) {
-    update(s, Action::Actions);
+    update(s, Command::Actions);
     for _ in 0..4 {
-        update(s, Action::Down);
+        update(s, Command::Down);
     }
-    for e in update(s, Action::Proceed) {
+    for e in update(s, Command::Proceed) {
         if let scimitar::tui::Effect::BuildPlan(req) = e {
             let preview = scimitar::tui::bulk::Preview::build(*req);
-            update(s, Action::PlanReady(Box::new(preview)));
+            update(s, Outcome::PlanReady(Box::new(preview)));
         }
     }
 }
@@ -316,7 +310,7 @@ async fn progress_picture() {
         s.bulk.selected.insert(u.id.clone());
     }
     to_preview(&mut s);
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Proceed);
     let plan = scimitar::plan::Plan::build(
         "api.anaplan.com",
         "now",
@@ -326,12 +320,9 @@ async fn progress_picture() {
         &[],
     );
     for c in plan.totals().to_change.to_string().chars() {
-        update(
-            &mut s,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
-        );
+        update(&mut s, Msg::Edit(tui_input::InputRequest::InsertChar(c)));
     }
-    let _ = update(&mut s, Action::Apply);
+    let _ = update(&mut s, Command::Apply);
     let dir = std::env::temp_dir().join(format!("scimitar-shots-{}", std::process::id()));
     let journal_path = dir.join("run.jsonl");
     let Ok(journal) = Journal::create(&journal_path, &scimitar::batch::seal::SealKey::ephemeral())
@@ -349,7 +340,7 @@ async fn progress_picture() {
     let t0 = Instant::now();
     update(
         &mut s,
-        Action::RunStarted {
+        Outcome::RunStarted {
             batch_id: "1a2b3c4d".into(),
             journal: "~/.local/share/scimitar/journals/2026-11-23T11-50-00Z-1a2b3c4d.jsonl".into(),
             at: t0,
@@ -377,14 +368,14 @@ async fn progress_picture() {
         if matches!(e, scimitar::batch::Event::Finished(_)) {
             finished += 1;
         }
-        update(&mut s, Action::RunEvent(BatchEvent(e)));
+        update(&mut s, Outcome::RunEvent(BatchEvent(e)));
         if finished == 240 {
             break;
         }
     }
     update(
         &mut s,
-        Action::RunTick(RunStats {
+        Outcome::RunTick(RunStats {
             now: Instant::now(),
             stats: client.stats(),
         }),

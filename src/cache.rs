@@ -19,6 +19,13 @@ use crate::store::UserStore;
 mod logins;
 pub use logins::{file_beside as logins_file, read_logins, write_logins};
 
+/// Where the tenant's users are cached, and for which tenant identity.
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    pub path: PathBuf,
+    pub identity: String,
+}
+
 const FORMAT: &str = "scimitar-user-cache";
 /// Bumped whenever the rows change shape; other versions are ignored.
 pub const VERSION: u32 = 1;

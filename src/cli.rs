@@ -140,7 +140,15 @@ pub struct ConnArgs {
     #[arg(long, env = "SCIMITAR_AUDIT_URL", global = true, value_name = "URL")]
     pub audit_url: Option<String>,
     /// How to authenticate [default: token]
-    #[arg(long, value_enum, env = "SCIMITAR_AUTH", global = true)]
+    #[arg(
+        long,
+        env = "SCIMITAR_AUTH",
+        global = true,
+        value_parser = clap::builder::TypedValueParser::map(
+            clap::builder::EnumValueParser::<AuthArg>::new(),
+            AuthMethod::from
+        )
+    )]
     pub auth: Option<AuthMethod>,
     /// Login (email) for basic and token authentication.
     #[arg(long, env = "SCIMITAR_LOGIN", global = true)]
@@ -188,6 +196,36 @@ pub struct ConnArgs {
     /// Seconds before a request times out.
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+}
+
+/// `--auth`: the command line's names for [`AuthMethod`] (the clap derive stays here, off the
+/// protocol's type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Basic credentials on every SCIM call.
+    Basic,
+    /// Anaplan auth token from the auth service, refreshed ahead of its 35-minute expiry.
+    Token,
+    /// An API key or OAuth access token sent as `Authorization: Bearer`.
+    Bearer,
+    /// A CA certificate and its RSA key (--cert-file, --key-file) sign in for an Anaplan
+    /// auth token.
+    Cert,
+    /// The OAuth device grant: approve once on any device; the refresh token is kept per
+    /// profile.
+    Oauth,
+}
+
+impl From<AuthArg> for AuthMethod {
+    fn from(a: AuthArg) -> AuthMethod {
+        match a {
+            AuthArg::Basic => AuthMethod::Basic,
+            AuthArg::Token => AuthMethod::Token,
+            AuthArg::Bearer => AuthMethod::Bearer,
+            AuthArg::Cert => AuthMethod::Cert,
+            AuthArg::Oauth => AuthMethod::Oauth,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,12 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::scim::client::AuthMethod;
+// The private-file helpers live below every layer (private_file.rs); named here too for the
+// callers that know them from the config.
+pub use crate::private_file::{
+    SecretFileError, create_private, create_private_dir, read_secret_file, write_private,
+};
+use crate::scim::connection::AuthMethod;
 
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -141,12 +145,8 @@ pub enum ConfigError {
         path: PathBuf,
         known: String,
     },
-    #[error(
-        "{path} can be read by other users (mode {mode:o}); run `chmod 600 {path}` so that only you can read the secret"
-    )]
-    SecretFileOpen { path: PathBuf, mode: u32 },
-    #[error("the secret file {path} is empty")]
-    SecretFileEmpty { path: PathBuf },
+    #[error(transparent)]
+    Secret(#[from] SecretFileError),
 }
 
 impl ConfigFile {
@@ -200,89 +200,6 @@ impl ConfigFile {
     }
 }
 
-/// Reads a secret from a file that only its owner can read. Trailing newlines are dropped.
-pub fn read_secret_file(path: &Path) -> Result<String, ConfigError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = fs::metadata(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(ConfigError::SecretFileOpen {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
-    }
-    let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let secret = text.trim_end_matches(['\r', '\n']).to_string();
-    if secret.is_empty() {
-        return Err(ConfigError::SecretFileEmpty {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(secret)
-}
-
-/// Creates (or opens for appending) a file only its owner can read and write, in a
-/// directory only its owner can enter. For journals, reports and anything with secrets.
-pub fn create_private(path: &Path, append: bool) -> std::io::Result<fs::File> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
-    }
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true);
-    if append {
-        opts.append(true).create(true);
-    } else {
-        opts.truncate(true).create(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let f = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(f)
-}
-
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        fs::create_dir_all(dir)
-    }
-}
-
-/// Writes a whole private file at once (write to a temp file, then rename).
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = create_private(&tmp, false)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,7 +228,7 @@ mod tests {
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(
             read_secret_file(&p),
-            Err(ConfigError::SecretFileOpen { .. })
+            Err(SecretFileError::Open { .. })
         ));
         fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret_file(&p).unwrap(), "hunter2");

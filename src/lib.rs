@@ -11,6 +11,7 @@ pub mod config;
 pub mod fake;
 pub mod input;
 pub mod plan;
+pub(crate) mod private_file;
 pub mod scim;
 pub mod store;
 pub mod tui;

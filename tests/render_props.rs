@@ -10,7 +10,7 @@ use scimitar::commands::users::{write_csv, write_table, write_user};
 use scimitar::plan::{Action as PlanAction, Plan, Protected};
 use scimitar::scim::model::{User, Workspace};
 use scimitar::tui::testing::{draw, loaded_state, step};
-use scimitar::tui::{Action, update};
+use scimitar::tui::{Command, Outcome, update};
 use scimitar::untrusted::is_hidden;
 
 /// Text of every kind: any char, control-heavy, long runs.
@@ -75,24 +75,24 @@ proptest! {
     fn tui_views_take_any_user(users in proptest::collection::vec(user(), 1..6), w in 40u16..140, h in 10u16..45) {
         let mut s = loaded_state(users.clone(), w, h);
         let mut screens = vec![("list", draw(&s))];
-        update(&mut s, Action::Open);
+        update(&mut s, Command::Open);
         screens.push(("detail", draw(&s)));
-        update(&mut s, Action::Back);
-        update(&mut s, Action::Workspaces);
+        update(&mut s, Command::Back);
+        update(&mut s, Command::Workspaces);
         screens.push(("workspaces", draw(&s)));
-        update(&mut s, Action::Back);
-        update(&mut s, Action::SelectAll);
-        update(&mut s, Action::Selection);
+        update(&mut s, Command::Back);
+        update(&mut s, Command::SelectAll);
+        update(&mut s, Command::Selection);
         screens.push(("selection", draw(&s)));
-        update(&mut s, Action::Back);
-        update(&mut s, Action::Actions);
-        update(&mut s, Action::Down);
-        step(&mut s, Action::Proceed);
+        update(&mut s, Command::Back);
+        update(&mut s, Command::Actions);
+        update(&mut s, Command::Down);
+        step(&mut s, Command::Proceed);
         screens.push(("preview", draw(&s)));
-        update(&mut s, Action::ShowRequest);
+        update(&mut s, Command::ShowRequest);
         screens.push(("request", draw(&s)));
-        update(&mut s, Action::Back);
-        update(&mut s, Action::Proceed);
+        update(&mut s, Command::Back);
+        update(&mut s, Command::Proceed);
         screens.push(("confirm", draw(&s)));
         for (what, t) in screens {
             for cell in t.backend().buffer().content() {
@@ -135,15 +135,15 @@ fn the_tui_preview_and_confirmation_state_the_role_loss() {
     for id in ["u-0001", "u-0003", "u-0005"] {
         s.bulk.selected.insert(id.into());
     }
-    update(&mut s, Action::Actions);
-    update(&mut s, Action::Down);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    update(&mut s, Command::Down);
+    step(&mut s, Command::Proceed);
     let flat = |s: &scimitar::tui::State| {
         let t = draw(s).backend().to_string();
         t.split_whitespace().collect::<Vec<_>>().join(" ")
     };
     let preview = flat(&s);
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Proceed);
     let confirm = flat(&s);
     for (what, text) in [("preview", preview), ("confirmation", confirm)] {
         assert!(
@@ -167,7 +167,7 @@ fn tui_start_warnings_are_shown() {
     let (mut s, _) = scimitar::tui::initial_state(opts, None);
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 100,
             height: 30,
         },

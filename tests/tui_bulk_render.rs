@@ -14,7 +14,7 @@ use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::testing::{
     fixture_users, loaded_state, run_summary, run_tick, screen, step, typed,
 };
-use scimitar::tui::{Action, State, Theme, update};
+use scimitar::tui::{Command, Outcome, State, Theme, update};
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
 fn csv_report(w: u16, h: u16) -> State {
@@ -40,7 +40,7 @@ fn csv_report(w: u16, h: u16) -> State {
     };
     update(
         &mut s,
-        Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+        Outcome::CsvLoaded(Ok(Box::new(CsvLoaded {
             path: "/home/ops/leavers.csv".into(),
             report,
         }))),
@@ -68,9 +68,9 @@ fn preview(w: u16, h: u16) -> State {
     for id in ["u-0001", "u-0003", "u-0005", "u-0006"] {
         s.bulk.selected.insert(id.into());
     }
-    update(&mut s, Action::Actions);
-    update(&mut s, Action::Down);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    update(&mut s, Command::Down);
+    step(&mut s, Command::Proceed);
     s
 }
 
@@ -98,21 +98,21 @@ fn preview_monochrome_marks_lost_workspaces_in_text() {
 #[test]
 fn exact_request_80x24() {
     let mut s = preview(80, 24);
-    update(&mut s, Action::ShowRequest);
+    update(&mut s, Command::ShowRequest);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn exact_request_120x40() {
     let mut s = preview(120, 40);
-    update(&mut s, Action::ShowRequest);
+    update(&mut s, Command::ShowRequest);
     assert_snapshot!(screen(&s));
 }
 
 fn confirm(w: u16, h: u16, cap: usize) -> State {
     let mut s = preview(w, h);
     s.bulk.max_users = cap;
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Proceed);
     s
 }
 
@@ -120,7 +120,7 @@ fn confirm(w: u16, h: u16, cap: usize) -> State {
 fn confirmation_80x24() {
     let mut s = confirm(80, 24, 500);
     typed(&mut s, "2");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     assert_snapshot!(screen(&s));
 }
 
@@ -148,18 +148,18 @@ fn finished(name: &str, outcome: ResultKind, ms: u64, detail: &str) -> Event {
 fn running(w: u16, h: u16) -> State {
     let mut s = confirm(w, h, 500);
     typed(&mut s, "3");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let t0 = Instant::now();
     update(
         &mut s,
-        Action::RunStarted {
+        Outcome::RunStarted {
             batch_id: "1a2b3c4d".into(),
             journal: "/data/journals/2026-01-01T00-00-00Z-1a2b3c4d.jsonl".into(),
             at: t0,
             baseline: Default::default(),
         },
     );
-    let ev = |e| Action::RunEvent(BatchEvent(e));
+    let ev = |e| Outcome::RunEvent(BatchEvent(e));
     update(&mut s, ev(Event::Started { total: 40 }));
     update(&mut s, ev(Event::Concurrency(8)));
     // Ten done and one failed were sent; three are still in flight.
@@ -216,7 +216,7 @@ fn progress_120x40() {
 #[test]
 fn progress_while_stopping_80x24() {
     let mut s = running(80, 24);
-    update(&mut s, Action::CancelRun);
+    update(&mut s, Command::CancelRun);
     let text = screen(&s);
     assert!(text.contains("STOPPING"), "{text}");
 }
@@ -226,7 +226,7 @@ fn summary(w: u16, h: u16) -> State {
     let j = "/data/journals/2026-01-01T00-00-00Z-1a2b3c4d";
     update(
         &mut s,
-        Action::RunFinished {
+        Outcome::RunFinished {
             summary: Ok(Box::new(Summary {
                 planned: 40,
                 no_op: 1,
@@ -274,7 +274,7 @@ fn resume_confirm(action: scimitar::plan::Action) -> String {
         not_started: 1,
         failed: 1,
     };
-    update(&mut s, Action::ResumeReady(Ok(Box::new(info))));
+    update(&mut s, Outcome::ResumeReady(Ok(Box::new(info))));
     screen(&s)
 }
 
@@ -300,8 +300,8 @@ fn keep_only_confirmation_names_the_workspaces_kept_80x24() {
     for id in ["u-0001", "u-0003", "u-0006"] {
         s.bulk.selected.insert(id.into());
     }
-    update(&mut s, Action::Actions);
-    let effects = update(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    let effects = update(&mut s, Command::Proceed);
     let Some(scimitar::tui::Effect::BuildPlan(req)) = effects.into_iter().next() else {
         panic!("disable plans first");
     };
@@ -310,10 +310,10 @@ fn keep_only_confirmation_names_the_workspaces_kept_80x24() {
     req.action = scimitar::plan::Action::KeepWorkspaces { keep: vec![keep] };
     update(
         &mut s,
-        Action::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(req))),
+        Outcome::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(req))),
     );
     let preview = screen(&s);
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Proceed);
     let text = screen(&s);
     assert!(text.contains("Keeps   Finance Planning"), "{text}");
     assert_snapshot!("keep_only_preview_80x24", preview);

@@ -15,7 +15,7 @@ use scimitar::tui::testing::{
     csv_report, erase, fixture_users, loaded_state, run_tick, step, synthetic_users, typed,
 };
 use scimitar::tui::update::mode;
-use scimitar::tui::{Action, Effect, State, update};
+use scimitar::tui::{Command, Effect, Outcome, State, update};
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
 fn ids(s: &State) -> Vec<String> {
@@ -31,24 +31,24 @@ fn flash(s: &State) -> String {
 #[test]
 fn v_marks_a_range_and_esc_cancels_it() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::VisualSelect);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::VisualSelect);
     assert_eq!(mode(&s), Mode::Visual);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Down);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Down);
     assert!(
         s.bulk.selected.is_empty(),
         "nothing ticked before the range is marked"
     );
-    update(&mut s, Action::VisualSelect);
+    update(&mut s, Command::VisualSelect);
     assert_eq!(ids(&s), ["u-0002", "u-0003", "u-0004"]);
     assert_eq!(mode(&s), Mode::List);
 
     // A range upwards, then Esc: nothing more is ticked, and Esc did not quit.
-    update(&mut s, Action::Bottom);
-    update(&mut s, Action::VisualSelect);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Bottom);
+    update(&mut s, Command::VisualSelect);
+    update(&mut s, Command::Up);
+    update(&mut s, Command::Back);
     assert_eq!(s.bulk.selected.len(), 3);
     assert!(s.bulk.visual.is_none());
     assert!(!s.should_quit);
@@ -58,18 +58,18 @@ fn v_marks_a_range_and_esc_cancels_it() {
 #[test]
 fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "finance");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     assert_eq!(s.visible.len(), 3);
-    update(&mut s, Action::SelectAll);
+    update(&mut s, Command::SelectAll);
     assert_eq!(ids(&s), ["u-0001", "u-0002", "u-0005"]);
     assert!(flash(&s).contains("ticked 3"));
-    update(&mut s, Action::Back); // clears the search
+    update(&mut s, Command::Back); // clears the search
     assert_eq!(s.visible.len(), 6);
     assert_eq!(s.bulk.selected.len(), 3);
     // A reload drops the loaded users; the selection and their last known state stay.
-    let effects = update(&mut s, Action::Refresh);
+    let effects = update(&mut s, Command::Refresh);
     assert!(matches!(effects[0], Effect::LoadUsers { .. }));
     assert!(s.list.is_empty());
     assert_eq!(s.bulk.selected.len(), 3);
@@ -79,14 +79,14 @@ fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
 #[test]
 fn ctrl_r_inverts_only_the_shown_rows_and_c_clears_with_a_count() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::ToggleSelect); // alice
-    update(&mut s, Action::Search);
+    update(&mut s, Command::ToggleSelect); // alice
+    update(&mut s, Command::Search);
     typed(&mut s, "sales");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     // alice, svc, erin are shown; alice was ticked.
-    update(&mut s, Action::InvertSelection);
+    update(&mut s, Command::InvertSelection);
     assert_eq!(ids(&s), ["u-0005", "u-0006"]);
-    update(&mut s, Action::ClearSelection);
+    update(&mut s, Command::ClearSelection);
     assert!(s.bulk.selected.is_empty());
     assert!(flash(&s).contains("2 unticked"), "{}", flash(&s));
 }
@@ -94,19 +94,19 @@ fn ctrl_r_inverts_only_the_shown_rows_and_c_clears_with_a_count() {
 #[test]
 fn selection_pane_lists_and_unticks() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::ToggleSelect); // bob
-    update(&mut s, Action::ToggleSelect); // carol
-    update(&mut s, Action::Selection);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::ToggleSelect); // bob
+    update(&mut s, Command::ToggleSelect); // carol
+    update(&mut s, Command::Selection);
     assert_eq!(mode(&s), Mode::Selection);
-    update(&mut s, Action::ToggleSelect); // unticks bob (first by userName)
+    update(&mut s, Command::ToggleSelect); // unticks bob (first by userName)
     assert_eq!(ids(&s), ["u-0003"]);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(s.bulk.flow.is_empty());
 }
 
-fn loaded(path: &str) -> Action {
-    Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+fn loaded(path: &str) -> Outcome {
+    Outcome::CsvLoaded(Ok(Box::new(CsvLoaded {
         path: path.into(),
         report: csv_report(),
     })))
@@ -122,7 +122,7 @@ fn csv_report_selects_only_on_enter() {
     assert_eq!(mode(&s), Mode::Busy);
     update(
         &mut s,
-        Action::CsvProgress {
+        Outcome::CsvProgress {
             rows: 6,
             looked_up: 3,
         },
@@ -133,8 +133,8 @@ fn csv_report_selects_only_on_enter() {
         s.bulk.selected.is_empty(),
         "the report comes before any selection"
     );
-    update(&mut s, Action::Down);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Down);
+    step(&mut s, Command::Proceed);
     assert_eq!(ids(&s), ["u-0001", "u-0002"]);
     assert!(s.bulk.flow.is_empty());
     // Loaded from a CSV, not from the list: still known for the plan.
@@ -144,10 +144,10 @@ fn csv_report_selects_only_on_enter() {
 #[test]
 fn csv_report_esc_selects_nothing_and_errors_say_why() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::LoadCsv);
+    update(&mut s, Command::LoadCsv);
     assert_eq!(mode(&s), Mode::Path);
     typed(&mut s, "~/leavers.csv");
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     assert_eq!(
         effects,
         vec![Effect::LoadCsv {
@@ -155,16 +155,16 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
         }]
     );
     update(&mut s, loaded("leavers.csv"));
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(s.bulk.selected.is_empty());
     assert!(s.bulk.flow.is_empty());
 
-    update(&mut s, Action::LoadCsv);
+    update(&mut s, Command::LoadCsv);
     typed(&mut s, "photo.png");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     update(
         &mut s,
-        Action::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
+        Outcome::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
     );
     assert!(s.bulk.selected.is_empty());
     assert!(
@@ -177,11 +177,11 @@ fn csv_report_save_asks_for_a_path() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     scimitar::tui::bulk::update::start_csv(&mut s, "x.csv".into());
     update(&mut s, loaded("x.csv"));
-    update(&mut s, Action::Save);
+    update(&mut s, Command::Save);
     assert_eq!(mode(&s), Mode::Path);
     erase(&mut s, 40);
     typed(&mut s, "/tmp/r.csv");
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     assert!(matches!(&effects[..], [Effect::SaveCsvReport { path, .. }] if path == "/tmp/r.csv"));
     assert!(s.bulk.selected.is_empty());
 }
@@ -209,9 +209,9 @@ fn preview_of(s: &State) -> &scimitar::tui::bulk::state::Preview {
 #[test]
 fn action_menu_plans_and_previews_with_totals() {
     let mut s = three_ticked();
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Actions);
     assert_eq!(mode(&s), Mode::Menu);
-    let effects = update(&mut s, Action::Proceed); // Disable
+    let effects = update(&mut s, Command::Proceed); // Disable
     assert!(
         matches!(&effects[..], [Effect::BuildPlan(_)]),
         "planning sends nothing"
@@ -222,7 +222,7 @@ fn action_menu_plans_and_previews_with_totals() {
     };
     update(
         &mut s,
-        Action::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(*req))),
+        Outcome::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(*req))),
     );
     assert_eq!(mode(&s), Mode::Preview);
     let p = preview_of(&s);
@@ -238,27 +238,27 @@ fn action_menu_plans_and_previews_with_totals() {
     );
     assert!(p.lines.iter().any(|l| l.text.contains("protected")));
     // p shows the request; Esc closes it, then the preview.
-    update(&mut s, Action::ShowRequest);
+    update(&mut s, Command::ShowRequest);
     assert_eq!(mode(&s), Mode::Request);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::Preview);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::Menu);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::List);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(!s.should_quit, "Esc never quits");
 }
 
 #[test]
 fn actions_need_a_selection_and_are_refused_read_only() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Actions);
     assert!(s.bulk.flow.is_empty());
     assert!(flash(&s).contains("select users first"));
     let mut s = three_ticked();
     s.read_only = true;
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Actions);
     assert!(s.bulk.flow.is_empty());
     assert!(flash(&s).contains("read-only"));
 }
@@ -266,10 +266,10 @@ fn actions_need_a_selection_and_are_refused_read_only() {
 #[test]
 fn keep_only_picks_workspaces_with_counts() {
     let mut s = three_ticked();
-    update(&mut s, Action::Actions);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Down);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Down);
+    step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), Mode::Picker);
     let Some(Screen::Picker(p)) = s.bulk.flow.last() else {
         panic!("picker")
@@ -281,19 +281,19 @@ fn keep_only_picks_workspaces_with_counts() {
         .unwrap();
     assert_eq!(fin.in_selection, 2);
     // Nothing marked: refused, with the way to remove everything named.
-    step(&mut s, Action::Proceed);
+    step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), Mode::Picker);
     assert!(flash(&s).contains("Remove all workspace access"));
-    update(&mut s, Action::ToggleSelect); // the first entry
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::ToggleSelect); // the first entry
+    step(&mut s, Command::Proceed);
     let p = preview_of(&s);
     assert!(matches!(&p.plan.action, PlanAction::KeepWorkspaces { keep } if keep.len() == 1));
 }
 
 fn to_confirm(s: &mut State) {
-    update(s, Action::Actions);
-    step(s, Action::Proceed);
-    step(s, Action::Proceed);
+    update(s, Command::Actions);
+    step(s, Command::Proceed);
+    step(s, Command::Proceed);
     assert_eq!(mode(s), Mode::Confirm);
 }
 
@@ -302,7 +302,7 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     let mut s = three_ticked();
     to_confirm(&mut s);
     typed(&mut s, "3");
-    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(update(&mut s, Command::Apply).is_empty());
     assert!(!s.run.running);
     let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("still confirming")
@@ -315,10 +315,10 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     );
     erase(&mut s, 1);
     typed(&mut s, "y");
-    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(update(&mut s, Command::Apply).is_empty());
     erase(&mut s, 1);
     typed(&mut s, "1");
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     match &effects[..] {
         [Effect::RunBatch { plan, intent }] => {
             assert_eq!(plan.totals().to_change, 1);
@@ -336,7 +336,7 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
 fn above_the_cap_only_an_explicit_override_runs() {
     let mut s = loaded_state(synthetic_users(30), 80, 24);
     s.bulk.max_users = 5;
-    update(&mut s, Action::SelectAll);
+    update(&mut s, Command::SelectAll);
     to_confirm(&mut s);
     let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("confirm")
@@ -344,14 +344,14 @@ fn above_the_cap_only_an_explicit_override_runs() {
     let n = c.count;
     assert!(n > 5);
     typed(&mut s, &n.to_string());
-    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(update(&mut s, Command::Apply).is_empty());
     let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
         panic!("confirm")
     };
     assert!(c.error.as_deref().unwrap_or("").contains("override"));
     erase(&mut s, 10);
     typed(&mut s, &format!("override {n}"));
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     assert!(matches!(&effects[..], [Effect::RunBatch { .. }]));
 }
 
@@ -378,11 +378,11 @@ fn running() -> (State, Instant) {
     let mut s = three_ticked();
     to_confirm(&mut s);
     typed(&mut s, "1");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let t0 = Instant::now();
     update(
         &mut s,
-        Action::RunStarted {
+        Outcome::RunStarted {
             batch_id: "abcd1234".into(),
             journal: "/data/journals/j.jsonl".into(),
             at: t0,
@@ -398,7 +398,7 @@ fn running() -> (State, Instant) {
 #[test]
 fn runner_events_fold_into_the_progress_pane() {
     let (mut s, t0) = running();
-    let ev = |e| Action::RunEvent(BatchEvent(e));
+    let ev = |e| Outcome::RunEvent(BatchEvent(e));
     update(&mut s, ev(Event::Started { total: 4 }));
     update(&mut s, ev(Event::Concurrency(8)));
     for n in ["a", "b"] {
@@ -408,7 +408,7 @@ fn runner_events_fold_into_the_progress_pane() {
     update(&mut s, ev(result("b", ResultKind::Failed, 300)));
     update(&mut s, ev(result("c", ResultKind::NoOp, 0)));
     update(&mut s, run_tick(t0 + Duration::from_secs(2), 104, 1, 1));
-    let run = s.run.view.as_ref().unwrap();
+    let run = s.run_view().unwrap();
     let p = run.progress.as_ref().unwrap();
     assert_eq!(
         (
@@ -430,10 +430,13 @@ fn runner_events_fold_into_the_progress_pane() {
 #[test]
 fn cancel_stops_dispatching_once_and_says_so() {
     let (mut s, _) = running();
-    assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
-    assert!(s.run.view.as_ref().unwrap().stopping);
+    assert_eq!(
+        update(&mut s, Command::CancelRun),
+        vec![Effect::CancelBatch]
+    );
+    assert!(s.run_view().unwrap().stopping);
     // Esc again: no second cancel, still on the run screen, not quitting.
-    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(update(&mut s, Command::Back).is_empty());
     assert!(flash(&s).contains("stopping"));
     assert_eq!(mode(&s), Mode::Run);
     let summary = Summary {
@@ -457,7 +460,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
     };
     let effects = update(
         &mut s,
-        Action::RunFinished {
+        Outcome::RunFinished {
             summary: Ok(Box::new(summary)),
             stopped: None,
         },
@@ -472,13 +475,13 @@ fn cancel_stops_dispatching_once_and_says_so() {
     );
     // From the summary: undo and resume work from the journal.
     assert!(
-        matches!(&update(&mut s, Action::Undo)[..], [Effect::BuildUndo { journal }] if journal.ends_with("j.jsonl"))
+        matches!(&update(&mut s, Command::Undo)[..], [Effect::BuildUndo { journal }] if journal.ends_with("j.jsonl"))
     );
     assert!(matches!(
-        &update(&mut s, Action::Resume)[..],
+        &update(&mut s, Command::Resume)[..],
         [Effect::PrepareResume { .. }]
     ));
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(s.bulk.flow.is_empty());
     assert_eq!(s.bulk.selected.len(), 3, "the selection survives the run");
 }
@@ -486,13 +489,13 @@ fn cancel_stops_dispatching_once_and_says_so() {
 #[test]
 fn quitting_while_a_batch_runs_asks_first() {
     let (mut s, _) = running();
-    update(&mut s, Action::Quit);
+    update(&mut s, Command::Quit);
     assert!(!s.should_quit);
     assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(!s.should_quit);
-    update(&mut s, Action::Quit);
-    let effects = update(&mut s, Action::Confirm);
+    update(&mut s, Command::Quit);
+    let effects = update(&mut s, Command::Confirm);
     // Confirmed: dispatching stops, but the process stays until the requests in flight are
     // answered and journaled, so none is left "unknown".
     assert!(
@@ -502,7 +505,7 @@ fn quitting_while_a_batch_runs_asks_first() {
     assert!(!s.should_quit);
     update(
         &mut s,
-        Action::RunFinished {
+        Outcome::RunFinished {
             summary: Err("stopped".into()),
             stopped: None,
         },
@@ -514,9 +517,9 @@ fn quitting_while_a_batch_runs_asks_first() {
 fn nothing_to_change_never_reaches_the_confirmation() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     s.bulk.selected.insert("u-0003".into()); // already disabled
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    step(&mut s, Command::Proceed);
+    step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), Mode::Preview);
     assert!(flash(&s).contains("nothing to change"));
 }
@@ -524,22 +527,22 @@ fn nothing_to_change_never_reaches_the_confirmation() {
 #[test]
 fn going_back_while_planning_drops_the_plan() {
     let mut s = three_ticked();
-    update(&mut s, Action::Actions);
-    let effects = update(&mut s, Action::Proceed);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Actions);
+    let effects = update(&mut s, Command::Proceed);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::Menu);
     let Some(Effect::BuildPlan(req)) = effects.into_iter().next() else {
         panic!("plan effect")
     };
     let preview = scimitar::tui::bulk::Preview::build(*req);
-    update(&mut s, Action::PlanReady(Box::new(preview)));
+    update(&mut s, Outcome::PlanReady(Box::new(preview)));
     assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
 }
 
 #[test]
 fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
     let (mut s, _) = running();
-    let ev = |e| Action::RunEvent(BatchEvent(e));
+    let ev = |e| Outcome::RunEvent(BatchEvent(e));
     update(&mut s, ev(Event::Started { total: 100 }));
     update(&mut s, ev(Event::Concurrency(8)));
     // A dead server: every request fails without an HTTP status; never more than 8 out.
@@ -551,7 +554,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
                 user_id: id.clone(),
             }),
         );
-        let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+        let p = s.run_view().unwrap().progress.as_ref().unwrap();
         assert!(p.in_flight() <= 8 || i < 8, "in flight {}", p.in_flight());
         if i >= 7 {
             let done = format!("u{}", i - 7);
@@ -568,7 +571,7 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             );
         }
     }
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert_eq!(p.in_flight(), 7);
     update(
         &mut s,
@@ -576,14 +579,14 @@ fn in_flight_counts_requests_sent_and_unanswered_even_when_connections_fail() {
             user_id: "u79".into(),
         }),
     );
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert_eq!((p.in_flight(), p.in_doubt), (6, 1));
 }
 
 #[test]
 fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     let (mut s, t0) = running();
-    let ev = |e| Action::RunEvent(BatchEvent(e));
+    let ev = |e| Outcome::RunEvent(BatchEvent(e));
     update(&mut s, ev(Event::Started { total: 40 }));
     let effects = update(
         &mut s,
@@ -595,19 +598,17 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
     // Waiting is the default: the runner probes the server and goes on when it answers.
     assert_eq!(effects, vec![Effect::WaitForServer]);
     update(&mut s, run_tick(t0 + Duration::from_secs(30), 0, 0, 0));
-    let p = s.run.view.as_ref().unwrap().progress.as_ref().unwrap();
+    let p = s.run_view().unwrap().progress.as_ref().unwrap();
     assert!(p.paused.is_some());
     assert_eq!(
         p.eta(t0 + Duration::from_secs(30)),
         None,
         "no ETA while paused"
     );
-    assert_eq!(update(&mut s, Action::Resume), vec![Effect::RetryNow]);
+    assert_eq!(update(&mut s, Command::Resume), vec![Effect::RetryNow]);
     update(&mut s, ev(Event::Unpaused));
     assert!(
-        s.run
-            .view
-            .as_ref()
+        s.run_view()
             .unwrap()
             .progress
             .as_ref()
@@ -622,29 +623,32 @@ fn a_paused_run_waits_for_the_server_and_r_retries_now_esc_stops() {
             error: "503".into(),
         }),
     );
-    assert_eq!(update(&mut s, Action::CancelRun), vec![Effect::CancelBatch]);
+    assert_eq!(
+        update(&mut s, Command::CancelRun),
+        vec![Effect::CancelBatch]
+    );
 }
 
 #[test]
 fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     let (mut s, _) = running();
     // Esc asks, as q does; nothing is cancelled yet.
-    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(update(&mut s, Command::Back).is_empty());
     assert_eq!(s.popups.last(), Some(&Popup::ConfirmStop));
-    assert!(!s.run.view.as_ref().unwrap().stopping);
+    assert!(!s.run_view().unwrap().stopping);
     let text = scimitar::tui::testing::screen(&s);
     assert!(
         text.contains("stop dispatching? in-flight requests finish"),
         "{text}"
     );
     // Esc on the question: the run goes on.
-    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(update(&mut s, Command::Back).is_empty());
     assert!(s.popups.is_empty());
-    assert!(!s.run.view.as_ref().unwrap().stopping);
+    assert!(!s.run_view().unwrap().stopping);
     // Esc, then confirm: dispatching stops, once.
-    update(&mut s, Action::Back);
-    assert_eq!(update(&mut s, Action::Confirm), vec![Effect::CancelBatch]);
-    assert!(s.run.view.as_ref().unwrap().stopping);
+    update(&mut s, Command::Back);
+    assert_eq!(update(&mut s, Command::Confirm), vec![Effect::CancelBatch]);
+    assert!(s.run_view().unwrap().stopping);
     assert!(!s.should_quit);
 }
 
@@ -655,7 +659,7 @@ fn a_completed_run_clears_the_selection_and_a_failed_one_keeps_it() {
         assert!(!s.bulk.selected.is_empty());
         update(
             &mut s,
-            Action::RunFinished {
+            Outcome::RunFinished {
                 summary: Ok(Box::new(scimitar::tui::testing::run_summary(
                     "abcd1234", "disable", 2, failed,
                 ))),
@@ -667,7 +671,7 @@ fn a_completed_run_clears_the_selection_and_a_failed_one_keeps_it() {
     let (mut s, _) = running();
     update(
         &mut s,
-        Action::RunFinished {
+        Outcome::RunFinished {
             summary: Ok(Box::new(scimitar::tui::testing::run_summary(
                 "abcd1234", "disable", 1, 0,
             ))),

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use scimitar::cache::Cached;
 use scimitar::tui::state::State;
 use scimitar::tui::testing::{draw, fixture_users};
-use scimitar::tui::{Action, Effect, update};
+use scimitar::tui::{Command, Effect, Msg, Outcome, update};
 
 fn opened_with_cache() -> (State, u64) {
     let mut s = State::new("prod", "api.anaplan.example");
@@ -20,7 +20,7 @@ fn opened_with_cache() -> (State, u64) {
     );
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 120,
             height: 30,
         },
@@ -55,7 +55,7 @@ fn cached(users: usize, hours: u64) -> Cached {
 fn show_cache(s: &mut State, g: u64, hours: u64) {
     update(
         s,
-        Action::CacheLoaded {
+        Outcome::CacheLoaded {
             generation: g,
             result: Ok(Some(cached(6, hours))),
         },
@@ -73,20 +73,20 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
         screen(&s)
     );
     // "Who is in workspace X" has its whole answer at once, dated.
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     let text = screen(&s);
     assert!(
         text.contains("all 6 users counted, as cached 3 h ago; refreshing"),
         "{text}"
     );
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
 
     // The tenant now has five of them: one left since the cache was written.
     let fresh: Vec<_> = fixture_users().into_iter().take(5).collect();
     let gone = fixture_users()[5].user_name.clone();
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: g,
             users: fresh[..2].to_vec(),
             total: 5,
@@ -95,7 +95,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
     assert!(screen(&s).contains("refreshing… 40%"), "{}", screen(&s));
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: g,
             users: fresh[2..].to_vec(),
             total: 5,
@@ -107,7 +107,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
     );
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: g,
             result: Ok(5),
         },
@@ -135,13 +135,13 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     first.push(newcomer);
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: g,
             users: first,
             total: 7,
         },
     );
-    update(&mut s, Action::Down);
+    update(&mut s, Command::Down);
     let on = s.current_user().map(|u| u.id);
     show_cache(&mut s, g, 1);
     assert_eq!(s.list.len(), 7, "every cached user and the new one");
@@ -165,7 +165,7 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     let rest: Vec<_> = fixture_users().into_iter().skip(2).take(3).collect();
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: g,
             users: rest,
             total: 7,
@@ -174,7 +174,7 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     assert_eq!(s.list.len(), 7, "a refresh page never discards the cache");
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: g,
             result: Ok(6),
         },
@@ -192,13 +192,13 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     show_cache(&mut s, g, 1);
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: g,
             result: Err("connection refused".into()),
         },
     );
     assert_eq!(s.list.len(), 6, "the cached list stays browsable");
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(
         screen(&s).contains("cached 1 h ago: refresh failed"),
         "{}",
@@ -211,7 +211,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
     let (mut s, g) = opened_with_cache();
     update(
         &mut s,
-        Action::CacheLoaded {
+        Outcome::CacheLoaded {
             generation: g,
             result: Err("the user cache x was written by another version".into()),
         },
@@ -225,7 +225,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
 
     let (mut s, g) = opened_with_cache();
     show_cache(&mut s, g, 1);
-    let effects = update(&mut s, Action::Refresh);
+    let effects = update(&mut s, Command::Refresh);
     assert!(
         effects
             .iter()
@@ -245,7 +245,7 @@ fn an_ignored_cache_is_said_and_a_reload_starts_fresh() {
 fn load_all(s: &mut State, g: u64) -> Vec<Effect> {
     update(
         s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: g,
             users: fixture_users(),
             total: 6,
@@ -253,7 +253,7 @@ fn load_all(s: &mut State, g: u64) -> Vec<Effect> {
     );
     update(
         s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: g,
             result: Ok(6),
         },
@@ -283,14 +283,11 @@ fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_n
 
     // The same load under a filter is not every user: nothing is saved.
     let (mut s, _) = opened_with_cache();
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     for c in "active eq true".chars() {
-        update(
-            &mut s,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
-        );
+        update(&mut s, Msg::Edit(tui_input::InputRequest::InsertChar(c)));
     }
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let g = s.list.generation;
     assert!(s.filter.applied.is_some(), "the filter applied");
     let mut effects = load_all(&mut s, g);
@@ -301,21 +298,18 @@ fn a_complete_load_of_every_user_is_saved_without_a_copy_and_a_filtered_one_is_n
 #[test]
 fn a_filtered_load_never_mixes_with_or_replaces_the_unfiltered_cache() {
     let (mut s, g) = opened_with_cache();
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     for c in "active eq false".chars() {
-        update(
-            &mut s,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
-        );
+        update(&mut s, Msg::Edit(tui_input::InputRequest::InsertChar(c)));
     }
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let filtered = s.list.generation;
     assert_ne!(filtered, g);
     let inactive: Vec<_> = fixture_users().into_iter().filter(|u| !u.active).collect();
     let n = inactive.len();
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: filtered,
             users: inactive,
             total: n as u64,
@@ -327,7 +321,7 @@ fn a_filtered_load_never_mixes_with_or_replaces_the_unfiltered_cache() {
     assert!(s.list.cached.is_none());
     let effects = update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: filtered,
             result: Ok(n as u64),
         },

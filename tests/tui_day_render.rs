@@ -3,7 +3,7 @@
 
 use insta::assert_snapshot;
 use scimitar::tui::testing::{draw, fixture_users, loaded_state, past_run, past_runs};
-use scimitar::tui::{Action, State, update};
+use scimitar::tui::{Command, Outcome, State, update};
 
 fn screen(s: &State) -> String {
     draw(s).backend().to_string()
@@ -11,8 +11,8 @@ fn screen(s: &State) -> String {
 
 fn history(width: u16, height: u16) -> State {
     let mut s = loaded_state(fixture_users(), width, height);
-    update(&mut s, Action::History);
-    update(&mut s, Action::RunsListed(Ok(Box::new(past_runs()))));
+    update(&mut s, Command::History);
+    update(&mut s, Outcome::RunsListed(Ok(Box::new(past_runs()))));
     s
 }
 
@@ -31,10 +31,10 @@ fn history_80x24() {
 #[test]
 fn past_run_summary_80x24_paths_are_never_wrapped() {
     let mut s = history(80, 24);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     update(
         &mut s,
-        Action::RunLoaded(Ok(Box::new(past_run(&past_runs(), 0)))),
+        Outcome::RunLoaded(Ok(Box::new(past_run(&past_runs(), 0)))),
     );
     let text = screen(&s);
     assert!(
@@ -46,7 +46,7 @@ fn past_run_summary_80x24_paths_are_never_wrapped() {
     assert_snapshot!(text);
 
     // y: the path in full, broken only after a `/`.
-    update(&mut s, Action::CopyPath);
+    update(&mut s, Command::CopyPath);
     let text = screen(&s);
     assert!(
         text.contains("2026-11-29T21-43-18Z-8470f630.jsonl"),
@@ -61,12 +61,12 @@ fn past_run_summary_80x24_paths_are_never_wrapped() {
 #[test]
 fn a_failure_reason_in_full_80x24() {
     let mut s = history(80, 24);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     update(
         &mut s,
-        Action::RunLoaded(Ok(Box::new(past_run(&past_runs(), 0)))),
+        Outcome::RunLoaded(Ok(Box::new(past_run(&past_runs(), 0)))),
     );
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     let text = screen(&s);
     assert!(text.contains("try again later"), "{text}");
 }
@@ -75,7 +75,7 @@ fn a_failure_reason_in_full_80x24() {
 fn list_sorted_by_workspace_count_80x24() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     for _ in 0..4 {
-        update(&mut s, Action::Sort);
+        update(&mut s, Command::Sort);
     }
     let text = screen(&s);
     assert!(text.contains("sort workspaces (most first)"), "{text}");
@@ -85,19 +85,19 @@ fn list_sorted_by_workspace_count_80x24() {
 #[test]
 fn detail_with_last_login_80x24() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Bottom);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Open); // svc-integration, three workspaces
+    update(&mut s, Command::Bottom);
+    update(&mut s, Command::Up);
+    update(&mut s, Command::Open); // svc-integration, three workspaces
     update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "u-0005".into(),
             result: Ok(fixture_users()[4].clone()),
         },
     );
     update(
         &mut s,
-        Action::LastLoginFetched {
+        Outcome::LastLoginFetched {
             id: "u-0005".into(),
             login: scimitar::scim::client::LastLogin::At {
                 at: "2026-11-28T16:02:41Z".into(),

@@ -11,19 +11,19 @@ use scimitar::tui::testing::{
     visible_names,
 };
 use scimitar::tui::update::mode;
-use scimitar::tui::{Action, Effect, State, update};
+use scimitar::tui::{Command, Copied, Effect, Msg, Outcome, State, update};
 use tui_input::InputRequest;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// `update`, with plan building (an effect run off the UI loop) done at once.
-fn step(s: &mut State, a: Action) -> Vec<Effect> {
+fn step(s: &mut State, a: impl Into<Msg>) -> Vec<Effect> {
     let mut out = Vec::new();
     for e in update(s, a) {
         match e {
             Effect::BuildPlan(req) => {
                 let preview = scimitar::tui::bulk::Preview::build(*req);
-                out.extend(update(s, Action::PlanReady(Box::new(preview))));
+                out.extend(update(s, Outcome::PlanReady(Box::new(preview))));
             }
             other => out.push(other),
         }
@@ -33,11 +33,11 @@ fn step(s: &mut State, a: Action) -> Vec<Effect> {
 
 fn typed(s: &mut State, text: &str) {
     for c in text.chars() {
-        update(s, Action::Input(InputRequest::InsertChar(c)));
+        update(s, Msg::Edit(InputRequest::InsertChar(c)));
     }
 }
 
-fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
+fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Msg> {
     key_to_action(&s.keymap, mode(s), &KeyEvent::new(code, mods))
 }
 
@@ -58,18 +58,18 @@ fn two_ticked() -> State {
 /// Two users ticked, the first action chosen, previewed, confirmed with 2 and applied.
 fn two_ticked_running() -> State {
     let mut s = two_ticked();
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    step(&mut s, Command::Proceed);
+    step(&mut s, Command::Proceed);
     typed(&mut s, "2");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     s
 }
 
 #[test]
 fn menu_digits_choose_their_item() {
     let mut s = two_ticked();
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Actions);
     assert_eq!(mode(&s), Mode::Menu);
     let a = key(&s, KeyCode::Char('2'), KeyModifiers::NONE).expect("2 is bound in the menu");
     step(&mut s, a);
@@ -81,15 +81,15 @@ fn menu_digits_choose_their_item() {
     );
 
     // 3 opens the keep-only picker; 4 re-enables.
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Actions);
     let a = key(&s, KeyCode::Char('3'), KeyModifiers::NONE).unwrap();
     step(&mut s, a);
     assert_eq!(mode(&s), Mode::Picker);
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Actions);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Actions);
     let a = key(&s, KeyCode::Char('4'), KeyModifiers::NONE).unwrap();
     step(&mut s, a);
     assert!(
@@ -130,15 +130,15 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     scimitar::tui::bulk::update::start_csv(&mut s, "users.csv".into());
     update(
         &mut s,
-        Action::CsvLoaded(Ok(Box::new(CsvLoaded {
+        Outcome::CsvLoaded(Ok(Box::new(CsvLoaded {
             path: "/home/op/users.csv".into(),
             report: csv_report(),
         }))),
     );
-    update(&mut s, Action::Proceed);
+    update(&mut s, Command::Proceed);
     assert_eq!(s.bulk.selected.len(), 2);
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    step(&mut s, Command::Proceed);
     match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => assert_eq!(
             p.totals.not_found, 1,
@@ -146,13 +146,11 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
         ),
         other => panic!("expected the preview, got {other:?}"),
     }
-    step(&mut s, Action::Proceed);
+    step(&mut s, Command::Proceed);
     typed(&mut s, "2");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let input = s
-        .run
-        .view
-        .as_ref()
+        .run_view()
         .and_then(|r| r.input.clone())
         .expect("the run knows its input");
     assert_eq!(
@@ -169,12 +167,12 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
 #[test]
 fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     let mut s = two_ticked();
-    update(&mut s, Action::Actions);
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), Mode::Preview);
-    update(&mut s, Action::Save);
+    update(&mut s, Command::Save);
     assert_eq!(mode(&s), Mode::Path);
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     assert!(
         matches!(&effects[..], [Effect::SavePlan { path, overwrite: false, .. }] if path == "plan.json"),
         "{effects:?}"
@@ -182,7 +180,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     // The runner found the file: the operator is asked, with the full path.
     update(
         &mut s,
-        Action::WouldOverwrite {
+        Outcome::WouldOverwrite {
             purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
             path: "/home/op/plan.json".into(),
         },
@@ -195,16 +193,16 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     assert!(text.contains("/home/op/plan.json"), "{text}");
     assert!(text.contains("Replace it?"), "{text}");
     // Esc keeps the file; y replaces it.
-    assert!(update(&mut s, Action::Back).is_empty());
+    assert!(update(&mut s, Command::Back).is_empty());
     assert!(s.popups.is_empty());
     update(
         &mut s,
-        Action::WouldOverwrite {
+        Outcome::WouldOverwrite {
             purpose: scimitar::tui::bulk::state::PathPurpose::SavePlan,
             path: "/home/op/plan.json".into(),
         },
     );
-    let effects = update(&mut s, Action::Confirm);
+    let effects = update(&mut s, Command::Confirm);
     assert!(
         matches!(&effects[..], [Effect::SavePlan { path, overwrite: true, .. }] if path == "/home/op/plan.json"),
         "{effects:?}"
@@ -214,7 +212,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
 #[test]
 fn tab_in_the_path_input_completes() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::LoadCsv);
+    update(&mut s, Command::LoadCsv);
     typed(&mut s, "~/lea");
     let a = key(&s, KeyCode::Tab, KeyModifiers::NONE).expect("tab is bound in the path input");
     let effects = update(&mut s, a);
@@ -233,7 +231,7 @@ fn tab_in_the_path_input_completes() {
     );
     update(
         &mut s,
-        Action::PathCompleted {
+        Outcome::PathCompleted {
             typed: "~/lea".into(),
             completion,
         },
@@ -255,11 +253,11 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
     assert_eq!(effects, [Effect::ListRuns]);
     assert_eq!(mode(&s), Mode::History);
     let list = past_runs();
-    update(&mut s, Action::RunsListed(Ok(Box::new(list.clone()))));
+    update(&mut s, Outcome::RunsListed(Ok(Box::new(list.clone()))));
 
     // Enter on the second run reads its journal.
-    update(&mut s, Action::Down);
-    let effects = update(&mut s, Action::Open);
+    update(&mut s, Command::Down);
+    let effects = update(&mut s, Command::Open);
     let journal = std::path::PathBuf::from(&list.runs[1].summary.journal);
     assert_eq!(
         effects,
@@ -267,32 +265,32 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
             journal: journal.clone()
         }]
     );
-    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 1)))));
+    update(&mut s, Outcome::RunLoaded(Ok(Box::new(past_run(&list, 1)))));
     assert_eq!(mode(&s), Mode::Summary);
     assert_eq!(
-        update(&mut s, Action::Resume),
+        update(&mut s, Command::Resume),
         [Effect::PrepareResume {
             journal: journal.clone()
         }]
     );
 
     // Esc goes back to the history, not to the list; the first run, then undo.
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::History);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Open);
-    update(&mut s, Action::RunLoaded(Ok(Box::new(past_run(&list, 0)))));
+    update(&mut s, Command::Up);
+    update(&mut s, Command::Open);
+    update(&mut s, Outcome::RunLoaded(Ok(Box::new(past_run(&list, 0)))));
     let first = std::path::PathBuf::from(&list.runs[0].summary.journal);
     assert_eq!(
-        update(&mut s, Action::Undo),
+        update(&mut s, Command::Undo),
         [Effect::BuildUndo {
             journal: first.clone()
         }]
     );
 
     // Enter on the second failure shows its reason in full.
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Open);
     match s.popups.last() {
         Some(Popup::Error { title, message }) => {
             assert!(title.contains("karen.rivera1@contoso-group.com"), "{title}");
@@ -304,20 +302,27 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
         }
         other => panic!("expected the reason, got {other:?}"),
     }
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
 
     // y sends the journal path to the clipboard and shows it in full.
-    let effects = update(&mut s, Action::CopyPath);
+    let effects = update(&mut s, Command::CopyPath);
     assert_eq!(
         effects,
         [Effect::CopyToClipboard {
-            text: list.runs[0].summary.journal.clone()
+            text: list.runs[0].summary.journal.clone(),
+            what: Copied::JournalPath,
         }]
     );
     assert!(
         matches!(s.popups.last(), Some(Popup::Path { path, .. }) if *path == list.runs[0].summary.journal)
     );
-    update(&mut s, Action::ClipboardSent(Ok(())));
+    update(
+        &mut s,
+        Outcome::ClipboardSent {
+            what: Copied::JournalPath,
+            result: Ok(()),
+        },
+    );
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert_eq!(flash, "journal path sent to clipboard (OSC 52)");
 }
@@ -328,34 +333,34 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
     // H does nothing useful while the batch runs (it is not bound there).
     update(
         &mut s,
-        Action::RunFinished {
+        Outcome::RunFinished {
             summary: Ok(Box::new(run_summary("8470f630", "disable", 2, 0))),
             stopped: None,
         },
     );
     assert_eq!(mode(&s), Mode::Summary);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::List);
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(flash.contains("H reopens it"), "{flash}");
-    assert_eq!(update(&mut s, Action::History), [Effect::ListRuns]);
+    assert_eq!(update(&mut s, Command::History), [Effect::ListRuns]);
 }
 
 #[test]
 fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Down); // bob
+    update(&mut s, Command::Down); // bob
     let a = key(&s, KeyCode::Char('o'), KeyModifiers::NONE).expect("o is bound on the list");
-    assert_eq!(a, Action::Sort);
+    assert_eq!(a, Command::Sort.into());
     update(&mut s, a); // userName
-    update(&mut s, Action::Sort); // name
-    update(&mut s, Action::Sort); // active: carol (disabled) first
+    update(&mut s, Command::Sort); // name
+    update(&mut s, Command::Sort); // active: carol (disabled) first
     assert_eq!(visible_names(&s)[0], "carol.chen@example.com");
     assert_eq!(
         s.current_user().map(|u| u.user_name).as_deref(),
         Some("bob.baker@example.com")
     );
-    update(&mut s, Action::Sort); // workspaces, most first
+    update(&mut s, Command::Sort); // workspaces, most first
     assert_eq!(visible_names(&s)[0], "svc-integration@example.com");
 
     // A page arriving later lands in its sorted place; the cursor stays on bob.
@@ -365,20 +370,20 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
     late.workspaces = fixture_users()[4].workspaces.clone();
     late.workspaces
         .extend(fixture_users()[0].workspaces.clone());
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     let generation = s.list.generation;
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users: fixture_users(),
             total: 7,
         },
     );
-    update(&mut s, Action::Down);
+    update(&mut s, Command::Down);
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users: vec![late],
             total: 7,
@@ -391,8 +396,8 @@ fn o_sorts_the_list_and_keeps_the_cursor_on_its_user() {
         "the cursor follows its user when a page lands above it"
     );
     // Back to the server's order after the last key.
-    update(&mut s, Action::Sort);
-    update(&mut s, Action::Sort);
+    update(&mut s, Command::Sort);
+    update(&mut s, Command::Sort);
     assert_eq!(visible_names(&s)[0], "alice.archer@example.com");
 }
 
@@ -406,7 +411,7 @@ fn detail_of_busy_user(w: u16, h: u16) -> State {
         })
         .collect();
     let mut s = loaded_state(users, w, h);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     s
 }
 
@@ -441,13 +446,13 @@ fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
     assert!(text.contains("↑ "), "a marker says rows are above:\n{text}");
     assert!(!text.contains("↓ "), "{text}");
     // k moves back at once (the scroll never runs past the last page).
-    update(&mut s, Action::Up);
+    update(&mut s, Command::Up);
     let text = screen(&s);
     assert!(!text.contains("Workspace 24"), "{text}");
     assert!(text.contains("↓ 1 more"), "{text}");
-    update(&mut s, Action::Top);
+    update(&mut s, Command::Top);
     for _ in 0..4 {
-        update(&mut s, Action::PageDown);
+        update(&mut s, Command::PageDown);
     }
     let text = screen(&s);
     assert!(
@@ -460,7 +465,7 @@ fn the_detail_view_scrolls_to_the_last_workspace_at_60x15() {
 fn last_login(s: &mut State, id: &str, login: LastLogin) {
     update(
         s,
-        Action::LastLoginFetched {
+        Outcome::LastLoginFetched {
             id: id.into(),
             login,
         },
@@ -489,9 +494,9 @@ fn the_detail_view_shows_the_last_login_or_why_not() {
     );
 
     // Another answer for another user is dropped; a refusal is said as such.
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Open);
     last_login(&mut s, "u-0001", LastLogin::Never);
     last_login(
         &mut s,
@@ -516,7 +521,7 @@ fn a_user_opened_by_email_gets_its_last_login_once_found() {
     }));
     let effects = update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "carol.chen@example.com".into(),
             result: Ok(fixture_users()[2].clone()),
         },
@@ -533,8 +538,8 @@ fn a_user_opened_by_email_gets_its_last_login_once_found() {
 fn space_and_a_act_on_the_user_shown() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     s.bulk.selected.insert("u-0005".into());
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Open); // bob
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Open); // bob
     assert_eq!(mode(&s), Mode::Detail);
     let space = key(&s, KeyCode::Char(' '), KeyModifiers::NONE).expect("space in detail");
     update(&mut s, space.clone());
@@ -552,7 +557,7 @@ fn space_and_a_act_on_the_user_shown() {
     assert_eq!(mode(&s), Mode::Menu);
     let text = screen(&s);
     assert!(text.contains("Action for bob.baker@example.com"), "{text}");
-    step(&mut s, Action::Proceed);
+    step(&mut s, Command::Proceed);
     match s.bulk.flow.last() {
         Some(Screen::Preview(p)) => {
             let ids: Vec<&str> = p.plan.items.iter().map(|i| i.user_id.as_str()).collect();
@@ -573,7 +578,7 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
     scimitar::tui::update::init(&mut s, None);
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 100,
             height: 24,
         },
@@ -581,28 +586,28 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
     let generation = s.list.generation;
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users: fixture_users()[..4].to_vec(),
             total: 216,
         },
     );
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     let text = draw(&s).backend().to_string();
     assert!(text.contains("4 of 216 users loaded"), "{text}");
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     let text = draw(&s).backend().to_string();
     assert!(
         text.contains("4 of 216 users loaded"),
         "the members view says it too:\n{text}"
     );
-    update(&mut s, Action::Back);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
+    update(&mut s, Command::Back);
 
     // Complete: said so.
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users: fixture_users()[4..].to_vec(),
             total: 6,
@@ -610,24 +615,24 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
     );
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Ok(6),
         },
     );
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     let text = draw(&s).backend().to_string();
     assert!(text.contains("all 6 users counted"), "{text}");
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
 
     // A filter in force is named.
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     typed(&mut s, "active eq true");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let generation = s.list.generation;
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users: fixture_users()[..2].to_vec(),
             total: 2,
@@ -635,12 +640,12 @@ fn the_workspace_view_says_how_complete_its_counts_are() {
     );
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Ok(2),
         },
     );
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     let text = draw(&s).backend().to_string();
     assert!(
         text.contains("2 of 2 users matching filter `active eq true`"),

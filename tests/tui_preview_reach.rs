@@ -6,7 +6,7 @@ use scimitar::scim::model::Workspace;
 use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::Preview;
 use scimitar::tui::testing::{fixture_users, loaded_state, screen, step};
-use scimitar::tui::{Action, State, update};
+use scimitar::tui::{Command, State, update};
 
 /// Three users; the last in the preview holds 30 workspaces, and all lose them.
 fn tall_preview(w: u16, h: u16) -> State {
@@ -27,9 +27,9 @@ fn tall_preview(w: u16, h: u16) -> State {
     for id in ids {
         s.bulk.selected.insert(id);
     }
-    update(&mut s, Action::Actions);
-    update(&mut s, Action::Down); // remove all workspaces
-    step(&mut s, Action::Proceed);
+    update(&mut s, Command::Actions);
+    update(&mut s, Command::Down); // remove all workspaces
+    step(&mut s, Command::Proceed);
     s
 }
 
@@ -56,12 +56,12 @@ fn last_line_shown(s: &State) -> (String, bool) {
     (last, shown)
 }
 
-fn reaches_the_end_with(w: u16, h: u16, key: Action) {
+fn reaches_the_end_with(w: u16, h: u16, key: Command) {
     let mut s = tall_preview(w, h);
     let (last, shown) = last_line_shown(&s);
     assert!(!shown, "the block is taller than {w}x{h}: {last}");
     for _ in 0..200 {
-        update(&mut s, key.clone());
+        update(&mut s, key);
         if last_line_shown(&s).1 {
             break;
         }
@@ -73,14 +73,14 @@ fn reaches_the_end_with(w: u16, h: u16, key: Action) {
         screen(&s)
     );
     // And back up to the first line.
-    update(&mut s, Action::Top);
+    update(&mut s, Command::Top);
     assert!(window(&s).contains(&0), "{}", screen(&s));
 }
 
 #[test]
 fn bottom_page_down_and_down_reach_the_last_line_at_80x24_and_60x15() {
     for (w, h) in [(80, 24), (60, 15)] {
-        for key in [Action::Bottom, Action::PageDown, Action::Down] {
+        for key in [Command::Bottom, Command::PageDown, Command::Down] {
             reaches_the_end_with(w, h, key);
         }
     }
@@ -89,11 +89,11 @@ fn bottom_page_down_and_down_reach_the_last_line_at_80x24_and_60x15() {
 #[test]
 fn up_from_the_end_walks_back_through_every_line() {
     let mut s = tall_preview(80, 24);
-    update(&mut s, Action::Bottom);
+    update(&mut s, Command::Bottom);
     let mut seen = std::collections::HashSet::new();
     for _ in 0..200 {
         seen.extend(window(&s));
-        update(&mut s, Action::Up);
+        update(&mut s, Command::Up);
     }
     assert_eq!(
         seen.len(),
@@ -105,13 +105,13 @@ fn up_from_the_end_walks_back_through_every_line() {
 #[test]
 fn tall_preview_end_80x24() {
     let mut s = tall_preview(80, 24);
-    update(&mut s, Action::Bottom);
+    update(&mut s, Command::Bottom);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn tall_preview_end_60x15() {
     let mut s = tall_preview(60, 15);
-    update(&mut s, Action::Bottom);
+    update(&mut s, Command::Bottom);
     assert_snapshot!(screen(&s));
 }

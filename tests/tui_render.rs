@@ -5,12 +5,12 @@ use insta::assert_snapshot;
 use ratatui::style::Modifier;
 use scimitar::scim::client::WorkspaceInfo;
 use scimitar::tui::testing::{draw, fixture_users, loaded_state, screen, typed};
-use scimitar::tui::{Action, State, Theme, update};
+use scimitar::tui::{Command, Copied, Outcome, State, Theme, update};
 
 fn list(width: u16, height: u16) -> State {
     let mut s = loaded_state(fixture_users(), width, height);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::ToggleSelect); // bob ticked, cursor on carol
+    update(&mut s, Command::Down);
+    update(&mut s, Command::ToggleSelect); // bob ticked, cursor on carol
     s
 }
 
@@ -35,14 +35,14 @@ fn list_while_loading_shows_progress() {
     scimitar::tui::update::init(&mut s, None);
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 80,
             height: 24,
         },
     );
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation: 1,
             users: fixture_users()[..3].to_vec(),
             total: 12,
@@ -57,7 +57,7 @@ fn list_while_loading_shows_progress() {
 #[test]
 fn filter_with_an_error_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     typed(&mut s, "userName eq \"ali");
     assert_snapshot!(screen(&s));
 }
@@ -65,7 +65,7 @@ fn filter_with_an_error_80x24() {
 #[test]
 fn search_narrowing_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "sales");
     assert_snapshot!(screen(&s));
 }
@@ -73,11 +73,11 @@ fn search_narrowing_80x24() {
 #[test]
 fn detail_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Top);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Top);
+    update(&mut s, Command::Open);
     update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "u-0001".into(),
             result: Ok(fixture_users()[0].clone()),
         },
@@ -88,17 +88,23 @@ fn detail_80x24() {
 #[test]
 fn detail_120x40_while_refreshing() {
     let mut s = list(120, 40);
-    update(&mut s, Action::Bottom);
-    update(&mut s, Action::Up);
-    update(&mut s, Action::Open); // svc-integration, three workspaces
+    update(&mut s, Command::Bottom);
+    update(&mut s, Command::Up);
+    update(&mut s, Command::Open); // svc-integration, three workspaces
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn detail_copy_flash_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Open);
-    update(&mut s, Action::ClipboardSent(Ok(())));
+    update(&mut s, Command::Open);
+    update(
+        &mut s,
+        Outcome::ClipboardSent {
+            what: Copied::Id,
+            result: Ok(()),
+        },
+    );
     let text = screen(&s);
     assert!(text.contains("id sent to clipboard (OSC 52)"));
 }
@@ -108,47 +114,47 @@ fn workspaces_80x24() {
     let mut s = list(80, 24);
     update(
         &mut s,
-        Action::WorkspacesListed(Ok(vec![WorkspaceInfo {
+        Outcome::WorkspacesListed(Ok(vec![WorkspaceInfo {
             id: "8a81b09d5e6f7a09".into(),
             name: "Archive 2019".into(),
             active: false,
         }])),
     );
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn workspace_members_120x40() {
     let mut s = list(120, 40);
-    update(&mut s, Action::Workspaces);
-    update(&mut s, Action::Bottom);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Workspaces);
+    update(&mut s, Command::Bottom);
+    update(&mut s, Command::Open);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn help_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Help);
+    update(&mut s, Command::Help);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn help_120x40() {
     let mut s = list(120, 40);
-    update(&mut s, Action::Help);
+    update(&mut s, Command::Help);
     assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn error_popup_80x24() {
     let mut s = list(80, 24);
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     let g = s.list.generation;
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation: g,
             result: Err("not authenticated (HTTP 401): invalid credentials. Check the login and secret (SCIMITAR_PASSWORD / SCIMITAR_BEARER) and the auth method".into()),
         },
@@ -161,7 +167,7 @@ fn too_small() {
     let mut s = list(80, 24);
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 50,
             height: 12,
         },

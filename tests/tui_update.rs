@@ -4,7 +4,7 @@ use scimitar::scim::client::WorkspaceInfo;
 use scimitar::scim::model::User;
 use scimitar::tui::state::{LoadState, Popup, ViewKind};
 use scimitar::tui::testing::{fixture_users, loaded_state, synthetic_users, typed, visible_names};
-use scimitar::tui::{Action, Effect, State, update};
+use scimitar::tui::{Command, Copied, Effect, Msg, Outcome, State, update};
 use tui_input::InputRequest;
 
 fn cursor(s: &State) -> usize {
@@ -15,7 +15,7 @@ fn cursor(s: &State) -> usize {
 fn page(s: &mut State, generation: u64, users: Vec<User>, total: u64) {
     update(
         s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users,
             total,
@@ -27,7 +27,7 @@ fn page(s: &mut State, generation: u64, users: Vec<User>, total: u64) {
 fn loaded(s: &mut State, generation: u64, n: u64) {
     update(
         s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Ok(n),
         },
@@ -38,7 +38,7 @@ fn loaded(s: &mut State, generation: u64, n: u64) {
 fn load_failed(s: &mut State, generation: u64, why: &str) {
     update(
         s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Err(why.into()),
         },
@@ -50,25 +50,25 @@ fn navigation_stays_in_bounds() {
     let mut s = loaded_state(synthetic_users(100), 80, 24);
     let page = s.list_height();
     assert_eq!(page, 18);
-    update(&mut s, Action::Up);
+    update(&mut s, Command::Up);
     assert_eq!(cursor(&s), 0);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::Down);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::Down);
     assert_eq!(cursor(&s), 2);
-    update(&mut s, Action::PageDown);
+    update(&mut s, Command::PageDown);
     assert_eq!(cursor(&s), 2 + page);
     assert!(s.view().offset <= cursor(&s) && cursor(&s) < s.view().offset + page);
-    update(&mut s, Action::HalfPageUp);
+    update(&mut s, Command::HalfPageUp);
     assert_eq!(cursor(&s), 2 + page - page / 2);
-    update(&mut s, Action::Bottom);
+    update(&mut s, Command::Bottom);
     assert_eq!(cursor(&s), 99);
     assert_eq!(s.view().offset, 100 - page);
-    update(&mut s, Action::Down);
-    update(&mut s, Action::PageDown);
+    update(&mut s, Command::Down);
+    update(&mut s, Command::PageDown);
     assert_eq!(cursor(&s), 99);
-    update(&mut s, Action::Top);
+    update(&mut s, Command::Top);
     assert_eq!((cursor(&s), s.view().offset), (0, 0));
-    update(&mut s, Action::PageUp);
+    update(&mut s, Command::PageUp);
     assert_eq!(cursor(&s), 0);
 }
 
@@ -76,11 +76,11 @@ fn navigation_stays_in_bounds() {
 fn navigation_on_an_empty_list_does_nothing() {
     let mut s = loaded_state(vec![], 80, 24);
     for a in [
-        Action::Down,
-        Action::Bottom,
-        Action::PageDown,
-        Action::Open,
-        Action::ToggleSelect,
+        Command::Down,
+        Command::Bottom,
+        Command::PageDown,
+        Command::Open,
+        Command::ToggleSelect,
     ] {
         assert!(update(&mut s, a).is_empty());
     }
@@ -91,10 +91,10 @@ fn navigation_on_an_empty_list_does_nothing() {
 #[test]
 fn resize_keeps_the_cursor_on_screen() {
     let mut s = loaded_state(synthetic_users(100), 120, 40);
-    update(&mut s, Action::Bottom);
+    update(&mut s, Command::Bottom);
     update(
         &mut s,
-        Action::Resize {
+        Outcome::Resize {
             width: 80,
             height: 24,
         },
@@ -148,12 +148,12 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
         }]
     );
     // Other keys wait while the popup is up.
-    assert!(update(&mut s, Action::Refresh).is_empty());
-    update(&mut s, Action::Back);
+    assert!(update(&mut s, Command::Refresh).is_empty());
+    update(&mut s, Command::Back);
     assert!(s.popups.is_empty());
     assert!(!s.should_quit);
     // r retries.
-    let e = update(&mut s, Action::Refresh);
+    let e = update(&mut s, Command::Refresh);
     assert!(matches!(e[0], Effect::LoadUsers { generation: 2, .. }));
     assert_eq!(s.list.load, LoadState::Loading);
 }
@@ -161,17 +161,17 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
 #[test]
 fn filter_is_validated_as_typed_and_applied_on_enter() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     assert!(s.filter.edit.is_some());
     typed(&mut s, "userName eq \"ali");
     let err = s.filter.edit.as_ref().and_then(|e| e.error.clone());
     assert_eq!(err.map(|e| e.position), Some(12));
     // Enter with an error does nothing but keep the error.
-    assert!(update(&mut s, Action::Apply).is_empty());
+    assert!(update(&mut s, Command::Apply).is_empty());
     assert!(s.filter.edit.is_some());
     typed(&mut s, "\"");
     assert!(s.filter.edit.as_ref().is_some_and(|e| e.error.is_none()));
-    let effects = update(&mut s, Action::Apply);
+    let effects = update(&mut s, Command::Apply);
     let expected = scimitar::scim::filter::parse("userName eq \"ali\"").ok();
     assert_eq!(
         effects,
@@ -191,12 +191,12 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
 #[test]
 fn an_empty_filter_clears_the_applied_one() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     typed(&mut s, "active eq true");
-    update(&mut s, Action::Apply);
-    update(&mut s, Action::Filter);
-    update(&mut s, Action::Input(InputRequest::DeleteLine));
-    let e = update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
+    update(&mut s, Command::Filter);
+    update(&mut s, Msg::Edit(InputRequest::DeleteLine));
+    let e = update(&mut s, Command::Apply);
     assert_eq!(
         e,
         vec![Effect::LoadUsers {
@@ -210,7 +210,7 @@ fn an_empty_filter_clears_the_applied_one() {
 #[test]
 fn local_search_narrows_live_and_widens_on_backspace() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "fin");
     // userName/name/externalId/workspace names: Finance Planning members.
     assert_eq!(
@@ -223,7 +223,7 @@ fn local_search_narrows_live_and_widens_on_backspace() {
     );
     typed(&mut s, "ance p");
     assert_eq!(visible_names(&s).len(), 3);
-    update(&mut s, Action::Input(InputRequest::DeleteLine));
+    update(&mut s, Msg::Edit(InputRequest::DeleteLine));
     typed(&mut s, "E100");
     assert_eq!(
         visible_names(&s).len(),
@@ -232,47 +232,47 @@ fn local_search_narrows_live_and_widens_on_backspace() {
     );
     typed(&mut s, "2");
     assert_eq!(visible_names(&s), ["bob.baker@example.com"]);
-    update(&mut s, Action::Input(InputRequest::DeletePrevChar));
+    update(&mut s, Msg::Edit(InputRequest::DeletePrevChar));
     assert_eq!(visible_names(&s).len(), 4);
 }
 
 #[test]
 fn esc_peels_one_layer_at_a_time_and_never_quits() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     typed(&mut s, "active eq true");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     let g = s.list.generation;
     page(&mut s, g, fixture_users(), 6);
-    update(&mut s, Action::Workspaces);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Workspaces);
+    update(&mut s, Command::Open);
     assert!(matches!(s.view().kind, ViewKind::Members { .. }));
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "bob");
-    update(&mut s, Action::Apply);
-    update(&mut s, Action::Help);
-    update(&mut s, Action::Filter); // ignored under a popup
+    update(&mut s, Command::Apply);
+    update(&mut s, Command::Help);
+    update(&mut s, Command::Filter); // ignored under a popup
     assert_eq!(s.popups, vec![Popup::Help]);
 
-    update(&mut s, Action::Back); // popup
+    update(&mut s, Command::Back); // popup
     assert!(s.popups.is_empty());
-    update(&mut s, Action::Filter);
-    update(&mut s, Action::Back); // input
+    update(&mut s, Command::Filter);
+    update(&mut s, Command::Back); // input
     assert!(s.filter.edit.is_none());
     assert_eq!(s.view().search.input.value(), "bob");
-    update(&mut s, Action::Back); // search
+    update(&mut s, Command::Back); // search
     assert_eq!(s.view().search.input.value(), "");
     assert_eq!(s.visible.len(), 3);
-    update(&mut s, Action::Back); // members -> workspaces
+    update(&mut s, Command::Back); // members -> workspaces
     assert_eq!(s.view().kind, ViewKind::Workspaces);
-    update(&mut s, Action::Back); // workspaces -> users
+    update(&mut s, Command::Back); // workspaces -> users
     assert_eq!(s.views.len(), 1);
     assert!(s.filter.applied.is_some());
-    let e = update(&mut s, Action::Back); // filter
+    let e = update(&mut s, Command::Back); // filter
     assert!(s.filter.applied.is_none());
     assert!(matches!(e[..], [Effect::LoadUsers { filter: None, .. }]));
     for _ in 0..3 {
-        update(&mut s, Action::Back);
+        update(&mut s, Command::Back);
     }
     assert!(!s.should_quit);
     assert_eq!(s.views.len(), 1);
@@ -281,10 +281,10 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
 #[test]
 fn esc_while_typing_a_search_cancels_it() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "carol");
     assert_eq!(s.visible.len(), 1);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(!s.view().search.editing);
     assert_eq!(s.visible.len(), 6);
 }
@@ -292,36 +292,36 @@ fn esc_while_typing_a_search_cancels_it() {
 #[test]
 fn selection_survives_search_filter_and_reload() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::ToggleSelect); // alice, cursor moves down
-    update(&mut s, Action::ToggleSelect); // bob
-    update(&mut s, Action::Up);
-    update(&mut s, Action::ToggleSelect); // bob again: unticked
+    update(&mut s, Command::ToggleSelect); // alice, cursor moves down
+    update(&mut s, Command::ToggleSelect); // bob
+    update(&mut s, Command::Up);
+    update(&mut s, Command::ToggleSelect); // bob again: unticked
     assert_eq!(s.bulk.selected.len(), 1);
     assert!(s.bulk.selected.contains("u-0001"));
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "erin");
-    update(&mut s, Action::ToggleSelect);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::ToggleSelect);
+    update(&mut s, Command::Back);
     assert_eq!(s.bulk.selected.len(), 2);
-    update(&mut s, Action::Filter);
+    update(&mut s, Command::Filter);
     typed(&mut s, "userName eq \"nobody\"");
-    update(&mut s, Action::Apply);
+    update(&mut s, Command::Apply);
     assert_eq!(
         s.bulk.selected.len(),
         2,
         "ticks survive a filter that hides them"
     );
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     assert_eq!(s.bulk.selected.len(), 2);
-    update(&mut s, Action::ClearSelection);
+    update(&mut s, Command::ClearSelection);
     assert!(s.bulk.selected.is_empty());
 }
 
 #[test]
 fn invert_selection_flips_the_visible_rows() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::ToggleSelect);
-    update(&mut s, Action::InvertSelection);
+    update(&mut s, Command::ToggleSelect);
+    update(&mut s, Command::InvertSelection);
     assert_eq!(s.bulk.selected.len(), 5);
     assert!(!s.bulk.selected.contains("u-0001"));
 }
@@ -337,21 +337,16 @@ fn refetch(id: &str) -> Vec<Effect> {
 #[test]
 fn opening_a_user_refreshes_it_with_get_user() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Down);
-    let e = update(&mut s, Action::Open);
+    update(&mut s, Command::Down);
+    let e = update(&mut s, Command::Open);
     assert_eq!(e, refetch("u-0002"));
-    assert_eq!(
-        s.view().kind,
-        ViewKind::Detail {
-            key: "u-0002".into()
-        }
-    );
-    assert!(s.detail.as_ref().is_some_and(|d| d.loading));
+    assert!(matches!(&s.view().kind, ViewKind::Detail(d) if d.key == "u-0002"));
+    assert!(s.detail().is_some_and(|d| d.loading));
     let mut fresh = fixture_users()[1].clone();
     fresh.active = false;
     update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "u-0002".into(),
             result: Ok(fresh),
         },
@@ -362,30 +357,43 @@ fn opening_a_user_refreshes_it_with_get_user() {
         "the list shows the fresh copy too"
     );
     // r refreshes again; y sends the id.
-    assert_eq!(update(&mut s, Action::Refresh), refetch("u-0002"));
+    assert_eq!(update(&mut s, Command::Refresh), refetch("u-0002"));
     assert_eq!(
-        update(&mut s, Action::CopyId),
+        update(&mut s, Command::CopyId),
         vec![Effect::CopyToClipboard {
-            text: "u-0002".into()
+            text: "u-0002".into(),
+            what: Copied::Id,
         }]
     );
-    update(&mut s, Action::ClipboardSent(Ok(())));
+    update(
+        &mut s,
+        Outcome::ClipboardSent {
+            what: Copied::Id,
+            result: Ok(()),
+        },
+    );
     assert_eq!(
         s.flash.as_ref().map(|f| f.text.as_str()),
         Some("id sent to clipboard (OSC 52)")
     );
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(s.view().kind, ViewKind::Users);
     assert_eq!(cursor(&s), 1, "back where we were");
-    assert!(s.detail.is_none());
+    assert!(s.detail().is_none());
 }
 
 #[test]
 fn flash_expires_after_some_ticks() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::ClipboardSent(Ok(())));
+    update(
+        &mut s,
+        Outcome::ClipboardSent {
+            what: Copied::Id,
+            result: Ok(()),
+        },
+    );
     for _ in 0..100 {
-        update(&mut s, Action::Tick);
+        update(&mut s, Outcome::Tick);
     }
     assert!(s.flash.is_none());
 }
@@ -393,15 +401,15 @@ fn flash_expires_after_some_ticks() {
 #[test]
 fn a_failed_refresh_keeps_the_loaded_data_and_says_why() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Open);
     update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "u-0001".into(),
             result: Err("cannot reach https://x: refused. Check the network".into()),
         },
     );
-    assert!(s.detail.as_ref().is_some_and(|d| d.error.is_some()));
+    assert!(s.detail().is_some_and(|d| d.error.is_some()));
     assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0001"));
     assert!(matches!(s.popups.last(), Some(Popup::Error { .. })));
 }
@@ -414,28 +422,23 @@ fn open_user_goes_straight_to_details_with_find_user() {
         query: "bob.baker@example.com".into()
     }));
     assert!(e.contains(&Effect::ListWorkspaces));
-    assert_eq!(
-        s.view().kind,
-        ViewKind::Detail {
-            key: "bob.baker@example.com".into()
-        }
-    );
+    assert!(matches!(&s.view().kind, ViewKind::Detail(d) if d.key == "bob.baker@example.com"));
     update(
         &mut s,
-        Action::UserFetched {
+        Outcome::UserFetched {
             key: "bob.baker@example.com".into(),
             result: Ok(fixture_users()[1].clone()),
         },
     );
     assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0002"));
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(s.view().kind, ViewKind::Users);
 }
 
 #[test]
 fn workspaces_view_counts_members_and_lists_them() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     let names: Vec<(String, usize)> = s
         .visible
         .iter()
@@ -452,8 +455,8 @@ fn workspaces_view_counts_members_and_lists_them() {
             ("Sales Ops".into(), 3)
         ]
     );
-    update(&mut s, Action::Down); // HR
-    update(&mut s, Action::Open);
+    update(&mut s, Command::Down); // HR
+    update(&mut s, Command::Open);
     assert_eq!(
         visible_names(&s),
         ["carol.chen@example.com", "svc-integration@example.com"]
@@ -461,13 +464,13 @@ fn workspaces_view_counts_members_and_lists_them() {
     // A workspace only the integration API knows shows with 0 users.
     update(
         &mut s,
-        Action::WorkspacesListed(Ok(vec![WorkspaceInfo {
+        Outcome::WorkspacesListed(Ok(vec![WorkspaceInfo {
             id: "8a81b09d5e6f7a09".into(),
             name: "Archive".into(),
             active: true,
         }])),
     );
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert_eq!(s.visible.len(), 4);
     assert_eq!(s.list.workspaces["8a81b09d5e6f7a09"].users, 0);
 }
@@ -477,11 +480,11 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(
         &mut s,
-        Action::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
+        Outcome::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
     );
     assert!(s.popups.is_empty());
     assert_eq!(s.list.workspace_list_ok, Some(false));
-    update(&mut s, Action::Workspaces);
+    update(&mut s, Command::Workspaces);
     assert_eq!(s.visible.len(), 3);
 }
 
@@ -489,17 +492,17 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
 fn quit_asks_while_a_batch_runs() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     s.run.running = true;
-    update(&mut s, Action::Quit);
+    update(&mut s, Command::Quit);
     assert!(!s.should_quit);
     assert_eq!(s.popups, vec![Popup::ConfirmQuit]);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     assert!(!s.should_quit && s.popups.is_empty());
-    update(&mut s, Action::Quit);
-    update(&mut s, Action::Confirm);
+    update(&mut s, Command::Quit);
+    update(&mut s, Command::Confirm);
     assert!(s.should_quit);
 
     let mut s = loaded_state(fixture_users(), 80, 24);
-    update(&mut s, Action::Quit);
+    update(&mut s, Command::Quit);
     assert!(s.should_quit);
 }
 
@@ -509,7 +512,7 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     scimitar::tui::update::init(&mut s, None);
     let users = fixture_users();
     page(&mut s, 1, users[..2].to_vec(), 6);
-    update(&mut s, Action::Search);
+    update(&mut s, Command::Search);
     typed(&mut s, "sales");
     assert_eq!(s.visible.len(), 1);
     page(&mut s, 1, users[2..].to_vec(), 6);
@@ -521,7 +524,7 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), 80, 24);
     assert_eq!(s.list.len(), 6);
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     let g = s.list.generation;
     // Part of the reload arrives, then the server goes away.
     page(&mut s, g, users[..2].to_vec(), 6);
@@ -531,15 +534,15 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
         (6, 6, Some(6))
     );
     assert_eq!(s.list.stale.as_deref(), Some("cannot reach the server"));
-    update(&mut s, Action::Back); // the error popup
+    update(&mut s, Command::Back); // the error popup
     // A second failure still keeps them.
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     let g = s.list.generation;
     load_failed(&mut s, g, "still down");
     assert_eq!(s.list.len(), 6);
-    update(&mut s, Action::Back);
+    update(&mut s, Command::Back);
     // A reload that succeeds replaces the list and clears the mark.
-    update(&mut s, Action::Refresh);
+    update(&mut s, Command::Refresh);
     let g = s.list.generation;
     page(&mut s, g, users[..4].to_vec(), 4);
     loaded(&mut s, g, 4);
@@ -551,7 +554,7 @@ fn a_client_notice_shows_on_the_status_line_without_control_characters() {
     let mut s = State::new("prod", "t");
     let effects = update(
         &mut s,
-        Action::Notice("waiting 120 s before retrying\u{1b}[2J: HTTP 429".into()),
+        Outcome::Notice("waiting 120 s before retrying\u{1b}[2J: HTTP 429".into()),
     );
     assert!(effects.is_empty());
     let text = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();

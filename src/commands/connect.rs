@@ -38,9 +38,9 @@ impl Connected {
 
     /// The tenant's user cache. Keyed by the tenant identity and the login: every Anaplan
     /// tenant shares one host, so the host alone (when the identity is unknown) is not enough.
-    pub fn cache_file(&self) -> crate::tui::effect::CacheFile {
+    pub fn cache_file(&self) -> crate::cache::CacheFile {
         let identity = format!("{} as {}", self.client.tenant_label(), self.client.login());
-        crate::tui::effect::CacheFile {
+        crate::cache::CacheFile {
             path: crate::cache::file_for(&self.paths.cache_dir(), &identity),
             identity,
         }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::scim::model::{PATCH_SCHEMA, User, Workspace, parse_bool};
+use crate::scim::model::{PATCH_SCHEMA, User, Workspace};
 
 use super::tenant::Tenant;
 use super::{AddMode, Dialect, FakeConfig};
@@ -359,6 +359,17 @@ pub fn apply_put(
     };
     check_limit(u.workspaces.len(), config)?;
     Ok(u)
+}
+
+/// `active` as the fake reads it: a JSON boolean, or "true"/"false" in any case (Anaplan's
+/// lenient reading). The fake's own, so that it checks the client instead of agreeing with it.
+fn parse_bool(v: &serde_json::Value) -> Option<bool> {
+    match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::scim::client::{AuthMethod, Connection};
+use crate::scim::connection::{AuthMethod, Connection};
 use crate::scim::error::ScimError;
 
 pub struct Authenticator {

@@ -2,14 +2,12 @@
 //! One `reqwest::Client` per profile; every request goes through the tenant's governor,
 //! the retry policy and the authenticator.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::scim::auth::{Authenticator, describe_reqwest};
@@ -25,90 +23,17 @@ mod last_login;
 mod last_logins;
 mod listing;
 mod me;
-pub use audit::{AuditError, AuditEvent, DEFAULT_AUDIT_URL, RETENTION};
+pub use audit::{AuditError, AuditEvent, RETENTION};
 pub use last_login::{LastLogin, UNAVAILABLE};
 pub use last_logins::{LOGIN_PAGE_LIMIT, LastLogins, LoginProgress, LoginSource, MAX_ONE_BY_ONE};
 pub use listing::{
     ListOptions, ListResult, ListSummary, MAX_SANE_TOTAL, PROBE_PAGES, Page, PageProgress,
 };
 pub use me::SignedIn;
-
-pub const DEFAULT_SCIM_URL: &str = "https://api.anaplan.com/scim/1/0/v2";
-pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
-pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMethod {
-    /// Basic credentials on every SCIM call.
-    Basic,
-    /// Anaplan auth token from the auth service, refreshed ahead of its 35-minute expiry.
-    #[default]
-    Token,
-    /// An API key or OAuth access token sent as `Authorization: Bearer`.
-    Bearer,
-    /// A CA certificate and its RSA key (--cert-file, --key-file) sign in for an Anaplan
-    /// auth token.
-    Cert,
-    /// The OAuth device grant: approve once on any device; the refresh token is kept per
-    /// profile.
-    Oauth,
-}
-
-/// Everything needed to reach one tenant. Secrets never come from argv.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    pub scim_url: String,
-    pub auth_url: String,
-    pub api_url: String,
-    /// The Audit API, for verifying runs.
-    pub audit_url: String,
-    pub auth: AuthMethod,
-    pub login: Option<String>,
-    /// Password (basic, token) or bearer token; redacted in Debug.
-    pub secret: Option<SecretString>,
-    pub ca_cert: Option<PathBuf>,
-    pub insecure_tls: bool,
-    pub timeout: Duration,
-    /// The tenant's request budget shared by every task of this client.
-    pub rate_per_minute: u32,
-    pub max_attempts: u32,
-    /// With `AuthMethod::Cert`: the certificate, key and passphrase.
-    pub cert: Option<crate::scim::auth::cert::CertCredentials>,
-    /// With `AuthMethod::Oauth`: the OAuth server, client id and where the sign-in is kept.
-    pub oauth: Option<crate::scim::auth::oauth::OAuthSettings>,
-}
-
-impl Default for Connection {
-    fn default() -> Self {
-        Connection {
-            scim_url: DEFAULT_SCIM_URL.into(),
-            auth_url: DEFAULT_AUTH_URL.into(),
-            api_url: DEFAULT_API_URL.into(),
-            audit_url: DEFAULT_AUDIT_URL.into(),
-            auth: AuthMethod::Token,
-            login: None,
-            secret: None,
-            ca_cert: None,
-            insecure_tls: false,
-            timeout: Duration::from_secs(30),
-            rate_per_minute: 500,
-            max_attempts: 6,
-            cert: None,
-            oauth: None,
-        }
-    }
-}
+// Kept here too: most callers name them from the client.
+pub use crate::scim::connection::{
+    AuthMethod, Connection, DEFAULT_API_URL, DEFAULT_AUDIT_URL, DEFAULT_AUTH_URL, DEFAULT_SCIM_URL,
+};
 
 /// What a successful PATCH answered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bulk;
 pub mod client;
+pub mod connection;
 pub mod error;
 pub mod filter;
 pub mod find_user;

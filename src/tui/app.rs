@@ -9,9 +9,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
-use crate::tui::action::Action;
 use crate::tui::effect::{Effect, EffectRunner};
 use crate::tui::keymap::key_to_action;
+use crate::tui::msg::{Msg, Outcome};
 use crate::tui::state::State;
 use crate::tui::terminal::TerminalGuard;
 use crate::tui::update::{mode, update};
@@ -23,12 +23,13 @@ const DRAIN: usize = 256;
 /// How long quitting waits for the user cache to be written (100,000 users take ~1 s).
 const CACHE_WRITE_GRACE: Duration = Duration::from_secs(10);
 
-// Long because the event loop: terminal events, effect results, ticks and redraws in one select, so their priority is visible.
+// Long because the event loop: terminal events, effect results, ticks and redraws in one
+// select, so their priority is visible.
 pub async fn run_loop(
     term: &mut TerminalGuard,
     mut state: State,
     mut runner: EffectRunner,
-    mut rx: UnboundedReceiver<Action>,
+    mut rx: UnboundedReceiver<Outcome>,
     initial: Vec<Effect>,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
@@ -38,7 +39,7 @@ pub async fn run_loop(
     let size = term.terminal.size()?;
     update(
         &mut state,
-        Action::Resize {
+        Outcome::Resize {
             width: size.width,
             height: size.height,
         },
@@ -55,18 +56,10 @@ pub async fn run_loop(
     // running batch is let finish its requests in flight, as on a signal.
     let mut terminal_gone = false;
     loop {
-        if state.dirty && !terminal_gone {
-            let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
-            if urgent || due {
-                if let Err(e) = term.draw(&state) {
-                    tracing::warn!("the terminal went away ({e}): quitting");
-                    terminal_gone = true;
-                    if leave(&mut state, &mut runner, &mut give_up_at) {
-                        break;
-                    }
-                }
-                state.dirty = false;
-                last_draw = Some(Instant::now());
+        if !terminal_gone && !redraw(term, &mut state, &mut last_draw, urgent) {
+            terminal_gone = true;
+            if leave(&mut state, &mut runner, &mut give_up_at) {
+                break;
             }
         }
         urgent = false;
@@ -74,7 +67,7 @@ pub async fn run_loop(
             break;
         }
         let draw_at = last_draw.map_or_else(Instant::now, |t| t + MIN_FRAME);
-        let mut actions: Vec<Action> = Vec::new();
+        let mut actions: Vec<Msg> = Vec::new();
         tokio::select! {
             ev = events.next(), if !terminal_gone => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
@@ -85,7 +78,7 @@ pub async fn run_loop(
                 }
                 Some(Ok(Event::Resize(width, height))) => {
                     urgent = true;
-                    actions.push(Action::Resize { width, height });
+                    actions.push(Outcome::Resize { width, height }.into());
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
@@ -102,18 +95,10 @@ pub async fn run_loop(
                     }
                 }
             },
-            Some(a) = rx.recv() => {
-                actions.push(a);
-                while actions.len() < DRAIN {
-                    match rx.try_recv() {
-                        Ok(a) => actions.push(a),
-                        Err(_) => break,
-                    }
-                }
-            }
+            Some(a) = rx.recv() => drain(a, &mut rx, &mut actions),
             _ = sleep_until(next_tick), if state.flash.is_some() => {
                 next_tick = Instant::now() + TICK;
-                actions.push(Action::Tick);
+                actions.push(Outcome::Tick.into());
             }
             _ = sleep_until(draw_at), if state.dirty => {}
             _ = sigterm.recv() => { tracing::info!("SIGTERM: quitting"); if leave(&mut state, &mut runner, &mut give_up_at) { break; } }
@@ -136,6 +121,44 @@ pub async fn run_loop(
     runner.abort_all();
     runner.finish(CACHE_WRITE_GRACE).await;
     Ok(())
+}
+
+/// Draws when something changed and a frame is due (or at once after a key); `false` when
+/// the terminal went away.
+fn redraw(
+    term: &mut TerminalGuard,
+    state: &mut State,
+    last_draw: &mut Option<Instant>,
+    urgent: bool,
+) -> bool {
+    if !state.dirty {
+        return true;
+    }
+    let due = last_draw.is_none_or(|t| t.elapsed() >= MIN_FRAME);
+    if !(urgent || due) {
+        return true;
+    }
+    let drawn = term.draw(state);
+    state.dirty = false;
+    *last_draw = Some(Instant::now());
+    match drawn {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!("the terminal went away ({e}): quitting");
+            false
+        }
+    }
+}
+
+/// Takes the outcome that woke the loop and those already waiting, up to `DRAIN`.
+fn drain(first: Outcome, rx: &mut UnboundedReceiver<Outcome>, actions: &mut Vec<Msg>) {
+    actions.push(first.into());
+    while actions.len() < DRAIN {
+        match rx.try_recv() {
+            Ok(a) => actions.push(a.into()),
+            Err(_) => break,
+        }
+    }
 }
 
 /// A signal asked to quit (a dropped SSH session, a kill). With no batch running: now. During

@@ -18,18 +18,14 @@ use crate::input::ResolveReport;
 use crate::plan::Plan;
 use crate::scim::client::ListOptions;
 use crate::scim::{Filter, ScimClient};
-use crate::tui::action::Action;
 use crate::tui::bulk::Preview;
 use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::msg::ResumeInfo;
+use crate::tui::bulk::state::PathPurpose;
 use crate::tui::failure::{Failure, FailureKind};
+use crate::tui::msg::{Copied, Outcome};
 
-/// Where the tenant's users are cached, and for which tenant identity.
-#[derive(Debug, Clone)]
-pub struct CacheFile {
-    pub path: PathBuf,
-    pub identity: String,
-}
+use crate::cache::CacheFile;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -74,6 +70,8 @@ pub enum Effect {
     },
     CopyToClipboard {
         text: String,
+        /// Said back with the outcome ("id sent to clipboard").
+        what: Copied,
     },
     /// Read a CSV (path as typed; `~` expands) and resolve its rows against the tenant.
     LoadCsv {
@@ -84,7 +82,7 @@ pub enum Effect {
     /// Build the plan and its preview (pure, but large: done off the UI loop).
     BuildPlan(Box<crate::plan::PlanRequest>),
     /// Save the CSV report; an existing file is replaced only with `overwrite`, else the
-    /// operator is asked (`Action::WouldOverwrite`).
+    /// operator is asked (`Outcome::WouldOverwrite`).
     SaveCsvReport {
         path: String,
         report: Box<ResolveReport>,
@@ -136,7 +134,7 @@ pub enum Effect {
 
 pub struct EffectRunner {
     client: ScimClient,
-    tx: UnboundedSender<Action>,
+    tx: UnboundedSender<Outcome>,
     load: Option<AbortHandle>,
     csv: Option<AbortHandle>,
     /// Cancels the running batch.
@@ -158,7 +156,7 @@ pub struct EffectRunner {
 impl EffectRunner {
     pub fn new(
         client: ScimClient,
-        tx: UnboundedSender<Action>,
+        tx: UnboundedSender<Outcome>,
         out: Box<dyn Write + Send>,
         in_tmux: bool,
     ) -> EffectRunner {
@@ -191,7 +189,6 @@ impl EffectRunner {
         self
     }
 
-    // Long because one short arm per effect; the shared spawning is in `answer`.
     pub fn run(&mut self, effect: Effect) {
         tracing::debug!(?effect, "effect");
         match effect {
@@ -203,46 +200,38 @@ impl EffectRunner {
             Effect::ListWorkspaces => {
                 self.answer(async |client, _| {
                     let r = client.list_workspaces().await.map_err(Failure::from);
-                    Action::WorkspacesListed(r)
+                    Outcome::WorkspacesListed(r)
                 });
             }
             Effect::GetUser { id } => {
                 self.answer(async move |client, _| {
                     let result = client.get_user(&id).await.map_err(Failure::from);
-                    Action::UserFetched { key: id, result }
+                    Outcome::UserFetched { key: id, result }
                 });
             }
             Effect::LastLogin { id } => {
                 self.answer(async move |client, _| {
                     let login = client.last_login(&id).await;
-                    Action::LastLoginFetched { id, login }
+                    Outcome::LastLoginFetched { id, login }
                 });
             }
             Effect::FindUser { query } => {
                 self.answer(async move |client, _| {
                     let result = client.find_user(&query).await.map_err(Failure::from);
-                    Action::UserFetched { key: query, result }
+                    Outcome::UserFetched { key: query, result }
                 });
             }
-            Effect::CopyToClipboard { text } => {
-                let seq = osc52(&text, self.in_tmux);
-                let r = self
-                    .out
-                    .write_all(seq.as_bytes())
-                    .and_then(|()| self.out.flush())
-                    .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
-                let _ = self.tx.send(Action::ClipboardSent(r));
-            }
+            Effect::CopyToClipboard { text, what } => self.copy_to_clipboard(&text, what),
             Effect::LoadCsv { path } => {
                 abort(&mut self.csv);
                 self.csv = Some(self.answer(async move |client, tx| {
                     let r = io::load_csv(&client, &tx, &path).await;
-                    Action::CsvLoaded(r.map(Box::new))
+                    Outcome::CsvLoaded(r.map(Box::new))
                 }));
             }
             Effect::BuildPlan(req) => {
                 self.answer(async move |_, _| {
-                    Action::PlanReady(Box::new(blocking(move || Preview::build(*req)).await))
+                    Outcome::PlanReady(Box::new(blocking(move || Preview::build(*req)).await))
                 });
             }
             Effect::CancelCsv => abort(&mut self.csv),
@@ -250,58 +239,28 @@ impl EffectRunner {
                 path,
                 report,
                 overwrite,
-            } => {
-                if let Some(path) = existing_file(&path, overwrite) {
-                    let purpose = crate::tui::bulk::state::PathPurpose::SaveReport;
-                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
-                    return;
-                }
-                self.answer(async move |_, _| Action::Saved {
-                    what: "CSV report".into(),
-                    result: io::save_report(&path, &report),
-                });
-            }
+            } => self.save(PathPurpose::SaveReport, path, overwrite, move |p| {
+                ("CSV report", io::save_report(p, &report))
+            }),
             Effect::SavePlan {
                 path,
                 plan,
                 overwrite,
-            } => {
-                if let Some(path) = existing_file(&path, overwrite) {
-                    let purpose = crate::tui::bulk::state::PathPurpose::SavePlan;
-                    let _ = self.tx.send(Action::WouldOverwrite { purpose, path });
-                    return;
-                }
-                self.answer(async move |_, _| Action::Saved {
-                    what: "plan".into(),
-                    result: io::save_plan(&path, &plan),
-                });
-            }
-            Effect::ListRuns => {
-                let dir = self.paths().journal_dir();
-                self.answer(async move |_, _| {
-                    let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
-                    Action::RunsListed(r.map(Box::new))
-                });
-            }
-            Effect::LoadRun { journal } => {
-                let dir = self.paths().journal_dir();
-                self.answer(async move |_, _| {
-                    let key = journal.display().to_string();
-                    let r =
-                        blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
-                    Action::RunLoaded(r.map(Box::new))
-                });
-            }
+            } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
+                ("plan", io::save_plan(p, &plan))
+            }),
+            Effect::ListRuns => self.list_runs(),
+            Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {
                 self.answer(async move |client, _| {
                     let r = verify_run(&client, &journal).await;
-                    Action::RunVerified(r.map(Box::new))
+                    Outcome::RunVerified(r.map(Box::new))
                 });
             }
             Effect::CompletePath { typed } => {
                 let home = std::env::var("HOME").ok().filter(|h| !h.is_empty());
                 let completion = crate::tui::bulk::complete::complete_path(&typed, home.as_deref());
-                let _ = self.tx.send(Action::PathCompleted { typed, completion });
+                let _ = self.tx.send(Outcome::PathCompleted { typed, completion });
             }
             Effect::RunBatch { plan, intent } => {
                 let batch_id = driver::new_batch_id();
@@ -311,36 +270,91 @@ impl EffectRunner {
             Effect::ResumeBatch(info) => {
                 self.start_batch(RunStart::Resume(info.journal.clone()));
             }
-            Effect::CancelBatch => {
-                abort(&mut self.probe);
-                if let Some(c) = &self.batch {
-                    c.cancel();
-                }
-            }
-            Effect::WaitForServer => {
-                abort(&mut self.probe);
-                let fut = io::wait_for_server(self.client.clone(), self.gate.clone());
-                self.probe = Some(spawn_reporting(self.tx.clone(), fut));
-            }
+            Effect::CancelBatch => self.cancel_batch(),
+            Effect::WaitForServer => self.wait_for_server(),
             Effect::RetryNow => {
                 abort(&mut self.probe);
                 self.gate.decide(Decision::Retry);
             }
-            Effect::BuildUndo { journal } => {
-                let paths = self.paths();
-                self.answer(async move |client, _| {
-                    let r = io::build_undo(&client, &paths, journal).await;
-                    Action::UndoPlanned(r.map(Box::new))
-                });
-            }
-            Effect::PrepareResume { journal } => {
-                let paths = self.paths();
-                self.answer(async move |client, _| {
-                    let r = io::prepare_resume(&client, &paths, journal);
-                    Action::ResumeReady(r.map(Box::new))
-                });
-            }
+            Effect::BuildUndo { journal } => self.build_undo(journal),
+            Effect::PrepareResume { journal } => self.prepare_resume(journal),
         }
+    }
+
+    /// OSC 52: the terminal (through tmux if need be) puts `text` on the clipboard.
+    fn copy_to_clipboard(&mut self, text: &str, what: Copied) {
+        let seq = osc52(text, self.in_tmux);
+        let r = self
+            .out
+            .write_all(seq.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| Failure::caused_by(FailureKind::Terminal, e.to_string(), e));
+        let _ = self.tx.send(Outcome::ClipboardSent { what, result: r });
+    }
+
+    /// Writes a file, unless one is there and `overwrite` is off: then the operator is asked.
+    fn save<F>(&mut self, purpose: PathPurpose, path: String, overwrite: bool, write: F)
+    where
+        F: FnOnce(&str) -> (&'static str, Result<String, Failure>) + Send + 'static,
+    {
+        if let Some(path) = existing_file(&path, overwrite) {
+            let _ = self.tx.send(Outcome::WouldOverwrite { purpose, path });
+            return;
+        }
+        self.answer(async move |_, _| {
+            let (what, result) = write(&path);
+            Outcome::Saved {
+                what: what.into(),
+                result,
+            }
+        });
+    }
+
+    fn list_runs(&mut self) {
+        let dir = self.paths().journal_dir();
+        self.answer(async move |_, _| {
+            let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
+            Outcome::RunsListed(r.map(Box::new))
+        });
+    }
+
+    fn load_run(&mut self, journal: PathBuf) {
+        let dir = self.paths().journal_dir();
+        self.answer(async move |_, _| {
+            let key = journal.display().to_string();
+            let r = blocking(move || history::load(&dir, &key).map_err(Failure::from)).await;
+            Outcome::RunLoaded(r.map(Box::new))
+        });
+    }
+
+    fn build_undo(&mut self, journal: PathBuf) {
+        let paths = self.paths();
+        self.answer(async move |client, _| {
+            let r = io::build_undo(&client, &paths, journal).await;
+            Outcome::UndoPlanned(r.map(Box::new))
+        });
+    }
+
+    fn prepare_resume(&mut self, journal: PathBuf) {
+        let paths = self.paths();
+        self.answer(async move |client, _| {
+            let r = io::prepare_resume(&client, &paths, journal);
+            Outcome::ResumeReady(r.map(Box::new))
+        });
+    }
+
+    fn cancel_batch(&mut self) {
+        abort(&mut self.probe);
+        if let Some(c) = &self.batch {
+            c.cancel();
+        }
+    }
+
+    /// The breaker opened: probe the server until it answers again.
+    fn wait_for_server(&mut self) {
+        abort(&mut self.probe);
+        let fut = io::wait_for_server(self.client.clone(), self.gate.clone());
+        self.probe = Some(spawn_reporting(self.tx.clone(), fut));
     }
 
     /// Lists users page by page into the state. Pages are handed over, not kept: the
@@ -363,7 +377,7 @@ impl EffectRunner {
             };
             let result = client
                 .list_each(filter.as_ref(), opts, move |p| {
-                    let _ = tx.send(Action::PageLoaded {
+                    let _ = tx.send(Outcome::PageLoaded {
                         generation,
                         users: p.users,
                         total: p.total,
@@ -374,7 +388,7 @@ impl EffectRunner {
                 tracing::warn!("loading users failed: {e}");
             }
             let result = result.map(|r| r.total_results).map_err(Failure::from);
-            Action::LoadFinished { generation, result }
+            Outcome::LoadFinished { generation, result }
         }));
     }
 
@@ -387,7 +401,7 @@ impl EffectRunner {
         self.saving = Some(tokio::task::spawn_blocking(move || {
             if let Err(e) = crate::cache::write(&cache.path, &cache.identity, &users, total) {
                 tracing::warn!("{e}");
-                let _ = tx.send(Action::Notice(e.to_string()));
+                let _ = tx.send(Outcome::Notice(e.to_string()));
             }
         }));
     }
@@ -402,7 +416,7 @@ impl EffectRunner {
                 tracing::warn!("{e}");
                 Failure::caused_by(FailureKind::File, e.to_string(), e)
             });
-            Action::CacheLoaded { generation, result }
+            Outcome::CacheLoaded { generation, result }
         });
     }
 
@@ -411,14 +425,14 @@ impl EffectRunner {
         self.answer(async move |client, tx| {
             let logins = client
                 .last_logins_for(&ids, |progress| {
-                    let _ = tx.send(Action::LastLoginsProgress {
+                    let _ = tx.send(Outcome::LastLoginsProgress {
                         generation,
                         progress,
                     });
                 })
                 .await;
             if let Some(note) = logins.note() {
-                let _ = tx.send(Action::Notice(note));
+                let _ = tx.send(Outcome::Notice(note));
             }
             logins.unknown_to(ids.iter().map(String::as_str));
             let logins = Arc::new(logins);
@@ -432,7 +446,7 @@ impl EffectRunner {
                     tracing::warn!("{e}");
                 }
             }
-            Action::LastLoginsLoaded {
+            Outcome::LastLoginsLoaded {
                 generation,
                 logins,
                 read_at: time::OffsetDateTime::now_utc(),
@@ -445,31 +459,31 @@ impl EffectRunner {
         let Some(cache) = self.cache.clone() else {
             return;
         };
-        self.answer(async move |_, _| {
+        let tx = self.tx.clone();
+        spawn_reporting(self.tx.clone(), async move {
             let path = crate::cache::logins_file(&cache.path);
             let read = blocking(move || crate::cache::read_logins(&path, &cache.identity)).await;
             match read {
-                Ok(Some(l)) => Action::LastLoginsLoaded {
-                    generation,
-                    logins: Arc::new(l),
-                    read_at: time::OffsetDateTime::now_utc(),
-                    from_cache: true,
-                },
-                Ok(None) => Action::None,
-                Err(e) => {
-                    tracing::warn!("{e}");
-                    Action::None
+                Ok(Some(l)) => {
+                    let _ = tx.send(Outcome::LastLoginsLoaded {
+                        generation,
+                        logins: Arc::new(l),
+                        read_at: time::OffsetDateTime::now_utc(),
+                        from_cache: true,
+                    });
                 }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("{e}"),
             }
         });
     }
 
     /// Runs `job` in a task with the client (and the channel, for progress on the way) and
-    /// sends back the action it ends with.
+    /// sends back the outcome it ends with.
     fn answer<F, Fut>(&self, job: F) -> AbortHandle
     where
-        F: FnOnce(ScimClient, UnboundedSender<Action>) -> Fut,
-        Fut: Future<Output = Action> + Send + 'static,
+        F: FnOnce(ScimClient, UnboundedSender<Outcome>) -> Fut,
+        Fut: Future<Output = Outcome> + Send + 'static,
     {
         let tx = self.tx.clone();
         let fut = job(self.client.clone(), tx.clone());
@@ -544,7 +558,7 @@ fn existing_file(path: &str, overwrite: bool) -> Option<String> {
 
 /// Spawns a task; if it panics, the user sees an error popup instead of a stuck screen.
 fn spawn_reporting(
-    tx: UnboundedSender<Action>,
+    tx: UnboundedSender<Outcome>,
     fut: impl Future<Output = ()> + Send + 'static,
 ) -> AbortHandle {
     let inner = tokio::spawn(fut);
@@ -554,7 +568,7 @@ fn spawn_reporting(
             && e.is_panic()
         {
             tracing::error!("a background task panicked: {e}");
-            let _ = tx.send(Action::ShowError {
+            let _ = tx.send(Outcome::ShowError {
                 title: "Internal error".into(),
                 message: "a background task failed unexpectedly; details are in the log file. \
                           Press r to try again."

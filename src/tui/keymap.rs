@@ -7,12 +7,29 @@ use std::path::Path;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::tui::action::Action;
+use strum::IntoEnumIterator;
+
+use crate::tui::msg::{Command, Msg};
 
 pub const DEFAULT_KEYMAP: &str = include_str!("default_keymap.toml");
 pub const KEYMAP_FILE: &str = "keymap.toml";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A keymap section: what a key press means on the layer on top. The section names are
+/// the variants in snake_case (derived).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Mode {
     Global,
     List,
@@ -49,56 +66,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 20] = [
-        Mode::Global,
-        Mode::List,
-        Mode::Workspaces,
-        Mode::Detail,
-        Mode::Filter,
-        Mode::Search,
-        Mode::Popup,
-        Mode::Visual,
-        Mode::Selection,
-        Mode::Busy,
-        Mode::Report,
-        Mode::Menu,
-        Mode::Picker,
-        Mode::Preview,
-        Mode::Request,
-        Mode::Confirm,
-        Mode::Path,
-        Mode::Run,
-        Mode::Summary,
-        Mode::History,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            Mode::Global => "global",
-            Mode::List => "list",
-            Mode::Workspaces => "workspaces",
-            Mode::Detail => "detail",
-            Mode::Filter => "filter",
-            Mode::Search => "search",
-            Mode::Popup => "popup",
-            Mode::Visual => "visual",
-            Mode::Selection => "selection",
-            Mode::Busy => "busy",
-            Mode::Report => "report",
-            Mode::Menu => "menu",
-            Mode::Picker => "picker",
-            Mode::Preview => "preview",
-            Mode::Request => "request",
-            Mode::Confirm => "confirm",
-            Mode::Path => "path",
-            Mode::Run => "run",
-            Mode::Summary => "summary",
-            Mode::History => "history",
-        }
+        self.into()
     }
 
     fn from_name(s: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.name() == s)
+        s.parse().ok()
     }
 
     pub fn is_input(self) -> bool {
@@ -109,92 +82,97 @@ impl Mode {
     }
 
     /// Actions that change the tenant, hidden from hints and help in read-only mode.
-    pub fn mutating(action: &Action) -> bool {
-        matches!(action, Action::Actions | Action::Undo | Action::Resume)
+    pub fn mutating(action: &Command) -> bool {
+        matches!(action, Command::Actions | Command::Undo | Command::Resume)
     }
 
     /// The actions the status bar suggests in this mode, in order.
     // Long because one list of hints per mode: data, read top to bottom.
-    pub fn hints(self) -> &'static [Action] {
+    pub fn hints(self) -> &'static [Command] {
         match self {
             Mode::List => &[
-                Action::Open,
-                Action::Filter,
-                Action::Search,
-                Action::ToggleSelect,
-                Action::Actions,
-                Action::LoadCsv,
-                Action::Help,
-                Action::Quit,
-                Action::Selection,
-                Action::Sort,
-                Action::History,
+                Command::Open,
+                Command::Filter,
+                Command::Search,
+                Command::ToggleSelect,
+                Command::Actions,
+                Command::LoadCsv,
+                Command::Help,
+                Command::Quit,
+                Command::Selection,
+                Command::Sort,
+                Command::History,
             ],
-            Mode::Visual => &[Action::VisualSelect, Action::Back, Action::Help],
+            Mode::Visual => &[Command::VisualSelect, Command::Back, Command::Help],
             Mode::Selection => &[
-                Action::ToggleSelect,
-                Action::Actions,
-                Action::ClearSelection,
-                Action::Back,
-                Action::Help,
+                Command::ToggleSelect,
+                Command::Actions,
+                Command::ClearSelection,
+                Command::Back,
+                Command::Help,
             ],
-            Mode::Busy => &[Action::Back],
-            Mode::Report => &[Action::Proceed, Action::Save, Action::Back, Action::Help],
-            Mode::Menu => &[Action::Proceed, Action::Back, Action::Help],
+            Mode::Busy => &[Command::Back],
+            Mode::Report => &[
+                Command::Proceed,
+                Command::Save,
+                Command::Back,
+                Command::Help,
+            ],
+            Mode::Menu => &[Command::Proceed, Command::Back, Command::Help],
             Mode::Picker => &[
-                Action::ToggleSelect,
-                Action::Proceed,
-                Action::Back,
-                Action::Help,
+                Command::ToggleSelect,
+                Command::Proceed,
+                Command::Back,
+                Command::Help,
             ],
             Mode::Preview => &[
-                Action::Proceed,
-                Action::ShowRequest,
-                Action::Save,
-                Action::Back,
-                Action::Help,
+                Command::Proceed,
+                Command::ShowRequest,
+                Command::Save,
+                Command::Back,
+                Command::Help,
             ],
-            Mode::Request => &[Action::Back, Action::Help],
-            Mode::Confirm => &[Action::Apply, Action::Back],
-            Mode::Path => &[Action::Apply, Action::Complete, Action::Back],
-            Mode::Run => &[Action::CancelRun, Action::Quit, Action::Help],
+            Mode::Request => &[Command::Back, Command::Help],
+            Mode::Confirm => &[Command::Apply, Command::Back],
+            Mode::Path => &[Command::Apply, Command::Complete, Command::Back],
+            Mode::Run => &[Command::CancelRun, Command::Quit, Command::Help],
             Mode::Summary => &[
-                Action::Undo,
-                Action::Resume,
-                Action::Open,
-                Action::CopyPath,
-                Action::Back,
-                Action::History,
-                Action::Help,
-                Action::Quit,
+                Command::Undo,
+                Command::Resume,
+                Command::Open,
+                Command::CopyPath,
+                Command::Back,
+                Command::History,
+                Command::Help,
+                Command::Quit,
             ],
             Mode::History => &[
-                Action::Open,
-                Action::Verify,
-                Action::CopyPath,
-                Action::Refresh,
-                Action::Back,
-                Action::Help,
+                Command::Open,
+                Command::Verify,
+                Command::CopyPath,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
             ],
             Mode::Workspaces => &[
-                Action::Open,
-                Action::Search,
-                Action::Back,
-                Action::Help,
-                Action::Quit,
+                Command::Open,
+                Command::Search,
+                Command::Back,
+                Command::Help,
+                Command::Quit,
             ],
             Mode::Detail => &[
-                Action::ToggleSelect,
-                Action::Actions,
-                Action::CopyId,
-                Action::Refresh,
-                Action::Back,
-                Action::Help,
-                Action::Quit,
+                Command::ToggleSelect,
+                Command::Actions,
+                Command::CopyId,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+                Command::Quit,
             ],
-            Mode::Filter | Mode::Search => &[Action::Apply, Action::Back],
-            Mode::Popup => &[Action::Confirm, Action::Back],
-            Mode::Global => &[Action::Help, Action::Quit],
+            Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
+            Mode::Popup => &[Command::Confirm, Command::Back],
+            Mode::Global => &[Command::Help, Command::Quit],
         }
     }
 }
@@ -208,11 +186,8 @@ pub enum KeymapError {
          right, home, end, pageup, pagedown, f1..f12"
     )]
     UnknownKey(String),
-    #[error("unknown action `{name}`; accepted actions: {}", accepted.join(", "))]
-    UnknownAction {
-        name: String,
-        accepted: Vec<&'static str>,
-    },
+    #[error(transparent)]
+    UnknownAction(#[from] crate::tui::msg::UnknownCommand),
 }
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same chord.
@@ -336,13 +311,13 @@ impl fmt::Display for KeyChord {
 /// Bindings per mode, in the order they were declared (so help lists them predictably).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    modes: Vec<(Mode, Vec<(KeyChord, Action)>)>,
+    modes: Vec<(Mode, Vec<(KeyChord, Command)>)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
         let mut km = Keymap {
-            modes: Mode::ALL.iter().map(|m| (*m, Vec::new())).collect(),
+            modes: Mode::iter().map(|m| (m, Vec::new())).collect(),
         };
         // The embedded defaults are checked by a unit test, so nothing is lost here.
         let _ = km.merge_toml(DEFAULT_KEYMAP);
@@ -382,7 +357,7 @@ impl Keymap {
         let mut errors = Vec::new();
         for (section, entries) in &table {
             let Some(mode) = Mode::from_name(section) else {
-                let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+                let names: Vec<&str> = Mode::iter().map(Mode::name).collect();
                 errors.push(format!(
                     "unknown section [{section}]; accepted sections: {}",
                     names.join(", ")
@@ -403,7 +378,7 @@ impl Keymap {
                         continue;
                     }
                 };
-                let action = match value.as_str().map(Action::from_name) {
+                let action = match value.as_str().map(Command::from_name) {
                     Some(Ok(a)) => a,
                     Some(Err(e)) => {
                         errors.push(format!("[{section}] \"{key}\": {e}"));
@@ -422,7 +397,7 @@ impl Keymap {
         errors
     }
 
-    pub fn bind(&mut self, mode: Mode, chord: KeyChord, action: Action) {
+    pub fn bind(&mut self, mode: Mode, chord: KeyChord, action: Command) {
         let Some((_, list)) = self.modes.iter_mut().find(|(m, _)| *m == mode) else {
             return;
         };
@@ -432,7 +407,7 @@ impl Keymap {
         }
     }
 
-    pub fn bindings(&self, mode: Mode) -> &[(KeyChord, Action)] {
+    pub fn bindings(&self, mode: Mode) -> &[(KeyChord, Command)] {
         self.modes
             .iter()
             .find(|(m, _)| *m == mode)
@@ -440,7 +415,7 @@ impl Keymap {
             .unwrap_or(&[])
     }
 
-    fn lookup(&self, mode: Mode, chord: &KeyChord) -> Option<&Action> {
+    fn lookup(&self, mode: Mode, chord: &KeyChord) -> Option<&Command> {
         self.bindings(mode)
             .iter()
             .find(|(c, _)| c == chord)
@@ -449,37 +424,37 @@ impl Keymap {
 
     /// The action for a key in a mode: the mode's own binding, else the global one. In
     /// inputs, text keys are typed and only a few global actions reach through.
-    pub fn resolve(&self, mode: Mode, chord: &KeyChord) -> Option<Action> {
+    pub fn resolve(&self, mode: Mode, chord: &KeyChord) -> Option<Command> {
         if let Some(a) = self.lookup(mode, chord) {
-            return Some(a.clone());
+            return Some(*a);
         }
         let a = self.lookup(Mode::Global, chord)?;
         if mode.is_input() {
             let passes = matches!(
                 a,
-                Action::Quit
-                    | Action::Back
-                    | Action::Up
-                    | Action::Down
-                    | Action::PageUp
-                    | Action::PageDown
+                Command::Quit
+                    | Command::Back
+                    | Command::Up
+                    | Command::Down
+                    | Command::PageUp
+                    | Command::PageDown
             );
             if chord.is_text() || !passes {
                 return None;
             }
         }
-        Some(a.clone())
+        Some(*a)
     }
 
     /// Keys bound to an action in a mode, falling back to global ones; plain letters first
     /// (they survive tmux and legacy key encodings).
-    pub fn keys_for(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
+    pub fn keys_for(&self, mode: Mode, action: &Command) -> Vec<KeyChord> {
         let mut keys = self.keys_for_unsorted(mode, action);
         keys.sort_by_key(|k| (!k.is_text(), k.to_string()));
         keys
     }
 
-    fn keys_for_unsorted(&self, mode: Mode, action: &Action) -> Vec<KeyChord> {
+    fn keys_for_unsorted(&self, mode: Mode, action: &Command) -> Vec<KeyChord> {
         let own: Vec<KeyChord> = self
             .bindings(mode)
             .iter()
@@ -497,16 +472,10 @@ impl Keymap {
     }
 
     /// `(keys, description)` for every action bound in a mode (its own first, then the
-    /// global ones), in the order of `ACTION_NAMES`.
+    /// global ones), in the order `Command` declares them.
     pub fn help_rows(&self, mode: Mode) -> Vec<(String, &'static str)> {
-        let order = |a: &Action| {
-            let name = a.name().unwrap_or("");
-            crate::tui::action::ACTION_NAMES
-                .iter()
-                .position(|(n, _, _)| *n == name)
-                .unwrap_or(usize::MAX)
-        };
-        let mut actions: Vec<(bool, usize, Action)> = Vec::new();
+        let order = |a: &Command| Command::iter().position(|c| c == *a).unwrap_or(usize::MAX);
+        let mut actions: Vec<(bool, usize, Command)> = Vec::new();
         let modes: &[Mode] = if mode == Mode::Global {
             &[Mode::Global]
         } else {
@@ -514,10 +483,10 @@ impl Keymap {
         };
         for m in modes {
             for (_, a) in self.bindings(*m) {
-                if *a == Action::None || actions.iter().any(|(_, _, b)| b == a) {
+                if *a == Command::None || actions.iter().any(|(_, _, b)| b == a) {
                     continue;
                 }
-                actions.push((*m == Mode::Global, order(a), a.clone()));
+                actions.push((*m == Mode::Global, order(a), *a));
             }
         }
         actions.sort_by_key(|(global, i, _)| (*global, *i));
@@ -536,17 +505,17 @@ impl Keymap {
 }
 
 /// Turns a key press into an action for the current mode; text keys in inputs become edits.
-pub fn key_to_action(keymap: &Keymap, mode: Mode, ev: &KeyEvent) -> Option<Action> {
+pub fn key_to_action(keymap: &Keymap, mode: Mode, ev: &KeyEvent) -> Option<Msg> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
     let chord = KeyChord::from_event(ev);
     if let Some(a) = keymap.resolve(mode, &chord) {
-        return (a != Action::None).then_some(a);
+        return (a != Command::None).then_some(Msg::Command(a));
     }
     if mode.is_input() {
         let event = ratatui::crossterm::event::Event::Key(*ev);
-        return tui_input::backend::crossterm::to_input_request(&event).map(Action::Input);
+        return tui_input::backend::crossterm::to_input_request(&event).map(Msg::Edit);
     }
     None
 }
@@ -562,7 +531,7 @@ mod tests {
     #[test]
     fn embedded_defaults_are_valid() {
         let mut km = Keymap {
-            modes: Mode::ALL.iter().map(|m| (*m, Vec::new())).collect(),
+            modes: Mode::iter().map(|m| (m, Vec::new())).collect(),
         };
         assert_eq!(km.merge_toml(DEFAULT_KEYMAP), Vec::<String>::new());
     }
@@ -575,11 +544,11 @@ mod tests {
         let r = |m, c, mods| key_to_action(&km, m, &key(c, mods));
         assert_eq!(
             r(Mode::List, KeyCode::Char('r'), KeyModifiers::CONTROL),
-            Some(Action::ClearSelection)
+            Some(Command::ClearSelection.into())
         );
         assert_eq!(
             r(Mode::List, KeyCode::Char('x'), KeyModifiers::NONE),
-            Some(Action::ToggleSelect)
+            Some(Command::ToggleSelect.into())
         );
         assert_eq!(r(Mode::List, KeyCode::Char('q'), KeyModifiers::NONE), None);
     }
@@ -605,20 +574,32 @@ mod tests {
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
         assert!(matches!(
             key_to_action(&km, Mode::Search, &q),
-            Some(Action::Input(_))
+            Some(Msg::Edit(_))
         ));
-        assert_eq!(key_to_action(&km, Mode::List, &q), Some(Action::Quit));
+        assert_eq!(
+            key_to_action(&km, Mode::List, &q),
+            Some(Command::Quit.into())
+        );
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(key_to_action(&km, Mode::Filter, &cc), Some(Action::Quit));
+        assert_eq!(
+            key_to_action(&km, Mode::Filter, &cc),
+            Some(Command::Quit.into())
+        );
         let esc = key(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(key_to_action(&km, Mode::Filter, &esc), Some(Action::Back));
+        assert_eq!(
+            key_to_action(&km, Mode::Filter, &esc),
+            Some(Command::Back.into())
+        );
     }
 
     #[test]
     fn shifted_letters_match_uppercase_bindings() {
         let km = Keymap::default();
         let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(key_to_action(&km, Mode::List, &g), Some(Action::Bottom));
+        assert_eq!(
+            key_to_action(&km, Mode::List, &g),
+            Some(Command::Bottom.into())
+        );
         assert_eq!(KeyChord::parse("shift-g"), KeyChord::parse("G"));
     }
 
@@ -633,7 +614,10 @@ mod tests {
         let (km, errs) = Keymap::load(Some(dir.path()));
         assert!(errs.is_empty());
         let c = key(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(key_to_action(&km, Mode::Detail, &c), Some(Action::CopyId));
+        assert_eq!(
+            key_to_action(&km, Mode::Detail, &c),
+            Some(Command::CopyId.into())
+        );
         let (_, errs) = Keymap::load(Some(&dir.path().join("missing")));
         assert!(errs.is_empty());
     }

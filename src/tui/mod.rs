@@ -1,29 +1,34 @@
 //! The terminal UI: browse, filter and investigate users. The Elm Architecture:
-//! `State` (state.rs), `Action` (action.rs), a pure `update` (update.rs), `Effect`s run by
+//! `State` (state.rs), `Msg` = `Command` | `Outcome` (msg.rs), a pure `update` (update.rs), `Effect`s run by
 //! the effect runner (effect.rs), `render` (view/). Keys are data (keymap.rs).
 
-pub mod action;
-pub mod app;
+pub(crate) mod app;
 pub mod bulk;
-pub mod effect;
-pub mod failure;
+pub(crate) mod detail;
+pub(crate) mod effect;
+pub(crate) mod failure;
 pub mod keymap;
-pub mod logins;
-pub mod sort;
+pub(crate) mod layers;
+pub(crate) mod layout;
+pub(crate) mod list;
+pub(crate) mod logins;
+pub(crate) mod msg;
+pub(crate) mod sort;
 pub mod state;
-pub mod terminal;
+pub(crate) mod terminal;
 #[doc(hidden)]
 pub mod testing;
-pub mod theme;
+pub(crate) mod text;
+pub(crate) mod theme;
 pub mod update;
-pub mod view;
+pub(crate) mod view;
 
 use std::path::PathBuf;
 
-pub use action::Action;
 pub use effect::Effect;
 pub use failure::{Failure, FailureKind};
 pub use keymap::{Keymap, Mode};
+pub use msg::{Command, Copied, Msg, Outcome};
 pub use state::State;
 pub use theme::{ColorMode, Theme};
 pub use update::update;
@@ -54,7 +59,7 @@ pub struct TuiOptions {
     /// Shown in a popup at start (e.g. the API user could not be identified).
     pub warnings: Vec<String>,
     /// The tenant's user cache: opened from at start, rewritten after a complete load.
-    pub cache: Option<effect::CacheFile>,
+    pub cache: Option<crate::cache::CacheFile>,
 }
 
 impl Default for TuiOptions {
@@ -126,7 +131,7 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
             loop {
                 match notices.recv().await {
                     Ok(n) => {
-                        if tx.send(action::Action::Notice(n.message)).is_err() {
+                        if tx.send(msg::Outcome::Notice(n.message)).is_err() {
                             break;
                         }
                     }

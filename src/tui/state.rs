@@ -14,13 +14,7 @@ use crate::tui::bulk::{RunView, Screen};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
-/// Smallest usable terminal; below it a "terminal too small" screen.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
-/// From this width the user list gets a detail pane on the right.
-pub const SPLIT_WIDTH: u16 = 140;
-/// Rows taken by the header (2), the table header (1), borders (2) and status bar (1).
-pub const LIST_CHROME: u16 = 6;
+pub use crate::tui::layout::{LIST_CHROME, MIN_HEIGHT, MIN_WIDTH, SPLIT_WIDTH};
 /// How many ticks a flash message stays (the app ticks 4 times a second).
 pub const FLASH_TICKS: u8 = 12;
 
@@ -43,10 +37,9 @@ pub enum ViewKind {
         workspace_id: String,
     },
     Workspaces,
-    /// One user; `key` is an id, or the email asked for with `--user`.
-    Detail {
-        key: String,
-    },
+    /// One user, with what was fetched for it; its `key` is an id, or the email asked for
+    /// with `--user`.
+    Detail(Box<DetailState>),
 }
 
 #[derive(Debug, Clone)]
@@ -262,7 +255,6 @@ pub struct Bulk {
 /// The batch run: its progress pane, and whether one is running.
 #[derive(Default)]
 pub struct RunState {
-    pub view: Option<RunView>,
     pub running: bool,
     /// Quit once the running batch has stopped and recorded its requests in flight.
     pub quit_when_idle: bool,
@@ -284,7 +276,6 @@ pub struct State {
     pub visible: Vec<usize>,
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
-    pub detail: Option<DetailState>,
     /// Last logins: the column, the sort by them, the inactivity filter.
     pub logins: crate::tui::logins::Logins,
 
@@ -293,8 +284,6 @@ pub struct State {
 
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
-    /// What the clipboard copy in flight holds, for its message ("id", "journal path").
-    pub copying: &'static str,
     pub should_quit: bool,
 
     pub width: u16,
@@ -441,13 +430,6 @@ impl Bulk {
     }
 }
 
-impl RunState {
-    /// A batch is running and has requests not yet answered.
-    pub fn in_flight(&self) -> bool {
-        self.running && self.view.as_ref().is_some_and(|r| !r.finished())
-    }
-}
-
 impl State {
     pub fn new(profile: impl Into<String>, tenant: impl Into<String>) -> State {
         State {
@@ -465,7 +447,6 @@ impl State {
             views: vec![View::new(ViewKind::Users)],
             visible: Vec::new(),
             sort: crate::tui::sort::SortKey::default(),
-            detail: None,
             logins: crate::tui::logins::Logins::default(),
             bulk: Bulk {
                 max_users: crate::batch::driver::DEFAULT_MAX_USERS,
@@ -474,7 +455,6 @@ impl State {
             run: RunState::default(),
             popups: Vec::new(),
             flash: None,
-            copying: "id",
             should_quit: false,
             width: 80,
             height: 24,
@@ -494,15 +474,15 @@ impl State {
 
     /// Rows the list shows at the current size.
     pub fn list_height(&self) -> usize {
-        self.height.saturating_sub(LIST_CHROME).max(1) as usize
+        crate::tui::layout::list_rows(self.height)
     }
 
     pub fn split(&self) -> bool {
-        self.width >= SPLIT_WIDTH
+        crate::tui::layout::split(self.width)
     }
 
     pub fn too_small(&self) -> bool {
-        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+        crate::tui::layout::too_small(self.width, self.height)
     }
 
     pub fn user(&self, id: &str) -> Option<User> {
@@ -535,9 +515,44 @@ impl State {
             .and_then(|id| self.list.workspaces.get(id))
     }
 
+    /// A batch is running and has requests not yet answered.
+    pub fn run_in_flight(&self) -> bool {
+        self.run.running && self.run_view().is_some_and(|r| !r.finished())
+    }
+
+    /// The run on the bulk flow (in progress or finished), if one is there.
+    pub fn run_view(&self) -> Option<&RunView> {
+        self.bulk.flow.iter().rev().find_map(|s| match s {
+            crate::tui::bulk::Screen::Run(r) => Some(&**r),
+            _ => None,
+        })
+    }
+
+    pub fn run_view_mut(&mut self) -> Option<&mut RunView> {
+        self.bulk.flow.iter_mut().rev().find_map(|s| match s {
+            crate::tui::bulk::Screen::Run(r) => Some(&mut **r),
+            _ => None,
+        })
+    }
+
+    /// The state of the detail view nearest the top, if one is open.
+    pub fn detail(&self) -> Option<&DetailState> {
+        self.views.iter().rev().find_map(|v| match &v.kind {
+            ViewKind::Detail(d) => Some(&**d),
+            _ => None,
+        })
+    }
+
+    pub fn detail_mut(&mut self) -> Option<&mut DetailState> {
+        self.views.iter_mut().rev().find_map(|v| match &mut v.kind {
+            ViewKind::Detail(d) => Some(&mut **d),
+            _ => None,
+        })
+    }
+
     /// The user the detail view shows: the fresh copy, else the loaded one.
     pub fn detail_user(&self) -> Option<User> {
-        let d = self.detail.as_ref()?;
+        let d = self.detail()?;
         d.user.clone().or_else(|| self.user(&d.key))
     }
 
@@ -633,7 +648,7 @@ impl State {
                             })
                 })
                 .collect(),
-            ViewKind::Detail { .. } => Vec::new(),
+            ViewKind::Detail(_) => Vec::new(),
         };
         self.visible = rows;
         self.view_mut().search.applied = query;

@@ -5,7 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::scim::model::{User, Workspace};
-use crate::tui::action::Action;
+use crate::tui::msg::{Msg, Outcome};
 use crate::tui::state::State;
 use crate::tui::update::update;
 
@@ -131,12 +131,12 @@ pub fn synthetic_users(n: usize) -> Vec<User> {
 pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
     let mut s = State::new("prod", "api.anaplan.example");
     crate::tui::update::init(&mut s, None);
-    update(&mut s, Action::Resize { width, height });
+    update(&mut s, Outcome::Resize { width, height });
     let total = users.len() as u64;
     let generation = s.list.generation;
     update(
         &mut s,
-        Action::PageLoaded {
+        Outcome::PageLoaded {
             generation,
             users,
             total,
@@ -144,7 +144,7 @@ pub fn loaded_state(users: Vec<User>, width: u16, height: u16) -> State {
     );
     update(
         &mut s,
-        Action::LoadFinished {
+        Outcome::LoadFinished {
             generation,
             result: Ok(total),
         },
@@ -165,13 +165,13 @@ pub fn draw(state: &State) -> Terminal<TestBackend> {
 
 /// Runs an action as the app would, building any plan it asks for on the spot; returns the
 /// other effects.
-pub fn step(state: &mut State, action: Action) -> Vec<crate::tui::Effect> {
+pub fn step(state: &mut State, action: impl Into<Msg>) -> Vec<crate::tui::Effect> {
     let mut out = Vec::new();
     for e in update(state, action) {
         match e {
             crate::tui::Effect::BuildPlan(req) => {
                 let preview = crate::tui::bulk::Preview::build(*req);
-                out.extend(update(state, Action::PlanReady(Box::new(preview))));
+                out.extend(update(state, Outcome::PlanReady(Box::new(preview))));
             }
             other => out.push(other),
         }
@@ -185,7 +185,7 @@ pub fn typed(state: &mut State, text: &str) -> Vec<crate::tui::Effect> {
     for c in text.chars() {
         out.extend(update(
             state,
-            Action::Input(tui_input::InputRequest::InsertChar(c)),
+            Msg::Edit(tui_input::InputRequest::InsertChar(c)),
         ));
     }
     out
@@ -194,10 +194,7 @@ pub fn typed(state: &mut State, text: &str) -> Vec<crate::tui::Effect> {
 /// Presses backspace `n` times.
 pub fn erase(state: &mut State, n: usize) {
     for _ in 0..n {
-        update(
-            state,
-            Action::Input(tui_input::InputRequest::DeletePrevChar),
-        );
+        update(state, Msg::Edit(tui_input::InputRequest::DeletePrevChar));
     }
 }
 
@@ -209,8 +206,13 @@ pub fn screen(state: &State) -> String {
 /// A finished run's summary as the journal gives it.
 /// A progress tick of a running batch at `now`: the client has sent `requests`, of which
 /// `retries` were retries and `rate_limited` met a 429.
-pub fn run_tick(now: std::time::Instant, requests: u64, retries: u64, rate_limited: u64) -> Action {
-    Action::RunTick(crate::tui::bulk::msg::RunStats {
+pub fn run_tick(
+    now: std::time::Instant,
+    requests: u64,
+    retries: u64,
+    rate_limited: u64,
+) -> Outcome {
+    Outcome::RunTick(crate::tui::bulk::msg::RunStats {
         now,
         stats: crate::scim::client::ClientStats {
             requests,

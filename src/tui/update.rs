@@ -1,46 +1,21 @@
-//! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no I/O, no clock; what
+//! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock; what
 //! must happen outside is returned as effects.
 
 use tui_input::Input;
 
-use crate::tui::action::Action;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::keymap::Mode;
+use crate::tui::layers::{self, Layer};
+use crate::tui::msg::{Command, Copied, Msg, Outcome};
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
 };
 
-/// The keymap mode the state is in: what a key press means now.
-pub fn mode(state: &State) -> Mode {
-    if !state.popups.is_empty() {
-        return Mode::Popup;
-    }
-    base_mode(state)
-}
-
-/// The mode under any popup (the help overlay lists this one).
-pub fn base_mode(state: &State) -> Mode {
-    if let Some(m) = bulk::update::mode(state) {
-        return m;
-    }
-    if state.filter.edit.is_some() {
-        return Mode::Filter;
-    }
-    let v = state.view();
-    if v.search.editing {
-        return Mode::Search;
-    }
-    if state.bulk.visual.is_some() && v.is_user_list() {
-        return Mode::Visual;
-    }
-    match v.kind {
-        ViewKind::Users | ViewKind::Members { .. } => Mode::List,
-        ViewKind::Workspaces => Mode::Workspaces,
-        ViewKind::Detail { .. } => Mode::Detail,
-    }
-}
+// Which layer is on top is said once, in layers.rs; named here too for the callers that
+// know it from the reducer.
+pub use crate::tui::layers::{base_mode, mode};
+pub(crate) use crate::tui::list::reload;
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -71,62 +46,34 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
     }
     if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
         let key = key.trim().to_string();
-        state
-            .views
-            .push(View::new(ViewKind::Detail { key: key.clone() }));
-        state.detail = Some(DetailState::new(key.clone()));
+        let detail = Box::new(DetailState::new(key.clone()));
+        state.views.push(View::new(ViewKind::Detail(detail)));
         effects.push(Effect::FindUser { query: key });
     }
     effects
 }
 
-pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::Tick {
+pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
+    let msg = msg.into();
+    if msg != Msg::Outcome(Outcome::Tick) {
         state.dirty = true;
     }
-    match action {
-        Action::None => Vec::new(),
-        Action::Tick => {
-            tick(state);
+    match msg {
+        Msg::Command(c) => on_key(state, c),
+        Msg::Edit(req) => edit(state, req),
+        Msg::Outcome(o) => on_outcome(state, o),
+    }
+}
+
+/// An editing key goes to the input that has the keys; none while a popup is up.
+fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
+    match layers::top(state) {
+        Layer::Popup => Vec::new(),
+        Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
+        Layer::Filter | Layer::Search | Layer::Visual | Layer::View(_) => {
+            input(state, req);
             Vec::new()
         }
-        Action::Notice(text) => {
-            let text: String = text.chars().filter(|c| !c.is_control()).collect();
-            state.flash(text);
-            Vec::new()
-        }
-        Action::Resize { width, height } => {
-            state.width = width;
-            state.height = height;
-            state.clamp_cursor();
-            Vec::new()
-        }
-        // Results from effects apply whatever is on screen.
-        a @ (Action::PageLoaded { .. }
-        | Action::CacheLoaded { .. }
-        | Action::LoadFinished { .. }
-        | Action::WorkspacesListed(_)
-        | Action::LastLoginsProgress { .. }
-        | Action::LastLoginsLoaded { .. }
-        | Action::UserFetched { .. }
-        | Action::LastLoginFetched { .. }
-        | Action::ClipboardSent(_)
-        | Action::CsvProgress { .. }
-        | Action::CsvLoaded(_)
-        | Action::Saved { .. }
-        | Action::WouldOverwrite { .. }
-        | Action::PathCompleted { .. }
-        | Action::RunsListed(_)
-        | Action::RunLoaded(_)
-        | Action::RunVerified(_)
-        | Action::RunStarted { .. }
-        | Action::RunEvent(_)
-        | Action::RunTick(_)
-        | Action::RunFinished { .. }
-        | Action::UndoPlanned(_)
-        | Action::PlanReady(_)
-        | Action::ResumeReady(_)) => on_result(state, a),
-        a => on_key(state, a),
     }
 }
 
@@ -142,10 +89,10 @@ fn tick(state: &mut State) {
 
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
-fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::Quit => quit(state),
-        Action::Confirm => match state.popups.pop() {
+        Command::Quit => quit(state),
+        Command::Confirm => match state.popups.pop() {
             Some(Popup::ConfirmQuit) => quit_after_run(state),
             Some(Popup::ConfirmStop) => bulk::update::cancel_run(state),
             Some(Popup::ConfirmOverwrite { purpose, path }) => {
@@ -153,8 +100,8 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
-        Action::Back => back(state),
-        Action::Help => {
+        Command::Back => back(state),
+        Command::Help => {
             if state.popups.last() == Some(&Popup::Help) {
                 state.popups.pop();
             } else {
@@ -162,15 +109,13 @@ fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::ShowError { title, message } => {
-            state.popups.push(Popup::Error { title, message });
-            Vec::new()
-        }
-        // While a popup is up, other keys wait.
-        _ if !state.popups.is_empty() => Vec::new(),
-        a if bulk::update::captures(state) => bulk::update::on_key(state, a),
-        a if state.bulk.visual.is_some() => visual_key(state, a),
-        a => browse_key(state, a),
+        a => match layers::top(state) {
+            // While a popup is up, other keys wait.
+            Layer::Popup => Vec::new(),
+            Layer::PathInput | Layer::Flow(_) => bulk::update::on_key(state, a),
+            Layer::Visual => visual_key(state, a),
+            Layer::Filter | Layer::Search | Layer::View(_) => browse_key(state, a),
+        },
     }
 }
 
@@ -186,23 +131,23 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 /// While a range is being marked, only moves (and what commits it) apply.
-fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn visual_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::ToggleSelect | Action::VisualSelect => {
+        Command::ToggleSelect | Command::VisualSelect => {
             bulk::select::commit_visual(state);
             Vec::new()
         }
-        Action::Open
-        | Action::Refresh
-        | Action::Filter
-        | Action::Search
-        | Action::Workspaces
-        | Action::SelectAll
-        | Action::InvertSelection
-        | Action::LoadCsv
-        | Action::History
-        | Action::InactivityFilter
-        | Action::Sort => {
+        Command::Open
+        | Command::Refresh
+        | Command::Filter
+        | Command::Search
+        | Command::Workspaces
+        | Command::SelectAll
+        | Command::InvertSelection
+        | Command::LoadCsv
+        | Command::History
+        | Command::InactivityFilter
+        | Command::Sort => {
             state.flash("marking a range: v marks it, esc cancels");
             Vec::new()
         }
@@ -212,44 +157,40 @@ fn visual_key(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// A key on the list, workspace or detail views.
 // Long because one short arm per browsing key; each arm calls a named function.
-fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
     if let Some(delta) = action.movement(state.list_height()) {
         return move_by(state, delta);
     }
     match action {
-        Action::Actions if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::Actions if matches!(state.view().kind, ViewKind::Detail(_)) => {
             if let Some(u) = state.detail_user() {
                 bulk::update::open_actions_for(state, u);
             }
             Vec::new()
         }
-        a @ (Action::VisualSelect
-        | Action::SelectAll
-        | Action::InvertSelection
-        | Action::ClearSelection
-        | Action::Selection
-        | Action::LoadCsv
-        | Action::History
-        | Action::Actions) => bulk::update::list_key(state, a),
-        Action::Input(req) => {
-            input(state, req);
-            Vec::new()
-        }
-        Action::Open => open(state),
-        Action::Refresh => refresh(state),
-        Action::Filter => {
+        a @ (Command::VisualSelect
+        | Command::SelectAll
+        | Command::InvertSelection
+        | Command::ClearSelection
+        | Command::Selection
+        | Command::LoadCsv
+        | Command::History
+        | Command::Actions) => bulk::update::list_key(state, a),
+        Command::Open => open(state),
+        Command::Refresh => refresh(state),
+        Command::Filter => {
             edit_filter(state);
             Vec::new()
         }
-        Action::Search => {
+        Command::Search => {
             let v = state.view_mut();
-            if !matches!(v.kind, ViewKind::Detail { .. }) {
+            if !matches!(v.kind, ViewKind::Detail(_)) {
                 v.search.editing = true;
             }
             Vec::new()
         }
-        Action::Apply => apply(state),
-        Action::ToggleSelect if matches!(state.view().kind, ViewKind::Detail { .. }) => {
+        Command::Apply => apply(state),
+        Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
                 let ticked = if state.bulk.selected.remove(&id) {
@@ -266,14 +207,14 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::ToggleSelect => {
+        Command::ToggleSelect => {
             if let Some(id) = state.current_user().map(|u| u.id.clone()) {
                 state.bulk.toggle(id);
                 move_by(state, 1);
             }
             Vec::new()
         }
-        Action::Sort => {
+        Command::Sort => {
             if state.view().is_user_list() {
                 state.sort = state.sort.next();
                 state.rebuild_keeping_row();
@@ -281,7 +222,7 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::InactivityFilter => {
+        Command::InactivityFilter => {
             if state.view().is_user_list() {
                 state.logins.next_filter();
                 state.rebuild_keeping_row();
@@ -293,33 +234,46 @@ fn browse_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Workspaces => {
+        Command::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
                 state.views.push(View::new(ViewKind::Workspaces));
                 state.rebuild_visible();
             }
             Vec::new()
         }
-        Action::CopyId => copy_id(state),
+        Command::CopyId => copy_id(state),
         // Keys of the bulk screens, and results (handled before): nothing on the list.
         _ => Vec::new(),
     }
 }
 
-/// What effects send back.
-fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::PageLoaded {
+/// What came back. Every outcome is named here, so a new one cannot be dropped unseen;
+/// results apply whatever is on screen.
+fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
+    use crate::tui::bulk::update as b;
+    match outcome {
+        Outcome::Tick => tick(state),
+        Outcome::Notice(text) => {
+            let text: String = text.chars().filter(|c| !c.is_control()).collect();
+            state.flash(text);
+        }
+        Outcome::ShowError { title, message } => state.popups.push(Popup::Error { title, message }),
+        Outcome::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.clamp_cursor();
+        }
+        Outcome::PageLoaded {
             generation,
             users,
             total,
         } => page_loaded(state, generation, users, total),
-        Action::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
-        Action::LoadFinished { generation, result } => {
+        Outcome::CacheLoaded { generation, result } => cache_loaded(state, generation, result),
+        Outcome::LoadFinished { generation, result } => {
             return load_finished(state, generation, result);
         }
-        Action::WorkspacesListed(result) => workspaces_listed(state, result),
-        Action::LastLoginsProgress {
+        Outcome::WorkspacesListed(result) => workspaces_listed(state, result),
+        Outcome::LastLoginsProgress {
             generation,
             progress,
         } => {
@@ -331,24 +285,46 @@ fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
                 };
             }
         }
-        Action::LastLoginsLoaded {
+        Outcome::LastLoginsLoaded {
             generation,
             logins,
             read_at,
             from_cache,
         } => logins_loaded(state, generation, logins, read_at, from_cache),
-        Action::UserFetched { key, result } => return user_fetched(state, key, result),
-        Action::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
-        Action::ClipboardSent(result) => match result {
-            Ok(()) => {
-                let what = std::mem::replace(&mut state.copying, "id");
-                state.flash(format!("{what} sent to clipboard (OSC 52)"));
-            }
-            Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
-        },
-        a => return bulk::update::on_result(state, a),
+        Outcome::UserFetched { key, result } => return user_fetched(state, key, result),
+        Outcome::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
+        Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
+        Outcome::CsvProgress { rows, looked_up } => b::csv_progress(state, rows, looked_up),
+        Outcome::CsvLoaded(result) => b::csv_loaded(state, result),
+        Outcome::RunsListed(result) => bulk::history::runs_listed(state, result),
+        Outcome::RunLoaded(result) => bulk::history::run_loaded(state, result),
+        Outcome::RunVerified(result) => return bulk::history::verified(state, result),
+        Outcome::WouldOverwrite { purpose, path } => b::would_overwrite(state, purpose, path),
+        Outcome::PathCompleted { typed, completion } => b::path_completed(state, typed, completion),
+        Outcome::Saved { what, result } => b::saved(state, what, result),
+        Outcome::RunStarted {
+            batch_id,
+            journal,
+            at,
+            baseline,
+        } => b::run_started(state, batch_id, journal, at, baseline),
+        Outcome::RunEvent(ev) => return b::run_event(state, ev),
+        Outcome::RunTick(stats) => b::run_tick(state, stats),
+        Outcome::RunFinished { summary, stopped } => {
+            return b::run_finished(state, summary, stopped);
+        }
+        Outcome::PlanReady(preview) => b::plan_ready(state, preview),
+        Outcome::UndoPlanned(result) => b::undo_planned(state, result),
+        Outcome::ResumeReady(result) => b::resume_ready(state, result),
     }
     Vec::new()
+}
+
+fn clipboard_sent(state: &mut State, what: Copied, result: Result<(), Failure>) {
+    match result {
+        Ok(()) => state.flash(format!("{} sent to clipboard (OSC 52)", what.label())),
+        Err(e) => state.flash(format!("could not send to the clipboard: {e}")),
+    }
 }
 
 /// A load ended. A complete one of every user (no filter) is saved to the local cache.
@@ -438,8 +414,8 @@ fn logins_loaded(
 }
 
 fn refresh(state: &mut State) -> Vec<Effect> {
-    if let ViewKind::Detail { key } = &state.view().kind {
-        let key = key.clone();
+    if let ViewKind::Detail(d) = &state.view().kind {
+        let key = d.key.clone();
         fetch_detail(state, key)
     } else {
         let mut e = reload(state);
@@ -467,43 +443,22 @@ fn edit_filter(state: &mut State) {
 
 fn copy_id(state: &mut State) -> Vec<Effect> {
     let id = match state.view().kind {
-        ViewKind::Detail { .. } => state.detail_user().map(|u| u.id.clone()),
+        ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
         _ => state.current_user().map(|u| u.id.clone()),
     };
     match id {
-        Some(text) => vec![Effect::CopyToClipboard { text }],
+        Some(text) => vec![Effect::CopyToClipboard {
+            text,
+            what: Copied::Id,
+        }],
         None => Vec::new(),
     }
-}
-
-/// Starts a fresh load with the current filter; older pages will be dropped.
-pub(crate) fn reload(state: &mut State) -> Vec<Effect> {
-    state.list.generation += 1;
-    // Only a complete list is worth keeping; a reload of a partial one keeps the older.
-    let complete = state.list.load == LoadState::Done || state.list.stale.is_some();
-    let total = state.list.total;
-    state.list.cached = None;
-    let old = state.clear_users();
-    if complete && !old.is_empty() {
-        state.list.last_good = Some((old, total));
-    }
-    state.list.load = LoadState::Loading;
-    for v in &mut state.views {
-        v.cursor = 0;
-        v.offset = 0;
-        v.search.applied.clear();
-    }
-    state.rebuild_visible();
-    vec![Effect::LoadUsers {
-        generation: state.list.generation,
-        filter: state.filter.applied.as_ref().map(|f| f.filter.clone()),
-    }]
 }
 
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    if !state.run.in_flight() {
+    if !state.run_in_flight() {
         state.should_quit = true;
         return Vec::new();
     }
@@ -512,15 +467,25 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
     crate::tui::bulk::update::cancel_run(state)
 }
 
-/// Esc: popup, then input, then search, then filter, then the view. Never quits.
+/// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
-    if state.popups.pop().is_some() {
-        return Vec::new();
+    match layers::top(state) {
+        Layer::Popup => {
+            state.popups.pop();
+        }
+        Layer::PathInput => state.bulk.path_input = None,
+        Layer::Flow(_) => return bulk::update::back_flow(state),
+        Layer::Visual => bulk::select::cancel_visual(state),
+        Layer::Filter => state.filter.edit = None,
+        Layer::Search | Layer::View(_) => return back_view(state),
     }
-    if let Some(effects) = bulk::update::back(state) {
-        return effects;
-    }
-    if state.filter.edit.take().is_some() {
+    Vec::new()
+}
+
+/// Esc on a view: a range being marked, then the search, then the filter or the view.
+fn back_view(state: &mut State) -> Vec<Effect> {
+    if state.bulk.visual.is_some() {
+        bulk::select::cancel_visual(state);
         return Vec::new();
     }
     let v = state.view_mut();
@@ -537,11 +502,8 @@ fn back(state: &mut State) -> Vec<Effect> {
         state.flash("nothing to close; q quits");
         return Vec::new();
     }
-    if let Some(popped) = state.views.pop()
-        && matches!(popped.kind, ViewKind::Detail { .. })
-    {
-        state.detail = None;
-    }
+    // A detail view's state goes with it.
+    state.views.pop();
     state.rebuild_visible();
     Vec::new()
 }
@@ -549,9 +511,9 @@ fn back(state: &mut State) -> Vec<Effect> {
 fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let len = match &state.view().kind {
         // The detail view scrolls by rows, to its last full page.
-        ViewKind::Detail { .. } => {
-            let view = crate::tui::view::detail::content_rows(state)
-                .saturating_sub(crate::tui::view::detail::rows_shown(state));
+        ViewKind::Detail(_) => {
+            let view = crate::tui::detail::content_rows(state)
+                .saturating_sub(crate::tui::layout::detail_rows(state.height));
             view + 1
         }
         _ => state.visible.len(),
@@ -559,7 +521,7 @@ fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
     let v = state.view_mut();
     let max = len.saturating_sub(1) as isize;
     v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-    if !matches!(v.kind, ViewKind::Detail { .. }) {
+    if !matches!(v.kind, ViewKind::Detail(_)) {
         state.clamp_cursor();
     }
     Vec::new()
@@ -571,9 +533,8 @@ fn open(state: &mut State) -> Vec<Effect> {
             let Some(id) = state.current_user().map(|u| u.id.clone()) else {
                 return Vec::new();
             };
-            state
-                .views
-                .push(View::new(ViewKind::Detail { key: id.clone() }));
+            let detail = Box::new(DetailState::new(id.clone()));
+            state.views.push(View::new(ViewKind::Detail(detail)));
             state.visible.clear();
             fetch_detail(state, id)
         }
@@ -587,14 +548,13 @@ fn open(state: &mut State) -> Vec<Effect> {
             state.rebuild_visible();
             Vec::new()
         }
-        ViewKind::Detail { .. } => Vec::new(),
+        ViewKind::Detail(_) => Vec::new(),
     }
 }
 
 fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
     let keep = state
-        .detail
-        .as_ref()
+        .detail()
         .filter(|d| d.key == key)
         .and_then(|d| d.user.clone());
     let mut d = DetailState::new(key.clone());
@@ -602,21 +562,27 @@ fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
     if state.user(&key).is_some() || !key.contains('@') {
         // An id: its last login can be asked for at once, beside the fresh copy.
         d.last_login_for = Some(key.clone());
-        state.detail = Some(d);
+        set_detail(state, d);
         vec![
             Effect::GetUser { id: key.clone() },
             Effect::LastLogin { id: key },
         ]
     } else {
-        state.detail = Some(d);
+        set_detail(state, d);
         vec![Effect::FindUser { query: key }]
+    }
+}
+
+/// The detail view's state, fresh (the view is on the stack: opened or refreshed).
+fn set_detail(state: &mut State, d: DetailState) {
+    if let Some(slot) = state.detail_mut() {
+        *slot = d;
     }
 }
 
 fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client::LastLogin) {
     if let Some(d) = state
-        .detail
-        .as_mut()
+        .detail_mut()
         .filter(|d| d.last_login_for.as_deref() == Some(id.as_str()))
     {
         d.last_login = Some(login);
@@ -633,7 +599,7 @@ fn user_fetched(
     {
         state.upsert_users(vec![u.clone()]);
     }
-    let Some(d) = state.detail.as_mut().filter(|d| d.key == key) else {
+    let Some(d) = state.detail_mut().filter(|d| d.key == key) else {
         return Vec::new();
     };
     d.loading = false;
@@ -708,7 +674,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
             }
         }
         ViewKind::Workspaces => state.rebuild_visible(),
-        ViewKind::Detail { .. } => {}
+        ViewKind::Detail(_) => {}
     }
 }
 

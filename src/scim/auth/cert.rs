@@ -64,7 +64,7 @@ pub fn key_is_encrypted(pem: &str) -> bool {
 
 /// Reads a key file that only its owner may read (refused otherwise, with the chmod hint).
 pub fn read_key_file(path: &Path) -> Result<SecretString, ScimError> {
-    crate::config::read_secret_file(path)
+    crate::private_file::read_secret_file(path)
         .map(SecretString::from)
         .map_err(|e| config(format!("the private key: {e}")))
 }

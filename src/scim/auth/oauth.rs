@@ -117,7 +117,7 @@ impl OAuth {
             return Some(t);
         }
         let path = self.settings.store.as_ref()?;
-        let text = crate::config::read_secret_file(path).ok()?;
+        let text = crate::private_file::read_secret_file(path).ok()?;
         let v: Value = serde_json::from_str(&text).ok()?;
         let same = |k: &str, want: &str| v.get(k).and_then(Value::as_str) == Some(want);
         if !same("oauth_url", &self.settings.oauth_url)
@@ -146,7 +146,7 @@ impl OAuth {
                     "client_id": self.settings.client_id,
                     "refresh_token": t.expose_secret(),
                 });
-                crate::config::write_private(path, doc.to_string().as_bytes())
+                crate::private_file::write_private(path, doc.to_string().as_bytes())
             }
             None => match std::fs::remove_file(path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
@@ -219,11 +219,7 @@ impl OAuth {
             }
             return Err(ScimError::Auth(format!(
                 "the OAuth server refused the stored sign-in ({code}{}); sign in again",
-                if desc.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {desc}")
-                }
+                colon(&desc)
             )));
         }
         let grant = self.grant(&body, Some(token))?;
@@ -283,11 +279,7 @@ impl OAuth {
             return Err(ScimError::Auth(format!(
                 "the OAuth server at {} did not start a device sign-in ({code}{}); check --oauth-url and --client-id, and that the client allows the device grant",
                 self.url("device/code"),
-                if desc.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {desc}")
-                }
+                colon(&desc)
             )));
         };
         let expires_in = Duration::from_secs(
@@ -343,11 +335,7 @@ impl OAuth {
                 _ => {
                     return Err(ScimError::Auth(format!(
                         "the OAuth server ended the device sign-in ({code}{})",
-                        if desc.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {desc}")
-                        }
+                        colon(&desc)
                     )));
                 }
             }
@@ -366,5 +354,14 @@ pub fn forget(path: &std::path::Path) -> std::io::Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// ": description", or nothing when the server gave none.
+fn colon(desc: &str) -> String {
+    if desc.is_empty() {
+        String::new()
+    } else {
+        format!(": {desc}")
     }
 }

@@ -13,8 +13,6 @@ use serde_json::Value;
 use super::{AuthMethod, ScimClient};
 use crate::scim::error::ScimError;
 
-pub const DEFAULT_AUDIT_URL: &str = "https://audit.anaplan.com/audit/api/1";
-
 /// How long Anaplan keeps audit events, and the longest range one request may ask for.
 pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 

@@ -2,9 +2,9 @@
 //! `batch::history` (the same reader as `scimitar runs`); Enter reopens a run's summary, where
 //! `u` undoes it, `R` resumes it and Enter shows a failure's full reason. Reducer side only.
 
-use crate::tui::action::Action;
 use crate::tui::bulk::state::{HistoryView, RunView, Screen};
 use crate::tui::effect::Effect;
+use crate::tui::msg::{Command, Copied};
 use crate::tui::state::{Popup, State};
 
 /// `H`: opens the history over the list (a finished run's summary makes way for it: the run
@@ -17,8 +17,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     state
         .bulk
         .flow
-        .retain(|s| !matches!(s, Screen::Run | Screen::History(_)));
-    state.run.view = None;
+        .retain(|s| !matches!(s, Screen::Run(_) | Screen::History(_)));
     state
         .bulk
         .flow
@@ -27,15 +26,15 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keys the history and a finished run's summary handle; `None` leaves the key to others.
-pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
+pub fn on_key(state: &mut State, action: &Command) -> Option<Vec<Effect>> {
     let fin = finished(state);
     match (state.bulk.flow.last_mut()?, action) {
-        (Screen::History(h), Action::Open) => {
+        (Screen::History(h), Command::Open) => {
             let journal = h.selected()?.journal().to_path_buf();
             h.opening = true;
             Some(vec![Effect::LoadRun { journal }])
         }
-        (Screen::History(h), Action::Verify) => {
+        (Screen::History(h), Command::Verify) => {
             if h.verifying.is_some() {
                 return Some(Vec::new());
             }
@@ -44,28 +43,28 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
             h.verifying = Some(run.id.clone());
             Some(vec![Effect::VerifyRun { journal }])
         }
-        (Screen::History(h), Action::CopyPath) => {
+        (Screen::History(h), Command::CopyPath) => {
             let path = h.selected()?.summary.journal.clone();
             Some(copy_path(state, path))
         }
-        (Screen::History(h), Action::Refresh) => {
+        (Screen::History(h), Command::Refresh) => {
             h.list = None;
             h.error = None;
             Some(vec![Effect::ListRuns])
         }
-        (Screen::History(_), Action::History) => Some(Vec::new()),
-        (Screen::Run, Action::History) if fin => Some(open(state)),
-        (Screen::Run, Action::CopyPath) if fin => {
-            let path = state.run.view.as_ref()?.journal.clone().or_else(|| {
-                match state.run.view.as_ref()?.summary.as_ref()? {
+        (Screen::History(_), Command::History) => Some(Vec::new()),
+        (Screen::Run(_), Command::History) if fin => Some(open(state)),
+        (Screen::Run(_), Command::CopyPath) if fin => {
+            let path = state.run_view()?.journal.clone().or_else(|| {
+                match state.run_view()?.summary.as_ref()? {
                     Ok(s) => Some(s.journal.clone()),
                     Err(_) => None,
                 }
             })?;
             Some(copy_path(state, path))
         }
-        (Screen::Run, Action::Open) if fin => {
-            let run = state.run.view.as_ref()?;
+        (Screen::Run(_), Command::Open) if fin => {
+            let run = state.run_view()?;
             let f = run.failures.get(run.failures_scroll)?;
             let status = f
                 .status
@@ -80,60 +79,64 @@ pub fn on_key(state: &mut State, action: &Action) -> Option<Vec<Effect>> {
 }
 
 fn finished(state: &State) -> bool {
-    state.run.view.as_ref().is_some_and(RunView::finished)
+    state.run_view().is_some_and(RunView::finished)
 }
 
 /// Sends the path to the clipboard (OSC 52) and shows it in full.
 fn copy_path(state: &mut State, path: String) -> Vec<Effect> {
-    state.copying = "journal path";
     state.popups.push(Popup::Path {
         title: "Journal".into(),
         path: path.clone(),
     });
-    vec![Effect::CopyToClipboard { text: path }]
+    vec![Effect::CopyToClipboard {
+        text: path,
+        what: Copied::JournalPath,
+    }]
 }
 
-/// Results of the history's effects.
-pub fn on_result(state: &mut State, action: Action) {
-    match action {
-        Action::RunsListed(result) => {
-            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
-                return;
-            };
-            match result {
-                Ok(list) => {
-                    h.list = Some(*list);
-                    h.error = None;
-                    let len = h.len();
-                    h.scroll.cursor = h.scroll.cursor.min(len.saturating_sub(1));
-                }
-                Err(e) => {
-                    h.list = Some(Default::default());
-                    h.error = Some(e.to_string());
-                }
-            }
+/// The journals directory was read.
+pub fn runs_listed(
+    state: &mut State,
+    result: Result<Box<crate::batch::history::RunList>, crate::tui::failure::Failure>,
+) {
+    let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
+        return;
+    };
+    match result {
+        Ok(list) => {
+            h.list = Some(*list);
+            h.error = None;
+            let len = h.len();
+            h.scroll.cursor = h.scroll.cursor.min(len.saturating_sub(1));
         }
-        Action::RunLoaded(result) => {
-            // Dropped if the operator left the history meanwhile.
-            let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
-                return;
-            };
-            if !h.opening {
-                return;
-            }
-            h.opening = false;
-            match result {
-                Ok(detail) => {
-                    state.run.view = Some(RunView::from_history(*detail));
-                    state.bulk.flow.push(Screen::Run);
-                }
-                Err(failure) => state.popups.push(Popup::Error {
-                    title: "Cannot read this run".into(),
-                    message: failure.to_string(),
-                }),
-            }
+        Err(e) => {
+            h.list = Some(Default::default());
+            h.error = Some(e.to_string());
         }
-        _ => {}
+    }
+}
+
+/// One past run was read; dropped if the operator left the history meanwhile.
+pub fn run_loaded(
+    state: &mut State,
+    result: Result<Box<crate::batch::history::RunDetail>, crate::tui::failure::Failure>,
+) {
+    let Some(Screen::History(h)) = state.bulk.flow.last_mut() else {
+        return;
+    };
+    if !h.opening {
+        return;
+    }
+    h.opening = false;
+    match result {
+        Ok(detail) => {
+            let run = Box::new(RunView::from_history(*detail));
+            state.bulk.flow.push(Screen::Run(run));
+        }
+        Err(failure) => state.popups.push(Popup::Error {
+            title: "Cannot read this run".into(),
+            message: failure.to_string(),
+        }),
     }
 }
 
@@ -142,7 +145,6 @@ pub fn back_from_summary(state: &mut State) -> bool {
     let n = state.bulk.flow.len();
     if n >= 2 && matches!(state.bulk.flow[n - 2], Screen::History(_)) {
         state.bulk.flow.pop();
-        state.run.view = None;
         return true;
     }
     false

@@ -19,11 +19,11 @@ use crate::input::{self, LookupError, ResolveReport, UserLookup};
 use crate::plan::Plan;
 use crate::scim::ScimClient;
 use crate::scim::model::User;
-use crate::tui::action::Action;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
 use crate::tui::bulk::state::{CsvLoaded, expand_tilde};
 use crate::tui::failure::Failure;
 use crate::tui::failure::FailureKind::{File, Journal};
+use crate::tui::msg::Outcome;
 
 /// How often the client's counters are sampled while a batch runs.
 const STATS_EVERY: Duration = Duration::from_millis(250);
@@ -44,7 +44,7 @@ pub fn resolve_path(path: &str) -> PathBuf {
 /// A lookup that reports how many keys have been resolved, for the loading screen.
 struct CountingLookup<'a> {
     client: &'a ScimClient,
-    tx: &'a UnboundedSender<Action>,
+    tx: &'a UnboundedSender<Outcome>,
     rows: usize,
     done: AtomicUsize,
 }
@@ -52,7 +52,7 @@ struct CountingLookup<'a> {
 impl CountingLookup<'_> {
     fn report(&self, n: usize) {
         let looked_up = self.done.fetch_add(n, Ordering::Relaxed) + n;
-        let _ = self.tx.send(Action::CsvProgress {
+        let _ = self.tx.send(Outcome::CsvProgress {
             rows: self.rows,
             looked_up,
         });
@@ -83,7 +83,7 @@ impl UserLookup for CountingLookup<'_> {
 /// rows), with the path.
 pub async fn load_csv(
     client: &ScimClient,
-    tx: &UnboundedSender<Action>,
+    tx: &UnboundedSender<Outcome>,
     path: &str,
 ) -> Result<CsvLoaded, Failure> {
     let p = resolve_path(path);
@@ -93,7 +93,7 @@ pub async fn load_csv(
     let parsed = input::csv::read(&bytes)
         .map_err(|e| Failure::caused_by(File, format!("{}: {e}", p.display()), e))?;
     let rows = parsed.entries.len();
-    let _ = tx.send(Action::CsvProgress { rows, looked_up: 0 });
+    let _ = tx.send(Outcome::CsvProgress { rows, looked_up: 0 });
     let lookup = CountingLookup {
         client,
         tx,
@@ -142,14 +142,14 @@ pub enum RunStart {
 // Long because starting, forwarding events and counters, and finishing a run share the channel and the client.
 pub async fn run_batch(
     client: ScimClient,
-    tx: UnboundedSender<Action>,
+    tx: UnboundedSender<Outcome>,
     start: RunStart,
     paths: Paths,
     cancel: CancellationToken,
     gate: Gate,
 ) {
     let finish = |summary: Result<Summary, Failure>, stopped: Option<String>| {
-        let _ = tx.send(Action::RunFinished {
+        let _ = tx.send(Outcome::RunFinished {
             summary: summary.map(Box::new),
             stopped,
         });
@@ -175,7 +175,7 @@ pub async fn run_batch(
         }
     };
     let stats0 = client.stats();
-    let _ = tx.send(Action::RunStarted {
+    let _ = tx.send(Outcome::RunStarted {
         batch_id: started.batch.batch_id.clone(),
         journal: started.path.display().to_string(),
         at: Instant::now(),
@@ -193,7 +193,7 @@ pub async fn run_batch(
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(ev) = erx.recv().await {
-                if tx.send(Action::RunEvent(BatchEvent(ev))).is_err() {
+                if tx.send(Outcome::RunEvent(BatchEvent(ev))).is_err() {
                     break;
                 }
             }
@@ -206,7 +206,7 @@ pub async fn run_batch(
             let mut every = tokio::time::interval(STATS_EVERY);
             loop {
                 every.tick().await;
-                if tx.send(Action::RunTick(sample())).is_err() {
+                if tx.send(Outcome::RunTick(sample())).is_err() {
                     break;
                 }
             }
@@ -220,7 +220,7 @@ pub async fn run_batch(
     // Every event is delivered before the summary.
     let _ = forward.await;
     ticker.abort();
-    let _ = tx.send(Action::RunTick(sample()));
+    let _ = tx.send(Outcome::RunTick(sample()));
     finish(finished.summary.map_err(Failure::from), finished.stopped);
 }
 

@@ -59,8 +59,8 @@ pub enum Screen {
     Picker(Box<Picker>),
     Preview(Box<Preview>),
     Confirm(Box<Confirm>),
-    /// The progress pane, then the summary; the data is in `State::run`.
-    Run,
+    /// The progress pane, then the summary, with the run's data.
+    Run(Box<RunView>),
     /// Past runs read from the journals directory (`H`).
     History(Box<HistoryView>),
 }
@@ -438,13 +438,13 @@ impl Preview {
         let w = (inner_width as usize).saturating_sub(1);
         self.notes
             .iter()
-            .flat_map(|n| crate::tui::view::wrap(n, w))
+            .flat_map(|n| crate::tui::text::wrap(n, w))
             .collect()
     }
 
     /// Said under the totals, wrapped to `inner_width` less the indent.
     pub fn nothing_sent_rows(inner_width: u16) -> Vec<String> {
-        crate::tui::view::wrap(
+        crate::tui::text::wrap(
             "Nothing has been sent. Users are re-read just before each change.",
             (inner_width as usize).saturating_sub(1),
         )
@@ -462,7 +462,7 @@ impl Preview {
     /// Rows left for the users' lines on a `width`x`height` terminal: the same layout as the
     /// view (header 2, status 1, borders 2), so the reducer scrolls by what is really shown.
     pub fn list_height(&self, width: u16, height: u16) -> usize {
-        let inner = height.saturating_sub(5);
+        let inner = crate::tui::layout::pane_inner(height);
         inner.saturating_sub(self.top_rows(width.saturating_sub(2), inner)) as usize
     }
 

@@ -8,7 +8,6 @@ use tui_input::Input;
 use crate::batch::{Intent, Progress};
 use crate::plan::{Action as PlanAction, PlanRequest};
 use crate::scim::model::User;
-use crate::tui::action::Action;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, UndoPlan};
 use crate::tui::bulk::state::{
     Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, MENU,
@@ -17,40 +16,13 @@ use crate::tui::bulk::state::{
 use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::keymap::Mode;
+use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State};
+use tui_input::InputRequest;
 
 /// Rows the flow screens' lists show at the current size (header, titles, borders, status).
 pub fn page(state: &State) -> usize {
-    state.height.saturating_sub(10).max(1) as usize
-}
-
-/// The keymap mode of the screen on top, if a bulk screen or input is up.
-pub fn mode(state: &State) -> Option<Mode> {
-    if state.bulk.path_input.is_some() {
-        return Some(Mode::Path);
-    }
-    let m = match state.bulk.flow.last()? {
-        Screen::Selection { .. } => Mode::Selection,
-        Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
-        Screen::CsvReport(_) => Mode::Report,
-        Screen::ActionMenu { .. } => Mode::Menu,
-        Screen::Picker(_) => Mode::Picker,
-        Screen::Preview(p) if p.request.is_some() => Mode::Request,
-        Screen::Preview(_) => Mode::Preview,
-        Screen::Confirm(_) => Mode::Confirm,
-        Screen::Run => match &state.run.view {
-            Some(r) if r.finished() => Mode::Summary,
-            _ => Mode::Run,
-        },
-        Screen::History(_) => Mode::History,
-    };
-    Some(m)
-}
-
-/// Do keys go to the bulk screens (rather than the list)?
-pub fn captures(state: &State) -> bool {
-    state.bulk.path_input.is_some() || !state.bulk.flow.is_empty()
+    crate::tui::layout::flow_rows(state.height)
 }
 
 /// `--csv FILE` at start: read and resolve it, then show the report.
@@ -64,21 +36,21 @@ pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
 }
 
 /// Keys on the user list that belong to the bulk flow.
-pub fn list_key(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::VisualSelect => select::visual_toggle(state),
-        Action::SelectAll => select::select_all_visible(state),
-        Action::InvertSelection => select::invert_visible(state),
-        Action::ClearSelection => select::clear(state),
-        Action::Selection => open_selection(state),
-        Action::LoadCsv => {
+        Command::VisualSelect => select::visual_toggle(state),
+        Command::SelectAll => select::select_all_visible(state),
+        Command::InvertSelection => select::invert_visible(state),
+        Command::ClearSelection => select::clear(state),
+        Command::Selection => open_selection(state),
+        Command::LoadCsv => {
             state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::LoadCsv,
                 input: Input::default(),
             });
         }
-        Action::Actions => open_actions(state),
-        Action::History => return history::open(state),
+        Command::Actions => open_actions(state),
+        Command::History => return history::open(state),
         _ => {}
     }
     Vec::new()
@@ -143,29 +115,25 @@ fn target_ids(state: &State) -> (Vec<String>, bool) {
 }
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
-pub fn back(state: &mut State) -> Option<Vec<Effect>> {
-    if state.bulk.path_input.take().is_some() {
-        return Some(Vec::new());
-    }
-    if state.bulk.visual.is_some() && state.bulk.flow.is_empty() {
-        select::cancel_visual(state);
-        return Some(Vec::new());
-    }
+pub fn back_flow(state: &mut State) -> Vec<Effect> {
+    back(state).unwrap_or_default()
+}
+
+fn back(state: &mut State) -> Option<Vec<Effect>> {
     let top = state.bulk.flow.last_mut()?;
     match top {
         Screen::Preview(p) if p.request.is_some() => {
             p.request = None;
             Some(Vec::new())
         }
-        Screen::Run => {
-            if state.run.view.as_ref().is_some_and(RunView::finished) {
+        Screen::Run(_) => {
+            if state.run_view().is_some_and(RunView::finished) {
                 if !history::back_from_summary(state) {
                     state.bulk.flow.clear();
-                    state.run.view = None;
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
-            } else if state.run.view.as_ref().is_some_and(|r| r.stopping) {
+            } else if state.run_view().is_some_and(|r| r.stopping) {
                 Some(cancel_run(state))
             } else {
                 // Esc is "back" everywhere else: during a run it asks, as q does.
@@ -193,7 +161,7 @@ pub fn back(state: &mut State) -> Option<Vec<Effect>> {
 }
 
 pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
-    let Some(run) = &mut state.run.view else {
+    let Some(run) = state.run_view_mut() else {
         return Vec::new();
     };
     if run.finished() {
@@ -207,8 +175,20 @@ pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
     vec![Effect::CancelBatch]
 }
 
+/// An editing key while a bulk screen or the path input has the keys: the path input, or
+/// the typed confirmation.
+pub(crate) fn edit(state: &mut State, req: InputRequest) -> Vec<Effect> {
+    if let Some(pi) = &mut state.bulk.path_input {
+        pi.input.handle(req);
+    } else if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() {
+        c.input.handle(req);
+        c.error = None;
+    }
+    Vec::new()
+}
+
 /// A key while a bulk screen or the path input is up: moves, then the screen on top.
-pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     if state.bulk.path_input.is_some() {
         return path_key(state, action);
     }
@@ -223,16 +203,16 @@ pub fn on_key(state: &mut State, action: Action) -> Vec<Effect> {
         Some(Screen::Picker(_)) => picker_key(state, action),
         Some(Screen::Preview(_)) => preview_key(state, action),
         Some(Screen::Confirm(_)) => confirm_key(state, action),
-        Some(Screen::Run) => run_key(state, action),
+        Some(Screen::Run(_)) => run_key(state, action),
         Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
 }
 
-fn selection_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn selection_key(state: &mut State, action: Command) -> Vec<Effect> {
     let page = page(state);
     match action {
-        Action::ToggleSelect => {
+        Command::ToggleSelect => {
             let bulk = &mut state.bulk;
             if let Some(Screen::Selection { ids, scroll }) = bulk.flow.last_mut()
                 && let Some(id) = ids.get(scroll.cursor).cloned()
@@ -243,21 +223,21 @@ fn selection_key(state: &mut State, action: Action) -> Vec<Effect> {
                 scroll.move_by(1, ids.len(), page);
             }
         }
-        Action::ClearSelection => select::clear(state),
-        Action::Actions => open_actions(state),
+        Command::ClearSelection => select::clear(state),
+        Command::Actions => open_actions(state),
         _ => {}
     }
     Vec::new()
 }
 
-fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn report_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
-        Action::Proceed => {
+        Command::Proceed => {
             if let Some(Screen::CsvReport(r)) = state.bulk.flow.pop() {
                 select_resolved(state, &r);
             }
         }
-        Action::Save => {
+        Command::Save => {
             state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::SaveReport,
                 input: Input::new("csv-report.csv".into()),
@@ -268,7 +248,7 @@ fn report_key(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn menu_key(state: &mut State, action: Command) -> Vec<Effect> {
     let Some(Screen::ActionMenu { cursor, .. }) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
@@ -276,7 +256,7 @@ fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
     match action.choice() {
         Some(n) if n < MENU.len() => *cursor = n,
         Some(_) => return Vec::new(),
-        None if action != Action::Proceed => return Vec::new(),
+        None if action != Command::Proceed => return Vec::new(),
         None => {}
     }
     let action = match MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable) {
@@ -293,13 +273,13 @@ fn menu_key(state: &mut State, action: Action) -> Vec<Effect> {
     open_preview(state, action)
 }
 
-fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn picker_key(state: &mut State, action: Command) -> Vec<Effect> {
     let page = page(state);
     let Some(Screen::Picker(p)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
-        Action::ToggleSelect => {
+        Command::ToggleSelect => {
             if let Some(e) = p.entries.get(p.scroll.cursor) {
                 let id = e.id.clone();
                 if !p.keep.remove(&id) {
@@ -310,7 +290,7 @@ fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Proceed => {
+        Command::Proceed => {
             if p.keep.is_empty() {
                 state.flash("mark at least one workspace to keep (space); to remove every workspace choose \"Remove all workspace access\"");
                 return Vec::new();
@@ -327,12 +307,12 @@ fn picker_key(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
-fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn preview_key(state: &mut State, action: Command) -> Vec<Effect> {
     let Some(Screen::Preview(p)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
-        Action::ShowRequest => {
+        Command::ShowRequest => {
             p.request = match p.request {
                 Some(_) => None,
                 None => Some(0),
@@ -340,13 +320,13 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
         }
         // The request view shows one user's requests; saving and going on are from the list.
         _ if p.request.is_some() => {}
-        Action::Save => {
+        Command::Save => {
             state.bulk.path_input = Some(PathInput {
                 purpose: PathPurpose::SavePlan,
                 input: Input::new("plan.json".into()),
             });
         }
-        Action::Proceed => {
+        Command::Proceed => {
             if p.totals.to_change == 0 {
                 state.flash(
                     "nothing to change: every user is already in the target state, protected or not found",
@@ -372,17 +352,12 @@ fn preview_key(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn confirm_key(state: &mut State, action: Command) -> Vec<Effect> {
     let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
     match action {
-        Action::Input(req) => {
-            c.input.handle(req);
-            c.error = None;
-            Vec::new()
-        }
-        Action::Apply => match c.check() {
+        Command::Apply => match c.check() {
             Ok(()) => {
                 let c = (**c).clone();
                 start_run(state, c)
@@ -396,24 +371,24 @@ fn confirm_key(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
-fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn run_key(state: &mut State, action: Command) -> Vec<Effect> {
     if let Some(effects) = history::on_key(state, &action) {
         return effects;
     }
     match action {
-        Action::Resume if paused(state) => {
+        Command::Resume if paused(state) => {
             state.flash("retrying now");
             vec![Effect::RetryNow]
         }
-        Action::CancelRun => {
-            if state.run.view.as_ref().is_some_and(RunView::finished) {
+        Command::CancelRun => {
+            if state.run_view().is_some_and(RunView::finished) {
                 back(state).unwrap_or_default()
             } else {
                 cancel_run(state)
             }
         }
-        Action::Undo => summary_follow_up(state, true),
-        Action::Resume => summary_follow_up(state, false),
+        Command::Undo => summary_follow_up(state, true),
+        Command::Resume => summary_follow_up(state, false),
         _ => Vec::new(),
     }
 }
@@ -421,9 +396,7 @@ fn run_key(state: &mut State, action: Action) -> Vec<Effect> {
 /// The breaker paused the running batch.
 fn paused(state: &State) -> bool {
     state
-        .run
-        .view
-        .as_ref()
+        .run_view()
         .filter(|r| !r.finished())
         .and_then(|r| r.progress.as_ref())
         .is_some_and(|p| p.paused.is_some())
@@ -434,7 +407,7 @@ fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
         state.flash("read-only: changes are turned off");
         return Vec::new();
     }
-    let Some(run) = state.run.view.as_ref().filter(|r| r.finished()) else {
+    let Some(run) = state.run_view().filter(|r| r.finished()) else {
         return Vec::new();
     };
     let Some(journal) = run.journal_path() else {
@@ -481,36 +454,29 @@ fn move_by(state: &mut State, delta: isize) {
             let len = h.len();
             h.scroll.move_by(delta, len, page);
         }
-        Screen::Run => {
-            if let Some(r) = &mut state.run.view {
-                let n = if r.finished() {
-                    r.failures.len()
-                } else {
-                    r.progress.as_ref().map_or(0, |p| p.failures.len())
-                };
-                r.failures_scroll = (r.failures_scroll as isize)
-                    .saturating_add(delta)
-                    .clamp(0, n.saturating_sub(1) as isize)
-                    as usize;
-            }
+        Screen::Run(r) => {
+            let n = if r.finished() {
+                r.failures.len()
+            } else {
+                r.progress.as_ref().map_or(0, |p| p.failures.len())
+            };
+            r.failures_scroll = (r.failures_scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, n.saturating_sub(1) as isize) as usize;
         }
         Screen::CsvLoading(_) | Screen::Planning { .. } | Screen::Confirm(_) => {}
     }
 }
 
-fn path_key(state: &mut State, action: Action) -> Vec<Effect> {
+fn path_key(state: &mut State, action: Command) -> Vec<Effect> {
     let Some(pi) = &mut state.bulk.path_input else {
         return Vec::new();
     };
     match action {
-        Action::Input(req) => {
-            pi.input.handle(req);
-            Vec::new()
-        }
-        Action::Complete => vec![Effect::CompletePath {
+        Command::Complete => vec![Effect::CompletePath {
             typed: pi.input.value().to_string(),
         }],
-        Action::Apply => {
+        Command::Apply => {
             let path = pi.input.value().trim().to_string();
             if path.is_empty() {
                 state.flash("type a file path (~ is your home directory), or esc");
@@ -549,7 +515,11 @@ pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) 
     save(state, purpose, path, true)
 }
 
-fn path_completed(state: &mut State, typed: String, c: crate::tui::bulk::complete::Completion) {
+pub(crate) fn path_completed(
+    state: &mut State,
+    typed: String,
+    c: crate::tui::bulk::complete::Completion,
+) {
     // Dropped if the operator typed on (or left) meanwhile.
     let Some(pi) = state
         .bulk
@@ -696,87 +666,87 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
             Effect::ResumeBatch(info)
         }
     };
-    state.bulk.flow = vec![Screen::Run];
-    state.run.view = Some(run);
+    state.bulk.flow = vec![Screen::Run(Box::new(run))];
     state.run.running = true;
     vec![effect]
 }
 
-/// Results of the bulk flow's effects.
-pub fn on_result(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::CsvProgress { rows, looked_up } => {
-            if let Some(Screen::CsvLoading(l)) = state.bulk.flow.last_mut() {
-                l.rows = Some(rows);
-                l.looked_up = looked_up;
-            }
-        }
-        Action::CsvLoaded(result) => csv_loaded(state, result),
-        a @ (Action::RunsListed(_) | Action::RunLoaded(_)) => history::on_result(state, a),
-        Action::RunVerified(result) => return history::verified(state, result),
-        Action::WouldOverwrite { purpose, path } => {
-            state.popups.push(Popup::ConfirmOverwrite { purpose, path });
-        }
-        Action::PathCompleted { typed, completion } => path_completed(state, typed, completion),
-        Action::Saved { what, result } => match result {
-            Ok(path) => state.flash(format!("{what} saved to {path}")),
-            Err(message) => state.popups.push(Popup::Error {
-                title: format!("Could not save the {what}"),
-                message: message.to_string(),
-            }),
-        },
-        Action::RunStarted {
-            batch_id,
-            journal,
-            at,
-            baseline,
-        } => {
-            if let Some(run) = &mut state.run.view {
-                let mut p = Progress::new(at);
-                p.baseline = baseline;
-                run.progress = Some(p);
-                run.now = Some(at);
-                run.batch_id = Some(batch_id);
-                run.journal = Some(journal);
-            }
-        }
-        Action::RunEvent(ev) => return run_event(state, ev),
-        Action::RunTick(stats) => {
-            if let Some(run) = &mut state.run.view {
-                run.now = Some(stats.now);
-                if let Some(p) = &mut run.progress {
-                    p.set_client_counters(stats.stats);
-                }
-            }
-        }
-        Action::RunFinished { summary, stopped } => return run_finished(state, summary, stopped),
-        Action::PlanReady(preview) => {
-            // Dropped if the operator went back meanwhile.
-            if matches!(state.bulk.flow.last(), Some(Screen::Planning { .. })) {
-                state.bulk.flow.pop();
-                state.bulk.flow.push(Screen::Preview(preview));
-            }
-        }
-        Action::UndoPlanned(result) => match result {
-            Ok(u) => open_undo_preview(state, *u),
-            Err(message) => state.popups.push(Popup::Error {
-                title: "Cannot build the undo plan".into(),
-                message: message.to_string(),
-            }),
-        },
-        Action::ResumeReady(result) => match result {
-            Ok(info) => open_resume_confirm(state, info),
-            Err(message) => state.popups.push(Popup::Error {
-                title: "Cannot resume this run".into(),
-                message: message.to_string(),
-            }),
-        },
-        _ => {}
+pub(crate) fn csv_progress(state: &mut State, rows: usize, looked_up: usize) {
+    if let Some(Screen::CsvLoading(l)) = state.bulk.flow.last_mut() {
+        l.rows = Some(rows);
+        l.looked_up = looked_up;
     }
-    Vec::new()
 }
 
-fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failure>) {
+pub(crate) fn would_overwrite(state: &mut State, purpose: PathPurpose, path: String) {
+    state.popups.push(Popup::ConfirmOverwrite { purpose, path });
+}
+
+pub(crate) fn saved(state: &mut State, what: String, result: Result<String, Failure>) {
+    match result {
+        Ok(path) => state.flash(format!("{what} saved to {path}")),
+        Err(message) => state.popups.push(Popup::Error {
+            title: format!("Could not save the {what}"),
+            message: message.to_string(),
+        }),
+    }
+}
+
+pub(crate) fn run_started(
+    state: &mut State,
+    batch_id: String,
+    journal: String,
+    at: std::time::Instant,
+    baseline: crate::scim::client::ClientStats,
+) {
+    if let Some(run) = state.run_view_mut() {
+        let mut p = Progress::new(at);
+        p.baseline = baseline;
+        run.progress = Some(p);
+        run.now = Some(at);
+        run.batch_id = Some(batch_id);
+        run.journal = Some(journal);
+    }
+}
+
+pub(crate) fn run_tick(state: &mut State, stats: crate::tui::bulk::msg::RunStats) {
+    if let Some(run) = state.run_view_mut() {
+        run.now = Some(stats.now);
+        if let Some(p) = &mut run.progress {
+            p.set_client_counters(stats.stats);
+        }
+    }
+}
+
+pub(crate) fn plan_ready(state: &mut State, preview: Box<Preview>) {
+    // Dropped if the operator went back meanwhile.
+    if matches!(state.bulk.flow.last(), Some(Screen::Planning { .. })) {
+        state.bulk.flow.pop();
+        state.bulk.flow.push(Screen::Preview(preview));
+    }
+}
+
+pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Failure>) {
+    match result {
+        Ok(u) => open_undo_preview(state, *u),
+        Err(message) => state.popups.push(Popup::Error {
+            title: "Cannot build the undo plan".into(),
+            message: message.to_string(),
+        }),
+    }
+}
+
+pub(crate) fn resume_ready(state: &mut State, result: Result<Box<ResumeInfo>, Failure>) {
+    match result {
+        Ok(info) => open_resume_confirm(state, info),
+        Err(message) => state.popups.push(Popup::Error {
+            title: "Cannot resume this run".into(),
+            message: message.to_string(),
+        }),
+    }
+}
+
+pub(crate) fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failure>) {
     // Dropped if the operator cancelled the load meanwhile.
     if !matches!(state.bulk.flow.last(), Some(Screen::CsvLoading(_))) {
         return;
@@ -797,8 +767,8 @@ fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failure>) {
     }
 }
 
-fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
-    if let Some(run) = &mut state.run.view
+pub(crate) fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
+    if let Some(run) = state.run_view_mut()
         && let Some(p) = &mut run.progress
     {
         let now = run.now.unwrap_or(p.started);
@@ -814,7 +784,7 @@ fn run_event(state: &mut State, ev: BatchEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-fn run_finished(
+pub(crate) fn run_finished(
     state: &mut State,
     summary: Result<Box<crate::batch::Summary>, Failure>,
     stopped: Option<String>,
@@ -833,7 +803,7 @@ fn run_finished(
         // Everything in flight is journaled: now it is safe to leave.
         state.should_quit = true;
     }
-    if let Some(run) = &mut state.run.view {
+    if let Some(run) = state.run_view_mut() {
         run.stopping = false;
         run.summary = Some(summary.map(|s| *s));
         run.stopped = stopped;
@@ -852,7 +822,7 @@ fn run_finished(
         });
     }
     // The list shows the users' new state; ticks survive the reload.
-    let mut effects = crate::tui::update::reload(state);
+    let mut effects = crate::tui::list::reload(state);
     effects.push(Effect::ListWorkspaces);
     effects
 }

@@ -1,6 +1,7 @@
 //! The typed confirmation: the tenant, the action and the number of users; above the cap an
 //! explicit `override N` is the only way on.
 
+use crate::tui::text::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,7 +12,6 @@ use crate::tui::bulk::state::{Confirm, ConfirmWhat};
 use crate::tui::state::State;
 use crate::tui::view::centered;
 
-// Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let width = 76.min(area.width);
@@ -34,48 +34,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
             Span::styled(c.label.clone(), t.title),
         ]),
     ];
-    let mut cost_lines: Option<String> = None;
-    match &c.what {
-        ConfirmWhat::Plan { plan, .. } => {
-            let tot = plan.totals();
-            lines.push(Line::from(vec![
-                Span::styled(" Users   ", t.dim),
-                Span::styled(format!("{} will be changed", c.count), t.title),
-                Span::raw(format!(" with {} requests", tot.requests)),
-            ]));
-            lines.push(Line::styled(
-                format!(
-                    "         left alone: {} no-op, {} protected, {} not found",
-                    tot.no_op, tot.protected, tot.not_found
-                ),
-                t.dim,
-            ));
-            if let Some(kept) = kept_names(plan) {
-                lines.push(Line::from(vec![
-                    Span::styled(" Keeps   ", t.dim),
-                    Span::styled(kept, t.title),
-                ]));
-            }
-            if let Some(cost) = access_loss(&plan.items).statement() {
-                cost_lines = Some(cost);
-            }
-        }
-        ConfirmWhat::Resume(info) => {
-            lines.push(Line::from(vec![
-                Span::styled(" Users   ", t.dim),
-                Span::styled(format!("{} re-checked", c.count), t.title),
-                Span::raw(format!(
-                    " ({} unknown, {} not started, {} failed)",
-                    info.unknown, info.not_started, info.failed
-                )),
-            ]));
-            lines.push(Line::styled(
-                format!(" Journal {}", info.journal.display()),
-                t.dim,
-            ));
-            cost_lines = info.intent.resume_cost(c.count);
-        }
-    }
+    let cost_lines = what_lines(t, c, &mut lines);
     lines.push(Line::from(""));
     if let Some(cost) = &cost_lines {
         let w = inner.width.max(1) as usize;
@@ -129,25 +88,52 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// Greedy word wrap at `width` columns (at least 10).
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split_whitespace() {
-        let needed = crate::untrusted::width(&row) + 1 + crate::untrusted::width(word);
-        if !row.is_empty() && needed > width {
-            rows.push(std::mem::take(&mut row));
+/// What the change is (users, requests, what is kept or re-checked); returns what it costs
+/// the users, if it costs them access.
+fn what_lines(
+    t: &crate::tui::Theme,
+    c: &Confirm,
+    lines: &mut Vec<Line<'static>>,
+) -> Option<String> {
+    match &c.what {
+        ConfirmWhat::Plan { plan, .. } => {
+            let tot = plan.totals();
+            lines.push(Line::from(vec![
+                Span::styled(" Users   ", t.dim),
+                Span::styled(format!("{} will be changed", c.count), t.title),
+                Span::raw(format!(" with {} requests", tot.requests)),
+            ]));
+            lines.push(Line::styled(
+                format!(
+                    "         left alone: {} no-op, {} protected, {} not found",
+                    tot.no_op, tot.protected, tot.not_found
+                ),
+                t.dim,
+            ));
+            if let Some(kept) = kept_names(plan) {
+                lines.push(Line::from(vec![
+                    Span::styled(" Keeps   ", t.dim),
+                    Span::styled(kept, t.title),
+                ]));
+            }
+            access_loss(&plan.items).statement()
         }
-        if !row.is_empty() {
-            row.push(' ');
+        ConfirmWhat::Resume(info) => {
+            lines.push(Line::from(vec![
+                Span::styled(" Users   ", t.dim),
+                Span::styled(format!("{} re-checked", c.count), t.title),
+                Span::raw(format!(
+                    " ({} unknown, {} not started, {} failed)",
+                    info.unknown, info.not_started, info.failed
+                )),
+            ]));
+            lines.push(Line::styled(
+                format!(" Journal {}", info.journal.display()),
+                t.dim,
+            ));
+            info.intent.resume_cost(c.count)
         }
-        row.push_str(word);
     }
-    if !row.is_empty() {
-        rows.push(row);
-    }
-    rows
 }
 
 /// For keep-only: the workspaces kept, by name (ids when no user holds one), or the count

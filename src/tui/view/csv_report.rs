@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row};
 
 use crate::tui::bulk::state::{CsvLoading, CsvReportView, ProblemKind};
+use crate::tui::layout::window_start;
 use crate::tui::state::State;
 use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::text_bar;
-use crate::tui::view::users::window_start;
 
 pub fn render_loading(state: &State, l: &CsvLoading, frame: &mut Frame, area: Rect) {
     let t = &state.theme;

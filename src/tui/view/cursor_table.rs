@@ -45,7 +45,7 @@ impl Window {
     pub fn new(cursor: usize, offset: usize, len: usize, area: Rect) -> Window {
         // Borders and the header row take three.
         let height = usize::from(area.height.saturating_sub(3)).max(1);
-        let start = crate::tui::view::users::window_start(cursor, offset, height, len);
+        let start = crate::tui::layout::window_start(cursor, offset, height, len);
         Window {
             start,
             end: (start + height).min(len),

@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::tui::layers::base_mode;
 use crate::tui::state::State;
-use crate::tui::update::base_mode;
 use crate::tui::view::centered;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {

@@ -8,12 +8,12 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row};
 
 use crate::batch::history::{RunEntry, RunState};
 use crate::tui::bulk::state::HistoryView;
+use crate::tui::layout::window_start;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::paths::short_path;
 use crate::tui::view::safe;
-use crate::tui::view::users::window_start;
 
 /// `2026-11-29T21:43:18Z` as `2026-11-29 21:43` (UTC, as journals record it).
 pub fn when(rfc3339: &str) -> String {

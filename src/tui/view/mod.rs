@@ -3,7 +3,6 @@
 mod confirm;
 mod csv_report;
 mod cursor_table;
-pub mod detail;
 mod help;
 pub mod history;
 mod menu;
@@ -19,52 +18,49 @@ mod summary;
 mod users;
 pub mod workspaces;
 
-pub(crate) use confirm::wrap;
-
-/// Untrusted text (names, details, errors) made safe for the screen and cut to a width no
-/// pane exceeds: every view passes server and file text through this.
-pub(crate) fn safe(s: &str) -> String {
-    crate::untrusted::clip(s, 512)
-}
+pub(crate) use crate::tui::text::safe;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::action::Action;
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
-use crate::tui::state::{LoadState, MIN_HEIGHT, MIN_WIDTH, Popup, State, ViewKind};
-use crate::tui::update::mode;
+use crate::tui::layers::mode;
+use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::msg::Command;
+use crate::tui::state::{LoadState, Popup, State, ViewKind};
 
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if crate::tui::layout::too_small(area.width, area.height) {
         too_small(state, frame, area);
         return;
     }
-    let [header, body, status] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, body, status] = crate::tui::layout::areas(area);
     render_header(state, frame, header);
     match &state.view().kind {
         ViewKind::Users | ViewKind::Members { .. } => {
-            if area.width >= crate::tui::state::SPLIT_WIDTH {
+            if crate::tui::layout::split(area.width) {
                 let [left, right] =
                     Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                         .areas(body);
                 users::render(state, frame, left);
-                detail::render_pane(state, state.current_user().as_ref(), None, 0, frame, right);
+                crate::tui::detail::render_pane(
+                    state,
+                    state.current_user().as_ref(),
+                    None,
+                    0,
+                    frame,
+                    right,
+                );
             } else {
                 users::render(state, frame, body);
             }
         }
         ViewKind::Workspaces => workspaces::render(state, frame, body),
-        ViewKind::Detail { .. } => detail::render(state, frame, body),
+        ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
@@ -101,20 +97,17 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         }
         Screen::Confirm(c) => {
             // The preview stays visible under the confirmation.
-            match (state.bulk.flow.iter().rev().nth(1), &state.run.view) {
+            match (state.bulk.flow.iter().rev().nth(1), state.run_view()) {
                 (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
-                (Some(Screen::Run), Some(run)) if run.finished() => {
+                (Some(Screen::Run(_)), Some(run)) if run.finished() => {
                     summary::render(state, run, frame, body)
                 }
                 _ => {}
             }
             confirm::render(state, c, frame, body);
         }
-        Screen::Run => match &state.run.view {
-            Some(run) if run.finished() => summary::render(state, run, frame, body),
-            Some(run) => progress::render(state, run, frame, body),
-            None => {}
-        },
+        Screen::Run(run) if run.finished() => summary::render(state, run, frame, body),
+        Screen::Run(run) => progress::render(state, run, frame, body),
         Screen::History(h) => history::render(state, h, frame, body),
     }
 }
@@ -138,7 +131,7 @@ fn title(state: &State) -> String {
             Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
-            Screen::Run => "Run",
+            Screen::Run(_) => "Run",
             Screen::History(_) => "Run history",
         };
         return t.into();
@@ -154,9 +147,11 @@ fn title(state: &State) -> String {
             format!("Users in {}", safe(name))
         }
         ViewKind::Workspaces => "Workspaces".into(),
-        ViewKind::Detail { key } => {
+        ViewKind::Detail(d) => {
             let user = state.detail_user();
-            let name = user.as_ref().map_or(key.as_str(), |u| u.user_name.as_str());
+            let name = user
+                .as_ref()
+                .map_or(d.key.as_str(), |u| u.user_name.as_str());
             format!("User {}", safe(name))
         }
     }
@@ -328,11 +323,11 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[Action] = match state.popups.last() {
+    let hints: &[Command] = match state.popups.last() {
         Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
             mode.hints()
         }
-        Some(_) => &[Action::Back],
+        Some(_) => &[Command::Back],
     };
     for action in hints {
         if state.read_only && Mode::mutating(action) {

@@ -5,14 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
+use crate::tui::msg::Command;
 use crate::tui::state::{FilterEdit, Popup, State};
 use crate::tui::view::{centered, help};
 
 pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
-    let keys = |a: &Action| {
+    let keys = |a: &Command| {
         state
             .keymap
             .keys_for(Mode::Popup, a)
@@ -27,7 +27,7 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Error { title, message } => (
             crate::tui::view::safe(title),
             crate::untrusted::text(message).into_owned(),
-            format!(" {}: dismiss ", keys(&Action::Back)),
+            format!(" {}: dismiss ", keys(&Command::Back)),
         ),
         Popup::ConfirmOverwrite { path, .. } => (
             "Replace the file?".to_string(),
@@ -35,17 +35,17 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
                 "{}\nalready exists. Replace it?",
                 crate::untrusted::text(path)
             ),
-            format!(" {}: replace   {}: keep it ", keys(&Action::Confirm), keys(&Action::Back)),
+            format!(" {}: replace   {}: keep it ", keys(&Command::Confirm), keys(&Command::Back)),
         ),
         Popup::ConfirmStop => (
             "Stop the run?".to_string(),
             "stop dispatching? in-flight requests finish; what was sent stays sent and is in the journal.".to_string(),
-            format!(" {}: stop   {}: keep running ", keys(&Action::Confirm), keys(&Action::Back)),
+            format!(" {}: stop   {}: keep running ", keys(&Command::Confirm), keys(&Command::Back)),
         ),
         Popup::ConfirmQuit => (
             "Quit?".to_string(),
             "A batch is running. Quitting now stops it; what was sent stays sent and is in the journal. Quit anyway?".to_string(),
-            format!(" {}: quit   {}: stay ", keys(&Action::Confirm), keys(&Action::Back)),
+            format!(" {}: quit   {}: stay ", keys(&Command::Confirm), keys(&Command::Back)),
         ),
     };
     let width = 70.min(area.width.saturating_sub(4));
@@ -84,7 +84,7 @@ fn render_path(state: &State, title: &str, path: &str, frame: &mut Frame, area: 
     frame.render_widget(Clear, rect);
     let back = state
         .keymap
-        .keys_for(Mode::Popup, &Action::Back)
+        .keys_for(Mode::Popup, &Command::Back)
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()

@@ -10,7 +10,6 @@ use crate::tui::bulk::RunView;
 use crate::tui::state::State;
 use crate::tui::view::paths::short_path;
 
-// Long because a screen laid out line by line, top to bottom.
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
@@ -64,53 +63,8 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let mut follow_up = false;
     match &run.summary {
         Some(Ok(s)) => {
-            let n = |label: &str, v: usize, bad: bool| {
-                vec![
-                    Span::styled(format!("{label} "), t.dim),
-                    Span::styled(v.to_string(), if bad && v > 0 { t.error } else { t.title }),
-                    Span::raw("  "),
-                ]
-            };
-            let mut a = vec![Span::raw(" ")];
-            a.extend(n("changed", s.changed, false));
-            a.extend(n("no-op", s.no_op, false));
-            a.extend(n("failed", s.failed, true));
-            a.extend(n("protected", s.protected, false));
-            let mut b = vec![Span::raw(" ")];
-            b.extend(n("not found", s.not_found, true));
-            b.extend(n("unknown", s.unknown, true));
-            b.extend(n("not started", s.not_started, true));
-            lines.push(Line::from(a));
-            lines.push(Line::from(b));
-            if let Some(input) = &run.input {
-                let mut c = vec![Span::styled(" input ", t.dim)];
-                c.extend(n("rows", input.rows, false));
-                c.extend(n("malformed", input.malformed, true));
-                c.extend(n("duplicates", input.duplicates, true));
-                c.extend(n("not found", input.not_found.len(), true));
-                lines.push(Line::from(c));
-            } else if s.malformed + s.duplicates > 0 {
-                // A run reopened from the history: the journal kept the unusable rows' counts.
-                let mut c = vec![Span::styled(" input ", t.dim)];
-                c.extend(n("malformed", s.malformed, true));
-                c.extend(n("duplicates", s.duplicates, true));
-                lines.push(Line::from(c));
-            }
-            let w = usize::from(inner.width);
-            lines.push(path_line(t, "journal", &s.journal, w));
-            if let Some(csv) = &s.report_csv {
-                lines.push(path_line(t, "report ", csv, w));
-            }
-            if let Some(json) = &s.report_json {
-                lines.push(path_line(t, "       ", json, w));
-            }
+            lines.extend(totals(t, run, s, usize::from(inner.width)));
             follow_up = true;
-            if s.failed + s.unknown + s.not_started > 0 {
-                lines.push(Line::styled(
-                    " Some users are not done: R resumes the run and retries the failures.",
-                    t.error,
-                ));
-            }
         }
         Some(Err(e)) => lines.push(Line::styled(format!(" ✗ {e}"), t.error)),
         None => {}
@@ -138,6 +92,62 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     if rest.height > 1 {
         render_failures(state, run, frame, rest);
     }
+}
+
+/// The totals of a run with a summary: counts, the input's rows, the journal and reports.
+fn totals(
+    t: &crate::tui::Theme,
+    run: &RunView,
+    s: &crate::batch::Summary,
+    w: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let n = |label: &str, v: usize, bad: bool| {
+        vec![
+            Span::styled(format!("{label} "), t.dim),
+            Span::styled(v.to_string(), if bad && v > 0 { t.error } else { t.title }),
+            Span::raw("  "),
+        ]
+    };
+    let mut a = vec![Span::raw(" ")];
+    a.extend(n("changed", s.changed, false));
+    a.extend(n("no-op", s.no_op, false));
+    a.extend(n("failed", s.failed, true));
+    a.extend(n("protected", s.protected, false));
+    let mut b = vec![Span::raw(" ")];
+    b.extend(n("not found", s.not_found, true));
+    b.extend(n("unknown", s.unknown, true));
+    b.extend(n("not started", s.not_started, true));
+    lines.push(Line::from(a));
+    lines.push(Line::from(b));
+    if let Some(input) = &run.input {
+        let mut c = vec![Span::styled(" input ", t.dim)];
+        c.extend(n("rows", input.rows, false));
+        c.extend(n("malformed", input.malformed, true));
+        c.extend(n("duplicates", input.duplicates, true));
+        c.extend(n("not found", input.not_found.len(), true));
+        lines.push(Line::from(c));
+    } else if s.malformed + s.duplicates > 0 {
+        // A run reopened from the history: the journal kept the unusable rows' counts.
+        let mut c = vec![Span::styled(" input ", t.dim)];
+        c.extend(n("malformed", s.malformed, true));
+        c.extend(n("duplicates", s.duplicates, true));
+        lines.push(Line::from(c));
+    }
+    lines.push(path_line(t, "journal", &s.journal, w));
+    if let Some(csv) = &s.report_csv {
+        lines.push(path_line(t, "report ", csv, w));
+    }
+    if let Some(json) = &s.report_json {
+        lines.push(path_line(t, "       ", json, w));
+    }
+    if s.failed + s.unknown + s.not_started > 0 {
+        lines.push(Line::styled(
+            " Some users are not done: R resumes the run and retries the failures.",
+            t.error,
+        ));
+    }
+    lines
 }
 
 /// A label and a path on one row, the path shortened to fit (its file name whole); `y`

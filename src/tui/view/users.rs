@@ -11,16 +11,7 @@ use crate::store::UserRef;
 use crate::tui::state::{LoadState, State};
 use crate::tui::view::cursor_table::{CursorTable, Window};
 
-/// The first row shown so the cursor is visible at this height (render does not write back).
-pub fn window_start(cursor: usize, offset: usize, height: usize, len: usize) -> usize {
-    let mut start = offset.min(len.saturating_sub(height));
-    if cursor < start {
-        start = cursor;
-    } else if cursor >= start + height {
-        start = cursor + 1 - height;
-    }
-    start
-}
+pub use crate::tui::layout::window_start;
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
@@ -140,18 +131,4 @@ fn user_row<'a>(state: &'a State, u: UserRef<'a>, in_range: bool) -> Row<'a> {
     }
     cells.push(Cell::from(safe(u.external_id().unwrap_or(""))));
     Row::new(cells)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::window_start;
-
-    #[test]
-    fn window_keeps_the_cursor_visible() {
-        assert_eq!(window_start(0, 0, 10, 100), 0);
-        assert_eq!(window_start(15, 0, 10, 100), 6);
-        assert_eq!(window_start(3, 6, 10, 100), 3);
-        assert_eq!(window_start(99, 95, 10, 100), 90);
-        assert_eq!(window_start(0, 0, 10, 0), 0);
-    }
 }

@@ -1,7 +1,8 @@
-//! One user: every attribute, the last login, every workspace by name and id. The view
-//! scrolls by rows at any size (down to 60x15), with "↑ N more" / "↓ N more" on its border.
+//! The detail screen: one user, every attribute, the last login, every workspace by name
+//! and id. It scrolls by rows at any size (down to 60x15), with "↑ N more" / "↓ N more" on
+//! its border; the reducer bounds the scroll by `content_rows` and `layout::detail_rows`.
 
-use crate::tui::view::safe;
+use crate::tui::text::safe;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,15 +12,9 @@ use crate::scim::User;
 use crate::scim::client::LastLogin;
 use crate::tui::state::{DetailState, State};
 
-/// Rows the detail view shows inside its border: the body (screen minus header and status
-/// bar) minus the border.
-pub fn rows_shown(state: &State) -> usize {
-    usize::from(state.height.saturating_sub(3 + 2)).max(1)
-}
-
 /// Rows of content the detail view has now (for the reducer's scrolling bounds).
 pub fn content_rows(state: &State) -> usize {
-    lines(state, state.detail_user().as_ref(), state.detail.as_ref()).len()
+    lines(state, state.detail_user().as_ref(), state.detail()).len()
 }
 
 /// The first row shown for a scroll position: at most the last full page.
@@ -31,7 +26,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     render_pane(
         state,
         state.detail_user().as_ref(),
-        state.detail.as_ref(),
+        state.detail(),
         state.view().cursor,
         frame,
         area,
