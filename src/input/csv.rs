@@ -215,7 +215,7 @@ pub fn column_previews(bytes: &[u8]) -> Result<Vec<ColumnPreview>, CsvError> {
 }
 
 /// Non-blank records with the line each starts on.
-fn records(text: &str, delimiter: u8) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
+pub(crate) fn records(text: &str, delimiter: u8) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
     let mut rdr = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -254,7 +254,7 @@ fn line_at(text: &str, byte: u64) -> usize {
 /// Tab, semicolon or comma: whichever the first non-blank line has most of outside quotes
 /// (ties favour tab, then semicolon, since commas also occur inside names). No delimiter at
 /// all means one column; comma is as good as any then.
-fn detect_delimiter(text: &str) -> u8 {
+pub(crate) fn detect_delimiter(text: &str) -> u8 {
     let Some(line) = text.lines().find(|l| !l.trim().is_empty()) else {
         return b',';
     };
@@ -286,7 +286,7 @@ fn clean_header(h: &str) -> String {
 
 /// Header name with case, spaces, `_`, `-` and `.` removed: "User ID", "user_id" and
 /// "userId" all become "userid".
-fn normalize_header(h: &str) -> String {
+pub(crate) fn normalize_header(h: &str) -> String {
     clean_header(h)
         .chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
