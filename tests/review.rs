@@ -23,7 +23,10 @@ impl Sheet {
         let text = std::str::from_utf8(bytes).expect("UTF-8");
         let text = text.strip_prefix('\u{feff}').expect("a BOM");
         let lf = text.matches('\n').count();
-        assert!(lf > 2 && text.matches("\r\n").count() == lf, "CRLF on every line");
+        assert!(
+            lf > 2 && text.matches("\r\n").count() == lf,
+            "CRLF on every line"
+        );
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -191,7 +194,11 @@ fn a_filled_in_review_applies_user_by_user_and_undo_puts_every_user_back() {
     assert_eq!(after.len(), want.len());
 
     scimitar(&env, &["undo", &journal, "--yes"]).assert_ok("undo");
-    assert_eq!(tenant_by_id(&env), before, "every user is as before the review");
+    assert_eq!(
+        tenant_by_id(&env),
+        before,
+        "every user is as before the review"
+    );
 }
 
 /// Runs `review apply` on `bytes` and checks it is refused naming `line` and `value`.
@@ -229,7 +236,10 @@ async fn tampered_rows_are_refused_naming_their_line_and_nothing_is_sent() {
     }
     let line = |row: usize| row + 3;
     let users = rows_by_user(&sheet);
-    let other_id = users.keys().find(|id| **id != sheet.cell(0, "userId")).unwrap();
+    let other_id = users
+        .keys()
+        .find(|id| **id != sheet.cell(0, "userId"))
+        .unwrap();
 
     let mut s = clone(&sheet);
     s.set(0, "userId", other_id);
@@ -237,7 +247,14 @@ async fn tampered_rows_are_refused_naming_their_line_and_nothing_is_sent() {
 
     let mut s = clone(&sheet);
     s.set(1, "userName", "someone.else@contoso-group.com");
-    refused(&cli, "user-name.csv", &s.write(), line(1), "someone.else@contoso-group.com").await;
+    refused(
+        &cli,
+        "user-name.csv",
+        &s.write(),
+        line(1),
+        "someone.else@contoso-group.com",
+    )
+    .await;
 
     let mut s = clone(&sheet);
     let bogus = "0123456789abcdef0123456789abcdef";
@@ -247,14 +264,22 @@ async fn tampered_rows_are_refused_naming_their_line_and_nothing_is_sent() {
     let mut s = clone(&sheet);
     let at = s.comment.find("tenant: ").unwrap() + "tenant: ".len();
     let end = at + s.comment[at..].find(" | ").unwrap();
-    s.comment.replace_range(at..end, "api.anaplan.com (customer OTHER-TENANT)");
+    s.comment
+        .replace_range(at..end, "api.anaplan.com (customer OTHER-TENANT)");
     refused(&cli, "tenant.csv", &s.write(), 1, "OTHER-TENANT").await;
 
     let mut s = clone(&sheet);
     let copy = s.rows[4].clone();
     s.rows.push(copy);
     let last = line(s.rows.len() - 1);
-    refused(&cli, "duplicate.csv", &s.write(), last, &format!("already on line {}", line(4))).await;
+    refused(
+        &cli,
+        "duplicate.csv",
+        &s.write(),
+        last,
+        &format!("already on line {}", line(4)),
+    )
+    .await;
 
     let mut s = clone(&sheet);
     s.set(5, "decision", "remove");
@@ -327,6 +352,10 @@ async fn a_workspace_granted_after_the_export_is_kept() {
     assert!(r.stderr.contains(&user.user_name), "{r:?}");
     let now = fake.user(&user.id).unwrap();
     let ids: Vec<String> = now.workspace_ids().map(str::to_ascii_lowercase).collect();
-    assert_eq!(ids, [new.id.to_ascii_lowercase()], "only the new workspace is left");
+    assert_eq!(
+        ids,
+        [new.id.to_ascii_lowercase()],
+        "only the new workspace is left"
+    );
     assert!(now.active);
 }

@@ -65,7 +65,7 @@ fn chosen_workspaces(wanted: &[String], known: &[Workspace]) -> Result<Vec<Works
             .map_or_else(|| id.clone(), |k| k.name.clone());
         out.push(Workspace { id, name });
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|w| w.name.to_lowercase());
     Ok(out)
 }
 
@@ -116,7 +116,7 @@ pub async fn export(c: &Connected, args: &ReviewExportArgs) -> anyhow::Result<()
         crate::commands::inactive::report_unknown(&s.unknown);
         candidates = s.kept;
     }
-    candidates.sort_by(|a, b| a.user_name.to_lowercase().cmp(&b.user_name.to_lowercase()));
+    candidates.sort_by_key(|u| u.user_name.to_lowercase());
     let header = ReviewHeader {
         tenant,
         exported: now(),
