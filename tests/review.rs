@@ -359,3 +359,74 @@ async fn a_workspace_granted_after_the_export_is_kept() {
     );
     assert!(now.active);
 }
+
+/// A review file as two spreadsheets save it: a semicolon locale (every cell quoted, LF, no
+/// BOM, columns reordered and renamed, the comment row padded) and Excel's "CSV UTF-8" (BOM,
+/// CRLF, the comment row quoted and padded with commas). Both read as the same decisions.
+#[test]
+fn review_files_saved_by_spreadsheets_read_as_the_same_decisions() {
+    use scimitar::input::review::read_review;
+    use scimitar::plan::review::Decision;
+    for name in ["spreadsheet_semicolon.csv", "excel_bom_crlf.csv"] {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/review/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let f = read_review(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            f.header.tenant, "api.anaplan.com (customer 8a81b09e5f)",
+            "{name}"
+        );
+        assert_eq!(f.header.exported, "2026-12-01T09:00:00Z", "{name}");
+        assert_eq!(f.header.scope, None, "{name}");
+        let got: Vec<(usize, &str, &str, &str, Decision)> = f
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.line,
+                    r.user_id.as_str(),
+                    r.user_name.as_str(),
+                    r.workspace_id.as_str(),
+                    r.decision,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    3,
+                    "u0000001",
+                    "ann.lee@example.com",
+                    "8a81b09e5f000001",
+                    Decision::Revoke
+                ),
+                (
+                    4,
+                    "u0000001",
+                    "ann.lee@example.com",
+                    "8a81b09e5f000002",
+                    Decision::Keep
+                ),
+                (
+                    5,
+                    "u0000002",
+                    "-bob@example.com",
+                    "8a81b09e5f000001",
+                    Decision::Disable
+                ),
+                (
+                    6,
+                    "u0000003",
+                    "carl.diaz@example.com",
+                    "8a81b09e5f000003",
+                    Decision::Keep
+                ),
+            ],
+            "{name}"
+        );
+        assert_eq!(f.rows[3].workspace_name, "=Board Pack", "{name}");
+    }
+}
