@@ -321,4 +321,30 @@ mod tests {
             assert!(grants(&j).is_empty());
         }
     }
+
+    #[test]
+    fn a_review_is_undone_by_giving_back_only_what_it_revoked_and_disabled() {
+        use crate::plan::review::ReviewTarget;
+        let target = |revoke: &[&str], disable: bool| ReviewTarget {
+            revoke: revoke.iter().map(|r| r.to_string()).collect(),
+            disable,
+        };
+        let users = [
+            ("a".to_string(), target(&["w2"], false)),
+            ("b".to_string(), target(&[], true)),
+        ];
+        let mut j = journal(Action::Review {
+            users: users.into(),
+        });
+        // `W3` is gone too, but not by the review: it stays gone.
+        j.first_before
+            .insert("a".into(), st(true, &["w1", "W2", "w3"]));
+        j.first_before.insert("b".into(), st(true, &["w1"]));
+        // Not in the review at all.
+        j.first_before.insert("c".into(), st(true, &["w1"]));
+        let g = grants(&j);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].give, st(false, &["W2"]));
+        assert_eq!(g[1].give, st(true, &[]));
+    }
 }
