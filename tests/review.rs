@@ -430,3 +430,92 @@ fn review_files_saved_by_spreadsheets_read_as_the_same_decisions() {
         assert_eq!(f.rows[3].workspace_name, "=Board Pack", "{name}");
     }
 }
+
+/// `--workspace` exports that workspace's members only, `--inactive-days` narrows them as
+/// `users list --inactive-days` does, and the last login column holds a date, `never` or
+/// `unavailable`.
+#[test]
+fn one_workspace_exported_for_its_idle_members_as_users_list_selects_them() {
+    let fake = Fake::start(60);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake);
+    let ws = "FP&A Planning";
+    let listed = support::json(
+        &env,
+        &[
+            "users",
+            "list",
+            "--workspace",
+            ws,
+            "--inactive-days",
+            "200",
+            "--format",
+            "json",
+        ],
+    );
+    let mut want: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert!(!want.is_empty(), "the fake has idle members of {ws}");
+    let out = sandbox.path().join("fpa.csv");
+    let args = [
+        "review",
+        "export",
+        "--workspace",
+        ws,
+        "--inactive-days",
+        "200",
+        "--out",
+        &out.display().to_string(),
+    ];
+    scimitar(&env, &args).assert_ok("review export --workspace");
+    let sheet = Sheet::read(&std::fs::read(&out).unwrap());
+    let mut got: Vec<String> = (0..sheet.rows.len())
+        .map(|i| sheet.cell(i, "userId").to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let ids: BTreeSet<&str> = (0..sheet.rows.len())
+        .map(|i| sheet.cell(i, "workspaceId"))
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert!(
+        sheet
+            .comment
+            .ends_with(&format!("workspaces: {}", ids.iter().next().unwrap())),
+        "{}",
+        sheet.comment
+    );
+    for i in 0..sheet.rows.len() {
+        assert_eq!(sheet.cell(i, "workspaceName"), ws);
+        assert_eq!(sheet.cell(i, "decision"), "");
+        let login = sheet.cell(i, "lastLogin");
+        assert!(
+            login == "never" || login == "unavailable" || login.ends_with('Z'),
+            "{login}"
+        );
+    }
+    // Forced over the first file: every member of the workspace, idle or not.
+    let args = [
+        "review",
+        "export",
+        "--workspace",
+        ws,
+        "--force",
+        "--out",
+        &out.display().to_string(),
+    ];
+    scimitar(&env, &args).assert_ok("review export --force");
+    let all = Sheet::read(&std::fs::read(&out).unwrap());
+    assert!(all.rows.len() >= sheet.rows.len());
+    let members = tenant_by_id(&env);
+    let held = members
+        .values()
+        .filter(|(_, w)| ids.iter().any(|id| w.iter().any(|x| x == id)))
+        .count();
+    assert_eq!(all.rows.len(), held);
+}
