@@ -170,6 +170,26 @@ fn a_filled_in_review_applies_user_by_user_and_undo_puts_every_user_back() {
     }
     let filled = sandbox.path().join("filled.csv");
     std::fs::write(&filled, sheet.write_as_spreadsheet()).unwrap();
+    let filled_s = filled.display().to_string();
+    // The rails of every run: the dry run sends nothing, the cap and the confirmation refuse.
+    let dry = support::json(&env, &["review", "apply", &filled_s, "--dry-run"]);
+    assert_eq!(dry["to_change"], 3, "{dry}");
+    assert_eq!(dry["changed_since_export"], 0, "{dry}");
+    let capped = scimitar(
+        &env,
+        &["review", "apply", &filled_s, "--yes", "--max-users", "2"],
+    );
+    assert_eq!(capped.code(), Some(2), "{}", capped.describe());
+    assert!(capped.stderr.contains("the cap is 2"), "{}", capped.stderr);
+    let unconfirmed = scimitar(&env, &["review", "apply", &filled_s]);
+    assert_eq!(unconfirmed.code(), Some(2), "{}", unconfirmed.describe());
+    assert!(
+        unconfirmed.stderr.contains("--yes"),
+        "{}",
+        unconfirmed.stderr
+    );
+    assert_eq!(tenant_by_id(&env), before, "nothing was sent");
+
     let journal = sandbox.path().join("review.jsonl").display().to_string();
     let r = scimitar(
         &env,

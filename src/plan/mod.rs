@@ -59,7 +59,10 @@ impl Action {
             Action::DisableAndRemove => "disable and remove all workspaces".into(),
             Action::Restore => "restore recorded state (undo)".into(),
             Action::Review { users } => {
-                format!("apply an access review of {} user(s)", users.len())
+                format!(
+                    "apply an access review ({} users with a revoke or disable)",
+                    users.len()
+                )
             }
         }
     }

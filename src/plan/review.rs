@@ -176,17 +176,16 @@ pub fn plan_review(
     users: &[User],
     protected: &Protected,
 ) -> Plan {
-    let action = Action::Review {
-        users: targets(decisions),
-    };
+    let mut all = targets(decisions);
     let reviewed: Vec<User> = users
         .iter()
-        .filter(|u| match &action {
-            Action::Review { users } => users.contains_key(&u.id.to_ascii_lowercase()),
-            _ => false,
-        })
+        .filter(|u| all.contains_key(&u.id.to_ascii_lowercase()))
         .cloned()
         .collect();
+    // Users kept on every row change nothing: the plan has them (as no-ops), the action,
+    // which the journal's first line carries, does not.
+    all.retain(|_, t| t.disable || !t.revoke.is_empty());
+    let action = Action::Review { users: all };
     Plan::build(tenant, created, action, &reviewed, protected, &[])
 }
 
