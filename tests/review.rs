@@ -134,13 +134,19 @@ fn a_filled_in_review_applies_user_by_user_and_undo_puts_every_user_back() {
     let by_user = rows_by_user(&sheet);
     let api_user = &fake.info.login;
     // Users with two workspaces or more, not the API user (protected).
-    let picked: Vec<(&String, &Vec<usize>)> = by_user
+    let mut picked: Vec<(&String, &Vec<usize>)> = by_user
         .iter()
         .filter(|(_, rows)| rows.len() >= 2)
         .filter(|(_, rows)| sheet.cell(rows[0], "userName") != api_user.as_str())
-        .take(4)
         .collect();
+    // The user with the most workspaces first: keep-only of more than 50 is split.
+    picked.sort_by_key(|(_, rows)| std::cmp::Reverse(rows.len()));
+    picked.truncate(4);
     assert_eq!(picked.len(), 4, "the fake has users to review");
+    assert!(
+        picked[0].1.len() > 51,
+        "a user with more than 50 workspaces"
+    );
     let mut want: BTreeMap<String, State> = before.clone();
     let ws_of = |sheet: &Sheet, row: usize| sheet.cell(row, "workspaceId").to_string();
     let mut edits: Vec<(usize, &str)> = Vec::new();
@@ -538,4 +544,35 @@ fn one_workspace_exported_for_its_idle_members_as_users_list_selects_them() {
         .filter(|(_, w)| ids.iter().any(|id| w.iter().any(|x| x == id)))
         .count();
     assert_eq!(all.rows.len(), held);
+}
+
+/// Names that are formulas or hide characters are exported neutralised, and the file as
+/// exported reads back against the same tenant: nothing disagrees.
+#[test]
+fn hostile_names_are_neutralised_and_the_export_applies_as_it_is() {
+    let fake = Fake::start_with(&["--users", "20", "--hostile"]);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake);
+    let out = sandbox.path().join("hostile.csv");
+    let out_s = out.display().to_string();
+    scimitar(&env, &["review", "export", "--out", &out_s]).assert_ok("review export");
+    let sheet = Sheet::read(&std::fs::read(&out).unwrap());
+    for row in &sheet.rows {
+        for c in row {
+            assert!(
+                !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell: {c:?}"
+            );
+            assert!(
+                !c.chars().any(char::is_control),
+                "a control character: {c:?}"
+            );
+        }
+    }
+    let dry = support::json(&env, &["review", "apply", &out_s, "--dry-run"]);
+    assert_eq!(dry["to_change"], 0, "{dry}");
+    assert_eq!(
+        dry["planned"].as_u64().unwrap() as usize,
+        rows_by_user(&sheet).len()
+    );
 }
