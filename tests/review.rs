@@ -576,3 +576,62 @@ fn hostile_names_are_neutralised_and_the_export_applies_as_it_is() {
         rows_by_user(&sheet).len()
     );
 }
+
+/// A review cut by a lost answer and a server that then goes down: the user of more than 50
+/// workspaces had the first of its requests applied (a replace with 50, which takes the rest
+/// away) and nothing more. `resume` finishes it from the journal: the user keeps exactly the
+/// workspaces not revoked, those the cut took away included; undo then restores everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_cut_mid_user_is_finished_by_resume_and_undone() {
+    use scimitar::fake::{LostAnswers, LostKind};
+    let fake = start(config(40)).await;
+    let cli = Cli::new(&fake);
+    let before = support::inproc::snapshot(&fake);
+    let out = cli.path("review.csv");
+    let e = cli
+        .run(&["review", "export", "--out", &out.display().to_string()])
+        .await;
+    assert_eq!(e.code, Some(0), "{e:?}");
+    let mut sheet = Sheet::read(&std::fs::read(&out).unwrap());
+    let (big, rows) = rows_by_user(&sheet)
+        .into_iter()
+        .filter(|(_, rows)| sheet.cell(rows[0], "userName") != fake.login)
+        .max_by_key(|(_, rows)| rows.len())
+        .unwrap();
+    assert!(rows.len() > 51, "a user with more than 50 workspaces");
+    let revoked = sheet.cell(rows[0], "workspaceId").to_ascii_lowercase();
+    sheet.set(rows[0], "decision", "revoke");
+    let filled = cli.path("filled.csv");
+    std::fs::write(&filled, sheet.write()).unwrap();
+    let journal = cli.path("review.jsonl").display().to_string();
+
+    fake.set_lost(LostAnswers {
+        kind: Some(LostKind::AppliedThen500),
+        down_after: true,
+        ..LostAnswers::default()
+    });
+    let args = ["review", "apply", &filled.display().to_string()];
+    let r = cli
+        .run(&[&args[..], &["--yes", "--journal", &journal]].concat())
+        .await;
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let cut = fake.user(&big).unwrap();
+    assert!(cut.workspaces.len() <= 50, "the cut took workspaces away");
+    fake.set_lost(LostAnswers::default());
+
+    let r = cli.run(&["resume", &journal, "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let now = fake.user(&big).unwrap();
+    let want: BTreeSet<String> = before[&big]
+        .workspaces
+        .iter()
+        .filter(|w| **w != revoked)
+        .cloned()
+        .collect();
+    let got: BTreeSet<String> = now.workspace_ids().map(str::to_ascii_lowercase).collect();
+    assert_eq!(got, want, "every workspace not revoked, and only those");
+
+    let r = cli.run(&["undo", &journal, "--yes"]).await;
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(support::inproc::snapshot(&fake), before);
+}
