@@ -38,12 +38,22 @@ async fn tenant_of(c: &Connected) -> String {
     c.client.tenant_label()
 }
 
-/// Every user of the tenant, as it is now.
+/// Every user of the tenant, as it is now, with the listing's progress bar on a terminal.
 async fn all_users(c: &Connected) -> anyhow::Result<Vec<User>> {
-    Ok(c.client
-        .list_all(None, ListOptions::default(), |_| {})
-        .await?
-        .users)
+    let bar = crate::commands::users::listing_bar();
+    let r = c
+        .client
+        .list_all(None, ListOptions::default(), |p| {
+            if let Some(pb) = &bar {
+                pb.set_length(p.total.max(p.loaded as u64));
+                pb.set_position(p.loaded as u64);
+            }
+        })
+        .await;
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    Ok(r?.users)
 }
 
 /// The workspaces to export: those named (by id or name), else every one a user holds;
