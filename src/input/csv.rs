@@ -627,3 +627,26 @@ fn first_row_is_header(rows: &[(usize, Vec<String>)], column: usize) -> bool {
         .unwrap_or(Shape::Known);
     majority != first
 }
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn lines_counted_once_in_file_order_are_the_lines_counted_from_the_start() {
+        let text = "a,b\r\n\r\nc,\"d\ne\"\n\n\rf\rg,h\r\n\"i\r\nj\",k\n";
+        let mut rdr = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut counter = LineCounter::default();
+        let mut seen = Vec::new();
+        for rec in rdr.records() {
+            let byte = rec.unwrap().position().unwrap().byte();
+            let want = line_at(text, byte);
+            assert_eq!(counter.line_at(text, byte), want, "record at byte {byte}");
+            seen.push(want);
+        }
+        assert_eq!(seen, [1, 3, 7, 8, 9]);
+    }
+}
