@@ -2,6 +2,10 @@
 //! a spreadsheet (UTF-8 with BOM, CRLF, formula cells neutralised), and read back whatever
 //! the spreadsheet did to it (columns by header name, re-quoting, BOM kept or dropped, CRLF
 //! or LF), with every row checked before anything is planned.
+//!
+//! For the TUI's review screen: [`ReviewWriter::write_workspace_members`] saves one
+//! workspace's members (with the decisions made so far) for someone else to finish, and
+//! [`crate::plan::review::parse_decision`] reads a decision as the file does.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
@@ -46,7 +50,7 @@ impl ReviewHeader {
             Some(ids) => ids.join(" "),
         };
         format!(
-            "{MARK} | tenant: {} | exported: {} | decisions: keep / revoke / disable (k / r / d; empty means keep; disable also disables the user) | workspaces: {scope}",
+            "{MARK} | tenant: {} | exported: {} | decisions: keep / revoke / disable (k / r / d; empty means keep; disable = disable the user) | workspaces: {scope}",
             untrusted::line(&self.tenant).replace('|', "/"),
             self.exported
         )
