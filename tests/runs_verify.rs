@@ -241,3 +241,91 @@ fn run_started(journal: &str) -> String {
     let i = first.find("\"started\":\"").unwrap() + "\"started\":\"".len();
     first[i..i + 20].to_string()
 }
+
+/// `apply --action keep-workspaces` on `user`, keeping `keep`; the summary's JSON.
+async fn keep_only(cli: &Cli, user: &User, keep: &[scimitar::scim::model::Workspace]) -> String {
+    let filter = id_filter([user]);
+    let mut rest: Vec<&str> = Vec::new();
+    for w in keep {
+        rest.extend(["--keep", w.id.as_str()]);
+    }
+    rest.push("--yes");
+    let out = cli
+        .run(&apply_filter(&filter, "keep-workspaces", &rest))
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let run = out.json();
+    run["batch_id"].as_str().unwrap().to_string()
+}
+
+/// `runs verify ID --format json`: (exit code, JSON).
+async fn verify(cli: &Cli, id: &str) -> (Option<i32>, serde_json::Value) {
+    let out = cli.run(&["runs", "verify", id, "--format", "json"]).await;
+    (out.code, out.json())
+}
+
+/// The fake's users holding more than 50 workspaces (power users hold 60 or so), busiest first.
+fn power_users(fake: &scimitar::fake::FakeServer) -> Vec<User> {
+    let mut users: Vec<User> = fake
+        .users()
+        .into_iter()
+        .filter(|u| u.user_name != fake.login && u.active && u.workspaces.len() > 50)
+        .collect();
+    users.sort_by_key(|u| std::cmp::Reverse(u.workspaces.len()));
+    users
+}
+
+/// Verified, nothing changed since, every expected event found; the JSON.
+async fn assert_verified(cli: &Cli, id: &str, expected: usize) -> serde_json::Value {
+    let (code, v) = verify(cli, id).await;
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"], "verified", "{v}");
+    assert_eq!(v["totals"]["changed_since"], 0, "{v}");
+    assert_eq!(v["users"][0]["changed_since"], serde_json::json!([]), "{v}");
+    assert_eq!(v["totals"]["expected"], expected, "{v}");
+    assert_eq!(v["totals"]["found"], expected, "{v}");
+    v
+}
+
+/// A keep-only of a user with more than 50 workspaces. Keeping 60 of 61 is a `replace` with
+/// the first 50, then an `add` of the other 10: the fake records those 10 as removed, then
+/// added. Keeping 5 of the 60 is one `replace`. Both are the run's own events, never "changed
+/// since"; another account's change on the same user still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_change_is_not_hidden() {
+    let fake = start(config(2000)).await;
+    let power = power_users(&fake);
+    let user = &power[0];
+    let n = user.workspaces.len();
+    assert!(n > 60, "a user with more than 60 workspaces: {n}");
+    let cli = Cli::new(&fake);
+
+    let sixty = keep_only(&cli, user, &user.workspaces[..60]).await;
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 60);
+    // The removals of every workspace past the 50th, then the re-adds of the 10 kept ones.
+    let v = assert_verified(&cli, &sixty, (n - 50) + 10).await;
+    let readded = v["users"][0]["expected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "USR-21" && e["found"] == true)
+        .count();
+    assert_eq!(readded, 10, "{v}");
+
+    let five = keep_only(&cli, user, &user.workspaces[..5]).await;
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 5);
+    assert_verified(&cli, &five, 55).await;
+
+    // Another account disables the user: reported on the last run, with who.
+    let actor = fake.console_set_active(&user.id, false).unwrap();
+    let (code, v) = verify(&cli, &five).await;
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["state"], "changed_since", "{v}");
+    assert_eq!(v["totals"]["changed_since"], 1, "{v}");
+    let later = &v["users"][0]["changed_since"];
+    assert_eq!(later.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        (later[0]["event"].as_str(), later[0]["by"].as_str()),
+        (Some("USR-4"), Some(actor.as_str()))
+    );
+}

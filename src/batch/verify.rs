@@ -353,12 +353,18 @@ fn expected_entry(t: &'static str, ws: Option<String>, e: Option<&AuditEvent>) -
 
 /// One user's events (sorted by time) against what the run sent for it. The run's own
 /// allowed events count only up to the journal's last record (and the clock skew).
-fn check_user(c: Covered<'_>, sent: &Sent, sorted: &[&AuditEvent], last_ms: i64) -> UserCheck {
-    let mine: Vec<&AuditEvent> = sorted
+///
+/// Events in the clock-skew allowance before the start are tried last (they may be an earlier
+/// run's, on the same workspaces) and, when not the run's own, are before it: never "changed
+/// since".
+fn check_user(c: Covered<'_>, sent: &Sent, sorted: &[&AuditEvent], span: (i64, i64)) -> UserCheck {
+    let (start_ms, last_ms) = span;
+    let mut mine: Vec<&AuditEvent> = sorted
         .iter()
         .copied()
         .filter(|e| e.object.eq_ignore_ascii_case(c.user_id))
         .collect();
+    mine.sort_by_key(|e| e.at_ms < start_ms);
     let (required, allowed) = wanted(&c, sent);
     let mut used: HashSet<usize> = HashSet::new();
     let mut expected = Vec::new();
@@ -377,7 +383,7 @@ fn check_user(c: Covered<'_>, sent: &Sent, sorted: &[&AuditEvent], last_ms: i64)
     let changed_since: Vec<Later> = mine
         .iter()
         .enumerate()
-        .filter(|(i, _)| !used.contains(i))
+        .filter(|(i, e)| !used.contains(i) && e.at_ms >= start_ms)
         .map(|(_, e)| Later {
             event: e.event_type.clone(),
             what: describe(&e.event_type).to_string(),
@@ -404,7 +410,8 @@ pub fn reconcile(
     events: &[AuditEvent],
     checked_ms: i64,
 ) -> Verification {
-    let from = started_ms(j).unwrap_or(0) - SKEW_MS;
+    let start_ms = started_ms(j).unwrap_or(0);
+    let from = start_ms - SKEW_MS;
     let last_ms = ms_of(&j.last_at).unwrap_or(checked_ms);
     let mut sorted: Vec<&AuditEvent> = events
         .iter()
@@ -422,7 +429,7 @@ pub fn reconcile(
     let mut users = Vec::new();
     let mut totals = Totals::default();
     for c in covered(j) {
-        let check = check_user(c, sent, &sorted, last_ms);
+        let check = check_user(c, sent, &sorted, (start_ms, last_ms));
         totals.users += 1;
         totals.expected += check.expected.len();
         totals.missing += check.missing();
@@ -923,5 +930,30 @@ mod tests {
         // Both requests landed: all fifteen are the run's own.
         let v = reconcile(&j, &sent(&j), &split_keep_events(true), now_ms());
         assert_eq!(v.state, Verdict::Verified, "{v:?}");
+    }
+
+    /// An earlier run on the same user a minute before (inside the clock-skew allowance): its
+    /// removal and re-add of W55 are before this run, neither its events nor changed since.
+    #[test]
+    fn an_earlier_runs_events_just_before_the_start_are_not_changed_since() {
+        let d = tempfile::tempdir().unwrap();
+        let j = keep_only(d.path(), 5, true);
+        let mut events: Vec<AuditEvent> = [REMOVED, ADDED]
+            .into_iter()
+            .map(|t| {
+                let mut e = ev(t, "k", Some("W55"), "admin");
+                e.at_ms = started_ms(&j).unwrap() - 60_000;
+                e
+            })
+            .collect();
+        events.extend((5..60).map(|i| ev(REMOVED, "k", Some(&format!("W{i}")), "admin")));
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
+        assert_eq!(v.state, Verdict::Verified, "{v:?}");
+        let w55 = v.users[0]
+            .expected
+            .iter()
+            .find(|e| e.workspace.as_deref() == Some("W55"))
+            .unwrap();
+        assert!(ms_of(w55.at.as_deref().unwrap()).unwrap() >= started_ms(&j).unwrap() - 1000);
     }
 }
