@@ -242,8 +242,12 @@ fn run_started(journal: &str) -> String {
     first[i..i + 20].to_string()
 }
 
-/// `apply --action keep-workspaces` on `user`, keeping `keep`; the summary's JSON.
-async fn keep_only(cli: &Cli, user: &User, keep: &[scimitar::scim::model::Workspace]) -> String {
+/// `apply --action keep-workspaces` on `user`, keeping `keep`: (batch id, journal path).
+async fn keep_only(
+    cli: &Cli,
+    user: &User,
+    keep: &[scimitar::scim::model::Workspace],
+) -> (String, String) {
     let filter = id_filter([user]);
     let mut rest: Vec<&str> = Vec::new();
     for w in keep {
@@ -255,7 +259,8 @@ async fn keep_only(cli: &Cli, user: &User, keep: &[scimitar::scim::model::Worksp
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     let run = out.json();
-    run["batch_id"].as_str().unwrap().to_string()
+    let field = |k: &str| run[k].as_str().unwrap().to_string();
+    (field("batch_id"), field("journal"))
 }
 
 /// `runs verify ID --format json`: (exit code, JSON).
@@ -289,8 +294,8 @@ async fn assert_verified(cli: &Cli, id: &str, expected: usize) -> serde_json::Va
 
 /// A keep-only of a user with more than 50 workspaces. Keeping 60 of 61 is a `replace` with
 /// the first 50, then an `add` of the other 10: the fake records those 10 as removed, then
-/// added. Keeping 5 of the 60 is one `replace`. Both are the run's own events, never "changed
-/// since"; another account's change on the same user still is.
+/// added. Keeping 5 of the 60 is one `replace`, and its undo two `add`s. All are the runs' own
+/// events, never "changed since"; another account's change on the same user still is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_change_is_not_hidden() {
     let fake = start(config(2000)).await;
@@ -300,7 +305,7 @@ async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_chan
     assert!(n > 60, "a user with more than 60 workspaces: {n}");
     let cli = Cli::new(&fake);
 
-    let sixty = keep_only(&cli, user, &user.workspaces[..60]).await;
+    let (sixty, _) = keep_only(&cli, user, &user.workspaces[..60]).await;
     assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 60);
     // The removals of every workspace past the 50th, then the re-adds of the 10 kept ones.
     let v = assert_verified(&cli, &sixty, (n - 50) + 10).await;
@@ -312,13 +317,20 @@ async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_chan
         .count();
     assert_eq!(readded, 10, "{v}");
 
-    let five = keep_only(&cli, user, &user.workspaces[..5]).await;
+    let (five, journal) = keep_only(&cli, user, &user.workspaces[..5]).await;
     assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 5);
     assert_verified(&cli, &five, 55).await;
 
+    // Its undo adds the 55 back (add 50, then add 5): verified the same way.
+    let undo = cli.run(&["undo", &journal, "--yes"]).await;
+    assert_eq!(undo.code, Some(0), "{undo:?}");
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 60);
+    let undo_id = undo.json()["batch_id"].as_str().unwrap().to_string();
+    assert_verified(&cli, &undo_id, 55).await;
+
     // Another account disables the user: reported on the last run, with who.
     let actor = fake.console_set_active(&user.id, false).unwrap();
-    let (code, v) = verify(&cli, &five).await;
+    let (code, v) = verify(&cli, &undo_id).await;
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(v["state"], "changed_since", "{v}");
     assert_eq!(v["totals"]["changed_since"], 1, "{v}");

@@ -179,7 +179,7 @@ pub fn sent_of(bytes: &[u8]) -> Sent {
 
 /// The events the requests leave, one request at a time: a `replace` with the first 50
 /// then an `add` of the rest removes and re-adds the kept workspaces past the 50th.
-fn own_events(a: &SentAttempt) -> Vec<(&'static str, Option<String>)> {
+fn own_events(a: &SentAttempt) -> Vec<Want> {
     let mut state = a.before.clone();
     let mut out = Vec::new();
     for r in &a.requests {
@@ -190,7 +190,7 @@ fn own_events(a: &SentAttempt) -> Vec<(&'static str, Option<String>)> {
     out
 }
 
-fn same(a: &(&str, Option<String>), b: &(&str, Option<String>)) -> bool {
+fn same(a: &Want, b: &Want) -> bool {
     a.0 == b.0
         && match (&a.1, &b.1) {
             (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
@@ -200,10 +200,7 @@ fn same(a: &(&str, Option<String>), b: &(&str, Option<String>)) -> bool {
 }
 
 /// `from` less one of each of `take` (a multiset difference).
-fn without(
-    from: Vec<(&'static str, Option<String>)>,
-    take: &[(&'static str, Option<String>)],
-) -> Vec<(&'static str, Option<String>)> {
+fn without(from: Vec<Want>, take: &[Want]) -> Vec<Want> {
     let mut used = vec![false; take.len()];
     from.into_iter()
         .filter(|e| {
@@ -224,13 +221,7 @@ fn without(
 /// Required: the net change, and, when the last attempt was answered (done), every event its
 /// requests leave one by one. Allowed: the events of earlier or unanswered attempts (cut
 /// between two requests, they may have left only some of them).
-fn wanted(
-    c: &Covered<'_>,
-    sent: &Sent,
-) -> (
-    Vec<(&'static str, Option<String>)>,
-    Vec<(&'static str, Option<String>)>,
-) {
+fn wanted(c: &Covered<'_>, sent: &Sent) -> (Vec<Want>, Vec<Want>) {
     let net = expected_of(c.before, c.after);
     let attempts = sent
         .get(&c.user_id.to_ascii_lowercase())
@@ -290,8 +281,11 @@ fn covered(j: &JournalState) -> Vec<Covered<'_>> {
         .collect()
 }
 
+/// An event looked for: (type, workspace).
+type Want = (&'static str, Option<String>);
+
 /// The events a change from `before` to `after` leaves: (type, workspace).
-fn expected_of(before: &UserState, after: &UserState) -> Vec<(&'static str, Option<String>)> {
+fn expected_of(before: &UserState, after: &UserState) -> Vec<Want> {
     let mut out = Vec::new();
     if before.active && !after.active {
         out.push((DISABLED, None));
@@ -319,12 +313,7 @@ fn relevant(t: &str) -> bool {
 
 /// Finds the first unused event of `want` in `mine`: the exact workspace first; an event
 /// naming no workspace counts for any.
-fn pick(
-    mine: &[&AuditEvent],
-    used: &HashSet<usize>,
-    want: &(&'static str, Option<String>),
-    until_ms: i64,
-) -> Option<usize> {
+fn pick(mine: &[&AuditEvent], used: &HashSet<usize>, want: &Want, until_ms: i64) -> Option<usize> {
     let find = |exact: bool| {
         mine.iter().enumerate().position(|(i, e)| {
             !used.contains(&i)
