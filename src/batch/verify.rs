@@ -1,8 +1,8 @@
 //! Proving a run afterwards: its journal reconciled with Anaplan's audit log. From what the
-//! journal says each user went through (the state before, the state after), the events that
-//! must exist (USR-4 disabled, USR-3 enabled, one USR-22 or USR-21 per workspace removed or
-//! added) are looked for by the user's id (`objectId`); events on the same users that are not
-//! the run's own are "changed since". `reconcile` is pure; `check` asks the Audit API (with
+//! journal says each user went through (the state before, the state after, and every request
+//! sent, one at a time), the events that must exist (USR-4 disabled, USR-3 enabled, one USR-22
+//! or USR-21 per workspace removed or added) are looked for by the user's id (`objectId`);
+//! events on the same users after the start that are not the run's own are "changed since". `reconcile` is pure; `check` asks the Audit API (with
 //! `--wait`, until nothing is missing or the time is up) and keeps the verdict beside the
 //! journal, where the history reads it.
 
