@@ -341,3 +341,48 @@ async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_chan
         (Some("USR-4"), Some(actor.as_str()))
     );
 }
+
+/// An access review revoking 5 of a 60-workspace user's workspaces is sent as `replace` with
+/// the first 50 kept, then `add` of the other 5: verified, nothing changed since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_keeping_55_of_60_workspaces_is_verified() {
+    let fake = start(config(200)).await;
+    let user = power_users(&fake).remove(0);
+    assert_eq!(user.workspaces.len(), 60);
+    let cli = Cli::new(&fake);
+    let sheet = cli.path("review.csv").display().to_string();
+    let out = cli.run(&["review", "export", "--out", &sheet]).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let col = |n: &str| rows[1].iter().position(|c| c == n).unwrap();
+    let (uid, wid, dec) = (col("userId"), col("workspaceId"), col("decision"));
+    let revoke: Vec<&str> = user.workspaces[55..]
+        .iter()
+        .map(|w| w.id.as_str())
+        .collect();
+    for row in rows.iter_mut().skip(2) {
+        if row[uid] == user.id && revoke.contains(&row[wid].as_str()) {
+            row[dec] = "revoke".into();
+        }
+    }
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    std::fs::write(&sheet, w.into_inner().unwrap()).unwrap();
+    let out = cli.run(&["review", "apply", &sheet, "--yes"]).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let id = out.json()["batch_id"].as_str().unwrap().to_string();
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 55);
+    // The 10 past the 50th removed by the `replace`, the 5 kept among them added back.
+    assert_verified(&cli, &id, 15).await;
+}
