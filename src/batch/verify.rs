@@ -2,9 +2,9 @@
 //! journal says each user went through (the state before, the state after, and every request
 //! sent, one at a time), the events that must exist (USR-4 disabled, USR-3 enabled, one USR-22
 //! or USR-21 per workspace removed or added) are looked for by the user's id (`objectId`);
-//! events on the same users after the start that are not the run's own are "changed since". `reconcile` is pure; `check` asks the Audit API (with
-//! `--wait`, until nothing is missing or the time is up) and keeps the verdict beside the
-//! journal, where the history reads it.
+//! events on the same users after the start that are not the run's own are "changed since".
+//! `reconcile` is pure; `check` asks the Audit API (with `--wait`, until nothing is missing or
+//! the time is up) and keeps the verdict beside the journal, where the history reads it.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,9 @@ pub const DISABLED: &str = "USR-4";
 pub const ENABLED: &str = "USR-3";
 pub const REMOVED: &str = "USR-22";
 pub const ADDED: &str = "USR-21";
+
+/// An event looked for: (type, workspace).
+type Want = (&'static str, Option<String>);
 
 fn describe(event_type: &str) -> &'static str {
     match event_type {
@@ -280,9 +283,6 @@ fn covered(j: &JournalState) -> Vec<Covered<'_>> {
         })
         .collect()
 }
-
-/// An event looked for: (type, workspace).
-type Want = (&'static str, Option<String>);
 
 /// The events a change from `before` to `after` leaves: (type, workspace).
 fn expected_of(before: &UserState, after: &UserState) -> Vec<Want> {
