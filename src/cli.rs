@@ -288,6 +288,57 @@ pub enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Access reviews: export a CSV for workspace owners to fill in, then apply their
+    /// decisions as one plan (preview, confirmation, journal, undo as every run).
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Write one row per user and workspace, with an empty `decision` column.
+    Export(ReviewExportArgs),
+    /// Turn a filled-in review into one plan and run it.
+    Apply(ReviewApplyArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReviewExportArgs {
+    /// A workspace to review, by id or exact name; repeat for more [default: every workspace].
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub workspace: Vec<String>,
+    /// Only users whose last login is more than N days ago or who never signed in (as
+    /// `users list --inactive-days`); users whose last login cannot be read are left out.
+    #[arg(long, value_name = "DAYS", allow_hyphen_values = true, value_parser = crate::plan::inactivity::parse_days)]
+    pub inactive_days: Option<u32>,
+    /// The review file to write (UTF-8 with BOM, CRLF).
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReviewApplyArgs {
+    /// The filled-in review file.
+    pub file: PathBuf,
+    /// Show the plan and stop; nothing is sent.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
+    /// Refuse plans that change more users than this [default: the profile's, or 500].
+    #[arg(long, value_name = "N")]
+    pub max_users: Option<usize>,
+    /// Journal file [default: a new file in the data directory's journals/].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Save the plan (JSON, with its hash and the review file's sha256) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

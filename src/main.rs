@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use scimitar::cli::{
-    AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, UserCommand, UsersCommand,
+    AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, ReviewCommand, UserCommand,
+    UsersCommand,
 };
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
@@ -204,6 +205,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })) => {
             let r = with_connection(&cli, read, async |c| {
                 commands::verify::run(c, v, &mut stdout).await
+            })
+            .await;
+            return Ok(exit_for(r));
+        }
+        Some(Command::Review {
+            command: ReviewCommand::Export(args),
+        }) => {
+            let r = with_connection(&cli, read, async |c| {
+                commands::review::export(c, args).await
+            })
+            .await;
+            return Ok(exit_for(r.map(|()| 0)));
+        }
+        Some(Command::Review {
+            command: ReviewCommand::Apply(args),
+        }) => {
+            let change = Access::Change {
+                command: "review apply",
+                check: NO_CHECK,
+            };
+            let r = with_connection(&cli, change, async |c| {
+                commands::review::apply(c, args, &mut stdout).await
             })
             .await;
             return Ok(exit_for(r));

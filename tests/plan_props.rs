@@ -88,7 +88,7 @@ proptest! {
                     .filter(|w| !in_keep(keep, &w.id)).cloned().collect();
                 prop_assert_eq!(workspaces_lost(&item), outside);
             }
-            Action::Restore => unreachable!(),
+            Action::Restore | Action::Review { .. } => unreachable!(),
         }
 
         // No-ops send nothing, and only no-ops do.
@@ -105,6 +105,33 @@ proptest! {
                 .sum();
             prop_assert!(n <= MAX_WORKSPACES_PER_REQUEST);
             prop_assert!(!r.operations.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_review_takes_exactly_the_revoked_workspaces(
+        user in user_strategy(),
+        revoke in prop::collection::vec(id_strategy(), 0..140),
+        disable in any::<bool>(),
+    ) {
+        let target = scimitar::plan::review::ReviewTarget {
+            revoke: revoke.iter().map(|r| r.to_ascii_lowercase()).collect(),
+            disable,
+        };
+        let action = Action::Review { users: [(user.id.to_ascii_lowercase(), target)].into() };
+        let item = plan_user(&user, &action, &Protected::default());
+        let (before, after) = (item.before.clone().unwrap(), item.after.clone().unwrap());
+        prop_assert_eq!(after.active, before.active && !disable);
+        let kept: Vec<Workspace> = before.workspaces.iter()
+            .filter(|w| !in_keep(&revoke, &w.id)).cloned().collect();
+        prop_assert_eq!(&after.workspaces, &kept);
+        prop_assert_eq!(item.requests.is_empty(), before.equivalent(&after));
+        prop_assert!(apply_requests(&before, &item.requests).equivalent(&after));
+        for r in &item.requests {
+            let n: usize = r.operations.iter()
+                .filter_map(|o| o.value.as_ref().and_then(|v| v.as_array()).map(Vec::len))
+                .sum();
+            prop_assert!(n <= MAX_WORKSPACES_PER_REQUEST);
         }
     }
 

@@ -241,3 +241,148 @@ fn run_started(journal: &str) -> String {
     let i = first.find("\"started\":\"").unwrap() + "\"started\":\"".len();
     first[i..i + 20].to_string()
 }
+
+/// `apply --action keep-workspaces` on `user`, keeping `keep`: (batch id, journal path).
+async fn keep_only(
+    cli: &Cli,
+    user: &User,
+    keep: &[scimitar::scim::model::Workspace],
+) -> (String, String) {
+    let filter = id_filter([user]);
+    let mut rest: Vec<&str> = Vec::new();
+    for w in keep {
+        rest.extend(["--keep", w.id.as_str()]);
+    }
+    rest.push("--yes");
+    let out = cli
+        .run(&apply_filter(&filter, "keep-workspaces", &rest))
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let run = out.json();
+    let field = |k: &str| run[k].as_str().unwrap().to_string();
+    (field("batch_id"), field("journal"))
+}
+
+/// `runs verify ID --format json`: (exit code, JSON).
+async fn verify(cli: &Cli, id: &str) -> (Option<i32>, serde_json::Value) {
+    let out = cli.run(&["runs", "verify", id, "--format", "json"]).await;
+    (out.code, out.json())
+}
+
+/// The fake's users holding more than 50 workspaces (power users hold 60 or so), busiest first.
+fn power_users(fake: &scimitar::fake::FakeServer) -> Vec<User> {
+    let mut users: Vec<User> = fake
+        .users()
+        .into_iter()
+        .filter(|u| u.user_name != fake.login && u.active && u.workspaces.len() > 50)
+        .collect();
+    users.sort_by_key(|u| std::cmp::Reverse(u.workspaces.len()));
+    users
+}
+
+/// Verified, nothing changed since, every expected event found; the JSON.
+async fn assert_verified(cli: &Cli, id: &str, expected: usize) -> serde_json::Value {
+    let (code, v) = verify(cli, id).await;
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["state"], "verified", "{v}");
+    assert_eq!(v["totals"]["changed_since"], 0, "{v}");
+    assert_eq!(v["users"][0]["changed_since"], serde_json::json!([]), "{v}");
+    assert_eq!(v["totals"]["expected"], expected, "{v}");
+    assert_eq!(v["totals"]["found"], expected, "{v}");
+    v
+}
+
+/// A keep-only of a user with more than 50 workspaces. Keeping 60 of 61 is a `replace` with
+/// the first 50, then an `add` of the other 10: the fake records those 10 as removed, then
+/// added. Keeping 5 of the 60 is one `replace`, and its undo two `add`s. All are the runs' own
+/// events, never "changed since"; another account's change on the same user still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keep_only_of_a_user_with_60_workspaces_is_verified_and_a_foreign_change_is_not_hidden() {
+    let fake = start(config(2000)).await;
+    let power = power_users(&fake);
+    let user = &power[0];
+    let n = user.workspaces.len();
+    assert!(n > 60, "a user with more than 60 workspaces: {n}");
+    let cli = Cli::new(&fake);
+
+    let (sixty, _) = keep_only(&cli, user, &user.workspaces[..60]).await;
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 60);
+    // The removals of every workspace past the 50th, then the re-adds of the 10 kept ones.
+    let v = assert_verified(&cli, &sixty, (n - 50) + 10).await;
+    let readded = v["users"][0]["expected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "USR-21" && e["found"] == true)
+        .count();
+    assert_eq!(readded, 10, "{v}");
+
+    let (five, journal) = keep_only(&cli, user, &user.workspaces[..5]).await;
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 5);
+    assert_verified(&cli, &five, 55).await;
+
+    // Its undo adds the 55 back (add 50, then add 5): verified the same way.
+    let undo = cli.run(&["undo", &journal, "--yes"]).await;
+    assert_eq!(undo.code, Some(0), "{undo:?}");
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 60);
+    let undo_id = undo.json()["batch_id"].as_str().unwrap().to_string();
+    assert_verified(&cli, &undo_id, 55).await;
+
+    // Another account disables the user: reported on the last run, with who.
+    let actor = fake.console_set_active(&user.id, false).unwrap();
+    let (code, v) = verify(&cli, &undo_id).await;
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["state"], "changed_since", "{v}");
+    assert_eq!(v["totals"]["changed_since"], 1, "{v}");
+    let later = &v["users"][0]["changed_since"];
+    assert_eq!(later.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        (later[0]["event"].as_str(), later[0]["by"].as_str()),
+        (Some("USR-4"), Some(actor.as_str()))
+    );
+}
+
+/// An access review revoking 5 of a 60-workspace user's workspaces is sent as `replace` with
+/// the first 50 kept, then `add` of the other 5: verified, nothing changed since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_keeping_55_of_60_workspaces_is_verified() {
+    let fake = start(config(200)).await;
+    let user = power_users(&fake).remove(0);
+    assert_eq!(user.workspaces.len(), 60);
+    let cli = Cli::new(&fake);
+    let sheet = cli.path("review.csv").display().to_string();
+    let out = cli.run(&["review", "export", "--out", &sheet]).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let col = |n: &str| rows[1].iter().position(|c| c == n).unwrap();
+    let (uid, wid, dec) = (col("userId"), col("workspaceId"), col("decision"));
+    let revoke: Vec<&str> = user.workspaces[55..]
+        .iter()
+        .map(|w| w.id.as_str())
+        .collect();
+    for row in rows.iter_mut().skip(2) {
+        if row[uid] == user.id && revoke.contains(&row[wid].as_str()) {
+            row[dec] = "revoke".into();
+        }
+    }
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    std::fs::write(&sheet, w.into_inner().unwrap()).unwrap();
+    let out = cli.run(&["review", "apply", &sheet, "--yes"]).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let id = out.json()["batch_id"].as_str().unwrap().to_string();
+    assert_eq!(fake.user(&user.id).unwrap().workspaces.len(), 55);
+    // The 10 past the 50th removed by the `replace`, the 5 kept among them added back.
+    assert_verified(&cli, &id, 15).await;
+}

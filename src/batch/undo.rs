@@ -29,16 +29,6 @@ pub struct Grant {
 /// (an attempt record, whatever its answer said), the part of the state before the first
 /// attempt that the run's action can take away. [`inputs`] limits it to what is missing now.
 pub fn grants(state: &JournalState) -> Vec<Grant> {
-    let (can_disable, can_remove, kept): (bool, bool, &[String]) = match &state.intent {
-        Intent::Restore { .. } => (false, false, &[]),
-        Intent::Apply { action, .. } => match action {
-            Action::Disable => (true, false, &[]),
-            Action::DisableAndRemove => (true, true, &[]),
-            Action::RemoveWorkspaces => (false, true, &[]),
-            Action::KeepWorkspaces { keep } => (false, true, keep.as_slice()),
-            Action::Enable | Action::Restore => (false, false, &[]),
-        },
-    };
     let mut out = Vec::new();
     for t in &state.targets {
         let id = &t.user_id;
@@ -50,19 +40,7 @@ pub fn grants(state: &JournalState) -> Vec<Grant> {
         else {
             continue;
         };
-        let give = UserState {
-            active: can_disable && before.active,
-            workspaces: if can_remove {
-                before
-                    .workspaces
-                    .iter()
-                    .filter(|w| !kept.iter().any(|k| k.eq_ignore_ascii_case(&w.id)))
-                    .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            },
-        };
+        let give = may_take(&state.intent, id, before);
         if give.active || !give.workspaces.is_empty() {
             out.push(Grant {
                 user_id: id.clone(),
@@ -72,6 +50,48 @@ pub fn grants(state: &JournalState) -> Vec<Grant> {
         }
     }
     out
+}
+
+/// The part of `before` that the intent's action can take from user `id`: `active` if it
+/// disables, the workspaces it removes (a review: only those it revoked for this user).
+fn may_take(intent: &Intent, id: &str, before: &UserState) -> UserState {
+    let (can_disable, can_remove, kept): (bool, bool, &[String]) = match intent {
+        Intent::Restore { .. } => (false, false, &[]),
+        Intent::Apply { action, .. } => match action {
+            Action::Disable => (true, false, &[]),
+            Action::DisableAndRemove => (true, true, &[]),
+            Action::RemoveWorkspaces => (false, true, &[]),
+            Action::KeepWorkspaces { keep } => (false, true, keep.as_slice()),
+            Action::Enable | Action::Restore => (false, false, &[]),
+            Action::Review { users } => {
+                let target = users.get(&id.to_ascii_lowercase());
+                return UserState {
+                    active: target.is_some_and(|t| t.disable) && before.active,
+                    workspaces: before
+                        .workspaces
+                        .iter()
+                        .filter(|w| {
+                            target.is_some_and(|t| t.revoke.contains(&w.id.to_ascii_lowercase()))
+                        })
+                        .cloned()
+                        .collect(),
+                };
+            }
+        },
+    };
+    UserState {
+        active: can_disable && before.active,
+        workspaces: if can_remove {
+            before
+                .workspaces
+                .iter()
+                .filter(|w| !kept.iter().any(|k| k.eq_ignore_ascii_case(&w.id)))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 /// `give` limited to what `now` lacks: re-enable only a disabled user, give back only
@@ -300,5 +320,31 @@ mod tests {
             );
             assert!(grants(&j).is_empty());
         }
+    }
+
+    #[test]
+    fn a_review_is_undone_by_giving_back_only_what_it_revoked_and_disabled() {
+        use crate::plan::review::ReviewTarget;
+        let target = |revoke: &[&str], disable: bool| ReviewTarget {
+            revoke: revoke.iter().map(|r| r.to_string()).collect(),
+            disable,
+        };
+        let users = [
+            ("a".to_string(), target(&["w2"], false)),
+            ("b".to_string(), target(&[], true)),
+        ];
+        let mut j = journal(Action::Review {
+            users: users.into(),
+        });
+        // `W3` is gone too, but not by the review: it stays gone.
+        j.first_before
+            .insert("a".into(), st(true, &["w1", "W2", "w3"]));
+        j.first_before.insert("b".into(), st(true, &["w1"]));
+        // Not in the review at all.
+        j.first_before.insert("c".into(), st(true, &["w1"]));
+        let g = grants(&j);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].give, st(false, &["W2"]));
+        assert_eq!(g[1].give, st(true, &[]));
     }
 }

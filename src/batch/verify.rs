@@ -1,21 +1,22 @@
 //! Proving a run afterwards: its journal reconciled with Anaplan's audit log. From what the
-//! journal says each user went through (the state before, the state after), the events that
-//! must exist (USR-4 disabled, USR-3 enabled, one USR-22 or USR-21 per workspace removed or
-//! added) are looked for by the user's id (`objectId`); events on the same users that are not
-//! the run's own are "changed since". `reconcile` is pure; `check` asks the Audit API (with
-//! `--wait`, until nothing is missing or the time is up) and keeps the verdict beside the
-//! journal, where the history reads it.
+//! journal says each user went through (the state before, the state after, and every request
+//! sent, one at a time), the events that must exist (USR-4 disabled, USR-3 enabled, one USR-22
+//! or USR-21 per workspace removed or added) are looked for by the user's id (`objectId`);
+//! events on the same users after the start that are not the run's own are "changed since".
+//! `reconcile` is pure; `check` asks the Audit API (with `--wait`, until nothing is missing or
+//! the time is up) and keeps the verdict beside the journal, where the history reads it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::journal::{JournalError, JournalState, ResultKind};
+use crate::batch::journal::{JournalError, JournalState, Record, ResultKind};
 use crate::plan::UserState;
 use crate::scim::ScimClient;
 use crate::scim::client::{AuditError, AuditEvent, RETENTION};
+use crate::scim::model::PatchRequest;
 
 /// Clocks differ: events this long before the run's start still count as the run's.
 const SKEW_MS: i64 = 2 * 60 * 1000;
@@ -24,6 +25,9 @@ pub const DISABLED: &str = "USR-4";
 pub const ENABLED: &str = "USR-3";
 pub const REMOVED: &str = "USR-22";
 pub const ADDED: &str = "USR-21";
+
+/// An event looked for: (type, workspace).
+type Want = (&'static str, Option<String>);
 
 fn describe(event_type: &str) -> &'static str {
     match event_type {
@@ -145,6 +149,96 @@ pub fn started_ms(j: &JournalState) -> Option<i64> {
     ms_of(&j.started)
 }
 
+/// One attempt of the run on a user: the state it started from and the requests it sent.
+#[derive(Debug, Clone)]
+pub struct SentAttempt {
+    pub before: UserState,
+    pub requests: Vec<PatchRequest>,
+}
+
+/// Every attempt the journal records, per lowercase user id, in journal order.
+pub type Sent = HashMap<String, Vec<SentAttempt>>;
+
+/// The attempts in a journal's bytes (a torn last line and unreadable lines are left out:
+/// `JournalState::parse` has already said what is wrong with them).
+pub fn sent_of(bytes: &[u8]) -> Sent {
+    let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut out = Sent::new();
+    for line in String::from_utf8_lossy(&bytes[..whole]).lines() {
+        if let Ok(Record::Attempt {
+            user_id,
+            before,
+            requests,
+            ..
+        }) = serde_json::from_str::<Record>(line)
+        {
+            out.entry(user_id.to_ascii_lowercase())
+                .or_default()
+                .push(SentAttempt { before, requests });
+        }
+    }
+    out
+}
+
+/// The events the requests leave, one request at a time: a `replace` with the first 50
+/// then an `add` of the rest removes and re-adds the kept workspaces past the 50th.
+fn own_events(a: &SentAttempt) -> Vec<Want> {
+    let mut state = a.before.clone();
+    let mut out = Vec::new();
+    for r in &a.requests {
+        let next = crate::plan::simulate::apply_requests(&state, std::slice::from_ref(r));
+        out.extend(expected_of(&state, &next));
+        state = next;
+    }
+    out
+}
+
+fn same(a: &Want, b: &Want) -> bool {
+    a.0 == b.0
+        && match (&a.1, &b.1) {
+            (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+            (None, None) => true,
+            _ => false,
+        }
+}
+
+/// `from` less one of each of `take` (a multiset difference).
+fn without(from: Vec<Want>, take: &[Want]) -> Vec<Want> {
+    let mut used = vec![false; take.len()];
+    from.into_iter()
+        .filter(|e| {
+            let hit = take
+                .iter()
+                .enumerate()
+                .position(|(i, t)| !used[i] && same(e, t));
+            if let Some(i) = hit {
+                used[i] = true;
+            }
+            hit.is_none()
+        })
+        .collect()
+}
+
+/// What a user's events must hold, and what they may also hold as the run's own.
+///
+/// Required: the net change, and, when the last attempt was answered (done), every event its
+/// requests leave one by one. Allowed: the events of earlier or unanswered attempts (cut
+/// between two requests, they may have left only some of them).
+fn wanted(c: &Covered<'_>, sent: &Sent) -> (Vec<Want>, Vec<Want>) {
+    let net = expected_of(c.before, c.after);
+    let attempts = sent
+        .get(&c.user_id.to_ascii_lowercase())
+        .map_or(&[][..], Vec::as_slice);
+    let mut required = match attempts.last() {
+        Some(last) if c.journal == "done" && !last.requests.is_empty() => own_events(last),
+        _ => Vec::new(),
+    };
+    let rest = without(net, &required);
+    required.extend(rest);
+    let allowed = without(attempts.iter().flat_map(own_events).collect(), &required);
+    (required, allowed)
+}
+
 /// A user the run changed, or may have (in doubt), with the states to compare.
 struct Covered<'a> {
     user_id: &'a str,
@@ -191,7 +285,7 @@ fn covered(j: &JournalState) -> Vec<Covered<'_>> {
 }
 
 /// The events a change from `before` to `after` leaves: (type, workspace).
-fn expected_of(before: &UserState, after: &UserState) -> Vec<(&'static str, Option<String>)> {
+fn expected_of(before: &UserState, after: &UserState) -> Vec<Want> {
     let mut out = Vec::new();
     if before.active && !after.active {
         out.push((DISABLED, None));
@@ -217,9 +311,97 @@ fn relevant(t: &str) -> bool {
     matches!(t, DISABLED | ENABLED | REMOVED | ADDED)
 }
 
-/// The journal against the events (any order, any users): pure.
-pub fn reconcile(j: &JournalState, events: &[AuditEvent], checked_ms: i64) -> Verification {
-    let from = started_ms(j).unwrap_or(0) - SKEW_MS;
+/// Finds the first unused event of `want` in `mine`: the exact workspace first; an event
+/// naming no workspace counts for any.
+fn pick(mine: &[&AuditEvent], used: &HashSet<usize>, want: &Want, until_ms: i64) -> Option<usize> {
+    let find = |exact: bool| {
+        mine.iter().enumerate().position(|(i, e)| {
+            !used.contains(&i)
+                && e.at_ms <= until_ms
+                && e.event_type == want.0
+                && match (&want.1, &e.workspace) {
+                    (Some(w), Some(ew)) => exact && w.eq_ignore_ascii_case(ew),
+                    (Some(_), None) => !exact,
+                    (None, _) => true,
+                }
+        })
+    };
+    find(true).or_else(|| find(false))
+}
+
+fn expected_entry(t: &'static str, ws: Option<String>, e: Option<&AuditEvent>) -> Expected {
+    Expected {
+        event: t.to_string(),
+        what: describe(t).to_string(),
+        workspace: ws,
+        found: e.is_some(),
+        at: e.map(|e| rfc3339_ms(e.at_ms)),
+        event_id: e.map(|e| e.id.clone()),
+    }
+}
+
+/// One user's events (sorted by time) against what the run sent for it. The run's own
+/// allowed events count only up to the journal's last record (and the clock skew).
+///
+/// Events in the clock-skew allowance before the start are tried last (they may be an earlier
+/// run's, on the same workspaces) and, when not the run's own, are before it: never "changed
+/// since".
+fn check_user(c: Covered<'_>, sent: &Sent, sorted: &[&AuditEvent], span: (i64, i64)) -> UserCheck {
+    let (start_ms, last_ms) = span;
+    let mut mine: Vec<&AuditEvent> = sorted
+        .iter()
+        .copied()
+        .filter(|e| e.object.eq_ignore_ascii_case(c.user_id))
+        .collect();
+    mine.sort_by_key(|e| e.at_ms < start_ms);
+    let (required, allowed) = wanted(&c, sent);
+    let mut used: HashSet<usize> = HashSet::new();
+    let mut expected = Vec::new();
+    for want in required {
+        let hit = pick(&mine, &used, &want, i64::MAX);
+        used.extend(hit);
+        expected.push(expected_entry(want.0, want.1, hit.map(|i| mine[i])));
+    }
+    for want in allowed {
+        // The run's own, when found; not missing when not (the attempt may have been cut).
+        if let Some(i) = pick(&mine, &used, &want, last_ms + SKEW_MS) {
+            used.insert(i);
+            expected.push(expected_entry(want.0, want.1, Some(mine[i])));
+        }
+    }
+    let changed_since: Vec<Later> = mine
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !used.contains(i) && e.at_ms >= start_ms)
+        .map(|(_, e)| Later {
+            event: e.event_type.clone(),
+            what: describe(&e.event_type).to_string(),
+            workspace: e.workspace.clone(),
+            by: e.actor.clone(),
+            at: rfc3339_ms(e.at_ms),
+        })
+        .collect();
+    UserCheck {
+        user_id: c.user_id.to_string(),
+        user_name: c.user_name,
+        journal: c.journal.to_string(),
+        expected,
+        changed_since,
+    }
+}
+
+/// The journal (and the requests it records, `sent`) against the events (any order, any
+/// users): pure. A user's expected events come from every request the run sent for it, so
+/// what the run's own later request re-added is expected, never "changed since".
+pub fn reconcile(
+    j: &JournalState,
+    sent: &Sent,
+    events: &[AuditEvent],
+    checked_ms: i64,
+) -> Verification {
+    let start_ms = started_ms(j).unwrap_or(0);
+    let from = start_ms - SKEW_MS;
+    let last_ms = ms_of(&j.last_at).unwrap_or(checked_ms);
     let mut sorted: Vec<&AuditEvent> = events
         .iter()
         .filter(|e| e.success && relevant(&e.event_type) && e.at_ms >= from)
@@ -236,59 +418,7 @@ pub fn reconcile(j: &JournalState, events: &[AuditEvent], checked_ms: i64) -> Ve
     let mut users = Vec::new();
     let mut totals = Totals::default();
     for c in covered(j) {
-        let mine: Vec<&AuditEvent> = sorted
-            .iter()
-            .copied()
-            .filter(|e| e.object.eq_ignore_ascii_case(c.user_id))
-            .collect();
-        let mut used: HashSet<usize> = HashSet::new();
-        let mut expected = Vec::new();
-        for (t, ws) in expected_of(c.before, c.after) {
-            // Exact workspace first; an event naming no workspace counts for any.
-            let pick = |used: &HashSet<usize>, exact: bool| {
-                mine.iter().enumerate().position(|(i, e)| {
-                    !used.contains(&i)
-                        && e.event_type == t
-                        && match (&ws, &e.workspace) {
-                            (Some(w), Some(ew)) => exact && w.eq_ignore_ascii_case(ew),
-                            (Some(_), None) => !exact,
-                            (None, _) => true,
-                        }
-                })
-            };
-            let hit = pick(&used, true).or_else(|| pick(&used, false));
-            if let Some(i) = hit {
-                used.insert(i);
-            }
-            let e = hit.map(|i| mine[i]);
-            expected.push(Expected {
-                event: t.to_string(),
-                what: describe(t).to_string(),
-                workspace: ws,
-                found: e.is_some(),
-                at: e.map(|e| rfc3339_ms(e.at_ms)),
-                event_id: e.map(|e| e.id.clone()),
-            });
-        }
-        let changed_since: Vec<Later> = mine
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !used.contains(i))
-            .map(|(_, e)| Later {
-                event: e.event_type.clone(),
-                what: describe(&e.event_type).to_string(),
-                workspace: e.workspace.clone(),
-                by: e.actor.clone(),
-                at: rfc3339_ms(e.at_ms),
-            })
-            .collect();
-        let check = UserCheck {
-            user_id: c.user_id.to_string(),
-            user_name: c.user_name,
-            journal: c.journal.to_string(),
-            expected,
-            changed_since,
-        };
+        let check = check_user(c, sent, &sorted, (start_ms, last_ms));
         totals.users += 1;
         totals.expected += check.expected.len();
         totals.missing += check.missing();
@@ -420,7 +550,12 @@ pub async fn check(
     wait: Duration,
     mut progress: impl FnMut(&str),
 ) -> Result<Verification, VerifyError> {
-    let j = JournalState::read(journal)?;
+    let bytes = std::fs::read(journal).map_err(|source| JournalError::Read {
+        path: journal.to_path_buf(),
+        source,
+    })?;
+    let j = JournalState::parse(journal, &bytes, None)?;
+    let sent = sent_of(&bytes);
     let started = started_ms(&j).ok_or_else(|| VerifyError::BadStart(j.started.clone()))?;
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -435,7 +570,7 @@ pub async fn check(
         // Clamped so that the clock skew allowance never makes the range too long.
         let from = (started - SKEW_MS).max(now - retention + 60_000);
         let events = client.audit_events(from, now).await?;
-        let v = reconcile(&j, &events, now);
+        let v = reconcile(&j, &sent, &events, now);
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if v.totals.missing == 0 || left.is_zero() {
             store(&v)?;
@@ -536,6 +671,73 @@ mod tests {
         JournalState::read(&p).unwrap()
     }
 
+    fn sent(j: &JournalState) -> Sent {
+        sent_of(&std::fs::read(&j.path).unwrap())
+    }
+
+    fn ws_n(n: std::ops::Range<usize>) -> Vec<Workspace> {
+        n.map(|i| ws(&format!("W{i}"))).collect()
+    }
+
+    /// A keep-only run on one user "k" holding W0..W59 that keeps W0..W{keep-1}, with the
+    /// requests scimitar sends; `done` says whether its answer was recorded.
+    fn keep_only(dir: &Path, keep: usize, done: bool) -> JournalState {
+        let p = dir.join("k.jsonl");
+        let j = Journal::create(&p, &SealKey::fixed(1)).unwrap();
+        j.append(&Record::Run {
+            version: crate::batch::journal::JOURNAL_VERSION,
+            batch_id: "b2".into(),
+            tenant: "t".into(),
+            intent: Intent::Apply {
+                action: Action::KeepWorkspaces {
+                    keep: (0..keep).map(|i| format!("W{i}")).collect(),
+                },
+                protected: Protected::default(),
+            },
+            plan_hash: "h".into(),
+            started: now_rfc3339(),
+            targets: vec![Target {
+                user_id: "k".into(),
+                user_name: "k@x".into(),
+            }],
+            undoes: None,
+            input: None,
+        })
+        .unwrap();
+        let before = ws_n(0..60);
+        let after = ws_n(0..keep);
+        j.append(&Record::Attempt {
+            user_id: "k".into(),
+            user_name: "k@x".into(),
+            at: now_rfc3339(),
+            requests: crate::plan::set_state_requests(None, &before, Some(&after)),
+            before: UserState {
+                active: true,
+                workspaces: before,
+            },
+            after: UserState {
+                active: true,
+                workspaces: after,
+            },
+        })
+        .unwrap();
+        if done {
+            j.append(&Record::Result {
+                user_id: "k".into(),
+                user_name: "k@x".into(),
+                at: now_rfc3339(),
+                outcome: ResultKind::Done,
+                status: Some(200),
+                detail: String::new(),
+                after: None,
+                latency_ms: 1,
+            })
+            .unwrap();
+        }
+        drop(j);
+        JournalState::read(&p).unwrap()
+    }
+
     fn ev(t: &str, object: &str, ws: Option<&str>, by: &str) -> AuditEvent {
         AuditEvent {
             id: format!("{t}-{object}-{}", ws.unwrap_or("")),
@@ -567,7 +769,7 @@ mod tests {
             events.extend(all_for("B", named));
             events.push(ev("USR-8", "a", None, "a"));
             events.push(ev(DISABLED, "someone-else", None, "admin"));
-            let v = reconcile(&j, &events, now_ms());
+            let v = reconcile(&j, &sent(&j), &events, now_ms());
             assert_eq!(v.state, Verdict::Verified, "{v:?}");
             assert_eq!(
                 (v.totals.users, v.totals.expected, v.totals.found),
@@ -594,7 +796,7 @@ mod tests {
                 .filter(|e| e.workspace.as_deref() != Some("W2")),
         );
         events.extend(all_for("c", true));
-        let v = reconcile(&j, &events, now_ms());
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
         assert_eq!(v.state, Verdict::Incomplete);
         assert_eq!(v.missing_users, vec!["b@x".to_string()]);
         assert_eq!(v.label(), "incomplete (1 missing)");
@@ -606,7 +808,7 @@ mod tests {
                 .into_iter()
                 .filter(|e| e.workspace.as_deref() == Some("W2")),
         );
-        let v = reconcile(&j, &events, now_ms());
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
         assert_eq!(v.state, Verdict::ChangedSince, "{v:?}");
         let c = &v.users[2];
         assert_eq!(c.changed_since.len(), 1);
@@ -627,7 +829,120 @@ mod tests {
         for e in &mut events {
             e.at_ms -= 3600 * 1000;
         }
-        let v = reconcile(&j, &events, now_ms());
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
         assert_eq!(v.users[0].missing(), 3);
+    }
+
+    /// What Anaplan records for 60 keep 55: the `replace` with W0..W49 removes W50..W59, the
+    /// `add` of W50..W54 puts five back.
+    fn split_keep_events(named: bool) -> Vec<AuditEvent> {
+        let w = |i: usize| named.then(|| format!("W{i}"));
+        let mut events: Vec<AuditEvent> = (50..60)
+            .map(|i| ev(REMOVED, "k", w(i).as_deref(), "admin"))
+            .collect();
+        events.extend((50..55).map(|i| ev(ADDED, "k", w(i).as_deref(), "admin")));
+        events
+    }
+
+    #[test]
+    fn a_keep_only_over_50_workspaces_expects_what_its_own_second_request_re_added() {
+        let d = tempfile::tempdir().unwrap();
+        let j = keep_only(d.path(), 55, true);
+        assert_eq!(
+            sent(&j)["k"][0].requests.len(),
+            2,
+            "replace 50, then add the rest"
+        );
+        for named in [true, false] {
+            let v = reconcile(&j, &sent(&j), &split_keep_events(named), now_ms());
+            assert_eq!(v.state, Verdict::Verified, "named {named}: {v:?}");
+            assert!(v.users[0].changed_since.is_empty(), "{v:?}");
+            assert_eq!((v.totals.expected, v.totals.found), (15, 15));
+        }
+        // The re-adds are expected: one not recorded is missing, not ignored.
+        let mut short = split_keep_events(true);
+        short.pop();
+        let v = reconcile(&j, &sent(&j), &short, now_ms());
+        assert_eq!(v.state, Verdict::Incomplete, "{v:?}");
+        assert_eq!(v.missing_users, vec!["k@x".to_string()]);
+        // Another administrator's change on the same user is still changed since.
+        let mut events = split_keep_events(true);
+        let mut later = ev(REMOVED, "k", Some("W3"), "other-admin");
+        later.at_ms += 1000;
+        events.push(later);
+        let mut readd = ev(ADDED, "k", Some("W57"), "other-admin");
+        readd.at_ms += 2000;
+        events.push(readd);
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
+        assert_eq!(v.state, Verdict::ChangedSince, "{v:?}");
+        let got: Vec<(&str, Option<&str>, &str)> = v.users[0]
+            .changed_since
+            .iter()
+            .map(|l| (l.event.as_str(), l.workspace.as_deref(), l.by.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (REMOVED, Some("W3"), "other-admin"),
+                (ADDED, Some("W57"), "other-admin")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_keep_only_of_five_out_of_60_is_one_request_and_verified() {
+        let d = tempfile::tempdir().unwrap();
+        let j = keep_only(d.path(), 5, true);
+        assert_eq!(sent(&j)["k"][0].requests.len(), 1);
+        let events: Vec<AuditEvent> = (5..60)
+            .map(|i| ev(REMOVED, "k", Some(&format!("W{i}")), "admin"))
+            .collect();
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
+        assert_eq!(v.state, Verdict::Verified, "{v:?}");
+        assert_eq!((v.totals.expected, v.totals.found), (55, 55));
+    }
+
+    /// Cut between its two requests (in doubt): the first request's removals of kept
+    /// workspaces are the run's own, and the re-adds that never came are not missing.
+    #[test]
+    fn a_keep_only_cut_between_its_requests_is_not_changed_since() {
+        let d = tempfile::tempdir().unwrap();
+        let j = keep_only(d.path(), 55, false);
+        let first_only: Vec<AuditEvent> = split_keep_events(true)
+            .into_iter()
+            .filter(|e| e.event_type == REMOVED)
+            .collect();
+        let v = reconcile(&j, &sent(&j), &first_only, now_ms());
+        assert_eq!(v.users[0].journal, "in_doubt");
+        assert_eq!(v.state, Verdict::Verified, "{v:?}");
+        assert_eq!((v.totals.expected, v.totals.found), (10, 10));
+        // Both requests landed: all fifteen are the run's own.
+        let v = reconcile(&j, &sent(&j), &split_keep_events(true), now_ms());
+        assert_eq!(v.state, Verdict::Verified, "{v:?}");
+    }
+
+    /// An earlier run on the same user a minute before (inside the clock-skew allowance): its
+    /// removal and re-add of W55 are before this run, neither its events nor changed since.
+    #[test]
+    fn an_earlier_runs_events_just_before_the_start_are_not_changed_since() {
+        let d = tempfile::tempdir().unwrap();
+        let j = keep_only(d.path(), 5, true);
+        let mut events: Vec<AuditEvent> = [REMOVED, ADDED]
+            .into_iter()
+            .map(|t| {
+                let mut e = ev(t, "k", Some("W55"), "admin");
+                e.at_ms = started_ms(&j).unwrap() - 60_000;
+                e
+            })
+            .collect();
+        events.extend((5..60).map(|i| ev(REMOVED, "k", Some(&format!("W{i}")), "admin")));
+        let v = reconcile(&j, &sent(&j), &events, now_ms());
+        assert_eq!(v.state, Verdict::Verified, "{v:?}");
+        let w55 = v.users[0]
+            .expected
+            .iter()
+            .find(|e| e.workspace.as_deref() == Some("W55"))
+            .unwrap();
+        assert!(ms_of(w55.at.as_deref().unwrap()).unwrap() >= started_ms(&j).unwrap() - 1000);
     }
 }

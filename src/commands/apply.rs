@@ -28,7 +28,7 @@ fn protected_of(c: &Connected) -> Protected {
 }
 
 /// How the API user and the tenant were identified (or why not), above the preview.
-fn print_identity(c: &Connected) {
+pub(crate) fn print_identity(c: &Connected) {
     for note in c.identity.iter().flat_map(|i| &i.notes) {
         crate::say!("{}", untrusted::line(note));
     }
@@ -37,7 +37,7 @@ fn print_identity(c: &Connected) {
 /// Prints a JSON object on stdout with the tenant it concerns added. A reader that has gone
 /// (`| head`) loses only this summary, the journal holds the run: the write is dropped quietly
 /// and the exit code stays the run's outcome (0 done, 1 some failed), never 2.
-fn print_json(
+pub(crate) fn print_json(
     out: &mut impl Write,
     value: impl serde::Serialize,
     tenant: &str,
@@ -769,17 +769,17 @@ pub async fn undo(
 
 /// What a new run must pass before its journal is created: the cap (an explicit
 /// `--max-users` above it), then the typed confirmation.
-struct Gate<'a> {
-    max_users: Option<usize>,
-    to_change: usize,
-    tenant: &'a str,
-    what: &'a str,
-    yes: bool,
+pub(crate) struct Gate<'a> {
+    pub(crate) max_users: Option<usize>,
+    pub(crate) to_change: usize,
+    pub(crate) tenant: &'a str,
+    pub(crate) what: &'a str,
+    pub(crate) yes: bool,
 }
 
 /// The new run's batch id and journal path (`chosen`, or a new file in the data directory),
 /// once the path is known to be free and the gate is passed.
-fn new_journal(
+pub(crate) fn new_journal(
     c: &Connected,
     chosen: Option<&std::path::Path>,
     gate: &Gate,
@@ -802,7 +802,7 @@ fn new_journal(
 }
 
 /// Creates the sealed journal and runs the batch to its summary.
-async fn run_batch(
+pub(crate) async fn run_batch(
     c: &Connected,
     journal: &std::path::Path,
     batch: crate::batch::runner::Batch,

@@ -9,6 +9,7 @@ pub mod fake;
 pub mod hangup;
 pub mod inactive;
 pub mod preview;
+pub mod review;
 pub mod run;
 pub mod runs;
 pub mod table;

@@ -110,7 +110,7 @@ pub async fn list(
 }
 
 /// A progress line on stderr only when a person watches it (not in pipes or logs).
-fn listing_bar() -> Option<indicatif::ProgressBar> {
+pub(crate) fn listing_bar() -> Option<indicatif::ProgressBar> {
     std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new(0);
         pb.set_style(

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod key;
 pub mod lookup;
 pub mod resolve;
+pub mod review;
 mod text;
 
 pub use self::csv::{CsvError, CsvInput, Entry};

@@ -69,7 +69,10 @@ impl AccessLoss {
 pub fn resume_cost(action: &Action, users: usize) -> Option<String> {
     let removes = matches!(
         action,
-        Action::RemoveWorkspaces | Action::DisableAndRemove | Action::KeepWorkspaces { .. }
+        Action::RemoveWorkspaces
+            | Action::DisableAndRemove
+            | Action::KeepWorkspaces { .. }
+            | Action::Review { .. }
     );
     if !removes || users == 0 {
         return None;
@@ -79,6 +82,8 @@ pub fn resume_cost(action: &Action, users: usize) -> Option<String> {
             "every workspace but the {} kept",
             plural(keep.len(), "workspace", "workspaces")
         )
+    } else if let Action::Review { .. } = action {
+        "the workspaces the review revoked".into()
     } else {
         "every workspace".into()
     };

@@ -30,6 +30,17 @@ pub struct Plan {
     /// (not hashed: it reports on the input, the items are what runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputCounts>,
+    /// For a plan made from an access review: the review file it came from (hashed when
+    /// present: the plan is bound to the file the reviewers filled in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewSource>,
+}
+
+/// The review file a plan was made from: its path as given and the sha256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSource {
+    pub file: String,
+    pub sha256: String,
 }
 
 /// Input rows that made no item: malformed (not an id or email) and duplicates (a user
@@ -143,6 +154,7 @@ impl Plan {
             hash: String::new(),
             undoes: None,
             input: None,
+            review: None,
         };
         plan.hash = plan.compute_hash();
         plan
@@ -163,18 +175,29 @@ impl Plan {
     }
 
     /// The items that will send requests.
+    /// Records the review file the plan was made from, and hashes the plan again.
+    pub fn with_review(mut self, source: ReviewSource) -> Plan {
+        self.review = Some(source);
+        self.hash = self.compute_hash();
+        self
+    }
+
     pub fn changes(&self) -> impl Iterator<Item = &PlanItem> {
         self.items.iter().filter(|i| i.outcome == Outcome::Change)
     }
 
     /// Recomputes the hash from the content (not from the `hash` field).
     pub fn compute_hash(&self) -> String {
-        let content = serde_json::json!({
+        let mut content = serde_json::json!({
             "version": self.version,
             "tenant": self.tenant,
             "action": self.action,
             "items": self.items,
         });
+        // Only when present, so the hash of every other plan stays as it was.
+        if let (Some(r), Some(o)) = (&self.review, content.as_object_mut()) {
+            o.insert("review".into(), serde_json::json!(r));
+        }
         let mut bytes = Vec::new();
         write_canonical(&content, &mut bytes);
         hex::encode(Sha256::digest(&bytes))

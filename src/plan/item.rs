@@ -36,6 +36,10 @@ pub fn plan_user(user: &User, action: &Action, protected: &Protected) -> PlanIte
             (None, Some(kept))
         }
         Action::Restore => (None, None),
+        Action::Review { users } => {
+            let target = users.get(&user.id.to_ascii_lowercase());
+            return crate::plan::review::review_item(user, target, None);
+        }
     };
     change_to(user, before, set_active, set_workspaces)
 }
@@ -51,12 +55,16 @@ pub fn plan_resumed(
     protected: &Protected,
     recorded: Option<&UserState>,
 ) -> PlanItem {
-    let (Action::KeepWorkspaces { keep }, Some(recorded)) = (action, recorded) else {
-        return plan_user(user, action, protected);
-    };
     if protected.reason_for(user).is_some() {
         return plan_user(user, action, protected);
     }
+    if let (Action::Review { users }, Some(_)) = (action, recorded) {
+        let target = users.get(&user.id.to_ascii_lowercase());
+        return crate::plan::review::review_item(user, target, recorded);
+    }
+    let (Action::KeepWorkspaces { keep }, Some(recorded)) = (action, recorded) else {
+        return plan_user(user, action, protected);
+    };
     let before = UserState::of(user);
     let kept_id = |w: &Workspace| keep.iter().any(|k| k.trim().eq_ignore_ascii_case(&w.id));
     let mut kept: Vec<Workspace> = user

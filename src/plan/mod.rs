@@ -11,12 +11,15 @@ mod file;
 pub mod inactivity;
 mod item;
 mod requests;
+pub mod review;
 pub mod simulate;
 mod undo;
 
 pub use cost::{AccessLoss, access_loss, resume_cost};
 pub use describe::{describe, short_id, workspaces_gained, workspaces_lost};
-pub use file::{InputCounts, PLAN_VERSION, Plan, PlanFileError, PlanRequest, RunRef, Totals};
+pub use file::{
+    InputCounts, PLAN_VERSION, Plan, PlanFileError, PlanRequest, ReviewSource, RunRef, Totals,
+};
 pub use item::{not_found_item, plan_resumed, plan_user, replan};
 pub use requests::{set_state_requests, workspace_operations};
 pub use undo::undo_item;
@@ -38,6 +41,11 @@ pub enum Action {
     /// Put each user back to a recorded state (an undo plan). The target differs per user, so
     /// it lives in each item's `after`; re-plan such items with [`replan`], not [`plan_user`].
     Restore,
+    /// An access review's decisions, per user (keyed by lowercase id): each keeps every
+    /// workspace not revoked, and is disabled when decided. Never adds a workspace.
+    Review {
+        users: std::collections::BTreeMap<String, review::ReviewTarget>,
+    },
 }
 
 impl Action {
@@ -50,6 +58,12 @@ impl Action {
             Action::KeepWorkspaces { keep } => format!("keep only {} workspace(s)", keep.len()),
             Action::DisableAndRemove => "disable and remove all workspaces".into(),
             Action::Restore => "restore recorded state (undo)".into(),
+            Action::Review { users } => {
+                format!(
+                    "apply an access review ({} users with a revoke or disable)",
+                    users.len()
+                )
+            }
         }
     }
 }
