@@ -172,7 +172,7 @@ pub async fn execute(
     let use_filter = Arc::new(AtomicBool::new(true));
     let (reader, mut slice_rx) =
         spawn_reader(client, batch, opts.read_slice, use_filter.clone(), &events);
-    let mut checks = Checks::new(client, opts.read_slice, use_filter);
+    let mut checks = Checks::new(client, opts.read_slice, use_filter.clone());
     let mut reader_done = false;
     let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
@@ -187,6 +187,8 @@ pub async fn execute(
     let _ = events.send(Event::Concurrency(limit.current()));
     // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
     let mut read_error: Option<ScimError> = None;
+    // Users whose re-read the failing server did not answer: kept for a retry or resume.
+    let mut unsent: Vec<Target> = Vec::new();
     // Once stopped (a signal, the operator), requests in flight get this long to answer.
     let grace = async {
         cancel.cancelled().await;
@@ -195,6 +197,7 @@ pub async fn execute(
     tokio::pin!(grace);
 
     loop {
+        sync_health(client, &mut breaker, &events);
         // Dispatch while there is room, taking the next slice when the queue runs dry.
         while inflight.len() < limit.current()
             && !cancel.is_cancelled()
@@ -228,6 +231,20 @@ pub async fn execute(
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
             };
+            if let Fresh::Unreadable(e) = &fresh
+                && crate::scim::client::counts_as_failure(e)
+            {
+                // The server failed its re-read: not the user's fault, nothing was sent.
+                // Left not started for resume, and the breaker opens.
+                if breaker.trip(1, &e.to_string()) {
+                    let _ = events.send(Event::Paused {
+                        failures: breaker.failures_in_a_row(),
+                        error: breaker.last_error().to_string(),
+                    });
+                }
+                unsent.push(target);
+                break;
+            }
             let item = fresh_item(&intent, batch, &target, &fresh);
             let attempted = batch.recorded_before.contains_key(&target.user_id);
             dispatch(
@@ -249,6 +266,8 @@ pub async fn execute(
             };
             if decision == Decision::Retry {
                 breaker.close();
+                client.reset_health();
+                requeue(&mut ready, &mut unsent, client, &use_filter, &events).await;
                 let _ = events.send(Event::Unpaused);
                 continue;
             }
@@ -299,7 +318,7 @@ pub async fn execute(
     reader.abort();
     // Every answer is settled by the server's state before the run ends.
     checks.drain(&journal, &events).await?;
-    let unfinished = !(ready.is_empty() && reader_done);
+    let unfinished = !(ready.is_empty() && reader_done && unsent.is_empty());
     let fatal = breaker.fatal().map(str::to_string);
     let cancelled = unfinished
         && (cancel.is_cancelled()
@@ -314,10 +333,50 @@ pub async fn execute(
     if let Some(why) = fatal {
         return Err(BatchError::Fatal(why));
     }
+    // A failing server explains a failed re-read better than the re-read's own error.
     match (read_error, server_down) {
-        (Some(e), _) => Err(BatchError::Read(e)),
-        (None, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+        (_, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+        (Some(e), None) => Err(BatchError::Read(e)),
         (None, None) => Ok(()),
+    }
+}
+
+/// After a pause: the users whose re-read failed are re-read again, first in the queue.
+async fn requeue(
+    ready: &mut VecDeque<(Target, Fresh)>,
+    unsent: &mut Vec<Target>,
+    client: &ScimClient,
+    use_filter: &AtomicBool,
+    events: &mpsc::UnboundedSender<Event>,
+) {
+    let targets: Vec<Target> = std::mem::take(unsent);
+    if targets.is_empty() {
+        return;
+    }
+    match reread(client, targets.clone(), use_filter, events).await {
+        Ok(fresh) => {
+            for f in fresh.into_iter().rev() {
+                ready.push_front(f);
+            }
+        }
+        // Still failing: they stay not started (the run ends unfinished, resumable).
+        Err(e) => {
+            tracing::warn!("re-reading {} users again failed: {e}", targets.len());
+            unsent.extend(targets);
+        }
+    }
+}
+
+/// Opens the run's breaker when the client's health (every request: PATCHes, re-reads,
+/// lookups) says the server keeps failing.
+fn sync_health(client: &ScimClient, breaker: &mut Breaker, events: &mpsc::UnboundedSender<Event>) {
+    if let Some(f) = client.server_failing()
+        && breaker.trip(f.in_a_row as usize, &f.last_error)
+    {
+        let _ = events.send(Event::Paused {
+            failures: breaker.failures_in_a_row(),
+            error: breaker.last_error().to_string(),
+        });
     }
 }
 
@@ -470,6 +529,7 @@ fn handle_joined(
             return Ok(());
         }
     };
+    sync_health(client, breaker, events);
     if breaker.is_open() && server_failure(&result) {
         // The server is failing: a re-read now would fail too. In doubt, never failed:
         // resume re-reads the user and finishes it.
@@ -700,7 +760,8 @@ fn answer_lost(e: &ScimError) -> bool {
         ScimError::Transport { .. }
         | ScimError::BadResponse { .. }
         | ScimError::Model(_)
-        | ScimError::OtherUser { .. } => true,
+        | ScimError::OtherUser { .. }
+        | ScimError::TooLarge { .. } => true,
         ScimError::Status { status, .. } => *status >= 500,
         _ => false,
     }
@@ -903,6 +964,17 @@ impl Checks {
 /// One keyed re-read (split as the lookups before the change are) for every pending user,
 /// and each one's verdict.
 async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool) -> Vec<Checked> {
+    if let Some(f) = client.server_failing() {
+        // A re-read now would fail too (or hang): in doubt, and resume re-reads them.
+        let why = format!(
+            "the server kept failing ({}), so the user was not re-read",
+            f.last_error
+        );
+        return pending
+            .into_iter()
+            .map(|p| settle(p, Err(why.clone())))
+            .collect();
+    }
     let ids: Vec<String> = pending.iter().map(|p| p.result.user_id.clone()).collect();
     let (found, failed, whole): (HashMap<String, User>, HashMap<String, ScimError>, _) =
         match reread_after(client, &ids, use_filter).await {
