@@ -208,6 +208,8 @@ pub struct Finished {
     pub server_down: bool,
     /// The reports could not be written: the path and why (the journal still holds the run).
     pub report_error: Option<String>,
+    /// Where the run's records are: the journal, or its recovery file if it was diverted.
+    pub journal: PathBuf,
 }
 
 /// Runs a started batch to its end (or a stop), keeping the journal on disk each half
@@ -221,7 +223,7 @@ pub async fn run(
 ) -> Finished {
     let Started {
         journal,
-        path,
+        path: _,
         batch,
         fresh,
     } = started;
@@ -245,6 +247,8 @@ pub async fn run(
     syncer.abort();
     let _ = journal.sync();
     let server_down = matches!(result, Err(BatchError::ServerDown { .. }));
+    // A journal removed or replaced mid-run: its records are in the recovery file.
+    let path = journal.current_path();
     let (summary, report_error) = match finish_reporting(&path) {
         Ok((s, e)) => (Ok(s), e),
         Err(e) => (Err(e), None),
@@ -256,6 +260,7 @@ pub async fn run(
         stopped: result.err().map(|e| e.to_string()),
         server_down,
         report_error,
+        journal: path,
     }
 }
 

@@ -131,6 +131,8 @@ pub enum BatchError {
     ServerDown { failures: usize, error: String },
     #[error("stopped sending: {0}. The users left are not started; the journal is resumable")]
     Fatal(String),
+    #[error("stopped sending: {0}. The users left are not started")]
+    JournalDiverted(crate::batch::journal::Diverted),
 }
 
 /// Starts a new journal for `batch` and runs it.
@@ -198,9 +200,19 @@ pub async fn execute(
 
     loop {
         sync_health(client, &mut breaker, &events);
+        if let Some(e) = checks.failed_read.take()
+            && breaker.trip(1, &format!("re-reading the changed users failed: {e}"))
+        {
+            let _ = events.send(Event::Paused {
+                failures: breaker.failures_in_a_row(),
+                error: breaker.last_error().to_string(),
+            });
+        }
         // Dispatch while there is room, taking the next slice when the queue runs dry.
         while inflight.len() < limit.current()
             && !cancel.is_cancelled()
+            && journal.diverted().is_none()
+            && checks.failed_read.is_none()
             && read_error.is_none()
             && !breaker.is_open()
             && breaker.fatal().is_none()
@@ -281,6 +293,7 @@ pub async fn execute(
             if cancel.is_cancelled()
                 || read_error.is_some()
                 || breaker.fatal().is_some()
+                || journal.diverted().is_some()
                 || (ready.is_empty() && reader_done)
             {
                 break;
@@ -320,8 +333,10 @@ pub async fn execute(
     checks.drain(&journal, &events).await?;
     let unfinished = !(ready.is_empty() && reader_done && unsent.is_empty());
     let fatal = breaker.fatal().map(str::to_string);
+    let diverted = journal.diverted();
     let cancelled = unfinished
         && (cancel.is_cancelled()
+            || diverted.is_some()
             || read_error.is_some()
             || server_down.is_some()
             || fatal.is_some());
@@ -330,6 +345,9 @@ pub async fn execute(
         cancelled,
     })?;
     let _ = events.send(Event::Ended { cancelled });
+    if let Some(d) = diverted {
+        return Err(BatchError::JournalDiverted(d));
+    }
     if let Some(why) = fatal {
         return Err(BatchError::Fatal(why));
     }
@@ -887,7 +905,10 @@ struct Checks {
     waiting: Vec<Pending>,
     /// When the oldest waiting user's answer came.
     oldest: Option<Instant>,
-    running: JoinSet<Vec<Checked>>,
+    running: JoinSet<(Vec<Checked>, Option<String>)>,
+    /// A re-read the server failed (after its retries): nothing sent now could be verified,
+    /// so the run's breaker opens.
+    failed_read: Option<String>,
 }
 
 /// A user's verdict waits at most about this long for its slice to fill, so the progress
@@ -903,6 +924,7 @@ impl Checks {
             waiting: Vec::new(),
             oldest: None,
             running: JoinSet::new(),
+            failed_read: None,
         }
     }
 
@@ -928,12 +950,15 @@ impl Checks {
 
     fn record(
         &mut self,
-        joined: Result<Vec<Checked>, tokio::task::JoinError>,
+        joined: Result<(Vec<Checked>, Option<String>), tokio::task::JoinError>,
         journal: &Journal,
         events: &mpsc::UnboundedSender<Event>,
     ) -> Result<(), BatchError> {
         let settled = match joined {
-            Ok(v) => v,
+            Ok((v, failed)) => {
+                self.failed_read = self.failed_read.take().or(failed);
+                v
+            }
             Err(e) => {
                 // Their attempts stay open in the journal: resume re-checks them.
                 tracing::error!("a re-read after the change failed: {e}");
@@ -963,17 +988,20 @@ impl Checks {
 
 /// One keyed re-read (split as the lookups before the change are) for every pending user,
 /// and each one's verdict.
-async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool) -> Vec<Checked> {
+/// Also returns the error when the server failed the whole re-read.
+async fn settle_all(
+    client: &ScimClient,
+    pending: Vec<Pending>,
+    use_filter: bool,
+) -> (Vec<Checked>, Option<String>) {
     if let Some(f) = client.server_failing() {
         // A re-read now would fail too (or hang): in doubt, and resume re-reads them.
         let why = format!(
             "the server kept failing ({}), so the user was not re-read",
             f.last_error
         );
-        return pending
-            .into_iter()
-            .map(|p| settle(p, Err(why.clone())))
-            .collect();
+        let settled = pending.into_iter().map(|p| settle(p, Err(why.clone())));
+        return (settled.collect(), None);
     }
     let ids: Vec<String> = pending.iter().map(|p| p.result.user_id.clone()).collect();
     let (found, failed, whole): (HashMap<String, User>, HashMap<String, ScimError>, _) =
@@ -991,7 +1019,7 @@ async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool
             ),
             Err(e) => (HashMap::new(), HashMap::new(), Some(e.to_string())),
         };
-    pending
+    let settled = pending
         .into_iter()
         .map(|p| {
             let key = p.result.user_id.to_ascii_lowercase();
@@ -1003,7 +1031,8 @@ async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool
             };
             settle(p, state)
         })
-        .collect()
+        .collect();
+    (settled, whole)
 }
 
 /// The re-read after a change: one `or` filter first. A server failing it (5xx, timeout) is

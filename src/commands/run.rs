@@ -221,6 +221,8 @@ pub async fn execute(
             crate::untrusted::text(&e.to_string())
         );
     }
+    // Resume and undo from where the records are (a recovery file if the journal went).
+    let journal_path = finished.journal.clone();
     let summary = finished.summary.map_err(anyhow::Error::msg)?;
     if let Some(e) = &finished.report_error {
         crate::say!("error: {}", crate::untrusted::text(e));

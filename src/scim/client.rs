@@ -27,7 +27,7 @@ mod last_logins;
 mod listing;
 mod me;
 pub use audit::{AuditError, AuditEvent, DEFAULT_AUDIT_URL, RETENTION};
-pub use health::{Failing, Health, counts_as_failure};
+pub use health::{Failing, Health, Kind, counts_as_failure};
 pub use last_login::{LastLogin, UNAVAILABLE};
 pub use last_logins::{LOGIN_PAGE_LIMIT, LastLogins, LoginProgress, LoginSource, MAX_ONE_BY_ONE};
 pub use listing::{
@@ -346,7 +346,7 @@ impl ScimClient {
 
     /// The operator chose to try again: count the server's failures afresh.
     pub fn reset_health(&self) {
-        self.inner.health.good();
+        self.inner.health.reset();
     }
 
     pub fn stats(&self) -> ClientStats {
@@ -530,12 +530,11 @@ impl ScimClient {
             let (err, retry_after) =
                 match self.send_once(&method, url, query, body, cred.header).await {
                     Ok(reply) => {
-                        self.judge(sent, Ok(&reply));
+                        self.judge(&method, sent, Ok(&reply));
                         return Ok(reply);
                     }
                     Err(Failure { error, retry_after }) => (error, retry_after),
                 };
-            self.judge(sent, Err(&err));
             if let ScimError::Unauthorized { .. } = err
                 && !reauthenticated
                 && inner.auth.rejected(cred.generation).await
@@ -555,7 +554,10 @@ impl ScimClient {
                 inner.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
             }
             // While the server fails everything, retries only keep callers waiting.
-            if !err.is_transient() || attempt >= max || inner.health.is_open() {
+            let last = !err.is_transient() || attempt >= max || inner.health.is_open();
+            self.judge(&method, sent, Err((&err, last)));
+            // The attempt that opened the breaker gives up too.
+            if last || inner.health.is_open() {
                 return Err(self.final_error(err, attempt));
             }
             let wait = inner.retry.wait(attempt, retry_after);
@@ -636,20 +638,34 @@ impl ScimClient {
 
     /// Counts one attempt in the server's health: a failure, or a good answer (a 2xx whose
     /// body is empty or well-formed JSON, or a refusal with a reason). A 429 is neither.
-    fn judge(&self, sent: std::time::Instant, outcome: Result<&Reply, &ScimError>) {
+    /// `last`: the request gives up with this error.
+    fn judge(
+        &self,
+        method: &Method,
+        sent: std::time::Instant,
+        outcome: Result<&Reply, (&ScimError, bool)>,
+    ) {
         let health = &self.inner.health;
-        match outcome {
-            Ok(reply) if reply.well_formed() => health.good(),
-            Ok(reply) => {
-                health.failed(sent, &reply.not_json());
+        let kind = if *method == Method::GET {
+            Kind::Read
+        } else {
+            Kind::Write
+        };
+        let opened = match outcome {
+            Ok(reply) if reply.well_formed() => {
+                health.good(kind);
+                false
             }
-            Err(e) if health::counts_as_failure(e) => {
-                if health.failed(sent, e) {
-                    tracing::warn!("the server keeps failing; no more retries until it answers");
-                }
+            Ok(reply) => health.failed(kind, sent, &reply.not_json(), true),
+            Err((e, last)) if health::counts_as_failure(e) => health.failed(kind, sent, e, last),
+            Err((e, _)) if e.status() == Some(429) => false,
+            Err(_) => {
+                health.good(kind);
+                false
             }
-            Err(e) if e.status() == Some(429) => {}
-            Err(_) => health.good(),
+        };
+        if opened {
+            tracing::warn!("the server keeps failing; no more retries until it answers");
         }
     }
 
