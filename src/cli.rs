@@ -537,6 +537,10 @@ pub struct ApplyArgs {
     /// they no longer make the exit code 1.
     #[arg(long)]
     pub allow_missing: bool,
+    /// Run even when another run of the same tenant is going (with --yes such a run is
+    /// otherwise refused; at a terminal, apply asks).
+    #[arg(long)]
+    pub allow_concurrent: bool,
     /// Only users whose last login is more than N days ago, or who never signed in (among
     /// --csv or --filter users, else among every user). Users whose last login cannot be read
     /// are never selected; they are counted and named.

@@ -154,6 +154,8 @@ pub fn peek(key: &SealKey, path: &Path, tenant: &str) -> Result<JournalState, Dr
 /// A run ready to go: its journal is open and locked.
 pub struct Started {
     journal: Arc<Journal>,
+    /// Other runs of the tenant see this one while it is held (see `tenant_lock`).
+    tenant_lock: Option<crate::batch::tenant_lock::TenantLock>,
     pub path: PathBuf,
     pub batch: Batch,
     fresh: bool,
@@ -163,6 +165,7 @@ pub struct Started {
 pub fn start(key: &SealKey, path: &Path, batch: Batch) -> Result<Started, DriverError> {
     let journal = Journal::create(path, key)?;
     Ok(Started {
+        tenant_lock: crate::batch::tenant_lock::hold(&batch.tenant),
         journal: Arc::new(journal),
         path: path.to_path_buf(),
         batch,
@@ -180,6 +183,7 @@ impl Opened {
         })?;
         let s = &self.state;
         Ok(Started {
+            tenant_lock: crate::batch::tenant_lock::hold(&s.tenant),
             path: s.path.clone(),
             batch: Batch {
                 batch_id: s.batch_id.clone(),
@@ -223,6 +227,7 @@ pub async fn run(
 ) -> Finished {
     let Started {
         journal,
+        tenant_lock,
         path: _,
         batch,
         fresh,
@@ -255,6 +260,7 @@ pub async fn run(
     };
     // The lock is released only now: the reports are written under it.
     drop(journal);
+    drop(tenant_lock);
     Finished {
         summary,
         stopped: result.err().map(|e| e.to_string()),

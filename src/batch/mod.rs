@@ -10,6 +10,7 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod seal;
+pub mod tenant_lock;
 pub mod undo;
 pub mod verify;
 
