@@ -1066,6 +1066,40 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_journal_is_diverted_to_a_sealed_recovery_file_that_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append_synced(&run_record()).unwrap();
+        j.append(&attempt("a", true)).unwrap();
+        assert!(j.diverted().is_none());
+        std::fs::remove_file(&p).unwrap();
+        j.sync().unwrap();
+        let d = j.diverted().expect("diverted within a sync");
+        assert_eq!(d.why, "was removed");
+        assert_eq!(j.current_path(), d.recovery);
+        assert!(d.to_string().contains(&p.display().to_string()));
+        assert!(d.to_string().contains(&d.recovery.display().to_string()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&d.recovery).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        j.append(&attempt("b", true)).unwrap();
+        drop(j);
+        let (_j, s) = Journal::resume(&d.recovery, &key).unwrap();
+        assert_eq!(
+            s.seal,
+            SealCheck::Verified,
+            "the chain goes on in the recovery file"
+        );
+        assert!(s.first_before.contains_key("a") && s.first_before.contains_key("b"));
+        assert!(!p.exists(), "the removed journal is not recreated");
+    }
+
+    #[test]
     fn a_torn_tail_is_set_aside_and_the_chain_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let key = SealKey::fixed(1);

@@ -344,6 +344,8 @@ pub async fn execute(
         at: now_rfc3339(),
         cancelled,
     })?;
+    // The breaker was this run's: what comes next (a reload, a resume) gets its retries.
+    client.reset_health();
     let _ = events.send(Event::Ended { cancelled });
     if let Some(d) = diverted {
         return Err(BatchError::JournalDiverted(d));

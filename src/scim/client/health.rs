@@ -143,7 +143,7 @@ mod tests {
             "opens once"
         );
         let f = h.failing().unwrap();
-        assert_eq!(f.in_a_row, 10);
+        assert_eq!(f.in_a_row, 11);
         assert!(f.last_error.contains("503"), "{f:?}");
         h.good(Kind::Read);
         assert!(!h.is_open());
