@@ -518,6 +518,23 @@ pub struct FakeServeArgs {
     /// Tenant rate limit (token bucket), answered with 429 + Retry-After.
     #[arg(long, value_name = "PER_MINUTE")]
     pub rate_limit: Option<u32>,
+    /// Fault: every list request (GET /Users) is answered by a proxy's HTML 502 page.
+    #[arg(long)]
+    pub html_502_lists: bool,
+    /// Fault: once N PATCHes were answered, every /Users request is answered 401 (a token
+    /// revoked mid-run).
+    #[arg(long, value_name = "N")]
+    pub unauthorized_after_writes: Option<u64>,
+    /// Fault: once N PATCHes were answered, no /Users request is answered at all (hung).
+    #[arg(long, value_name = "N")]
+    pub hang_after_writes: Option<u64>,
+    /// Fault: once N PATCHes were answered, every GET of /Users is answered 503 while
+    /// PATCHes still work.
+    #[arg(long, value_name = "N")]
+    pub fail_reads_after_writes: Option<u64>,
+    /// Fault: every /Users answer is a 200 of this many bytes (after a PATCH is applied).
+    #[arg(long, value_name = "BYTES")]
+    pub oversize_answers: Option<u64>,
     /// Auth token lifetime.
     #[arg(long, default_value_t = 35 * 60, value_name = "SECONDS")]
     pub token_ttl: u64,
@@ -680,6 +697,10 @@ pub struct ApplyArgs {
     /// they no longer make the exit code 1.
     #[arg(long)]
     pub allow_missing: bool,
+    /// Run even when another run of the same tenant is going (with --yes such a run is
+    /// otherwise refused; at a terminal, apply asks).
+    #[arg(long)]
+    pub allow_concurrent: bool,
     /// Only users whose last login is more than N days ago, or who never signed in (among
     /// --csv or --filter users, else among every user). Users whose last login cannot be read
     /// are never selected; they are counted and named.

@@ -317,6 +317,8 @@ async fn two_overlapping_runs_each_undo_their_own_part() {
                 "--action",
                 action,
                 "--yes",
+                // Overlapping on purpose: without it the second is refused.
+                "--allow-concurrent",
                 "--journal",
                 &j,
             ])

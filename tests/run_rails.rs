@@ -249,3 +249,62 @@ async fn unknown_ids_are_not_found_without_a_get_each_once_id_filters_work() {
     let gets = fake.stats().kind("get");
     assert!(gets <= 30, "{gets} GETs for 280 unknown ids");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_apply_on_the_same_tenant_is_refused_with_yes_unless_allowed() {
+    let fake = start(with_latency(Duration::from_millis(100), config(200))).await;
+    let users = active_users(&fake, 80);
+    let (first, second) = users.split_at(60);
+    let cli = Cli::new(&fake);
+    let journal = cli.path("first.jsonl");
+    let filter_a = id_filter(first);
+    let a = [
+        "apply",
+        "--filter",
+        &filter_a,
+        "--action",
+        "disable",
+        "--yes",
+        "--concurrency",
+        "1",
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    let run_a = cli.command(&a).spawn().unwrap();
+    let going = common::wait_until(Duration::from_secs(30), async || {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .contains("\"record\":\"attempt\"")
+    })
+    .await;
+    assert!(going, "the first run never got going");
+    let filter_b = id_filter(second);
+    let b = [
+        "apply", "--filter", &filter_b, "--action", "disable", "--yes",
+    ];
+    let out = cli.run(&b).await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("another run of tenant"), "{out:?}");
+    assert!(out.stderr.contains("--allow-concurrent"), "{out:?}");
+    assert!(
+        second.iter().all(|u| fake.user(&u.id).unwrap().active),
+        "the refused run changed nobody"
+    );
+    let mut allowed = b.to_vec();
+    allowed.push("--allow-concurrent");
+    let out = cli.run(&allowed).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("warning: another run"), "{out:?}");
+    assert!(second.iter().all(|u| !fake.user(&u.id).unwrap().active));
+    let out = run_a.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(first.iter().all(|u| !fake.user(&u.id).unwrap().active));
+    // Once both ended, a third run is not refused.
+    let out = cli
+        .run(&[
+            "apply", "--filter", &filter_b, "--action", "disable", "--yes",
+        ])
+        .await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!out.stderr.contains("another run"), "{out:?}");
+}

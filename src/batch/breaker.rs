@@ -79,6 +79,18 @@ impl Breaker {
         opened
     }
 
+    /// Opens it for a failure seen elsewhere (the client's health over every request: the
+    /// re-reads and lookups too); true when this opened it.
+    pub fn trip(&mut self, failures: usize, error: &str) -> bool {
+        if self.open {
+            return false;
+        }
+        self.open = true;
+        self.in_a_row = self.in_a_row.max(failures);
+        self.last_error = error.to_string();
+        true
+    }
+
     pub fn is_open(&self) -> bool {
         self.open
     }

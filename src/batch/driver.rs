@@ -154,6 +154,8 @@ pub fn peek(key: &SealKey, path: &Path, tenant: &str) -> Result<JournalState, Dr
 /// A run ready to go: its journal is open and locked.
 pub struct Started {
     journal: Arc<Journal>,
+    /// Other runs of the tenant see this one while it is held (see `tenant_lock`).
+    tenant_lock: Option<crate::batch::tenant_lock::TenantLock>,
     pub path: PathBuf,
     pub batch: Batch,
     fresh: bool,
@@ -163,6 +165,7 @@ pub struct Started {
 pub fn start(key: &SealKey, path: &Path, batch: Batch) -> Result<Started, DriverError> {
     let journal = Journal::create(path, key)?;
     Ok(Started {
+        tenant_lock: crate::batch::tenant_lock::hold(&batch.tenant),
         journal: Arc::new(journal),
         path: path.to_path_buf(),
         batch,
@@ -180,6 +183,7 @@ impl Opened {
         })?;
         let s = &self.state;
         Ok(Started {
+            tenant_lock: crate::batch::tenant_lock::hold(&s.tenant),
             path: s.path.clone(),
             batch: Batch {
                 batch_id: s.batch_id.clone(),
@@ -208,6 +212,8 @@ pub struct Finished {
     pub server_down: bool,
     /// The reports could not be written: the path and why (the journal still holds the run).
     pub report_error: Option<String>,
+    /// Where the run's records are: the journal, or its recovery file if it was diverted.
+    pub journal: PathBuf,
 }
 
 /// Runs a started batch to its end (or a stop), keeping the journal on disk each half
@@ -221,7 +227,8 @@ pub async fn run(
 ) -> Finished {
     let Started {
         journal,
-        path,
+        tenant_lock,
+        path: _,
         batch,
         fresh,
     } = started;
@@ -245,17 +252,21 @@ pub async fn run(
     syncer.abort();
     let _ = journal.sync();
     let server_down = matches!(result, Err(BatchError::ServerDown { .. }));
+    // A journal removed or replaced mid-run: its records are in the recovery file.
+    let path = journal.current_path();
     let (summary, report_error) = match finish_reporting(&path) {
         Ok((s, e)) => (Ok(s), e),
         Err(e) => (Err(e), None),
     };
     // The lock is released only now: the reports are written under it.
     drop(journal);
+    drop(tenant_lock);
     Finished {
         summary,
         stopped: result.err().map(|e| e.to_string()),
         server_down,
         report_error,
+        journal: path,
     }
 }
 

@@ -186,6 +186,93 @@ struct Writer {
     prev: String,
     dirty: bool,
     synced: Instant,
+    /// Set once the journal was removed, replaced or could not be written: `file` is then
+    /// the recovery file.
+    diverted: Option<Diverted>,
+}
+
+/// Where a journal's records went when the journal itself could no longer be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diverted {
+    pub journal: PathBuf,
+    /// A complete journal (every record so far, then the rest of the run): resume and undo
+    /// take it as they take the journal.
+    pub recovery: PathBuf,
+    /// "was removed", "was replaced by another file", "could not be written (...)".
+    pub why: String,
+}
+
+impl std::fmt::Display for Diverted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the journal {} {}; the records so far and the rest of this run are in {} (resume or undo that file)",
+            self.journal.display(),
+            self.why,
+            self.recovery.display()
+        )
+    }
+}
+
+/// The file's device and inode: the same path naming another file is a replacement.
+fn identity(m: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        None
+    }
+}
+
+/// Why the journal at `path` is no longer the file `w` writes, if it is not.
+fn watch(w: &Writer, path: &Path) -> Option<String> {
+    if w.diverted.is_some() {
+        return None;
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("was removed".into()),
+        Err(e) => Some(format!("cannot be checked ({e})")),
+        Ok(m) => {
+            let ours = w.file.metadata().ok().and_then(|m| identity(&m));
+            (identity(&m) != ours).then(|| "was replaced by another file".into())
+        }
+    }
+}
+
+/// A new recovery file for `journal`, created exclusively (0600, never through a link):
+/// beside it, or in the data directory's journals when its directory cannot take it.
+fn create_recovery(journal: &Path) -> std::io::Result<(File, PathBuf)> {
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "journal".into());
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let file_name = format!("{name}.recovered-{stamp}.jsonl");
+    let beside = journal.with_file_name(&file_name);
+    let elsewhere = crate::config::Paths::discover()
+        .journal_dir()
+        .join(&file_name);
+    let mut last = std::io::Error::other("no place for a recovery file");
+    for path in [beside, elsewhere] {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Err(e) = crate::config::create_private_dir(dir)
+        {
+            last = e;
+            continue;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).append(true).create_new(true);
+        nofollow(&mut opts);
+        match opts.open(&path) {
+            Ok(f) => return Ok((f, path)),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// An open, locked journal. Share it behind an `Arc`; the lock goes with the last clone.
@@ -238,7 +325,9 @@ impl Journal {
             })?;
         }
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).append(true).create_new(true);
+        // Readable too: if the journal is removed mid-run, its records are read back from
+        // this handle into the recovery file.
+        opts.read(true).append(true).create_new(true);
         nofollow(&mut opts);
         let file = opts.open(path).map_err(|source| {
             if is_symlink(path) {
@@ -314,12 +403,78 @@ impl Journal {
                 prev,
                 dirty: false,
                 synced: Instant::now(),
+                diverted: None,
             }),
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Set once the journal was removed, replaced or became unwritable: the run must stop.
+    pub fn diverted(&self) -> Option<Diverted> {
+        self.writer().diverted.clone()
+    }
+
+    /// The file the records go to now: the journal, or its recovery file.
+    pub fn current_path(&self) -> PathBuf {
+        match &self.writer().diverted {
+            Some(d) => d.recovery.clone(),
+            None => self.path.clone(),
+        }
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Writer> {
+        match self.inner.lock() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Copies every whole record written so far (read back from the open handle, which
+    /// still holds them when the path was removed or replaced) into a new recovery file,
+    /// and writes there from now on.
+    fn divert(&self, w: &mut Writer, why: String) -> Result<(), JournalError> {
+        use std::io::Seek;
+        let read_err = |source| JournalError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let mut bytes = Vec::new();
+        (&w.file)
+            .seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| (&w.file).read_to_end(&mut bytes))
+            .map_err(read_err)?;
+        // A record cut off by the failed write is not kept: the chain goes on from `prev`.
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        bytes.truncate(whole);
+        let (mut file, recovery) =
+            create_recovery(&self.path).map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+        let write_err = |source| JournalError::Write {
+            path: recovery.clone(),
+            source,
+        };
+        file.write_all(&bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(write_err)?;
+        lock(&file, &recovery)?;
+        tracing::error!(
+            "the journal {} {why}; writing to {} from now on",
+            self.path.display(),
+            recovery.display()
+        );
+        w.file = file;
+        w.dirty = false;
+        w.diverted = Some(Diverted {
+            journal: self.path.clone(),
+            recovery,
+            why,
+        });
+        Ok(())
     }
 
     /// Appends one sealed record: written to the OS at once (a killed process loses nothing
@@ -339,37 +494,60 @@ impl Journal {
             source,
         };
         let body = serde_json::to_vec(record).map_err(|e| err(std::io::Error::other(e)))?;
-        let mut w = match self.inner.lock() {
-            Ok(w) => w,
-            Err(p) => p.into_inner(),
-        };
+        let mut w = self.writer();
+        if let Some(why) = watch(&w, &self.path) {
+            self.divert(&mut w, why)?;
+        }
         let (mut line, seal) = self.key.seal(&w.prev, &body);
         line.push(b'\n');
-        w.file.write_all(&line).map_err(err)?;
+        if let Err(e) = w.file.write_all(&line) {
+            if w.diverted.is_some() {
+                return Err(err(e));
+            }
+            self.divert(&mut w, format!("could not be written ({e})"))?;
+            w.file.write_all(&line).map_err(err)?;
+        }
         w.prev = seal;
         w.dirty = true;
         if sync || w.synced.elapsed() >= SYNC_EVERY {
-            w.file.sync_data().map_err(err)?;
-            w.dirty = false;
-            w.synced = Instant::now();
+            self.sync_writer(&mut w)?;
         }
         Ok(())
     }
 
+    /// Puts on disk what was written; a journal that cannot take it is diverted.
+    fn sync_writer(&self, w: &mut Writer) -> Result<(), JournalError> {
+        if let Err(e) = w.file.sync_data() {
+            if w.diverted.is_some() {
+                return Err(JournalError::Write {
+                    path: self.current_path_of(w),
+                    source: e,
+                });
+            }
+            self.divert(w, format!("could not be written to disk ({e})"))?;
+        }
+        w.dirty = false;
+        w.synced = Instant::now();
+        Ok(())
+    }
+
+    fn current_path_of(&self, w: &Writer) -> PathBuf {
+        w.diverted
+            .as_ref()
+            .map_or_else(|| self.path.clone(), |d| d.recovery.clone())
+    }
+
     /// Flushes to disk what was appended since the last sync (the driver calls it each
     /// second, so a quiet run is on disk too).
+    /// It also watches the journal: removed or replaced, it is diverted within a second
+    /// even when nothing is being written.
     pub fn sync(&self) -> Result<(), JournalError> {
-        let mut w = match self.inner.lock() {
-            Ok(w) => w,
-            Err(p) => p.into_inner(),
-        };
+        let mut w = self.writer();
+        if let Some(why) = watch(&w, &self.path) {
+            self.divert(&mut w, why)?;
+        }
         if w.dirty {
-            w.file.sync_data().map_err(|source| JournalError::Write {
-                path: self.path.clone(),
-                source,
-            })?;
-            w.dirty = false;
-            w.synced = Instant::now();
+            self.sync_writer(&mut w)?;
         }
         Ok(())
     }
@@ -885,6 +1063,40 @@ mod tests {
         assert!(!pid_file(&p).exists());
         let (_j, s) = Journal::resume(&p, &key).unwrap();
         assert_eq!(s.seal, SealCheck::Verified);
+    }
+
+    #[test]
+    fn a_removed_journal_is_diverted_to_a_sealed_recovery_file_that_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::fixed(1);
+        let p = dir.path().join("j.jsonl");
+        let j = Journal::create(&p, &key).unwrap();
+        j.append_synced(&run_record()).unwrap();
+        j.append(&attempt("a", true)).unwrap();
+        assert!(j.diverted().is_none());
+        std::fs::remove_file(&p).unwrap();
+        j.sync().unwrap();
+        let d = j.diverted().expect("diverted within a sync");
+        assert_eq!(d.why, "was removed");
+        assert_eq!(j.current_path(), d.recovery);
+        assert!(d.to_string().contains(&p.display().to_string()));
+        assert!(d.to_string().contains(&d.recovery.display().to_string()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&d.recovery).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        j.append(&attempt("b", true)).unwrap();
+        drop(j);
+        let (_j, s) = Journal::resume(&d.recovery, &key).unwrap();
+        assert_eq!(
+            s.seal,
+            SealCheck::Verified,
+            "the chain goes on in the recovery file"
+        );
+        assert!(s.first_before.contains_key("a") && s.first_before.contains_key("b"));
+        assert!(!p.exists(), "the removed journal is not recreated");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod seal;
+pub mod tenant_lock;
 pub mod touched;
 pub mod undo;
 pub mod verify;

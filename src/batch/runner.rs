@@ -131,6 +131,8 @@ pub enum BatchError {
     ServerDown { failures: usize, error: String },
     #[error("stopped sending: {0}. The users left are not started; the journal is resumable")]
     Fatal(String),
+    #[error("stopped sending: {0}. The users left are not started")]
+    JournalDiverted(crate::batch::journal::Diverted),
 }
 
 /// Starts a new journal for `batch` and runs it.
@@ -172,7 +174,7 @@ pub async fn execute(
     let use_filter = Arc::new(AtomicBool::new(true));
     let (reader, mut slice_rx) =
         spawn_reader(client, batch, opts.read_slice, use_filter.clone(), &events);
-    let mut checks = Checks::new(client, opts.read_slice, use_filter);
+    let mut checks = Checks::new(client, opts.read_slice, use_filter.clone());
     let mut reader_done = false;
     let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
     let mut limit = AdaptiveLimit::new(opts.concurrency);
@@ -187,6 +189,8 @@ pub async fn execute(
     let _ = events.send(Event::Concurrency(limit.current()));
     // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
     let mut read_error: Option<ScimError> = None;
+    // Users whose re-read the failing server did not answer: kept for a retry or resume.
+    let mut unsent: Vec<Target> = Vec::new();
     // Once stopped (a signal, the operator), requests in flight get this long to answer.
     let grace = async {
         cancel.cancelled().await;
@@ -195,9 +199,20 @@ pub async fn execute(
     tokio::pin!(grace);
 
     loop {
+        sync_health(client, &mut breaker, &events);
+        if let Some(e) = checks.failed_read.take()
+            && breaker.trip(1, &format!("re-reading the changed users failed: {e}"))
+        {
+            let _ = events.send(Event::Paused {
+                failures: breaker.failures_in_a_row(),
+                error: breaker.last_error().to_string(),
+            });
+        }
         // Dispatch while there is room, taking the next slice when the queue runs dry.
         while inflight.len() < limit.current()
             && !cancel.is_cancelled()
+            && journal.diverted().is_none()
+            && checks.failed_read.is_none()
             && read_error.is_none()
             && !breaker.is_open()
             && breaker.fatal().is_none()
@@ -228,6 +243,20 @@ pub async fn execute(
             let Some((target, fresh)) = ready.pop_front() else {
                 break;
             };
+            if let Fresh::Unreadable(e) = &fresh
+                && crate::scim::client::counts_as_failure(e)
+            {
+                // The server failed its re-read: not the user's fault, nothing was sent.
+                // Left not started for resume, and the breaker opens.
+                if breaker.trip(1, &e.to_string()) {
+                    let _ = events.send(Event::Paused {
+                        failures: breaker.failures_in_a_row(),
+                        error: breaker.last_error().to_string(),
+                    });
+                }
+                unsent.push(target);
+                break;
+            }
             let item = fresh_item(&intent, batch, &target, &fresh);
             let attempted = batch.recorded_before.contains_key(&target.user_id);
             dispatch(
@@ -249,6 +278,8 @@ pub async fn execute(
             };
             if decision == Decision::Retry {
                 breaker.close();
+                client.reset_health();
+                requeue(&mut ready, &mut unsent, client, &use_filter, &events).await;
                 let _ = events.send(Event::Unpaused);
                 continue;
             }
@@ -262,6 +293,7 @@ pub async fn execute(
             if cancel.is_cancelled()
                 || read_error.is_some()
                 || breaker.fatal().is_some()
+                || journal.diverted().is_some()
                 || (ready.is_empty() && reader_done)
             {
                 break;
@@ -299,10 +331,12 @@ pub async fn execute(
     reader.abort();
     // Every answer is settled by the server's state before the run ends.
     checks.drain(&journal, &events).await?;
-    let unfinished = !(ready.is_empty() && reader_done);
+    let unfinished = !(ready.is_empty() && reader_done && unsent.is_empty());
     let fatal = breaker.fatal().map(str::to_string);
+    let diverted = journal.diverted();
     let cancelled = unfinished
         && (cancel.is_cancelled()
+            || diverted.is_some()
             || read_error.is_some()
             || server_down.is_some()
             || fatal.is_some());
@@ -310,14 +344,59 @@ pub async fn execute(
         at: now_rfc3339(),
         cancelled,
     })?;
+    // The breaker was this run's: what comes next (a reload, a resume) gets its retries.
+    client.reset_health();
     let _ = events.send(Event::Ended { cancelled });
+    if let Some(d) = diverted {
+        return Err(BatchError::JournalDiverted(d));
+    }
     if let Some(why) = fatal {
         return Err(BatchError::Fatal(why));
     }
+    // A failing server explains a failed re-read better than the re-read's own error.
     match (read_error, server_down) {
-        (Some(e), _) => Err(BatchError::Read(e)),
-        (None, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+        (_, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+        (Some(e), None) => Err(BatchError::Read(e)),
         (None, None) => Ok(()),
+    }
+}
+
+/// After a pause: the users whose re-read failed are re-read again, first in the queue.
+async fn requeue(
+    ready: &mut VecDeque<(Target, Fresh)>,
+    unsent: &mut Vec<Target>,
+    client: &ScimClient,
+    use_filter: &AtomicBool,
+    events: &mpsc::UnboundedSender<Event>,
+) {
+    let targets: Vec<Target> = std::mem::take(unsent);
+    if targets.is_empty() {
+        return;
+    }
+    match reread(client, targets.clone(), use_filter, events).await {
+        Ok(fresh) => {
+            for f in fresh.into_iter().rev() {
+                ready.push_front(f);
+            }
+        }
+        // Still failing: they stay not started (the run ends unfinished, resumable).
+        Err(e) => {
+            tracing::warn!("re-reading {} users again failed: {e}", targets.len());
+            unsent.extend(targets);
+        }
+    }
+}
+
+/// Opens the run's breaker when the client's health (every request: PATCHes, re-reads,
+/// lookups) says the server keeps failing.
+fn sync_health(client: &ScimClient, breaker: &mut Breaker, events: &mpsc::UnboundedSender<Event>) {
+    if let Some(f) = client.server_failing()
+        && breaker.trip(f.in_a_row as usize, &f.last_error)
+    {
+        let _ = events.send(Event::Paused {
+            failures: breaker.failures_in_a_row(),
+            error: breaker.last_error().to_string(),
+        });
     }
 }
 
@@ -470,6 +549,7 @@ fn handle_joined(
             return Ok(());
         }
     };
+    sync_health(client, breaker, events);
     if breaker.is_open() && server_failure(&result) {
         // The server is failing: a re-read now would fail too. In doubt, never failed:
         // resume re-reads the user and finishes it.
@@ -700,7 +780,8 @@ fn answer_lost(e: &ScimError) -> bool {
         ScimError::Transport { .. }
         | ScimError::BadResponse { .. }
         | ScimError::Model(_)
-        | ScimError::OtherUser { .. } => true,
+        | ScimError::OtherUser { .. }
+        | ScimError::TooLarge { .. } => true,
         ScimError::Status { status, .. } => *status >= 500,
         _ => false,
     }
@@ -826,7 +907,10 @@ struct Checks {
     waiting: Vec<Pending>,
     /// When the oldest waiting user's answer came.
     oldest: Option<Instant>,
-    running: JoinSet<Vec<Checked>>,
+    running: JoinSet<(Vec<Checked>, Option<String>)>,
+    /// A re-read the server failed (after its retries): nothing sent now could be verified,
+    /// so the run's breaker opens.
+    failed_read: Option<String>,
 }
 
 /// A user's verdict waits at most about this long for its slice to fill, so the progress
@@ -842,6 +926,7 @@ impl Checks {
             waiting: Vec::new(),
             oldest: None,
             running: JoinSet::new(),
+            failed_read: None,
         }
     }
 
@@ -867,12 +952,15 @@ impl Checks {
 
     fn record(
         &mut self,
-        joined: Result<Vec<Checked>, tokio::task::JoinError>,
+        joined: Result<(Vec<Checked>, Option<String>), tokio::task::JoinError>,
         journal: &Journal,
         events: &mpsc::UnboundedSender<Event>,
     ) -> Result<(), BatchError> {
         let settled = match joined {
-            Ok(v) => v,
+            Ok((v, failed)) => {
+                self.failed_read = self.failed_read.take().or(failed);
+                v
+            }
             Err(e) => {
                 // Their attempts stay open in the journal: resume re-checks them.
                 tracing::error!("a re-read after the change failed: {e}");
@@ -902,7 +990,21 @@ impl Checks {
 
 /// One keyed re-read (split as the lookups before the change are) for every pending user,
 /// and each one's verdict.
-async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool) -> Vec<Checked> {
+/// Also returns the error when the server failed the whole re-read.
+async fn settle_all(
+    client: &ScimClient,
+    pending: Vec<Pending>,
+    use_filter: bool,
+) -> (Vec<Checked>, Option<String>) {
+    if let Some(f) = client.server_failing() {
+        // A re-read now would fail too (or hang): in doubt, and resume re-reads them.
+        let why = format!(
+            "the server kept failing ({}), so the user was not re-read",
+            f.last_error
+        );
+        let settled = pending.into_iter().map(|p| settle(p, Err(why.clone())));
+        return (settled.collect(), None);
+    }
     let ids: Vec<String> = pending.iter().map(|p| p.result.user_id.clone()).collect();
     let (found, failed, whole): (HashMap<String, User>, HashMap<String, ScimError>, _) =
         match reread_after(client, &ids, use_filter).await {
@@ -919,7 +1021,7 @@ async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool
             ),
             Err(e) => (HashMap::new(), HashMap::new(), Some(e.to_string())),
         };
-    pending
+    let settled = pending
         .into_iter()
         .map(|p| {
             let key = p.result.user_id.to_ascii_lowercase();
@@ -931,7 +1033,8 @@ async fn settle_all(client: &ScimClient, pending: Vec<Pending>, use_filter: bool
             };
             settle(p, state)
         })
-        .collect()
+        .collect();
+    (settled, whole)
 }
 
 /// The re-read after a change: one `or` filter first. A server failing it (5xx, timeout) is

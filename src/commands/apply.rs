@@ -161,6 +161,9 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         what: &plan.action.label(),
         yes: args.run.yes,
     };
+    if totals.to_change > 0 {
+        crate::commands::run::confirm_concurrent(&tenant, args.run.yes, args.allow_concurrent)?;
+    }
     let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
     // A saved undo plan carries each user's target in its items.
     let intent = if plan.action == Action::Restore {

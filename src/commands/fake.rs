@@ -35,6 +35,11 @@ pub fn config_of(args: &FakeServeArgs) -> anyhow::Result<FakeConfig> {
             rate_429: share("rate-429", args.rate_429)?,
             drop_rate: share("drop-rate", args.drop_rate)?,
             rate_limit_per_minute: args.rate_limit.filter(|r| *r > 0),
+            html_502_lists: args.html_502_lists,
+            unauthorized_after_writes: args.unauthorized_after_writes,
+            hang_after_writes: args.hang_after_writes,
+            fail_reads_after_writes: args.fail_reads_after_writes,
+            oversize_answers: args.oversize_answers,
             audit_lag: Duration::from_millis(args.audit_lag_ms),
             audit_drop_percent: if (0.0..=100.0).contains(&args.audit_drop_percent) {
                 args.audit_drop_percent

@@ -31,6 +31,40 @@ pub fn check_cap(to_change: usize, cap: usize) -> Result<(), Refused> {
     Ok(())
 }
 
+/// Another run of the same tenant is going (it holds the tenant's run lock): with `--yes`
+/// refused unless `allow`; at a terminal the operator is warned and asked.
+pub fn confirm_concurrent(tenant: &str, yes: bool, allow: bool) -> Result<(), Refused> {
+    if !crate::batch::tenant_lock::other_run_going(tenant) {
+        return Ok(());
+    }
+    let warning = format!(
+        "another run of tenant {} is going (it holds the tenant's run lock); two runs on the same users can undo each other's changes",
+        crate::untrusted::line(tenant)
+    );
+    if allow {
+        crate::say!("warning: {warning}; going on (--allow-concurrent)");
+        return Ok(());
+    }
+    let refused = || {
+        Refused(format!(
+            "{warning}. Wait for it to end, or pass --allow-concurrent to run anyway; nothing was sent"
+        ))
+    };
+    if yes || !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(refused());
+    }
+    eprint!("warning: {warning}.\nType `concurrent` to run anyway, anything else to stop: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Refused(format!("cannot read the answer: {e}")))?;
+    if line.trim() != "concurrent" {
+        return Err(refused());
+    }
+    Ok(())
+}
+
 /// The operator types the number of users. Without a terminal, only `--yes` goes on.
 pub fn confirm(count: usize, tenant: &str, what: &str, yes: bool) -> Result<(), Refused> {
     if yes {
@@ -221,6 +255,8 @@ pub async fn execute(
             crate::untrusted::text(&e.to_string())
         );
     }
+    // Resume and undo from where the records are (a recovery file if the journal went).
+    let journal_path = finished.journal.clone();
     let summary = finished.summary.map_err(anyhow::Error::msg)?;
     if let Some(e) = &finished.report_error {
         crate::say!("error: {}", crate::untrusted::text(e));

@@ -37,6 +37,15 @@ pub struct Faults {
     /// A token revoked mid-run: once this many PATCHes were answered, every `/Users*` request
     /// is answered 401, even with a freshly issued token.
     pub unauthorized_after_writes: Option<u64>,
+    /// A server that hangs mid-run: once this many PATCHes were answered, no `/Users*`
+    /// request is answered at all (nothing is applied; the client's timeout ends each).
+    pub hang_after_writes: Option<u64>,
+    /// Reads failing while writes work: once this many PATCHes were answered, every GET of
+    /// `/Users*` (lists and by id) is answered 503; PATCHes are still applied.
+    pub fail_reads_after_writes: Option<u64>,
+    /// Every `/Users*` answer is replaced by a 200 of this many bytes (after a PATCH is
+    /// applied): a server that sends far more than a user or a page.
+    pub oversize_answers: Option<u64>,
     /// Audit events are served only this long after the change they record.
     pub audit_lag: Duration,
     /// Share (0..100) of audit events never recorded.
@@ -196,6 +205,22 @@ pub(super) fn scripted(s: &Shared, method: &axum::http::Method, rest: &str) -> O
             return Some(scim_error(s, 401, None, "The token was revoked"));
         }
     }
+    if let Some(n) = f.fail_reads_after_writes
+        && method == axum::http::Method::GET
+        && lock(&s.stats)
+            .patches
+            .values()
+            .map(|&p| u64::from(p))
+            .sum::<u64>()
+            >= n
+    {
+        {
+            let mut st = lock(&s.stats);
+            st.requests += 1;
+            st.faults_injected += 1;
+        }
+        return Some(scim_error(s, 503, None, "Service temporarily unavailable"));
+    }
     if f.html_502_lists && method == axum::http::Method::GET && rest == "/Users" {
         {
             let mut st = lock(&s.stats);
@@ -209,6 +234,49 @@ pub(super) fn scripted(s: &Shared, method: &axum::http::Method, rest: &str) -> O
         ));
     }
     None
+}
+
+/// How long a hung server keeps a request waiting: longer than any client waits.
+const HUNG_FOR: Duration = Duration::from_secs(3600);
+
+/// With `hang_after_writes` reached: waits [`HUNG_FOR`] without answering, then a 503.
+pub(super) async fn hang_all(s: &Shared) -> Option<Response> {
+    let n = lock(&s.faults).hang_after_writes?;
+    let writes: u64 = lock(&s.stats).patches.values().map(|&p| u64::from(p)).sum();
+    if writes < n {
+        return None;
+    }
+    {
+        let mut st = lock(&s.stats);
+        st.requests += 1;
+        st.faults_injected += 1;
+    }
+    tokio::time::sleep(HUNG_FOR).await;
+    Some(scim_error(s, 503, None, "Service temporarily unavailable"))
+}
+
+/// With `oversize_answers`: `r` replaced by a 200 of that many bytes of JSON-looking
+/// padding, streamed in chunks so the fake never holds it whole.
+pub(super) fn oversize(s: &Shared, r: Response) -> Response {
+    let Some(size) = lock(&s.faults).oversize_answers else {
+        return r;
+    };
+    lock(&s.stats).faults_injected += 1;
+    const CHUNK: u64 = 64 * 1024;
+    let head = b"{\"pad\":\"".len() as u64;
+    let chunks = size.saturating_sub(head).div_ceil(CHUNK);
+    let pad = Bytes::from(vec![b'x'; CHUNK as usize]);
+    let body = futures::stream::iter(
+        std::iter::once(Bytes::from_static(b"{\"pad\":\""))
+            .chain((0..chunks).map(move |_| pad.clone()))
+            .map(Ok::<Bytes, std::io::Error>),
+    );
+    let mut out = Response::new(Body::from_stream(body));
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/scim+json"),
+    );
+    out
 }
 
 fn too_many(s: &Shared, detail: &str, seconds: u64) -> Response {

@@ -52,10 +52,14 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
             if let Some(r) = scripted(&s, &method, &rest) {
                 return r;
             }
+            if let Some(r) = super::faults::hang_all(&s).await {
+                return r;
+            }
             if let Some(r) = service_gate(&s, &headers).await {
                 return r;
             }
-            return users(&s, &method, &rest, &query, &headers, &body);
+            let r = users(&s, &method, &rest, &query, &headers, &body);
+            return super::faults::oversize(&s, r);
         }
         count(&s, "other");
         return scim_error(&s, 404, None, &format!("Resource {path} not found"));

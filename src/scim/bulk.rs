@@ -224,7 +224,10 @@ async fn filtered(
                     }
                 }
             }
-            Err(e) if is_fatal(&e) || proxy_page(&e) => return Err(e),
+            // A server failing everything (the client's breaker) is not refusing the filter.
+            Err(e) if is_fatal(&e) || proxy_page(&e) || client.server_failing().is_some() => {
+                return Err(e);
+            }
             Err(e) if part.len() > 1 => {
                 tracing::info!(
                     "an `or` filter of {} terms was refused ({e}); splitting it",

@@ -19,11 +19,13 @@ use crate::scim::retry::{ANNOUNCE_WAIT, MAX_RETRY_AFTER, RetryPolicy, parse_retr
 use crate::scim::wire::ReadError;
 
 mod audit;
+pub(crate) mod health;
 mod last_login;
 mod last_logins;
 mod listing;
 mod me;
 pub use audit::{AuditError, AuditEvent, RETENTION};
+pub use health::{Failing, Health, Kind, counts_as_failure};
 pub use last_login::{LastLogin, UNAVAILABLE};
 pub use last_logins::{LOGIN_PAGE_LIMIT, LastLogins, LoginProgress, LoginSource, MAX_ONE_BY_ONE};
 pub use listing::{
@@ -34,6 +36,12 @@ pub use me::SignedIn;
 pub use crate::scim::connection::{
     AuthMethod, Connection, DEFAULT_API_URL, DEFAULT_AUDIT_URL, DEFAULT_AUTH_URL, DEFAULT_SCIM_URL,
 };
+
+/// The largest answer read for one user (a GET by id, a PATCH): a user with thousands of
+/// workspaces is well under 1 MiB.
+pub const USER_CAP: u64 = 4 * 1024 * 1024;
+/// The largest page read (a list of up to 100 users, a page of audit events).
+pub const PAGE_CAP: u64 = 32 * 1024 * 1024;
 
 /// What a successful PATCH answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +92,8 @@ struct Inner {
     /// An `id eq … or …` filter answered with exactly users asked for: from then on, ids a
     /// lookup's filter leaves out are not found without a GET each.
     id_filter_works: std::sync::atomic::AtomicBool,
+    /// The server's health over every request (the one breaker).
+    health: Health,
 }
 
 /// Something the operator should hear about while it happens (a wait longer than five
@@ -117,6 +127,13 @@ impl Reply {
             return Ok(Value::Null);
         }
         serde_json::from_slice(&self.bytes).map_err(|_| self.not_json())
+    }
+
+    /// Empty, or JSON to its end (checked without building a tree): not a proxy's page nor
+    /// a truncated body.
+    fn well_formed(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+            || serde_json::from_slice::<serde::de::IgnoredAny>(&self.bytes).is_ok()
     }
 
     fn not_json(&self) -> ScimError {
@@ -192,6 +209,7 @@ impl ScimClient {
                 identity: std::sync::OnceLock::new(),
                 notices: tokio::sync::broadcast::channel(32).0,
                 id_filter_works: std::sync::atomic::AtomicBool::new(false),
+                health: Health::default(),
             }),
         })
     }
@@ -244,6 +262,16 @@ impl ScimClient {
 
     pub fn set_id_filter_works(&self) {
         self.inner.id_filter_works.store(true, Ordering::Relaxed);
+    }
+
+    /// `Some` while the server fails every request (see [`Health`]): callers stop sending.
+    pub fn server_failing(&self) -> Option<Failing> {
+        self.inner.health.failing()
+    }
+
+    /// The operator chose to try again: count the server's failures afresh.
+    pub fn reset_health(&self) {
+        self.inner.health.reset();
     }
 
     pub fn stats(&self) -> ClientStats {
@@ -403,9 +431,13 @@ impl ScimClient {
             attempt += 1;
             inner.governor.acquire().await;
             let cred = inner.auth.credential(&inner.http).await?;
+            let sent = std::time::Instant::now();
             let (err, retry_after) =
                 match self.send_once(&method, url, query, body, cred.header).await {
-                    Ok(reply) => return Ok(reply),
+                    Ok(reply) => {
+                        self.judge(&method, sent, Ok(&reply));
+                        return Ok(reply);
+                    }
                     Err(Failure { error, retry_after }) => (error, retry_after),
                 };
             if let ScimError::Unauthorized { .. } = err
@@ -426,7 +458,11 @@ impl ScimClient {
             if limited {
                 inner.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
             }
-            if !err.is_transient() || attempt >= max {
+            // While the server fails everything, retries only keep callers waiting.
+            let last = !err.is_transient() || attempt >= max || inner.health.is_open();
+            self.judge(&method, sent, Err((&err, last)));
+            // The attempt that opened the breaker gives up too.
+            if last || inner.health.is_open() {
                 return Err(self.final_error(err, attempt, url));
             }
             let wait = inner.retry.wait(attempt, retry_after);
@@ -479,14 +515,63 @@ impl ScimClient {
             },
             retry_after: None,
         };
-        let resp = req.send().await.map_err(|e| transport(&e))?;
+        let mut resp = req.send().await.map_err(|e| transport(&e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status != StatusCode::TOO_MANY_REQUESTS {
             inner.governor.answered();
         }
-        let bytes = resp.bytes().await.map_err(|e| transport(&e))?;
-        interpret(status, &headers, bytes)
+        let (what, limit) = if query.is_empty() {
+            ("one user", USER_CAP)
+        } else {
+            ("a page", PAGE_CAP)
+        };
+        if let Some(n) = resp.content_length().filter(|n| *n > limit) {
+            return Err(too_large(url, what, limit, n));
+        }
+        // Read in chunks, so an endless or huge body costs at most the cap.
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+            let seen = (buf.len() + chunk.len()) as u64;
+            if seen > limit {
+                return Err(too_large(url, what, limit, seen));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        interpret(status, &headers, bytes::Bytes::from(buf))
+    }
+
+    /// Counts one attempt in the server's health: a failure, or a good answer (a 2xx whose
+    /// body is empty or well-formed JSON, or a refusal with a reason). A 429 is neither.
+    /// `last`: the request gives up with this error.
+    fn judge(
+        &self,
+        method: &Method,
+        sent: std::time::Instant,
+        outcome: Result<&Reply, (&ScimError, bool)>,
+    ) {
+        let health = &self.inner.health;
+        let kind = if *method == Method::GET {
+            Kind::Read
+        } else {
+            Kind::Write
+        };
+        let opened = match outcome {
+            Ok(reply) if reply.well_formed() => {
+                health.good(kind);
+                false
+            }
+            Ok(reply) => health.failed(kind, sent, &reply.not_json(), true),
+            Err((e, last)) if health::counts_as_failure(e) => health.failed(kind, sent, e, last),
+            Err((e, _)) if e.status() == Some(429) => false,
+            Err(_) => {
+                health.good(kind);
+                false
+            }
+        };
+        if opened {
+            tracing::warn!("the server keeps failing; no more retries until it answers");
+        }
     }
 
     /// The error a caller sees once retrying stops: a 429 says how often it was tried, a 401
@@ -545,6 +630,18 @@ impl ScimClient {
 struct Failure {
     error: ScimError,
     retry_after: Option<Duration>,
+}
+
+fn too_large(url: &str, what: &'static str, limit: u64, seen: u64) -> Failure {
+    Failure {
+        error: ScimError::TooLarge {
+            url: strip_query(url),
+            what,
+            limit,
+            seen,
+        },
+        retry_after: None,
+    }
 }
 
 /// Turns a status and body into a reply or a typed error. A body that is not JSON (an HTML

@@ -86,6 +86,22 @@ pub fn set_by(url: &str, scim: &str, api: &str, audit: &str) -> &'static str {
     }
 }
 
+/// Bytes as a person reads them: "4.0 MiB", "512 B".
+pub fn human_size(n: u64) -> String {
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let (mut v, mut unit) = (n as f64 / 1024.0, "KiB");
+    for u in ["MiB", "GiB"] {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScimError {
     #[error("invalid filter: {0}")]
@@ -160,6 +176,19 @@ pub enum ScimError {
 
     #[error("cannot reach {}: {reason}. Check the network, the URL and any proxy settings", percent_encoding::percent_decode_str(url).decode_utf8_lossy())]
     Transport { url: String, reason: String },
+
+    /// An answer over the size cap: never read whole. `seen` is what was read (or what
+    /// Content-Length announced) when reading stopped.
+    #[error(
+        "the answer from {url} is over the {} cap for {what} (at least {}); it was not read. A server sending this much is misbehaving",
+        human_size(*limit), human_size(*seen)
+    )]
+    TooLarge {
+        url: String,
+        what: &'static str,
+        limit: u64,
+        seen: u64,
+    },
 
     #[error("authentication failed: {0}")]
     Auth(String),
