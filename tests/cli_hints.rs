@@ -82,9 +82,11 @@ fn command_lines<'a>(root: &'a Command, text: &str) -> Vec<(usize, usize, &'a Co
     let mut out = Vec::new();
     for (start, _) in text.match_indices("scimitar ") {
         let tail = &text[start + "scimitar ".len()..];
+        // A command line ends at punctuation or where the next `scimitar ...` starts.
         let end = tail
             .find([';', '(', ')', '`', '\n', ','])
-            .unwrap_or(tail.len());
+            .unwrap_or(tail.len())
+            .min(tail.find("scimitar ").unwrap_or(tail.len()));
         let line = &tail[..end];
         let mut cmd = root;
         let mut named = vec![];

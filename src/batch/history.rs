@@ -354,7 +354,7 @@ pub fn undone_run(dir: &Path, run: &crate::plan::RunRef) -> Option<(String, Stri
 pub fn run_not_plan(dir: &Path, value: &str) -> Option<String> {
     let r = load(dir, value).ok()?;
     Some(format!(
-        "`{value}` is run {id}, not a plan file. To put back what it changed: scimitar undo {id} (or save its undo plan with scimitar undo {id} --save-plan FILE and run that file with apply --plan FILE)",
+        "`{value}` is run {id}, not a plan file. To put back what it changed: scimitar undo {id} (or save its undo plan with scimitar undo {id} --save-plan FILE and run that file with scimitar apply --plan FILE)",
         id = r.entry.id
     ))
 }
