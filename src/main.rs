@@ -1,13 +1,14 @@
 //! Entry point: parse arguments, set up logging to a file, run a command or the TUI, and
 //! map failures to exit codes (0 done, 1 some changes failed, 2 bad input or refused).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
 use scimitar::cli::{
-    AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, ReviewCommand, UserCommand,
-    UsersCommand,
+    ApplyArgs, AuthCommand, CacheCommand, Cli, ColorArg, Command, FakeCommand, ResumeArgs,
+    ReviewCommand, UndoArgs, UserCommand, UsersCommand,
 };
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
@@ -144,7 +145,7 @@ async fn with_connection<T>(
 
 const NO_CHECK: &dyn Fn() -> anyhow::Result<()> = &|| Ok(());
 
-// Long because one arm per command; the connection handling is in `with_connection`.
+/// One arm per command; the connection handling is in `with_connection`.
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     let read = Access::Read { notices: true };
@@ -165,40 +166,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
             .await?
         }
-        Some(Command::Apply(args)) => {
-            let check = || Ok(commands::apply::check_input(args)?);
-            let change = Access::Change {
-                command: "apply",
-                check: &check,
-            };
-            let r = with_connection(&cli, change, async |c| {
-                commands::apply::apply(c, args, &mut stdout).await
-            })
-            .await;
-            return Ok(exit_for(r));
-        }
-        Some(Command::Resume(args)) => {
-            let change = Access::Change {
-                command: "resume",
-                check: NO_CHECK,
-            };
-            let r = with_connection(&cli, change, async |c| {
-                commands::apply::resume(c, args, &mut stdout).await
-            })
-            .await;
-            return Ok(exit_for(r.map(|s| s.exit_code())));
-        }
-        Some(Command::Undo(args)) => {
-            let change = Access::Change {
-                command: "undo",
-                check: NO_CHECK,
-            };
-            let r = with_connection(&cli, change, async |c| {
-                commands::apply::undo(c, args, &mut stdout).await
-            })
-            .await;
-            return Ok(exit_for(r.map(|s| s.map_or(0, |s| s.exit_code()))));
-        }
+        Some(Command::Apply(args)) => return Ok(apply(&cli, args, &mut stdout).await),
+        Some(Command::Resume(args)) => return Ok(resume(&cli, args, &mut stdout).await),
+        Some(Command::Undo(args)) => return Ok(undo(&cli, args, &mut stdout).await),
         Some(Command::Runs(scimitar::cli::RunsArgs {
             command: Some(scimitar::cli::RunsCommand::Verify(v)),
             ..
@@ -274,6 +244,46 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `apply`: checked before connecting, then run; the exit code says how it went.
+async fn apply(cli: &Cli, args: &ApplyArgs, out: &mut impl Write) -> ExitCode {
+    let check = || Ok(commands::apply::check_input(args)?);
+    let change = Access::Change {
+        command: "apply",
+        check: &check,
+    };
+    let r = with_connection(cli, change, async |c| {
+        commands::apply::apply(c, args, out).await
+    })
+    .await;
+    exit_for(r)
+}
+
+/// `resume`: the rest of an interrupted run.
+async fn resume(cli: &Cli, args: &ResumeArgs, out: &mut impl Write) -> ExitCode {
+    let change = Access::Change {
+        command: "resume",
+        check: NO_CHECK,
+    };
+    let r = with_connection(cli, change, async |c| {
+        commands::apply::resume(c, args, out).await
+    })
+    .await;
+    exit_for(r.map(|s| s.exit_code()))
+}
+
+/// `undo`: a run's users put back as they were; an undo already made (nothing run) exits 0.
+async fn undo(cli: &Cli, args: &UndoArgs, out: &mut impl Write) -> ExitCode {
+    let change = Access::Change {
+        command: "undo",
+        check: NO_CHECK,
+    };
+    let r = with_connection(cli, change, async |c| {
+        commands::apply::undo(c, args, out).await
+    })
+    .await;
+    exit_for(r.map(|s| s.map_or(0, |s| s.exit_code())))
 }
 
 /// The TUI's options; read-only when asked, or when the API user is unknown (any change

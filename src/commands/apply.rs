@@ -75,56 +75,16 @@ fn input_verdict(not_found: usize, malformed: usize, allow_missing: bool) -> u8 
 
 /// Returns the exit code: 0 every user done, 1 some failed or were left, or input rows could
 /// not be used (unless `--allow-missing`).
-// Long because the steps of `apply` in the order they happen: input, plan, preview, checks, confirmation, run.
 pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     let client = &c.client;
     let tenant = client.tenant_label();
     let protected = protected_of(c);
     let mut sweep = Sweep::default();
-    let plan = if let Some(path) = &args.plan {
-        let Some(plan) = saved_plan(c, path)? else {
-            return Ok(0);
-        };
-        if plan.tenant != tenant {
-            return Err(Refused(format!(
-                "the plan was made for tenant {}, but this connection is to {tenant}; nothing was sent",
-                plan.tenant
-            ))
-            .into());
-        }
-        plan
-    } else {
-        let (users, not_found, input) = gather_users(client, args).await?;
-        let users = narrow(client, args, users, &mut sweep).await?;
-        let action = action_of(args, &users, client).await?;
-        let mut plan = Plan::build(&tenant, &now(), action, &users, &protected, &not_found);
-        plan.input = input;
-        plan
+    let Some(plan) = plan_of(c, args, &tenant, &protected, &mut sweep).await? else {
+        return Ok(0);
     };
     let input = plan.input.unwrap_or_default();
-    let mut err = std::io::stderr();
-    print_identity(c);
-    if let Some(rule) = &sweep.rule {
-        crate::say!("{rule}");
-    }
-    match &sweep.logins {
-        Some(logins) => {
-            let now = crate::commands::inactive::now();
-            crate::commands::preview::print_preview_noting(&plan, &mut err, |item| {
-                let l = logins.get(&item.user_id);
-                Some(format!(
-                    "last login: {} ({})",
-                    l.describe(),
-                    l.relative(now)
-                ))
-            })?;
-        }
-        None => print_preview(&plan, &mut err)?,
-    }
-    crate::commands::inactive::report_unknown(&sweep.unknown);
-    if sweep.excluded > 0 {
-        crate::say!("excluded {} users (--exclude-csv)", sweep.excluded);
-    }
+    print_sweep_preview(c, &plan, &sweep)?;
     if let Some(p) = &args.save_plan {
         write_private(p, plan.to_json().as_bytes())?;
         crate::say!("plan saved to {}", p.display());
@@ -165,21 +125,7 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         crate::commands::run::confirm_concurrent(&tenant, args.run.yes, args.allow_concurrent)?;
     }
     let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
-    // A saved undo plan carries each user's target in its items.
-    let intent = if plan.action == Action::Restore {
-        Intent::Restore {
-            states: plan
-                .items
-                .iter()
-                .filter_map(|i| i.after.clone().map(|a| (i.user_id.clone(), a)))
-                .collect(),
-        }
-    } else {
-        Intent::Apply {
-            action: plan.action.clone(),
-            protected,
-        }
-    };
+    let intent = intent_of(&plan, protected);
     let batch = driver::batch_from_plan(&plan, &batch_id, intent);
     let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
     let verified = verify_after(c, &summary, &args.run).await;
@@ -194,6 +140,84 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
         args.allow_missing,
     );
     Ok(summary.exit_code().max(input).max(verified.code))
+}
+
+/// The plan to run: the saved one named by `--plan` (`None` when there is nothing to run), or
+/// one built from the input, narrowed by the sweep.
+async fn plan_of(
+    c: &Connected,
+    args: &ApplyArgs,
+    tenant: &str,
+    protected: &Protected,
+    sweep: &mut Sweep,
+) -> anyhow::Result<Option<Plan>> {
+    let client = &c.client;
+    if let Some(path) = &args.plan {
+        let Some(plan) = saved_plan(c, path)? else {
+            return Ok(None);
+        };
+        if plan.tenant != *tenant {
+            return Err(Refused(format!(
+                "the plan was made for tenant {}, but this connection is to {tenant}; nothing was sent",
+                plan.tenant
+            ))
+            .into());
+        }
+        Ok(Some(plan))
+    } else {
+        let (users, not_found, input) = gather_users(client, args).await?;
+        let users = narrow(client, args, users, sweep).await?;
+        let action = action_of(args, &users, client).await?;
+        let mut plan = Plan::build(tenant, &now(), action, &users, protected, &not_found);
+        plan.input = input;
+        Ok(Some(plan))
+    }
+}
+
+/// The identity notes, the sweep's rule and the preview (with last logins when swept), on stderr.
+fn print_sweep_preview(c: &Connected, plan: &Plan, sweep: &Sweep) -> anyhow::Result<()> {
+    let mut err = std::io::stderr();
+    print_identity(c);
+    if let Some(rule) = &sweep.rule {
+        crate::say!("{rule}");
+    }
+    match &sweep.logins {
+        Some(logins) => {
+            let now = crate::commands::inactive::now();
+            crate::commands::preview::print_preview_noting(plan, &mut err, |item| {
+                let l = logins.get(&item.user_id);
+                Some(format!(
+                    "last login: {} ({})",
+                    l.describe(),
+                    l.relative(now)
+                ))
+            })?;
+        }
+        None => print_preview(plan, &mut err)?,
+    }
+    crate::commands::inactive::report_unknown(&sweep.unknown);
+    if sweep.excluded > 0 {
+        crate::say!("excluded {} users (--exclude-csv)", sweep.excluded);
+    }
+    Ok(())
+}
+
+/// What the batch does to each user: a saved undo plan carries each user's target in its items.
+fn intent_of(plan: &Plan, protected: Protected) -> Intent {
+    if plan.action == Action::Restore {
+        Intent::Restore {
+            states: plan
+                .items
+                .iter()
+                .filter_map(|i| i.after.clone().map(|a| (i.user_id.clone(), a)))
+                .collect(),
+        }
+    } else {
+        Intent::Apply {
+            action: plan.action.clone(),
+            protected,
+        }
+    }
 }
 
 /// A plan file saved earlier; `None` for a saved undo plan of a run already undone (said

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::auth::Who;
 use super::auth::authenticate;
 use super::server::{count, plain, query_param};
+use super::tenant::Account;
 use super::{Shared, read};
 
 /// The integration API caps pages below what clients ask for, without saying so.
@@ -27,7 +28,7 @@ fn api_error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-// Long because the integration API's few endpoints, routed and answered in one place.
+/// Routes the integration API's few endpoints; each answers in its own function.
 pub fn handle(
     s: &Shared,
     method: &Method,
@@ -54,61 +55,80 @@ pub fn handle(
         Err(_) => return api_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
     };
     let t = read(&s.tenant);
-    if kind == "users_list" {
-        // A tenant-level list: the account without User Admin is refused, as Anaplan may.
-        if who != Who::Admin || s.config.user_list_forbidden {
-            return api_error(StatusCode::FORBIDDEN, "Forbidden");
+    match kind {
+        "users_list" => {
+            // A tenant-level list: the account without User Admin is refused, as Anaplan may.
+            if who != Who::Admin || s.config.user_list_forbidden {
+                return api_error(StatusCode::FORBIDDEN, "Forbidden");
+            }
+            users_page(s, &t, query)
         }
-        return users_page(s, &t, query);
+        "user" => user_record(s, &t, who, &account, &rest["users/".len()..]),
+        "me" => me(s, &t, &account),
+        _ => workspaces_page(s, &t, who, query),
     }
-    if kind == "user" {
-        let id = percent_encoding::percent_decode_str(&rest["users/".len()..])
-            .decode_utf8_lossy()
-            .into_owned();
-        let Some(i) = t.index_of(&id) else {
-            return api_error(StatusCode::NOT_FOUND, "Not Found");
-        };
-        let u = &t.users[i].user;
-        if (who != Who::Admin || s.config.user_records_forbidden)
-            && !u.id.eq_ignore_ascii_case(&account.user_id)
-        {
-            return api_error(StatusCode::FORBIDDEN, "Forbidden");
-        }
-        let mut user = json!({"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
-                              "firstName": u.given_name, "lastName": u.family_name});
-        if let (Some(ms), Some(o)) = (last_login_ms(s.config.seed, u), user.as_object_mut()) {
-            o.insert("lastLoginDate".into(), Value::from(anaplan_date(ms)));
-        }
-        return api_json(
-            StatusCode::OK,
-            json!({
-                "meta": {"schema": format!("{}/objects/user", s.api_url)},
-                "status": {"code": 200, "message": "Success"},
-                "user": user
-            }),
-        );
+}
+
+/// `GET /2/0/users/{id}`: another user's record only for the User Admin account.
+fn user_record(
+    s: &Shared,
+    t: &super::tenant::Tenant,
+    who: Who,
+    account: &Account,
+    raw_id: &str,
+) -> Response {
+    let id = percent_encoding::percent_decode_str(raw_id)
+        .decode_utf8_lossy()
+        .into_owned();
+    let Some(i) = t.index_of(&id) else {
+        return api_error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let u = &t.users[i].user;
+    if (who != Who::Admin || s.config.user_records_forbidden)
+        && !u.id.eq_ignore_ascii_case(&account.user_id)
+    {
+        return api_error(StatusCode::FORBIDDEN, "Forbidden");
     }
-    if kind == "me" {
-        let Some(i) = t.index_of(&account.user_id) else {
-            return api_error(StatusCode::NOT_FOUND, "Not Found");
-        };
-        let u = &t.users[i].user;
-        let customer = s
-            .config
-            .customer_id
-            .clone()
-            .unwrap_or_else(|| format!("{:016x}{:016x}", s.config.seed, !s.config.seed));
-        return api_json(
-            StatusCode::OK,
-            json!({
-                "meta": {"schema": format!("{}/objects/user", s.api_url)},
-                "status": {"code": 200, "message": "Success"},
-                "user": {"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
-                         "firstName": u.given_name, "lastName": u.family_name, "customerId": customer,
-                         "lastLoginDate": last_login_ms(s.config.seed, u).map(anaplan_date)}
-            }),
-        );
+    let mut user = json!({"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
+                          "firstName": u.given_name, "lastName": u.family_name});
+    if let (Some(ms), Some(o)) = (last_login_ms(s.config.seed, u), user.as_object_mut()) {
+        o.insert("lastLoginDate".into(), Value::from(anaplan_date(ms)));
     }
+    api_json(
+        StatusCode::OK,
+        json!({
+            "meta": {"schema": format!("{}/objects/user", s.api_url)},
+            "status": {"code": 200, "message": "Success"},
+            "user": user
+        }),
+    )
+}
+
+/// `GET /2/0/users/me`: the caller's own record, with the tenant's customer id.
+fn me(s: &Shared, t: &super::tenant::Tenant, account: &Account) -> Response {
+    let Some(i) = t.index_of(&account.user_id) else {
+        return api_error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let u = &t.users[i].user;
+    let customer = s
+        .config
+        .customer_id
+        .clone()
+        .unwrap_or_else(|| format!("{:016x}{:016x}", s.config.seed, !s.config.seed));
+    api_json(
+        StatusCode::OK,
+        json!({
+            "meta": {"schema": format!("{}/objects/user", s.api_url)},
+            "status": {"code": 200, "message": "Success"},
+            "user": {"id": u.id, "active": u.active, "email": u.user_name, "emailOptIn": false,
+                     "firstName": u.given_name, "lastName": u.family_name, "customerId": customer,
+                     "lastLoginDate": last_login_ms(s.config.seed, u).map(anaplan_date)}
+        }),
+    )
+}
+
+/// `GET /2/0/workspaces`: the caller's own workspaces, paged with limit/offset, capped.
+fn workspaces_page(s: &Shared, t: &super::tenant::Tenant, who: Who, query: &str) -> Response {
     let mine = if who == Who::Admin {
         &t.admin_workspaces
     } else {

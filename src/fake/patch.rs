@@ -209,14 +209,8 @@ fn display_name(u: &mut User) {
     };
 }
 
-/// Applies a PATCH body to a copy of `user`; the caller stores the result only on success.
-// Long because PATCH semantics op by op (add, replace, remove, with and without paths), as Anaplan and RFC 7644 spell them out.
-pub fn apply_patch(
-    user: &User,
-    body: &Value,
-    tenant: &Tenant,
-    config: &FakeConfig,
-) -> Result<User, Refusal> {
+/// The body's Operations, once its schemas say it is a PATCH.
+fn operations(body: &Value) -> Result<&Vec<Value>, Refusal> {
     let schemas_ok = body
         .get("schemas")
         .and_then(Value::as_array)
@@ -227,8 +221,7 @@ pub fn apply_patch(
             format!("The request must have schemas [\"{PATCH_SCHEMA}\"]"),
         ));
     }
-    let ops = body
-        .get("Operations")
+    body.get("Operations")
         .and_then(Value::as_array)
         .filter(|a| !a.is_empty())
         .ok_or_else(|| {
@@ -236,25 +229,38 @@ pub fn apply_patch(
                 "invalidSyntax",
                 "The request must have a non-empty Operations array",
             )
-        })?;
+        })
+}
+
+/// Operation `n`'s op, any case.
+fn op_kind(op: &Value, n: usize) -> Result<Op, Refusal> {
+    match op
+        .get("op")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+    {
+        Some(k) if k == "add" => Ok(Op::Add),
+        Some(k) if k == "replace" => Ok(Op::Replace),
+        Some(k) if k == "remove" => Ok(Op::Remove),
+        _ => Err(bad(
+            "invalidSyntax",
+            format!("Operation {n}: op must be add, replace or remove"),
+        )),
+    }
+}
+
+/// Applies a PATCH body to a copy of `user`; the caller stores the result only on success.
+pub fn apply_patch(
+    user: &User,
+    body: &Value,
+    tenant: &Tenant,
+    config: &FakeConfig,
+) -> Result<User, Refusal> {
+    let ops = operations(body)?;
     let mut u = user.clone();
     let mut sent_workspaces = 0usize;
     for (n, op) in ops.iter().enumerate() {
-        let kind = match op
-            .get("op")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-        {
-            Some(k) if k == "add" => Op::Add,
-            Some(k) if k == "replace" => Op::Replace,
-            Some(k) if k == "remove" => Op::Remove,
-            _ => {
-                return Err(bad(
-                    "invalidSyntax",
-                    format!("Operation {n}: op must be add, replace or remove"),
-                ));
-            }
-        };
+        let kind = op_kind(op, n)?;
         let Some(path) = op.get("path").and_then(Value::as_str) else {
             return Err(bad(
                 "noTarget",

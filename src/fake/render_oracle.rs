@@ -10,7 +10,6 @@ use super::{Obj, bits, offset_format};
 
 /// Renders one user, the old way. `scim_url` is where `meta.location` points in clean mode;
 /// `aggregates` adds Anaplan's WORKSPACE_IDS / WORKSPACE_NAMES records.
-// Long because the verbatim old renderer, test-only: one user's JSON field by field in wire order, each field with its dialect and quirk switches beside it.
 pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) -> String {
     let u = &fu.user;
     let q = fu.quirk;
@@ -35,6 +34,28 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) 
         _ => {}
     }
     o.val("userName", &Value::from(u.user_name.as_str()));
+    o.val("name", &name(fu, quirks));
+    if let Some(d) = &u.display_name {
+        o.val("displayName", &Value::from(d.as_str()));
+    }
+    if quirks {
+        o.val(
+            "emails",
+            &json!([{"value": u.user_name, "type": "work", "primary": true}]),
+        );
+    }
+    if active_form != 2 {
+        o.raw("active", if u.active { "true" } else { "false" });
+    }
+    entitlements(&mut o, fu, quirks, aggregates);
+    o.val("meta", &meta(fu, scim_url, quirks));
+    o.finish()
+}
+
+/// The `name` object: absent parts as `null` in some quirks.
+fn name(fu: &FakeUser, quirks: bool) -> Value {
+    let u = &fu.user;
+    let q = fu.quirk;
     let mut name = serde_json::Map::new();
     let absent_as_null = quirks && bits(q, 5, 2) == 0;
     match &u.family_name {
@@ -58,19 +79,13 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) 
     if let Some(d) = &u.display_name {
         name.insert("formatted".into(), Value::from(d.as_str()));
     }
-    o.val("name", &Value::Object(name));
-    if let Some(d) = &u.display_name {
-        o.val("displayName", &Value::from(d.as_str()));
-    }
-    if quirks {
-        o.val(
-            "emails",
-            &json!([{"value": u.user_name, "type": "work", "primary": true}]),
-        );
-    }
-    if active_form != 2 {
-        o.raw("active", if u.active { "true" } else { "false" });
-    }
+    Value::Object(name)
+}
+
+/// The entitlements, with Anaplan's aggregate records when `aggregates`.
+fn entitlements(o: &mut Obj, fu: &FakeUser, quirks: bool, aggregates: bool) {
+    let u = &fu.user;
+    let q = fu.quirk;
     if u.workspaces.is_empty() {
         if quirks && bits(q, 6, 2) == 0 {
             o.raw("entitlements", "[]");
@@ -108,6 +123,12 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) 
         }
         o.val("entitlements", &Value::Array(ents));
     }
+}
+
+/// The `meta` object: timestamps, location and version, each with its quirk.
+fn meta(fu: &FakeUser, scim_url: &str, quirks: bool) -> Value {
+    let u = &fu.user;
+    let q = fu.quirk;
     let mut meta = serde_json::Map::new();
     meta.insert("resourceType".into(), Value::from("User"));
     let ts = |s: &Option<String>| -> Value {
@@ -131,6 +152,5 @@ pub fn user_json(fu: &FakeUser, scim_url: &str, quirks: bool, aggregates: bool) 
             Value::from(format!("W/\"{:08x}{:04x}\"", q, fu.version)),
         );
     }
-    o.val("meta", &Value::Object(meta));
-    o.finish()
+    Value::Object(meta)
 }

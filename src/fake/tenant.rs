@@ -464,6 +464,33 @@ fn display_name(given: &Option<String>, family: &Option<String>) -> Option<Strin
     }
 }
 
+/// About 1% of accounts (service/test users) have no name parts; the API accounts keep theirs.
+fn thin_names(
+    rng: &mut ChaCha8Rng,
+    given: Option<String>,
+    family: Option<String>,
+    api_account: bool,
+) -> (Option<String>, Option<String>) {
+    if !api_account && rng.random_ratio(1, 100) {
+        let which = rng.random_range(0..3);
+        (
+            if which == 1 { given } else { None },
+            if which == 2 { family } else { None },
+        )
+    } else {
+        (given, family)
+    }
+}
+
+/// 85% of users carry an externalId.
+fn external_id(rng: &mut ChaCha8Rng) -> Option<String> {
+    if rng.random_ratio(85, 100) {
+        Some(format!("E{:07}", rng.random_range(1..10_000_000u32)))
+    } else {
+        None
+    }
+}
+
 /// An API account's secrets, drawn after its user.
 fn account(rng: &mut ChaCha8Rng, id: &str, email: &str, is_admin: bool) -> Account {
     let password: String = format!("pw-{}", &hex_id(rng)[..20]);
@@ -479,7 +506,8 @@ fn account(rng: &mut ChaCha8Rng, id: &str, email: &str, is_admin: bool) -> Accou
 impl Tenant {
     /// Builds the tenant. `users` is the total listed, the two API accounts included
     /// (at least 2). `quirks` adds a few UUID-style ids, which Anaplan's docs show.
-    // Long because the seeded draws happen in one fixed order, so a seed always gives the same tenant (pinned by `the_demo_tenant_is_the_one_it_always_was`); what could move out without spreading that order has.
+    // The seeded draws happen in one fixed order, so a seed always gives the same tenant
+    // (pinned by `the_demo_tenant_is_the_one_it_always_was`); the helpers keep that order.
     pub fn generate(users: usize, seed: u64, quirks: bool) -> Tenant {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let domain = DOMAINS[rng.random_range(0..DOMAINS.len())].to_string();
@@ -518,22 +546,9 @@ impl Tenant {
             let is_no_admin = i == no_admin_at;
             let (given, family, local) = person(&mut rng, is_admin, is_no_admin);
             let email = unique_email(&mut emails, &local, &domain);
-            // About 1% of accounts (service/test users) have no name parts.
-            let (given, family) = if !is_admin && !is_no_admin && rng.random_ratio(1, 100) {
-                let which = rng.random_range(0..3);
-                (
-                    if which == 1 { given } else { None },
-                    if which == 2 { family } else { None },
-                )
-            } else {
-                (given, family)
-            };
+            let (given, family) = thin_names(&mut rng, given, family, is_admin || is_no_admin);
             let active = is_admin || is_no_admin || !rng.random_ratio(8, 100);
-            let external_id = if rng.random_ratio(85, 100) {
-                Some(format!("E{:07}", rng.random_range(1..10_000_000u32)))
-            } else {
-                None
-            };
+            let external_id = external_id(&mut rng);
             let is_power = !is_admin
                 && !is_no_admin
                 && power_seen < power_users
@@ -577,6 +592,16 @@ impl Tenant {
                 version: 1,
             });
         }
+        Tenant::index(out, workspaces, admin, no_admin)
+    }
+
+    /// The tenant around its drawn users and workspaces, with their lookups by id.
+    fn index(
+        out: Vec<FakeUser>,
+        workspaces: Vec<Workspace>,
+        admin: Option<(Account, Vec<usize>)>,
+        no_admin: Option<(Account, Vec<usize>)>,
+    ) -> Tenant {
         let (admin, admin_workspaces) = admin.unwrap_or_else(|| unreachable_account(true));
         let (no_admin, no_admin_workspaces) =
             no_admin.unwrap_or_else(|| unreachable_account(false));

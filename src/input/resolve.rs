@@ -83,32 +83,7 @@ pub async fn resolve_counted<L: UserLookup>(
         column: input.why.clone(),
         ..ResolveReport::default()
     };
-    let mut first_line: HashMap<String, usize> = HashMap::new();
-    // (line, normalised key, key as read) of rows to look up, per kind.
-    let mut ids: Vec<(usize, String, String)> = Vec::new();
-    let mut names: Vec<(usize, String, String)> = Vec::new();
-    let mut external: Vec<(usize, String, String)> = Vec::new();
-    for e in &input.entries {
-        let Some(norm) = e.key.normalized() else {
-            if let Key::Malformed { reason } = &e.key {
-                report
-                    .malformed
-                    .push((e.line, e.raw.clone(), reason.clone()));
-            }
-            continue;
-        };
-        if let Some(first) = first_line.get(&norm) {
-            report.duplicates.push((e.line, norm, *first));
-            continue;
-        }
-        first_line.insert(norm.clone(), e.line);
-        match &e.key {
-            Key::Id(k) => ids.push((e.line, norm, k.clone())),
-            Key::Email(k) => names.push((e.line, norm, k.clone())),
-            Key::ExternalId(k) => external.push((e.line, norm, k.clone())),
-            Key::Malformed { .. } => {}
-        }
-    }
+    let (ids, names, external) = sort_keys(input, &mut report);
     let mut found: Vec<(usize, User)> = Vec::new();
     let mut down: Option<String> = None;
     for chunk in ids.chunks(LOOKUP_CHUNK) {
@@ -156,6 +131,47 @@ pub async fn resolve_counted<L: UserLookup>(
         down = server_down(&result);
         match_external(chunk, result, &mut found, &mut report);
     }
+    one_row_per_user(found, &mut report);
+    report
+}
+
+/// Rows to look up: (line, normalised key, key as read).
+type Pending = Vec<(usize, String, String)>;
+
+/// The rows to look up, per kind: ids, emails and externalIds. Malformed rows and rows
+/// repeating an earlier row's key go in the report instead.
+fn sort_keys(input: &CsvInput, report: &mut ResolveReport) -> (Pending, Pending, Pending) {
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut ids: Pending = Vec::new();
+    let mut names: Pending = Vec::new();
+    let mut external: Pending = Vec::new();
+    for e in &input.entries {
+        let Some(norm) = e.key.normalized() else {
+            if let Key::Malformed { reason } = &e.key {
+                report
+                    .malformed
+                    .push((e.line, e.raw.clone(), reason.clone()));
+            }
+            continue;
+        };
+        if let Some(first) = first_line.get(&norm) {
+            report.duplicates.push((e.line, norm, *first));
+            continue;
+        }
+        first_line.insert(norm.clone(), e.line);
+        match &e.key {
+            Key::Id(k) => ids.push((e.line, norm, k.clone())),
+            Key::Email(k) => names.push((e.line, norm, k.clone())),
+            Key::ExternalId(k) => external.push((e.line, norm, k.clone())),
+            Key::Malformed { .. } => {}
+        }
+    }
+    (ids, names, external)
+}
+
+/// Keeps the first row naming each user found (in file order); later rows naming the same
+/// user (by another key) are duplicates. The report's lists end in line order.
+fn one_row_per_user(mut found: Vec<(usize, User)>, report: &mut ResolveReport) {
     found.sort_by_key(|(line, _)| *line);
     let mut user_line: HashMap<String, usize> = HashMap::new();
     for (line, user) in found {
@@ -173,7 +189,6 @@ pub async fn resolve_counted<L: UserLookup>(
     report.not_found.sort_by_key(|d| d.0);
     report.lookup_errors.sort_by_key(|d| d.0);
     report.ambiguous.sort_by_key(|d| d.0);
-    report
 }
 
 /// Why the lookups stop: the call failed the way a failing server fails.
