@@ -683,3 +683,25 @@ fn a_completed_run_clears_the_selection_and_a_failed_one_keeps_it() {
         "a stopped run keeps the selection"
     );
 }
+
+#[test]
+fn the_undo_preview_flags_users_changed_since_the_run_and_hides_control_characters() {
+    use scimitar::plan::Plan;
+    use scimitar::tui::bulk::msg::UndoPlan;
+    let users = fixture_users();
+    let mut s = loaded_state(users.clone(), 100, 30);
+    let before = scimitar::plan::UserState::of(&users[0]);
+    let plan = Plan::undo("tenant", "now", &[(before.clone(), users[0].clone())]);
+    let line = "Ana\u{1b}[2J (a1): changed since this run (now active no, 0 workspaces)";
+    let undo = UndoPlan {
+        journal: "j.jsonl".into(),
+        plan: std::sync::Arc::new(plan),
+        states: [(users[0].id.clone(), before)].into(),
+        missing: vec![],
+        changed_since: vec![line.to_string()],
+    };
+    step(&mut s, Outcome::UndoPlanned(Ok(Box::new(undo))));
+    let notes = preview_of(&s).notes.join("\n");
+    assert!(notes.contains("changed since this run"), "{notes}");
+    assert!(!notes.contains('\u{1b}'), "{notes:?}");
+}

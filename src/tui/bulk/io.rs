@@ -250,6 +250,7 @@ pub async fn build_undo(
         states: u.states,
         plan: Arc::new(u.plan),
         missing: u.missing,
+        changed_since: u.changed_since,
     })
 }
 

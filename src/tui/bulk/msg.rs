@@ -30,6 +30,8 @@ pub struct UndoPlan {
     pub states: HashMap<String, UserState>,
     /// Users of the journal that are no longer in the tenant.
     pub missing: Vec<String>,
+    /// Users someone changed since the run, one line each (the headless preview shows the same).
+    pub changed_since: Vec<String>,
 }
 
 /// What a resume would do, read from a journal.

@@ -837,6 +837,12 @@ fn open_undo_preview(state: &mut State, u: UndoPlan) {
     for id in &u.missing {
         notes.push(format!("{id}: no longer in the tenant; cannot be restored"));
     }
+    // Names in these lines came from the server.
+    notes.extend(
+        u.changed_since
+            .iter()
+            .map(|l| crate::untrusted::line(l).into_owned()),
+    );
     let preview = Preview::new(u.plan, Intent::Restore { states: u.states }, notes);
     state.bulk.flow.push(Screen::Preview(Box::new(preview)));
 }
