@@ -100,7 +100,8 @@ impl Progress {
                     self.latencies
                         .push(r.latency.as_millis().min(u128::from(u32::MAX)) as u32);
                 }
-                if r.outcome == ResultKind::Failed {
+                // In doubt is listed with the failures, as the journal's report lists it.
+                if matches!(r.outcome, ResultKind::Failed | ResultKind::InDoubt) {
                     self.failures.push(r.clone());
                 }
                 if self.recent.len() == RECENT {

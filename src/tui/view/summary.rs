@@ -113,6 +113,7 @@ fn totals(
     a.extend(n("changed", s.changed, false));
     a.extend(n("no-op", s.no_op, false));
     a.extend(n("failed", s.failed, true));
+    a.extend(n("in doubt", s.in_doubt, true));
     a.extend(n("protected", s.protected, false));
     let mut b = vec![Span::raw(" ")];
     b.extend(n("not found", s.not_found, true));
@@ -141,7 +142,13 @@ fn totals(
     if let Some(json) = &s.report_json {
         lines.push(path_line(t, "       ", json, w));
     }
-    if s.failed + s.unknown + s.not_started > 0 {
+    if s.in_doubt > 0 {
+        lines.push(Line::styled(
+            " In doubt: the answer was lost and the server could not be asked; R re-checks them.",
+            t.error,
+        ));
+    }
+    if s.failed + s.in_doubt + s.unknown + s.not_started > 0 {
         lines.push(Line::styled(
             " Some users are not done: R resumes the run and retries the failures.",
             t.error,
