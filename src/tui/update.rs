@@ -90,6 +90,11 @@ fn tick(state: &mut State) {
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
+    if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
+        && !matches!(action, Command::Quit | Command::Help)
+    {
+        return crate::tui::interrupted::on_key(state, action);
+    }
     match action {
         Command::Quit => quit(state),
         Command::Confirm => match state.popups.pop() {
@@ -316,6 +321,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::PlanReady(preview) => b::plan_ready(state, preview),
         Outcome::UndoPlanned(result) => b::undo_planned(state, result),
         Outcome::ResumeReady(result) => b::resume_ready(state, result),
+        Outcome::InterruptedFound(runs) => crate::tui::interrupted::found(state, runs),
     }
     Vec::new()
 }
