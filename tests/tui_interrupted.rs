@@ -206,3 +206,20 @@ fn quitting_after_a_run_ended_says_nothing() {
     assert!(s.should_quit);
     assert_eq!(exit_note(&s), None);
 }
+
+#[test]
+fn the_popup_fits_at_60x15() {
+    let mut s = offered(vec![run("aaaa0001", 58)]);
+    update(
+        &mut s,
+        Outcome::Resize {
+            width: 60,
+            height: 15,
+        },
+    );
+    let text = screen(&s);
+    for needle in ["aaaa0001", "58 of 120 users left", "resume now", "later"] {
+        assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+    }
+    insta::assert_snapshot!("interrupted_popup_60x15", text);
+}
