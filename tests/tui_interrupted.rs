@@ -223,3 +223,24 @@ fn the_popup_fits_at_60x15() {
     }
     insta::assert_snapshot!("interrupted_popup_60x15", text);
 }
+
+#[test]
+fn back_on_the_list_after_the_history_asks_again_and_later_is_kept() {
+    let mut s = offered(vec![run("aaaa0001", 58)]);
+    update(&mut s, Command::History);
+    let detail = scimitar::tui::testing::past_run(&scimitar::tui::testing::past_runs(), 0);
+    update(&mut s, Outcome::RunLoaded(Ok(Box::new(detail))));
+    assert!(!update(&mut s, Command::Back).contains(&Effect::FindInterrupted));
+    let effects = update(&mut s, Command::Back);
+    assert!(s.bulk.flow.is_empty());
+    assert!(effects.contains(&Effect::FindInterrupted), "{effects:?}");
+    update(&mut s, Outcome::InterruptedFound(vec![run("aaaa0001", 58)]));
+    assert_eq!(
+        popup_id(&s).as_deref(),
+        Some("aaaa0001"),
+        "shown, not put off"
+    );
+    update(&mut s, Command::Choose3);
+    update(&mut s, Outcome::InterruptedFound(vec![run("aaaa0001", 58)]));
+    assert_eq!(popup_id(&s), None, "put off: not asked again");
+}

@@ -58,11 +58,18 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
     if msg != Msg::Outcome(Outcome::Tick) {
         state.dirty = true;
     }
-    match msg {
+    let had_flow = !state.bulk.flow.is_empty();
+    let mut effects = match msg {
         Msg::Command(c) => on_key(state, c),
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
+    };
+    // Back on the list after a run or the history: runs left unfinished are offered again
+    // (those put off "later" are not).
+    if had_flow && state.bulk.flow.is_empty() && !state.run.running {
+        effects.push(Effect::FindInterrupted);
     }
+    effects
 }
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
