@@ -237,10 +237,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => {
             drop(stdout);
             commands::require_terminal()?;
-            with_connection(&cli, Access::Browse, async |c| {
+            let left = with_connection(&cli, Access::Browse, async |c| {
                 scimitar::tui::run(c.client.clone(), tui_options(&cli, c)).await
             })
-            .await?
+            .await?;
+            // Quit during a run: the run is named, with the command that finishes it.
+            if let Some(line) = left {
+                scimitar::say!("{}", scimitar::untrusted::line(&line));
+                return Ok(ExitCode::from(1));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -31,7 +31,7 @@ pub async fn run_loop(
     mut runner: EffectRunner,
     mut rx: UnboundedReceiver<Outcome>,
     initial: Vec<Effect>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -120,7 +120,7 @@ pub async fn run_loop(
     }
     runner.abort_all();
     runner.finish(CACHE_WRITE_GRACE).await;
-    Ok(())
+    Ok(crate::tui::interrupted::exit_note(&state))
 }
 
 /// Draws when something changed and a frame is due (or at once after a key); `false` when

@@ -130,6 +130,8 @@ pub enum Effect {
     PrepareResume {
         journal: PathBuf,
     },
+    /// List this tenant's interrupted runs (offered in a popup).
+    FindInterrupted,
 }
 
 pub struct EffectRunner {
@@ -278,6 +280,7 @@ impl EffectRunner {
             }
             Effect::BuildUndo { journal } => self.build_undo(journal),
             Effect::PrepareResume { journal } => self.prepare_resume(journal),
+            Effect::FindInterrupted => self.find_interrupted(),
         }
     }
 
@@ -315,6 +318,17 @@ impl EffectRunner {
         self.answer(async move |_, _| {
             let r = blocking(move || history::list(&dir).map_err(Failure::from)).await;
             Outcome::RunsListed(r.map(Box::new))
+        });
+    }
+
+    fn find_interrupted(&mut self) {
+        let dir = self.paths().journal_dir();
+        let tenant = self.client.tenant_label();
+        self.answer(async move |_, _| {
+            let now = std::time::SystemTime::now();
+            let runs =
+                blocking(move || crate::batch::interrupted::of_tenant(&dir, &tenant, now)).await;
+            Outcome::InterruptedFound(runs)
         });
     }
 

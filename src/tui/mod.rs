@@ -7,6 +7,7 @@ pub mod bulk;
 pub(crate) mod detail;
 pub(crate) mod effect;
 pub(crate) mod failure;
+pub mod interrupted;
 pub mod keymap;
 pub(crate) mod layers;
 pub(crate) mod layout;
@@ -93,7 +94,9 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.list.use_cache = opts.cache.is_some();
     let warnings = opts.warnings;
     let csv = opts.csv.map(|p| p.display().to_string());
-    let effects = update::init_with(&mut state, opts.open_user, csv);
+    let mut effects = update::init_with(&mut state, opts.open_user, csv);
+    // Runs left unfinished are offered at once (read off the event loop).
+    effects.push(Effect::FindInterrupted);
     if !problems.is_empty() {
         for p in &problems {
             tracing::warn!("keymap: {p}");
@@ -113,8 +116,9 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
 }
 
 /// Runs the TUI until the user quits or a signal arrives; the terminal is restored on
-/// every path out.
-pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<()> {
+/// every path out. Returns the line for stderr when a run was left unfinished by quitting
+/// during it (the exit code is then 1).
+pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<Option<String>> {
     let no_color = std::env::var("NO_COLOR").ok();
     let mut paths = crate::config::Paths::discover();
     if let Some(d) = &opts.data_dir {

@@ -310,6 +310,8 @@ pub enum Outcome {
     PlanReady(Box<crate::tui::bulk::state::Preview>),
     UndoPlanned(Result<Box<UndoPlan>, Failure>),
     ResumeReady(Result<Box<ResumeInfo>, Failure>),
+    /// This tenant's interrupted runs, newest first.
+    InterruptedFound(Vec<crate::batch::interrupted::Interrupted>),
 }
 
 /// A keymap names a command that does not exist; says which ones do.

@@ -115,6 +115,12 @@ pub enum Popup {
         purpose: crate::tui::bulk::state::PathPurpose,
         path: String,
     },
+    /// A run of this tenant was left unfinished: resume now, show, or later. `more` other
+    /// interrupted runs are in the history.
+    Interrupted {
+        run: Box<crate::batch::interrupted::Interrupted>,
+        more: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +287,8 @@ pub struct State {
 
     pub bulk: Bulk,
     pub run: RunState,
+    /// Interrupted runs put off for this session.
+    pub offers: crate::tui::interrupted::Offers,
 
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
@@ -453,6 +461,7 @@ impl State {
                 ..Bulk::default()
             },
             run: RunState::default(),
+            offers: Default::default(),
             popups: Vec::new(),
             flash: None,
             should_quit: false,

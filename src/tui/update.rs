@@ -58,11 +58,18 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
     if msg != Msg::Outcome(Outcome::Tick) {
         state.dirty = true;
     }
-    match msg {
+    let had_flow = !state.bulk.flow.is_empty();
+    let mut effects = match msg {
         Msg::Command(c) => on_key(state, c),
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
+    };
+    // Back on the list after a run or the history: runs left unfinished are offered again
+    // (those put off "later" are not).
+    if had_flow && state.bulk.flow.is_empty() && !state.run.running {
+        effects.push(Effect::FindInterrupted);
     }
+    effects
 }
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
@@ -90,6 +97,11 @@ fn tick(state: &mut State) {
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
+    if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
+        && !matches!(action, Command::Quit | Command::Help)
+    {
+        return crate::tui::interrupted::on_key(state, action);
+    }
     match action {
         Command::Quit => quit(state),
         Command::Confirm => match state.popups.pop() {
@@ -316,6 +328,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::PlanReady(preview) => b::plan_ready(state, preview),
         Outcome::UndoPlanned(result) => b::undo_planned(state, result),
         Outcome::ResumeReady(result) => b::resume_ready(state, result),
+        Outcome::InterruptedFound(runs) => crate::tui::interrupted::found(state, runs),
     }
     Vec::new()
 }

@@ -42,6 +42,7 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
             "stop dispatching? in-flight requests finish; what was sent stays sent and is in the journal.".to_string(),
             format!(" {}: stop   {}: keep running ", keys(&Command::Confirm), keys(&Command::Back)),
         ),
+        Popup::Interrupted { run, more } => interrupted(run, *more, &keys),
         Popup::ConfirmQuit => (
             "Quit?".to_string(),
             "A batch is running. Quitting now stops it; what was sent stays sent and is in the journal. Quit anyway?".to_string(),
@@ -66,6 +67,35 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
         Paragraph::new(body).wrap(Wrap { trim: true }).block(block),
         rect,
     );
+}
+
+/// A run left unfinished: what it is, how far it got, how long ago, and the three choices.
+fn interrupted(
+    run: &crate::batch::interrupted::Interrupted,
+    more: usize,
+    keys: &dyn Fn(&Command) -> String,
+) -> (String, String, String) {
+    let mut body = format!(
+        "Run {} ({}) was interrupted {} ago.\n{} of {} users left (changed {}, failed {}).",
+        crate::untrusted::line(&run.id),
+        crate::untrusted::clip(&run.action, 40),
+        run.age(),
+        run.left,
+        run.planned,
+        run.changed,
+        run.failed,
+    );
+    if more > 0 {
+        body.push_str(&format!("\n{more} more interrupted run(s): H lists them."));
+    }
+    let footer = format!(
+        " {}: resume now   {}: show   {}/{}: later ",
+        keys(&Command::Resume),
+        keys(&Command::History),
+        keys(&Command::Choose3),
+        keys(&Command::Back)
+    );
+    ("Interrupted run".to_string(), body, footer)
 }
 
 /// A path in full, broken only after a `/`, so it can be read (and selected) whole.
