@@ -8,6 +8,7 @@
 //! change or was lost. Seen changed is done, seen unchanged is failed, unreadable is in doubt.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -159,7 +160,6 @@ pub async fn run(
 }
 
 /// Runs `batch` against a journal that already has its `run` record (a resume).
-// Long because the dispatch loop: concurrency, the breaker, pauses and cancellation share one select loop and its counters.
 pub async fn execute(
     client: &ScimClient,
     batch: &Batch,
@@ -171,26 +171,7 @@ pub async fn execute(
     let total = batch.targets.len();
     let _ = events.send(Event::Started { total });
     journal_settled(batch, &journal, &events)?;
-    let use_filter = Arc::new(AtomicBool::new(true));
-    let (reader, mut slice_rx) =
-        spawn_reader(client, batch, opts.read_slice, use_filter.clone(), &events);
-    let mut checks = Checks::new(client, opts.read_slice, use_filter.clone());
-    let mut reader_done = false;
-    let mut ready: VecDeque<(Target, Fresh)> = VecDeque::new();
-    let mut limit = AdaptiveLimit::new(opts.concurrency);
-    let mut seen_429 = (
-        client.stats().rate_limited,
-        Instant::now() - Duration::from_secs(1),
-    );
-    let mut inflight: JoinSet<Result<Changed, JournalError>> = JoinSet::new();
-    let mut breaker = Breaker::default();
-    let mut server_down: Option<(usize, String)> = None;
-    let intent = Arc::new(batch.intent.clone());
-    let _ = events.send(Event::Concurrency(limit.current()));
-    // A slice that cannot be re-read stops dispatching; what is in flight still finishes.
-    let mut read_error: Option<ScimError> = None;
-    // Users whose re-read the failing server did not answer: kept for a retry or resume.
-    let mut unsent: Vec<Target> = Vec::new();
+    let mut run = Run::start(client, batch, journal, opts, events, &cancel);
     // Once stopped (a signal, the operator), requests in flight get this long to answer.
     let grace = async {
         cancel.cancelled().await;
@@ -199,48 +180,154 @@ pub async fn execute(
     tokio::pin!(grace);
 
     loop {
-        sync_health(client, &mut breaker, &events);
-        if let Some(e) = checks.failed_read.take()
-            && breaker.trip(1, &format!("re-reading the changed users failed: {e}"))
-        {
-            let _ = events.send(Event::Paused {
-                failures: breaker.failures_in_a_row(),
-                error: breaker.last_error().to_string(),
-            });
+        run.note_failures();
+        run.dispatch_while_room().await?;
+        if run.inflight.is_empty() && run.breaker.is_open() && !cancel.is_cancelled() {
+            if run.pause().await? {
+                continue;
+            }
+            break;
         }
-        // Dispatch while there is room, taking the next slice when the queue runs dry.
-        while inflight.len() < limit.current()
-            && !cancel.is_cancelled()
-            && journal.diverted().is_none()
-            && checks.failed_read.is_none()
-            && read_error.is_none()
-            && !breaker.is_open()
-            && breaker.fatal().is_none()
+        if run.inflight.is_empty() {
+            if run.nothing_left_to_send() {
+                break;
+            }
+            continue;
+        }
+        if run.wait_one(grace.as_mut()).await?.is_break() {
+            break;
+        }
+    }
+    run.finish().await
+}
+
+/// One run's shared state: the dispatch loop's queue, counters and breaker.
+struct Run<'a> {
+    client: &'a ScimClient,
+    batch: &'a Batch,
+    journal: Arc<Journal>,
+    opts: &'a RunOptions,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: &'a CancellationToken,
+    use_filter: Arc<AtomicBool>,
+    reader: tokio::task::JoinHandle<()>,
+    slice_rx: mpsc::Receiver<Slice>,
+    checks: Checks,
+    reader_done: bool,
+    ready: VecDeque<(Target, Fresh)>,
+    limit: AdaptiveLimit,
+    seen_429: (u64, Instant),
+    inflight: JoinSet<Result<Changed, JournalError>>,
+    breaker: Breaker,
+    server_down: Option<(usize, String)>,
+    intent: Arc<Intent>,
+    /// A slice that cannot be re-read stops dispatching; what is in flight still finishes.
+    read_error: Option<ScimError>,
+    /// Users whose re-read the failing server did not answer: kept for a retry or resume.
+    unsent: Vec<Target>,
+}
+
+impl<'a> Run<'a> {
+    /// Starts the reader and announces the starting concurrency.
+    fn start(
+        client: &'a ScimClient,
+        batch: &'a Batch,
+        journal: Arc<Journal>,
+        opts: &'a RunOptions,
+        events: mpsc::UnboundedSender<Event>,
+        cancel: &'a CancellationToken,
+    ) -> Run<'a> {
+        let use_filter = Arc::new(AtomicBool::new(true));
+        let (reader, slice_rx) =
+            spawn_reader(client, batch, opts.read_slice, use_filter.clone(), &events);
+        let checks = Checks::new(client, opts.read_slice, use_filter.clone());
+        let limit = AdaptiveLimit::new(opts.concurrency);
+        let seen_429 = (
+            client.stats().rate_limited,
+            Instant::now() - Duration::from_secs(1),
+        );
+        let run = Run {
+            client,
+            batch,
+            journal,
+            opts,
+            events,
+            cancel,
+            use_filter,
+            reader,
+            slice_rx,
+            checks,
+            reader_done: false,
+            ready: VecDeque::new(),
+            limit,
+            seen_429,
+            inflight: JoinSet::new(),
+            breaker: Breaker::default(),
+            server_down: None,
+            intent: Arc::new(batch.intent.clone()),
+            read_error: None,
+            unsent: Vec::new(),
+        };
+        let _ = run.events.send(Event::Concurrency(run.limit.current()));
+        run
+    }
+
+    /// Opens the breaker when the client's health or a failed check re-read says so.
+    fn note_failures(&mut self) {
+        sync_health(self.client, &mut self.breaker, &self.events);
+        if let Some(e) = self.checks.failed_read.take()
+            && self
+                .breaker
+                .trip(1, &format!("re-reading the changed users failed: {e}"))
         {
-            if ready.is_empty() && !reader_done {
+            self.paused();
+        }
+    }
+
+    fn paused(&self) {
+        let _ = self.events.send(Event::Paused {
+            failures: self.breaker.failures_in_a_row(),
+            error: self.breaker.last_error().to_string(),
+        });
+    }
+
+    fn may_dispatch(&self) -> bool {
+        self.inflight.len() < self.limit.current()
+            && !self.cancel.is_cancelled()
+            && self.journal.diverted().is_none()
+            && self.checks.failed_read.is_none()
+            && self.read_error.is_none()
+            && !self.breaker.is_open()
+            && self.breaker.fatal().is_none()
+    }
+
+    /// Dispatches while there is room, taking the next slice when the queue runs dry.
+    async fn dispatch_while_room(&mut self) -> Result<(), BatchError> {
+        while self.may_dispatch() {
+            if self.ready.is_empty() && !self.reader_done {
                 // Wait for the reader, but keep collecting finished requests meanwhile.
                 let next = tokio::select! {
-                    n = slice_rx.recv() => n,
-                    _ = cancel.cancelled() => break,
-                    Some(j) = inflight.join_next(), if !inflight.is_empty() => {
-                        handle_joined(j, client, &journal, &mut breaker, &mut seen_429, &mut limit, &mut checks, &events)?;
+                    n = self.slice_rx.recv() => n,
+                    _ = self.cancel.cancelled() => break,
+                    Some(j) = self.inflight.join_next(), if !self.inflight.is_empty() => {
+                        self.joined(j)?;
                         continue;
                     }
-                    Some(v) = checks.running.join_next(), if !checks.running.is_empty() => {
-                        checks.record(v, &journal, &events)?;
+                    Some(v) = self.checks.running.join_next(), if !self.checks.running.is_empty() => {
+                        self.checks.record(v, &self.journal, &self.events)?;
                         continue;
                     }
                 };
                 match next {
-                    Some(Ok(items)) => ready.extend(items),
+                    Some(Ok(items)) => self.ready.extend(items),
                     Some(Err(e)) => {
-                        read_error = Some(e);
+                        self.read_error = Some(e);
                         break;
                     }
-                    None => reader_done = true,
+                    None => self.reader_done = true,
                 }
             }
-            let Some((target, fresh)) = ready.pop_front() else {
+            let Some((target, fresh)) = self.ready.pop_front() else {
                 break;
             };
             if let Fresh::Unreadable(e) = &fresh
@@ -248,116 +335,142 @@ pub async fn execute(
             {
                 // The server failed its re-read: not the user's fault, nothing was sent.
                 // Left not started for resume, and the breaker opens.
-                if breaker.trip(1, &e.to_string()) {
-                    let _ = events.send(Event::Paused {
-                        failures: breaker.failures_in_a_row(),
-                        error: breaker.last_error().to_string(),
-                    });
+                if self.breaker.trip(1, &e.to_string()) {
+                    self.paused();
                 }
-                unsent.push(target);
+                self.unsent.push(target);
                 break;
             }
-            let item = fresh_item(&intent, batch, &target, &fresh);
-            let attempted = batch.recorded_before.contains_key(&target.user_id);
+            let item = fresh_item(&self.intent, self.batch, &target, &fresh);
+            let attempted = self.batch.recorded_before.contains_key(&target.user_id);
             dispatch(
                 item,
                 &target,
                 attempted,
-                client,
-                &journal,
-                &mut inflight,
-                &events,
+                self.client,
+                &self.journal,
+                &mut self.inflight,
+                &self.events,
             )?;
         }
-        if inflight.is_empty() && breaker.is_open() && !cancel.is_cancelled() {
-            // What was sent before the pause is settled first.
-            checks.drain(&journal, &events).await?;
-            let decision = match &opts.pause {
-                Some(gate) => gate.wait(&cancel).await,
-                None => Decision::Stop,
-            };
-            if decision == Decision::Retry {
-                breaker.close();
-                client.reset_health();
-                requeue(&mut ready, &mut unsent, client, &use_filter, &events).await;
-                let _ = events.send(Event::Unpaused);
-                continue;
-            }
-            server_down = Some((
-                breaker.failures_in_a_row(),
-                breaker.last_error().to_string(),
-            ));
-            break;
+        Ok(())
+    }
+
+    /// The breaker is open and nothing is in flight: settles what was sent, then waits for
+    /// the decision. True when the run goes on.
+    async fn pause(&mut self) -> Result<bool, BatchError> {
+        // What was sent before the pause is settled first.
+        self.checks.drain(&self.journal, &self.events).await?;
+        let decision = match &self.opts.pause {
+            Some(gate) => gate.wait(self.cancel).await,
+            None => Decision::Stop,
+        };
+        if decision == Decision::Retry {
+            self.breaker.close();
+            self.client.reset_health();
+            requeue(
+                &mut self.ready,
+                &mut self.unsent,
+                self.client,
+                &self.use_filter,
+                &self.events,
+            )
+            .await;
+            let _ = self.events.send(Event::Unpaused);
+            return Ok(true);
         }
-        if inflight.is_empty() {
-            if cancel.is_cancelled()
-                || read_error.is_some()
-                || breaker.fatal().is_some()
-                || journal.diverted().is_some()
-                || (ready.is_empty() && reader_done)
-            {
-                break;
-            }
-            continue;
-        }
+        self.server_down = Some((
+            self.breaker.failures_in_a_row(),
+            self.breaker.last_error().to_string(),
+        ));
+        Ok(false)
+    }
+
+    /// Nothing in flight: the run ends when stopped or when every slice is sent.
+    fn nothing_left_to_send(&self) -> bool {
+        self.cancel.is_cancelled()
+            || self.read_error.is_some()
+            || self.breaker.fatal().is_some()
+            || self.journal.diverted().is_some()
+            || (self.ready.is_empty() && self.reader_done)
+    }
+
+    /// Waits for one request or check to finish, a stop, or the end of the grace period
+    /// (then breaks: what is still in flight is left in doubt).
+    async fn wait_one(
+        &mut self,
+        mut grace: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> Result<ControlFlow<()>, BatchError> {
         let joined = tokio::select! {
-            j = inflight.join_next() => j,
-            Some(v) = checks.running.join_next(), if !checks.running.is_empty() => {
-                checks.record(v, &journal, &events)?;
-                continue;
+            j = self.inflight.join_next() => j,
+            Some(v) = self.checks.running.join_next(), if !self.checks.running.is_empty() => {
+                self.checks.record(v, &self.journal, &self.events)?;
+                return Ok(ControlFlow::Continue(()));
             }
-            _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
+            _ = self.cancel.cancelled(), if !self.cancel.is_cancelled() => return Ok(ControlFlow::Continue(())),
             () = &mut grace => {
                 // Left without a result: in doubt, re-checked on resume.
-                tracing::warn!("{} requests still in flight after the grace period; not waiting for them", inflight.len());
-                inflight.abort_all();
-                while inflight.join_next().await.is_some() {}
-                break;
+                tracing::warn!("{} requests still in flight after the grace period; not waiting for them", self.inflight.len());
+                self.inflight.abort_all();
+                while self.inflight.join_next().await.is_some() {}
+                return Ok(ControlFlow::Break(()));
             }
         };
         if let Some(j) = joined {
-            handle_joined(
-                j,
-                client,
-                &journal,
-                &mut breaker,
-                &mut seen_429,
-                &mut limit,
-                &mut checks,
-                &events,
-            )?;
+            self.joined(j)?;
         }
+        Ok(ControlFlow::Continue(()))
     }
-    reader.abort();
-    // Every answer is settled by the server's state before the run ends.
-    checks.drain(&journal, &events).await?;
-    let unfinished = !(ready.is_empty() && reader_done && unsent.is_empty());
-    let fatal = breaker.fatal().map(str::to_string);
-    let diverted = journal.diverted();
-    let cancelled = unfinished
-        && (cancel.is_cancelled()
-            || diverted.is_some()
-            || read_error.is_some()
-            || server_down.is_some()
-            || fatal.is_some());
-    journal.append_synced(&Record::End {
-        at: now_rfc3339(),
-        cancelled,
-    })?;
-    // The breaker was this run's: what comes next (a reload, a resume) gets its retries.
-    client.reset_health();
-    let _ = events.send(Event::Ended { cancelled });
-    if let Some(d) = diverted {
-        return Err(BatchError::JournalDiverted(d));
+
+    fn joined(
+        &mut self,
+        j: Result<Result<Changed, JournalError>, tokio::task::JoinError>,
+    ) -> Result<(), BatchError> {
+        handle_joined(
+            j,
+            self.client,
+            &self.journal,
+            &mut self.breaker,
+            &mut self.seen_429,
+            &mut self.limit,
+            &mut self.checks,
+            &self.events,
+        )
     }
-    if let Some(why) = fatal {
-        return Err(BatchError::Fatal(why));
-    }
-    // A failing server explains a failed re-read better than the re-read's own error.
-    match (read_error, server_down) {
-        (_, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
-        (Some(e), None) => Err(BatchError::Read(e)),
-        (None, None) => Ok(()),
+
+    /// Settles every answer, writes the end record and says why the run stopped, if it did.
+    async fn finish(mut self) -> Result<(), BatchError> {
+        self.reader.abort();
+        // Every answer is settled by the server's state before the run ends.
+        self.checks.drain(&self.journal, &self.events).await?;
+        let unfinished = !(self.ready.is_empty() && self.reader_done && self.unsent.is_empty());
+        let fatal = self.breaker.fatal().map(str::to_string);
+        let diverted = self.journal.diverted();
+        let cancelled = unfinished
+            && (self.cancel.is_cancelled()
+                || diverted.is_some()
+                || self.read_error.is_some()
+                || self.server_down.is_some()
+                || fatal.is_some());
+        self.journal.append_synced(&Record::End {
+            at: now_rfc3339(),
+            cancelled,
+        })?;
+        // The breaker was this run's: what comes next (a reload, a resume) gets its retries.
+        self.client.reset_health();
+        let _ = self.events.send(Event::Ended { cancelled });
+        if let Some(d) = diverted {
+            return Err(BatchError::JournalDiverted(d));
+        }
+        if let Some(why) = fatal {
+            return Err(BatchError::Fatal(why));
+        }
+        // A failing server explains a failed re-read better than the re-read's own error.
+        match (self.read_error, self.server_down) {
+            (_, Some((failures, error))) => Err(BatchError::ServerDown { failures, error }),
+            (Some(e), None) => Err(BatchError::Read(e)),
+            (None, None) => Ok(()),
+        }
     }
 }
 

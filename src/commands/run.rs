@@ -165,44 +165,51 @@ fn print_failures(journal: &std::path::Path) {
 /// Runs (or continues) a batch with a progress bar on stderr when it is a terminal; the
 /// first Ctrl-C stops dispatching and lets requests in flight finish. A failing server stops
 /// the run (the breaker), and the resume command is printed.
-// Long because the headless run from start to summary: progress bar, hang-up handling and the final report in order.
 pub async fn execute(
     client: &ScimClient,
     started: Started,
     concurrency: usize,
 ) -> anyhow::Result<Summary> {
     let journal_path = started.path.clone();
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let opts = RunOptions {
         concurrency,
         ..RunOptions::default()
     };
     crate::say!("journal: {}", journal_path.display());
-    let ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if crate::commands::hangup::stop_signal().await {
-                crate::say!("\nstopping: no new requests; waiting for those in flight...");
-                cancel.cancel();
-            }
-        })
-    };
+    let ctrl_c = spawn_stop_on_signal(&cancel);
+    let bar = spawn_progress(client, rx);
+    let finished = driver::run(started, client, &opts, tx, cancel).await;
+    ctrl_c.abort();
+    let _ = bar.await;
+    report_finished(finished)
+}
+
+/// The first stop signal (Ctrl-C, a hang-up) cancels the run: no new requests.
+fn spawn_stop_on_signal(cancel: &CancellationToken) -> tokio::task::JoinHandle<()> {
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        if crate::commands::hangup::stop_signal().await {
+            crate::say!("\nstopping: no new requests; waiting for those in flight...");
+            cancel.cancel();
+        }
+    })
+}
+
+/// Follows the run's events until the channel closes: a progress bar on a terminal, and
+/// without one (cron, CI, `2>log`) a line every LOG_EVERY instead.
+fn spawn_progress(
+    client: &ScimClient,
+    mut rx: mpsc::UnboundedReceiver<crate::batch::runner::Event>,
+) -> tokio::task::JoinHandle<()> {
     let show_bar = std::io::stderr().is_terminal();
-    // Without a terminal (cron, CI, `2>log`) a line every LOG_EVERY instead of the bar.
     let stats0 = client.stats();
     let bar_client = client.clone();
-    let bar = tokio::spawn(async move {
+    tokio::spawn(async move {
         let mut progress = Progress::new(Instant::now());
         progress.baseline = stats0;
-        let pb = show_bar.then(|| {
-            let pb = indicatif::ProgressBar::new(0);
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            pb
-        });
+        let pb = show_bar.then(progress_bar);
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         let mut log = tokio::time::interval_at(tokio::time::Instant::now() + LOG_EVERY, LOG_EVERY);
         loop {
@@ -227,17 +234,7 @@ pub async fn execute(
                 _ = tick.tick() => {
                     progress.set_client_counters(bar_client.stats());
                     if let Some(pb) = &pb {
-                        let now = Instant::now();
-                        pb.set_length(progress.total as u64);
-                        pb.set_position(progress.finished() as u64);
-                        pb.set_message(format!(
-                            "done {} failed {} skipped {} | {:.1} req/s | p95 {} ms | in flight {} | 429s {} | ETA {}",
-                            progress.done, progress.failed, progress.skipped(),
-                            progress.request_rate(now),
-                            progress.latency_quantile(0.95).unwrap_or(0),
-                            progress.in_flight(), progress.rate_limited,
-                            progress.eta(now).map(|d| humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()).unwrap_or_else(|| "-".into()),
-                        ));
+                        update_bar(pb, &progress, Instant::now());
                     }
                 }
             }
@@ -245,10 +242,39 @@ pub async fn execute(
         if let Some(pb) = pb {
             pb.finish_and_clear();
         }
-    });
-    let finished = driver::run(started, client, &opts, tx, cancel).await;
-    ctrl_c.abort();
-    let _ = bar.await;
+    })
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(0);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+fn update_bar(pb: &indicatif::ProgressBar, progress: &Progress, now: Instant) {
+    pb.set_length(progress.total as u64);
+    pb.set_position(progress.finished() as u64);
+    pb.set_message(format!(
+        "done {} failed {} skipped {} | {:.1} req/s | p95 {} ms | in flight {} | 429s {} | ETA {}",
+        progress.done,
+        progress.failed,
+        progress.skipped(),
+        progress.request_rate(now),
+        progress.latency_quantile(0.95).unwrap_or(0),
+        progress.in_flight(),
+        progress.rate_limited,
+        progress
+            .eta(now)
+            .map(|d| humantime::format_duration(Duration::from_secs(d.as_secs())).to_string())
+            .unwrap_or_else(|| "-".into()),
+    ));
+}
+
+/// Prints how the run ended, its counts, what to run next and where the report is.
+fn report_finished(finished: driver::Finished) -> anyhow::Result<Summary> {
     if let Some(e) = &finished.stopped {
         crate::say!(
             "the run stopped early: {}",
