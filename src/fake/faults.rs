@@ -240,14 +240,18 @@ pub(super) fn scripted(s: &Shared, method: &axum::http::Method, rest: &str) -> O
 const HUNG_FOR: Duration = Duration::from_secs(3600);
 
 /// With `hang_after_writes` reached: waits [`HUNG_FOR`] without answering, then a 503.
-pub(super) async fn hang_all(s: &Shared) -> Option<Response> {
+pub(super) async fn hang_all(s: &Shared, method: &axum::http::Method) -> Option<Response> {
     let n = lock(&s.faults).hang_after_writes?;
-    let writes: u64 = lock(&s.stats).patches.values().map(|&p| u64::from(p)).sum();
-    if writes < n {
-        return None;
-    }
     {
+        // Writes are admitted as they arrive, under one lock: counting stored writes instead
+        // lets concurrent PATCHes all pass while the count is still n - 1.
         let mut st = lock(&s.stats);
+        if st.writes_admitted < n {
+            if method == axum::http::Method::PATCH {
+                st.writes_admitted += 1;
+            }
+            return None;
+        }
         st.requests += 1;
         st.faults_injected += 1;
     }

@@ -197,6 +197,8 @@ pub struct FakeStats {
     pub unauthorized: u64,
     /// Successful PATCHes per user id.
     pub patches: HashMap<String, u32>,
+    /// PATCHes let through by `hang_after_writes`, counted as they arrive.
+    pub writes_admitted: u64,
 }
 
 impl FakeStats {

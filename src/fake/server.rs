@@ -52,7 +52,7 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
             if let Some(r) = scripted(&s, &method, &rest) {
                 return r;
             }
-            if let Some(r) = super::faults::hang_all(&s).await {
+            if let Some(r) = super::faults::hang_all(&s, &method).await {
                 return r;
             }
             if let Some(r) = service_gate(&s, &headers).await {
