@@ -5,14 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::CacheError;
-use crate::config::create_private;
 use crate::scim::client::{LastLogin, LastLogins, LoginSource};
 
 const FORMAT: &str = "scimitar-login-cache";
@@ -47,9 +44,7 @@ pub fn write_logins(path: &Path, tenant: &str, logins: &LastLogins) -> Result<()
         format: FORMAT.into(),
         version: VERSION,
         tenant: tenant.into(),
-        saved_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        saved_at: super::now_secs(),
         logins: logins
             .iter()
             .filter_map(|(id, l)| match l {
@@ -59,18 +54,9 @@ pub fn write_logins(path: &Path, tenant: &str, logins: &LastLogins) -> Result<()
             })
             .collect(),
     };
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let result = (|| -> Result<(), CacheError> {
-        let mut f = create_private(&tmp, false).map_err(io)?;
-        let json = serde_json::to_vec(&file).map_err(|e| io(std::io::Error::other(e)))?;
-        f.write_all(&json).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    super::replace_private(path, |out| {
+        serde_json::to_writer(out, &file).map_err(|e| io(std::io::Error::other(e)))
+    })
 }
 
 /// The cached last logins of `tenant`; `Ok(None)` when there are none.

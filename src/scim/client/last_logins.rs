@@ -124,6 +124,35 @@ impl LastLogins {
     }
 }
 
+impl LastLogins {
+    /// Without a request: every login unavailable (and why) once the list failed with `err`
+    /// and `count` users are in question, or `None` when they are to be read one by one (the
+    /// list was refused and they are at most [`MAX_ONE_BY_ONE`]).
+    pub fn unavailable_after(err: &ScimError, count: usize) -> Option<LastLogins> {
+        let why = if !refused(err) {
+            format!("the integration API's user list could not be read: {err}")
+        } else if count > MAX_ONE_BY_ONE {
+            format!(
+                "the integration API's user list was refused ({}), and there are more than the {MAX_ONE_BY_ONE} users read one by one; narrow them (--filter, --workspace) or use an account with a tenant-level role",
+                refusal_of(err)
+            )
+        } else {
+            return None;
+        };
+        Some(LastLogins {
+            source: LoginSource::Unavailable { why },
+            ..LastLogins::default()
+        })
+    }
+}
+
+fn refusal_of(err: &ScimError) -> String {
+    match err.status() {
+        Some(code) => format!("{code}: the account may not list the tenant's users"),
+        None => err.to_string(),
+    }
+}
+
 /// True for answers that mean "this account may not list users here" (or there is no list).
 fn refused(e: &ScimError) -> bool {
     matches!(
@@ -249,33 +278,25 @@ impl ScimClient {
         ids: &[String],
         mut on_progress: impl FnMut(LoginProgress) + Send,
     ) -> LastLogins {
-        let err = match self.list_last_logins(&mut on_progress).await {
-            Ok(all) => return all,
-            Err(e) => e,
-        };
-        if !refused(&err) {
-            return LastLogins {
-                source: LoginSource::Unavailable {
-                    why: format!("the integration API's user list could not be read: {err}"),
-                },
-                ..LastLogins::default()
-            };
+        match self.list_last_logins(&mut on_progress).await {
+            Ok(all) => all,
+            Err(e) => self.last_logins_after(e, ids, on_progress).await,
         }
-        let refusal = match err.status() {
-            Some(code) => format!("{code}: the account may not list the tenant's users"),
-            None => err.to_string(),
-        };
-        if ids.len() > MAX_ONE_BY_ONE {
-            return LastLogins {
-                source: LoginSource::Unavailable {
-                    why: format!(
-                        "the integration API's user list was refused ({refusal}), and {} users are more than the {MAX_ONE_BY_ONE} read one by one; narrow them (--filter, --workspace) or use an account with a tenant-level role",
-                        ids.len()
-                    ),
-                },
-                ..LastLogins::default()
-            };
+    }
+
+    /// What [`Self::last_logins_for`] answers for `ids` once the list failed with `err`: one
+    /// by one when it was refused and they are at most [`MAX_ONE_BY_ONE`], otherwise every
+    /// login unavailable (why is in [`LastLogins::note`]).
+    pub async fn last_logins_after(
+        &self,
+        err: ScimError,
+        ids: &[String],
+        mut on_progress: impl FnMut(LoginProgress) + Send,
+    ) -> LastLogins {
+        if let Some(none) = LastLogins::unavailable_after(&err, ids.len()) {
+            return none;
         }
+        let refusal = refusal_of(&err);
         // Said once, by the caller, from `note`.
         tracing::info!(
             "{}",
