@@ -20,6 +20,17 @@ pub async fn list(
     args: &ListArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let r = list_users(client, args, out).await;
+    // For the log and the benches: what the listing cost.
+    tracing::info!("users list: {} requests", client.stats().requests);
+    r
+}
+
+async fn list_users(
+    client: &ScimClient,
+    args: &ListArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let filter = match args.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) => Some(filter::parse(f).map_err(|e| {
             anyhow::anyhow!(
@@ -33,9 +44,10 @@ pub async fn list(
     let whole = args.all || args.workspace.is_some() || rule.is_some();
     // The integration API's user list is read first and held (a few large pages); the SCIM
     // users then stream, each joined to its last login as it is written.
-    let join = match with_logins {
-        true => Some(Join::start(client, rule).await),
-        false => None,
+    let join = if with_logins {
+        Some(Join::start(client, rule).await)
+    } else {
+        None
     };
     // Written a page at a time and flushed after each, so a reader sees rows at once.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
