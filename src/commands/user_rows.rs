@@ -43,6 +43,9 @@ pub(crate) const CSV_HEADER: [&str; 8] = [
 pub struct RowWriter<W: Write> {
     sink: Sink<W>,
     logins: bool,
+    /// The CSV or table header is written with the first row (or at the end when there is
+    /// none), so a listing that fails before its first page leaves stdout empty.
+    header_due: bool,
 }
 
 enum Sink<W: Write> {
@@ -67,30 +70,39 @@ impl<W: Write> RowWriter<W> {
     }
 
     /// As [`RowWriter::start`], with the last-login column when `logins`.
-    pub fn start_with(
-        format: ListFormat,
-        logins: bool,
-        mut out: W,
-    ) -> anyhow::Result<RowWriter<W>> {
+    pub fn start_with(format: ListFormat, logins: bool, out: W) -> anyhow::Result<RowWriter<W>> {
         let sink = match format {
             ListFormat::Json => Sink::Json { out, rows: 0 },
-            ListFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
+            ListFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
+            ListFormat::Table => Sink::Table(out),
+        };
+        Ok(RowWriter {
+            header_due: !matches!(sink, Sink::Json { .. }),
+            sink,
+            logins,
+        })
+    }
+
+    fn header(&mut self) -> anyhow::Result<()> {
+        if !std::mem::take(&mut self.header_due) {
+            return Ok(());
+        }
+        match &mut self.sink {
+            Sink::Json { .. } => {}
+            Sink::Csv(w) => {
                 let mut header = CSV_HEADER.to_vec();
-                if logins {
+                if self.logins {
                     header.push("last login");
                 }
                 w.write_record(header)?;
-                Sink::Csv(Box::new(w))
             }
-            ListFormat::Table => {
-                let cols = table_columns(logins);
+            Sink::Table(out) => {
+                let cols = table_columns(self.logins);
                 let header: Vec<String> = cols.iter().map(|(h, _)| (*h).to_string()).collect();
-                write_table_line(&mut out, &cols, &header)?;
-                Sink::Table(out)
+                write_table_line(out, &cols, &header)?;
             }
-        };
-        Ok(RowWriter { sink, logins })
+        }
+        Ok(())
     }
 
     pub fn user(&mut self, u: &User) -> anyhow::Result<()> {
@@ -100,6 +112,7 @@ impl<W: Write> RowWriter<W> {
     /// One user, with its last login when the writer has the column (`None` there is
     /// written as unavailable).
     pub fn row(&mut self, u: &User, login: Option<LastLogin>) -> anyhow::Result<()> {
+        self.header()?;
         let login = self.logins.then(|| {
             login.unwrap_or(LastLogin::Unavailable {
                 reason: crate::scim::client::UNAVAILABLE.into(),
@@ -162,7 +175,8 @@ impl<W: Write> RowWriter<W> {
     }
 
     /// Writes what comes after the last user and flushes.
-    pub fn finish(self) -> anyhow::Result<()> {
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.header()?;
         match self.sink {
             Sink::Json { mut out, rows } => {
                 out.write_all(if rows == 0 { b"[]\n" } else { b"\n]\n" })?;
@@ -303,6 +317,47 @@ mod tests {
         // The NAME column starts at the same place on every line (these lines are ASCII).
         assert!(lines[0][42..].starts_with("NAME  "), "{}", lines[0]);
         assert!(lines[2][42..].starts_with("Bob Baker  "), "{}", lines[2]);
+    }
+
+    #[test]
+    fn nothing_is_written_before_the_first_row_and_an_empty_list_still_has_its_header() {
+        for format in [ListFormat::Csv, ListFormat::Table, ListFormat::Json] {
+            let mut out = Vec::new();
+            drop(RowWriter::start_with(format, true, &mut out).expect("start"));
+            assert!(
+                out.is_empty(),
+                "{format:?}: a listing that failed writes nothing"
+            );
+        }
+        assert_eq!(
+            written(ListFormat::Csv, &[]).trim_end(),
+            CSV_HEADER.join(",")
+        );
+        assert!(written(ListFormat::Table, &[]).starts_with("USERNAME"));
+    }
+
+    #[test]
+    fn the_last_login_column_comes_before_the_external_id() {
+        let users = fixture_users();
+        let mut out = Vec::new();
+        let mut w = RowWriter::start_with(ListFormat::Csv, true, &mut out).expect("start");
+        w.row(&users[0], Some(LastLogin::Never)).expect("row");
+        w.row(&users[1], None).expect("row");
+        w.finish().expect("finish");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(",last login"), "{}", lines[0]);
+        assert!(lines[1].ends_with(",never"), "{}", lines[1]);
+        assert!(lines[2].ends_with(",unavailable"), "{}", lines[2]);
+        let mut out = Vec::new();
+        let mut w = RowWriter::start_with(ListFormat::Table, true, &mut out).expect("start");
+        w.row(&users[0], Some(LastLogin::Never)).expect("row");
+        w.finish().expect("finish");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        let col = lines[0].find("LAST LOGIN").expect("the column");
+        assert_eq!(lines[0].find("EXTERNAL ID"), Some(col + 22), "{}", lines[0]);
+        assert_eq!(lines[1].get(col..col + 5), Some("never"), "{}", lines[1]);
     }
 
     #[test]
