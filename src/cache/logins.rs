@@ -48,7 +48,7 @@ pub fn write_logins(path: &Path, tenant: &str, logins: &LastLogins) -> Result<()
         logins: logins
             .iter()
             .filter_map(|(id, l)| match l {
-                LastLogin::At { at } => Some((id.to_string(), Some(at.clone()))),
+                LastLogin::At { at } => Some((id.to_string(), Some(at))),
                 LastLogin::Never => Some((id.to_string(), None)),
                 LastLogin::Unavailable { .. } => None,
             })

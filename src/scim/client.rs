@@ -24,6 +24,8 @@ mod audit;
 mod last_login;
 mod last_logins;
 mod listing;
+mod login_page;
+mod login_table;
 mod me;
 pub use audit::{AuditError, AuditEvent, DEFAULT_AUDIT_URL, RETENTION};
 pub use last_login::{LastLogin, UNAVAILABLE};

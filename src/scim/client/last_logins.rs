@@ -1,16 +1,16 @@
 //! Every user's last login from the integration API's user list, `GET /2/0/users`: a few large
 //! pages (5000 asked, fewer may come without a word) instead of one request per user. The
-//! answer is held as a map, and a SCIM user is joined to it by id (case-insensitive), one user at
+//! answer is held compactly (a sorted table, see `login_table`), and a SCIM user is joined to it by id (case-insensitive), one user at
 //! a time, so a listing can stream its users and look each one up. When the list is refused, a
 //! bounded set of users is read one by one instead, and the refusal is said once.
-
-use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
 
 use super::listing::MAX_SANE_TOTAL;
+use super::login_page::LoginPage;
+use super::login_table::LoginTable;
 use super::{LastLogin, ScimClient, UNAVAILABLE};
 use crate::scim::error::ScimError;
 
@@ -45,7 +45,7 @@ pub enum LoginSource {
 /// Last logins by user id (lowercased), with where they came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastLogins {
-    by_id: HashMap<String, LastLogin>,
+    by_id: LoginTable,
     pub source: LoginSource,
     /// Requests it took.
     pub requests: u64,
@@ -65,8 +65,8 @@ pub struct LoginProgress {
 impl LastLogins {
     /// A user's last login; a user the answer does not hold is `unavailable`, never "never".
     pub fn get(&self, id: &str) -> LastLogin {
-        if let Some(l) = self.by_id.get(&id.to_ascii_lowercase()) {
-            return l.clone();
+        if let Some(l) = self.by_id.get(id) {
+            return l;
         }
         LastLogin::Unavailable {
             reason: match &self.source {
@@ -86,23 +86,22 @@ impl LastLogins {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.by_id.len() == 0
     }
 
     pub fn insert(&mut self, id: &str, login: LastLogin) {
-        self.by_id.insert(id.to_ascii_lowercase(), login);
+        self.by_id.insert(id, login);
     }
 
-    /// Every held (lowercased id, last login), for a cache.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &LastLogin)> {
-        self.by_id.iter().map(|(k, v)| (k.as_str(), v))
+    /// Every held (lowercased id, last login), in id order, for a cache.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, LastLogin)> {
+        self.by_id.iter()
     }
 
     /// Ids the integration API listed that SCIM does not know (they are never joined to
     /// anyone, so never selected); counted in the debug log.
     pub fn unknown_to<'a>(&self, scim_ids: impl IntoIterator<Item = &'a str>) -> usize {
-        let known: HashSet<String> = scim_ids.into_iter().map(str::to_ascii_lowercase).collect();
-        let n = self.by_id.keys().filter(|k| !known.contains(*k)).count();
+        let n = self.by_id.unknown_to(scim_ids);
         if n > 0 {
             tracing::debug!(
                 "{n} users of the integration API's user list are unknown to SCIM; ignored"
@@ -188,10 +187,11 @@ impl ScimClient {
                 ("offset", offset.to_string()),
             ];
             let reply = self.send(Method::GET, &url, &query, None).await?;
-            let body = reply.json()?;
+            let page = LoginPage::from_slice(&reply.bytes).map_err(|_| reply.not_json())?;
             pages += 1;
-            let total = body
-                .pointer("/meta/paging/totalSize")
+            let total = page
+                .meta
+                .pointer("/paging/totalSize")
                 .and_then(Value::as_u64);
             if let Some(t) = total {
                 if t > MAX_SANE_TOTAL {
@@ -209,29 +209,23 @@ impl ScimClient {
                     Some(_) => {}
                 }
             }
-            let items = body.get("users").and_then(Value::as_array);
-            let got = items.map_or(0, Vec::len) as u64;
-            let mut new = 0usize;
-            for u in items.into_iter().flatten() {
-                let Some(id) = u.get("id").and_then(Value::as_str) else {
-                    continue;
-                };
-                let key = id.to_ascii_lowercase();
-                if out.by_id.contains_key(&key) {
-                    continue;
-                }
-                let login = LastLogin::from_body(u);
-                if let LastLogin::Unavailable { reason } = &login {
-                    out.unreadable += 1;
+            let got = page.listed() as u64;
+            let next = page
+                .meta
+                .pointer("/paging/next")
+                .is_some_and(|n| !n.is_null());
+            let mut unreadable = 0;
+            let new = out.by_id.add_page(page.into_users(), |login| {
+                if let LastLogin::Unavailable { reason } = login {
+                    unreadable += 1;
                     if !odd_form_logged {
                         // Once per walk: the form, so it can be taught to the parser.
                         tracing::warn!("a last login in an unknown form: {reason}");
                         odd_form_logged = true;
                     }
                 }
-                out.by_id.insert(key, login);
-                new += 1;
-            }
+            });
+            out.unreadable += unreadable;
             let target = first_total.unwrap_or(0);
             on_page(LoginProgress {
                 known: out.by_id.len(),
@@ -249,11 +243,7 @@ impl ScimClient {
             offset += got;
             let more = match first_total {
                 Some(t) => offset < t,
-                None => {
-                    body.pointer("/meta/paging/next")
-                        .is_some_and(|n| !n.is_null())
-                        && pages < MAX_PAGES_WITHOUT_TOTAL
-                }
+                None => next && pages < MAX_PAGES_WITHOUT_TOTAL,
             };
             if !more {
                 break;
