@@ -28,6 +28,9 @@ const ONE_BY_ONE_CONCURRENCY: usize = 8;
 /// Pages walked at most without a `totalSize` (while the server says there is a `next`).
 const MAX_PAGES_WITHOUT_TOTAL: u32 = 1000;
 
+/// Why a list is not held: its ids are past what the compact table addresses.
+const TOO_BIG: &str = "the integration API's user ids add up to more than 4 GiB";
+
 /// Where the last logins came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum LoginSource {
@@ -90,7 +93,9 @@ impl LastLogins {
     }
 
     pub fn insert(&mut self, id: &str, login: LastLogin) {
-        self.by_id.insert(id, login);
+        if self.by_id.insert(id, login).is_err() {
+            tracing::warn!("{TOO_BIG}; a last login was not kept");
+        }
     }
 
     /// Every held (lowercased id, last login), in id order, for a cache.
@@ -225,6 +230,11 @@ impl ScimClient {
                     }
                 }
             });
+            let Ok(new) = new else {
+                return Err(ScimError::BadListing(format!(
+                    "{TOO_BIG} (at offset {offset}); the list was not walked"
+                )));
+            };
             out.unreadable += unreadable;
             let target = first_total.unwrap_or(0);
             on_page(LoginProgress {

@@ -1,6 +1,6 @@
 //! Last logins held compactly for 100,000-user tenants: one (lowercased id, when) pair per
-//! user, sorted by id so a lookup is a binary search, with the date as seconds (a
-//! `HashMap<String, LastLogin>` held two strings per user, three times the bytes).
+//! user, sorted by id so a lookup is a binary search, the ids in one buffer and the date as
+//! seconds (a `HashMap<String, LastLogin>` held two strings per user, three times the bytes).
 
 use std::cmp::Ordering;
 
@@ -19,11 +19,21 @@ const FIRST_DATE: i64 = i64::MIN / 2;
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct LoginTable {
-    /// Sorted by id, each id once, lowercased (ASCII) once when it came in.
-    entries: Vec<(Box<str>, i64)>,
+    /// Every id, lowercased (ASCII) once when it came in, one after the other.
+    ids: String,
+    /// Sorted by id, each id once.
+    entries: Vec<Entry>,
     /// Logins that are neither "never" nor a whole-second UTC date as scimitar writes
     /// it: unavailable ones (with their reason) and dates kept in the form they came in.
     odd: Vec<LastLogin>,
+}
+
+/// One user: where its id is in `ids` (16 bytes a user with the date, no allocation).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+    when: i64,
 }
 
 /// Orders a held (lowercased) id against `id` ignoring ASCII case, without a copy of `id`.
@@ -41,30 +51,50 @@ fn whole_seconds(at: &str) -> Option<i64> {
     }
 }
 
+/// The ids of a tenant add up to more than `u32` offsets reach (4 GiB).
+#[derive(Debug)]
+pub(super) struct TooBig;
+
 impl LoginTable {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    fn id(&self, e: &Entry) -> &str {
+        let start = e.start as usize;
+        self.ids.get(start..start + e.len as usize).unwrap_or("")
+    }
+
     fn find(&self, id: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| cmp_lower(k, id))
+        self.entries.binary_search_by(|e| cmp_lower(self.id(e), id))
+    }
+
+    /// Appends a lowercased id to `ids`.
+    fn push_id(&mut self, lower: &str) -> Result<(u32, u32), TooBig> {
+        let start = u32::try_from(self.ids.len()).map_err(|_| TooBig)?;
+        let len = u32::try_from(lower.len()).map_err(|_| TooBig)?;
+        start.checked_add(len).ok_or(TooBig)?;
+        self.ids.push_str(lower);
+        Ok((start, len))
     }
 
     /// The login of `id` (compared ignoring ASCII case), if held.
     pub fn get(&self, id: &str) -> Option<LastLogin> {
         let i = self.find(id).ok()?;
-        self.entries.get(i).map(|&(_, when)| self.decode(when))
+        self.entries.get(i).map(|e| self.decode(e.when))
     }
 
     /// Holds `login` for `id`, replacing what was held. Cheap in id order (a cache).
-    pub fn insert(&mut self, id: &str, login: LastLogin) {
+    pub fn insert(&mut self, id: &str, login: LastLogin) -> Result<(), TooBig> {
         let when = self.encode(login);
         match self.find(id) {
-            Ok(i) => self.entries[i].1 = when,
-            Err(i) => self
-                .entries
-                .insert(i, (id.to_ascii_lowercase().into(), when)),
+            Ok(i) => self.entries[i].when = when,
+            Err(i) => {
+                let (start, len) = self.push_id(&id.to_ascii_lowercase())?;
+                self.entries.insert(i, Entry { start, len, when });
+            }
         }
+        Ok(())
     }
 
     /// Adds the users of one page (ids already lowercased) that are not held yet, the first
@@ -74,38 +104,50 @@ impl LoginTable {
         &mut self,
         mut page: Vec<(Box<str>, LastLogin)>,
         mut on_new: impl FnMut(&LastLogin),
-    ) -> usize {
+    ) -> Result<usize, TooBig> {
         // Stable, so of equal ids the first in the page stays first and is the one kept.
         page.sort_by(|a, b| a.0.cmp(&b.0));
         page.dedup_by(|later, earlier| later.0 == earlier.0);
-        page.retain(|(id, _)| {
-            self.entries
-                .binary_search_by(|(k, _)| k.as_ref().cmp(id))
-                .is_err()
-        });
-        let added = page.len();
-        let in_order = match (self.entries.last(), page.first()) {
-            (Some(last), Some(first)) => last.0 < first.0,
-            _ => true,
-        };
-        self.entries.reserve(added);
+        page.retain(|(id, _)| self.find(id).is_err());
+        let mut fresh = Vec::with_capacity(page.len());
         for (id, login) in page {
             on_new(&login);
             let when = self.encode(login);
-            self.entries.push((id, when));
+            let (start, len) = self.push_id(&id)?;
+            fresh.push(Entry { start, len, when });
         }
-        if !in_order {
-            // Two sorted runs: the stable sort merges them in one linear pass.
-            self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let added = fresh.len();
+        self.merge(fresh);
+        Ok(added)
+    }
+
+    /// Merges `fresh` (sorted, none held) into `entries` from the back, in place: no second
+    /// copy of the table, however big it is.
+    fn merge(&mut self, fresh: Vec<Entry>) {
+        let old = self.entries.len();
+        let Some(&pad) = fresh.first() else {
+            return;
+        };
+        self.entries.resize(old + fresh.len(), pad);
+        let (mut i, mut j) = (old, fresh.len());
+        while j > 0 {
+            let k = i + j - 1;
+            let take_old = i > 0 && self.id(&self.entries[i - 1]) > self.id(&fresh[j - 1]);
+            if take_old {
+                self.entries[k] = self.entries[i - 1];
+                i -= 1;
+            } else {
+                self.entries[k] = fresh[j - 1];
+                j -= 1;
+            }
         }
-        added
     }
 
     /// Every held (lowercased id, login), in id order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, LastLogin)> {
         self.entries
             .iter()
-            .map(|(k, when)| (k.as_ref(), self.decode(*when)))
+            .map(|e| (self.id(e), self.decode(e.when)))
     }
 
     /// How many held ids are not among `ids` (compared ignoring ASCII case).
@@ -178,13 +220,17 @@ mod tests {
             ("a".into(), LastLogin::Never),
             ("b".into(), LastLogin::Never),
         ];
-        assert_eq!(t.add_page(page, |_| {}), 2, "the repeated b is not added");
+        assert_eq!(
+            t.add_page(page, |_| {}).unwrap(),
+            2,
+            "the repeated b is not added"
+        );
         let page = vec![
             ("c".into(), odd.clone()),
             ("a".into(), at("2020-01-01T00:00:00Z")),
             ("0".into(), at("2026-01-02T03:04:05+01:00")),
         ];
-        assert_eq!(t.add_page(page, |_| {}), 2, "a is held already");
+        assert_eq!(t.add_page(page, |_| {}).unwrap(), 2, "a is held already");
         assert_eq!(
             t.get("B"),
             Some(at("2026-01-02T03:04:05Z")),
@@ -198,15 +244,19 @@ mod tests {
             "kept as it came"
         );
         assert_eq!(t.get("d"), None);
-        let ids: Vec<&str> = t.entries.iter().map(|(k, _)| k.as_ref()).collect();
+        let ids: Vec<&str> = t.entries.iter().map(|e| t.id(e)).collect();
         assert_eq!(
             ids,
             ["0", "a", "b", "c"],
             "sorted, so lookups are binary searches"
         );
-        t.insert("A", at("1999-12-31T23:59:59Z"));
+        t.insert("A", at("1999-12-31T23:59:59Z")).unwrap();
+        t.insert("Z", LastLogin::Never).unwrap();
+        t.insert("00", LastLogin::Never).unwrap();
         assert_eq!(t.get("a"), Some(at("1999-12-31T23:59:59Z")));
-        assert_eq!(t.len(), 4);
-        assert_eq!(t.unknown_to(["A", "b", "zz"]), 2);
+        assert_eq!(t.len(), 6);
+        let ids: Vec<&str> = t.iter().map(|(k, _)| k).collect();
+        assert_eq!(ids, ["0", "00", "a", "b", "c", "z"]);
+        assert_eq!(t.unknown_to(["A", "b", "zz"]), 4);
     }
 }
