@@ -151,6 +151,10 @@ fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
         client.stats().requests
     );
     let took = t.elapsed();
+    println!(
+        "  peak memory after the users, before last logins (VmHWM): {}",
+        vm_hwm()
+    );
     // Every user's last login, as the TUI reads them after a load.
     let t = Instant::now();
     let logins = match rt.block_on(client.list_last_logins(|_| {})) {

@@ -31,6 +31,9 @@ const MAX_PAGES_WITHOUT_TOTAL: u32 = 1000;
 /// Why a list is not held: its ids are past what the compact table addresses.
 const TOO_BIG: &str = "the integration API's user ids add up to more than 4 GiB";
 
+/// Users the table makes room for at once from the first page's `totalSize`.
+const RESERVE_AT_MOST: u64 = 1_000_000;
+
 /// Where the last logins came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum LoginSource {
@@ -236,6 +239,15 @@ impl ScimClient {
                 )));
             };
             out.unreadable += unreadable;
+            if pages == 1
+                && let Some(t) = first_total
+            {
+                // Bounded: a total past this grows the table as pages come.
+                let want = t
+                    .min(RESERVE_AT_MOST)
+                    .saturating_sub(out.by_id.len() as u64);
+                out.by_id.reserve(usize::try_from(want).unwrap_or(0));
+            }
             let target = first_total.unwrap_or(0);
             on_page(LoginProgress {
                 known: out.by_id.len(),
