@@ -1,6 +1,7 @@
-//! Peak memory of headless `users list --all` (json, csv, table, and `--workspace`) against
-//! `scimitar fake serve` in its own process, and how soon the first row comes out. Prints
-//! figures; asserts nothing about time or memory.
+//! Peak memory of headless `users list --all` (json, csv, table, each with and without
+//! `--last-login`, and `--workspace`, `--inactive-days`) against `scimitar fake serve` in its
+//! own process, how soon the first row comes out, and the requests it took (from the log).
+//! Prints figures; asserts nothing about time or memory.
 //! Run: `cargo bench --bench headless_rss` (100,000 users; `-- --quick` for 10,000).
 
 use std::io::{BufRead, BufReader, Read};
@@ -101,6 +102,17 @@ fn run(fake: &Fake, dir: &std::path::Path, args: &[&str]) -> (i64, Duration, Dur
     )
 }
 
+/// The requests of the last `users list`, from the line it logs (`users list: N requests`).
+fn last_requests(dir: &std::path::Path) -> String {
+    let log = std::fs::read_to_string(dir.join("logs").join("scimitar.log")).unwrap_or_default();
+    log.lines()
+        .rev()
+        .find_map(|l| l.split("users list: ").nth(1))
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or("?")
+        .to_string()
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let users = if quick { 10_000 } else { 100_000 };
@@ -117,8 +129,21 @@ fn main() {
         ("csv", vec!["--format", "csv"]),
         ("table", vec!["--format", "table"]),
         (
+            "json --last-login",
+            vec!["--format", "json", "--last-login"],
+        ),
+        ("csv --last-login", vec!["--format", "csv", "--last-login"]),
+        (
+            "table --last-login",
+            vec!["--format", "table", "--last-login"],
+        ),
+        (
             "--workspace (json)",
             vec!["--format", "json", "--workspace", "__first__"],
+        ),
+        (
+            "--inactive-days 30 (json)",
+            vec!["--format", "json", "--inactive-days", "30"],
         ),
     ] {
         let args: Vec<String> = args
@@ -133,10 +158,12 @@ fn main() {
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (rss, first, all, bytes) = run(&fake, dir.path(), &args);
+        let dir = dir.path();
         println!(
-            "  {label:<20} peak RSS {:.1} MB ({rss} kB), first byte after {first:.2?}, all {:.1} MiB after {all:.2?}",
+            "  {label:<26} peak RSS {:.1} MB ({rss} kB), first byte after {first:.2?}, all {:.1} MiB after {all:.2?}, {} requests",
             rss as f64 / 1000.0,
-            bytes as f64 / (1024.0 * 1024.0)
+            bytes as f64 / (1024.0 * 1024.0),
+            last_requests(dir)
         );
     }
 }

@@ -3,10 +3,12 @@
 //!   cargo bench --bench throughput             # full sizes (a few minutes)
 //!   cargo bench --bench throughput -- --quick  # a tenth of the sizes (CI)
 //!   cargo bench --bench throughput -- list     # only the listing figures (or: batch, limit)
+//!   cargo bench --bench throughput -- oop      # only the listing with the fake in its own process
 //!   cargo test --bench throughput -- list --quick  # a debug build: checks that it prints
 //!   cargo bench --bench throughput -- logins   # last logins for 100k users: list vs one by one
 //!
-//! Everything runs in one process on one machine, so the figures compare with each other.
+//! Everything runs on one machine, so the figures compare with each other; the fake runs in
+//! this process except for `oop`, where it runs as `scimitar fake serve`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -167,6 +169,10 @@ async fn bench_list(quick: bool) {
     // keeps the client's default budget (500/minute, under Anaplan's 600): against a real
     // tenant that budget, not the client, sets the pace.
     let hint = Some(users as u64);
+    // One walk first, so every row meets the fake with its users already rendered.
+    let _ = client(&f, 0)
+        .list_all(None, ListOptions::default(), |_| {})
+        .await;
     for (concurrency, budget, expected_total) in [
         (8usize, 0u32, None),
         (8, 0, hint),
@@ -438,13 +444,134 @@ async fn bench_logins(quick: bool) {
     f.shutdown().await;
 }
 
+/// `scimitar fake serve` in its own process, as a user meets it; killed on drop.
+struct FakeProcess {
+    child: std::process::Child,
+    conn: Connection,
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fake_process(users: usize, latency: Duration) -> FakeProcess {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join("scimitar-bench-throughput");
+    let mut child = match std::process::Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["fake", "serve", "--listen", "127.0.0.1:0", "--users"])
+        .arg(users.to_string())
+        .arg("--latency-ms")
+        .arg(latency.as_millis().to_string())
+        .env("SCIMITAR_DATA_DIR", dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start the fake: {e}"),
+    };
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+    }
+    let v: serde_json::Value = match serde_json::from_str(&line) {
+        Ok(v) => v,
+        Err(e) => panic!("the fake's first line is not JSON ({e}): {line}"),
+    };
+    let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let conn = Connection {
+        scim_url: field("scim_url"),
+        auth_url: field("auth_url"),
+        api_url: field("api_url"),
+        auth: scimitar::scim::client::AuthMethod::Token,
+        login: Some(field("login")),
+        secret: Some(secrecy::SecretString::from(field("password"))),
+        rate_per_minute: 0,
+        ..Connection::default()
+    };
+    FakeProcess { child, conn }
+}
+
+/// One listing (or the walker, at concurrency 0) against `conn`: wall time and requests.
+async fn timed_listing(
+    conn: &Connection,
+    concurrency: usize,
+    expected_total: Option<u64>,
+    users: usize,
+) -> (Duration, u64) {
+    let c = match ScimClient::new(conn.clone()) {
+        Ok(c) => c,
+        Err(e) => panic!("cannot build the client: {e}"),
+    };
+    // Authenticate outside the timed part: the figure is about listing.
+    let _ = c.list_page(None, 1, 1).await;
+    let before = c.stats().requests;
+    let t = Instant::now();
+    let listed = if concurrency == 0 {
+        sequential_walker(&c).await
+    } else {
+        let opts = ListOptions {
+            page_size: 100,
+            concurrency,
+            expected_total,
+        };
+        match c.list_all(None, opts, |_| {}).await {
+            Ok(r) => r.users.len(),
+            Err(e) => panic!("listing failed: {e}"),
+        }
+    };
+    let wall = t.elapsed();
+    assert_eq!(listed, users, "every user once");
+    (wall, c.stats().requests - before)
+}
+
+/// The listing against the sequential walker with the fake in another process (its pages
+/// rendered once by a warm-up walk, as its page cache keeps them), three runs.
+async fn bench_list_out_of_process(quick: bool) {
+    let users = if quick { 2_000 } else { 20_000 };
+    let latency = LIST_LATENCY;
+    let f = fake_process(users, latency);
+    let pages = users.div_ceil(100);
+    let bound = latency * pages.div_ceil(8) as u32;
+    println!(
+        "\n## Listing {users} users, the fake in its own process, {} ms latency, no rate limit, page size 100; bound ceil({pages}/8) x latency = {}",
+        latency.as_millis(),
+        secs(bound)
+    );
+    let _ = timed_listing(&f.conn, 8, None, users).await;
+    println!(
+        "| run | walker | scimitar c=8 | ratio to bound | speed-up | scimitar c=8 expecting the size | ratio to bound | speed-up | requests (walker / c=8) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for run in 1..=3 {
+        let (walker, wr) = timed_listing(&f.conn, 0, None, users).await;
+        let (plain, pr) = timed_listing(&f.conn, 8, None, users).await;
+        let (hinted, _) = timed_listing(&f.conn, 8, Some(users as u64), users).await;
+        let ratio = |d: Duration| d.as_secs_f64() / bound.as_secs_f64();
+        let speed = |d: Duration| walker.as_secs_f64() / d.as_secs_f64().max(1e-9);
+        println!(
+            "| {run} | {} | {} | {:.2}x | {:.1}x | {} | {:.2}x | {:.1}x | {wr} / {pr} |",
+            secs(walker),
+            secs(plain),
+            ratio(plain),
+            speed(plain),
+            secs(hinted),
+            ratio(hinted),
+            speed(hinted)
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let only: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| ["list", "batch", "limit", "logins"].contains(a))
+        .filter(|a| ["list", "oop", "batch", "limit", "logins"].contains(a))
         .collect();
     let want = |name: &str| only.is_empty() || only.contains(&name);
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -467,6 +594,9 @@ fn main() {
     rt.block_on(async {
         if want("list") {
             bench_list(quick).await;
+        }
+        if want("list") || want("oop") {
+            bench_list_out_of_process(quick).await;
         }
         if want("batch") {
             bench_batch(quick).await;

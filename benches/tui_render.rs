@@ -151,6 +151,30 @@ fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
         client.stats().requests
     );
     let took = t.elapsed();
+    println!(
+        "  peak memory after the users, before last logins (VmHWM): {}",
+        vm_hwm()
+    );
+    // Every user's last login, as the TUI reads them after a load.
+    let t = Instant::now();
+    let logins = match rt.block_on(client.list_last_logins(|_| {})) {
+        Ok(l) => l,
+        Err(e) => panic!("last logins: {e}"),
+    };
+    let known = logins.len();
+    update(
+        &mut state,
+        Action::LastLoginsLoaded {
+            generation,
+            logins: std::sync::Arc::new(logins),
+            read_at: time::OffsetDateTime::now_utc(),
+            from_cache: false,
+        },
+    );
+    println!(
+        "  last logins of {known} users read and applied: {:?}",
+        t.elapsed()
+    );
     let _ = child.kill();
     let _ = child.wait();
     (state, took)
@@ -222,8 +246,56 @@ fn main() {
     let t = Instant::now();
     let _ = term.draw(|f| render(&state, f));
     println!("  render after search: {:?}", t.elapsed());
+    keystrokes(&mut state, &mut term, runs);
     println!("  peak memory (VmHWM): {}", vm_hwm());
     cold_and_cached_open(state, cold);
+}
+
+/// A keystroke as the person at the terminal meets it, `update` then one frame: `j` in the
+/// middle of the list, `G` and `g` (to the last user and back), and a search character on
+/// the whole list (typed, then deleted), each the median of `runs`.
+fn keystrokes(state: &mut scimitar::tui::State, term: &mut Terminal<TestBackend>, runs: usize) {
+    // Empty the query ("ma" is left) and leave the search, so the whole list is shown.
+    for _ in 0..2 {
+        update(state, Action::Input(InputRequest::DeletePrevChar));
+    }
+    update(state, Action::Back);
+    println!(
+        "  after the search: {} of {} users shown",
+        state.visible.len(),
+        state.list.len()
+    );
+    let mut key = |state: &mut scimitar::tui::State, a: Action| {
+        let t = Instant::now();
+        update(state, a);
+        let _ = term.draw(|f| render(black_box(state), f));
+        t.elapsed()
+    };
+    let (mut j, mut g, mut search) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..runs {
+        j.push(key(state, Action::Down));
+        g.push(key(
+            state,
+            if i % 2 == 0 {
+                Action::Bottom
+            } else {
+                Action::Top
+            },
+        ));
+    }
+    update(state, Action::Search);
+    for i in 0..runs {
+        let c = ['m', 'a', 'e', 'o', 'j'][i % 5];
+        search.push(key(state, Action::Input(InputRequest::InsertChar(c))));
+        search.push(key(state, Action::Input(InputRequest::DeletePrevChar)));
+    }
+    println!(
+        "  keystroke, update + render at 120x40 on {} users (median): j {:?}, G/g {:?}, a search character typed or deleted on the whole list {:?}",
+        state.list.len(),
+        median(j),
+        median(g),
+        median(search)
+    );
 }
 
 /// Writes the users to a cache as a complete load does, then opens from it: the time

@@ -217,24 +217,44 @@ pub fn write(path: &Path, tenant: &str, users: &UserStore, total: u64) -> Result
         format: FORMAT.into(),
         version: VERSION,
         tenant: tenant.into(),
-        saved_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        saved_at: now_secs(),
         total,
     };
     let body = BodyOut {
         workspaces: users.workspaces(),
         users: Rows(users),
     };
+    replace_private(path, |out| {
+        let json = |e: serde_json::Error| io(std::io::Error::other(e));
+        serde_json::to_writer(&mut *out, &header).map_err(json)?;
+        out.write_all(b"\n").map_err(io)?;
+        serde_json::to_writer(&mut *out, &body).map_err(json)?;
+        out.write_all(b"\n").map_err(io)
+    })
+}
+
+/// Seconds since the epoch, as a cache file records when it was saved.
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Replaces `path` with what `write` writes: a private (0600) temp file beside it, synced,
+/// then renamed over it, so a reader never sees half of one; the temp file goes on failure.
+fn replace_private(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), CacheError>,
+) -> Result<(), CacheError> {
+    let io = |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let result = (|| -> Result<(), CacheError> {
         let file = create_private(&tmp, false).map_err(io)?;
         let mut out = BufWriter::new(file);
-        let json = |e: serde_json::Error| io(std::io::Error::other(e));
-        serde_json::to_writer(&mut out, &header).map_err(json)?;
-        out.write_all(b"\n").map_err(io)?;
-        serde_json::to_writer(&mut out, &body).map_err(json)?;
-        out.write_all(b"\n").map_err(io)?;
+        write(&mut out)?;
         let file = out.into_inner().map_err(|e| io(e.into_error()))?;
         file.sync_all().map_err(io)?;
         fs::rename(&tmp, path).map_err(io)

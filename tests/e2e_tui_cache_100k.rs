@@ -79,8 +79,12 @@ fn reopening_100k_users_at_150_ms_shows_the_cache_at_once_and_refreshes_into_it(
     });
     let at_last = started.elapsed();
     assert!(s.contains("cached "), "still the cache on screen:\n{s}");
+    let build = match std::env::var("SCIMITAR_E2E_BIN") {
+        Ok(b) => format!("binary {b}"),
+        Err(_) => "debug build".into(),
+    };
     eprintln!(
-        "FIGURE: reopen of {USERS} users at 150 ms (debug build, tmux): every user browsable after {browsable:.2?} ({pct}% refreshed), G on the last user after {at_last:.2?}"
+        "FIGURE: reopen of {USERS} users at 150 ms ({build}, tmux): every user browsable after {browsable:.2?} ({pct}% refreshed), G on the last user after {at_last:.2?}"
     );
 
     // The refresh completes into the same rows: the count and the last user are the same.

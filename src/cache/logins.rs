@@ -5,27 +5,50 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::CacheError;
-use crate::config::create_private;
 use crate::scim::client::{LastLogin, LastLogins, LoginSource};
 
 const FORMAT: &str = "scimitar-login-cache";
 const VERSION: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct File {
     format: String,
     version: u32,
     tenant: String,
-    saved_at: u64,
+    /// Required, as written; not needed to read the logins back.
+    #[serde(rename = "saved_at")]
+    _saved_at: u64,
     /// Lowercased id → RFC 3339 date, or null for "never signed in".
     logins: BTreeMap<String, Option<String>>,
+}
+
+/// [`File`] as written: the logins are serialised straight from the table (already in id
+/// order, as the map reads them back), so a big tenant's are never copied to be written.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    format: &'a str,
+    version: u32,
+    tenant: &'a str,
+    saved_at: u64,
+    logins: Kept<'a>,
+}
+
+/// The known dates and "never"s of a table.
+struct Kept<'a>(&'a LastLogins);
+
+impl Serialize for Kept<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().filter_map(|(id, l)| match l {
+            LastLogin::At { at } => Some((id, Some(at))),
+            LastLogin::Never => Some((id, None)),
+            LastLogin::Unavailable { .. } => None,
+        }))
+    }
 }
 
 /// The last-login file beside the user cache `users_cache`.
@@ -43,34 +66,16 @@ pub fn write_logins(path: &Path, tenant: &str, logins: &LastLogins) -> Result<()
         path: path.to_path_buf(),
         source,
     };
-    let file = File {
-        format: FORMAT.into(),
+    let file = FileOut {
+        format: FORMAT,
         version: VERSION,
-        tenant: tenant.into(),
-        saved_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        logins: logins
-            .iter()
-            .filter_map(|(id, l)| match l {
-                LastLogin::At { at } => Some((id.to_string(), Some(at.clone()))),
-                LastLogin::Never => Some((id.to_string(), None)),
-                LastLogin::Unavailable { .. } => None,
-            })
-            .collect(),
+        tenant,
+        saved_at: super::now_secs(),
+        logins: Kept(logins),
     };
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let result = (|| -> Result<(), CacheError> {
-        let mut f = create_private(&tmp, false).map_err(io)?;
-        let json = serde_json::to_vec(&file).map_err(|e| io(std::io::Error::other(e)))?;
-        f.write_all(&json).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    super::replace_private(path, |out| {
+        serde_json::to_writer(out, &file).map_err(|e| io(std::io::Error::other(e)))
+    })
 }
 
 /// The cached last logins of `tenant`; `Ok(None)` when there are none.

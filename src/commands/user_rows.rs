@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::cli::ListFormat;
+use crate::scim::client::LastLogin;
 use crate::scim::model::User;
 use crate::untrusted;
 
@@ -19,6 +20,12 @@ const TABLE: [(&str, usize); 5] = [
     ("EXTERNAL ID", super::users::MAX_COL),
 ];
 
+/// The column added before the external id with last logins (`2026-03-01 09:14 UTC`).
+const LAST_LOGIN: (&str, usize) = ("LAST LOGIN", 20);
+
+/// The table column that is right-aligned (the workspace count).
+const RIGHT: usize = 3;
+
 pub(crate) const CSV_HEADER: [&str; 8] = [
     "id",
     "userName",
@@ -30,39 +37,103 @@ pub(crate) const CSV_HEADER: [&str; 8] = [
     "workspaceNames",
 ];
 
-/// Writes users one per call in a list format.
-pub enum RowWriter<W: Write> {
+/// Writes users one per call in a list format, with a last-login column when started with
+/// one: `lastLogin` in JSON, `last login` in CSV (RFC 3339, `never` or `unavailable`) and
+/// `LAST LOGIN` in the table.
+pub struct RowWriter<W: Write> {
+    sink: Sink<W>,
+    logins: bool,
+    /// The CSV or table header is written with the first row (or at the end when there is
+    /// none), so a listing that fails before its first page leaves stdout empty.
+    header_due: bool,
+}
+
+enum Sink<W: Write> {
     Json { out: W, rows: usize },
     Csv(Box<csv::Writer<W>>),
     Table(W),
 }
 
+/// The table's columns, with or without the last login.
+fn table_columns(logins: bool) -> Vec<(&'static str, usize)> {
+    let mut cols = TABLE.to_vec();
+    if logins {
+        cols.insert(TABLE.len() - 1, LAST_LOGIN);
+    }
+    cols
+}
+
 impl<W: Write> RowWriter<W> {
     /// Writes what comes before the first user (the CSV and table headers).
-    pub fn start(format: ListFormat, mut out: W) -> anyhow::Result<RowWriter<W>> {
-        Ok(match format {
-            ListFormat::Json => RowWriter::Json { out, rows: 0 },
-            ListFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_HEADER)?;
-                RowWriter::Csv(Box::new(w))
-            }
-            ListFormat::Table => {
-                let header: Vec<String> = TABLE.iter().map(|(h, _)| (*h).to_string()).collect();
-                write_table_line(&mut out, &header)?;
-                RowWriter::Table(out)
-            }
+    pub fn start(format: ListFormat, out: W) -> anyhow::Result<RowWriter<W>> {
+        RowWriter::start_with(format, false, out)
+    }
+
+    /// As [`RowWriter::start`], with the last-login column when `logins`.
+    pub fn start_with(format: ListFormat, logins: bool, out: W) -> anyhow::Result<RowWriter<W>> {
+        let sink = match format {
+            ListFormat::Json => Sink::Json { out, rows: 0 },
+            ListFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
+            ListFormat::Table => Sink::Table(out),
+        };
+        Ok(RowWriter {
+            header_due: !matches!(sink, Sink::Json { .. }),
+            sink,
+            logins,
         })
     }
 
+    fn header(&mut self) -> anyhow::Result<()> {
+        if !std::mem::take(&mut self.header_due) {
+            return Ok(());
+        }
+        match &mut self.sink {
+            Sink::Json { .. } => {}
+            Sink::Csv(w) => {
+                let mut header = CSV_HEADER.to_vec();
+                if self.logins {
+                    header.push("last login");
+                }
+                w.write_record(header)?;
+            }
+            Sink::Table(out) => {
+                let cols = table_columns(self.logins);
+                let header: Vec<String> = cols.iter().map(|(h, _)| (*h).to_string()).collect();
+                write_table_line(out, &cols, &header)?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn user(&mut self, u: &User) -> anyhow::Result<()> {
-        match self {
-            RowWriter::Json { out, rows } => {
+        self.row(u, None)
+    }
+
+    /// One user, with its last login when the writer has the column (`None` there is
+    /// written as unavailable).
+    pub fn row(&mut self, u: &User, login: Option<LastLogin>) -> anyhow::Result<()> {
+        self.header()?;
+        let login = self.logins.then(|| {
+            login.unwrap_or(LastLogin::Unavailable {
+                reason: crate::scim::client::UNAVAILABLE.into(),
+            })
+        });
+        match &mut self.sink {
+            Sink::Json { out, rows } => {
                 out.write_all(if *rows == 0 { b"[\n" } else { b",\n" })?;
                 *rows += 1;
                 // Pretty, one level in: JSON strings hold no raw newline, so lines split safely.
                 let mut one = Vec::with_capacity(1024);
-                untrusted::write_json_pretty(&mut one, u)?;
+                match login {
+                    Some(last_login) => {
+                        let shown = super::users::Shown {
+                            user: u,
+                            last_login,
+                        };
+                        untrusted::write_json_pretty(&mut one, &shown)?;
+                    }
+                    None => untrusted::write_json_pretty(&mut one, u)?,
+                }
                 for (i, line) in one.split(|&b| b == b'\n').enumerate() {
                     if i > 0 {
                         out.write_all(b"\n")?;
@@ -71,40 +142,25 @@ impl<W: Write> RowWriter<W> {
                     out.write_all(line)?;
                 }
             }
-            RowWriter::Csv(w) => {
-                let ids: Vec<&str> = u.workspace_ids().collect();
-                let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-                let (ids, names) = (ids.join(";"), names.join(";"));
-                w.write_record(
-                    [
-                        u.id.as_str(),
-                        &u.user_name,
-                        u.external_id.as_deref().unwrap_or(""),
-                        if u.active { "true" } else { "false" },
-                        u.given_name.as_deref().unwrap_or(""),
-                        u.family_name.as_deref().unwrap_or(""),
-                        &ids,
-                        &names,
-                    ]
-                    .map(untrusted::csv_cell)
-                    .iter()
-                    .map(|c| c.as_ref()),
-                )?;
-            }
-            RowWriter::Table(out) => {
-                let cells = [
+            Sink::Csv(w) => write_csv_row(w, u, login.as_ref())?,
+            Sink::Table(out) => {
+                let mut cells = vec![
                     u.user_name.clone(),
                     u.full_name(),
                     if u.active { "yes" } else { "no" }.to_string(),
                     u.workspaces.len().to_string(),
-                    u.external_id.clone().unwrap_or_default(),
                 ];
+                if let Some(l) = &login {
+                    cells.push(l.cell());
+                }
+                cells.push(u.external_id.clone().unwrap_or_default());
+                let cols = table_columns(self.logins);
                 let cells: Vec<String> = cells
                     .iter()
-                    .zip(TABLE)
-                    .map(|(c, (_, w))| untrusted::clip(c, w))
+                    .zip(&cols)
+                    .map(|(c, (_, w))| untrusted::clip(c, *w))
                     .collect();
-                write_table_line(out, &cells)?;
+                write_table_line(out, &cols, &cells)?;
             }
         }
         Ok(())
@@ -112,40 +168,72 @@ impl<W: Write> RowWriter<W> {
 
     /// Makes what was written so far reach the reader (after each page).
     pub fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            RowWriter::Json { out, .. } | RowWriter::Table(out) => out.flush(),
-            RowWriter::Csv(w) => w.flush(),
+        match &mut self.sink {
+            Sink::Json { out, .. } | Sink::Table(out) => out.flush(),
+            Sink::Csv(w) => w.flush(),
         }
     }
 
     /// Writes what comes after the last user and flushes.
-    pub fn finish(self) -> anyhow::Result<()> {
-        match self {
-            RowWriter::Json { mut out, rows } => {
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.header()?;
+        match self.sink {
+            Sink::Json { mut out, rows } => {
                 out.write_all(if rows == 0 { b"[]\n" } else { b"\n]\n" })?;
                 out.flush()?;
             }
-            RowWriter::Csv(mut w) => w.flush()?,
-            RowWriter::Table(mut out) => out.flush()?,
+            Sink::Csv(mut w) => w.flush()?,
+            Sink::Table(mut out) => out.flush()?,
         }
         Ok(())
     }
 }
 
+fn write_csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    u: &User,
+    login: Option<&LastLogin>,
+) -> anyhow::Result<()> {
+    let ids: Vec<&str> = u.workspace_ids().collect();
+    let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
+    let (ids, names) = (ids.join(";"), names.join(";"));
+    let login = login.map(|l| match l {
+        LastLogin::At { at } => at.as_str(),
+        other => other.state(),
+    });
+    let cells = [
+        u.id.as_str(),
+        &u.user_name,
+        u.external_id.as_deref().unwrap_or(""),
+        if u.active { "true" } else { "false" },
+        u.given_name.as_deref().unwrap_or(""),
+        u.family_name.as_deref().unwrap_or(""),
+        &ids,
+        &names,
+    ]
+    .map(untrusted::csv_cell);
+    let last = login.map(untrusted::csv_cell);
+    w.write_record(cells.iter().chain(last.iter()).map(|c| c.as_ref()))?;
+    Ok(())
+}
+
 /// One table line: cells padded to their column's width, the last unpadded, no trailing
 /// blanks.
-fn write_table_line(out: &mut impl Write, cells: &[String]) -> std::io::Result<()> {
+fn write_table_line(
+    out: &mut impl Write,
+    cols: &[(&str, usize)],
+    cells: &[String],
+) -> std::io::Result<()> {
     let mut s = String::new();
-    for (i, (c, (_, w))) in cells.iter().zip(TABLE).enumerate() {
+    for (i, (c, (_, w))) in cells.iter().zip(cols).enumerate() {
         if i + 1 == cells.len() {
             s.push_str(c);
-        } else if i == 3 {
-            // The workspace count, right-aligned.
+        } else if i == RIGHT {
             s.push_str(&" ".repeat(w.saturating_sub(untrusted::width(c))));
             s.push_str(c);
             s.push_str("  ");
         } else {
-            s.push_str(&untrusted::pad(c, w));
+            s.push_str(&untrusted::pad(c, *w));
             s.push_str("  ");
         }
     }
@@ -229,6 +317,47 @@ mod tests {
         // The NAME column starts at the same place on every line (these lines are ASCII).
         assert!(lines[0][42..].starts_with("NAME  "), "{}", lines[0]);
         assert!(lines[2][42..].starts_with("Bob Baker  "), "{}", lines[2]);
+    }
+
+    #[test]
+    fn nothing_is_written_before_the_first_row_and_an_empty_list_still_has_its_header() {
+        for format in [ListFormat::Csv, ListFormat::Table, ListFormat::Json] {
+            let mut out = Vec::new();
+            drop(RowWriter::start_with(format, true, &mut out).expect("start"));
+            assert!(
+                out.is_empty(),
+                "{format:?}: a listing that failed writes nothing"
+            );
+        }
+        assert_eq!(
+            written(ListFormat::Csv, &[]).trim_end(),
+            CSV_HEADER.join(",")
+        );
+        assert!(written(ListFormat::Table, &[]).starts_with("USERNAME"));
+    }
+
+    #[test]
+    fn the_last_login_column_comes_before_the_external_id() {
+        let users = fixture_users();
+        let mut out = Vec::new();
+        let mut w = RowWriter::start_with(ListFormat::Csv, true, &mut out).expect("start");
+        w.row(&users[0], Some(LastLogin::Never)).expect("row");
+        w.row(&users[1], None).expect("row");
+        w.finish().expect("finish");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(",last login"), "{}", lines[0]);
+        assert!(lines[1].ends_with(",never"), "{}", lines[1]);
+        assert!(lines[2].ends_with(",unavailable"), "{}", lines[2]);
+        let mut out = Vec::new();
+        let mut w = RowWriter::start_with(ListFormat::Table, true, &mut out).expect("start");
+        w.row(&users[0], Some(LastLogin::Never)).expect("row");
+        w.finish().expect("finish");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        let col = lines[0].find("LAST LOGIN").expect("the column");
+        assert_eq!(lines[0].find("EXTERNAL ID"), Some(col + 22), "{}", lines[0]);
+        assert_eq!(lines[1].get(col..col + 5), Some("never"), "{}", lines[1]);
     }
 
     #[test]

@@ -4,15 +4,29 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
+use crate::commands::inactive;
 use crate::commands::run::Refused;
 use crate::commands::user_rows::{Reorder, RowWriter};
-use crate::scim::client::{LastLogin, LastLogins};
+use crate::plan::inactivity::{Inactivity, Verdict};
+use crate::scim::client::{LastLogin, LastLogins, LoginSource, MAX_ONE_BY_ONE};
+use crate::scim::error::ScimError;
 use crate::scim::filter;
 use crate::scim::model::{User, Workspace};
 use crate::scim::{ListOptions, ScimClient};
 use crate::untrusted;
 
 pub async fn list(
+    client: &ScimClient,
+    args: &ListArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let r = list_users(client, args, out).await;
+    // For the log and the benches: what the listing cost.
+    tracing::info!("users list: {} requests", client.stats().requests);
+    r
+}
+
+async fn list_users(
     client: &ScimClient,
     args: &ListArgs,
     out: &mut impl Write,
@@ -26,45 +40,62 @@ pub async fn list(
         None => None,
     };
     let rule = crate::commands::inactive::rule_of(args.inactive_days, args.never_logged_in);
-    if args.last_login || rule.is_some() {
-        return list_with_logins(client, args, filter.as_ref(), rule, out).await;
-    }
-    let whole = args.all || args.workspace.is_some();
+    let with_logins = args.last_login || rule.is_some();
+    let whole = args.all || args.workspace.is_some() || rule.is_some();
+    // The integration API's user list is read first and held (a few large pages); the SCIM
+    // users then stream, each joined to its last login as it is written.
+    let join = if with_logins {
+        Some(Join::start(client, rule).await)
+    } else {
+        None
+    };
     // Written a page at a time and flushed after each, so a reader sees rows at once.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let mut sink = Listing {
+        rows: RowWriter::start_with(args.format, with_logins, &mut out)?,
+        members: None,
+        join,
+    };
     if !whole {
         let p = client.list_page(filter.as_ref(), 1, args.count).await?;
-        let mut rows = RowWriter::start(args.format, &mut out)?;
-        for u in &p.users {
-            rows.user(u)?;
-        }
-        rows.finish()?;
-        if (p.users.len() as u64) < p.total_results {
+        let n = p.users.len();
+        sink.users(p.users)?;
+        sink.finish(client, n, None).await?;
+        if (n as u64) < p.total_results {
             crate::say!(
-                "showing {} of {} users; add --all for every page",
-                p.users.len(),
+                "showing {n} of {} users; add --all for every page",
                 p.total_results
             );
         }
         return Ok(());
     }
-    let mut members = match &args.workspace {
-        Some(w) => Some(Members::resolve(client, w).await),
-        None => None,
-    };
+    if let Some(w) = &args.workspace {
+        sink.members = Some(Members::resolve(client, w).await);
+    }
+    let seen = walk(client, filter.as_ref(), args, &mut sink).await?;
+    sink.finish(client, seen, args.filter.as_deref()).await
+}
+
+/// Every page of the listing into `sink`, in server order as pages complete; returns the
+/// users listed. A write that fails (a closed pipe) stops the walk rather than list on for
+/// nobody.
+async fn walk<W: Write>(
+    client: &ScimClient,
+    filter: Option<&filter::Filter>,
+    args: &ListArgs,
+    sink: &mut Listing<W>,
+) -> anyhow::Result<usize> {
     let opts = ListOptions {
         page_size: args.count,
         concurrency: args.concurrency as usize,
         expected_total: None,
     };
     let bar = listing_bar();
-    let mut rows = RowWriter::start(args.format, &mut out)?;
     let mut order = Reorder::new(args.count.clamp(1, crate::scim::model::MAX_PAGE_SIZE));
     let mut seen = 0usize;
     let mut failed: Option<anyhow::Error> = None;
-    // A write that fails (a closed pipe) stops the walk rather than list on for nobody.
     let stop = tokio::sync::Notify::new();
-    let listing = client.list_each(filter.as_ref(), opts, |p| {
+    let listing = client.list_each(filter, opts, |p| {
         if let Some(pb) = &bar {
             pb.set_length(p.total.max(p.loaded as u64));
             pb.set_position(p.loaded as u64);
@@ -74,10 +105,10 @@ pub async fn list(
         }
         seen += p.users.len();
         let due = order.push(p.start_index, p.users);
-        let written = write_pages(&mut rows, members.as_mut(), due).and_then(|()| {
-            rows.flush()?;
-            Ok(())
-        });
+        let written = due
+            .into_iter()
+            .try_for_each(|page| sink.users(page))
+            .and_then(|()| Ok(sink.rows.flush()?));
         if let Err(e) = written {
             failed = Some(e);
             stop.notify_one();
@@ -96,17 +127,10 @@ pub async fn list(
     if let Some(r) = walked {
         r?;
     }
-    write_pages(&mut rows, members.as_mut(), order.rest().collect())?;
-    if let Some(m) = members {
-        // Users held because the workspace was not in the integration API's list: resolved
-        // now against every workspace the listing showed.
-        let m = m.finish(seen, args.filter.as_deref())?;
-        for u in &m {
-            rows.user(u)?;
-        }
+    for page in order.rest() {
+        sink.users(page)?;
     }
-    rows.finish()?;
-    Ok(())
+    Ok(seen)
 }
 
 /// A progress line on stderr only when a person watches it (not in pipes or logs).
@@ -121,142 +145,204 @@ pub(crate) fn listing_bar() -> Option<indicatif::ProgressBar> {
     })
 }
 
-/// `users list` with last logins (`--last-login`, `--inactive-days`, `--never-logged-in`):
-/// the users are held, since the join and the selection need them all.
-async fn list_with_logins(
-    client: &ScimClient,
-    args: &ListArgs,
-    filter: Option<&filter::Filter>,
-    rule: Option<crate::plan::inactivity::Inactivity>,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let whole = args.all || args.workspace.is_some() || rule.is_some();
-    let (users, total) = if whole {
-        let opts = ListOptions {
-            page_size: args.count,
-            concurrency: args.concurrency as usize,
-            expected_total: None,
-        };
-        let bar = listing_bar();
-        let r = client
-            .list_all(filter, opts, |p| {
-                if let Some(pb) = &bar {
-                    pb.set_length(p.total.max(p.loaded as u64));
-                    pb.set_position(p.loaded as u64);
-                }
-            })
+/// Where listed users go: only the workspace's members with `--workspace`, joined to their
+/// last logins (and kept or not by an inactivity rule) with `--last-login`, then written.
+struct Listing<W: Write> {
+    rows: RowWriter<W>,
+    members: Option<Members>,
+    join: Option<Join>,
+}
+
+impl<W: Write> Listing<W> {
+    fn users(&mut self, users: Vec<User>) -> anyhow::Result<()> {
+        for u in users {
+            if let Some(m) = &mut self.members
+                && !m.take(&u)
+            {
+                continue;
+            }
+            match &mut self.join {
+                None => self.rows.user(&u)?,
+                Some(j) => j.user(u, &mut self.rows)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what was held (unresolved workspace members, users waiting for one-by-one
+    /// logins), says on stderr what was answered from, and ends the output.
+    async fn finish(
+        mut self,
+        client: &ScimClient,
+        seen: usize,
+        filter: Option<&str>,
+    ) -> anyhow::Result<()> {
+        if let Some(m) = self.members.take() {
+            // Users held because the workspace was not in the integration API's list:
+            // resolved now against every workspace the listing showed.
+            let rest = m.finish(seen, filter)?;
+            self.users(rest)?;
+        }
+        if let Some(j) = self.join.take() {
+            j.finish(client, &mut self.rows).await?;
+        }
+        self.rows.finish()
+    }
+}
+
+/// Users joined to their last logins as they stream, and selected by an inactivity rule.
+/// When the integration API's user list is refused, the users are held (at most
+/// [`MAX_ONE_BY_ONE`]) to be read one by one at the end; past that every login is
+/// unavailable and the users stream again.
+struct Join {
+    logins: Logins,
+    rule: Option<Inactivity>,
+    now: time::OffsetDateTime,
+    /// Users judged, kept, and not judged (the first of them, to name).
+    judged: usize,
+    kept: usize,
+    unknown: usize,
+    named: Vec<(User, LastLogin)>,
+    joined: usize,
+}
+
+enum Logins {
+    Known(LastLogins),
+    Refused { err: ScimError, held: Vec<User> },
+}
+
+impl Join {
+    async fn start(client: &ScimClient, rule: Option<Inactivity>) -> Join {
+        let bar = inactive::login_bar();
+        let read = client
+            .list_last_logins(|p| inactive::show_progress(bar.as_ref(), p))
             .await;
         if let Some(pb) = bar {
             pb.finish_and_clear();
         }
-        let r = r?;
-        (r.users, r.total_results)
-    } else {
-        let p = client.list_page(filter, 1, args.count).await?;
-        (p.users, p.total_results)
-    };
-    let users = match &args.workspace {
-        Some(w) => held_members(client, users, w, args.filter.as_deref()).await?,
-        None => users,
-    };
-    // The users in question are read first, so a refused list falls back to them alone.
-    let logins = if args.last_login || rule.is_some() {
-        Some(crate::commands::inactive::logins_for(client, &users).await)
-    } else {
-        None
-    };
-    let users = match (rule, &logins) {
-        (Some(rule), Some(logins)) => {
-            let now = crate::commands::inactive::now();
-            let of = users.len();
-            let s = crate::commands::inactive::select(rule, users, logins, now);
-            crate::say!("{} of {of} users: {}", s.kept.len(), rule.describe(now));
-            crate::commands::inactive::report_unknown(&s.unknown);
-            s.kept
-        }
-        _ => users,
-    };
-    match args.format {
-        ListFormat::Json => {
-            match &logins {
+        let logins = match read {
+            Ok(l) => {
+                inactive::say_source(&l);
+                Logins::Known(l)
+            }
+            Err(err) => match LastLogins::unavailable_after(&err, 0) {
                 Some(l) => {
-                    let shown: Vec<Shown<'_>> = users
-                        .iter()
-                        .map(|u| Shown {
-                            user: u,
-                            last_login: l.get(&u.id),
-                        })
-                        .collect();
-                    untrusted::write_json_pretty(&mut *out, &shown)?;
+                    inactive::say_source(&l);
+                    Logins::Known(l)
                 }
-                None => untrusted::write_json_pretty(&mut *out, &users)?,
-            }
-            writeln!(out)?;
+                None => Logins::Refused {
+                    err,
+                    held: Vec::new(),
+                },
+            },
+        };
+        Join {
+            logins,
+            rule,
+            now: inactive::now(),
+            judged: 0,
+            kept: 0,
+            unknown: 0,
+            named: Vec::new(),
+            joined: 0,
         }
-        ListFormat::Csv => write_csv_with(&users, logins.as_ref(), out)?,
-        ListFormat::Table => write_table_with(&users, logins.as_ref(), out)?,
     }
-    if !whole && (users.len() as u64) < total {
-        crate::say!(
-            "showing {} of {total} users; add --all for every page",
-            users.len()
-        );
-    }
-    Ok(())
-}
 
-/// The members of workspace `wanted` (id or exact name) among `users`, which hold every user
-/// of the tenant (or every user the filter matches); says on stderr what was answered from.
-async fn held_members(
-    client: &ScimClient,
-    users: Vec<User>,
-    wanted: &str,
-    filter: Option<&str>,
-) -> anyhow::Result<Vec<User>> {
-    let known = crate::commands::apply::known_workspaces(client, &users).await;
-    let id = crate::commands::apply::resolve_workspaces(&[wanted.to_string()], &known)
-        .map_err(|e| Refused(format!("--workspace: {e}")))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Refused(format!("--workspace: no workspace `{wanted}`")))?;
-    let name = known
-        .iter()
-        .find(|w| w.id.eq_ignore_ascii_case(&id) && !w.name.is_empty())
-        .map_or_else(|| id.clone(), |w| w.name.clone());
-    let of = users.len();
-    let members: Vec<User> = users.into_iter().filter(|u| u.has_workspace(&id)).collect();
-    let scope = match filter.map(str::trim).filter(|f| !f.is_empty()) {
-        Some(f) => format!(
-            "of the {of} users matching the filter in force: {}",
-            untrusted::line(f)
-        ),
-        None => format!("of all {of} users of the tenant"),
-    };
-    crate::say!(
-        "{} users in workspace {} ({id}), {scope}",
-        members.len(),
-        untrusted::line(&name)
-    );
-    Ok(members)
-}
-
-/// Writes the users of `pages` (only the workspace's members with `--workspace`).
-fn write_pages<W: Write>(
-    rows: &mut RowWriter<W>,
-    mut members: Option<&mut Members>,
-    pages: Vec<Vec<User>>,
-) -> anyhow::Result<()> {
-    for u in pages.into_iter().flatten() {
-        match members.as_deref_mut() {
-            None => rows.user(&u)?,
-            Some(m) => {
-                if m.take(u.clone()) {
-                    rows.user(&u)?;
+    fn user<W: Write>(&mut self, u: User, rows: &mut RowWriter<W>) -> anyhow::Result<()> {
+        match &mut self.logins {
+            Logins::Known(l) => {
+                let login = l.get(&u.id);
+                self.emit(u, login, rows)
+            }
+            Logins::Refused { held, .. } if held.len() < MAX_ONE_BY_ONE => {
+                held.push(u);
+                Ok(())
+            }
+            Logins::Refused { err, held } => {
+                // Too many to read one by one: unavailable, said once, and streamed again.
+                let l = LastLogins::unavailable_after(err, held.len() + 1).unwrap_or_default();
+                inactive::say_source(&l);
+                let held = std::mem::take(held);
+                self.logins = Logins::Known(l);
+                for h in held {
+                    self.user(h, rows)?;
                 }
+                self.user(u, rows)
             }
         }
     }
-    Ok(())
+
+    fn emit<W: Write>(
+        &mut self,
+        u: User,
+        login: LastLogin,
+        rows: &mut RowWriter<W>,
+    ) -> anyhow::Result<()> {
+        self.joined += usize::from(!matches!(login, LastLogin::Unavailable { .. }));
+        let Some(rule) = self.rule else {
+            return rows.row(&u, Some(login));
+        };
+        self.judged += 1;
+        match rule.judge(&login, self.now) {
+            Verdict::Inactive => {
+                self.kept += 1;
+                rows.row(&u, Some(login))
+            }
+            Verdict::Active => Ok(()),
+            Verdict::Unknown => {
+                self.unknown += 1;
+                if self.named.len() < inactive::NAMED {
+                    self.named.push((u, login));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads the held users' logins one by one and writes them; says what the rule kept.
+    async fn finish<W: Write>(
+        mut self,
+        client: &ScimClient,
+        rows: &mut RowWriter<W>,
+    ) -> anyhow::Result<()> {
+        let logins = std::mem::replace(&mut self.logins, Logins::Known(LastLogins::default()));
+        match logins {
+            Logins::Known(l) => {
+                if l.source == LoginSource::List && l.len() > self.joined {
+                    tracing::debug!(
+                        "{} users of the integration API's user list were not listed by SCIM here; ignored",
+                        l.len() - self.joined
+                    );
+                }
+                self.logins = Logins::Known(l);
+            }
+            Logins::Refused { err, held } => {
+                let ids: Vec<String> = held.iter().map(|u| u.id.clone()).collect();
+                let bar = inactive::login_bar();
+                let l = client
+                    .last_logins_after(err, &ids, |p| inactive::show_progress(bar.as_ref(), p))
+                    .await;
+                if let Some(pb) = bar {
+                    pb.finish_and_clear();
+                }
+                inactive::say_source(&l);
+                for u in held {
+                    let login = l.get(&u.id);
+                    self.emit(u, login, rows)?;
+                }
+            }
+        }
+        if let Some(rule) = self.rule {
+            crate::say!(
+                "{} of {} users: {}",
+                self.kept,
+                self.judged,
+                rule.describe(self.now)
+            );
+            inactive::report_unknown_of(self.unknown, &self.named);
+        }
+        Ok(())
+    }
 }
 
 /// `--workspace`: the members of one workspace, answered from every user of the tenant
@@ -296,7 +382,7 @@ impl Members {
     }
 
     /// Whether `u` is a member to write now; an unresolved candidate is held.
-    fn take(&mut self, u: User) -> bool {
+    fn take(&mut self, u: &User) -> bool {
         if let Some((id, _)) = &self.resolved {
             let member = u.has_workspace(id);
             self.members += usize::from(member);
@@ -312,7 +398,7 @@ impl Members {
             .iter()
             .any(|k| k.id.eq_ignore_ascii_case(w) || k.name.eq_ignore_ascii_case(w))
         {
-            self.held.push(u);
+            self.held.push(u.clone());
         }
         false
     }
@@ -389,10 +475,10 @@ pub async fn show(
 /// A user with its last login, as `user show` and `users list --last-login` print it in JSON.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Shown<'a> {
+pub(crate) struct Shown<'a> {
     #[serde(flatten)]
-    user: &'a User,
-    last_login: LastLogin,
+    pub(crate) user: &'a User,
+    pub(crate) last_login: LastLogin,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -441,79 +527,6 @@ pub fn write_user(
             untrusted::line(id)
         )?;
     }
-    Ok(())
-}
-
-/// The table, with a `LAST LOGIN` column when `logins` are given.
-pub fn write_table_with(
-    users: &[User],
-    logins: Option<&LastLogins>,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let rows: Vec<Vec<String>> = users
-        .iter()
-        .map(|u| {
-            let mut row = vec![
-                untrusted::clip(&u.user_name, MAX_COL),
-                untrusted::clip(&u.full_name(), MAX_COL),
-                yes_no(u.active).to_string(),
-                u.workspaces.len().to_string(),
-            ];
-            if let Some(l) = logins {
-                row.push(untrusted::line(&l.get(&u.id).cell()).into_owned());
-            }
-            row.push(untrusted::clip(
-                u.external_id.as_deref().unwrap_or_default(),
-                MAX_COL,
-            ));
-            row
-        })
-        .collect();
-    let mut header = vec!["USERNAME", "NAME", "ACTIVE", "WORKSPACES"];
-    if logins.is_some() {
-        header.push("LAST LOGIN");
-    }
-    header.push("EXTERNAL ID");
-    super::table::write(out, &header, &rows, |_| false)?;
-    Ok(())
-}
-
-/// The CSV, with a `last login` column (RFC 3339, `never` or `unavailable`) when `logins`
-/// are given.
-pub fn write_csv_with(
-    users: &[User],
-    logins: Option<&LastLogins>,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header = crate::commands::user_rows::CSV_HEADER.to_vec();
-    if logins.is_some() {
-        header.push("last login");
-    }
-    w.write_record(&header)?;
-    for u in users {
-        let login = logins.map(|l| match l.get(&u.id) {
-            LastLogin::At { at } => at,
-            other => other.state().to_string(),
-        });
-        let ids: Vec<&str> = u.workspace_ids().collect();
-        let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-        let (ids, names) = (ids.join(";"), names.join(";"));
-        let cells = [
-            u.id.as_str(),
-            &u.user_name,
-            u.external_id.as_deref().unwrap_or(""),
-            if u.active { "true" } else { "false" },
-            u.given_name.as_deref().unwrap_or(""),
-            u.family_name.as_deref().unwrap_or(""),
-            &ids,
-            &names,
-        ]
-        .map(untrusted::csv_cell);
-        let last = login.as_deref().map(untrusted::csv_cell);
-        w.write_record(cells.iter().chain(last.iter()).map(|c| c.as_ref()))?;
-    }
-    w.flush()?;
     Ok(())
 }
 

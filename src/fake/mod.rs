@@ -223,6 +223,13 @@ fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     m.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The tenant, to change it: rendered users are dropped while the write lock is held.
+fn write_tenant(s: &Shared) -> RwLockWriteGuard<'_, tenant::Tenant> {
+    let t = write(&s.tenant);
+    s.rendered.clear();
+    t
+}
+
 /// State shared by every request.
 pub(crate) struct Shared {
     config: FakeConfig,
@@ -230,6 +237,8 @@ pub(crate) struct Shared {
     auth_url: String,
     api_url: String,
     tenant: RwLock<tenant::Tenant>,
+    /// The tenant's users as listing pages send them (`render::Rendered`).
+    rendered: render::Rendered,
     tokens: Mutex<auth::Tokens>,
     faults: Mutex<Faults>,
     bucket: Mutex<faults::Bucket>,
@@ -309,6 +318,7 @@ impl FakeServer {
             audit: Mutex::new(audit::Log::default()),
             config,
             tenant: RwLock::new(tenant),
+            rendered: render::Rendered::default(),
         });
         let (admin, no_admin) = {
             let t = read(&shared.tenant);
@@ -428,7 +438,7 @@ impl FakeServer {
 
     /// Sets a user's externalId, as an HR feed would; `false` when there is no such user.
     pub fn set_external_id(&self, id: &str, external_id: Option<&str>) -> bool {
-        let mut t = write(&self.shared.tenant);
+        let mut t = write_tenant(&self.shared);
         let Some(i) = t.index_of(id) else {
             return false;
         };
@@ -460,7 +470,7 @@ impl FakeServer {
     pub fn console_set_active(&self, id: &str, active: bool) -> Option<String> {
         let actor = "console-admin-0000-0000-000000000001".to_string();
         let (before, after) = {
-            let mut t = write(&self.shared.tenant);
+            let mut t = write_tenant(&self.shared);
             let i = t.index_of(id)?;
             let before = t.users[i].user.clone();
             let fu = &mut t.users[i];

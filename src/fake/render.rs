@@ -3,6 +3,7 @@
 //! at the top level because quirks mode sends a duplicate `active` key.
 
 use std::borrow::Cow;
+use std::sync::{OnceLock, RwLock};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -280,14 +281,53 @@ fn meta<'a>(fu: &'a FakeUser, scim_url: &str, quirks: bool) -> Meta<'a> {
     }
 }
 
+/// Users rendered once and reused by every listing page until the tenant changes, so the
+/// fake answers a page with copies and a benchmark of the client measures the client. Every
+/// write of the tenant empties it (`write_tenant`, under the tenant's write lock, so no page
+/// can see a stale user); the next pages fill it again.
+#[derive(Default)]
+pub(crate) struct Rendered {
+    users: RwLock<Vec<OnceLock<String>>>,
+}
+
+impl Rendered {
+    /// Drops every rendered user: the tenant is changing.
+    pub(crate) fn clear(&self) {
+        *super::write(&self.users) = Vec::new();
+    }
+
+    /// Calls `with` on the JSON of the users `idx` (positions in a tenant of `len` users,
+    /// read-locked by the caller), rendering with `render` those not rendered yet.
+    pub(crate) fn with_page<R>(
+        &self,
+        len: usize,
+        idx: &[usize],
+        render: impl Fn(usize) -> String,
+        with: impl FnOnce(&[&str]) -> R,
+    ) -> R {
+        if super::read(&self.users).len() != len {
+            let mut users = super::write(&self.users);
+            if users.len() != len {
+                *users = (0..len).map(|_| OnceLock::new()).collect();
+            }
+        }
+        let users = super::read(&self.users);
+        let page: Vec<&str> = idx
+            .iter()
+            .filter_map(|&i| users.get(i).map(|u| u.get_or_init(|| render(i)).as_str()))
+            .collect();
+        with(&page)
+    }
+}
+
 /// The ListResponse envelope around already-rendered users. In quirks mode the envelope
 /// has no `schemas`, `itemsPerPage` echoes the requested count rather than what is sent,
 /// and a page past the end has no `Resources` key at all.
-pub fn list_json(
+pub fn list_json<S: std::borrow::Borrow<str>>(
     total: usize,
     start_index: usize,
     requested: usize,
-    resources: &[String],
+    resources: &[S],
     quirks: bool,
 ) -> String {
     let mut o = Obj::new();

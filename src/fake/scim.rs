@@ -12,7 +12,7 @@ use super::auth::{Who, authenticate};
 use super::render::{error_json, list_json, user_json};
 use super::server::{count, plain, query_param};
 use super::tenant::{Tenant, now_ms};
-use super::{AuthFailureBody, CountMode, Dialect, Shared, lock, patch, read, write};
+use super::{AuthFailureBody, CountMode, Dialect, Shared, lock, patch, read};
 use crate::scim::model::MAX_PAGE_SIZE;
 
 /// Anaplan's detail text for every refused filter.
@@ -187,22 +187,19 @@ fn list(s: &Shared, query: &str) -> Response {
     if from >= total && s.config.repeat_pages_past_end && total > 0 {
         from = total.saturating_sub(count.max(1));
     }
-    let page: Vec<String> = matched
-        .iter()
-        .skip(from)
-        .take(count)
-        .map(|&i| render_user(s, &t.users[i]))
-        .collect();
-    drop(t);
+    let idx: Vec<usize> = matched.iter().skip(from).take(count).copied().collect();
     let total = s
         .config
         .lie_total_results
         .map_or(total, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    scim_json(
-        s,
-        200,
-        list_json(total, start, count, &page, s.config.quirks),
-    )
+    let body = s.rendered.with_page(
+        t.users.len(),
+        &idx,
+        |i| render_user(s, &t.users[i]),
+        |page| list_json(total, start, count, page, s.config.quirks),
+    );
+    drop(t);
+    scim_json(s, 200, body)
 }
 
 /// The tenant's users (by index) that `filter` selects, in the tenant's order.
@@ -308,7 +305,7 @@ fn change(s: &Shared, id: &str, body: &[u8], put: bool) -> Response {
             "The request body is not valid JSON",
         );
     };
-    let mut t = write(&s.tenant);
+    let mut t = super::write_tenant(s);
     let Some(i) = t.index_of(id) else {
         drop(t);
         return not_found(s, id);

@@ -23,6 +23,8 @@ pub(crate) mod health;
 mod last_login;
 mod last_logins;
 mod listing;
+mod login_page;
+mod login_table;
 mod me;
 pub use audit::{AuditError, AuditEvent, RETENTION};
 pub use health::{Failing, Health, Kind, counts_as_failure};

@@ -50,8 +50,14 @@ fn apply_args<'a>(
 }
 
 /// The binary under test.
+/// The binary under test: the one in `SCIMITAR_E2E_BIN` when set (a release build, for the
+/// figures the tmux tests print), else the one cargo built with the tests.
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_scimitar")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("SCIMITAR_E2E_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_scimitar").to_string())
+    })
 }
 
 /// How long a wait may take before the test fails: `SCIMITAR_E2E_TIMEOUT` seconds, default 20.

@@ -43,7 +43,12 @@ impl LastLogin {
     /// What the integration API's user record says (the record itself, or its envelope).
     pub fn from_body(body: &Value) -> LastLogin {
         let user = body.get("user").unwrap_or(body);
-        match user.get("lastLoginDate") {
+        LastLogin::from_date(user.get("lastLoginDate"))
+    }
+
+    /// What a record's `lastLoginDate` says (`None`: the record has none).
+    pub fn from_date(date: Option<&Value>) -> LastLogin {
+        match date {
             None | Some(Value::Null) => LastLogin::Never,
             Some(Value::String(s)) if s.trim().is_empty() => LastLogin::Never,
             Some(Value::String(s)) => match parse_date(s.trim()) {
@@ -123,7 +128,7 @@ impl LastLogin {
         }
     }
 
-    fn at(t: OffsetDateTime) -> LastLogin {
+    pub(super) fn at(t: OffsetDateTime) -> LastLogin {
         let utc = t.to_offset(time::UtcOffset::UTC);
         let whole = utc.replace_nanosecond(0).unwrap_or(utc);
         match whole.format(&Rfc3339) {

@@ -1,16 +1,16 @@
 //! Every user's last login from the integration API's user list, `GET /2/0/users`: a few large
 //! pages (5000 asked, fewer may come without a word) instead of one request per user. The
-//! answer is held as a map, and a SCIM user is joined to it by id (case-insensitive), one user at
+//! answer is held compactly (a sorted table, see `login_table`), and a SCIM user is joined to it by id (case-insensitive), one user at
 //! a time, so a listing can stream its users and look each one up. When the list is refused, a
 //! bounded set of users is read one by one instead, and the refusal is said once.
-
-use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
 
 use super::listing::MAX_SANE_TOTAL;
+use super::login_page::LoginPage;
+use super::login_table::LoginTable;
 use super::{LastLogin, ScimClient, UNAVAILABLE};
 use crate::scim::error::ScimError;
 
@@ -27,6 +27,12 @@ const ONE_BY_ONE_CONCURRENCY: usize = 8;
 
 /// Pages walked at most without a `totalSize` (while the server says there is a `next`).
 const MAX_PAGES_WITHOUT_TOTAL: u32 = 1000;
+
+/// Why a list is not held: its ids are past what the compact table addresses.
+const TOO_BIG: &str = "the integration API's user ids add up to more than 4 GiB";
+
+/// Users the table makes room for at once from the first page's `totalSize`.
+const RESERVE_AT_MOST: u64 = 1_000_000;
 
 /// Where the last logins came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,7 +51,7 @@ pub enum LoginSource {
 /// Last logins by user id (lowercased), with where they came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LastLogins {
-    by_id: HashMap<String, LastLogin>,
+    by_id: LoginTable,
     pub source: LoginSource,
     /// Requests it took.
     pub requests: u64,
@@ -65,8 +71,8 @@ pub struct LoginProgress {
 impl LastLogins {
     /// A user's last login; a user the answer does not hold is `unavailable`, never "never".
     pub fn get(&self, id: &str) -> LastLogin {
-        if let Some(l) = self.by_id.get(&id.to_ascii_lowercase()) {
-            return l.clone();
+        if let Some(l) = self.by_id.get(id) {
+            return l;
         }
         LastLogin::Unavailable {
             reason: match &self.source {
@@ -86,23 +92,24 @@ impl LastLogins {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.by_id.len() == 0
     }
 
     pub fn insert(&mut self, id: &str, login: LastLogin) {
-        self.by_id.insert(id.to_ascii_lowercase(), login);
+        if self.by_id.insert(id, login).is_err() {
+            tracing::warn!("{TOO_BIG}; a last login was not kept");
+        }
     }
 
-    /// Every held (lowercased id, last login), for a cache.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &LastLogin)> {
-        self.by_id.iter().map(|(k, v)| (k.as_str(), v))
+    /// Every held (lowercased id, last login), in id order, for a cache.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, LastLogin)> {
+        self.by_id.iter()
     }
 
     /// Ids the integration API listed that SCIM does not know (they are never joined to
     /// anyone, so never selected); counted in the debug log.
     pub fn unknown_to<'a>(&self, scim_ids: impl IntoIterator<Item = &'a str>) -> usize {
-        let known: HashSet<String> = scim_ids.into_iter().map(str::to_ascii_lowercase).collect();
-        let n = self.by_id.keys().filter(|k| !known.contains(*k)).count();
+        let n = self.by_id.unknown_to(scim_ids);
         if n > 0 {
             tracing::debug!(
                 "{n} users of the integration API's user list are unknown to SCIM; ignored"
@@ -121,6 +128,35 @@ impl LastLogins {
             )),
             LoginSource::Unavailable { why } => Some(format!("last logins are unavailable: {why}")),
         }
+    }
+}
+
+impl LastLogins {
+    /// Without a request: every login unavailable (and why) once the list failed with `err`
+    /// and `count` users are in question, or `None` when they are to be read one by one (the
+    /// list was refused and they are at most [`MAX_ONE_BY_ONE`]).
+    pub fn unavailable_after(err: &ScimError, count: usize) -> Option<LastLogins> {
+        let why = if !refused(err) {
+            format!("the integration API's user list could not be read: {err}")
+        } else if count > MAX_ONE_BY_ONE {
+            format!(
+                "the integration API's user list was refused ({}), and there are more than the {MAX_ONE_BY_ONE} users read one by one; narrow them (--filter, --workspace) or use an account with a tenant-level role",
+                refusal_of(err)
+            )
+        } else {
+            return None;
+        };
+        Some(LastLogins {
+            source: LoginSource::Unavailable { why },
+            ..LastLogins::default()
+        })
+    }
+}
+
+fn refusal_of(err: &ScimError) -> String {
+    match err.status() {
+        Some(code) => format!("{code}: the account may not list the tenant's users"),
+        None => err.to_string(),
     }
 }
 
@@ -159,10 +195,11 @@ impl ScimClient {
                 ("offset", offset.to_string()),
             ];
             let reply = self.send(Method::GET, &url, &query, None).await?;
-            let body = reply.json()?;
+            let page = LoginPage::from_slice(&reply.bytes).map_err(|_| reply.not_json())?;
             pages += 1;
-            let total = body
-                .pointer("/meta/paging/totalSize")
+            let total = page
+                .meta
+                .pointer("/paging/totalSize")
                 .and_then(Value::as_u64);
             if let Some(t) = total {
                 if t > MAX_SANE_TOTAL {
@@ -180,28 +217,36 @@ impl ScimClient {
                     Some(_) => {}
                 }
             }
-            let items = body.get("users").and_then(Value::as_array);
-            let got = items.map_or(0, Vec::len) as u64;
-            let mut new = 0usize;
-            for u in items.into_iter().flatten() {
-                let Some(id) = u.get("id").and_then(Value::as_str) else {
-                    continue;
-                };
-                let key = id.to_ascii_lowercase();
-                if out.by_id.contains_key(&key) {
-                    continue;
-                }
-                let login = LastLogin::from_body(u);
-                if let LastLogin::Unavailable { reason } = &login {
-                    out.unreadable += 1;
+            let got = page.listed() as u64;
+            let next = page
+                .meta
+                .pointer("/paging/next")
+                .is_some_and(|n| !n.is_null());
+            let mut unreadable = 0;
+            let new = out.by_id.add_page(page.into_users(), |login| {
+                if let LastLogin::Unavailable { reason } = login {
+                    unreadable += 1;
                     if !odd_form_logged {
                         // Once per walk: the form, so it can be taught to the parser.
                         tracing::warn!("a last login in an unknown form: {reason}");
                         odd_form_logged = true;
                     }
                 }
-                out.by_id.insert(key, login);
-                new += 1;
+            });
+            let Ok(new) = new else {
+                return Err(ScimError::BadListing(format!(
+                    "{TOO_BIG} (at offset {offset}); the list was not walked"
+                )));
+            };
+            out.unreadable += unreadable;
+            if pages == 1
+                && let Some(t) = first_total
+            {
+                // Bounded: a total past this grows the table as pages come.
+                let want = t
+                    .min(RESERVE_AT_MOST)
+                    .saturating_sub(out.by_id.len() as u64);
+                out.by_id.reserve(usize::try_from(want).unwrap_or(0));
             }
             let target = first_total.unwrap_or(0);
             on_page(LoginProgress {
@@ -220,11 +265,7 @@ impl ScimClient {
             offset += got;
             let more = match first_total {
                 Some(t) => offset < t,
-                None => {
-                    body.pointer("/meta/paging/next")
-                        .is_some_and(|n| !n.is_null())
-                        && pages < MAX_PAGES_WITHOUT_TOTAL
-                }
+                None => next && pages < MAX_PAGES_WITHOUT_TOTAL,
             };
             if !more {
                 break;
@@ -249,33 +290,25 @@ impl ScimClient {
         ids: &[String],
         mut on_progress: impl FnMut(LoginProgress) + Send,
     ) -> LastLogins {
-        let err = match self.list_last_logins(&mut on_progress).await {
-            Ok(all) => return all,
-            Err(e) => e,
-        };
-        if !refused(&err) {
-            return LastLogins {
-                source: LoginSource::Unavailable {
-                    why: format!("the integration API's user list could not be read: {err}"),
-                },
-                ..LastLogins::default()
-            };
+        match self.list_last_logins(&mut on_progress).await {
+            Ok(all) => all,
+            Err(e) => self.last_logins_after(e, ids, on_progress).await,
         }
-        let refusal = match err.status() {
-            Some(code) => format!("{code}: the account may not list the tenant's users"),
-            None => err.to_string(),
-        };
-        if ids.len() > MAX_ONE_BY_ONE {
-            return LastLogins {
-                source: LoginSource::Unavailable {
-                    why: format!(
-                        "the integration API's user list was refused ({refusal}), and {} users are more than the {MAX_ONE_BY_ONE} read one by one; narrow them (--filter, --workspace) or use an account with a tenant-level role",
-                        ids.len()
-                    ),
-                },
-                ..LastLogins::default()
-            };
+    }
+
+    /// What [`Self::last_logins_for`] answers for `ids` once the list failed with `err`: one
+    /// by one when it was refused and they are at most [`MAX_ONE_BY_ONE`], otherwise every
+    /// login unavailable (why is in [`LastLogins::note`]).
+    pub async fn last_logins_after(
+        &self,
+        err: ScimError,
+        ids: &[String],
+        mut on_progress: impl FnMut(LoginProgress) + Send,
+    ) -> LastLogins {
+        if let Some(none) = LastLogins::unavailable_after(&err, ids.len()) {
+            return none;
         }
+        let refusal = refusal_of(&err);
         // Said once, by the caller, from `note`.
         tracing::info!(
             "{}",
