@@ -1,7 +1,8 @@
 //! The TUI access review in a real terminal (tmux, 100x30, NO_COLOR) against
 //! `scimitar fake serve` in its own process: the workspaces view, a search for one
 //! workspace, `R` opens its review screen, `r` marks the first three members revoke, Enter
-//! previews the plan, the typed count confirms it and it runs. The fake's state, read back
+//! previews the plan (after `w` saved the marks as a review file that the headless
+//! `review apply --dry-run` accepts), the typed count confirms it and it runs. The fake's state, read back
 //! with `scimitar users list`, must show exactly those three without that workspace, each
 //! keeping every other one, and every other user unchanged. Skipped when tmux is missing.
 
@@ -99,6 +100,25 @@ fn review_screen_revokes_three_members_of_one_workspace() {
             .unwrap_or_else(|| panic!("{} is on the screen:\n{s}", user_names[id]));
         assert!(line.contains("revoke"), "{line}\n{s}");
     }
+    // `w` saves the marks for someone else; the headless `review apply` accepts the file
+    // (same tenant, rows that agree with it) and plans the same three.
+    let file = sandbox.path().join("handed-on.csv");
+    t.keys(&["w"]);
+    t.wait_text("Save the review (CSV) to");
+    t.keys(&["C-u"]);
+    t.type_text(&file.display().to_string());
+    t.keys(&["Enter"]);
+    t.wait_text("review saved to");
+    let v = json(
+        &env,
+        &["review", "apply", &file.display().to_string(), "--dry-run"],
+    );
+    assert_eq!(
+        v["to_change"], 3,
+        "the saved review plans the three revokes: {v}"
+    );
+    assert_eq!(tenant_by_id(&env), before, "a dry run sends nothing");
+
     t.keys(&["Enter"]);
     let s = t.wait_for("the preview of the review", |s| {
         s.contains("Preview: apply an access review") && s.contains("to change ")
