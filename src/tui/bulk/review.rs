@@ -96,6 +96,12 @@ pub fn open(state: &mut State) {
         state.flash("no loaded user is a member of this workspace");
         return;
     }
+    let loaded = state.list.len() as u64;
+    if let Some(total) = state.list.total.filter(|t| *t > loaded) {
+        state.flash(format!(
+            "{loaded} of {total} users loaded: the review lists the loaded members only"
+        ));
+    }
     state.bulk.flow.push(Screen::Review(Box::new(ReviewView {
         workspace,
         members,
@@ -133,6 +139,11 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
                 purpose: PathPurpose::SaveReview,
                 input: Input::new(name),
             });
+            Vec::new()
+        }
+        // Read-only still reviews and saves the file; only the plan is refused.
+        Command::Proceed if state.read_only => {
+            state.flash("read-only: changes are turned off; w saves the review as a file");
             Vec::new()
         }
         Command::Proceed => {
@@ -332,6 +343,20 @@ mod tests {
                 .filter(|d| d.user_id != "u-0001")
                 .all(|d| d.decision == Decision::Keep)
         );
+    }
+
+    #[test]
+    fn read_only_reviews_and_saves_but_plans_nothing() {
+        let mut s = loaded_state(fixture_users(), 80, 24);
+        s.read_only = true;
+        s.views.push(View::new(ViewKind::Workspaces));
+        s.rebuild_visible();
+        step(&mut s, Command::Review);
+        step(&mut s, Command::MarkRevoke);
+        step(&mut s, Command::Proceed);
+        assert!(matches!(s.bulk.flow.last(), Some(Screen::Review(_))));
+        step(&mut s, Command::Save);
+        assert!(s.bulk.path_input.is_some());
     }
 
     #[test]

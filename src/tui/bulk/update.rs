@@ -664,7 +664,13 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let effect = match c.what {
         ConfirmWhat::Plan { plan, intent } => {
             let only = target_ids(state).1;
-            if matches!(intent, Intent::Apply { .. }) && !only {
+            // A review's plan is not the CSV's: the summary must not show the CSV's counts.
+            let review = state
+                .bulk
+                .flow
+                .iter()
+                .any(|s| matches!(s, Screen::Review(_)));
+            if matches!(intent, Intent::Apply { .. }) && !only && !review {
                 run.input = state.bulk.csv_input.clone();
             }
             Effect::RunBatch { plan, intent }
