@@ -95,6 +95,12 @@ pub enum Effect {
         plan: Arc<Plan>,
         overwrite: bool,
     },
+    /// Save the review screen's marks as a review CSV.
+    SaveReview {
+        path: String,
+        save: Box<crate::tui::bulk::review::ReviewSave>,
+        overwrite: bool,
+    },
     /// Read the journals directory for the run history.
     ListRuns,
     /// Read one past run (its journal) with every failure.
@@ -250,6 +256,13 @@ impl EffectRunner {
                 overwrite,
             } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
                 ("plan", io::save_plan(p, &plan))
+            }),
+            Effect::SaveReview {
+                path,
+                save,
+                overwrite,
+            } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
+                ("review", crate::tui::bulk::review::write(p, &save))
             }),
             Effect::ListRuns => self.list_runs(),
             Effect::LoadRun { journal } => self.load_run(journal),

@@ -63,6 +63,8 @@ pub enum Mode {
     Summary,
     /// Past runs.
     History,
+    /// A workspace's members under review.
+    Review,
 }
 
 impl Mode {
@@ -154,8 +156,18 @@ impl Mode {
                 Command::Back,
                 Command::Help,
             ],
+            Mode::Review => &[
+                Command::MarkKeep,
+                Command::MarkRevoke,
+                Command::ToggleSelect,
+                Command::Proceed,
+                Command::Save,
+                Command::Back,
+                Command::Help,
+            ],
             Mode::Workspaces => &[
                 Command::Open,
+                Command::Review,
                 Command::Search,
                 Command::Back,
                 Command::Help,

@@ -168,6 +168,16 @@ pub enum Command {
         detailed_message = "check the run against Anaplan's audit log"
     )]
     Verify,
+    /// `R`: review the members of a workspace (keep or revoke each).
+    #[strum(
+        message = "review",
+        detailed_message = "review this workspace's members"
+    )]
+    Review,
+    #[strum(message = "keep", detailed_message = "mark the member keep")]
+    MarkKeep,
+    #[strum(message = "revoke", detailed_message = "mark the member revoke")]
+    MarkRevoke,
     /// Choose the menu item with this number (1-based) and go on.
     #[strum(
         serialize = "choose_1",

@@ -254,6 +254,10 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::CopyId => copy_id(state),
+        Command::Review => {
+            bulk::review::open(state);
+            Vec::new()
+        }
         // Keys of the bulk screens, and results (handled before): nothing on the list.
         _ => Vec::new(),
     }

@@ -6,6 +6,7 @@ pub mod complete;
 pub mod history;
 pub mod io;
 pub mod msg;
+pub mod review;
 pub mod select;
 pub mod state;
 pub mod update;

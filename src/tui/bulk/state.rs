@@ -63,6 +63,8 @@ pub enum Screen {
     Run(Box<RunView>),
     /// Past runs read from the journals directory (`H`).
     History(Box<HistoryView>),
+    /// One workspace's members, marked keep or revoke (`R`).
+    Review(Box<crate::tui::bulk::review::ReviewView>),
 }
 
 /// The run history screen: the list once read, and the highlighted run.
@@ -679,6 +681,7 @@ pub enum PathPurpose {
     LoadCsv,
     SaveReport,
     SavePlan,
+    SaveReview,
 }
 
 impl PathPurpose {
@@ -687,6 +690,7 @@ impl PathPurpose {
             PathPurpose::LoadCsv => "Load users from a CSV file",
             PathPurpose::SaveReport => "Save the CSV report to",
             PathPurpose::SavePlan => "Save the plan (JSON) to",
+            PathPurpose::SaveReview => "Save the review (CSV) to",
         }
     }
 }

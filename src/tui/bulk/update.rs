@@ -205,6 +205,7 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         Some(Screen::Confirm(_)) => confirm_key(state, action),
         Some(Screen::Run(_)) => run_key(state, action),
         Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
+        Some(Screen::Review(_)) => crate::tui::bulk::review::on_key(state, action),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
 }
@@ -454,6 +455,10 @@ fn move_by(state: &mut State, delta: isize) {
             let len = h.len();
             h.scroll.move_by(delta, len, page);
         }
+        Screen::Review(r) => {
+            let len = r.members.len();
+            r.scroll.move_by(delta, len, page);
+        }
         Screen::Run(r) => {
             let n = if r.finished() {
                 r.failures.len()
@@ -506,6 +511,9 @@ fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> V
             plan: Arc::clone(&p.plan),
             overwrite,
         }],
+        (PathPurpose::SaveReview, _) => {
+            crate::tui::bulk::review::save_effect(state, path, overwrite)
+        }
         _ => Vec::new(),
     }
 }
@@ -656,7 +664,13 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let effect = match c.what {
         ConfirmWhat::Plan { plan, intent } => {
             let only = target_ids(state).1;
-            if matches!(intent, Intent::Apply { .. }) && !only {
+            // A review's plan is not the CSV's: the summary must not show the CSV's counts.
+            let review = state
+                .bulk
+                .flow
+                .iter()
+                .any(|s| matches!(s, Screen::Review(_)));
+            if matches!(intent, Intent::Apply { .. }) && !only && !review {
                 run.input = state.bulk.csv_input.clone();
             }
             Effect::RunBatch { plan, intent }

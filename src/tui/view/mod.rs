@@ -13,6 +13,7 @@ mod popup;
 mod preview;
 mod progress;
 pub mod request;
+mod review;
 mod selection;
 mod summary;
 mod users;
@@ -109,6 +110,7 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         Screen::Run(run) if run.finished() => summary::render(state, run, frame, body),
         Screen::Run(run) => progress::render(state, run, frame, body),
         Screen::History(h) => history::render(state, h, frame, body),
+        Screen::Review(r) => review::render(state, r, frame, body),
     }
 }
 
@@ -133,6 +135,7 @@ fn title(state: &State) -> String {
             Screen::Confirm(_) => "Confirm",
             Screen::Run(_) => "Run",
             Screen::History(_) => "Run history",
+            Screen::Review(_) => "Review",
         };
         return t.into();
     }
