@@ -164,7 +164,7 @@ fn load_from_fake(n: usize) -> (scimitar::tui::State, Duration) {
     let known = logins.len();
     update(
         &mut state,
-        Action::LastLoginsLoaded {
+        Outcome::LastLoginsLoaded {
             generation,
             logins: std::sync::Arc::new(logins),
             read_at: time::OffsetDateTime::now_utc(),
@@ -257,15 +257,15 @@ fn main() {
 fn keystrokes(state: &mut scimitar::tui::State, term: &mut Terminal<TestBackend>, runs: usize) {
     // Empty the query ("ma" is left) and leave the search, so the whole list is shown.
     for _ in 0..2 {
-        update(state, Action::Input(InputRequest::DeletePrevChar));
+        update(state, Msg::Edit(InputRequest::DeletePrevChar));
     }
-    update(state, Action::Back);
+    update(state, TuiCommand::Back);
     println!(
         "  after the search: {} of {} users shown",
         state.visible.len(),
         state.list.len()
     );
-    let mut key = |state: &mut scimitar::tui::State, a: Action| {
+    let mut key = |state: &mut scimitar::tui::State, a: Msg| {
         let t = Instant::now();
         update(state, a);
         let _ = term.draw(|f| render(black_box(state), f));
@@ -273,21 +273,21 @@ fn keystrokes(state: &mut scimitar::tui::State, term: &mut Terminal<TestBackend>
     };
     let (mut j, mut g, mut search) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..runs {
-        j.push(key(state, Action::Down));
+        j.push(key(state, TuiCommand::Down.into()));
         g.push(key(
             state,
             if i % 2 == 0 {
-                Action::Bottom
+                TuiCommand::Bottom.into()
             } else {
-                Action::Top
+                TuiCommand::Top.into()
             },
         ));
     }
-    update(state, Action::Search);
+    update(state, TuiCommand::Search);
     for i in 0..runs {
         let c = ['m', 'a', 'e', 'o', 'j'][i % 5];
-        search.push(key(state, Action::Input(InputRequest::InsertChar(c))));
-        search.push(key(state, Action::Input(InputRequest::DeletePrevChar)));
+        search.push(key(state, Msg::Edit(InputRequest::InsertChar(c))));
+        search.push(key(state, Msg::Edit(InputRequest::DeletePrevChar)));
     }
     println!(
         "  keystroke, update + render at 120x40 on {} users (median): j {:?}, G/g {:?}, a search character typed or deleted on the whole list {:?}",
