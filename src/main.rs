@@ -179,28 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await;
             return Ok(exit_for(r));
         }
-        Some(Command::Review {
-            command: ReviewCommand::Export(args),
-        }) => {
-            let r = with_connection(&cli, read, async |c| {
-                commands::review::export(c, args).await
-            })
-            .await;
-            return Ok(exit_for(r.map(|()| 0)));
-        }
-        Some(Command::Review {
-            command: ReviewCommand::Apply(args),
-        }) => {
-            let change = Access::Change {
-                command: "review apply",
-                check: NO_CHECK,
-            };
-            let r = with_connection(&cli, change, async |c| {
-                commands::review::apply(c, args, &mut stdout).await
-            })
-            .await;
-            return Ok(exit_for(r));
-        }
+        Some(Command::Review { command }) => return Ok(review(&cli, command, &mut stdout).await),
         Some(Command::Runs(args)) => commands::runs::run(args, &Paths::discover(), &mut stdout)?,
         Some(Command::Completions { shell }) => commands::docs::completions(*shell, &mut stdout)?,
         Some(Command::Man { dir }) => commands::docs::man(dir.as_deref(), &mut stdout)?,
@@ -249,6 +228,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `review export` and `review apply`: the exit code says how it went.
+async fn review(cli: &Cli, command: &ReviewCommand, out: &mut impl Write) -> ExitCode {
+    let r = match command {
+        ReviewCommand::Export(args) => {
+            let read = Access::Read { notices: true };
+            with_connection(cli, read, async |c| commands::review::export(c, args).await)
+                .await
+                .map(|()| 0)
+        }
+        ReviewCommand::Apply(args) => {
+            let change = Access::Change {
+                command: "review apply",
+                check: NO_CHECK,
+            };
+            with_connection(cli, change, async |c| {
+                commands::review::apply(c, args, out).await
+            })
+            .await
+        }
+    };
+    exit_for(r)
 }
 
 /// `apply`: checked before connecting, then run; the exit code says how it went.

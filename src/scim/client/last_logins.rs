@@ -168,6 +168,26 @@ fn refused(e: &ScimError) -> bool {
     ) || matches!(e.status(), Some(401 | 403 | 404))
 }
 
+/// A page's `totalSize` against the sane bound and the first page's: a total that grows
+/// while the list is walked would walk without end.
+fn check_total(t: u64, first_total: &mut Option<u64>, offset: u64) -> Result<(), ScimError> {
+    if t > MAX_SANE_TOTAL {
+        return Err(ScimError::BadListing(format!(
+            "the integration API reports {t} users (totalSize at offset {offset}), more than the {MAX_SANE_TOTAL} scimitar believes; the list was not walked"
+        )));
+    }
+    match *first_total {
+        None => *first_total = Some(t),
+        Some(f) if t > f => {
+            return Err(ScimError::BadListing(format!(
+                "the integration API's totalSize grew from {f} to {t} while its user list was walked (offset {offset}); stopped rather than walk without end"
+            )));
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
 impl ScimClient {
     /// Every user's last login from `GET /2/0/users`, walked with offset and limit until
     /// `totalSize` is reached, whatever page size the server really answers with.
@@ -202,20 +222,7 @@ impl ScimClient {
                 .pointer("/paging/totalSize")
                 .and_then(Value::as_u64);
             if let Some(t) = total {
-                if t > MAX_SANE_TOTAL {
-                    return Err(ScimError::BadListing(format!(
-                        "the integration API reports {t} users (totalSize at offset {offset}), more than the {MAX_SANE_TOTAL} scimitar believes; the list was not walked"
-                    )));
-                }
-                match first_total {
-                    None => first_total = Some(t),
-                    Some(f) if t > f => {
-                        return Err(ScimError::BadListing(format!(
-                            "the integration API's totalSize grew from {f} to {t} while its user list was walked (offset {offset}); stopped rather than walk without end"
-                        )));
-                    }
-                    Some(_) => {}
-                }
+                check_total(t, &mut first_total, offset)?;
             }
             let got = page.listed() as u64;
             let next = page
