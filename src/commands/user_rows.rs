@@ -19,16 +19,7 @@ const TABLE: [(&str, usize); 5] = [
     ("EXTERNAL ID", super::users::MAX_COL),
 ];
 
-pub(crate) const CSV_HEADER: [&str; 8] = [
-    "id",
-    "userName",
-    "externalId",
-    "active",
-    "givenName",
-    "familyName",
-    "workspaceIds",
-    "workspaceNames",
-];
+pub(crate) use crate::export::CSV_HEADER;
 
 /// Writes users one per call in a list format.
 pub enum RowWriter<W: Write> {
@@ -71,26 +62,7 @@ impl<W: Write> RowWriter<W> {
                     out.write_all(line)?;
                 }
             }
-            RowWriter::Csv(w) => {
-                let ids: Vec<&str> = u.workspace_ids().collect();
-                let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-                let (ids, names) = (ids.join(";"), names.join(";"));
-                w.write_record(
-                    [
-                        u.id.as_str(),
-                        &u.user_name,
-                        u.external_id.as_deref().unwrap_or(""),
-                        if u.active { "true" } else { "false" },
-                        u.given_name.as_deref().unwrap_or(""),
-                        u.family_name.as_deref().unwrap_or(""),
-                        &ids,
-                        &names,
-                    ]
-                    .map(untrusted::csv_cell)
-                    .iter()
-                    .map(|c| c.as_ref()),
-                )?;
-            }
+            RowWriter::Csv(w) => w.write_record(crate::export::csv_cells(u))?,
             RowWriter::Table(out) => {
                 let cells = [
                     u.user_name.clone(),

@@ -95,6 +95,12 @@ pub enum Effect {
         plan: Arc<Plan>,
         overwrite: bool,
     },
+    /// Write the users shown to a CSV, created exclusively unless `overwrite` (confirmed).
+    ExportUsers {
+        path: String,
+        users: Vec<crate::scim::model::User>,
+        overwrite: bool,
+    },
     /// Read the journals directory for the run history.
     ListRuns,
     /// Read one past run (its journal) with every failure.
@@ -251,6 +257,15 @@ impl EffectRunner {
             } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
                 ("plan", io::save_plan(p, &plan))
             }),
+            Effect::ExportUsers {
+                path,
+                users,
+                overwrite,
+            } => {
+                self.answer(async move |_, _| {
+                    blocking(move || crate::tui::export::write(&path, &users, overwrite)).await
+                });
+            }
             Effect::ListRuns => self.list_runs(),
             Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {

@@ -199,6 +199,9 @@ pub enum Command {
         detailed_message = "choose item 5"
     )]
     Choose5,
+    /// `e` on a user list: write the rows shown (after filter and search) to a CSV.
+    #[strum(message = "export", detailed_message = "write the rows shown to a CSV")]
+    Export,
     /// Does nothing: bind a key to `none` to unbind a default.
     #[strum(message = "", detailed_message = "unbound")]
     None,

@@ -254,6 +254,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::CopyId => copy_id(state),
+        Command::Export => crate::tui::export::start(state),
         // Keys of the bulk screens, and results (handled before): nothing on the list.
         _ => Vec::new(),
     }

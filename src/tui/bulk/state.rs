@@ -679,6 +679,7 @@ pub enum PathPurpose {
     LoadCsv,
     SaveReport,
     SavePlan,
+    ExportUsers,
 }
 
 impl PathPurpose {
@@ -687,6 +688,7 @@ impl PathPurpose {
             PathPurpose::LoadCsv => "Load users from a CSV file",
             PathPurpose::SaveReport => "Save the CSV report to",
             PathPurpose::SavePlan => "Save the plan (JSON) to",
+            PathPurpose::ExportUsers => "Export the rows shown (CSV) to",
         }
     }
 }

@@ -506,6 +506,7 @@ fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> V
             plan: Arc::clone(&p.plan),
             overwrite,
         }],
+        (PathPurpose::ExportUsers, _) => crate::tui::export::effect(state, path, overwrite),
         _ => Vec::new(),
     }
 }
