@@ -190,6 +190,18 @@ mod tests {
     }
 
     #[test]
+    fn csv_is_the_file_the_tui_exports() {
+        let mut users = fixture_users();
+        users[0].family_name = Some("@SUM(A1)".into());
+        let mut tui = Vec::new();
+        crate::export::write_users_csv(&mut tui, &users).expect("export");
+        let text = written(ListFormat::Csv, &users);
+        assert_eq!(text.as_bytes(), tui);
+        assert!(text.starts_with("id,userName,externalId,active,givenName,familyName,"));
+        assert!(text.contains(",'@SUM(A1),"), "{text}");
+    }
+
+    #[test]
     fn table_columns_are_fixed_and_long_cells_cut() {
         let mut users = fixture_users();
         users[0].user_name = format!("{}@example.com", "x".repeat(80));

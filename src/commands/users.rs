@@ -496,22 +496,9 @@ pub fn write_csv_with(
             LastLogin::At { at } => at,
             other => other.state().to_string(),
         });
-        let ids: Vec<&str> = u.workspace_ids().collect();
-        let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-        let (ids, names) = (ids.join(";"), names.join(";"));
-        let cells = [
-            u.id.as_str(),
-            &u.user_name,
-            u.external_id.as_deref().unwrap_or(""),
-            if u.active { "true" } else { "false" },
-            u.given_name.as_deref().unwrap_or(""),
-            u.family_name.as_deref().unwrap_or(""),
-            &ids,
-            &names,
-        ]
-        .map(untrusted::csv_cell);
+        let cells = crate::export::csv_cells(u);
         let last = login.as_deref().map(untrusted::csv_cell);
-        w.write_record(cells.iter().chain(last.iter()).map(|c| c.as_ref()))?;
+        w.write_record(cells.iter().map(String::as_str).chain(last.as_deref()))?;
     }
     w.flush()?;
     Ok(())
