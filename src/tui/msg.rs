@@ -200,7 +200,7 @@ pub enum Command {
     )]
     Choose5,
     /// `e` on a user list: write the rows shown (after filter and search) to a CSV.
-    #[strum(message = "export", detailed_message = "write the rows shown to a CSV")]
+    #[strum(message = "export", detailed_message = "export shown rows (CSV)")]
     Export,
     /// Does nothing: bind a key to `none` to unbind a default.
     #[strum(message = "", detailed_message = "unbound")]
