@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod export;
 pub mod fake;
 pub mod input;
 pub mod plan;

@@ -319,7 +319,8 @@ fn the_password_prompt_does_not_echo() {
         &env,
         &[support::bin(), "users", "list", "--count", "3"],
     );
-    t.wait_text("Password (not echoed):");
+    // The prompt names the login it is for.
+    t.wait_text(&format!("Password for {} (not echoed):", fake.info.login));
     t.type_text(&fake.info.password);
     t.keys(&["Enter"]);
     assert_eq!(t.wait_exit(), 0, "{}", t.history_and_screen());

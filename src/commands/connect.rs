@@ -86,7 +86,7 @@ pub fn connect(args: &ConnArgs) -> anyhow::Result<Connected> {
     }
     let secret = match auth {
         AuthMethod::Cert | AuthMethod::Oauth => None,
-        _ => read_secret(args, &profile, auth)?,
+        _ => read_secret(args, &profile, auth, login.as_deref())?,
     };
     let cert = crate::commands::auth::cert_credentials(args, &profile, auth)?;
     if args.insecure_skip_tls_verify {
@@ -164,6 +164,7 @@ fn read_secret(
     args: &ConnArgs,
     profile: &Profile,
     auth: AuthMethod,
+    login: Option<&str>,
 ) -> anyhow::Result<Option<SecretString>> {
     let var = match auth {
         AuthMethod::Bearer => "SCIMITAR_BEARER",
@@ -178,14 +179,41 @@ fn read_secret(
         return Ok(Some(SecretString::from(read_secret_file(path)?)));
     }
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let what = match auth {
-            AuthMethod::Bearer => "API key or OAuth access token",
-            _ => "Password",
-        };
-        let v = rpassword::prompt_password(format!("{what} (not echoed): "))?;
+        let v = rpassword::prompt_password(secret_prompt(auth, login))?;
         if !v.is_empty() {
             return Ok(Some(SecretString::from(v)));
         }
     }
     Ok(None)
+}
+
+/// What the terminal is asked for: a password names the login it signs in (as typed in
+/// the config or the environment, hidden characters shown).
+fn secret_prompt(auth: AuthMethod, login: Option<&str>) -> String {
+    match (auth, login) {
+        (AuthMethod::Bearer, _) => "API key or OAuth access token (not echoed): ".into(),
+        (_, Some(login)) => format!(
+            "Password for {} (not echoed): ",
+            crate::untrusted::line(login)
+        ),
+        (_, None) => "Password (not echoed): ".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_prompt_names_its_login() {
+        assert_eq!(
+            secret_prompt(AuthMethod::Basic, Some("admin@example.com")),
+            "Password for admin@example.com (not echoed): "
+        );
+        assert_eq!(
+            secret_prompt(AuthMethod::Token, Some("a\u{1b}[2Jb@example.com")),
+            "Password for a<U+001B>[2Jb@example.com (not echoed): "
+        );
+        assert!(secret_prompt(AuthMethod::Bearer, Some("x@example.com")).starts_with("API key"));
+    }
 }

@@ -26,16 +26,7 @@ const LAST_LOGIN: (&str, usize) = ("LAST LOGIN", 20);
 /// The table column that is right-aligned (the workspace count).
 const RIGHT: usize = 3;
 
-pub(crate) const CSV_HEADER: [&str; 8] = [
-    "id",
-    "userName",
-    "externalId",
-    "active",
-    "givenName",
-    "familyName",
-    "workspaceIds",
-    "workspaceNames",
-];
+pub(crate) use crate::export::CSV_HEADER;
 
 /// Writes users one per call in a list format, with a last-login column when started with
 /// one: `lastLogin` in JSON, `last login` in CSV (RFC 3339, `never` or `unavailable`) and
@@ -194,26 +185,14 @@ fn write_csv_row<W: Write>(
     u: &User,
     login: Option<&LastLogin>,
 ) -> anyhow::Result<()> {
-    let ids: Vec<&str> = u.workspace_ids().collect();
-    let names: Vec<&str> = u.workspaces.iter().map(|w| w.name.as_str()).collect();
-    let (ids, names) = (ids.join(";"), names.join(";"));
     let login = login.map(|l| match l {
         LastLogin::At { at } => at.as_str(),
         other => other.state(),
     });
-    let cells = [
-        u.id.as_str(),
-        &u.user_name,
-        u.external_id.as_deref().unwrap_or(""),
-        if u.active { "true" } else { "false" },
-        u.given_name.as_deref().unwrap_or(""),
-        u.family_name.as_deref().unwrap_or(""),
-        &ids,
-        &names,
-    ]
-    .map(untrusted::csv_cell);
+    // The same cells the TUI's export writes.
+    let cells = crate::export::csv_cells(u);
     let last = login.map(untrusted::csv_cell);
-    w.write_record(cells.iter().chain(last.iter()).map(|c| c.as_ref()))?;
+    w.write_record(cells.iter().map(String::as_str).chain(last.as_deref()))?;
     Ok(())
 }
 
@@ -303,6 +282,18 @@ mod tests {
         whole.push(b'\n');
         assert_eq!(written(ListFormat::Json, &users).as_bytes(), whole);
         assert_eq!(written(ListFormat::Json, &[]), "[]\n");
+    }
+
+    #[test]
+    fn csv_is_the_file_the_tui_exports() {
+        let mut users = fixture_users();
+        users[0].family_name = Some("@SUM(A1)".into());
+        let mut tui = Vec::new();
+        crate::export::write_users_csv(&mut tui, &users).expect("export");
+        let text = written(ListFormat::Csv, &users);
+        assert_eq!(text.as_bytes(), tui);
+        assert!(text.starts_with("id,userName,externalId,active,givenName,familyName,"));
+        assert!(text.contains(",'@SUM(A1),"), "{text}");
     }
 
     #[test]

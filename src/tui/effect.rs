@@ -101,6 +101,12 @@ pub enum Effect {
         save: Box<crate::tui::bulk::review::ReviewSave>,
         overwrite: bool,
     },
+    /// Write the users shown to a CSV, created exclusively unless `overwrite` (confirmed).
+    ExportUsers {
+        path: String,
+        users: Vec<crate::scim::model::User>,
+        overwrite: bool,
+    },
     /// Read the journals directory for the run history.
     ListRuns,
     /// Read one past run (its journal) with every failure.
@@ -264,6 +270,15 @@ impl EffectRunner {
             } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
                 ("review", crate::tui::bulk::review::write(p, &save))
             }),
+            Effect::ExportUsers {
+                path,
+                users,
+                overwrite,
+            } => {
+                self.answer(async move |_, _| {
+                    blocking(move || crate::tui::export::write(&path, &users, overwrite)).await
+                });
+            }
             Effect::ListRuns => self.list_runs(),
             Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {

@@ -6,6 +6,7 @@ pub(crate) mod app;
 pub mod bulk;
 pub(crate) mod detail;
 pub(crate) mod effect;
+pub(crate) mod export;
 pub(crate) mod failure;
 pub mod interrupted;
 pub mod keymap;

@@ -169,10 +169,7 @@ pub enum Command {
     )]
     Verify,
     /// `R`: review the members of a workspace (keep or revoke each).
-    #[strum(
-        message = "review",
-        detailed_message = "review this workspace's members"
-    )]
+    #[strum(message = "review", detailed_message = "review workspace members")]
     Review,
     #[strum(message = "keep", detailed_message = "mark the member keep")]
     MarkKeep,
@@ -209,6 +206,9 @@ pub enum Command {
         detailed_message = "choose item 5"
     )]
     Choose5,
+    /// `e` on a user list: write the rows shown (after filter and search) to a CSV.
+    #[strum(message = "export", detailed_message = "export shown rows (CSV)")]
+    Export,
     /// Does nothing: bind a key to `none` to unbind a default.
     #[strum(message = "", detailed_message = "unbound")]
     None,

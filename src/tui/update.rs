@@ -258,6 +258,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             bulk::review::open(state);
             Vec::new()
         }
+        Command::Export => crate::tui::export::start(state),
         // Keys of the bulk screens, and results (handled before): nothing on the list.
         _ => Vec::new(),
     }

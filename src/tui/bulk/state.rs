@@ -682,6 +682,7 @@ pub enum PathPurpose {
     SaveReport,
     SavePlan,
     SaveReview,
+    ExportUsers,
 }
 
 impl PathPurpose {
@@ -691,6 +692,7 @@ impl PathPurpose {
             PathPurpose::SaveReport => "Save the CSV report to",
             PathPurpose::SavePlan => "Save the plan (JSON) to",
             PathPurpose::SaveReview => "Save the review (CSV) to",
+            PathPurpose::ExportUsers => "Export the rows shown (CSV) to",
         }
     }
 }

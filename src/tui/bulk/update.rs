@@ -514,6 +514,7 @@ fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> V
         (PathPurpose::SaveReview, _) => {
             crate::tui::bulk::review::save_effect(state, path, overwrite)
         }
+        (PathPurpose::ExportUsers, _) => crate::tui::export::effect(state, path, overwrite),
         _ => Vec::new(),
     }
 }
