@@ -173,7 +173,6 @@ impl ScimClient {
     /// Pages fetched early on [`ListOptions::expected_total`] are read only when the walk
     /// reaches them, and then go through the same checks as any page; pages it never reaches
     /// (past page 1's totalResults, or after a probe stopped) are dropped unread.
-    // Long because the paging loop and its guards against lying or endless servers read best together.
     pub async fn list_each(
         &self,
         filter: Option<&Filter>,
@@ -210,28 +209,20 @@ impl ScimClient {
                 (start, page)
             }
         };
-        // The pages fetched on the hint are taken only when the walk reaches them, so it checks
-        // exactly the pages it would check without the hint. `early`: in flight, not reached;
-        // `ahead`: arrived, not reached.
-        let mut fetches = futures::stream::FuturesUnordered::new();
-        let mut early = HashSet::new();
-        for k in 1..first_round_width(&opts, step, concurrency) {
-            early.insert(1 + k * step);
-            fetches.push(fetch(1 + k * step, None));
-        }
-        let mut ahead: Ahead = BTreeMap::new();
-        let first = {
-            let mut page_one = std::pin::pin!(self.list_page(filter, 1, size));
-            loop {
-                tokio::select! {
-                    page = &mut page_one => break page?,
-                    Some((start, page)) = fetches.next() => {
-                        early.remove(&start);
-                        ahead.insert(start, page);
-                    }
-                }
-            }
+        let mut walk = Walk {
+            client: self,
+            filter,
+            size,
+            step,
+            concurrency,
+            fetch,
+            fetches: futures::stream::FuturesUnordered::new(),
+            early: HashSet::new(),
+            ahead: BTreeMap::new(),
+            skipped: Vec::new(),
         };
+        walk.send_early(first_round_width(&opts, step, concurrency));
+        let first = walk.first_page().await?;
         let total = first.total_results;
         check_total(total, 1)?;
         let mut sink = Sink {
@@ -239,95 +230,176 @@ impl ScimClient {
             total,
             on_page,
         };
-        let mut skipped = first.skipped.clone();
+        walk.skipped = first.skipped.clone();
         let first_len = first.users.len() as u64;
         sink.accept(1, first);
 
         if first_len > 0 && total > step {
-            // Page k starts at 1 + k·step, for k in 1..end. A later page that reports more
-            // users moves `end` up, never past `bound`; an empty page `k` cuts it to k.
-            let mut end = total.div_ceil(step);
-            let bound = end + u64::from(PROBE_PAGES);
-            let mut cut = u64::MAX;
-            let mut next = 1u64;
-            loop {
-                while fetches.len() < concurrency && next < end {
-                    let start = 1 + next * step;
-                    next += 1;
-                    if let Some(page) = ahead.remove(&start) {
-                        fetches.push(fetch(start, Some(page)));
-                    } else if !early.remove(&start) {
-                        fetches.push(fetch(start, None));
-                    }
-                }
-                let Some((start, page)) = fetches.next().await else {
-                    break;
-                };
-                if early.remove(&start) {
-                    ahead.insert(start, page);
-                    continue;
-                }
-                let page = page?;
-                check_total(page.total_results, start)?;
-                let k = (start - 1) / step;
-                let wants = page.total_results.div_ceil(step).min(cut);
-                if wants > bound {
-                    return Err(ScimError::BadListing(format!(
-                        "the server's totalResults keeps growing ({total} on the first page, {} on the page at startIndex {start}); stopped after {bound} pages rather than walk without end",
-                        page.total_results
-                    )));
-                }
-                end = end.max(wants);
-                skipped.extend(page.skipped.iter().cloned());
-                if page.users.is_empty() {
-                    cut = cut.min(k);
-                    end = end.min(k);
-                    continue;
-                }
-                if sink.accept(start, page) == 0 {
-                    return Err(ScimError::BadListing(format!(
-                        "the page at startIndex {start} holds only users already listed; the server seems to ignore startIndex, so the list cannot be walked"
-                    )));
-                }
-            }
+            walk.walk_counted(&mut sink, total).await?;
         } else if first_len == step && total <= step {
-            // A full first page with a count that promises no more: totalResults is missing
-            // or wrong. Probe on while pages are full and bring users not seen before, one
-            // page at a time (so the pages fetched on the hint are all waited for first).
-            while let Some((start, page)) = fetches.next().await {
-                ahead.insert(start, page);
-            }
-            let mut start = 1 + step;
-            let mut probed = 0;
-            loop {
-                if probed == PROBE_PAGES {
-                    return Err(ScimError::BadListing(format!(
-                        "the server said there are {total} users (totalResults) but still returns new ones after {} more pages; stopped rather than walk without end",
-                        PROBE_PAGES
-                    )));
-                }
-                let page = match ahead.remove(&start) {
-                    Some(page) => page?,
-                    None => self.list_page(filter, start, size).await?,
-                };
-                check_total(page.total_results, start)?;
-                probed += 1;
-                let len = page.users.len() as u64;
-                if sink.accept(start, page) == 0 || len < step {
-                    break;
-                }
-                start += step;
-            }
+            walk.probe(&mut sink, total).await?;
         }
-        // Pages fetched on the hint past the end: waited for rather than dropped in flight,
-        // which would close their connections; their content is not read.
-        while fetches.next().await.is_some() {}
+        walk.drain().await;
         Ok(ListSummary {
             total_results: total,
             loaded: sink.seen.len(),
             requests: self.stats().requests - requests_before,
-            skipped,
+            skipped: walk.skipped,
         })
+    }
+}
+
+/// A fetched page as the walk receives it: its startIndex and what came back.
+type Fetched = (u64, Result<ListPage, ScimError>);
+
+/// The state of one `list_each` walk past its setup. `fetch` starts (or, given a page that
+/// already arrived, wraps) the fetch of the page at a startIndex.
+///
+/// The pages fetched on the hint are taken only when the walk reaches them, so it checks
+/// exactly the pages it would check without the hint. `early`: in flight, not reached;
+/// `ahead`: arrived, not reached.
+struct Walk<'a, G, Fut> {
+    client: &'a ScimClient,
+    filter: Option<&'a Filter>,
+    size: u32,
+    step: u64,
+    concurrency: usize,
+    fetch: G,
+    fetches: futures::stream::FuturesUnordered<Fut>,
+    early: HashSet<u64>,
+    ahead: Ahead,
+    skipped: Vec<String>,
+}
+
+impl<G, Fut> Walk<'_, G, Fut>
+where
+    G: Fn(u64, Option<Result<ListPage, ScimError>>) -> Fut,
+    Fut: std::future::Future<Output = Fetched>,
+{
+    /// Starts the pages after the first of a first round `width` pages wide.
+    fn send_early(&mut self, width: u64) {
+        for k in 1..width {
+            let start = 1 + k * self.step;
+            self.early.insert(start);
+            self.fetches.push((self.fetch)(start, None));
+        }
+    }
+
+    /// Page 1, keeping the pages fetched on the hint that arrive meanwhile.
+    async fn first_page(&mut self) -> Result<ListPage, ScimError> {
+        let (client, filter, size) = (self.client, self.filter, self.size);
+        let mut page_one = std::pin::pin!(client.list_page(filter, 1, size));
+        loop {
+            tokio::select! {
+                page = &mut page_one => return page,
+                Some((start, page)) = self.fetches.next() => {
+                    self.early.remove(&start);
+                    self.ahead.insert(start, page);
+                }
+            }
+        }
+    }
+
+    /// The pages after the first when page 1 promised more: concurrently, up to the count
+    /// the pages report (never past `PROBE_PAGES` beyond page 1's), stopping at an empty page.
+    async fn walk_counted<F: FnMut(Page)>(
+        &mut self,
+        sink: &mut Sink<F>,
+        total: u64,
+    ) -> Result<(), ScimError> {
+        let step = self.step;
+        // Page k starts at 1 + k·step, for k in 1..end. A later page that reports more
+        // users moves `end` up, never past `bound`; an empty page `k` cuts it to k.
+        let mut end = total.div_ceil(step);
+        let bound = end + u64::from(PROBE_PAGES);
+        let mut cut = u64::MAX;
+        let mut next = 1u64;
+        loop {
+            self.fill(&mut next, end);
+            let Some((start, page)) = self.fetches.next().await else {
+                return Ok(());
+            };
+            if self.early.remove(&start) {
+                self.ahead.insert(start, page);
+                continue;
+            }
+            let page = page?;
+            check_total(page.total_results, start)?;
+            let k = (start - 1) / step;
+            let wants = page.total_results.div_ceil(step).min(cut);
+            if wants > bound {
+                return Err(ScimError::BadListing(format!(
+                    "the server's totalResults keeps growing ({total} on the first page, {} on the page at startIndex {start}); stopped after {bound} pages rather than walk without end",
+                    page.total_results
+                )));
+            }
+            end = end.max(wants);
+            self.skipped.extend(page.skipped.iter().cloned());
+            if page.users.is_empty() {
+                cut = cut.min(k);
+                end = end.min(k);
+                continue;
+            }
+            if sink.accept(start, page) == 0 {
+                return Err(ScimError::BadListing(format!(
+                    "the page at startIndex {start} holds only users already listed; the server seems to ignore startIndex, so the list cannot be walked"
+                )));
+            }
+        }
+    }
+
+    /// Puts pages `next..end` in flight up to the concurrency: those that arrived on the hint
+    /// are taken as they are, those still in flight on it are left to arrive.
+    fn fill(&mut self, next: &mut u64, end: u64) {
+        while self.fetches.len() < self.concurrency && *next < end {
+            let start = 1 + *next * self.step;
+            *next += 1;
+            if let Some(page) = self.ahead.remove(&start) {
+                self.fetches.push((self.fetch)(start, Some(page)));
+            } else if !self.early.remove(&start) {
+                self.fetches.push((self.fetch)(start, None));
+            }
+        }
+    }
+
+    /// A full first page with a count that promises no more: totalResults is missing or
+    /// wrong. Probe on while pages are full and bring users not seen before, one page at a
+    /// time (so the pages fetched on the hint are all waited for first).
+    async fn probe<F: FnMut(Page)>(
+        &mut self,
+        sink: &mut Sink<F>,
+        total: u64,
+    ) -> Result<(), ScimError> {
+        while let Some((start, page)) = self.fetches.next().await {
+            self.ahead.insert(start, page);
+        }
+        let mut start = 1 + self.step;
+        let mut probed = 0;
+        loop {
+            if probed == PROBE_PAGES {
+                return Err(ScimError::BadListing(format!(
+                    "the server said there are {total} users (totalResults) but still returns new ones after {} more pages; stopped rather than walk without end",
+                    PROBE_PAGES
+                )));
+            }
+            let page = match self.ahead.remove(&start) {
+                Some(page) => page?,
+                None => self.client.list_page(self.filter, start, self.size).await?,
+            };
+            check_total(page.total_results, start)?;
+            probed += 1;
+            let len = page.users.len() as u64;
+            if sink.accept(start, page) == 0 || len < self.step {
+                return Ok(());
+            }
+            start += self.step;
+        }
+    }
+
+    /// Pages fetched on the hint past the end: waited for rather than dropped in flight,
+    /// which would close their connections; their content is not read.
+    async fn drain(&mut self) {
+        while self.fetches.next().await.is_some() {}
     }
 }
 
