@@ -249,36 +249,10 @@ impl EffectRunner {
                 });
             }
             Effect::CancelCsv => abort(&mut self.csv),
-            Effect::SaveCsvReport {
-                path,
-                report,
-                overwrite,
-            } => self.save(PathPurpose::SaveReport, path, overwrite, move |p| {
-                ("CSV report", io::save_report(p, &report))
-            }),
-            Effect::SavePlan {
-                path,
-                plan,
-                overwrite,
-            } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
-                ("plan", io::save_plan(p, &plan))
-            }),
-            Effect::SaveReview {
-                path,
-                save,
-                overwrite,
-            } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
-                ("review", crate::tui::bulk::review::write(p, &save))
-            }),
-            Effect::ExportUsers {
-                path,
-                users,
-                overwrite,
-            } => {
-                self.answer(async move |_, _| {
-                    blocking(move || crate::tui::export::write(&path, &users, overwrite)).await
-                });
-            }
+            e @ (Effect::SaveCsvReport { .. }
+            | Effect::SavePlan { .. }
+            | Effect::SaveReview { .. }
+            | Effect::ExportUsers { .. }) => self.write_file(e),
             Effect::ListRuns => self.list_runs(),
             Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {
@@ -309,6 +283,43 @@ impl EffectRunner {
             Effect::BuildUndo { journal } => self.build_undo(journal),
             Effect::PrepareResume { journal } => self.prepare_resume(journal),
             Effect::FindInterrupted => self.find_interrupted(),
+        }
+    }
+
+    /// The effects that write a file a person named.
+    fn write_file(&mut self, effect: Effect) {
+        match effect {
+            Effect::SaveCsvReport {
+                path,
+                report,
+                overwrite,
+            } => self.save(PathPurpose::SaveReport, path, overwrite, move |p| {
+                ("CSV report", io::save_report(p, &report))
+            }),
+            Effect::SavePlan {
+                path,
+                plan,
+                overwrite,
+            } => self.save(PathPurpose::SavePlan, path, overwrite, move |p| {
+                ("plan", io::save_plan(p, &plan))
+            }),
+            Effect::SaveReview {
+                path,
+                save,
+                overwrite,
+            } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
+                ("review", crate::tui::bulk::review::write(p, &save))
+            }),
+            Effect::ExportUsers {
+                path,
+                users,
+                overwrite,
+            } => {
+                self.answer(async move |_, _| {
+                    blocking(move || crate::tui::export::write(&path, &users, overwrite)).await
+                });
+            }
+            _ => {}
         }
     }
 
