@@ -48,7 +48,7 @@ fn quit_mid_run_says_how_to_resume_and_the_next_tui_offers_it() {
     if !support::tmux::available("quit_mid_run_says_how_to_resume_and_the_next_tui_offers_it") {
         return;
     }
-    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "150"]);
+    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "600"]);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
     let chosen = filtered_ids(&env);

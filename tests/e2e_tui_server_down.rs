@@ -63,7 +63,7 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     if !support::tmux::available("a_dead_server_pauses_the_tui_run") {
         return;
     }
-    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "100"]);
+    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "300"]);
     let addr = fake
         .info
         .scim_url
@@ -83,10 +83,14 @@ fn a_dead_server_pauses_the_tui_run_and_resume_completes_it_when_it_is_back() {
     t.preview_disable_of_shown(None, "Enter");
     t.keys(&["Enter"]);
     t.confirm_count(None);
-    // Results come once a re-read settles them (within 3 s), so the first is enough.
-    t.wait_for("some users done", |s| {
-        s.contains("Running: disable") && figure(s, "done").is_some_and(|d| d >= 1)
+    // Results come only once a re-read settles them, by which time most users may be sent:
+    // the server dies a second after the first requests are in flight.
+    t.wait_for("requests in flight", |s| {
+        s.contains("Running: disable")
+            && (figure(s, "in flight").is_some_and(|f| f >= 1)
+                || figure(s, "done").is_some_and(|d| d >= 1))
     });
+    std::thread::sleep(std::time::Duration::from_secs(1));
 
     // The server dies.
     drop(fake);
