@@ -339,6 +339,10 @@ pub struct ReviewApplyArgs {
     /// Save the plan (JSON, with its hash and the review file's sha256) to this file.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
+    /// Run even when another run of the same tenant is going (with --yes such a run is
+    /// otherwise refused; at a terminal, review apply asks).
+    #[arg(long)]
+    pub allow_concurrent: bool,
 }
 
 #[derive(Debug, Subcommand)]

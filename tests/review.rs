@@ -635,3 +635,83 @@ async fn a_review_cut_mid_user_is_finished_by_resume_and_undone() {
     assert_eq!(r.code, Some(0), "{r:?}");
     assert_eq!(support::inproc::snapshot(&fake), before);
 }
+
+/// While another run of the tenant holds its run lock, `review apply --yes` is refused and
+/// sends nothing; `--allow-concurrent` runs it, as for `apply`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_while_another_run_is_going_is_refused_with_yes_unless_allowed() {
+    use std::time::Duration;
+    let fake = start(support::inproc::with_latency(
+        Duration::from_millis(100),
+        config(120),
+    ))
+    .await;
+    let cli = Cli::new(&fake);
+    let users: Vec<_> = fake
+        .users()
+        .into_iter()
+        .filter(|u| u.user_name != fake.login && u.active)
+        .collect();
+    let reviewed = users
+        .iter()
+        .find(|u| !u.workspaces.is_empty())
+        .unwrap()
+        .clone();
+    let others: Vec<_> = users
+        .iter()
+        .filter(|u| u.id != reviewed.id)
+        .take(40)
+        .cloned()
+        .collect();
+    let out = cli.path("review.csv");
+    let e = cli
+        .run(&["review", "export", "--out", &out.display().to_string()])
+        .await;
+    assert_eq!(e.code, Some(0), "{e:?}");
+    let mut sheet = Sheet::read(&std::fs::read(&out).unwrap());
+    for r in rows_by_user(&sheet).remove(&reviewed.id).unwrap() {
+        sheet.set(r, "decision", "revoke");
+    }
+    let filled = cli.path("filled.csv");
+    std::fs::write(&filled, sheet.write()).unwrap();
+
+    let journal = cli.path("other.jsonl");
+    let filter = support::inproc::id_filter(&others);
+    let other = [
+        "apply",
+        "--filter",
+        &filter,
+        "--action",
+        "disable",
+        "--yes",
+        "--concurrency",
+        "1",
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    let running = cli.command(&other).spawn().unwrap();
+    let going = support::inproc::wait_until(Duration::from_secs(30), async || {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .contains("\"record\":\"attempt\"")
+    })
+    .await;
+    assert!(going, "the other run never got going");
+    let filled = filled.display().to_string();
+    let r = cli.run(&["review", "apply", &filled, "--yes"]).await;
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("another run of tenant"), "{r:?}");
+    assert!(r.stderr.contains("--allow-concurrent"), "{r:?}");
+    assert_eq!(
+        fake.user(&reviewed.id).unwrap().workspaces.len(),
+        reviewed.workspaces.len(),
+        "the refused review changed nothing"
+    );
+    let r = cli
+        .run(&["review", "apply", &filled, "--yes", "--allow-concurrent"])
+        .await;
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(fake.user(&reviewed.id).unwrap().workspaces.is_empty());
+    let done = running.wait_with_output().await.unwrap();
+    assert_eq!(done.status.code(), Some(0));
+}

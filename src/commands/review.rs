@@ -300,6 +300,9 @@ pub async fn apply(
         what: &plan.action.label(),
         yes: args.run.yes,
     };
+    if totals.to_change > 0 {
+        crate::commands::run::confirm_concurrent(&tenant, args.run.yes, args.allow_concurrent)?;
+    }
     let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
     let intent = Intent::Apply {
         action: plan.action.clone(),
