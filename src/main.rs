@@ -12,7 +12,7 @@ use scimitar::cli::{
 };
 use scimitar::commands;
 use scimitar::config::{Paths, create_private, create_private_dir};
-use scimitar::tui::{ColorMode, TuiOptions};
+use scimitar::tui::{ColorMode, CsvAtStart, TuiOptions};
 
 fn main() -> ExitCode {
     // The derived parser, with the help of commands that do not connect left without the
@@ -206,7 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args,
                 tui_color(cli.color),
                 cli.user.clone(),
-                cli.csv.clone(),
+                csv_at_start(&cli)?,
                 cli.read_only,
                 cli.conn.auth,
                 cli.conn.no_qr,
@@ -215,9 +215,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {
             drop(stdout);
+            let csv = csv_at_start(&cli)?;
             commands::require_terminal()?;
             let left = with_connection(&cli, Access::Browse, async |c| {
-                scimitar::tui::run(c.client.clone(), tui_options(&cli, c)).await
+                scimitar::tui::run(c.client.clone(), tui_options(&cli, c, csv)).await
             })
             .await?;
             // Quit during a run: the run is named, with the command that finishes it.
@@ -293,9 +294,25 @@ async fn undo(cli: &Cli, args: &UndoArgs, out: &mut impl Write) -> ExitCode {
     exit_for(r.map(|s| s.map_or(0, |s| s.exit_code())))
 }
 
+/// `--csv FILE` for the TUI, with `--column`/`--key`; those two mean nothing without it.
+fn csv_at_start(cli: &Cli) -> anyhow::Result<Option<CsvAtStart>> {
+    let options = cli.csv_column.options();
+    match &cli.csv {
+        Some(path) => Ok(Some(CsvAtStart {
+            path: path.clone(),
+            options,
+        })),
+        None if options != Default::default() => Err(commands::run::Refused(
+            "--column and --key say how to read the file of --csv FILE; give --csv too".into(),
+        )
+        .into()),
+        None => Ok(None),
+    }
+}
+
 /// The TUI's options; read-only when asked, or when the API user is unknown (any change
 /// could include it).
-fn tui_options(cli: &Cli, c: &commands::Connected) -> TuiOptions {
+fn tui_options(cli: &Cli, c: &commands::Connected, csv: Option<CsvAtStart>) -> TuiOptions {
     let mut read_only = cli.read_only || c.profile.read_only;
     let mut warnings = Vec::new();
     if let Err(why) = c.require_api_user() {
@@ -309,7 +326,7 @@ fn tui_options(cli: &Cli, c: &commands::Connected) -> TuiOptions {
         color: tui_color(cli.color),
         config_dir: Some(c.paths.config_dir.clone()),
         read_only,
-        csv: cli.csv.clone(),
+        csv,
         data_dir: Some(c.paths.data_dir.clone()),
         protected: c.protected(),
         warnings,

@@ -113,3 +113,52 @@ fn csv_to_preview_and_back_changes_nothing_then_a_confirmed_run_disables_five() 
         }
     }
 }
+
+/// `--csv FILE --column NAME`: the TUI reads the column it is told to, as `apply` does. Two
+/// email columns would otherwise be refused as ambiguous.
+#[test]
+fn the_tui_reads_the_csv_column_it_is_told() {
+    let name = "the_tui_reads_the_csv_column_it_is_told";
+    if !support::tmux::available(name) {
+        return;
+    }
+    let fake = Fake::start(60);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let login = fake.info.login.clone();
+    let names: Vec<String> = users(&env)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !n.eq_ignore_ascii_case(&login) && !n.starts_with("scim."))
+        .take(4)
+        .collect();
+    let (manager, chosen) = names.split_first().expect("four users");
+    let rows: Vec<String> = chosen.iter().map(|c| format!("{manager},{c}")).collect();
+    let csv = sandbox.path().join("hr.csv");
+    std::fs::write(
+        &csv,
+        format!("Manager Email,Work Email\n{}\n", rows.join("\n")),
+    )
+    .expect("write the CSV");
+    let csv = csv.display().to_string();
+
+    let argv = [bin(), "--csv", csv.as_str(), "--column", "work email"];
+    let t = Tmux::start(100, 30, &env, &argv);
+    let s = t.wait_for("the CSV report", |s| {
+        s.contains("CSV report") && s.contains("resolved 3")
+    });
+    assert!(
+        s.contains("Work Email"),
+        "the report names the column read:\n{s}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_text("3 selected");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "q quits");
+    drop(t);
+
+    // Without --csv, --column means nothing: refused before anything connects.
+    let run = scimitar(&env, &["--column", "work email"]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("--csv"), "{}", run.stderr);
+}

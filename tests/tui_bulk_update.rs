@@ -115,9 +115,14 @@ fn loaded(path: &str) -> Outcome {
 #[test]
 fn csv_report_selects_only_on_enter() {
     let mut s = State::new("prod", "t");
-    let effects = scimitar::tui::update::init_with(&mut s, None, Some("users.csv".into()));
+    let effects = scimitar::tui::update::init_with(
+        &mut s,
+        None,
+        Some(("users.csv".into(), Default::default())),
+    );
     assert!(effects.contains(&Effect::LoadCsv {
-        path: "users.csv".into()
+        path: "users.csv".into(),
+        options: Default::default(),
     }));
     assert_eq!(mode(&s), Mode::Busy);
     update(
@@ -151,7 +156,8 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
     assert_eq!(
         effects,
         vec![Effect::LoadCsv {
-            path: "~/leavers.csv".into()
+            path: "~/leavers.csv".into(),
+            options: Default::default(),
         }]
     );
     update(&mut s, loaded("leavers.csv"));

@@ -14,7 +14,7 @@ pub async fn run(
     args: &DemoArgs,
     color: ColorMode,
     open_user: Option<String>,
-    csv: Option<std::path::PathBuf>,
+    csv: Option<crate::tui::CsvAtStart>,
     read_only: bool,
     auth: Option<crate::scim::client::AuthMethod>,
     no_qr: bool,

@@ -76,6 +76,8 @@ pub enum Effect {
     /// Read a CSV (path as typed; `~` expands) and resolve its rows against the tenant.
     LoadCsv {
         path: String,
+        /// The column to read (`--column`, `--key`); detected when unset.
+        options: crate::input::csv::ReadOptions,
     },
     /// Stop resolving a CSV the operator no longer wants.
     CancelCsv,
@@ -236,10 +238,10 @@ impl EffectRunner {
                 });
             }
             Effect::CopyToClipboard { text, what } => self.copy_to_clipboard(&text, what),
-            Effect::LoadCsv { path } => {
+            Effect::LoadCsv { path, options } => {
                 abort(&mut self.csv);
                 self.csv = Some(self.answer(async move |client, tx| {
-                    let r = io::load_csv(&client, &tx, &path).await;
+                    let r = io::load_csv(&client, &tx, &path, &options).await;
                     Outcome::CsvLoaded(r.map(Box::new))
                 }));
             }

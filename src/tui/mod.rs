@@ -40,6 +40,13 @@ use crate::plan::Protected;
 use crate::scim::ScimClient;
 use crate::tui::state::Popup;
 
+/// `--csv FILE` with the column it is read from (`--column`, `--key`; detected when unset).
+#[derive(Debug, Clone, Default)]
+pub struct CsvAtStart {
+    pub path: PathBuf,
+    pub options: crate::input::csv::ReadOptions,
+}
+
 #[derive(Debug, Clone)]
 pub struct TuiOptions {
     pub profile: String,
@@ -50,8 +57,8 @@ pub struct TuiOptions {
     /// Where `keymap.toml` lives.
     pub config_dir: Option<PathBuf>,
     pub read_only: bool,
-    /// Load this CSV at start and show its report (`--csv`).
-    pub csv: Option<PathBuf>,
+    /// Load this CSV at start and show its report (`--csv`, read as `--column`/`--key` say).
+    pub csv: Option<CsvAtStart>,
     /// Where journals and reports go; the platform's data directory when `None`.
     pub data_dir: Option<PathBuf>,
     /// Accounts no plan may change: the API user (`client.login()`) and the profile's list.
@@ -94,7 +101,7 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     state.bulk.max_users = opts.max_users;
     state.list.use_cache = opts.cache.is_some();
     let warnings = opts.warnings;
-    let csv = opts.csv.map(|p| p.display().to_string());
+    let csv = opts.csv.map(|c| (c.path.display().to_string(), c.options));
     let mut effects = update::init_with(&mut state, opts.open_user, csv);
     // Runs left unfinished are offered at once (read off the event loop).
     effects.push(Effect::FindInterrupted);

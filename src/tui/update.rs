@@ -3,6 +3,8 @@
 
 use tui_input::Input;
 
+use crate::input::csv::ReadOptions;
+
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
@@ -23,8 +25,13 @@ pub fn init(state: &mut State, open_user: Option<String>) -> Vec<Effect> {
     init_with(state, open_user, None)
 }
 
-/// Like [`init`]; with `csv`, the file is read and resolved at once and its report shown.
-pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<String>) -> Vec<Effect> {
+/// Like [`init`]; with `csv`, the file is read (with those options) and resolved at once and
+/// its report shown.
+pub fn init_with(
+    state: &mut State,
+    open_user: Option<String>,
+    csv: Option<(String, ReadOptions)>,
+) -> Vec<Effect> {
     let mut effects = reload(state);
     if state.list.use_cache && state.filter.applied.is_none() {
         // Read first: the cached list shows while the fresh one loads.
@@ -41,8 +48,8 @@ pub fn init_with(state: &mut State, open_user: Option<String>, csv: Option<Strin
             generation: state.logins.generation,
         });
     }
-    if let Some(path) = csv.filter(|p| !p.trim().is_empty()) {
-        effects.extend(bulk::update::start_csv(state, path));
+    if let Some((path, options)) = csv.filter(|(p, _)| !p.trim().is_empty()) {
+        effects.extend(bulk::update::start_csv_with(state, path, options));
     }
     if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
         let key = key.trim().to_string();

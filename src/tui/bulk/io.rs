@@ -85,12 +85,13 @@ pub async fn load_csv(
     client: &ScimClient,
     tx: &UnboundedSender<Outcome>,
     path: &str,
+    options: &input::csv::ReadOptions,
 ) -> Result<CsvLoaded, Failure> {
     let p = resolve_path(path);
     let bytes = tokio::fs::read(&p)
         .await
         .map_err(|e| Failure::caused_by(File, format!("cannot read {}: {e}", p.display()), e))?;
-    let parsed = input::csv::read(&bytes)
+    let parsed = input::csv::read_with(&bytes, options)
         .map_err(|e| Failure::caused_by(File, format!("{}: {e}", p.display()), e))?;
     let rows = parsed.entries.len();
     let _ = tx.send(Outcome::CsvProgress { rows, looked_up: 0 });

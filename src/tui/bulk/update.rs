@@ -25,14 +25,23 @@ pub fn page(state: &State) -> usize {
     crate::tui::layout::flow_rows(state.height)
 }
 
-/// `--csv FILE` at start: read and resolve it, then show the report.
+/// A CSV to read and resolve, its column detected; then its report is shown.
 pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
+    start_csv_with(state, path, crate::input::csv::ReadOptions::default())
+}
+
+/// Like [`start_csv`], with the column named (`--csv FILE --column NAME --key KIND`).
+pub fn start_csv_with(
+    state: &mut State,
+    path: String,
+    options: crate::input::csv::ReadOptions,
+) -> Vec<Effect> {
     state.bulk.flow.push(Screen::CsvLoading(CsvLoading {
         path: path.clone(),
         rows: None,
         looked_up: 0,
     }));
-    vec![Effect::LoadCsv { path }]
+    vec![Effect::LoadCsv { path, options }]
 }
 
 /// Keys on the user list that belong to the bulk flow.

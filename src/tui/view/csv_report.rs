@@ -90,7 +90,12 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
     second.extend(count("not found", rep.not_found.len(), true));
     second.extend(count("malformed", rep.malformed.len(), true));
     second.extend(count("lookup errors", rep.lookup_errors.len(), true));
-    let mut lines = vec![Line::from(first), Line::from(second), Line::from("")];
+    // Which column was read and why (empty for reports made without a file).
+    let column = match rep.column.as_str() {
+        "" => Line::from(""),
+        why => Line::styled(format!(" {}", crate::tui::view::safe(why)), t.dim),
+    };
+    let mut lines = vec![Line::from(first), Line::from(second), column];
     lines.push(Line::from(vec![
         Span::styled(" Nothing is selected yet. ", t.title),
         Span::raw(format!(
