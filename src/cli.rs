@@ -330,19 +330,11 @@ pub struct ReviewApplyArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub run: RunFlags,
-    /// Refuse plans that change more users than this [default: the profile's, or 500].
-    #[arg(long, value_name = "N")]
-    pub max_users: Option<usize>,
-    /// Journal file [default: a new file in the data directory's journals/].
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub new_run: NewRunFlags,
     /// Save the plan (JSON, with its hash and the review file's sha256) to this file.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
-    /// Run even when another run of the same tenant is going (with --yes such a run is
-    /// otherwise refused; at a terminal, review apply asks).
-    #[arg(long)]
-    pub allow_concurrent: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -683,12 +675,8 @@ pub struct ApplyArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub run: RunFlags,
-    /// Refuse plans that change more users than this [default: the profile's, or 500].
-    #[arg(long, value_name = "N")]
-    pub max_users: Option<usize>,
-    /// Journal file [default: a new file in the data directory's journals/].
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub new_run: NewRunFlags,
     /// Save the plan (JSON, with its hash) to this file.
     #[arg(long, value_name = "FILE")]
     pub save_plan: Option<PathBuf>,
@@ -701,10 +689,6 @@ pub struct ApplyArgs {
     /// they no longer make the exit code 1.
     #[arg(long)]
     pub allow_missing: bool,
-    /// Run even when another run of the same tenant is going (with --yes such a run is
-    /// otherwise refused; at a terminal, apply asks).
-    #[arg(long)]
-    pub allow_concurrent: bool,
     /// Only users whose last login is more than N days ago, or who never signed in (among
     /// --csv or --filter users, else among every user). Users whose last login cannot be read
     /// are never selected; they are counted and named.
@@ -731,6 +715,21 @@ pub struct RunFlags {
     /// to SECONDS for lagging events [default with no value: 60]; printed in the summary.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "60")]
     pub verify: Option<u64>,
+}
+
+/// What every command that starts a new run from a plan (apply, review apply) takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NewRunFlags {
+    /// Refuse plans that change more users than this [default: the profile's, or 500].
+    #[arg(long, value_name = "N")]
+    pub max_users: Option<usize>,
+    /// Journal file [default: a new file in the data directory's journals/].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Run even when another run of the same tenant is going (with --yes such a run is
+    /// otherwise refused; at a terminal, it is asked).
+    #[arg(long)]
+    pub allow_concurrent: bool,
 }
 
 /// What resume and undo take to use a journal whose seal does not verify.

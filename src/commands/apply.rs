@@ -6,7 +6,7 @@ use crate::batch::driver::{self, DriverError};
 use crate::batch::history;
 use crate::batch::journal::SealCheck;
 use crate::batch::{Intent, Summary};
-use crate::cli::{ActionArg, ApplyArgs, ResumeArgs, RunFlags, UndoArgs};
+use crate::cli::{ActionArg, ApplyArgs, NewRunFlags, ResumeArgs, RunFlags, UndoArgs};
 use crate::commands::Connected;
 use crate::commands::run::{
     DEFAULT_MAX_USERS, Refused, check_cap, confirm, confirm_trust, execute, print_preview,
@@ -104,31 +104,9 @@ pub async fn apply(c: &Connected, args: &ApplyArgs, out: &mut impl Write) -> any
             args.allow_missing,
         ));
     }
-    if totals.to_change == 0 {
-        crate::say!("nothing to change");
-    } else {
-        c.require_api_user()?;
-        if !args.run.yes
-            && let Some(cost) = crate::commands::preview::cost_statement(&plan)
-        {
-            crate::say!("{cost}");
-        }
-    }
-    let gate = Gate {
-        max_users: args.max_users,
-        to_change: totals.to_change,
-        tenant: &tenant,
-        what: &plan.action.label(),
-        yes: args.run.yes,
-    };
-    if totals.to_change > 0 {
-        crate::commands::run::confirm_concurrent(&tenant, args.run.yes, args.allow_concurrent)?;
-    }
-    let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
     let intent = intent_of(&plan, protected);
-    let batch = driver::batch_from_plan(&plan, &batch_id, intent);
-    let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
-    let verified = verify_after(c, &summary, &args.run).await;
+    let (summary, verified) =
+        run_new_plan(c, &plan, intent, &tenant, &args.run, &args.new_run).await?;
     print_json(
         out,
         sweep.counted(with_verification(&summary, &verified)),
@@ -796,6 +774,45 @@ pub async fn undo(
 
 /// What a new run must pass before its journal is created: the cap (an explicit
 /// `--max-users` above it), then the typed confirmation.
+/// A new plan's run once its preview is out: the cost statement, the cap and typed
+/// confirmation, the check for overlapping runs, a new journal, the batch, and its check
+/// against the audit log when asked.
+pub(crate) async fn run_new_plan(
+    c: &Connected,
+    plan: &Plan,
+    intent: Intent,
+    tenant: &str,
+    run: &RunFlags,
+    new_run: &NewRunFlags,
+) -> anyhow::Result<(Summary, AfterRun)> {
+    let to_change = plan.totals().to_change;
+    if to_change == 0 {
+        crate::say!("nothing to change");
+    } else {
+        c.require_api_user()?;
+        if !run.yes
+            && let Some(cost) = crate::commands::preview::cost_statement(plan)
+        {
+            crate::say!("{cost}");
+        }
+    }
+    let gate = Gate {
+        max_users: new_run.max_users,
+        to_change,
+        tenant,
+        what: &plan.action.label(),
+        yes: run.yes,
+    };
+    if to_change > 0 {
+        crate::commands::run::confirm_concurrent(tenant, run.yes, new_run.allow_concurrent)?;
+    }
+    let (batch_id, journal) = new_journal(c, new_run.journal.as_deref(), &gate)?;
+    let batch = driver::batch_from_plan(plan, &batch_id, intent);
+    let summary = run_batch(c, &journal, batch, run.concurrency).await?;
+    let verified = verify_after(c, &summary, run).await;
+    Ok((summary, verified))
+}
+
 pub(crate) struct Gate<'a> {
     pub(crate) max_users: Option<usize>,
     pub(crate) to_change: usize,

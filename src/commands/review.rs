@@ -8,12 +8,11 @@ use std::io::Write;
 use sha2::{Digest, Sha256};
 
 use crate::batch::Intent;
-use crate::batch::driver;
 use crate::cli::{ReviewApplyArgs, ReviewExportArgs};
 use crate::commands::Connected;
 use crate::commands::apply::{
-    Gate, known_workspaces, new_journal, print_identity, print_json, resolve_workspaces, run_batch,
-    verify_after, with_verification,
+    known_workspaces, print_identity, print_json, resolve_workspaces, run_new_plan,
+    with_verification,
 };
 use crate::commands::run::Refused;
 use crate::input::review::{ReviewHeader, ReviewWriter, check_against, read_review};
@@ -283,34 +282,12 @@ pub async fn apply(
         print_json(out, s, &tenant)?;
         return Ok(0);
     }
-    if totals.to_change == 0 {
-        crate::say!("nothing to change");
-    } else {
-        c.require_api_user()?;
-        if !args.run.yes
-            && let Some(cost) = crate::commands::preview::cost_statement(&plan)
-        {
-            crate::say!("{cost}");
-        }
-    }
-    let gate = Gate {
-        max_users: args.max_users,
-        to_change: totals.to_change,
-        tenant: &tenant,
-        what: &plan.action.label(),
-        yes: args.run.yes,
-    };
-    if totals.to_change > 0 {
-        crate::commands::run::confirm_concurrent(&tenant, args.run.yes, args.allow_concurrent)?;
-    }
-    let (batch_id, journal) = new_journal(c, args.journal.as_deref(), &gate)?;
     let intent = Intent::Apply {
         action: plan.action.clone(),
         protected: c.protected(),
     };
-    let batch = driver::batch_from_plan(&plan, &batch_id, intent);
-    let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
-    let verified = verify_after(c, &summary, &args.run).await;
+    let (summary, verified) =
+        run_new_plan(c, &plan, intent, &tenant, &args.run, &args.new_run).await?;
     let mut v = with_verification(&summary, &verified);
     if let Some(o) = v.as_object_mut() {
         o.insert("review".into(), review);
