@@ -9,17 +9,10 @@ use support::inproc as common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Cli, config, id_filter, mode_of, snapshot, start, with_latency};
+use common::{
+    Cli, active_users, config, disable_args, id_filter, mode_of, snapshot, start, with_latency,
+};
 use scimitar::fake::FakeServer;
-use scimitar::scim::model::User;
-
-fn active_users(fake: &FakeServer, n: usize) -> Vec<User> {
-    fake.users()
-        .into_iter()
-        .filter(|u| u.active && u.id != fake.admin_user_id)
-        .take(n)
-        .collect()
-}
 
 fn total_patches(fake: &FakeServer) -> u32 {
     fake.stats().patches.values().sum()
@@ -51,18 +44,7 @@ async fn meddle_mid_run(meddle: impl FnOnce(&Path), why: &str) {
     let journal = cli.path("watched.jsonl");
     let j = journal.to_str().unwrap();
     let filter = id_filter(&targets);
-    let args = [
-        "apply",
-        "--filter",
-        &filter,
-        "--action",
-        "disable",
-        "--yes",
-        "--concurrency",
-        "2",
-        "--journal",
-        j,
-    ];
+    let args = disable_args(&filter, "2", j);
     let child = cli.command(&args).spawn().unwrap();
     let reached =
         common::wait_until(Duration::from_secs(30), async || attempts_in(&journal) >= 6).await;

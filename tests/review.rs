@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use scimitar::scim::client::AuthMethod;
 use scimitar::scim::model::{PatchOpKind, PatchOperation, PatchRequest, workspace_entitlements};
-use support::inproc::{Cli, client, config, start};
+use support::inproc::{Cli, client, config, disable_args, start};
 use support::{Fake, Sandbox, scimitar, tenant_by_id};
 
 /// A review file as rows of cells: the comment row's text, the header, the rows.
@@ -677,18 +677,7 @@ async fn a_review_while_another_run_is_going_is_refused_with_yes_unless_allowed(
 
     let journal = cli.path("other.jsonl");
     let filter = support::inproc::id_filter(&others);
-    let other = [
-        "apply",
-        "--filter",
-        &filter,
-        "--action",
-        "disable",
-        "--yes",
-        "--concurrency",
-        "1",
-        "--journal",
-        journal.to_str().unwrap(),
-    ];
+    let other = disable_args(&filter, "1", journal.to_str().unwrap());
     let running = cli.command(&other).spawn().unwrap();
     let going = support::inproc::wait_until(Duration::from_secs(30), async || {
         std::fs::read_to_string(&journal)

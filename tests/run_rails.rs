@@ -9,18 +9,9 @@ use support::inproc as common;
 
 use std::time::{Duration, Instant};
 
-use common::{Cli, config, id_filter, snapshot, start, with_latency};
+use common::{Cli, active_users, config, disable_args, id_filter, snapshot, start, with_latency};
 use scimitar::fake::{FakeServer, Faults};
 use scimitar::scim::model::User;
-
-/// `n` active users other than the API user.
-fn active_users(fake: &FakeServer, n: usize) -> Vec<User> {
-    fake.users()
-        .into_iter()
-        .filter(|u| u.active && u.id != fake.admin_user_id)
-        .take(n)
-        .collect()
-}
 
 /// Every user of `targets` disabled, and every other user exactly as `before`.
 fn assert_only_targets_disabled(
@@ -57,18 +48,7 @@ async fn a_401_after_ten_writes_stops_at_once_and_resume_finishes_the_run() {
     let journal = cli.path("revoked.jsonl");
     let j = journal.to_str().unwrap();
     let filter = id_filter(&targets);
-    let apply = [
-        "apply",
-        "--filter",
-        &filter,
-        "--action",
-        "disable",
-        "--yes",
-        "--concurrency",
-        "1",
-        "--journal",
-        j,
-    ];
+    let apply = disable_args(&filter, "1", j);
     let out = cli.run(&apply).await;
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(
@@ -147,18 +127,7 @@ async fn sigterm_stops_like_ctrl_c_with_the_summary_and_resume_finishes() {
     let journal = cli.path("term.jsonl");
     let j = journal.to_str().unwrap();
     let filter = id_filter(&targets);
-    let apply = [
-        "apply",
-        "--filter",
-        &filter,
-        "--action",
-        "disable",
-        "--yes",
-        "--concurrency",
-        "2",
-        "--journal",
-        j,
-    ];
+    let apply = disable_args(&filter, "2", j);
     let child = cli.command(&apply).spawn().unwrap();
     let pid = child.id().unwrap();
     // Attempts, not results: results are written once a slice is re-read.
@@ -258,18 +227,7 @@ async fn a_second_apply_on_the_same_tenant_is_refused_with_yes_unless_allowed() 
     let cli = Cli::new(&fake);
     let journal = cli.path("first.jsonl");
     let filter_a = id_filter(first);
-    let a = [
-        "apply",
-        "--filter",
-        &filter_a,
-        "--action",
-        "disable",
-        "--yes",
-        "--concurrency",
-        "1",
-        "--journal",
-        journal.to_str().unwrap(),
-    ];
+    let a = disable_args(&filter_a, "1", journal.to_str().unwrap());
     let run_a = cli.command(&a).spawn().unwrap();
     let going = common::wait_until(Duration::from_secs(30), async || {
         std::fs::read_to_string(&journal)

@@ -8,17 +8,9 @@ use support::inproc as common;
 
 use std::time::{Duration, Instant};
 
-use common::{Cli, Output, config, id_filter, snapshot, start, with_latency};
+use common::{Cli, Output, active_users, config, id_filter, snapshot, start, with_latency};
 use scimitar::fake::{FakeServer, Faults};
 use scimitar::scim::model::User;
-
-fn active_users(fake: &FakeServer, n: usize) -> Vec<User> {
-    fake.users()
-        .into_iter()
-        .filter(|u| u.active && u.id != fake.admin_user_id)
-        .take(n)
-        .collect()
-}
 
 /// Runs to the end, however long (the hung server's run may take two minutes).
 async fn run_long(cli: &Cli, args: &[&str]) -> Output {

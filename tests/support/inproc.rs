@@ -379,3 +379,29 @@ pub fn assert_disabled(fake: &FakeServer, emails: &[String]) {
         assert!(!u.active, "{email} still active");
     }
 }
+
+/// `apply --filter F --action disable --yes --concurrency N --journal J`: the run the
+/// journal and rail tests start.
+pub fn disable_args<'a>(filter: &'a str, concurrency: &'a str, journal: &'a str) -> [&'a str; 10] {
+    [
+        "apply",
+        "--filter",
+        filter,
+        "--action",
+        "disable",
+        "--yes",
+        "--concurrency",
+        concurrency,
+        "--journal",
+        journal,
+    ]
+}
+
+/// The first `n` active users, the API user left out.
+pub fn active_users(fake: &FakeServer, n: usize) -> Vec<User> {
+    fake.users()
+        .into_iter()
+        .filter(|u| u.active && u.id != fake.admin_user_id)
+        .take(n)
+        .collect()
+}
