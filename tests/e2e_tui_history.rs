@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{Fake, Sandbox, Tmux, json, tenant_by_id, users_where};
+use support::{Fake, Sandbox, Tmux, active_targets, json, tenant_by_id};
 
 #[test]
 fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
@@ -17,16 +17,7 @@ fn finish_a_run_leave_it_reopen_it_from_h_and_undo_it_at_80x24() {
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
     let before = tenant_by_id(&env);
-    let v = users_where(&env, "active eq true");
-    let login = &fake.info.login;
-    let (target_id, target) = v
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| Some((u["id"].as_str()?, u["userName"].as_str()?)))
-        .find(|(_, n)| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
-        .map(|(i, n)| (i.to_string(), n.to_string()))
-        .expect("an active user");
+    let (target_id, target) = active_targets(&env, &fake, 1).remove(0);
 
     let t = Tmux::start(80, 24, &env, &[support::bin()]);
     t.wait_text("loaded 40 / 40");

@@ -125,12 +125,9 @@ fn the_tui_reads_the_csv_column_it_is_told() {
     let fake = Fake::start(60);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
-    let login = fake.info.login.clone();
-    let names: Vec<String> = users(&env)
+    let names: Vec<String> = support::active_targets(&env, &fake, 4)
         .into_iter()
-        .map(|(n, _)| n)
-        .filter(|n| !n.eq_ignore_ascii_case(&login) && !n.starts_with("scim."))
-        .take(4)
+        .map(|(_, n)| n)
         .collect();
     let (manager, chosen) = names.split_first().expect("four users");
     let rows: Vec<String> = chosen.iter().map(|c| format!("{manager},{c}")).collect();

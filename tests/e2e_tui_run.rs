@@ -11,7 +11,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use support::tmux::figure;
-use support::{Env, Fake, Sandbox, Tmux, tenant_by_id, users_where};
+use support::{Env, Fake, Sandbox, Tmux, active_targets, tenant_by_id, users_where};
 
 const USERS: usize = 400;
 const FILTER: &str = r#"active eq true and name.familyName ge "S""#;
@@ -198,16 +198,7 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
     let fake = Fake::start(50);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
-    let v = users_where(&env, "active eq true");
-    let login = &fake.info.login;
-    let target = v
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| u["userName"].as_str())
-        .find(|n| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
-        .expect("an active user")
-        .to_string();
+    let (_, target) = active_targets(&env, &fake, 1).remove(0);
     let t = Tmux::start(80, 24, &env, &[support::bin()]);
     t.wait_text("loaded 50 / 50");
     t.server_filter(&format!(r#"userName eq "{target}""#));

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Fake, Sandbox, Tmux, apply_filter, scimitar, users_where};
+use support::{Fake, Sandbox, Tmux, active_targets, apply_filter, scimitar};
 
 #[test]
 
@@ -16,16 +16,7 @@ fn v_in_the_history_verifies_the_selected_run_against_the_audit_log() {
     let fake = Fake::start(40);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
-    let v = users_where(&env, "active eq true");
-    let login = &fake.info.login;
-    let target = v
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| u["userName"].as_str())
-        .find(|n| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
-        .expect("an active user")
-        .to_string();
+    let (_, target) = active_targets(&env, &fake, 1).remove(0);
     let filter = format!(r#"userName eq "{target}""#);
     scimitar(
         &env,

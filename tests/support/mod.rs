@@ -294,6 +294,24 @@ pub fn users_where(env: &Env, filter: &str) -> serde_json::Value {
     )
 }
 
+/// `(id, userName)` of the first `n` active users a run may change: not the API user, not
+/// the fake's `scim.*` accounts. Panics when there are fewer.
+pub fn active_targets(env: &Env, fake: &Fake, n: usize) -> Vec<(String, String)> {
+    let v = users_where(env, "active eq true");
+    let login = &fake.info.login;
+    let found: Vec<(String, String)> = v
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| Some((u["id"].as_str()?, u["userName"].as_str()?)))
+        .filter(|(_, n)| !n.eq_ignore_ascii_case(login) && !n.starts_with("scim."))
+        .take(n)
+        .map(|(i, n)| (i.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(found.len(), n, "{n} active users to change");
+    found
+}
+
 /// Every user of the tenant by id, from the headless command: (active, workspace ids sorted).
 pub fn tenant_by_id(env: &Env) -> BTreeMap<String, (bool, Vec<String>)> {
     let v = json(env, &["users", "list", "--all", "--format", "json"]);
