@@ -715,6 +715,10 @@ pub struct RunFlags {
     /// to SECONDS for lagging events [default with no value: 60]; printed in the summary.
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "60")]
     pub verify: Option<u64>,
+    /// Run even when another run of the same tenant is going (with --yes such a run is
+    /// otherwise refused; at a terminal, it is asked).
+    #[arg(long)]
+    pub allow_concurrent: bool,
 }
 
 /// What every command that starts a new run from a plan (apply, review apply) takes.
@@ -726,10 +730,6 @@ pub struct NewRunFlags {
     /// Journal file [default: a new file in the data directory's journals/].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// Run even when another run of the same tenant is going (with --yes such a run is
-    /// otherwise refused; at a terminal, it is asked).
-    #[arg(long)]
-    pub allow_concurrent: bool,
 }
 
 /// What resume and undo take to use a journal whose seal does not verify.

@@ -220,7 +220,7 @@ async fn unknown_ids_are_not_found_without_a_get_each_once_id_filters_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_apply_on_the_same_tenant_is_refused_with_yes_unless_allowed() {
+async fn a_second_run_apply_or_undo_on_the_same_tenant_is_refused_with_yes_unless_allowed() {
     let fake = start(with_latency(Duration::from_millis(100), config(200))).await;
     let users = active_users(&fake, 80);
     let (first, second) = users.split_at(60);
@@ -248,12 +248,26 @@ async fn a_second_apply_on_the_same_tenant_is_refused_with_yes_unless_allowed() 
         second.iter().all(|u| fake.user(&u.id).unwrap().active),
         "the refused run changed nobody"
     );
+    let journal_b = cli.path("second.jsonl");
     let mut allowed = b.to_vec();
-    allowed.push("--allow-concurrent");
+    allowed.extend([
+        "--allow-concurrent",
+        "--journal",
+        journal_b.to_str().unwrap(),
+    ]);
     let out = cli.run(&allowed).await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stderr.contains("warning: another run"), "{out:?}");
     assert!(second.iter().all(|u| !fake.user(&u.id).unwrap().active));
+    // Undo is a run too: refused with --yes while the first run goes, unless allowed.
+    let undo_b = ["undo", journal_b.to_str().unwrap(), "--yes"];
+    let out = cli.run(&undo_b).await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("another run of tenant"), "{out:?}");
+    assert!(
+        second.iter().all(|u| !fake.user(&u.id).unwrap().active),
+        "the refused undo restored nobody"
+    );
     let out = run_a.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(first.iter().all(|u| !fake.user(&u.id).unwrap().active));
@@ -265,4 +279,7 @@ async fn a_second_apply_on_the_same_tenant_is_refused_with_yes_unless_allowed() 
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(!out.stderr.contains("another run"), "{out:?}");
+    let out = cli.run(&undo_b).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(second.iter().all(|u| fake.user(&u.id).unwrap().active));
 }

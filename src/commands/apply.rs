@@ -676,6 +676,11 @@ pub async fn resume(
         if let Some(cost) = state.intent.resume_cost(targets.len()) {
             crate::say!("{cost}");
         }
+        crate::commands::run::confirm_concurrent(
+            &state.tenant,
+            args.run.yes,
+            args.run.allow_concurrent,
+        )?;
         confirm(
             targets.len(),
             &state.tenant,
@@ -762,6 +767,13 @@ pub async fn undo(
         what: "restore the recorded state",
         yes: args.run.yes,
     };
+    if totals.to_change > 0 {
+        crate::commands::run::confirm_concurrent(
+            &state.tenant,
+            args.run.yes,
+            args.run.allow_concurrent,
+        )?;
+    }
     let (batch_id, journal) = new_journal(c, args.undo_journal.as_deref(), &gate)?;
     let batch = driver::batch_from_plan(&undo.plan, &batch_id, undo.intent());
     let summary = run_batch(c, &journal, batch, args.run.concurrency).await?;
@@ -772,8 +784,6 @@ pub async fn undo(
     Ok(Some(summary))
 }
 
-/// What a new run must pass before its journal is created: the cap (an explicit
-/// `--max-users` above it), then the typed confirmation.
 /// A new plan's run once its preview is out: the cost statement, the cap and typed
 /// confirmation, the check for overlapping runs, a new journal, the batch, and its check
 /// against the audit log when asked.
@@ -804,7 +814,7 @@ pub(crate) async fn run_new_plan(
         yes: run.yes,
     };
     if to_change > 0 {
-        crate::commands::run::confirm_concurrent(tenant, run.yes, new_run.allow_concurrent)?;
+        crate::commands::run::confirm_concurrent(tenant, run.yes, run.allow_concurrent)?;
     }
     let (batch_id, journal) = new_journal(c, new_run.journal.as_deref(), &gate)?;
     let batch = driver::batch_from_plan(plan, &batch_id, intent);
@@ -813,6 +823,8 @@ pub(crate) async fn run_new_plan(
     Ok((summary, verified))
 }
 
+/// What a new run must pass before its journal is created: the cap (an explicit
+/// `--max-users` above it), then the typed confirmation.
 pub(crate) struct Gate<'a> {
     pub(crate) max_users: Option<usize>,
     pub(crate) to_change: usize,
