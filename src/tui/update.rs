@@ -64,6 +64,7 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
     };
+    crate::tui::find::forget_gone(state);
     // Back on the list after a run or the history: runs left unfinished are offered again
     // (those put off "later" are not).
     if had_flow && state.bulk.flow.is_empty() && !state.run.running {
@@ -74,6 +75,10 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
+    if crate::tui::find::editing(state) {
+        crate::tui::find::edit(state, req);
+        return Vec::new();
+    }
     match layers::top(state) {
         Layer::Popup => Vec::new(),
         Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
@@ -97,6 +102,15 @@ fn tick(state: &mut State) {
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
+    // A search in the screen on top (find.rs), then the help overlay's scrolling.
+    if let Some(effects) = crate::tui::find::on_key(state, action) {
+        return effects;
+    }
+    if state.popups.last() == Some(&Popup::Help)
+        && let Some(effects) = crate::tui::help_overlay::on_key(state, action)
+    {
+        return effects;
+    }
     if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
         && !matches!(action, Command::Quit | Command::Help)
     {
@@ -117,6 +131,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             if state.popups.last() == Some(&Popup::Help) {
                 state.popups.pop();
             } else {
+                state.help_scroll = 0;
                 state.popups.push(Popup::Help);
             }
             Vec::new()
