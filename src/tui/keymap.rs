@@ -98,6 +98,7 @@ impl Mode {
                 Command::Search,
                 Command::ToggleSelect,
                 Command::Actions,
+                Command::Export,
                 Command::LoadCsv,
                 Command::Help,
                 Command::Quit,
@@ -168,6 +169,7 @@ impl Mode {
             Mode::Workspaces => &[
                 Command::Open,
                 Command::Review,
+                Command::CopyId,
                 Command::Search,
                 Command::Back,
                 Command::Help,

@@ -475,6 +475,17 @@ fn edit_filter(state: &mut State) {
 }
 
 fn copy_id(state: &mut State) -> Vec<Effect> {
+    // A workspace id: the column cuts it at 80 columns, so a popup shows it whole.
+    if let Some(id) = state.current_workspace().map(|w| w.id.clone()) {
+        state.popups.push(Popup::Path {
+            title: "Workspace id".into(),
+            path: id.clone(),
+        });
+        return vec![Effect::CopyToClipboard {
+            text: id,
+            what: Copied::Id,
+        }];
+    }
     let id = match state.view().kind {
         ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
         _ => state.current_user().map(|u| u.id.clone()),
