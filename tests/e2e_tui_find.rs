@@ -20,7 +20,10 @@ fn at_60x15_the_help_scrolls_to_its_end_and_is_searched() {
     t.wait_text("loaded 20 / 20");
     t.keys(&["?"]);
     let s = t.wait_text("Keys: list");
-    assert!(s.contains("more (j, pgdn, G)"), "the help says there is more:\n{s}");
+    assert!(
+        s.contains("more (j, pgdn, G)"),
+        "the help says there is more:\n{s}"
+    );
     t.keys(&["G"]);
     t.wait_for("the help's last row", |s| {
         s.contains("this help") && !s.contains("↓")

@@ -134,6 +134,7 @@ impl Mode {
                 Command::Save,
                 Command::Back,
                 Command::Help,
+                Command::Search,
             ],
             Mode::Request => &[Command::Back, Command::Help],
             Mode::Confirm => &[Command::Apply, Command::Back],
@@ -156,6 +157,7 @@ impl Mode {
                 Command::Refresh,
                 Command::Back,
                 Command::Help,
+                Command::Search,
             ],
             Mode::Review => &[
                 Command::MarkKeep,
@@ -183,6 +185,7 @@ impl Mode {
                 Command::Back,
                 Command::Help,
                 Command::Quit,
+                Command::Search,
             ],
             Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
             Mode::Popup => &[Command::Confirm, Command::Back],
