@@ -66,13 +66,69 @@ pub fn render_planning(state: &State, users: usize, frame: &mut Frame, area: Rec
 pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
-    let rep = &r.report;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(format!(" CSV report: {} ", r.path), t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let lines = report_top(state, &r.report, inner);
+    let top_h = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let [top, list] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), top);
+
+    let len = r.problems.len();
+    if len == 0 {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                " every row resolved to a distinct user ",
+                t.active,
+            )),
+            list,
+        );
+        return;
+    }
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(12),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+    ];
+    let height = list.height.saturating_sub(1).max(1) as usize;
+    let start = window_start(r.scroll.cursor, r.scroll.offset, height, len);
+    let end = (start + height).min(len);
+    // The row under the cursor shows its value and detail whole, wrapped in their columns
+    // (the others are cut to one row): at 80 columns neither fits.
+    let cols = Layout::horizontal(widths).spacing(1).split(Rect::new(
+        0,
+        0,
+        list.width.saturating_sub(2),
+        1,
+    ));
+    let cursor = r.scroll.cursor.min(len - 1);
+    let rows: Vec<Row> = r.problems[start..end]
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let whole = (start + k == cursor).then_some((cols[2].width, cols[3].width));
+            problem_row(t, p, whole, height)
+        })
+        .collect();
+    CursorTable {
+        header: ["line", "problem", "value", "detail"],
+        widths,
+        rows,
+        block: None,
+        cursor: Some(cursor - start),
+    }
+    .render(t, frame, list);
+}
+
+/// The counts and what Enter does, above the problems; prose wraps (at 60 columns it
+/// would be cut).
+fn report_top(state: &State, rep: &crate::input::ResolveReport, inner: Rect) -> Vec<Line<'static>> {
+    let t = &state.theme;
     let count = |label: &str, n: usize, bad: bool| {
         let style = if bad && n > 0 { t.error } else { t.header };
         vec![
@@ -93,7 +149,6 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
     if inner.height >= 16 {
         lines.push(Line::from(""));
     }
-    // Prose wraps (at 60 columns it would be cut).
     let w = usize::from(inner.width).saturating_sub(1);
     let said = format!(
         "Nothing is selected yet. Enter selects the {} resolved users.",
@@ -108,81 +163,41 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
             lines.push(Line::styled(format!(" {row}"), t.error));
         }
     }
-    let top_h = (lines.len() as u16).min(inner.height.saturating_sub(3));
-    let [top, list] =
-        Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), top);
+    lines
+}
 
-    let height = list.height.saturating_sub(1).max(1) as usize;
-    let len = r.problems.len();
-    let start = window_start(r.scroll.cursor, r.scroll.offset, height, len);
-    let end = (start + height).min(len);
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(12),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-    ];
-    // The row under the cursor shows its value and detail whole, wrapped in their columns
-    // (the others are cut to one row): at 80 columns neither fits.
-    let cols = Layout::horizontal(widths).spacing(1).split(Rect::new(
-        0,
-        0,
-        list.width.saturating_sub(2),
-        1,
-    ));
-    let (value_w, detail_w) = (usize::from(cols[2].width), usize::from(cols[3].width));
-    let cursor = r.scroll.cursor.min(len.saturating_sub(1));
-    let rows: Vec<Row> = r.problems[start..end]
-        .iter()
-        .enumerate()
-        .map(|(k, p)| {
-            let style = match p.kind {
-                ProblemKind::Duplicate => t.dim,
-                _ => t.error,
-            };
-            let (value, detail) = if start + k == cursor {
-                (
-                    wrap_cell(&crate::tui::view::safe(&p.value), value_w),
-                    wrap_cell(&crate::tui::view::safe(&p.detail), detail_w),
-                )
-            } else {
-                (
-                    vec![crate::tui::view::safe(&p.value)],
-                    vec![crate::tui::view::safe(&p.detail)],
-                )
-            };
-            let tall = value.len().max(detail.len()).clamp(1, height) as u16;
-            let text = |rows: Vec<String>| {
-                Text::from(rows.into_iter().map(Line::from).collect::<Vec<_>>())
-            };
-            Row::new([
-                Cell::from(Line::from(p.line.to_string()).right_aligned()),
-                Cell::from(Span::styled(p.kind.label(), style)),
-                Cell::from(text(value)),
-                Cell::from(text(detail)),
-            ])
-            .height(tall)
-        })
-        .collect();
-    if len == 0 {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                " every row resolved to a distinct user ",
-                t.active,
-            )),
-            list,
-        );
-        return;
-    }
-    CursorTable {
-        header: ["line", "problem", "value", "detail"],
-        widths,
-        rows,
-        block: None,
-        cursor: Some(cursor - start),
-    }
-    .render(t, frame, list);
+/// One problem's row; with `whole` (the value and detail columns' widths) its value and
+/// detail are wrapped whole, in at most `max_rows` rows.
+fn problem_row(
+    t: &crate::tui::Theme,
+    p: &crate::tui::bulk::state::Problem,
+    whole: Option<(u16, u16)>,
+    max_rows: usize,
+) -> Row<'static> {
+    let style = match p.kind {
+        ProblemKind::Duplicate => t.dim,
+        _ => t.error,
+    };
+    let (value, detail) = (
+        crate::tui::view::safe(&p.value),
+        crate::tui::view::safe(&p.detail),
+    );
+    let (value, detail) = match whole {
+        Some((vw, dw)) => (
+            wrap_cell(&value, usize::from(vw)),
+            wrap_cell(&detail, usize::from(dw)),
+        ),
+        None => (vec![value], vec![detail]),
+    };
+    let tall = value.len().max(detail.len()).clamp(1, max_rows.max(1)) as u16;
+    let text = |rows: Vec<String>| Text::from(rows.into_iter().map(Line::from).collect::<Vec<_>>());
+    Row::new([
+        Cell::from(Line::from(p.line.to_string()).right_aligned()),
+        Cell::from(Span::styled(p.kind.label(), style)),
+        Cell::from(text(value)),
+        Cell::from(text(detail)),
+    ])
+    .height(tall)
 }
 
 /// `text` (already safe) word-wrapped to `width` columns; a word longer than that (a CSV

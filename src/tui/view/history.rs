@@ -86,34 +86,11 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
         .skip(start)
         .take(height)
         .map(|(i, r)| {
-            let s = &r.summary;
-            let failed = if s.failed > 0 {
-                Span::styled(s.failed.to_string(), t.error)
-            } else {
-                Span::raw("0")
-            };
-            // The search's matches, cell by cell.
-            let hl = |l: Line<'static>| match &found {
-                Some((q, current)) => crate::tui::find::highlight(
-                    l,
-                    q,
-                    crate::tui::find::match_style(t, *current == Some(i)),
-                ),
-                None => l,
-            };
-            Row::new([
-                Cell::from(hl(Line::from(when(&r.started)))),
-                Cell::from(hl(Line::from(safe(&s.action)))),
-                Cell::from(hl(Line::from(left_cut(&safe(&r.tenant), TENANT_W)))),
-                Cell::from(hl(Line::from(state_span(t, r.state)))),
-                Cell::from(hl(Line::from(s.changed.to_string()).right_aligned())),
-                Cell::from(hl(Line::from(failed).right_aligned())),
-                Cell::from(hl(Line::from(r.left().to_string()).right_aligned())),
-                Cell::from(audit_span(t, &r.verification)),
-                Cell::from(hl(Line::from(safe(
-                    &r.id.chars().take(8).collect::<String>(),
-                )))),
-            ])
+            run_row(
+                t,
+                r,
+                found.as_ref().map(|(q, c)| (q.as_str(), *c == Some(i))),
+            )
         })
         .collect();
     CursorTable {
@@ -145,6 +122,36 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     }
     .render(t, frame, list_area);
     render_info(state, h.selected(), frame, info_area);
+}
+
+/// One past run's row; with `found` (the search's query, and whether this row holds the
+/// current match) its matches are highlighted cell by cell.
+fn run_row(t: &Theme, r: &RunEntry, found: Option<(&str, bool)>) -> Row<'static> {
+    let s = &r.summary;
+    let failed = if s.failed > 0 {
+        Span::styled(s.failed.to_string(), t.error)
+    } else {
+        Span::raw("0")
+    };
+    let hl = |l: Line<'static>| match found {
+        Some((q, current)) => {
+            crate::tui::find::highlight(l, q, crate::tui::find::match_style(t, current))
+        }
+        None => l,
+    };
+    Row::new([
+        Cell::from(hl(Line::from(when(&r.started)))),
+        Cell::from(hl(Line::from(safe(&s.action)))),
+        Cell::from(hl(Line::from(left_cut(&safe(&r.tenant), TENANT_W)))),
+        Cell::from(hl(Line::from(state_span(t, r.state)))),
+        Cell::from(hl(Line::from(s.changed.to_string()).right_aligned())),
+        Cell::from(hl(Line::from(failed).right_aligned())),
+        Cell::from(hl(Line::from(r.left().to_string()).right_aligned())),
+        Cell::from(audit_span(t, &r.verification)),
+        Cell::from(hl(Line::from(safe(
+            &r.id.chars().take(8).collect::<String>(),
+        )))),
+    ])
 }
 
 /// The highlighted run's details, each on one row.
