@@ -32,6 +32,9 @@ pub struct Find {
     pub editing: bool,
     /// The line of the match the view is on.
     pub current: Option<usize>,
+    /// The lines holding the query, found when it last changed or moved (not per frame: a
+    /// preview can have hundreds of thousands of lines).
+    pub matches: Vec<usize>,
 }
 
 impl Find {
@@ -41,6 +44,7 @@ impl Find {
             input: Input::default(),
             editing: true,
             current: None,
+            matches: Vec::new(),
         }
     }
 
@@ -57,31 +61,29 @@ impl Find {
 /// Byte ranges of every match of `query` in `text`, ignoring case; none for an empty query.
 pub fn ranges(text: &str, query: &str) -> Vec<(usize, usize)> {
     let q: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
-    if q.is_empty() {
-        return Vec::new();
-    }
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if let Some(n) = match_len(&chars[i..], &q) {
-            let end = chars.get(i + n).map_or(text.len(), |(b, _)| *b);
-            out.push((chars[i].0, end));
-            i += n.max(1);
-        } else {
-            i += 1;
+    if q.is_empty() {
+        return out;
+    }
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        match match_len(&text[at..], &q) {
+            Some(n) => {
+                out.push((at, at + n));
+                at += n;
+            }
+            None => at += c.len_utf8(),
         }
     }
     out
 }
 
-/// How many chars of `text` match the lowercased `q` from its start.
-fn match_len(text: &[(usize, char)], q: &[char]) -> Option<usize> {
+/// Bytes of `text` that match the lowercased `q` from its start.
+fn match_len(text: &str, q: &[char]) -> Option<usize> {
     let mut qi = 0;
-    let mut used = 0;
-    for (_, c) in text {
+    for (i, c) in text.char_indices() {
         if qi == q.len() {
-            break;
+            return Some(i);
         }
         for l in c.to_lowercase() {
             if q.get(qi) != Some(&l) {
@@ -89,19 +91,28 @@ fn match_len(text: &[(usize, char)], q: &[char]) -> Option<usize> {
             }
             qi += 1;
         }
-        used += 1;
     }
-    (qi == q.len()).then_some(used)
+    (qi == q.len()).then_some(text.len())
 }
 
 /// Indices of the lines holding `query`.
-pub fn matching_lines<S: AsRef<str>>(lines: &[S], query: &str) -> Vec<usize> {
+pub fn matching_lines<'a>(lines: impl IntoIterator<Item = &'a str>, query: &str) -> Vec<usize> {
+    let q: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
+    if q.is_empty() {
+        return Vec::new();
+    }
     lines
-        .iter()
+        .into_iter()
         .enumerate()
-        .filter(|(_, l)| !ranges(l.as_ref(), query).is_empty())
+        .filter(|(_, l)| contains(l, &q))
         .map(|(i, _)| i)
         .collect()
+}
+
+/// Whether `text` holds the lowercased `q` anywhere.
+fn contains(text: &str, q: &[char]) -> bool {
+    text.char_indices()
+        .any(|(i, _)| match_len(&text[i..], q).is_some())
 }
 
 /// The match after (`forward`) or before `from` among `matches` (sorted), wrapping round.
@@ -289,6 +300,7 @@ pub fn edit(state: &mut State, req: tui_input::InputRequest) {
     }
     f.input.handle(req);
     f.current = None;
+    f.matches.clear();
     let on = f.on;
     if !f.query().is_empty() {
         go(state, on, true);
@@ -302,9 +314,12 @@ fn go(state: &mut State, on: FindOn, forward: bool) {
     };
     let query = f.query();
     let from = f.current;
-    let lines = crate::tui::find_screens::lines(state, on);
-    let matches = matching_lines(&lines, &query);
-    let Some(line) = step(&matches, from, forward) else {
+    let matches = crate::tui::find_screens::matching(state, on, &query);
+    let found = step(&matches, from, forward);
+    if let Some(f) = &mut state.find {
+        f.matches = matches;
+    }
+    let Some(line) = found else {
         state.flash(format!(
             "no match for {}",
             crate::untrusted::clip(&query, 40)
@@ -318,14 +333,12 @@ fn go(state: &mut State, on: FindOn, forward: bool) {
 }
 
 /// The count for the find bar: which match of how many.
-pub fn position(state: &State, f: &Find) -> (usize, usize) {
-    let lines = crate::tui::find_screens::lines(state, f.on);
-    let matches = matching_lines(&lines, &f.query());
+pub fn position(f: &Find) -> (usize, usize) {
     let at = f
         .current
-        .and_then(|c| matches.iter().position(|&m| m == c))
+        .and_then(|c| f.matches.iter().position(|&m| m == c))
         .map_or(0, |i| i + 1);
-    (at, matches.len())
+    (at, f.matches.len())
 }
 
 #[cfg(test)]
@@ -360,7 +373,7 @@ mod tests {
     #[test]
     fn lines_and_steps_wrap_round() {
         let lines = ["one", "Two", "three", "two again"];
-        let m = matching_lines(&lines, "TWO");
+        let m = matching_lines(lines, "TWO");
         assert_eq!(m, vec![1, 3]);
         assert_eq!(step(&m, None, true), Some(1));
         assert_eq!(step(&m, Some(1), true), Some(3));

@@ -5,23 +5,33 @@ use crate::tui::bulk::Screen;
 use crate::tui::find::FindOn;
 use crate::tui::state::State;
 
-/// The lines of screen `on`, as drawn (made safe), one per row it scrolls by.
-pub fn lines(state: &State, on: FindOn) -> Vec<String> {
+/// The lines of screen `on` that hold `query`, matched on the text as drawn (made safe),
+/// one per row it scrolls by.
+pub fn matching(state: &State, on: FindOn, query: &str) -> Vec<usize> {
+    use crate::tui::find::matching_lines;
     match on {
-        FindOn::Help => crate::tui::help_overlay::texts(state),
+        FindOn::Help => {
+            let rows = crate::tui::help_overlay::texts(state);
+            matching_lines(rows.iter().map(String::as_str), query)
+        }
         FindOn::Preview => match state.bulk.flow.last() {
-            Some(Screen::Preview(p)) => p.lines.iter().map(|l| l.text.clone()).collect(),
+            Some(Screen::Preview(p)) => {
+                matching_lines(p.lines.iter().map(|l| l.text.as_str()), query)
+            }
             _ => Vec::new(),
         },
         FindOn::History => match state.bulk.flow.last() {
-            Some(Screen::History(h)) => h
-                .list
-                .as_ref()
-                .map(|l| l.runs.iter().map(history_row).collect())
-                .unwrap_or_default(),
+            Some(Screen::History(h)) => {
+                let runs = h.list.as_ref().map_or(&[][..], |l| &l.runs[..]);
+                let rows: Vec<String> = runs.iter().map(history_row).collect();
+                matching_lines(rows.iter().map(String::as_str), query)
+            }
             _ => Vec::new(),
         },
-        FindOn::Detail => crate::tui::detail::texts(state),
+        FindOn::Detail => {
+            let rows = crate::tui::detail::texts(state);
+            matching_lines(rows.iter().map(String::as_str), query)
+        }
     }
 }
 

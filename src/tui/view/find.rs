@@ -14,7 +14,7 @@ pub fn render(state: &State, f: &Find, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
     let query = f.query();
-    let (at, of) = crate::tui::find::position(state, f);
+    let (at, of) = crate::tui::find::position(f);
     let count = match (query.is_empty(), of) {
         (true, _) => String::new(),
         (false, 0) => "  no match".to_string(),
