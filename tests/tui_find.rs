@@ -458,3 +458,16 @@ proptest! {
         assert_terminal_safe(&s);
     }
 }
+
+#[test]
+fn the_count_follows_the_history_read_again() {
+    let mut s = history(80, 24);
+    update(&mut s, Command::Search);
+    typed(&mut s, "2026-11");
+    update(&mut s, Command::Apply);
+    assert!(screen(&s).contains("1 of 2"), "{}", screen(&s));
+    let mut list = past_runs();
+    list.runs.truncate(1);
+    update(&mut s, Outcome::RunsListed(Ok(Box::new(list))));
+    assert!(screen(&s).contains("1 of 1"), "{}", screen(&s));
+}

@@ -239,6 +239,23 @@ pub fn forget_gone(state: &mut State) {
     }
 }
 
+/// Finds the matches again after news that can change a screen's lines (the history read
+/// again, the user fetched, a resize that wraps the help anew). The preview's lines never
+/// change once built, and it can be large: it is left alone.
+pub fn refresh(state: &mut State) {
+    let Some(f) = &state.find else {
+        return;
+    };
+    if f.on == FindOn::Preview || f.query().is_empty() {
+        return;
+    }
+    let matches = crate::tui::find_screens::matching(state, f.on, &f.query());
+    if let Some(f) = &mut state.find {
+        f.current = f.current.filter(|c| matches.contains(c));
+        f.matches = matches;
+    }
+}
+
 /// Keys of the search; `None` leaves the key to the screen.
 pub fn on_key(state: &mut State, action: Command) -> Option<Vec<crate::tui::effect::Effect>> {
     let on = target(state)?;

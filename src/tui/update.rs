@@ -59,12 +59,16 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
         state.dirty = true;
     }
     let had_flow = !state.bulk.flow.is_empty();
+    let news = matches!(&msg, Msg::Outcome(o) if *o != Outcome::Tick);
     let mut effects = match msg {
         Msg::Command(c) => on_key(state, c),
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
     };
     crate::tui::find::forget_gone(state);
+    if news {
+        crate::tui::find::refresh(state);
+    }
     // Back on the list after a run or the history: runs left unfinished are offered again
     // (those put off "later" are not).
     if had_flow && state.bulk.flow.is_empty() && !state.run.running {
