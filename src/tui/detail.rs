@@ -66,7 +66,22 @@ pub fn render_pane(
         block = block
             .title_bottom(Line::styled(format!(" ↓ {below} more{keys} "), t.key).right_aligned());
     }
-    let visible: Vec<Line> = all.into_iter().skip(first).take(shown).collect();
+    let found =
+        detail.and_then(|_| crate::tui::find::shown(state, crate::tui::find::FindOn::Detail));
+    let visible: Vec<Line> = all
+        .into_iter()
+        .enumerate()
+        .skip(first)
+        .take(shown)
+        .map(|(i, l)| match &found {
+            Some((q, current)) => crate::tui::find::highlight(
+                l,
+                q,
+                crate::tui::find::match_style(t, *current == Some(i)),
+            ),
+            None => l,
+        })
+        .collect();
     frame.render_widget(Paragraph::new(visible).block(block), area);
 }
 
@@ -166,4 +181,12 @@ fn block<'a>(state: &State, title: &str) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(state.theme.border)
         .title(Line::styled(title.to_string(), state.theme.title))
+}
+
+/// The detail's rows as text (made safe), for the search.
+pub fn texts(state: &State) -> Vec<String> {
+    lines(state, state.detail_user().as_ref(), state.detail())
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect()
 }

@@ -50,6 +50,10 @@ pub fn under_popups(state: &State) -> Layer<'_> {
 
 /// The keymap mode the state is in: what a key press means now.
 pub fn mode(state: &State) -> Mode {
+    // A find query being typed (find.rs) has the keys as text.
+    if crate::tui::find::editing(state) {
+        return Mode::Search;
+    }
     layer_mode(top(state))
 }
 

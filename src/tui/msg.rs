@@ -71,7 +71,10 @@ pub enum Command {
     Refresh,
     #[strum(message = "filter", detailed_message = "server filter (SCIM)")]
     Filter,
-    #[strum(message = "search", detailed_message = "search loaded users")]
+    #[strum(
+        message = "search",
+        detailed_message = "search: filters a list, finds text elsewhere"
+    )]
     Search,
     /// Enter in an input: apply the filter, or keep the search.
     #[strum(message = "apply", detailed_message = "apply")]
@@ -209,6 +212,18 @@ pub enum Command {
     /// `e` on a user list: write the rows shown (after filter and search) to a CSV.
     #[strum(message = "export", detailed_message = "export shown rows (CSV)")]
     Export,
+    /// `n` after `/` in the preview, history, help or detail: the next match.
+    #[strum(
+        message = "next match",
+        detailed_message = "next match of the / search"
+    )]
+    FindNext,
+    /// `N` after `/`: the previous match.
+    #[strum(
+        message = "previous match",
+        detailed_message = "previous match of the / search"
+    )]
+    FindPrevious,
     /// Does nothing: bind a key to `none` to unbind a default.
     #[strum(message = "", detailed_message = "unbound")]
     None,

@@ -291,6 +291,10 @@ pub struct State {
     pub offers: crate::tui::interrupted::Offers,
 
     pub popups: Vec<Popup>,
+    /// The help overlay's first row shown.
+    pub help_scroll: usize,
+    /// A search in the preview, the history, the help or the detail view (find.rs).
+    pub find: Option<crate::tui::find::Find>,
     pub flash: Option<Flash>,
     pub should_quit: bool,
 
@@ -463,6 +467,8 @@ impl State {
             run: RunState::default(),
             offers: Default::default(),
             popups: Vec::new(),
+            help_scroll: 0,
+            find: None,
             flash: None,
             should_quit: false,
             width: 80,

@@ -328,3 +328,8 @@ pub fn csv_report() -> crate::input::ResolveReport {
         ..Default::default()
     }
 }
+
+/// The help overlay's rows as text, as the search sees them.
+pub fn help_texts(s: &State) -> Vec<String> {
+    crate::tui::help_overlay::texts(s)
+}

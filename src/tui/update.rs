@@ -66,11 +66,16 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
         state.dirty = true;
     }
     let had_flow = !state.bulk.flow.is_empty();
+    let news = matches!(&msg, Msg::Outcome(o) if *o != Outcome::Tick);
     let mut effects = match msg {
         Msg::Command(c) => on_key(state, c),
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
     };
+    crate::tui::find::forget_gone(state);
+    if news {
+        crate::tui::find::refresh(state);
+    }
     // Back on the list after a run or the history: runs left unfinished are offered again
     // (those put off "later" are not).
     if had_flow && state.bulk.flow.is_empty() && !state.run.running {
@@ -81,6 +86,10 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
+    if crate::tui::find::editing(state) {
+        crate::tui::find::edit(state, req);
+        return Vec::new();
+    }
     match layers::top(state) {
         Layer::Popup => Vec::new(),
         Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
@@ -104,6 +113,15 @@ fn tick(state: &mut State) {
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
+    // A search in the screen on top (find.rs), then the help overlay's scrolling.
+    if let Some(effects) = crate::tui::find::on_key(state, action) {
+        return effects;
+    }
+    if state.popups.last() == Some(&Popup::Help)
+        && let Some(effects) = crate::tui::help_overlay::on_key(state, action)
+    {
+        return effects;
+    }
     if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
         && !matches!(action, Command::Quit | Command::Help)
     {
@@ -124,6 +142,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             if state.popups.last() == Some(&Popup::Help) {
                 state.popups.pop();
             } else {
+                state.help_scroll = 0;
                 state.popups.push(Popup::Help);
             }
             Vec::new()
@@ -467,6 +486,17 @@ fn edit_filter(state: &mut State) {
 }
 
 fn copy_id(state: &mut State) -> Vec<Effect> {
+    // A workspace id: the column cuts it at 80 columns, so a popup shows it whole.
+    if let Some(id) = state.current_workspace().map(|w| w.id.clone()) {
+        state.popups.push(Popup::Path {
+            title: "Workspace id".into(),
+            path: id.clone(),
+        });
+        return vec![Effect::CopyToClipboard {
+            text: id,
+            what: Copied::Id,
+        }];
+    }
     let id = match state.view().kind {
         ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
         _ => state.current_user().map(|u| u.id.clone()),

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row};
 
 use crate::tui::bulk::state::{CsvLoading, CsvReportView, ProblemKind};
@@ -66,14 +66,69 @@ pub fn render_planning(state: &State, users: usize, frame: &mut Frame, area: Rec
 pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     frame.render_widget(Clear, area);
-    let rep = &r.report;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(format!(" CSV report: {} ", r.path), t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [top, list] = Layout::vertical([Constraint::Length(5), Constraint::Min(1)]).areas(inner);
+    let lines = report_top(state, &r.report, inner);
+    let top_h = (lines.len() as u16).min(inner.height.saturating_sub(3));
+    let [top, list] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), top);
+
+    let len = r.problems.len();
+    if len == 0 {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                " every row resolved to a distinct user ",
+                t.active,
+            )),
+            list,
+        );
+        return;
+    }
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(12),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+    ];
+    let height = list.height.saturating_sub(1).max(1) as usize;
+    let start = window_start(r.scroll.cursor, r.scroll.offset, height, len);
+    let end = (start + height).min(len);
+    // The row under the cursor shows its value and detail whole, wrapped in their columns
+    // (the others are cut to one row): at 80 columns neither fits.
+    let cols = Layout::horizontal(widths).spacing(1).split(Rect::new(
+        0,
+        0,
+        list.width.saturating_sub(2),
+        1,
+    ));
+    let cursor = r.scroll.cursor.min(len - 1);
+    let rows: Vec<Row> = r.problems[start..end]
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let whole = (start + k == cursor).then_some((cols[2].width, cols[3].width));
+            problem_row(t, p, whole, height)
+        })
+        .collect();
+    CursorTable {
+        header: ["line", "problem", "value", "detail"],
+        widths,
+        rows,
+        block: None,
+        cursor: Some(cursor - start),
+    }
+    .render(t, frame, list);
+}
+
+/// The counts and what Enter does, above the problems; prose wraps (at 60 columns it
+/// would be cut).
+fn report_top(state: &State, rep: &crate::input::ResolveReport, inner: Rect) -> Vec<Line<'static>> {
+    let t = &state.theme;
     let count = |label: &str, n: usize, bad: bool| {
         let style = if bad && n > 0 { t.error } else { t.header };
         vec![
@@ -90,67 +145,119 @@ pub fn render_report(state: &State, r: &CsvReportView, frame: &mut Frame, area: 
     second.extend(count("not found", rep.not_found.len(), true));
     second.extend(count("malformed", rep.malformed.len(), true));
     second.extend(count("lookup errors", rep.lookup_errors.len(), true));
+    let mut lines = vec![Line::from(first), Line::from(second)];
+    let w = usize::from(inner.width).saturating_sub(1);
     // Which column was read and why (empty for reports made without a file).
-    let column = match rep.column.as_str() {
-        "" => Line::from(""),
-        why => Line::styled(format!(" {}", crate::tui::view::safe(why)), t.dim),
-    };
-    let mut lines = vec![Line::from(first), Line::from(second), column];
-    lines.push(Line::from(vec![
-        Span::styled(" Nothing is selected yet. ", t.title),
-        Span::raw(format!(
-            "Enter selects the {} resolved users.",
-            rep.resolved.len()
-        )),
-    ]));
-    if !rep.lookup_errors.is_empty() {
-        lines.push(Line::styled(
-            " Some rows could not be looked up (connection?): they are left out.",
-            t.error,
-        ));
+    for row in crate::tui::text::wrap(&crate::tui::view::safe(&rep.column), w) {
+        lines.push(Line::styled(format!(" {row}"), t.dim));
     }
-    frame.render_widget(Paragraph::new(lines), top);
+    if inner.height >= 16 {
+        lines.push(Line::from(""));
+    }
+    let said = format!(
+        "Nothing is selected yet. Enter selects the {} resolved users.",
+        rep.resolved.len()
+    );
+    for row in crate::tui::text::wrap(&said, w) {
+        lines.push(Line::styled(format!(" {row}"), t.title));
+    }
+    if !rep.lookup_errors.is_empty() {
+        let said = "Some rows could not be looked up (connection?): they are left out.";
+        for row in crate::tui::text::wrap(said, w) {
+            lines.push(Line::styled(format!(" {row}"), t.error));
+        }
+    }
+    lines
+}
 
-    let height = list.height.saturating_sub(1).max(1) as usize;
-    let len = r.problems.len();
-    let start = window_start(r.scroll.cursor, r.scroll.offset, height, len);
-    let end = (start + height).min(len);
-    let rows: Vec<Row> = r.problems[start..end]
-        .iter()
-        .map(|p| {
-            let style = match p.kind {
-                ProblemKind::Duplicate => t.dim,
-                _ => t.error,
-            };
-            Row::new([
-                Cell::from(Line::from(p.line.to_string()).right_aligned()),
-                Cell::from(Span::styled(p.kind.label(), style)),
-                Cell::from(crate::tui::view::safe(&p.value)),
-                Cell::from(crate::tui::view::safe(&p.detail)),
-            ])
+/// One problem's row; with `whole` (the value and detail columns' widths) its value and
+/// detail are wrapped whole, in at most `max_rows` rows.
+fn problem_row(
+    t: &crate::tui::Theme,
+    p: &crate::tui::bulk::state::Problem,
+    whole: Option<(u16, u16)>,
+    max_rows: usize,
+) -> Row<'static> {
+    let style = match p.kind {
+        ProblemKind::Duplicate => t.dim,
+        _ => t.error,
+    };
+    let (value, detail) = (
+        crate::tui::view::safe(&p.value),
+        crate::tui::view::safe(&p.detail),
+    );
+    let (value, detail) = match whole {
+        Some((vw, dw)) => (
+            wrap_cell(&value, usize::from(vw)),
+            wrap_cell(&detail, usize::from(dw)),
+        ),
+        None => (vec![value], vec![detail]),
+    };
+    let tall = value.len().max(detail.len()).clamp(1, max_rows.max(1)) as u16;
+    let text = |rows: Vec<String>| Text::from(rows.into_iter().map(Line::from).collect::<Vec<_>>());
+    Row::new([
+        Cell::from(Line::from(p.line.to_string()).right_aligned()),
+        Cell::from(Span::styled(p.kind.label(), style)),
+        Cell::from(text(value)),
+        Cell::from(text(detail)),
+    ])
+    .height(tall)
+}
+
+/// `text` (already safe) word-wrapped to `width` columns; a word longer than that (a CSV
+/// value often is one) is cut mid-word.
+fn wrap_cell(text: &str, width: usize) -> Vec<String> {
+    let rows: Vec<String> = crate::tui::text::wrap(text, width)
+        .into_iter()
+        .flat_map(|r| {
+            if crate::untrusted::width(&r) > width {
+                hard_wrap(&r, width)
+            } else {
+                vec![r]
+            }
         })
         .collect();
-    if len == 0 {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                " every row resolved to a distinct user ",
-                t.active,
-            )),
-            list,
+    if rows.is_empty() {
+        vec![String::new()]
+    } else {
+        rows
+    }
+}
+
+/// `text` cut into rows of at most `width` columns.
+fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(c);
+        }
+        used += w;
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hard_wrap_keeps_every_character_within_the_width() {
+        let rows = super::hard_wrap("karen.rivera@contoso-group.example.com", 10);
+        assert_eq!(rows.concat(), "karen.rivera@contoso-group.example.com");
+        assert!(rows.iter().all(|r| r.chars().count() <= 10), "{rows:?}");
+        assert_eq!(
+            super::hard_wrap("漢字漢字", 3),
+            vec!["漢", "字", "漢", "字"]
         );
-        return;
+        assert_eq!(super::hard_wrap("", 5), vec![""]);
+        assert_eq!(
+            super::wrap_cell("not an email or an id: abcdefghijklmnop", 12),
+            vec!["not an email", "or an id:", "abcdefghijkl", "mnop"]
+        );
     }
-    CursorTable {
-        header: ["line", "problem", "value", "detail"],
-        widths: [
-            Constraint::Length(5),
-            Constraint::Length(12),
-            Constraint::Fill(2),
-            Constraint::Fill(3),
-        ],
-        rows,
-        block: None,
-        cursor: Some(r.scroll.cursor.min(len - 1) - start),
-    }
-    .render(t, frame, list);
 }

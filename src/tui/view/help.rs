@@ -1,10 +1,13 @@
-//! The help overlay, generated from the keymap for the mode under it.
+//! The help overlay, generated from the keymap for the mode under it. Its rows wrap to the
+//! terminal (help_overlay.rs lays them out) and scroll when they do not fit.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::tui::find::{self, FindOn};
+use crate::tui::help_overlay;
 use crate::tui::layers::base_mode;
 use crate::tui::state::State;
 use crate::tui::view::centered;
@@ -12,52 +15,44 @@ use crate::tui::view::centered;
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let mode = base_mode(state);
-    let rows = state.keymap.help_rows(mode);
-    let key_w = rows
+    let (width, shown) = help_overlay::geometry(state);
+    let rows = help_overlay::layout(state, width);
+    let key_w = help_overlay::key_width(state);
+    let first = help_overlay::first_row(state);
+    let below = rows.len().saturating_sub(first + shown);
+    let found = find::shown(state, FindOn::Help);
+    let lines: Vec<Line> = rows
         .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(24);
-    let line = |(k, d): &(String, &str)| {
-        Line::from(vec![
-            Span::styled(format!(" {k:>key_w$} "), t.key),
-            Span::raw(d.to_string()),
-        ])
-    };
-    let inner_h = area.height.saturating_sub(4) as usize;
-    let two_cols = rows.len() > inner_h;
-    let desc_w = rows
-        .iter()
-        .map(|(_, d)| d.chars().count())
-        .max()
-        .unwrap_or(0);
-    let col_w = (key_w + 3 + desc_w) as u16;
-    let width = if two_cols { col_w * 2 + 3 } else { col_w + 2 };
-    let height = if two_cols {
-        rows.len().div_ceil(2)
-    } else {
-        rows.len()
-    } as u16
-        + 2;
-    let rect = centered(area, width, height);
+        .enumerate()
+        .skip(first)
+        .take(shown)
+        .map(|(i, r)| {
+            let line = Line::from(vec![
+                Span::styled(format!(" {:>key_w$} ", r.keys), t.key),
+                Span::raw(r.text.clone()),
+            ]);
+            match &found {
+                Some((q, current)) => {
+                    find::highlight(line, q, find::match_style(t, *current == Some(i)))
+                }
+                None => line,
+            }
+        })
+        .collect();
+    let rect = centered(area, width, shown as u16 + 2);
     frame.render_widget(Clear, rect);
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(format!(" Keys: {} ", mode.name()), t.title))
-        .title_bottom(Line::styled(" esc closes ", t.dim));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    if two_cols {
-        let half = rows.len().div_ceil(2);
-        let [a, b] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-        let left: Vec<Line> = rows[..half].iter().map(line).collect();
-        let right: Vec<Line> = rows[half..].iter().map(line).collect();
-        frame.render_widget(Paragraph::new(left), a);
-        frame.render_widget(Paragraph::new(right), b);
-    } else {
-        let lines: Vec<Line> = rows.iter().map(line).collect();
-        frame.render_widget(Paragraph::new(lines), inner);
+        .title_bottom(Line::styled(" / search  esc closes ", t.dim));
+    if first > 0 {
+        block = block.title(Line::styled(format!(" ↑ {first} more "), t.key).right_aligned());
     }
+    if below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ↓ {below} more (j, pgdn, G) "), t.key).right_aligned(),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -79,28 +79,18 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     let height = list_area.height.saturating_sub(3) as usize;
     let start = window_start(h.scroll.cursor, h.scroll.offset, height.max(1), len);
     let runs: &[RunEntry] = h.list.as_ref().map_or(&[], |l| &l.runs);
+    let found = crate::tui::find::shown(state, crate::tui::find::FindOn::History);
     let rows: Vec<Row> = runs
         .iter()
+        .enumerate()
         .skip(start)
         .take(height)
-        .map(|r| {
-            let s = &r.summary;
-            let failed = if s.failed > 0 {
-                Span::styled(s.failed.to_string(), t.error)
-            } else {
-                Span::raw("0")
-            };
-            Row::new([
-                Cell::from(when(&r.started)),
-                Cell::from(safe(&s.action)),
-                Cell::from(left_cut(&safe(&r.tenant), TENANT_W)),
-                Cell::from(state_span(t, r.state)),
-                Cell::from(Line::from(s.changed.to_string()).right_aligned()),
-                Cell::from(Line::from(failed).right_aligned()),
-                Cell::from(Line::from(r.left().to_string()).right_aligned()),
-                Cell::from(audit_span(t, &r.verification)),
-                Cell::from(safe(&r.id.chars().take(8).collect::<String>())),
-            ])
+        .map(|(i, r)| {
+            run_row(
+                t,
+                r,
+                found.as_ref().map(|(q, c)| (q.as_str(), *c == Some(i))),
+            )
         })
         .collect();
     CursorTable {
@@ -132,6 +122,36 @@ pub fn render(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     }
     .render(t, frame, list_area);
     render_info(state, h.selected(), frame, info_area);
+}
+
+/// One past run's row; with `found` (the search's query, and whether this row holds the
+/// current match) its matches are highlighted cell by cell.
+fn run_row(t: &Theme, r: &RunEntry, found: Option<(&str, bool)>) -> Row<'static> {
+    let s = &r.summary;
+    let failed = if s.failed > 0 {
+        Span::styled(s.failed.to_string(), t.error)
+    } else {
+        Span::raw("0")
+    };
+    let hl = |l: Line<'static>| match found {
+        Some((q, current)) => {
+            crate::tui::find::highlight(l, q, crate::tui::find::match_style(t, current))
+        }
+        None => l,
+    };
+    Row::new([
+        Cell::from(hl(Line::from(when(&r.started)))),
+        Cell::from(hl(Line::from(safe(&s.action)))),
+        Cell::from(hl(Line::from(left_cut(&safe(&r.tenant), TENANT_W)))),
+        Cell::from(hl(Line::from(state_span(t, r.state)))),
+        Cell::from(hl(Line::from(s.changed.to_string()).right_aligned())),
+        Cell::from(hl(Line::from(failed).right_aligned())),
+        Cell::from(hl(Line::from(r.left().to_string()).right_aligned())),
+        Cell::from(audit_span(t, &r.verification)),
+        Cell::from(hl(Line::from(safe(
+            &r.id.chars().take(8).collect::<String>(),
+        )))),
+    ])
 }
 
 /// The highlighted run's details, each on one row.
@@ -176,6 +196,14 @@ fn render_info(state: &State, run: Option<&RunEntry>, frame: &mut Frame, area: R
     ];
     if !links.is_empty() {
         lines.push(Line::from(vec![label("undo"), Span::raw(links.join("; "))]));
+    }
+    // The search's matches here too: at 80 columns the list cuts the action and tenant.
+    if let Some((q, _)) = crate::tui::find::shown(state, crate::tui::find::FindOn::History) {
+        let style = crate::tui::find::match_style(t, false);
+        lines = lines
+            .into_iter()
+            .map(|l| crate::tui::find::highlight(l, &q, style))
+            .collect();
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -3,6 +3,7 @@
 mod confirm;
 mod csv_report;
 mod cursor_table;
+mod find;
 mod help;
 pub mod history;
 mod menu;
@@ -73,6 +74,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     if let Some(p) = state.popups.last() {
         popup::render(state, p, frame, area);
+    }
+    if let Some(f) = crate::tui::find::live(state) {
+        find::render(state, f, frame, status);
     }
 }
 

@@ -56,11 +56,13 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
     // as it is: a tall block may show its end without its header.
     let start = p.offset.min(len.saturating_sub(height));
     let end = (start + height).min(len);
+    let found = crate::tui::find::shown(state, crate::tui::find::FindOn::Preview);
     let shown: Vec<Line> = p.lines[start..end]
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(j, l)| {
             let here = l.item == p.cursor;
-            match l.kind {
+            let line = match l.kind {
                 LineKind::Header => {
                     let marker = if here { "▶ " } else { "  " };
                     let style = if here { t.cursor } else { t.title };
@@ -81,6 +83,14 @@ pub fn render(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
                     Span::styled(l.text.clone(), t.error),
                 ]),
                 LineKind::Info => Line::from(format!("    {}", l.text)),
+            };
+            match &found {
+                Some((q, current)) => crate::tui::find::highlight(
+                    line,
+                    q,
+                    crate::tui::find::match_style(t, *current == Some(start + j)),
+                ),
+                None => line,
             }
         })
         .collect();

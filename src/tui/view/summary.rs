@@ -85,7 +85,16 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     }
     // Prose may wrap: size the area by wrapped rows, or its last lines (the follow-up keys)
     // would fall under the failures list. Paths never wrap (see `path_line`).
-    let top_h = wrapped_rows(&lines, inner.width).min(inner.height);
+    // The failures keep a few rows (their title and three) even on a small terminal, so
+    // j/k/PgDn/G show every one; the totals above give way first.
+    let keep = if run.failures.is_empty() {
+        0
+    } else {
+        (run.failures.len() as u16 + 1).min(4)
+    };
+    let top_h = wrapped_rows(&lines, inner.width)
+        .min(inner.height.saturating_sub(keep))
+        .max(1);
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
