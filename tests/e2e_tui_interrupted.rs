@@ -1,4 +1,4 @@
-//! A run nobody forgets, in a real terminal (tmux, 100x30, NO_COLOR) against a slow
+//! A run nobody forgets, in a real terminal (tmux, 100x30, NO_COLOR) against a slow (1.2 s)
 //! `scimitar fake serve`: a disable run is quit part way (`q`, `y`); stderr names the run
 //! and the command that finishes it, and the exit status is 1. The next TUI opens on a
 //! popup naming that run; "resume now" goes through the typed confirmation and finishes it,
@@ -48,7 +48,7 @@ fn quit_mid_run_says_how_to_resume_and_the_next_tui_offers_it() {
     if !support::tmux::available("quit_mid_run_says_how_to_resume_and_the_next_tui_offers_it") {
         return;
     }
-    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "600"]);
+    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "1200"]);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
     let chosen = filtered_ids(&env);
