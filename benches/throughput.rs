@@ -528,6 +528,69 @@ async fn timed_listing(
     (wall, c.stats().requests - before)
 }
 
+/// The fake's own floor: bare GETs of every page read to the last byte, nothing parsed or
+/// checked, on `lanes` connections at once (1: one after another, with the walker's final
+/// empty page). No client does less against this fake.
+async fn bare_listing(conn: &Connection, token: &str, lanes: u64, users: usize) -> Duration {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let http = reqwest::Client::new();
+    let pages = users.div_ceil(100) as u64 + u64::from(lanes == 1);
+    let next = Arc::new(AtomicU64::new(0));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..lanes {
+        let (http, next) = (http.clone(), next.clone());
+        let (url, auth) = (
+            format!("{}/Users", conn.scim_url),
+            format!("AnaplanAuthToken {token}"),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= pages {
+                    return;
+                }
+                let start = (1 + k * 100).to_string();
+                let sent = http
+                    .get(&url)
+                    .query(&[("startIndex", start.as_str()), ("count", "100")])
+                    .header("Authorization", &auth)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) => drop(std::hint::black_box(r.bytes().await)),
+                    Err(e) => panic!("bare GET: {e}"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        if let Err(e) = t.await {
+            panic!("bare lane: {e}");
+        }
+    }
+    t.elapsed()
+}
+
+/// A token for the bare GETs, from the fake's auth service.
+async fn bare_token(conn: &Connection) -> String {
+    use secrecy::ExposeSecret;
+    let password = conn.secret.as_ref().map(|s| s.expose_secret().to_string());
+    let answer = reqwest::Client::new()
+        .post(format!("{}/token/authenticate", conn.auth_url))
+        .basic_auth(conn.login.clone().unwrap_or_default(), password)
+        .send()
+        .await;
+    let body: serde_json::Value = match answer {
+        Ok(r) => r.json().await.unwrap_or_default(),
+        Err(e) => panic!("bare token: {e}"),
+    };
+    body.pointer("/tokenInfo/tokenValue")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The listing against the sequential walker with the fake in another process (its pages
 /// rendered once by a warm-up walk, as its page cache keeps them), three runs.
 async fn bench_list_out_of_process(quick: bool) {
@@ -542,25 +605,32 @@ async fn bench_list_out_of_process(quick: bool) {
         secs(bound)
     );
     let _ = timed_listing(&f.conn, 8, None, users).await;
+    let token = bare_token(&f.conn).await;
     println!(
-        "| run | walker | scimitar c=8 | ratio to bound | speed-up | scimitar c=8 expecting the size | ratio to bound | speed-up | requests (walker / c=8) |"
+        "| run | walker | scimitar c=8 | ratio to bound | speed-up | scimitar c=8 expecting the size | ratio to bound | speed-up | bare GETs one by one / 8 at once | bare speed-up | expecting vs bare 8 | requests (walker / c=8) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for run in 1..=3 {
         let (walker, wr) = timed_listing(&f.conn, 0, None, users).await;
         let (plain, pr) = timed_listing(&f.conn, 8, None, users).await;
         let (hinted, _) = timed_listing(&f.conn, 8, Some(users as u64), users).await;
+        let bare_walk = bare_listing(&f.conn, &token, 1, users).await;
+        let bare8 = bare_listing(&f.conn, &token, 8, users).await;
         let ratio = |d: Duration| d.as_secs_f64() / bound.as_secs_f64();
         let speed = |d: Duration| walker.as_secs_f64() / d.as_secs_f64().max(1e-9);
         println!(
-            "| {run} | {} | {} | {:.2}x | {:.1}x | {} | {:.2}x | {:.1}x | {wr} / {pr} |",
+            "| {run} | {} | {} | {:.2}x | {:.1}x | {} | {:.2}x | {:.1}x | {} / {} | {:.1}x | {:.2}x | {wr} / {pr} |",
             secs(walker),
             secs(plain),
             ratio(plain),
             speed(plain),
             secs(hinted),
             ratio(hinted),
-            speed(hinted)
+            speed(hinted),
+            secs(bare_walk),
+            secs(bare8),
+            bare_walk.as_secs_f64() / bare8.as_secs_f64().max(1e-9),
+            hinted.as_secs_f64() / bare8.as_secs_f64().max(1e-9)
         );
     }
 }

@@ -360,6 +360,9 @@ fn exit_for(r: anyhow::Result<u8>) -> ExitCode {
     }
 }
 
+/// Log lines waiting for the writer thread.
+const LOG_QUEUE_LINES: usize = 8192;
+
 /// Logs go to a file in the data directory, never to the screen. SCIMITAR_LOG (or
 /// RUST_LOG) sets the level; default info.
 fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -368,7 +371,12 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     // Logs hold user names and emails: the file is private even if the directory is not.
     drop(create_private(&dir.join("scimitar.log"), true).ok()?);
     let appender = tracing_appender::rolling::never(&dir, "scimitar.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines, 4 MB of slots touched at start, in every
+    // command; a short queue that blocks when full loses no line and costs 256 kB.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .finish(appender);
     let filter = std::env::var("SCIMITAR_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into());

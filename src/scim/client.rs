@@ -292,6 +292,18 @@ impl ScimClient {
         start_index: u64,
         count: u32,
     ) -> Result<ListPage, ScimError> {
+        let reply = self.list_page_reply(filter, start_index, count).await?;
+        Self::read_list_page(&reply)
+    }
+
+    /// The answer to a page's `GET /Users` as it came, not read yet: a walk sends its next
+    /// request before reading this one.
+    async fn list_page_reply(
+        &self,
+        filter: Option<&Filter>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<Reply, ScimError> {
         let count = count.clamp(1, MAX_PAGE_SIZE);
         let mut query = vec![
             ("startIndex", start_index.max(1).to_string()),
@@ -301,7 +313,11 @@ impl ScimClient {
             query.push(("filter", f.to_string()));
         }
         let url = format!("{}/Users", self.inner.scim_url);
-        let reply = self.send(Method::GET, &url, &query, None).await?;
+        self.send(Method::GET, &url, &query, None).await
+    }
+
+    /// Reads a page [`Self::list_page_reply`] brought.
+    fn read_list_page(reply: &Reply) -> Result<ListPage, ScimError> {
         reply.read(ListPage::from_slice(&reply.bytes))
     }
 

@@ -102,7 +102,7 @@ impl LastLogins {
     }
 
     /// Every held (lowercased id, last login), in id order, for a cache.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, LastLogin)> {
+    pub fn iter(&self) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, LastLogin)> {
         self.by_id.iter()
     }
 

@@ -185,11 +185,17 @@ impl ScimClient {
         let requests_before = self.stats().requests;
         // Each page is fetched and parsed in a task of its own, so that parsing one page
         // overlaps the requests of the others rather than hold up the task polling them.
+        // The task says when its answer is in, before reading it, so the next request goes
+        // out while this page is parsed.
+        let (answered_tx, answered) = tokio::sync::mpsc::unbounded_channel();
         let fetch = move |start: u64, arrived: Option<Result<ListPage, ScimError>>| {
             let task = arrived.is_none().then(|| {
                 let (client, filter) = (self.clone(), filter.cloned());
+                let answered = answered_tx.clone();
                 Spawned(tokio::spawn(async move {
-                    client.list_page(filter.as_ref(), start, size).await
+                    let reply = client.list_page_reply(filter.as_ref(), start, size).await;
+                    let _ = answered.send(());
+                    reply.and_then(|r| ScimClient::read_list_page(&r))
                 }))
             });
             async move {
@@ -217,6 +223,8 @@ impl ScimClient {
             concurrency,
             fetch,
             fetches: futures::stream::FuturesUnordered::new(),
+            answered,
+            sending: 0,
             early: HashSet::new(),
             ahead: BTreeMap::new(),
             skipped: Vec::new(),
@@ -266,6 +274,10 @@ struct Walk<'a, G, Fut> {
     concurrency: usize,
     fetch: G,
     fetches: futures::stream::FuturesUnordered<Fut>,
+    /// One message per request answered (its page may still be being read).
+    answered: tokio::sync::mpsc::UnboundedReceiver<()>,
+    /// Requests sent and not answered yet: the concurrency bounds these.
+    sending: usize,
     early: HashSet<u64>,
     ahead: Ahead,
     skipped: Vec<String>,
@@ -281,7 +293,28 @@ where
         for k in 1..width {
             let start = 1 + k * self.step;
             self.early.insert(start);
-            self.fetches.push((self.fetch)(start, None));
+            self.send(start);
+        }
+    }
+
+    /// Sends the request for the page at `start`.
+    fn send(&mut self, start: u64) {
+        self.sending += 1;
+        self.fetches.push((self.fetch)(start, None));
+    }
+
+    /// The next fetched page; each request answered meanwhile frees its place for the next
+    /// of pages `next..end`.
+    async fn next_fetched(&mut self, next: &mut u64, end: u64) -> Option<Fetched> {
+        loop {
+            tokio::select! {
+                biased;
+                Some(()) = self.answered.recv() => {
+                    self.sending = self.sending.saturating_sub(1);
+                    self.fill(next, end);
+                }
+                fetched = self.fetches.next() => return fetched,
+            }
         }
     }
 
@@ -316,7 +349,7 @@ where
         let mut next = 1u64;
         loop {
             self.fill(&mut next, end);
-            let Some((start, page)) = self.fetches.next().await else {
+            let Some((start, page)) = self.next_fetched(&mut next, end).await else {
                 return Ok(());
             };
             if self.early.remove(&start) {
@@ -348,17 +381,22 @@ where
         }
     }
 
-    /// Puts pages `next..end` in flight up to the concurrency: those that arrived on the hint
-    /// are taken as they are, those still in flight on it are left to arrive.
+    /// Puts pages `next..end` in flight, up to the concurrency in requests not answered yet
+    /// (and twice that in pages not taken yet): those that arrived on the hint are taken as
+    /// they are, those still in flight on it are left to arrive.
     fn fill(&mut self, next: &mut u64, end: u64) {
-        while self.fetches.len() < self.concurrency && *next < end {
+        while *next < end && self.fetches.len() < 2 * self.concurrency {
             let start = 1 + *next * self.step;
-            *next += 1;
             if let Some(page) = self.ahead.remove(&start) {
                 self.fetches.push((self.fetch)(start, Some(page)));
-            } else if !self.early.remove(&start) {
-                self.fetches.push((self.fetch)(start, None));
+            } else if self.early.remove(&start) {
+                // In flight on the hint: taken when it arrives.
+            } else if self.sending < self.concurrency {
+                self.send(start);
+            } else {
+                return;
             }
+            *next += 1;
         }
     }
 

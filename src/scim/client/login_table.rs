@@ -1,7 +1,10 @@
 //! Last logins held compactly for 100,000-user tenants: one (lowercased id, when) pair per
-//! user, sorted by id so a lookup is a binary search, the ids in one buffer and the date as
-//! seconds (a `HashMap<String, LastLogin>` held two strings per user, three times the bytes).
+//! user, sorted by id so a lookup is a binary search, the date as seconds (a
+//! `HashMap<String, LastLogin>` held two strings per user, three times the bytes). Ids of 32
+//! hex digits, Anaplan's form, are held as the 128-bit number they spell (24 bytes a user
+//! with the date); other ids go in one buffer (16 bytes a user and the id's bytes).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use time::OffsetDateTime;
@@ -19,9 +22,11 @@ const FIRST_DATE: i64 = i64::MIN / 2;
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct LoginTable {
-    /// Every id, lowercased (ASCII) once when it came in, one after the other.
+    /// Users whose id is 32 hex digits, sorted by id, each id once.
+    hex: Vec<HexEntry>,
+    /// Every other id, lowercased (ASCII) once when it came in, one after the other.
     ids: String,
-    /// Sorted by id, each id once.
+    /// The users of the other ids, sorted by id, each id once.
     entries: Vec<Entry>,
     /// Logins that are neither "never" nor a whole-second UTC date as scimitar writes
     /// it: unavailable ones (with their reason) and dates kept in the form they came in.
@@ -34,6 +39,28 @@ struct Entry {
     start: u32,
     len: u32,
     when: i64,
+}
+
+/// A user whose id is 32 hex digits: the number they spell, high half first, so that the
+/// order of keys is the order of the lowercased ids.
+#[derive(Debug, Clone, Copy)]
+struct HexEntry {
+    key: [u64; 2],
+    when: i64,
+}
+
+/// The key of an id of exactly 32 hex digits (either case), which is how Anaplan writes them.
+fn hex_key(id: &str) -> Option<[u64; 2]> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let half = |s: &str| u64::from_str_radix(s, 16).ok();
+    Some([half(id.get(..16)?)?, half(id.get(16..)?)?])
+}
+
+/// The lowercased id a key stands for.
+fn hex_text(key: [u64; 2]) -> String {
+    format!("{:016x}{:016x}", key[0], key[1])
 }
 
 /// Orders a held (lowercased) id against `id` ignoring ASCII case, without a copy of `id`.
@@ -57,7 +84,11 @@ pub(super) struct TooBig;
 
 impl LoginTable {
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.hex.len() + self.entries.len()
+    }
+
+    fn find_hex(&self, key: [u64; 2]) -> Result<usize, usize> {
+        self.hex.binary_search_by(|e| e.key.cmp(&key))
     }
 
     fn id(&self, e: &Entry) -> &str {
@@ -78,9 +109,13 @@ impl LoginTable {
         Ok((start, len))
     }
 
-    /// Room for `more` users with ids as long as those held, so a walk that knows its total
-    /// grows the table once rather than by doubling (a doubling holds both copies a moment).
+    /// Room for `more` users with ids like those held, so a walk that knows its total grows
+    /// the table once rather than by doubling (a doubling holds both copies a moment).
     pub fn reserve(&mut self, more: usize) {
+        if self.hex.len() >= self.entries.len() {
+            self.hex.reserve_exact(more);
+            return;
+        }
         let avg = self.ids.len().div_ceil(self.entries.len().max(1));
         self.entries.reserve_exact(more);
         self.ids.reserve_exact(more.saturating_mul(avg.min(64)));
@@ -88,13 +123,23 @@ impl LoginTable {
 
     /// The login of `id` (compared ignoring ASCII case), if held.
     pub fn get(&self, id: &str) -> Option<LastLogin> {
-        let i = self.find(id).ok()?;
-        self.entries.get(i).map(|e| self.decode(e.when))
+        let when = match hex_key(id) {
+            Some(key) => self.hex.get(self.find_hex(key).ok()?)?.when,
+            None => self.entries.get(self.find(id).ok()?)?.when,
+        };
+        Some(self.decode(when))
     }
 
     /// Holds `login` for `id`, replacing what was held. Cheap in id order (a cache).
     pub fn insert(&mut self, id: &str, login: LastLogin) -> Result<(), TooBig> {
         let when = self.encode(login);
+        if let Some(key) = hex_key(id) {
+            match self.find_hex(key) {
+                Ok(i) => self.hex[i].when = when,
+                Err(i) => self.hex.insert(i, HexEntry { key, when }),
+            }
+            return Ok(());
+        }
         match self.find(id) {
             Ok(i) => self.entries[i].when = when,
             Err(i) => {
@@ -110,10 +155,52 @@ impl LoginTable {
     /// many were added.
     pub fn add_page(
         &mut self,
-        mut page: Vec<(Box<str>, LastLogin)>,
+        page: Vec<(Box<str>, LastLogin)>,
         mut on_new: impl FnMut(&LastLogin),
     ) -> Result<usize, TooBig> {
+        let mut hex = Vec::new();
+        let mut other = Vec::new();
+        for (id, login) in page {
+            match hex_key(&id) {
+                Some(key) => hex.push((key, login)),
+                None => other.push((id, login)),
+            }
+        }
+        let added = self.add_hex(hex, &mut on_new);
+        Ok(added + self.add_other(other, &mut on_new)?)
+    }
+
+    /// [`Self::add_page`] for the ids of 32 hex digits.
+    fn add_hex(
+        &mut self,
+        mut page: Vec<([u64; 2], LastLogin)>,
+        on_new: &mut impl FnMut(&LastLogin),
+    ) -> usize {
         // Stable, so of equal ids the first in the page stays first and is the one kept.
+        page.sort_by_key(|e| e.0);
+        page.dedup_by(|later, earlier| later.0 == earlier.0);
+        page.retain(|(key, _)| self.find_hex(*key).is_err());
+        let fresh: Vec<HexEntry> = page
+            .into_iter()
+            .map(|(key, login)| {
+                on_new(&login);
+                HexEntry {
+                    key,
+                    when: self.encode(login),
+                }
+            })
+            .collect();
+        let added = fresh.len();
+        merge_back(&mut self.hex, fresh, |a, b| a.key > b.key);
+        added
+    }
+
+    /// [`Self::add_page`] for the other ids.
+    fn add_other(
+        &mut self,
+        mut page: Vec<(Box<str>, LastLogin)>,
+        on_new: &mut impl FnMut(&LastLogin),
+    ) -> Result<usize, TooBig> {
         page.sort_by(|a, b| a.0.cmp(&b.0));
         page.dedup_by(|later, earlier| later.0 == earlier.0);
         page.retain(|(id, _)| self.find(id).is_err());
@@ -125,48 +212,50 @@ impl LoginTable {
             fresh.push(Entry { start, len, when });
         }
         let added = fresh.len();
-        self.merge(fresh);
+        let mut entries = std::mem::take(&mut self.entries);
+        merge_back(&mut entries, fresh, |a, b| self.id(a) > self.id(b));
+        self.entries = entries;
         Ok(added)
     }
 
-    /// Merges `fresh` (sorted, none held) into `entries` from the back, in place: no second
-    /// copy of the table, however big it is.
-    fn merge(&mut self, fresh: Vec<Entry>) {
-        let old = self.entries.len();
-        let Some(&pad) = fresh.first() else {
-            return;
-        };
-        self.entries.resize(old + fresh.len(), pad);
-        let (mut i, mut j) = (old, fresh.len());
-        while j > 0 {
-            let k = i + j - 1;
-            let take_old = i > 0 && self.id(&self.entries[i - 1]) > self.id(&fresh[j - 1]);
-            if take_old {
-                self.entries[k] = self.entries[i - 1];
-                i -= 1;
-            } else {
-                self.entries[k] = fresh[j - 1];
-                j -= 1;
-            }
-        }
-    }
-
     /// Every held (lowercased id, login), in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, LastLogin)> {
-        self.entries
-            .iter()
-            .map(|e| (self.id(e), self.decode(e.when)))
+    pub fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, LastLogin)> {
+        let mut hex = self.hex.iter().peekable();
+        let mut other = self.entries.iter().peekable();
+        std::iter::from_fn(move || {
+            let hex_first = match (hex.peek(), other.peek()) {
+                (Some(h), Some(o)) => hex_text(h.key).as_str() < self.id(o),
+                (h, _) => h.is_some(),
+            };
+            if hex_first {
+                let h = hex.next()?;
+                Some((Cow::Owned(hex_text(h.key)), self.decode(h.when)))
+            } else {
+                let o = other.next()?;
+                Some((Cow::Borrowed(self.id(o)), self.decode(o.when)))
+            }
+        })
     }
 
     /// How many held ids are not among `ids` (compared ignoring ASCII case).
     pub fn unknown_to<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> usize {
+        let mut known_hex = vec![false; self.hex.len()];
         let mut known = vec![false; self.entries.len()];
         for id in ids {
-            if let Ok(i) = self.find(id) {
-                known[i] = true;
+            match hex_key(id) {
+                Some(key) => {
+                    if let Ok(i) = self.find_hex(key) {
+                        known_hex[i] = true;
+                    }
+                }
+                None => {
+                    if let Ok(i) = self.find(id) {
+                        known[i] = true;
+                    }
+                }
             }
         }
-        known.iter().filter(|k| !**k).count()
+        known_hex.iter().chain(&known).filter(|k| !**k).count()
     }
 
     fn encode(&mut self, login: LastLogin) -> i64 {
@@ -198,6 +287,27 @@ impl LoginTable {
         // Not reached: every `when` was encoded here.
         LastLogin::Unavailable {
             reason: "the last login held could not be read back".into(),
+        }
+    }
+}
+
+/// Merges `fresh` (sorted, none held) into the sorted `held` from the back, in place: no
+/// second copy of the table, however big it is. `after(a, b)`: `a` sorts after `b`.
+fn merge_back<T: Copy>(held: &mut Vec<T>, fresh: Vec<T>, after: impl Fn(&T, &T) -> bool) {
+    let old = held.len();
+    let Some(&pad) = fresh.first() else {
+        return;
+    };
+    held.resize(old + fresh.len(), pad);
+    let (mut i, mut j) = (old, fresh.len());
+    while j > 0 {
+        let k = i + j - 1;
+        if i > 0 && after(&held[i - 1], &fresh[j - 1]) {
+            held[k] = held[i - 1];
+            i -= 1;
+        } else {
+            held[k] = fresh[j - 1];
+            j -= 1;
         }
     }
 }
@@ -263,8 +373,46 @@ mod tests {
         t.insert("00", LastLogin::Never).unwrap();
         assert_eq!(t.get("a"), Some(at("1999-12-31T23:59:59Z")));
         assert_eq!(t.len(), 6);
-        let ids: Vec<&str> = t.iter().map(|(k, _)| k).collect();
+        let ids: Vec<String> = t.iter().map(|(k, _)| k.into_owned()).collect();
         assert_eq!(ids, ["0", "00", "a", "b", "c", "z"]);
         assert_eq!(t.unknown_to(["A", "b", "zz"]), 4);
+    }
+
+    #[test]
+    fn hex_ids_are_held_as_numbers_and_read_back_in_order_with_the_others() {
+        let a = "0123456789abcdef0123456789ABCDEF";
+        let b = "8a8196b25a3fb3a9015a45d9e4a90d32";
+        let mut t = LoginTable::default();
+        let page = vec![
+            (b.into(), LastLogin::Never),
+            ("8a".into(), at("2026-01-02T03:04:05Z")),
+            (a.to_ascii_lowercase().into(), at("2020-01-01T00:00:00Z")),
+            (b.into(), at("2021-01-01T00:00:00Z")),
+            ("zz".into(), LastLogin::Never),
+        ];
+        assert_eq!(
+            t.add_page(page, |_| {}).unwrap(),
+            4,
+            "the second b is not added"
+        );
+        assert_eq!(t.hex.len(), 2, "both 32-hex ids are numbers");
+        assert_eq!(t.get(a), Some(at("2020-01-01T00:00:00Z")), "any case");
+        assert_eq!(t.get(&b.to_ascii_uppercase()), Some(LastLogin::Never));
+        assert_eq!(t.get("8a"), Some(at("2026-01-02T03:04:05Z")));
+        assert_eq!(t.get("+123456789abcdef0123456789abcdef"), None);
+        let ids: Vec<String> = t.iter().map(|(k, _)| k.into_owned()).collect();
+        let lower_a = a.to_ascii_lowercase();
+        assert_eq!(ids, [lower_a.as_str(), "8a", b, "zz"], "one id order");
+        t.insert(a, LastLogin::Never).unwrap();
+        t.insert("ffffffffffffffffffffffffffffffff", LastLogin::Never)
+            .unwrap();
+        assert_eq!(t.get(&lower_a), Some(LastLogin::Never));
+        assert_eq!(t.len(), 5);
+        assert_eq!(t.unknown_to([b, "8A", "nobody"]), 3);
+        let mut back = LoginTable::default();
+        for (id, l) in t.iter() {
+            back.insert(&id, l).unwrap();
+        }
+        assert_eq!(back, t, "what iter gives is what was held");
     }
 }
