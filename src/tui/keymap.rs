@@ -65,6 +65,8 @@ pub enum Mode {
     History,
     /// A workspace's members under review.
     Review,
+    /// The password refused: typing it again.
+    SignIn,
 }
 
 impl Mode {
@@ -79,7 +81,7 @@ impl Mode {
     pub fn is_input(self) -> bool {
         matches!(
             self,
-            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path
+            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path | Mode::SignIn
         )
     }
 
@@ -184,6 +186,7 @@ impl Mode {
             ],
             Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
             Mode::Popup => &[Command::Confirm, Command::Back],
+            Mode::SignIn => &[Command::Apply, Command::Back],
             Mode::Global => &[Command::Help, Command::Quit],
         }
     }

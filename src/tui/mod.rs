@@ -15,6 +15,7 @@ pub(crate) mod layout;
 pub(crate) mod list;
 pub(crate) mod logins;
 pub(crate) mod msg;
+pub mod screens;
 pub(crate) mod sort;
 pub mod state;
 pub(crate) mod terminal;
@@ -44,6 +45,8 @@ use crate::tui::state::Popup;
 pub struct TuiOptions {
     pub profile: String,
     pub tenant: String,
+    /// The login the client signs in as (the sign-in screen names it); empty if none.
+    pub login: String,
     /// Open straight on this user's details (an id, or an email).
     pub open_user: Option<String>,
     pub color: ColorMode,
@@ -69,6 +72,7 @@ impl Default for TuiOptions {
         TuiOptions {
             profile: String::new(),
             tenant: String::new(),
+            login: String::new(),
             open_user: None,
             color: ColorMode::default(),
             config_dir: None,
@@ -88,6 +92,7 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     let (keymap, problems) = Keymap::load(opts.config_dir.as_deref());
     let mut state = State::new(opts.profile, opts.tenant);
     state.keymap = keymap;
+    state.set_login(opts.login);
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
     state.bulk.protected = opts.protected;

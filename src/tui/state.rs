@@ -291,6 +291,11 @@ pub struct State {
     pub offers: crate::tui::interrupted::Offers,
 
     pub popups: Vec<Popup>,
+    /// The one stack of layers: screens that each hold their state, keys and drawing
+    /// (`screens/`); over the views and the bulk flow, under the popups.
+    layers: crate::tui::screens::Stack<State>,
+    /// The login the client signs in as (named by the sign-in screen); empty if none.
+    login: String,
     pub flash: Option<Flash>,
     pub should_quit: bool,
 
@@ -463,12 +468,31 @@ impl State {
             run: RunState::default(),
             offers: Default::default(),
             popups: Vec::new(),
+            layers: Default::default(),
+            login: String::new(),
             flash: None,
             should_quit: false,
             width: 80,
             height: 24,
             dirty: true,
         }
+    }
+
+    /// The stack of screen layers.
+    pub fn layers(&self) -> &crate::tui::screens::Stack<State> {
+        &self.layers
+    }
+
+    pub fn layers_mut(&mut self) -> &mut crate::tui::screens::Stack<State> {
+        &mut self.layers
+    }
+
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    pub fn set_login(&mut self, login: impl Into<String>) {
+        self.login = login.into();
     }
 
     pub fn view(&self) -> &View {

@@ -6,8 +6,9 @@ use tui_input::Input;
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::layers::{self, Layer};
+use crate::tui::layers::{self, Top};
 use crate::tui::msg::{Command, Copied, Msg, Outcome};
+use crate::tui::screens::{Layer, Step};
 use crate::tui::state::{
     AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
 };
@@ -75,9 +76,10 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
     match layers::top(state) {
-        Layer::Popup => Vec::new(),
-        Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
-        Layer::Filter | Layer::Search | Layer::Visual | Layer::View(_) => {
+        Top::Popup => Vec::new(),
+        Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)),
+        Top::PathInput | Top::Flow(_) => bulk::update::edit(state, req),
+        Top::Filter | Top::Search | Top::Visual | Top::View(_) => {
             input(state, req);
             Vec::new()
         }
@@ -123,12 +125,27 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         a => match layers::top(state) {
             // While a popup is up, other keys wait.
-            Layer::Popup => Vec::new(),
-            Layer::PathInput | Layer::Flow(_) => bulk::update::on_key(state, a),
-            Layer::Visual => visual_key(state, a),
-            Layer::Filter | Layer::Search | Layer::View(_) => browse_key(state, a),
+            Top::Popup => Vec::new(),
+            Top::Screen(_) => layer_key(state, |l, s| l.on_command(a, s)),
+            Top::PathInput | Top::Flow(_) => bulk::update::on_key(state, a),
+            Top::Visual => visual_key(state, a),
+            Top::Filter | Top::Search | Top::View(_) => browse_key(state, a),
         },
     }
+}
+
+/// A key for the screen on top of the stack: it is taken off while it handles the key (so it
+/// can change the whole state), then put back or replaced as its step says.
+fn layer_key(
+    state: &mut State,
+    handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
+) -> Vec<Effect> {
+    let Some(mut layer) = state.layers_mut().pop() else {
+        return Vec::new();
+    };
+    let step = handle(&mut *layer, state);
+    state.layers_mut().apply(layer, step.next);
+    step.effects
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -350,6 +367,7 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
     if generation != state.list.generation {
         return Vec::new();
     }
+    let said = crate::tui::screens::signin::load_ended(state, &result);
     match result {
         Ok(total) => {
             if let Some(c) = state.list.cached.take() {
@@ -380,10 +398,12 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
                 state.rebuild_visible();
                 state.list.stale = Some(message.clone());
             }
-            state.popups.push(Popup::Error {
-                title: "Could not load users".into(),
-                message,
-            });
+            if !said {
+                state.popups.push(Popup::Error {
+                    title: "Could not load users".into(),
+                    message,
+                });
+            }
         }
     }
     Vec::new()
@@ -488,14 +508,15 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
-        Layer::Popup => {
+        Top::Popup => {
             state.popups.pop();
         }
-        Layer::PathInput => state.bulk.path_input = None,
-        Layer::Flow(_) => return bulk::update::back_flow(state),
-        Layer::Visual => bulk::select::cancel_visual(state),
-        Layer::Filter => state.filter.edit = None,
-        Layer::Search | Layer::View(_) => return back_view(state),
+        Top::Screen(_) => return layer_key(state, |l, s| l.on_command(Command::Back, s)),
+        Top::PathInput => state.bulk.path_input = None,
+        Top::Flow(_) => return bulk::update::back_flow(state),
+        Top::Visual => bulk::select::cancel_visual(state),
+        Top::Filter => state.filter.edit = None,
+        Top::Search | Top::View(_) => return back_view(state),
     }
     Vec::new()
 }

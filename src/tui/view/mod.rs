@@ -71,6 +71,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(pi) = &state.bulk.path_input {
         path::render(state, pi, frame, body);
     }
+    for layer in state.layers().iter() {
+        layer.draw(state, frame, body);
+    }
     if let Some(p) = state.popups.last() {
         popup::render(state, p, frame, area);
     }
@@ -126,6 +129,9 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
+    if let Some(top) = state.layers().top() {
+        return top.title();
+    }
     if let Some(top) = state.bulk.flow.last() {
         let t = match top {
             Screen::Selection { .. } => "Selection",
@@ -291,6 +297,7 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
         && state.filter.edit.is_none()
         && state.bulk.flow.is_empty()
         && state.bulk.path_input.is_none()
+        && state.layers().is_empty()
     {
         let prefix = "/";
         let width = area.width.saturating_sub(1) as usize;
@@ -353,7 +360,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
 }
 
 /// Centered rectangle of at most `w` x `h` inside `area`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(

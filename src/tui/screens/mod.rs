@@ -1,0 +1,143 @@
+//! Screens on the one stack of layers (`State::layers`): each module holds its state, its key
+//! handling, its drawing and its keymap mode, behind [`Layer`]. The reducer takes the top
+//! layer off the stack while it handles a key (so the layer can change the whole state), then
+//! puts it back or does what the layer's [`Step`] says. Registering a screen is its `mod` line
+//! here and the line of the reducer that opens it.
+//!
+//! Generic over the state so this module needs nothing from `state.rs` (which holds the
+//! stack): no import circle.
+
+pub mod signin;
+
+use std::any::Any;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use tui_input::InputRequest;
+
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Mode;
+use crate::tui::msg::Command;
+
+/// One screen on the stack of layers.
+pub trait Layer<S>: Send {
+    /// The keymap section its keys are read from (and the status bar's hints).
+    fn mode(&self) -> Mode;
+    /// The header's title while it is on top.
+    fn title(&self) -> String;
+    /// A key command. Esc reaches it as [`Command::Back`].
+    fn on_command(&mut self, command: Command, state: &mut S) -> Step<S>;
+    /// An editing key, in a screen whose mode is an input.
+    fn on_edit(&mut self, _request: InputRequest, _state: &mut S) -> Step<S> {
+        Step::stay(Vec::new())
+    }
+    /// Draws it over the body of the screen.
+    fn draw(&self, state: &S, frame: &mut Frame, body: Rect);
+    /// For the reducer's hooks and the tests, which look at one screen's own state.
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// What a layer asks for after handling a key: effects, and what becomes of it.
+pub struct Step<S> {
+    pub effects: Vec<Effect>,
+    pub next: Next<S>,
+}
+
+pub enum Next<S> {
+    /// It stays on top.
+    Stay,
+    /// It leaves (Esc, done).
+    Close,
+    /// Another screen takes its place.
+    Replace(Box<dyn Layer<S>>),
+    /// Another screen opens over it.
+    Push(Box<dyn Layer<S>>),
+}
+
+impl<S> Step<S> {
+    pub fn stay(effects: Vec<Effect>) -> Step<S> {
+        Step {
+            effects,
+            next: Next::Stay,
+        }
+    }
+
+    pub fn close(effects: Vec<Effect>) -> Step<S> {
+        Step {
+            effects,
+            next: Next::Close,
+        }
+    }
+}
+
+/// The stack of layers, bottom first.
+pub struct Stack<S> {
+    layers: Vec<Box<dyn Layer<S>>>,
+}
+
+impl<S> Default for Stack<S> {
+    fn default() -> Self {
+        Stack { layers: Vec::new() }
+    }
+}
+
+impl<S> Stack<S> {
+    pub fn push(&mut self, layer: Box<dyn Layer<S>>) {
+        self.layers.push(layer);
+    }
+
+    pub fn pop(&mut self) -> Option<Box<dyn Layer<S>>> {
+        self.layers.pop()
+    }
+
+    pub fn top(&self) -> Option<&dyn Layer<S>> {
+        self.layers.last().map(|l| &**l)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Bottom first, for drawing.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Layer<S>> {
+        self.layers.iter().map(|l| &**l)
+    }
+
+    /// The nearest screen of type `T`, from the top.
+    pub fn find<T: 'static>(&self) -> Option<&T> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| l.as_any().downcast_ref::<T>())
+    }
+
+    pub fn find_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.layers
+            .iter_mut()
+            .rev()
+            .find_map(|l| l.as_any_mut().downcast_mut::<T>())
+    }
+
+    /// Takes every screen of type `T` off the stack.
+    pub fn remove<T: 'static>(&mut self) {
+        self.layers.retain(|l| !l.as_any().is::<T>());
+    }
+
+    /// Puts a layer taken off for a key back, or does what its step says.
+    pub fn apply(&mut self, layer: Box<dyn Layer<S>>, next: Next<S>) {
+        match next {
+            Next::Stay => self.layers.push(layer),
+            Next::Close => {}
+            Next::Replace(other) => self.layers.push(other),
+            Next::Push(other) => {
+                self.layers.push(layer);
+                self.layers.push(other);
+            }
+        }
+    }
+}
