@@ -167,9 +167,7 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
         Outcome::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
     );
     assert!(s.bulk.selected.is_empty());
-    assert!(
-        matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary"))
-    );
+    assert!(matches!(s.popup(), Some(Popup::Error { message, .. }) if message.contains("binary")));
 }
 
 #[test]
@@ -491,7 +489,7 @@ fn quitting_while_a_batch_runs_asks_first() {
     let (mut s, _) = running();
     update(&mut s, Command::Quit);
     assert!(!s.should_quit);
-    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    assert_eq!(s.popup(), Some(&Popup::ConfirmQuit));
     update(&mut s, Command::Back);
     assert!(!s.should_quit);
     update(&mut s, Command::Quit);
@@ -634,7 +632,7 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     let (mut s, _) = running();
     // Esc asks, as q does; nothing is cancelled yet.
     assert!(update(&mut s, Command::Back).is_empty());
-    assert_eq!(s.popups.last(), Some(&Popup::ConfirmStop));
+    assert_eq!(s.popup(), Some(&Popup::ConfirmStop));
     assert!(!s.run_view().unwrap().stopping);
     let text = scimitar::tui::testing::screen(&s);
     assert!(
@@ -643,7 +641,7 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     );
     // Esc on the question: the run goes on.
     assert!(update(&mut s, Command::Back).is_empty());
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert!(!s.run_view().unwrap().stopping);
     // Esc, then confirm: dispatching stops, once.
     update(&mut s, Command::Back);

@@ -130,7 +130,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
     loaded(&mut s, 1, 6);
     assert_eq!(s.list.load, LoadState::Done);
     assert_eq!(s.visible.len(), 6);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
 }
 
 #[test]
@@ -141,8 +141,8 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     load_failed(&mut s, 1, msg);
     assert!(matches!(s.list.load, LoadState::Failed(_)));
     assert_eq!(
-        s.popups,
-        vec![Popup::Error {
+        s.popups(),
+        vec![&Popup::Error {
             title: "Could not load users".into(),
             message: msg.into()
         }]
@@ -150,7 +150,7 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     // Other keys wait while the popup is up.
     assert!(update(&mut s, Command::Refresh).is_empty());
     update(&mut s, Command::Back);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert!(!s.should_quit);
     // r retries.
     let e = update(&mut s, Command::Refresh);
@@ -252,10 +252,10 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     update(&mut s, Command::Apply);
     update(&mut s, Command::Help);
     update(&mut s, Command::Filter); // ignored under a popup
-    assert_eq!(s.popups, vec![Popup::Help]);
+    assert_eq!(s.popups(), vec![&Popup::Help]);
 
     update(&mut s, Command::Back); // popup
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     update(&mut s, Command::Filter);
     update(&mut s, Command::Back); // input
     assert!(s.filter.edit.is_none());
@@ -411,7 +411,7 @@ fn a_failed_refresh_keeps_the_loaded_data_and_says_why() {
     );
     assert!(s.detail().is_some_and(|d| d.error.is_some()));
     assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0001"));
-    assert!(matches!(s.popups.last(), Some(Popup::Error { .. })));
+    assert!(matches!(s.popup(), Some(Popup::Error { .. })));
 }
 
 #[test]
@@ -482,7 +482,7 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
         &mut s,
         Outcome::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
     );
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert_eq!(s.list.workspace_list_ok, Some(false));
     update(&mut s, Command::Workspaces);
     assert_eq!(s.visible.len(), 3);
@@ -494,9 +494,9 @@ fn quit_asks_while_a_batch_runs() {
     s.run.running = true;
     update(&mut s, Command::Quit);
     assert!(!s.should_quit);
-    assert_eq!(s.popups, vec![Popup::ConfirmQuit]);
+    assert_eq!(s.popups(), vec![&Popup::ConfirmQuit]);
     update(&mut s, Command::Back);
-    assert!(!s.should_quit && s.popups.is_empty());
+    assert!(!s.should_quit && s.popups().is_empty());
     update(&mut s, Command::Quit);
     update(&mut s, Command::Confirm);
     assert!(s.should_quit);

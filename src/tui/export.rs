@@ -194,10 +194,7 @@ mod tests {
             },
         );
         assert!(fx.is_empty());
-        assert!(matches!(
-            s.popups.last(),
-            Some(Popup::ConfirmOverwrite { .. })
-        ));
+        assert!(matches!(s.popup(), Some(Popup::ConfirmOverwrite { .. })));
         let fx = step(&mut s, Command::Confirm);
         let (path, users, overwrite) = export_of(&fx).expect("export again");
         assert_eq!((path, overwrite), ("/tmp/users.csv", true));
@@ -214,7 +211,7 @@ mod tests {
             },
         );
         assert!(export_of(&step(&mut s, Command::Back)).is_none());
-        assert!(s.popups.is_empty());
+        assert!(s.popups().is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
 //! stack (`screens/`), the path input, the bulk screen on top of its flow, the filter input,
-//! the search input, a range being marked, the view. `mode()` (the keymap section), key dispatch, editing keys and Esc all read
-//! [`top`]; the render draws the same layers bottom to top.
+//! the search input, a range being marked, the view. `mode()` (the keymap section), key
+//! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
+//! to top.
 
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
@@ -23,7 +24,7 @@ pub enum Top<'a> {
 
 /// The layer that has the keys now.
 pub fn top(state: &State) -> Top<'_> {
-    match state.popups.last() {
+    match state.popup() {
         Some(_) => Top::Popup,
         None => under_popups(state),
     }
@@ -31,7 +32,7 @@ pub fn top(state: &State) -> Top<'_> {
 
 /// The layer under any popup (the help overlay lists its keys).
 pub fn under_popups(state: &State) -> Top<'_> {
-    if let Some(l) = state.layers().top() {
+    if let Some(l) = state.layers().iter().rev().find(|l| !l.is_popup()) {
         return Top::Screen(l);
     }
     if state.bulk.path_input.is_some() {

@@ -107,13 +107,13 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
         for p in &problems {
             tracing::warn!("keymap: {p}");
         }
-        state.popups.push(Popup::Error {
+        state.push_popup(Popup::Error {
             title: "keymap.toml: some entries were ignored".into(),
             message: problems.join("\n"),
         });
     }
     if !warnings.is_empty() {
-        state.popups.push(Popup::Error {
+        state.push_popup(Popup::Error {
             title: "Safety".into(),
             message: warnings.join("\n"),
         });

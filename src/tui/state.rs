@@ -290,9 +290,8 @@ pub struct State {
     /// Interrupted runs put off for this session.
     pub offers: crate::tui::interrupted::Offers,
 
-    pub popups: Vec<Popup>,
-    /// The one stack of layers: screens that each hold their state, keys and drawing
-    /// (`screens/`); over the views and the bulk flow, under the popups.
+    /// The one stack of layers: the popups and the screens that each hold their state, keys
+    /// and drawing (`screens/`); over the views and the bulk flow.
     layers: crate::tui::screens::Stack<State>,
     /// The login the client signs in as (named by the sign-in screen); empty if none.
     login: String,
@@ -467,7 +466,6 @@ impl State {
             },
             run: RunState::default(),
             offers: Default::default(),
-            popups: Vec::new(),
             layers: Default::default(),
             login: String::new(),
             flash: None,
@@ -485,6 +483,25 @@ impl State {
 
     pub fn layers_mut(&mut self) -> &mut crate::tui::screens::Stack<State> {
         &mut self.layers
+    }
+
+    /// The popup on top, if the top layer is one.
+    pub fn popup(&self) -> Option<&Popup> {
+        self.layers.top()?.as_any().downcast_ref::<Popup>()
+    }
+
+    /// Every popup on the stack, bottom first.
+    pub fn popups(&self) -> Vec<&Popup> {
+        self.layers.all::<Popup>()
+    }
+
+    pub fn push_popup(&mut self, popup: Popup) {
+        self.layers.push(Box::new(popup));
+    }
+
+    /// Closes the popup on top; `None` if the top layer is not a popup.
+    pub fn pop_popup(&mut self) -> Option<Popup> {
+        self.layers.pop_if::<Popup>()
     }
 
     pub fn login(&self) -> &str {

@@ -99,34 +99,21 @@ fn tick(state: &mut State) {
 /// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
-        && !matches!(action, Command::Quit | Command::Help)
-    {
-        return crate::tui::interrupted::on_key(state, action);
-    }
     match action {
         Command::Quit => quit(state),
-        Command::Confirm => match state.popups.pop() {
-            Some(Popup::ConfirmQuit) => quit_after_run(state),
-            Some(Popup::ConfirmStop) => bulk::update::cancel_run(state),
-            Some(Popup::ConfirmOverwrite { purpose, path }) => {
-                bulk::update::confirm_overwrite(state, purpose, path)
-            }
-            _ => Vec::new(),
-        },
-        Command::Back => back(state),
         Command::Help => {
-            if state.popups.last() == Some(&Popup::Help) {
-                state.popups.pop();
+            if state.popup() == Some(&Popup::Help) {
+                state.pop_popup();
             } else {
-                state.popups.push(Popup::Help);
+                state.push_popup(Popup::Help);
             }
             Vec::new()
         }
         a => match layers::top(state) {
-            // While a popup is up, other keys wait.
-            Top::Popup => Vec::new(),
-            Top::Screen(_) => layer_key(state, |l, s| l.on_command(a, s)),
+            // A popup or a screen of the stack answers its own keys.
+            Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(a, s)),
+            _ if a == Command::Confirm => Vec::new(),
+            _ if a == Command::Back => back(state),
             Top::PathInput | Top::Flow(_) => bulk::update::on_key(state, a),
             Top::Visual => visual_key(state, a),
             Top::Filter | Top::Search | Top::View(_) => browse_key(state, a),
@@ -150,8 +137,8 @@ fn layer_key(
 
 fn quit(state: &mut State) -> Vec<Effect> {
     if state.run.running {
-        if state.popups.last() != Some(&Popup::ConfirmQuit) {
-            state.popups.push(Popup::ConfirmQuit);
+        if state.popup() != Some(&Popup::ConfirmQuit) {
+            state.push_popup(Popup::ConfirmQuit);
         }
     } else {
         state.should_quit = true;
@@ -291,7 +278,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             let text: String = text.chars().filter(|c| !c.is_control()).collect();
             state.flash(text);
         }
-        Outcome::ShowError { title, message } => state.popups.push(Popup::Error { title, message }),
+        Outcome::ShowError { title, message } => state.push_popup(Popup::Error { title, message }),
         Outcome::Resize { width, height } => {
             state.width = width;
             state.height = height;
@@ -399,7 +386,7 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
                 state.list.stale = Some(message.clone());
             }
             if !said {
-                state.popups.push(Popup::Error {
+                state.push_popup(Popup::Error {
                     title: "Could not load users".into(),
                     message,
                 });
@@ -508,10 +495,9 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
-        Top::Popup => {
-            state.popups.pop();
+        Top::Popup | Top::Screen(_) => {
+            return layer_key(state, |l, s| l.on_command(Command::Back, s));
         }
-        Top::Screen(_) => return layer_key(state, |l, s| l.on_command(Command::Back, s)),
         Top::PathInput => state.bulk.path_input = None,
         Top::Flow(_) => return bulk::update::back_flow(state),
         Top::Visual => bulk::select::cancel_visual(state),
@@ -658,7 +644,7 @@ fn user_fetched(
         Err(failure) => {
             let message = failure.to_string();
             d.error = Some(message.clone());
-            state.popups.push(Popup::Error {
+            state.push_popup(Popup::Error {
                 title: format!("Could not read user {key}"),
                 message,
             });

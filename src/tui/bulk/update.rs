@@ -137,8 +137,8 @@ fn back(state: &mut State) -> Option<Vec<Effect>> {
                 Some(cancel_run(state))
             } else {
                 // Esc is "back" everywhere else: during a run it asks, as q does.
-                if state.popups.last() != Some(&crate::tui::state::Popup::ConfirmStop) {
-                    state.popups.push(crate::tui::state::Popup::ConfirmStop);
+                if state.popup() != Some(&crate::tui::state::Popup::ConfirmStop) {
+                    state.push_popup(crate::tui::state::Popup::ConfirmStop);
                 }
                 Some(Vec::new())
             }
@@ -694,13 +694,13 @@ pub(crate) fn csv_progress(state: &mut State, rows: usize, looked_up: usize) {
 }
 
 pub(crate) fn would_overwrite(state: &mut State, purpose: PathPurpose, path: String) {
-    state.popups.push(Popup::ConfirmOverwrite { purpose, path });
+    state.push_popup(Popup::ConfirmOverwrite { purpose, path });
 }
 
 pub(crate) fn saved(state: &mut State, what: String, result: Result<String, Failure>) {
     match result {
         Ok(path) => state.flash(format!("{what} saved to {path}")),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: format!("Could not save the {what}"),
             message: message.to_string(),
         }),
@@ -744,7 +744,7 @@ pub(crate) fn plan_ready(state: &mut State, preview: Box<Preview>) {
 pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Failure>) {
     match result {
         Ok(u) => open_undo_preview(state, *u),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: "Cannot build the undo plan".into(),
             message: message.to_string(),
         }),
@@ -754,7 +754,7 @@ pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Fail
 pub(crate) fn resume_ready(state: &mut State, result: Result<Box<ResumeInfo>, Failure>) {
     match result {
         Ok(info) => open_resume_confirm(state, info),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: "Cannot resume this run".into(),
             message: message.to_string(),
         }),
@@ -775,7 +775,7 @@ pub(crate) fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failu
             .bulk
             .flow
             .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: format!("Cannot use {path}; nothing was selected"),
             message: message.to_string(),
         }),

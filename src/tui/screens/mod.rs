@@ -7,6 +7,7 @@
 //! Generic over the state so this module needs nothing from `state.rs` (which holds the
 //! stack): no import circle.
 
+pub mod popup;
 pub mod signin;
 
 use std::any::Any;
@@ -23,8 +24,12 @@ use crate::tui::msg::Command;
 pub trait Layer<S>: Send {
     /// The keymap section its keys are read from (and the status bar's hints).
     fn mode(&self) -> Mode;
-    /// The header's title while it is on top.
-    fn title(&self) -> String;
+    /// The header's title while it is on top; `None` keeps the one of what is under it.
+    fn title(&self) -> Option<String>;
+    /// A popup: it has the keys, but the layers under it keep the title and the help.
+    fn is_popup(&self) -> bool {
+        false
+    }
     /// A key command. Esc reaches it as [`Command::Back`].
     fn on_command(&mut self, command: Command, state: &mut S) -> Step<S>;
     /// An editing key, in a screen whose mode is an input.
@@ -36,6 +41,7 @@ pub trait Layer<S>: Send {
     /// For the reducer's hooks and the tests, which look at one screen's own state.
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
 /// What a layer asks for after handling a key: effects, and what becomes of it.
@@ -104,7 +110,7 @@ impl<S> Stack<S> {
     }
 
     /// Bottom first, for drawing.
-    pub fn iter(&self) -> impl Iterator<Item = &dyn Layer<S>> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &dyn Layer<S>> {
         self.layers.iter().map(|l| &**l)
     }
 
@@ -121,6 +127,23 @@ impl<S> Stack<S> {
             .iter_mut()
             .rev()
             .find_map(|l| l.as_any_mut().downcast_mut::<T>())
+    }
+
+    /// Takes the top layer off if it is a `T`.
+    pub fn pop_if<T: 'static>(&mut self) -> Option<T> {
+        if !self.layers.last()?.as_any().is::<T>() {
+            return None;
+        }
+        let top = self.layers.pop()?;
+        top.into_any().downcast::<T>().ok().map(|b| *b)
+    }
+
+    /// Every layer of type `T`, bottom first.
+    pub fn all<T: 'static>(&self) -> Vec<&T> {
+        self.layers
+            .iter()
+            .filter_map(|l| l.as_any().downcast_ref::<T>())
+            .collect()
     }
 
     /// Takes every screen of type `T` off the stack.

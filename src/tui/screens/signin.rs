@@ -140,14 +140,22 @@ impl Layer<State> for SignIn {
         Mode::SignIn
     }
 
-    fn title(&self) -> String {
-        "Sign in".into()
+    fn title(&self) -> Option<String> {
+        Some("Sign in".into())
     }
 
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
         match command {
             Command::Back => Step::close(Vec::new()),
-            Command::Apply if self.spent() => Step::stay(crate::tui::update::quit_after_run(state)),
+            Command::Apply if self.spent() => {
+                // As `q` does: a batch running is asked about first.
+                if state.run.running {
+                    state.push_popup(crate::tui::state::Popup::ConfirmQuit);
+                } else {
+                    state.should_quit = true;
+                }
+                Step::stay(Vec::new())
+            }
             Command::Apply if self.waiting => Step::stay(Vec::new()),
             Command::Apply => self.sign_in(state),
             _ => Step::stay(Vec::new()),
@@ -211,6 +219,10 @@ impl Layer<State> for SignIn {
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
     }
 }
@@ -293,7 +305,7 @@ mod tests {
     #[test]
     fn a_refused_password_opens_the_sign_in_screen_for_its_login_not_an_error_popup() {
         let s = refused_at_start(AuthMethod::Token);
-        assert!(s.popups.is_empty(), "{:?}", s.popups);
+        assert!(s.popups().is_empty(), "{:?}", s.popups());
         assert_eq!(mode(&s), Mode::SignIn);
         assert_eq!(sign_in(&s).login(), "admin@example.com");
         assert!(
@@ -335,10 +347,10 @@ mod tests {
         // A second Enter while it signs in sends nothing.
         assert!(enter(&mut s).is_empty());
         end_load(&mut s, Ok(0));
-        assert!(s.layers().is_empty());
+        assert!(s.layers().find::<SignIn>().is_none());
         assert_eq!(s.list.load, LoadState::Done);
         assert_eq!(mode(&s), Mode::List);
-        assert!(s.popups.is_empty());
+        assert!(s.popups().is_empty());
     }
 
     #[test]
@@ -351,7 +363,7 @@ mod tests {
             assert_eq!(sign_in(&s).tries(), try_no);
         }
         assert!(sign_in(&s).spent());
-        assert!(s.popups.is_empty());
+        assert!(s.popups().is_empty());
         // No fourth try: typing does nothing and Enter quits.
         typed(&mut s, "again");
         assert_eq!(sign_in(&s).typed(), 0);
@@ -387,11 +399,11 @@ mod tests {
     fn other_sign_in_methods_keep_the_error_popup() {
         for method in [AuthMethod::Cert, AuthMethod::Oauth, AuthMethod::Bearer] {
             let s = refused_at_start(method);
-            assert!(s.layers().is_empty(), "{method:?}");
+            assert!(s.layers().find::<SignIn>().is_none(), "{method:?}");
             assert!(
-                matches!(s.popups.last(), Some(Popup::Error { .. })),
+                matches!(s.popup(), Some(Popup::Error { .. })),
                 "{method:?}: {:?}",
-                s.popups
+                s.popups()
             );
         }
         // Neither does a failure that is not a 401.
@@ -399,8 +411,8 @@ mod tests {
         s.set_login("admin@example.com");
         crate::tui::update::init(&mut s, None);
         end_load(&mut s, Err(Failure::from("connection refused")));
-        assert!(s.layers().is_empty());
-        assert!(!s.popups.is_empty());
+        assert!(s.layers().find::<SignIn>().is_none());
+        assert!(!s.popups().is_empty());
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod menu;
 mod path;
 pub mod paths;
 mod picker;
-mod popup;
+pub(crate) mod popup;
 mod preview;
 mod progress;
 pub mod request;
@@ -71,11 +71,13 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(pi) = &state.bulk.path_input {
         path::render(state, pi, frame, body);
     }
-    for layer in state.layers().iter() {
-        layer.draw(state, frame, body);
-    }
-    if let Some(p) = state.popups.last() {
-        popup::render(state, p, frame, area);
+    // Bottom to top; of the popups only the top one shows, as it always did.
+    let layers: Vec<_> = state.layers().iter().collect();
+    let top_popup = layers.iter().rposition(|l| l.is_popup());
+    for (i, layer) in layers.into_iter().enumerate() {
+        if !layer.is_popup() || Some(i) == top_popup {
+            layer.draw(state, frame, body);
+        }
     }
 }
 
@@ -129,8 +131,8 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
-    if let Some(top) = state.layers().top() {
-        return top.title();
+    if let Some(title) = state.layers().iter().rev().find_map(|l| l.title()) {
+        return title;
     }
     if let Some(top) = state.bulk.flow.last() {
         let t = match top {
@@ -293,7 +295,7 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
     if view.search.editing
-        && state.popups.is_empty()
+        && state.popups().is_empty()
         && state.filter.edit.is_none()
         && state.bulk.flow.is_empty()
         && state.bulk.path_input.is_none()
@@ -333,7 +335,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[Command] = match state.popups.last() {
+    let hints: &[Command] = match state.popup() {
         Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
             mode.hints()
         }
