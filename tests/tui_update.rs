@@ -162,15 +162,15 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
 fn filter_is_validated_as_typed_and_applied_on_enter() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Filter);
-    assert!(s.filter.edit.is_some());
+    assert!(s.filter_edit().is_some());
     typed(&mut s, "userName eq \"ali");
-    let err = s.filter.edit.as_ref().and_then(|e| e.error.clone());
+    let err = s.filter_edit().and_then(|e| e.error.clone());
     assert_eq!(err.map(|e| e.position), Some(12));
     // Enter with an error does nothing but keep the error.
     assert!(update(&mut s, Command::Apply).is_empty());
-    assert!(s.filter.edit.is_some());
+    assert!(s.filter_edit().is_some());
     typed(&mut s, "\"");
-    assert!(s.filter.edit.as_ref().is_some_and(|e| e.error.is_none()));
+    assert!(s.filter_edit().is_some_and(|e| e.error.is_none()));
     let effects = update(&mut s, Command::Apply);
     let expected = scimitar::scim::filter::parse("userName eq \"ali\"").ok();
     assert_eq!(
@@ -180,7 +180,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
             filter: expected
         }]
     );
-    assert!(s.filter.edit.is_none());
+    assert!(s.filter_edit().is_none());
     assert_eq!(
         s.filter.applied.as_ref().map(|f| f.text.as_str()),
         Some("userName eq \"ali\"")
@@ -258,7 +258,7 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     assert!(s.popups().is_empty());
     update(&mut s, Command::Filter);
     update(&mut s, Command::Back); // input
-    assert!(s.filter.edit.is_none());
+    assert!(s.filter_edit().is_none());
     assert_eq!(s.view().search.input.value(), "bob");
     update(&mut s, Command::Back); // search
     assert_eq!(s.view().search.input.value(), "");

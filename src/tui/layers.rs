@@ -1,6 +1,5 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`), the path input, the bulk screen on top of its flow, the filter input,
-//! the search input, a range being marked, the view. `mode()` (the keymap section), key
+//! stack (`screens/`), the path input, the bulk screen on top of its flow, the search input, a range being marked, the view. `mode()` (the keymap section), key
 //! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
 //! to top.
 
@@ -16,7 +15,6 @@ pub enum Top<'a> {
     Screen(&'a dyn crate::tui::screens::Layer<State>),
     PathInput,
     Flow(&'a Screen),
-    Filter,
     Search,
     Visual,
     View(&'a ViewKind),
@@ -40,9 +38,6 @@ pub fn under_popups(state: &State) -> Top<'_> {
     }
     if let Some(s) = state.bulk.flow.last() {
         return Top::Flow(s);
-    }
-    if state.filter.edit.is_some() {
-        return Top::Filter;
     }
     let v = state.view();
     if v.search.editing {
@@ -70,7 +65,6 @@ fn layer_mode(layer: Top) -> Mode {
         Top::Screen(l) => l.mode(),
         Top::PathInput => Mode::Path,
         Top::Flow(s) => screen_mode(s),
-        Top::Filter => Mode::Filter,
         Top::Search => Mode::Search,
         Top::Visual => Mode::Visual,
         Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,

@@ -231,10 +231,9 @@ pub struct UserList {
     pub workspace_list_ok: Option<bool>,
 }
 
-/// The server-side filter: the one applied and the one being typed.
+/// The server-side filter applied (the one being typed is a layer, `screens/filter.rs`).
 pub struct FilterState {
     pub applied: Option<AppliedFilter>,
-    pub edit: Option<FilterEdit>,
     pub parser: FilterParser,
 }
 
@@ -453,7 +452,6 @@ impl State {
             list: UserList::new(),
             filter: FilterState {
                 applied: None,
-                edit: None,
                 parser: crate::scim::filter::parse,
             },
             views: vec![View::new(ViewKind::Users)],
@@ -502,6 +500,11 @@ impl State {
     /// Closes the popup on top; `None` if the top layer is not a popup.
     pub fn pop_popup(&mut self) -> Option<Popup> {
         self.layers.pop_if::<Popup>()
+    }
+
+    /// The server filter being typed, if its input is open.
+    pub fn filter_edit(&self) -> Option<&FilterEdit> {
+        self.layers.find::<FilterEdit>()
     }
 
     pub fn login(&self) -> &str {

@@ -1,22 +1,18 @@
 //! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock; what
 //! must happen outside is returned as effects.
 
-use tui_input::Input;
-
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::layers::{self, Top};
 use crate::tui::msg::{Command, Copied, Msg, Outcome};
 use crate::tui::screens::{Layer, Step};
-use crate::tui::state::{
-    AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
-};
+use crate::tui::state::{DetailState, LoadState, Popup, State, View, ViewKind};
 
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
 // know it from the reducer.
 pub use crate::tui::layers::{base_mode, mode};
-pub(crate) use crate::tui::list::reload;
+pub(crate) use crate::tui::list::{move_by, reload};
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -79,7 +75,7 @@ fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
         Top::Popup => Vec::new(),
         Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)),
         Top::PathInput | Top::Flow(_) => bulk::update::edit(state, req),
-        Top::Filter | Top::Search | Top::Visual | Top::View(_) => {
+        Top::Search | Top::Visual | Top::View(_) => {
             input(state, req);
             Vec::new()
         }
@@ -116,7 +112,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             _ if a == Command::Back => back(state),
             Top::PathInput | Top::Flow(_) => bulk::update::on_key(state, a),
             Top::Visual => visual_key(state, a),
-            Top::Filter | Top::Search | Top::View(_) => browse_key(state, a),
+            Top::Search | Top::View(_) => browse_key(state, a),
         },
     }
 }
@@ -195,7 +191,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::Open => open(state),
         Command::Refresh => refresh(state),
         Command::Filter => {
-            edit_filter(state);
+            crate::tui::screens::filter::open(state);
             Vec::new()
         }
         Command::Search => {
@@ -449,23 +445,6 @@ fn refresh(state: &mut State) -> Vec<Effect> {
     }
 }
 
-fn edit_filter(state: &mut State) {
-    if !state.view().is_user_list() {
-        return;
-    }
-    let text = state
-        .filter
-        .applied
-        .as_ref()
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
-    state.filter.edit = Some(FilterEdit {
-        input: Input::new(text),
-        error: None,
-    });
-    validate_filter(state);
-}
-
 fn copy_id(state: &mut State) -> Vec<Effect> {
     let id = match state.view().kind {
         ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
@@ -501,7 +480,6 @@ fn back(state: &mut State) -> Vec<Effect> {
         Top::PathInput => state.bulk.path_input = None,
         Top::Flow(_) => return bulk::update::back_flow(state),
         Top::Visual => bulk::select::cancel_visual(state),
-        Top::Filter => state.filter.edit = None,
         Top::Search | Top::View(_) => return back_view(state),
     }
     Vec::new()
@@ -530,25 +508,6 @@ fn back_view(state: &mut State) -> Vec<Effect> {
     // A detail view's state goes with it.
     state.views.pop();
     state.rebuild_visible();
-    Vec::new()
-}
-
-fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
-    let len = match &state.view().kind {
-        // The detail view scrolls by rows, to its last full page.
-        ViewKind::Detail(_) => {
-            let view = crate::tui::detail::content_rows(state)
-                .saturating_sub(crate::tui::layout::detail_rows(state.height));
-            view + 1
-        }
-        _ => state.visible.len(),
-    };
-    let v = state.view_mut();
-    let max = len.saturating_sub(1) as isize;
-    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-    if !matches!(v.kind, ViewKind::Detail(_)) {
-        state.clamp_cursor();
-    }
     Vec::new()
 }
 
@@ -777,11 +736,6 @@ fn workspaces_listed(
 }
 
 fn input(state: &mut State, req: tui_input::InputRequest) {
-    if let Some(edit) = &mut state.filter.edit {
-        edit.input.handle(req);
-        validate_filter(state);
-        return;
-    }
     let v = state.view_mut();
     if v.search.editing {
         v.search.input.handle(req);
@@ -789,42 +743,7 @@ fn input(state: &mut State, req: tui_input::InputRequest) {
     }
 }
 
-fn validate_filter(state: &mut State) {
-    let parser = state.filter.parser;
-    if let Some(edit) = &mut state.filter.edit {
-        let text = edit.input.value().trim();
-        edit.error = if text.is_empty() {
-            None
-        } else {
-            parser(text).err()
-        };
-    }
-}
-
 fn apply(state: &mut State) -> Vec<Effect> {
-    if let Some(edit) = &state.filter.edit {
-        let text = edit.input.value().trim().to_string();
-        if text.is_empty() {
-            state.filter.edit = None;
-            if state.filter.applied.take().is_some() {
-                return reload(state);
-            }
-            return Vec::new();
-        }
-        return match (state.filter.parser)(&text) {
-            Ok(filter) => {
-                state.filter.edit = None;
-                state.filter.applied = Some(AppliedFilter { text, filter });
-                reload(state)
-            }
-            Err(e) => {
-                if let Some(edit) = &mut state.filter.edit {
-                    edit.error = Some(e);
-                }
-                Vec::new()
-            }
-        };
-    }
     let v = state.view_mut();
     if v.search.editing {
         v.search.editing = false;

@@ -65,9 +65,6 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
-    if let Some(edit) = &state.filter.edit {
-        popup::render_filter(state, edit, frame, body);
-    }
     if let Some(pi) = &state.bulk.path_input {
         path::render(state, pi, frame, body);
     }
@@ -296,7 +293,6 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let view = state.view();
     if view.search.editing
         && state.popups().is_empty()
-        && state.filter.edit.is_none()
         && state.bulk.flow.is_empty()
         && state.bulk.path_input.is_none()
         && state.layers().is_empty()
