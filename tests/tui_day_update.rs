@@ -236,7 +236,7 @@ fn tab_in_the_path_input_completes() {
             completion,
         },
     );
-    let pi = s.bulk.path_input.as_ref().expect("still typing the path");
+    let pi = s.path_input().expect("still typing the path");
     assert_eq!(pi.input.value(), "~/leavers-1");
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(

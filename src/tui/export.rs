@@ -26,7 +26,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
         ViewKind::Members { workspace_id } => format!("members-{}.csv", file_safe(workspace_id)),
         _ => "users.csv".to_string(),
     };
-    state.bulk.path_input = Some(PathInput {
+    state.ask_path(PathInput {
         purpose: PathPurpose::ExportUsers,
         input: Input::new(name),
     });
@@ -170,7 +170,7 @@ mod tests {
             step(&mut s, Command::Export).is_empty(),
             "nothing written before a path"
         );
-        let pi = s.bulk.path_input.as_ref().expect("the path is asked");
+        let pi = s.path_input().expect("the path is asked");
         assert_eq!(pi.purpose, PathPurpose::ExportUsers);
         assert_eq!(pi.input.value(), "members-8a81b09d5e6f7a01.csv");
         let fx = step(&mut s, Command::Apply);
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(path, "members-8a81b09d5e6f7a01.csv");
         assert_eq!(users, shown);
         assert!(!overwrite, "never replaces a file unasked");
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
     }
 
     #[test]
@@ -219,10 +219,10 @@ mod tests {
         let mut s = loaded_state(fixture_users(), 100, 30);
         step(&mut s, Command::Workspaces);
         step(&mut s, Command::Export);
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
         let mut s = loaded_state(Vec::new(), 100, 30);
         step(&mut s, Command::Export);
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
     }
 
     #[test]

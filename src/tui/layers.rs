@@ -1,5 +1,5 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`), the path input, the bulk screen on top of its flow, the search input, a range being marked, the view. `mode()` (the keymap section), key
+//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, the search input, a range being marked, the view. `mode()` (the keymap section), key
 //! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
 //! to top.
 
@@ -13,7 +13,6 @@ pub enum Top<'a> {
     Popup,
     /// A screen of the stack of layers (it says its own mode).
     Screen(&'a dyn crate::tui::screens::Layer<State>),
-    PathInput,
     Flow(&'a Screen),
     Search,
     Visual,
@@ -32,9 +31,6 @@ pub fn top(state: &State) -> Top<'_> {
 pub fn under_popups(state: &State) -> Top<'_> {
     if let Some(l) = state.layers().iter().rev().find(|l| !l.is_popup()) {
         return Top::Screen(l);
-    }
-    if state.bulk.path_input.is_some() {
-        return Top::PathInput;
     }
     if let Some(s) = state.bulk.flow.last() {
         return Top::Flow(s);
@@ -63,7 +59,6 @@ fn layer_mode(layer: Top) -> Mode {
     match layer {
         Top::Popup => Mode::Popup,
         Top::Screen(l) => l.mode(),
-        Top::PathInput => Mode::Path,
         Top::Flow(s) => screen_mode(s),
         Top::Search => Mode::Search,
         Top::Visual => Mode::Visual,

@@ -248,7 +248,6 @@ pub struct Bulk {
     pub visual: Option<usize>,
     /// The bulk-flow screens over the list; Esc pops one.
     pub flow: Vec<Screen>,
-    pub path_input: Option<PathInput>,
     /// Accounts no plan may change (the API user, the profile's list).
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
@@ -500,6 +499,16 @@ impl State {
     /// Closes the popup on top; `None` if the top layer is not a popup.
     pub fn pop_popup(&mut self) -> Option<Popup> {
         self.layers.pop_if::<Popup>()
+    }
+
+    /// Asks for a file path (load a CSV, save a report, a plan, a review, an export).
+    pub fn ask_path(&mut self, input: PathInput) {
+        self.layers.push(Box::new(input));
+    }
+
+    /// The file path being typed, if its input is open.
+    pub fn path_input(&self) -> Option<&PathInput> {
+        self.layers.find::<PathInput>()
     }
 
     /// The server filter being typed, if its input is open.

@@ -74,7 +74,7 @@ fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
     match layers::top(state) {
         Top::Popup => Vec::new(),
         Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)),
-        Top::PathInput | Top::Flow(_) => bulk::update::edit(state, req),
+        Top::Flow(_) => bulk::update::edit(state, req),
         Top::Search | Top::Visual | Top::View(_) => {
             input(state, req);
             Vec::new()
@@ -110,7 +110,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(a, s)),
             _ if a == Command::Confirm => Vec::new(),
             _ if a == Command::Back => back(state),
-            Top::PathInput | Top::Flow(_) => bulk::update::on_key(state, a),
+            Top::Flow(_) => bulk::update::on_key(state, a),
             Top::Visual => visual_key(state, a),
             Top::Search | Top::View(_) => browse_key(state, a),
         },
@@ -477,7 +477,6 @@ fn back(state: &mut State) -> Vec<Effect> {
         Top::Popup | Top::Screen(_) => {
             return layer_key(state, |l, s| l.on_command(Command::Back, s));
         }
-        Top::PathInput => state.bulk.path_input = None,
         Top::Flow(_) => return bulk::update::back_flow(state),
         Top::Visual => bulk::select::cancel_visual(state),
         Top::Search | Top::View(_) => return back_view(state),

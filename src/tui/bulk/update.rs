@@ -44,7 +44,7 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::ClearSelection => select::clear(state),
         Command::Selection => open_selection(state),
         Command::LoadCsv => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::LoadCsv,
                 input: Input::default(),
             });
@@ -175,23 +175,17 @@ pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
     vec![Effect::CancelBatch]
 }
 
-/// An editing key while a bulk screen or the path input has the keys: the path input, or
-/// the typed confirmation.
+/// An editing key while a bulk screen has the keys: the typed confirmation.
 pub(crate) fn edit(state: &mut State, req: InputRequest) -> Vec<Effect> {
-    if let Some(pi) = &mut state.bulk.path_input {
-        pi.input.handle(req);
-    } else if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() {
+    if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() {
         c.input.handle(req);
         c.error = None;
     }
     Vec::new()
 }
 
-/// A key while a bulk screen or the path input is up: moves, then the screen on top.
+/// A key while a bulk screen is up: moves, then the screen on top.
 pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    if state.bulk.path_input.is_some() {
-        return path_key(state, action);
-    }
     if let Some(delta) = action.movement(page(state)) {
         move_by(state, delta);
         return Vec::new();
@@ -239,7 +233,7 @@ fn report_key(state: &mut State, action: Command) -> Vec<Effect> {
             }
         }
         Command::Save => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::SaveReport,
                 input: Input::new("csv-report.csv".into()),
             });
@@ -322,7 +316,7 @@ fn preview_key(state: &mut State, action: Command) -> Vec<Effect> {
         // The request view shows one user's requests; saving and going on are from the list.
         _ if p.request.is_some() => {}
         Command::Save => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::SavePlan,
                 input: Input::new("plan.json".into()),
             });
@@ -473,28 +467,11 @@ fn move_by(state: &mut State, delta: isize) {
     }
 }
 
-fn path_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let Some(pi) = &mut state.bulk.path_input else {
-        return Vec::new();
-    };
-    match action {
-        Command::Complete => vec![Effect::CompletePath {
-            typed: pi.input.value().to_string(),
-        }],
-        Command::Apply => {
-            let path = pi.input.value().trim().to_string();
-            if path.is_empty() {
-                state.flash("type a file path (~ is your home directory), or esc");
-                return Vec::new();
-            }
-            let purpose = pi.purpose;
-            state.bulk.path_input = None;
-            match purpose {
-                PathPurpose::LoadCsv => start_csv(state, path),
-                _ => save(state, purpose, path, false),
-            }
-        }
-        _ => Vec::new(),
+/// The path typed in the path input (the input has closed): load or save there.
+pub(crate) fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    match purpose {
+        PathPurpose::LoadCsv => start_csv(state, path),
+        _ => save(state, purpose, path, false),
     }
 }
 
@@ -531,9 +508,8 @@ pub(crate) fn path_completed(
 ) {
     // Dropped if the operator typed on (or left) meanwhile.
     let Some(pi) = state
-        .bulk
-        .path_input
-        .as_mut()
+        .layers_mut()
+        .find_mut::<PathInput>()
         .filter(|pi| pi.input.value() == typed)
     else {
         return;

@@ -8,6 +8,7 @@
 //! stack): no import circle.
 
 pub mod filter;
+pub mod path;
 pub mod popup;
 pub mod signin;
 

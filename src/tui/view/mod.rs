@@ -6,7 +6,7 @@ mod cursor_table;
 mod help;
 pub mod history;
 mod menu;
-mod path;
+pub(crate) mod path;
 pub mod paths;
 mod picker;
 pub(crate) mod popup;
@@ -65,9 +65,6 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     render_flow(state, frame, body);
     render_status(state, frame, status);
-    if let Some(pi) = &state.bulk.path_input {
-        path::render(state, pi, frame, body);
-    }
     // Bottom to top; of the popups only the top one shows, as it always did.
     let layers: Vec<_> = state.layers().iter().collect();
     let top_popup = layers.iter().rposition(|l| l.is_popup());
@@ -294,7 +291,6 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     if view.search.editing
         && state.popups().is_empty()
         && state.bulk.flow.is_empty()
-        && state.bulk.path_input.is_none()
         && state.layers().is_empty()
     {
         let prefix = "/";
