@@ -117,7 +117,8 @@ fn csv_report_selects_only_on_enter() {
     let mut s = State::new("prod", "t");
     let effects = scimitar::tui::update::init_with(&mut s, None, Some("users.csv".into()));
     assert!(effects.contains(&Effect::LoadCsv {
-        path: "users.csv".into()
+        path: "users.csv".into(),
+        column: None
     }));
     assert_eq!(mode(&s), Mode::Busy);
     update(
@@ -151,7 +152,8 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
     assert_eq!(
         effects,
         vec![Effect::LoadCsv {
-            path: "~/leavers.csv".into()
+            path: "~/leavers.csv".into(),
+            column: None
         }]
     );
     update(&mut s, loaded("leavers.csv"));

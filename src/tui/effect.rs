@@ -76,6 +76,9 @@ pub enum Effect {
     /// Read a CSV (path as typed; `~` expands) and resolve its rows against the tenant.
     LoadCsv {
         path: String,
+        /// The column to read (`--column`: a 1-based position), picked in the TUI; `None`
+        /// detects it.
+        column: Option<String>,
     },
     /// Stop resolving a CSV the operator no longer wants.
     CancelCsv,
@@ -257,11 +260,15 @@ impl EffectRunner {
                 });
             }
             Effect::CopyToClipboard { text, what } => self.copy_to_clipboard(&text, what),
-            Effect::LoadCsv { path } => {
+            Effect::LoadCsv { path, column } => {
                 abort(&mut self.csv);
                 self.csv = Some(self.answer(async move |client, tx| {
-                    let r = io::load_csv(&client, &tx, &path).await;
-                    Outcome::CsvLoaded(r.map(Box::new))
+                    let r = io::load_csv(&client, &tx, &path, column.as_deref()).await;
+                    // No column fits, or more than one: the columns, to pick one.
+                    match r.as_ref().err().and_then(|f| io::columns_to_pick(&path, f)) {
+                        Some((columns, why)) => Outcome::CsvColumns { path, columns, why },
+                        None => Outcome::CsvLoaded(r.map(Box::new)),
+                    }
                 }));
             }
             Effect::BuildPlan(req) => {

@@ -67,6 +67,8 @@ pub enum Mode {
     Review,
     /// The password refused: typing it again.
     SignIn,
+    /// Picking the column of a CSV to read.
+    Columns,
 }
 
 impl Mode {
@@ -187,6 +189,7 @@ impl Mode {
             Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
             Mode::Popup => &[Command::Confirm, Command::Back],
             Mode::SignIn => &[Command::Apply, Command::Back],
+            Mode::Columns => &[Command::Proceed, Command::Back, Command::Help],
             Mode::Global => &[Command::Help, Command::Quit],
         }
     }

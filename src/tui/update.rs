@@ -313,6 +313,9 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
         Outcome::CsvProgress { rows, looked_up } => b::csv_progress(state, rows, looked_up),
         Outcome::CsvLoaded(result) => b::csv_loaded(state, result),
+        Outcome::CsvColumns { path, columns, why } => {
+            crate::tui::screens::columns::offer(state, path, columns, why)
+        }
         Outcome::RunsListed(result) => bulk::history::runs_listed(state, result),
         Outcome::RunLoaded(result) => bulk::history::run_loaded(state, result),
         Outcome::RunVerified(result) => return bulk::history::verified(state, result),

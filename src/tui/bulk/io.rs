@@ -85,12 +85,18 @@ pub async fn load_csv(
     client: &ScimClient,
     tx: &UnboundedSender<Outcome>,
     path: &str,
+    column: Option<&str>,
 ) -> Result<CsvLoaded, Failure> {
     let p = resolve_path(path);
     let bytes = tokio::fs::read(&p)
         .await
         .map_err(|e| Failure::caused_by(File, format!("cannot read {}: {e}", p.display()), e))?;
-    let parsed = input::csv::read(&bytes)
+    // The same reading as headless `--column`.
+    let opts = input::csv::ReadOptions {
+        column: column.map(str::to_string),
+        key: None,
+    };
+    let parsed = input::csv::read_with(&bytes, &opts)
         .map_err(|e| Failure::caused_by(File, format!("{}: {e}", p.display()), e))?;
     let rows = parsed.entries.len();
     let _ = tx.send(Outcome::CsvProgress { rows, looked_up: 0 });
@@ -105,6 +111,24 @@ pub async fn load_csv(
         path: p.display().to_string(),
         report,
     })
+}
+
+/// A CSV refused because no column fits or more than one does: its columns, to pick one
+/// by hand, and why it was refused (`None` for any other failure).
+pub fn columns_to_pick(
+    path: &str,
+    failure: &Failure,
+) -> Option<(Vec<input::csv::ColumnPreview>, String)> {
+    let why = std::error::Error::source(failure)?.downcast_ref::<input::csv::CsvError>()?;
+    if !matches!(
+        why,
+        input::csv::CsvError::AmbiguousColumn { .. } | input::csv::CsvError::NoUsableColumn { .. }
+    ) {
+        return None;
+    }
+    let bytes = std::fs::read(resolve_path(path)).ok()?;
+    let columns = input::csv::column_previews(&bytes).ok()?;
+    (columns.len() > 1).then(|| (columns, why.to_string()))
 }
 
 pub fn save_report(path: &str, report: &ResolveReport) -> Result<String, Failure> {

@@ -27,12 +27,17 @@ pub fn page(state: &State) -> usize {
 
 /// `--csv FILE` at start: read and resolve it, then show the report.
 pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
+    start_csv_column(state, path, None)
+}
+
+/// Like [`start_csv`], reading the column at this 1-based position (picked by hand).
+pub fn start_csv_column(state: &mut State, path: String, column: Option<String>) -> Vec<Effect> {
     state.bulk.flow.push(Screen::CsvLoading(CsvLoading {
         path: path.clone(),
         rows: None,
         looked_up: 0,
     }));
-    vec![Effect::LoadCsv { path }]
+    vec![Effect::LoadCsv { path, column }]
 }
 
 /// Keys on the user list that belong to the bulk flow.

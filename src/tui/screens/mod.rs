@@ -7,6 +7,7 @@
 //! Generic over the state so this module needs nothing from `state.rs` (which holds the
 //! stack): no import circle.
 
+pub mod columns;
 pub mod filter;
 pub mod path;
 pub mod popup;
