@@ -61,12 +61,12 @@ fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
     update(&mut s, Command::Search);
     typed(&mut s, "finance");
     update(&mut s, Command::Apply);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     update(&mut s, Command::SelectAll);
     assert_eq!(ids(&s), ["u-0001", "u-0002", "u-0005"]);
     assert!(flash(&s).contains("ticked 3"));
     update(&mut s, Command::Back); // clears the search
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.visible().len(), 6);
     assert_eq!(s.bulk.selected.len(), 3);
     // A reload drops the loaded users; the selection and their last known state stay.
     let effects = update(&mut s, Command::Refresh);

@@ -120,7 +120,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
     assert_eq!(s.list.load, LoadState::Loading);
     let users = fixture_users();
     page(&mut s, 1, users[..3].to_vec(), 6);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     assert_eq!(s.list.total, Some(6));
     assert_eq!(s.list.load, LoadState::Loading);
     // A page of an older load is dropped.
@@ -129,7 +129,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
     page(&mut s, 1, users[3..].to_vec(), 6);
     loaded(&mut s, 1, 6);
     assert_eq!(s.list.load, LoadState::Done);
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.visible().len(), 6);
     assert!(s.popups().is_empty());
 }
 
@@ -262,7 +262,7 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     assert_eq!(s.view().search.input.value(), "bob");
     update(&mut s, Command::Back); // search
     assert_eq!(s.view().search.input.value(), "");
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     update(&mut s, Command::Back); // members -> workspaces
     assert_eq!(s.view().kind, ViewKind::Workspaces);
     update(&mut s, Command::Back); // workspaces -> users
@@ -283,10 +283,10 @@ fn esc_while_typing_a_search_cancels_it() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Search);
     typed(&mut s, "carol");
-    assert_eq!(s.visible.len(), 1);
+    assert_eq!(s.visible().len(), 1);
     update(&mut s, Command::Back);
     assert!(!s.view().search.editing);
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.visible().len(), 6);
 }
 
 #[test]
@@ -440,7 +440,7 @@ fn workspaces_view_counts_members_and_lists_them() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Workspaces);
     let names: Vec<(String, usize)> = s
-        .visible
+        .visible()
         .iter()
         .map(|&i| {
             let w = &s.list.workspaces[&s.list.workspace_order[i]];
@@ -471,7 +471,7 @@ fn workspaces_view_counts_members_and_lists_them() {
         }])),
     );
     update(&mut s, Command::Back);
-    assert_eq!(s.visible.len(), 4);
+    assert_eq!(s.visible().len(), 4);
     assert_eq!(s.list.workspaces["8a81b09d5e6f7a09"].users, 0);
 }
 
@@ -485,7 +485,7 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
     assert!(s.popups().is_empty());
     assert_eq!(s.list.workspace_list_ok, Some(false));
     update(&mut s, Command::Workspaces);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
 }
 
 #[test]
@@ -514,7 +514,7 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     page(&mut s, 1, users[..2].to_vec(), 6);
     update(&mut s, Command::Search);
     typed(&mut s, "sales");
-    assert_eq!(s.visible.len(), 1);
+    assert_eq!(s.visible().len(), 1);
     page(&mut s, 1, users[2..].to_vec(), 6);
     assert_eq!(visible_names(&s).len(), 3);
 }
@@ -530,7 +530,7 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     page(&mut s, g, users[..2].to_vec(), 6);
     load_failed(&mut s, g, "cannot reach the server");
     assert_eq!(
-        (s.list.len(), s.visible.len(), s.list.total),
+        (s.list.len(), s.visible().len(), s.list.total),
         (6, 6, Some(6))
     );
     assert_eq!(s.list.stale.as_deref(), Some("cannot reach the server"));

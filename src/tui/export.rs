@@ -18,7 +18,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     if !state.view().is_user_list() {
         return Vec::new();
     }
-    if state.visible.is_empty() {
+    if state.visible().is_empty() {
         state.flash("no rows shown: nothing to export");
         return Vec::new();
     }
@@ -48,7 +48,7 @@ pub fn effect(state: &State, path: String, overwrite: bool) -> Vec<Effect> {
 /// The users of the current list view's rows, after filter, search and sort.
 pub fn rows_shown(state: &State) -> Vec<User> {
     state
-        .visible
+        .visible()
         .iter()
         .filter_map(|&i| state.list.get(i))
         .collect()

@@ -38,7 +38,7 @@ pub fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
                 .saturating_sub(crate::tui::layout::detail_rows(state.height));
             view + 1
         }
-        _ => state.visible.len(),
+        _ => state.visible().len(),
     };
     let v = state.view_mut();
     let max = len.saturating_sub(1) as isize;

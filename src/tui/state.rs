@@ -276,8 +276,9 @@ pub struct State {
 
     /// The view stack; `views[0]` is the user list.
     pub views: Vec<View>,
-    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
-    pub visible: Vec<usize>,
+    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`. Only
+    /// this file writes them: rebuilt, narrowed by a search, or merged with a new page.
+    visible: Vec<usize>,
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
     /// Last logins: the column, the sort by them, the inactivity filter.
@@ -675,6 +676,73 @@ impl State {
             if going(i) && self.bulk.selected.contains(u.id()) {
                 self.bulk.sel_cache.insert(u.id().to_string(), u.to_user());
             }
+        }
+    }
+
+    /// Rows of the top view: indices into the users (user lists) or `workspace_order`.
+    pub fn visible(&self) -> &[usize] {
+        &self.visible
+    }
+
+    /// The memory held for the rows (the benchmarks' memory figure).
+    #[doc(hidden)]
+    pub fn visible_capacity(&self) -> usize {
+        self.visible.capacity()
+    }
+
+    /// Opens a view over the others, with its rows.
+    pub fn push_view(&mut self, view: View) {
+        self.views.push(view);
+        self.rebuild_visible();
+    }
+
+    /// Closes the top view (never the root list); the one under it gets its rows back.
+    pub fn pop_view(&mut self) {
+        if self.views.len() > 1 {
+            self.views.pop();
+        }
+        self.rebuild_visible();
+    }
+
+    /// A page of users arrived (`rows`: each user's row and whether it is new): the new ones
+    /// the view shows join its rows, in its order, and the cursor stays on its user.
+    pub(crate) fn show_new_rows(&mut self, rows: Vec<(usize, bool)>) {
+        let v = self.view();
+        match &v.kind {
+            ViewKind::Users | ViewKind::Members { .. } => {
+                let query = v.search.input.value().to_lowercase();
+                let m = self.list.matcher(&v.kind, &query);
+                let rows: Vec<usize> = rows
+                    .into_iter()
+                    .filter(|&(i, new)| new && self.list.matches(i, &m) && self.login_keeps(i))
+                    .map(|(i, _)| i)
+                    .collect();
+                let keep = self.visible.get(self.view().cursor).copied();
+                if self.sort == crate::tui::sort::SortKey::LastLogin {
+                    self.visible.extend(rows);
+                    crate::tui::logins::sort_rows(
+                        &self.logins,
+                        self.list.store(),
+                        &mut self.visible,
+                    );
+                } else {
+                    crate::tui::sort::merge_rows(
+                        self.sort,
+                        self.list.store(),
+                        &mut self.visible,
+                        rows,
+                    );
+                }
+                // A sorted page lands anywhere: the cursor stays on its user.
+                if self.sort != crate::tui::sort::SortKey::Server
+                    && let Some(pos) = keep.and_then(|k| self.visible.iter().position(|&i| i == k))
+                {
+                    self.view_mut().cursor = pos;
+                    self.clamp_cursor();
+                }
+            }
+            ViewKind::Workspaces => self.rebuild_visible(),
+            ViewKind::Detail(_) => {}
         }
     }
 

@@ -248,8 +248,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         Command::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
-                state.views.push(View::new(ViewKind::Workspaces));
-                state.rebuild_visible();
+                state.push_view(View::new(ViewKind::Workspaces));
             }
             Vec::new()
         }
@@ -508,8 +507,7 @@ fn back_view(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     // A detail view's state goes with it.
-    state.views.pop();
-    state.rebuild_visible();
+    state.pop_view();
     Vec::new()
 }
 
@@ -520,18 +518,14 @@ fn open(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             };
             let detail = Box::new(DetailState::new(id.clone()));
-            state.views.push(View::new(ViewKind::Detail(detail)));
-            state.visible.clear();
+            state.push_view(View::new(ViewKind::Detail(detail)));
             fetch_detail(state, id)
         }
         ViewKind::Workspaces => {
             let Some(id) = state.current_workspace().map(|w| w.id.clone()) else {
                 return Vec::new();
             };
-            state
-                .views
-                .push(View::new(ViewKind::Members { workspace_id: id }));
-            state.rebuild_visible();
+            state.push_view(View::new(ViewKind::Members { workspace_id: id }));
             Vec::new()
         }
         ViewKind::Detail(_) => Vec::new(),
@@ -625,43 +619,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
             c.confirm(i);
         }
     }
-    let v = state.view();
-    match &v.kind {
-        ViewKind::Users | ViewKind::Members { .. } => {
-            let query = v.search.input.value().to_lowercase();
-            let m = state.list.matcher(&v.kind, &query);
-            let rows: Vec<usize> = rows
-                .into_iter()
-                .filter(|&(i, new)| new && state.list.matches(i, &m) && state.login_keeps(i))
-                .map(|(i, _)| i)
-                .collect();
-            let keep = state.visible.get(state.view().cursor).copied();
-            if state.sort == crate::tui::sort::SortKey::LastLogin {
-                state.visible.extend(rows);
-                crate::tui::logins::sort_rows(
-                    &state.logins,
-                    state.list.store(),
-                    &mut state.visible,
-                );
-            } else {
-                crate::tui::sort::merge_rows(
-                    state.sort,
-                    state.list.store(),
-                    &mut state.visible,
-                    rows,
-                );
-            }
-            // A sorted page lands anywhere: the cursor stays on its user.
-            if state.sort != crate::tui::sort::SortKey::Server
-                && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
-            {
-                state.view_mut().cursor = pos;
-                state.clamp_cursor();
-            }
-        }
-        ViewKind::Workspaces => state.rebuild_visible(),
-        ViewKind::Detail(_) => {}
-    }
+    state.show_new_rows(rows);
 }
 
 /// Shows the cached list while the fresh load runs. Pages of the refresh that arrived
@@ -692,7 +650,7 @@ fn cache_loaded(
             state.list.cached = Some(shown);
             state.rebuild_visible();
             let row = keep.and_then(|id| state.list.index_of(&id));
-            if let Some(pos) = row.and_then(|r| state.visible.iter().position(|&i| i == r)) {
+            if let Some(pos) = row.and_then(|r| state.visible().iter().position(|&i| i == r)) {
                 state.view_mut().cursor = pos;
                 state.clamp_cursor();
             }

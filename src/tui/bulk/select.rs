@@ -10,7 +10,7 @@ pub fn visual_range(state: &State) -> Option<(usize, usize)> {
     if !v.is_user_list() {
         return None;
     }
-    let a = state.visible.iter().position(|&i| i == anchor)?;
+    let a = state.visible().iter().position(|&i| i == anchor)?;
     let c = v.cursor;
     Some((a.min(c), a.max(c)))
 }
@@ -29,7 +29,7 @@ pub fn visual_toggle(state: &mut State) {
     if !state.view().is_user_list() {
         return;
     }
-    if let Some(&i) = state.visible.get(state.view().cursor) {
+    if let Some(&i) = state.visible().get(state.view().cursor) {
         state.bulk.visual = Some(i);
     }
 }
@@ -43,7 +43,7 @@ pub fn commit_visual(state: &mut State) {
     };
     let mut added = 0;
     for pos in a..=b {
-        if let Some(u) = state.visible.get(pos).and_then(|&i| state.list.row(i))
+        if let Some(u) = state.visible().get(pos).and_then(|&i| state.list.row(i))
             && state.bulk.selected.insert(u.id().to_string())
         {
             added += 1;
@@ -67,7 +67,7 @@ pub fn select_all_visible(state: &mut State) {
         return;
     }
     let mut added = 0;
-    for &i in &state.visible {
+    for &i in &state.visible().to_vec() {
         if let Some(u) = state.list.row(i)
             && state.bulk.selected.insert(u.id().to_string())
         {
@@ -85,7 +85,7 @@ pub fn invert_visible(state: &mut State) {
     if !state.view().is_user_list() {
         return;
     }
-    for &i in &state.visible {
+    for &i in &state.visible().to_vec() {
         if let Some(u) = state.list.row(i)
             && !state.bulk.selected.remove(u.id())
         {
