@@ -29,7 +29,7 @@ pub fn top(state: &State) -> Top<'_> {
 
 /// The layer under any popup (the help overlay lists its keys).
 pub fn under_popups(state: &State) -> Top<'_> {
-    if let Some(l) = state.layers().iter().rev().find(|l| !l.is_popup()) {
+    if let Some(l) = state.layers().top_screen(state.bulk.flow.len()) {
         return Top::Screen(l);
     }
     if let Some(s) = state.bulk.flow.last() {

@@ -483,9 +483,20 @@ impl State {
         &mut self.layers
     }
 
+    /// Opens a screen of the stack over what is on screen now.
+    pub fn push_layer(&mut self, layer: Box<dyn crate::tui::screens::Layer<State>>) {
+        let flow = self.bulk.flow.len();
+        self.layers.push(layer, flow);
+    }
+
+    /// The layer of the stack on top, unless a flow screen opened after it covers it.
+    pub fn top_layer(&self) -> Option<&dyn crate::tui::screens::Layer<State>> {
+        self.layers.top(self.bulk.flow.len())
+    }
+
     /// The popup on top, if the top layer is one.
     pub fn popup(&self) -> Option<&Popup> {
-        self.layers.top()?.as_any().downcast_ref::<Popup>()
+        self.top_layer()?.as_any().downcast_ref::<Popup>()
     }
 
     /// Every popup on the stack, bottom first.
@@ -494,7 +505,8 @@ impl State {
     }
 
     pub fn push_popup(&mut self, popup: Popup) {
-        self.layers.push(Box::new(popup));
+        self.layers
+            .push(Box::new(popup), crate::tui::screens::OVER_ALL);
     }
 
     /// Closes the popup on top; `None` if the top layer is not a popup.
@@ -504,7 +516,7 @@ impl State {
 
     /// Asks for a file path (load a CSV, save a report, a plan, a review, an export).
     pub fn ask_path(&mut self, input: PathInput) {
-        self.layers.push(Box::new(input));
+        self.push_layer(Box::new(input));
     }
 
     /// The file path being typed, if its input is open.

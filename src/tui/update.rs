@@ -123,11 +123,12 @@ fn layer_key(
     state: &mut State,
     handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
 ) -> Vec<Effect> {
-    let Some(mut layer) = state.layers_mut().pop() else {
+    let Some((mut layer, at)) = state.layers_mut().pop() else {
         return Vec::new();
     };
     let step = handle(&mut *layer, state);
-    state.layers_mut().apply(layer, step.next);
+    let flow = state.bulk.flow.len();
+    state.layers_mut().apply(layer, at, step.next, flow);
     step.effects
 }
 

@@ -45,7 +45,7 @@ pub fn offer(state: &mut State, path: String, columns: Vec<ColumnPreview>, why: 
         cursor,
         why,
     };
-    state.layers_mut().push(Box::new(picker));
+    state.push_layer(Box::new(picker));
 }
 
 impl ColumnPicker {

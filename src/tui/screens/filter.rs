@@ -31,7 +31,7 @@ pub fn open(state: &mut State) {
         error: None,
     };
     edit.validate(state);
-    state.layers_mut().push(Box::new(edit));
+    state.push_layer(Box::new(edit));
 }
 
 impl FilterEdit {
@@ -113,5 +113,31 @@ fn list_key(state: &mut State, command: Command) -> Vec<Effect> {
     match command.movement(state.list_height()) {
         Some(delta) => crate::tui::list::move_by(state, delta),
         None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::keymap::Mode;
+    use crate::tui::msg::Command;
+    use crate::tui::testing::{fixture_users, loaded_state, typed};
+    use crate::tui::update::{mode, update};
+
+    #[test]
+    fn a_flow_screen_opened_after_the_filter_input_covers_it_until_it_closes() {
+        let mut s = loaded_state(fixture_users(), 80, 24);
+        update(&mut s, Command::Filter);
+        typed(&mut s, "active eq true");
+        assert_eq!(mode(&s), Mode::Filter);
+        // The selection pane opened later (as the history is, from a popup over the input).
+        s.bulk.flow.push(crate::tui::bulk::Screen::Selection {
+            ids: Vec::new(),
+            scroll: Default::default(),
+        });
+        assert_eq!(mode(&s), Mode::Selection);
+        update(&mut s, Command::Back);
+        assert_eq!(mode(&s), Mode::Filter);
+        let typed_so_far = s.filter_edit().map(|e| e.input.value().to_string());
+        assert_eq!(typed_so_far.as_deref(), Some("active eq true"));
     }
 }

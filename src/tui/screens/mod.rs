@@ -80,10 +80,15 @@ impl<S> Step<S> {
     }
 }
 
-/// The stack of layers, bottom first.
+/// The stack of layers, bottom first. Each layer remembers how deep the bulk flow (not yet
+/// on this stack) was when it opened, so the two keep the order they were opened in: a flow
+/// screen opened later covers it until it closes. Popups are over everything.
 pub struct Stack<S> {
-    layers: Vec<Box<dyn Layer<S>>>,
+    layers: Vec<(Box<dyn Layer<S>>, usize)>,
 }
+
+/// The depth of a popup: over every flow screen.
+pub const OVER_ALL: usize = usize::MAX;
 
 impl<S> Default for Stack<S> {
     fn default() -> Self {
@@ -92,16 +97,43 @@ impl<S> Default for Stack<S> {
 }
 
 impl<S> Stack<S> {
-    pub fn push(&mut self, layer: Box<dyn Layer<S>>) {
-        self.layers.push(layer);
+    /// Opens a layer over a flow of `flow` screens (or [`OVER_ALL`]).
+    pub fn push(&mut self, layer: Box<dyn Layer<S>>, flow: usize) {
+        self.layers.push((layer, flow));
     }
 
-    pub fn pop(&mut self) -> Option<Box<dyn Layer<S>>> {
+    pub fn pop(&mut self) -> Option<(Box<dyn Layer<S>>, usize)> {
         self.layers.pop()
     }
 
-    pub fn top(&self) -> Option<&dyn Layer<S>> {
-        self.layers.last().map(|l| &**l)
+    /// The top layer, if no flow screen opened after it covers it (the flow has `flow`
+    /// screens now).
+    pub fn top(&self, flow: usize) -> Option<&dyn Layer<S>> {
+        self.layers
+            .last()
+            .filter(|(_, at)| *at >= flow)
+            .map(|(l, _)| &**l)
+    }
+
+    /// How many layers from the bottom a flow screen opened after them covers.
+    pub fn covered(&self, flow: usize) -> usize {
+        let open = self
+            .layers
+            .iter()
+            .rev()
+            .take_while(|(_, at)| *at >= flow)
+            .count();
+        self.layers.len() - open
+    }
+
+    /// The highest layer that is not a popup and no flow screen covers.
+    pub fn top_screen(&self, flow: usize) -> Option<&dyn Layer<S>> {
+        self.layers
+            .iter()
+            .rev()
+            .take_while(|(_, at)| *at >= flow)
+            .find(|(l, _)| !l.is_popup())
+            .map(|(l, _)| &**l)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -113,8 +145,8 @@ impl<S> Stack<S> {
     }
 
     /// Bottom first, for drawing.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &dyn Layer<S>> {
-        self.layers.iter().map(|l| &**l)
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &dyn Layer<S>> + ExactSizeIterator {
+        self.layers.iter().map(|(l, _)| &**l)
     }
 
     /// The nearest screen of type `T`, from the top.
@@ -122,22 +154,22 @@ impl<S> Stack<S> {
         self.layers
             .iter()
             .rev()
-            .find_map(|l| l.as_any().downcast_ref::<T>())
+            .find_map(|(l, _)| l.as_any().downcast_ref::<T>())
     }
 
     pub fn find_mut<T: 'static>(&mut self) -> Option<&mut T> {
         self.layers
             .iter_mut()
             .rev()
-            .find_map(|l| l.as_any_mut().downcast_mut::<T>())
+            .find_map(|(l, _)| l.as_any_mut().downcast_mut::<T>())
     }
 
     /// Takes the top layer off if it is a `T`.
     pub fn pop_if<T: 'static>(&mut self) -> Option<T> {
-        if !self.layers.last()?.as_any().is::<T>() {
+        if !self.layers.last()?.0.as_any().is::<T>() {
             return None;
         }
-        let top = self.layers.pop()?;
+        let (top, _) = self.layers.pop()?;
         top.into_any().downcast::<T>().ok().map(|b| *b)
     }
 
@@ -145,24 +177,25 @@ impl<S> Stack<S> {
     pub fn all<T: 'static>(&self) -> Vec<&T> {
         self.layers
             .iter()
-            .filter_map(|l| l.as_any().downcast_ref::<T>())
+            .filter_map(|(l, _)| l.as_any().downcast_ref::<T>())
             .collect()
     }
 
     /// Takes every screen of type `T` off the stack.
     pub fn remove<T: 'static>(&mut self) {
-        self.layers.retain(|l| !l.as_any().is::<T>());
+        self.layers.retain(|(l, _)| !l.as_any().is::<T>());
     }
 
-    /// Puts a layer taken off for a key back, or does what its step says.
-    pub fn apply(&mut self, layer: Box<dyn Layer<S>>, next: Next<S>) {
+    /// Puts a layer taken off for a key back (at its depth `at`), or does what its step
+    /// says; a layer it opens is over the flow of `flow` screens there is now.
+    pub fn apply(&mut self, layer: Box<dyn Layer<S>>, at: usize, next: Next<S>, flow: usize) {
         match next {
-            Next::Stay => self.layers.push(layer),
+            Next::Stay => self.layers.push((layer, at)),
             Next::Close => {}
-            Next::Replace(other) => self.layers.push(other),
+            Next::Replace(other) => self.layers.push((other, at)),
             Next::Push(other) => {
-                self.layers.push(layer);
-                self.layers.push(other);
+                self.layers.push((layer, at));
+                self.layers.push((other, flow));
             }
         }
     }

@@ -119,7 +119,7 @@ pub fn load_ended(state: &mut State, result: &Result<u64, Failure>) -> bool {
         return false;
     }
     let screen = SignIn::new(state.login(), failure.to_string());
-    state.layers_mut().push(Box::new(screen));
+    state.push_layer(Box::new(screen));
     true
 }
 

@@ -63,10 +63,20 @@ pub fn render(state: &State, frame: &mut Frame) {
         ViewKind::Workspaces => workspaces::render(state, frame, body),
         ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
+    // Layers a flow screen opened later covers are drawn under it.
+    let covered = state.layers().covered(state.bulk.flow.len());
+    for layer in state
+        .layers()
+        .iter()
+        .take(covered)
+        .filter(|l| !l.is_popup())
+    {
+        layer.draw(state, frame, body);
+    }
     render_flow(state, frame, body);
     render_status(state, frame, status);
     // Bottom to top; of the popups only the top one shows, as it always did.
-    let layers: Vec<_> = state.layers().iter().collect();
+    let layers: Vec<_> = state.layers().iter().skip(covered).collect();
     let top_popup = layers.iter().rposition(|l| l.is_popup());
     for (i, layer) in layers.into_iter().enumerate() {
         if !layer.is_popup() || Some(i) == top_popup {
@@ -125,7 +135,14 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
-    if let Some(title) = state.layers().iter().rev().find_map(|l| l.title()) {
+    let covered = state.layers().covered(state.bulk.flow.len());
+    if let Some(title) = state
+        .layers()
+        .iter()
+        .skip(covered)
+        .rev()
+        .find_map(|l| l.title())
+    {
         return title;
     }
     if let Some(top) = state.bulk.flow.last() {
