@@ -285,7 +285,11 @@ fn esc_while_typing_a_search_cancels_it() {
     typed(&mut s, "carol");
     assert_eq!(s.visible().len(), 1);
     update(&mut s, Command::Back);
-    assert!(!s.view().search.editing);
+    assert_eq!(
+        scimitar::tui::update::mode(&s),
+        scimitar::tui::Mode::List,
+        "no longer typing"
+    );
     assert_eq!(s.visible().len(), 6);
 }
 

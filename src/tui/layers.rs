@@ -1,5 +1,5 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, the search input, a range being marked, the view. `mode()` (the keymap section), key
+//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, a range being marked, the view. `mode()` (the keymap section), key
 //! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
 //! to top.
 
@@ -14,7 +14,6 @@ pub enum Top<'a> {
     /// A screen of the stack of layers (it says its own mode).
     Screen(&'a dyn crate::tui::screens::Layer<State>),
     Flow(&'a Screen),
-    Search,
     Visual,
     View(&'a ViewKind),
 }
@@ -32,13 +31,16 @@ pub fn under_popups(state: &State) -> Top<'_> {
     if let Some(l) = state.layers().top_screen(state.bulk.flow.len()) {
         return Top::Screen(l);
     }
+    below_stack(state)
+}
+
+/// The layers not (yet) on the stack: the bulk flow, a range being marked, the view. A key
+/// a screen of the stack passes on goes here.
+pub fn below_stack(state: &State) -> Top<'_> {
     if let Some(s) = state.bulk.flow.last() {
         return Top::Flow(s);
     }
     let v = state.view();
-    if v.search.editing {
-        return Top::Search;
-    }
     if state.bulk.visual.is_some() && v.is_user_list() {
         return Top::Visual;
     }
@@ -60,7 +62,6 @@ fn layer_mode(layer: Top) -> Mode {
         Top::Popup => Mode::Popup,
         Top::Screen(l) => l.mode(),
         Top::Flow(s) => screen_mode(s),
-        Top::Search => Mode::Search,
         Top::Visual => Mode::Visual,
         Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
         Top::View(ViewKind::Workspaces) => Mode::Workspaces,

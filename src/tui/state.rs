@@ -71,14 +71,13 @@ impl View {
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub input: Input,
-    pub editing: bool,
     /// Lowercased query the current `visible` was computed for.
     pub applied: String,
 }
 
 impl Search {
     pub fn is_active(&self) -> bool {
-        self.editing || !self.input.value().is_empty()
+        !self.input.value().is_empty()
     }
 }
 

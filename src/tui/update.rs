@@ -73,12 +73,10 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
     match layers::top(state) {
         Top::Popup => Vec::new(),
-        Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)),
+        Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)).0,
         Top::Flow(_) => bulk::update::edit(state, req),
-        Top::Search | Top::Visual | Top::View(_) => {
-            input(state, req);
-            Vec::new()
-        }
+        // No input is open.
+        Top::Visual | Top::View(_) => Vec::new(),
     }
 }
 
@@ -107,29 +105,45 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         a => match layers::top(state) {
             // A popup or a screen of the stack answers its own keys.
-            Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(a, s)),
+            Top::Popup | Top::Screen(_) => {
+                let (mut effects, passed) = layer_key(state, |l, s| l.on_command(a, s));
+                if passed {
+                    effects.extend(below_stack_key(state, a));
+                }
+                effects
+            }
             _ if a == Command::Confirm => Vec::new(),
             _ if a == Command::Back => back(state),
-            Top::Flow(_) => bulk::update::on_key(state, a),
-            Top::Visual => visual_key(state, a),
-            Top::Search | Top::View(_) => browse_key(state, a),
+            _ => below_stack_key(state, a),
         },
     }
 }
 
+/// A key for the layers not on the stack (a screen of the stack may pass one on).
+fn below_stack_key(state: &mut State, action: Command) -> Vec<Effect> {
+    match layers::below_stack(state) {
+        Top::Flow(_) => bulk::update::on_key(state, action),
+        Top::Visual => visual_key(state, action),
+        Top::View(_) => browse_key(state, action),
+        Top::Popup | Top::Screen(_) => Vec::new(),
+    }
+}
+
 /// A key for the screen on top of the stack: it is taken off while it handles the key (so it
-/// can change the whole state), then put back or replaced as its step says.
+/// can change the whole state), then put back or replaced as its step says. Also says
+/// whether it passed the key on.
 fn layer_key(
     state: &mut State,
     handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
-) -> Vec<Effect> {
+) -> (Vec<Effect>, bool) {
     let Some((mut layer, at)) = state.layers_mut().pop() else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let step = handle(&mut *layer, state);
+    let passed = matches!(step.next, crate::tui::screens::Next::Pass);
     let flow = state.bulk.flow.len();
     state.layers_mut().apply(layer, at, step.next, flow);
-    step.effects
+    (step.effects, passed)
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -196,13 +210,9 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Search => {
-            let v = state.view_mut();
-            if !matches!(v.kind, ViewKind::Detail(_)) {
-                v.search.editing = true;
-            }
+            crate::tui::screens::search::open(state);
             Vec::new()
         }
-        Command::Apply => apply(state),
         Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
@@ -478,11 +488,11 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
         Top::Popup | Top::Screen(_) => {
-            return layer_key(state, |l, s| l.on_command(Command::Back, s));
+            return layer_key(state, |l, s| l.on_command(Command::Back, s)).0;
         }
         Top::Flow(_) => return bulk::update::back_flow(state),
         Top::Visual => bulk::select::cancel_visual(state),
-        Top::Search | Top::View(_) => return back_view(state),
+        Top::View(_) => return back_view(state),
     }
     Vec::new()
 }
@@ -495,7 +505,6 @@ fn back_view(state: &mut State) -> Vec<Effect> {
     }
     let v = state.view_mut();
     if v.search.is_active() {
-        v.search.editing = false;
         v.search.input.reset();
         state.rebuild_keeping_row();
         return Vec::new();
@@ -694,20 +703,4 @@ fn workspaces_listed(
             state.list.workspace_list_ok = Some(false);
         }
     }
-}
-
-fn input(state: &mut State, req: tui_input::InputRequest) {
-    let v = state.view_mut();
-    if v.search.editing {
-        v.search.input.handle(req);
-        state.refresh_search();
-    }
-}
-
-fn apply(state: &mut State) -> Vec<Effect> {
-    let v = state.view_mut();
-    if v.search.editing {
-        v.search.editing = false;
-    }
-    Vec::new()
 }

@@ -9,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::{Input, InputRequest};
 
-use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::screens::{Layer, Step};
@@ -81,8 +80,8 @@ impl Layer<State> for FilterEdit {
         match command {
             Command::Apply => self.apply(state),
             Command::Back => Step::close(Vec::new()),
-            // The moves that reach through the input move the list under it.
-            other => Step::stay(list_key(state, other)),
+            // Moves and ticks reach the list under the input.
+            _ => Step::pass(),
         }
     }
 
@@ -106,13 +105,6 @@ impl Layer<State> for FilterEdit {
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
-    }
-}
-
-fn list_key(state: &mut State, command: Command) -> Vec<Effect> {
-    match command.movement(state.list_height()) {
-        Some(delta) => crate::tui::list::move_by(state, delta),
-        None => Vec::new(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod columns;
 pub mod filter;
 pub mod path;
 pub mod popup;
+pub mod search;
 pub mod signin;
 
 use std::any::Any;
@@ -56,6 +57,10 @@ pub struct Step<S> {
 pub enum Next<S> {
     /// It stays on top.
     Stay,
+    /// It stays, and the key is not its own: what is under the stack (the flow, the list)
+    /// gets it, as if the layer were not there (an input over the list lets its moves and
+    /// ticks through).
+    Pass,
     /// It leaves (Esc, done).
     Close,
     /// Another screen takes its place.
@@ -69,6 +74,14 @@ impl<S> Step<S> {
         Step {
             effects,
             next: Next::Stay,
+        }
+    }
+
+    /// Not its key: see [`Next::Pass`].
+    pub fn pass() -> Step<S> {
+        Step {
+            effects: Vec::new(),
+            next: Next::Pass,
         }
     }
 
@@ -190,7 +203,7 @@ impl<S> Stack<S> {
     /// says; a layer it opens is over the flow of `flow` screens there is now.
     pub fn apply(&mut self, layer: Box<dyn Layer<S>>, at: usize, next: Next<S>, flow: usize) {
         match next {
-            Next::Stay => self.layers.push((layer, at)),
+            Next::Stay | Next::Pass => self.layers.push((layer, at)),
             Next::Close => {}
             Next::Replace(other) => self.layers.push((other, at)),
             Next::Push(other) => {

@@ -305,11 +305,7 @@ pub fn text_bar(done: usize, total: usize, cells: usize) -> String {
 fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    if view.search.editing
-        && state.popups().is_empty()
-        && state.bulk.flow.is_empty()
-        && state.layers().is_empty()
-    {
+    if crate::tui::screens::search::typing(state) {
         let prefix = "/";
         let width = area.width.saturating_sub(1) as usize;
         let scroll = view.search.input.visual_scroll(width);
