@@ -12,7 +12,7 @@ use crate::tui::state::{DetailState, LoadState, Popup, State, View, ViewKind};
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
 // know it from the reducer.
 pub use crate::tui::layers::{base_mode, mode};
-pub(crate) use crate::tui::list::{move_by, reload};
+pub(crate) use crate::tui::list::reload;
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -703,4 +703,24 @@ fn workspaces_listed(
             state.list.workspace_list_ok = Some(false);
         }
     }
+}
+
+/// Moves the cursor of the top view by `delta` rows (a page, a half page, one).
+fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
+    let len = match &state.view().kind {
+        // The detail view scrolls by rows, to its last full page.
+        ViewKind::Detail(_) => {
+            let view = crate::tui::detail::content_rows(state)
+                .saturating_sub(crate::tui::layout::detail_rows(state.height));
+            view + 1
+        }
+        _ => state.visible().len(),
+    };
+    let v = state.view_mut();
+    let max = len.saturating_sub(1) as isize;
+    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+    if !matches!(v.kind, ViewKind::Detail(_)) {
+        state.clamp_cursor();
+    }
+    Vec::new()
 }
