@@ -50,7 +50,7 @@ fn v_marks_a_range_and_esc_cancels_it() {
     update(&mut s, Command::Up);
     update(&mut s, Command::Back);
     assert_eq!(s.bulk.selected.len(), 3);
-    assert!(s.bulk.visual.is_none());
+    assert!(s.visual_anchor().is_none());
     assert!(!s.should_quit);
     assert!(flash(&s).contains("nothing ticked"));
 }

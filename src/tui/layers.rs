@@ -1,5 +1,5 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, a range being marked, the view. `mode()` (the keymap section), key
+//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, the view. `mode()` (the keymap section), key
 //! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
 //! to top.
 
@@ -14,7 +14,6 @@ pub enum Top<'a> {
     /// A screen of the stack of layers (it says its own mode).
     Screen(&'a dyn crate::tui::screens::Layer<State>),
     Flow(&'a Screen),
-    Visual,
     View(&'a ViewKind),
 }
 
@@ -41,9 +40,6 @@ pub fn below_stack(state: &State) -> Top<'_> {
         return Top::Flow(s);
     }
     let v = state.view();
-    if state.bulk.visual.is_some() && v.is_user_list() {
-        return Top::Visual;
-    }
     Top::View(&v.kind)
 }
 
@@ -62,7 +58,6 @@ fn layer_mode(layer: Top) -> Mode {
         Top::Popup => Mode::Popup,
         Top::Screen(l) => l.mode(),
         Top::Flow(s) => screen_mode(s),
-        Top::Visual => Mode::Visual,
         Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
         Top::View(ViewKind::Workspaces) => Mode::Workspaces,
         Top::View(ViewKind::Detail(_)) => Mode::Detail,

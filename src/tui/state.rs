@@ -236,6 +236,13 @@ pub struct FilterState {
     pub parser: FilterParser,
 }
 
+/// Visual (range) mode, a layer of the stack (`screens/visual.rs`): the row (an index into
+/// the users) where the range started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisualRange {
+    pub anchor: usize,
+}
+
 /// The selection and the bulk-flow screens over the list.
 #[derive(Default)]
 pub struct Bulk {
@@ -243,8 +250,6 @@ pub struct Bulk {
     /// Selected users that are not loaded any more (a reload dropped them, or they came
     /// from a CSV): their last known state, so the selection survives filters and reloads.
     pub sel_cache: HashMap<String, User>,
-    /// Visual (range) mode: the index in `users` of the row where the range started.
-    pub visual: Option<usize>,
     /// The bulk-flow screens over the list; Esc pops one.
     pub flow: Vec<Screen>,
     /// Accounts no plan may change (the API user, the profile's list).
@@ -523,6 +528,19 @@ impl State {
         self.layers.find::<PathInput>()
     }
 
+    /// The row where the range being marked started, in visual mode.
+    pub fn visual_anchor(&self) -> Option<usize> {
+        self.layers.find::<VisualRange>().map(|v| v.anchor)
+    }
+
+    /// Starts visual mode at row `anchor`, or (`None`) leaves it.
+    pub fn set_visual(&mut self, anchor: Option<usize>) {
+        self.layers.remove::<VisualRange>();
+        if let Some(anchor) = anchor {
+            self.push_layer(Box::new(VisualRange { anchor }));
+        }
+    }
+
     /// The server filter being typed, if its input is open.
     pub fn filter_edit(&self) -> Option<&FilterEdit> {
         self.layers.find::<FilterEdit>()
@@ -667,14 +685,14 @@ impl State {
     pub fn retain_users(&mut self, keep: impl Fn(usize) -> bool) {
         self.keep_selected(|i| !keep(i));
         self.list.retain(keep);
-        self.bulk.visual = None;
+        self.set_visual(None);
     }
 
     /// Forgets the loaded users (the selected ones are kept in the selection's cache);
     /// returns them.
     pub fn clear_users(&mut self) -> Arc<UserStore> {
         self.keep_selected(|_| true);
-        self.bulk.visual = None;
+        self.set_visual(None);
         self.list.clear()
     }
 

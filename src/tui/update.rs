@@ -76,7 +76,7 @@ fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
         Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)).0,
         Top::Flow(_) => bulk::update::edit(state, req),
         // No input is open.
-        Top::Visual | Top::View(_) => Vec::new(),
+        Top::View(_) => Vec::new(),
     }
 }
 
@@ -123,7 +123,6 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
 fn below_stack_key(state: &mut State, action: Command) -> Vec<Effect> {
     match layers::below_stack(state) {
         Top::Flow(_) => bulk::update::on_key(state, action),
-        Top::Visual => visual_key(state, action),
         Top::View(_) => browse_key(state, action),
         Top::Popup | Top::Screen(_) => Vec::new(),
     }
@@ -155,31 +154,6 @@ fn quit(state: &mut State) -> Vec<Effect> {
         state.should_quit = true;
     }
     Vec::new()
-}
-
-/// While a range is being marked, only moves (and what commits it) apply.
-fn visual_key(state: &mut State, action: Command) -> Vec<Effect> {
-    match action {
-        Command::ToggleSelect | Command::VisualSelect => {
-            bulk::select::commit_visual(state);
-            Vec::new()
-        }
-        Command::Open
-        | Command::Refresh
-        | Command::Filter
-        | Command::Search
-        | Command::Workspaces
-        | Command::SelectAll
-        | Command::InvertSelection
-        | Command::LoadCsv
-        | Command::History
-        | Command::InactivityFilter
-        | Command::Sort => {
-            state.flash("marking a range: v marks it, esc cancels");
-            Vec::new()
-        }
-        a => browse_key(state, a),
-    }
 }
 
 /// A key on the list, workspace or detail views.
@@ -487,19 +461,15 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
-        Top::Popup | Top::Screen(_) => {
-            return layer_key(state, |l, s| l.on_command(Command::Back, s)).0;
-        }
-        Top::Flow(_) => return bulk::update::back_flow(state),
-        Top::Visual => bulk::select::cancel_visual(state),
-        Top::View(_) => return back_view(state),
+        Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(Command::Back, s)).0,
+        Top::Flow(_) => bulk::update::back_flow(state),
+        Top::View(_) => back_view(state),
     }
-    Vec::new()
 }
 
 /// Esc on a view: a range being marked, then the search, then the filter or the view.
 fn back_view(state: &mut State) -> Vec<Effect> {
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         bulk::select::cancel_visual(state);
         return Vec::new();
     }

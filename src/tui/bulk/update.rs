@@ -62,7 +62,7 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
 }
 
 fn open_selection(state: &mut State) {
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         select::commit_visual(state);
     }
     state.bulk.flow.push(Screen::Selection {
@@ -76,7 +76,7 @@ fn open_actions(state: &mut State) {
         state.flash("read-only: changes are turned off");
         return;
     }
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         select::commit_visual(state);
     }
     if state.bulk.selected.is_empty() {

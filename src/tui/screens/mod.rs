@@ -13,6 +13,7 @@ pub mod path;
 pub mod popup;
 pub mod search;
 pub mod signin;
+pub mod visual;
 
 use std::any::Any;
 

@@ -206,7 +206,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(sep.clone());
         second.push(Span::styled("BATCH RUNNING", t.danger));
     }
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         second.push(sep.clone());
         second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
     }
