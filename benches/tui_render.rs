@@ -38,7 +38,7 @@ fn vm_hwm() -> String {
 /// allocator's chunk sizes (printed, not measured by the allocator).
 fn where_the_bytes_go(state: &scimitar::tui::State) {
     let f = state.list.store().footprint();
-    let visible = state.visible.capacity() * std::mem::size_of::<usize>();
+    let visible = state.visible_capacity() * std::mem::size_of::<usize>();
     let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
     println!(
         "  where the bytes go (estimate): rows {:.1} MiB, their text (one allocation per user) {:.1} MiB, workspace indices {:.1} MiB, interned workspaces ({}) {:.2} MiB, id index {:.1} MiB; store {:.1} MiB for {} users ({:.0} B each); the visible-rows list {:.1} MiB",
@@ -230,7 +230,7 @@ fn main() {
         let t = Instant::now();
         update(&mut state, Msg::Edit(InputRequest::InsertChar(c)));
         narrow.push(t.elapsed());
-        black_box(state.visible.len());
+        black_box(state.visible().len());
         let t = Instant::now();
         update(&mut state, Msg::Edit(InputRequest::DeletePrevChar));
         widen.push(t.elapsed());
@@ -262,7 +262,7 @@ fn keystrokes(state: &mut scimitar::tui::State, term: &mut Terminal<TestBackend>
     update(state, TuiCommand::Back);
     println!(
         "  after the search: {} of {} users shown",
-        state.visible.len(),
+        state.visible().len(),
         state.list.len()
     );
     let mut key = |state: &mut scimitar::tui::State, a: Msg| {

@@ -322,6 +322,7 @@ fn tui_options(cli: &Cli, c: &commands::Connected, csv: Option<CsvAtStart>) -> T
     TuiOptions {
         profile: c.profile_name.clone(),
         tenant: c.client.tenant_label(),
+        login: c.client.login().to_string(),
         open_user: cli.user.clone(),
         color: tui_color(cli.color),
         config_dir: Some(c.paths.config_dir.clone()),

@@ -241,15 +241,15 @@ fn no_command_log_file_screen_or_command_line_shows_a_secret() {
         assert_eq!(t.wait_exit(), 0);
         secrets.assert_absent("the pane after quitting", &t.history_and_screen());
 
-        // A refused login in the TUI: the error popup names the problem, not the secret.
+        // A refused login in the TUI: the sign-in screen names the problem, not the secret.
         let bad = env.clone().set("SCIMITAR_PASSWORD", WRONG_PASSWORD);
         let t = Tmux::start(100, 30, &bad, &[support::bin()]);
-        let s = t.wait_text("Could not load users");
+        let s = t.wait_for("the sign-in screen", |s| {
+            s.contains("Sign in") && s.contains("HTTP 401")
+        });
         secrets.assert_absent("the TUI's login error", &s);
         t.keys(&["Escape"]);
-        t.wait_for("the popup to close", |s| {
-            !s.contains("Could not load users")
-        });
+        t.wait_for("the sign-in screen to close", |s| !s.contains("HTTP 401"));
         t.keys(&["q"]);
         assert_eq!(t.wait_exit(), 0);
     }

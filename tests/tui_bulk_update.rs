@@ -50,7 +50,7 @@ fn v_marks_a_range_and_esc_cancels_it() {
     update(&mut s, Command::Up);
     update(&mut s, Command::Back);
     assert_eq!(s.bulk.selected.len(), 3);
-    assert!(s.bulk.visual.is_none());
+    assert!(s.visual_anchor().is_none());
     assert!(!s.should_quit);
     assert!(flash(&s).contains("nothing ticked"));
 }
@@ -61,12 +61,12 @@ fn a_ticks_what_is_shown_and_the_selection_survives_search_and_reload() {
     update(&mut s, Command::Search);
     typed(&mut s, "finance");
     update(&mut s, Command::Apply);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     update(&mut s, Command::SelectAll);
     assert_eq!(ids(&s), ["u-0001", "u-0002", "u-0005"]);
     assert!(flash(&s).contains("ticked 3"));
     update(&mut s, Command::Back); // clears the search
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.visible().len(), 6);
     assert_eq!(s.bulk.selected.len(), 3);
     // A reload drops the loaded users; the selection and their last known state stay.
     let effects = update(&mut s, Command::Refresh);
@@ -173,9 +173,7 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
         Outcome::CsvLoaded(Err("photo.png: the file looks binary, not text".into())),
     );
     assert!(s.bulk.selected.is_empty());
-    assert!(
-        matches!(s.popups.last(), Some(Popup::Error { message, .. }) if message.contains("binary"))
-    );
+    assert!(matches!(s.popup(), Some(Popup::Error { message, .. }) if message.contains("binary")));
 }
 
 #[test]
@@ -497,7 +495,7 @@ fn quitting_while_a_batch_runs_asks_first() {
     let (mut s, _) = running();
     update(&mut s, Command::Quit);
     assert!(!s.should_quit);
-    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    assert_eq!(s.popup(), Some(&Popup::ConfirmQuit));
     update(&mut s, Command::Back);
     assert!(!s.should_quit);
     update(&mut s, Command::Quit);
@@ -640,7 +638,7 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     let (mut s, _) = running();
     // Esc asks, as q does; nothing is cancelled yet.
     assert!(update(&mut s, Command::Back).is_empty());
-    assert_eq!(s.popups.last(), Some(&Popup::ConfirmStop));
+    assert_eq!(s.popup(), Some(&Popup::ConfirmStop));
     assert!(!s.run_view().unwrap().stopping);
     let text = scimitar::tui::testing::screen(&s);
     assert!(
@@ -649,7 +647,7 @@ fn esc_during_a_run_asks_before_stopping_and_esc_again_keeps_it_running() {
     );
     // Esc on the question: the run goes on.
     assert!(update(&mut s, Command::Back).is_empty());
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert!(!s.run_view().unwrap().stopping);
     // Esc, then confirm: dispatching stops, once.
     update(&mut s, Command::Back);

@@ -117,7 +117,7 @@ fn the_cache_shows_at_once_and_the_refresh_replaces_it() {
         !s.list.store().iter().any(|u| u.user_name() == gone),
         "a user the tenant no longer has goes"
     );
-    assert_eq!(s.visible.len(), 5);
+    assert_eq!(s.visible().len(), 5);
     let text = screen(&s);
     assert!(!text.contains("cached"), "{text}");
     assert!(text.contains("loaded 5 / 5"), "{text}");
@@ -145,7 +145,7 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
     let on = s.current_user().map(|u| u.id);
     show_cache(&mut s, g, 1);
     assert_eq!(s.list.len(), 7, "every cached user and the new one");
-    assert_eq!(s.visible.len(), 7, "all browsable at once");
+    assert_eq!(s.visible().len(), 7, "all browsable at once");
     assert_eq!(
         s.current_user().map(|u| u.id),
         on,
@@ -186,7 +186,7 @@ fn pages_that_came_before_the_cache_are_merged_into_it_and_a_failed_refresh_says
         "cached order kept, the one the tenant no longer has gone"
     );
     assert!(s.list.cached.is_none());
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(s.visible().len(), 6);
 
     let (mut s, g) = opened_with_cache();
     show_cache(&mut s, g, 1);

@@ -109,7 +109,7 @@ fn ctrl_c_during_a_run_asks_as_q_does() {
         !effects.iter().any(|e| matches!(e, Effect::CancelBatch)),
         "ctrl-c does not stop the batch at once: {effects:?}"
     );
-    assert_eq!(s.popups.last(), Some(&Popup::ConfirmQuit));
+    assert_eq!(s.popup(), Some(&Popup::ConfirmQuit));
     assert!(!s.should_quit);
     // The help says what ctrl-c does, and it is what it does.
     let rows = s.keymap.help_rows(Mode::Run);
@@ -186,7 +186,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
         },
     );
     assert!(matches!(
-        s.popups.last(),
+        s.popup(),
         Some(Popup::ConfirmOverwrite { path, .. }) if path == "/home/op/plan.json"
     ));
     let text = screen(&s);
@@ -194,7 +194,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     assert!(text.contains("Replace it?"), "{text}");
     // Esc keeps the file; y replaces it.
     assert!(update(&mut s, Command::Back).is_empty());
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     update(
         &mut s,
         Outcome::WouldOverwrite {
@@ -236,7 +236,7 @@ fn tab_in_the_path_input_completes() {
             completion,
         },
     );
-    let pi = s.bulk.path_input.as_ref().expect("still typing the path");
+    let pi = s.path_input().expect("still typing the path");
     assert_eq!(pi.input.value(), "~/leavers-1");
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(
@@ -291,7 +291,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
     // Enter on the second failure shows its reason in full.
     update(&mut s, Command::Down);
     update(&mut s, Command::Open);
-    match s.popups.last() {
+    match s.popup() {
         Some(Popup::Error { title, message }) => {
             assert!(title.contains("karen.rivera1@contoso-group.com"), "{title}");
             assert!(
@@ -314,7 +314,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
         }]
     );
     assert!(
-        matches!(s.popups.last(), Some(Popup::Path { path, .. }) if *path == list.runs[0].summary.journal)
+        matches!(s.popup(), Some(Popup::Path { path, .. }) if *path == list.runs[0].summary.journal)
     );
     update(
         &mut s,

@@ -275,9 +275,9 @@ fn help_wraps_scrolls_to_its_last_row_and_is_searched_at_60x15() {
     // Esc clears the search, then closes the help.
     update(&mut s, Command::Back);
     assert!(s.find.is_none());
-    assert_eq!(s.popups.len(), 1);
+    assert_eq!(s.popups().len(), 1);
     update(&mut s, Command::Back);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn offered(runs: Vec<Interrupted>) -> State {
 }
 
 fn popup_id(s: &State) -> Option<String> {
-    match s.popups.last() {
+    match s.popup() {
         Some(Popup::Interrupted { run, .. }) => Some(run.id.clone()),
         _ => None,
     }
@@ -86,7 +86,7 @@ fn resume_now_reads_the_journal_as_the_history_resume_does() {
             journal: PathBuf::from("/data/journals/2026-12-03T13-58-00Z-aaaa0001.jsonl")
         }]
     );
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn resume_now_is_refused_read_only() {
     let mut s = offered(vec![run("aaaa0001", 58)]);
     s.read_only = true;
     assert!(update(&mut s, Command::Choose1).is_empty());
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(flash.contains("read-only"), "{flash}");
 }
@@ -103,7 +103,7 @@ fn resume_now_is_refused_read_only() {
 fn show_opens_the_run_in_the_history() {
     let mut s = offered(vec![run("aaaa0001", 58)]);
     let effects = update(&mut s, Command::History);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert_eq!(
         effects,
         vec![
@@ -124,7 +124,7 @@ fn show_opens_the_run_in_the_history() {
 fn later_is_not_asked_again_for_that_run_in_this_session() {
     let mut s = offered(vec![run("aaaa0001", 58)]);
     assert!(update(&mut s, Command::Back).is_empty());
-    assert!(s.popups.is_empty(), "later closes the popup");
+    assert!(s.popups().is_empty(), "later closes the popup");
     update(&mut s, Outcome::InterruptedFound(vec![run("aaaa0001", 58)]));
     assert_eq!(popup_id(&s), None, "the same run is not offered again");
     update(
@@ -133,7 +133,7 @@ fn later_is_not_asked_again_for_that_run_in_this_session() {
     );
     assert_eq!(popup_id(&s).as_deref(), Some("cccc0003"), "another run is");
     update(&mut s, Command::Choose3);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn y_on_a_workspace_sends_its_whole_id_and_shows_it() {
                 what: Copied::Id,
             }]
         );
-        assert!(matches!(s.popups.last(), Some(Popup::Path { path, .. }) if *path == id));
+        assert!(matches!(s.popup(), Some(Popup::Path { path, .. }) if *path == id));
         let text = screen(&s);
         let flat: String = text
             .lines()
@@ -76,7 +76,7 @@ fn y_on_a_workspace_sends_its_whole_id_and_shows_it() {
         assert!(flat.contains(&id), "{w}x{h}: the id whole:\n{text}");
         // Esc closes the popup; the view stays.
         update(&mut s, Command::Back);
-        assert!(s.popups.is_empty());
+        assert!(s.popups().is_empty());
         assert_eq!(s.view().kind, scimitar::tui::state::ViewKind::Workspaces);
     }
 }
@@ -201,7 +201,7 @@ fn at_60x15_the_summary_failures_scroll_to_the_last() {
         // Enter gives its reason in full.
         update(&mut s, Command::Open);
         assert!(
-            matches!(s.popups.last(), Some(Popup::Error { title, .. }) if title.contains("karen.rivera11@"))
+            matches!(s.popup(), Some(Popup::Error { title, .. }) if title.contains("karen.rivera11@"))
         );
     }
 }

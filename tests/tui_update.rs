@@ -120,7 +120,7 @@ fn first_page_shows_at_once_and_loading_finishes() {
     assert_eq!(s.list.load, LoadState::Loading);
     let users = fixture_users();
     page(&mut s, 1, users[..3].to_vec(), 6);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     assert_eq!(s.list.total, Some(6));
     assert_eq!(s.list.load, LoadState::Loading);
     // A page of an older load is dropped.
@@ -129,8 +129,8 @@ fn first_page_shows_at_once_and_loading_finishes() {
     page(&mut s, 1, users[3..].to_vec(), 6);
     loaded(&mut s, 1, 6);
     assert_eq!(s.list.load, LoadState::Done);
-    assert_eq!(s.visible.len(), 6);
-    assert!(s.popups.is_empty());
+    assert_eq!(s.visible().len(), 6);
+    assert!(s.popups().is_empty());
 }
 
 #[test]
@@ -141,8 +141,8 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     load_failed(&mut s, 1, msg);
     assert!(matches!(s.list.load, LoadState::Failed(_)));
     assert_eq!(
-        s.popups,
-        vec![Popup::Error {
+        s.popups(),
+        vec![&Popup::Error {
             title: "Could not load users".into(),
             message: msg.into()
         }]
@@ -150,7 +150,7 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
     // Other keys wait while the popup is up.
     assert!(update(&mut s, Command::Refresh).is_empty());
     update(&mut s, Command::Back);
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert!(!s.should_quit);
     // r retries.
     let e = update(&mut s, Command::Refresh);
@@ -162,15 +162,15 @@ fn a_load_error_is_shown_in_plain_words_and_dismissed_with_esc() {
 fn filter_is_validated_as_typed_and_applied_on_enter() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Filter);
-    assert!(s.filter.edit.is_some());
+    assert!(s.filter_edit().is_some());
     typed(&mut s, "userName eq \"ali");
-    let err = s.filter.edit.as_ref().and_then(|e| e.error.clone());
+    let err = s.filter_edit().and_then(|e| e.error.clone());
     assert_eq!(err.map(|e| e.position), Some(12));
     // Enter with an error does nothing but keep the error.
     assert!(update(&mut s, Command::Apply).is_empty());
-    assert!(s.filter.edit.is_some());
+    assert!(s.filter_edit().is_some());
     typed(&mut s, "\"");
-    assert!(s.filter.edit.as_ref().is_some_and(|e| e.error.is_none()));
+    assert!(s.filter_edit().is_some_and(|e| e.error.is_none()));
     let effects = update(&mut s, Command::Apply);
     let expected = scimitar::scim::filter::parse("userName eq \"ali\"").ok();
     assert_eq!(
@@ -180,7 +180,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
             filter: expected
         }]
     );
-    assert!(s.filter.edit.is_none());
+    assert!(s.filter_edit().is_none());
     assert_eq!(
         s.filter.applied.as_ref().map(|f| f.text.as_str()),
         Some("userName eq \"ali\"")
@@ -252,17 +252,17 @@ fn esc_peels_one_layer_at_a_time_and_never_quits() {
     update(&mut s, Command::Apply);
     update(&mut s, Command::Help);
     update(&mut s, Command::Filter); // ignored under a popup
-    assert_eq!(s.popups, vec![Popup::Help]);
+    assert_eq!(s.popups(), vec![&Popup::Help]);
 
     update(&mut s, Command::Back); // popup
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     update(&mut s, Command::Filter);
     update(&mut s, Command::Back); // input
-    assert!(s.filter.edit.is_none());
+    assert!(s.filter_edit().is_none());
     assert_eq!(s.view().search.input.value(), "bob");
     update(&mut s, Command::Back); // search
     assert_eq!(s.view().search.input.value(), "");
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
     update(&mut s, Command::Back); // members -> workspaces
     assert_eq!(s.view().kind, ViewKind::Workspaces);
     update(&mut s, Command::Back); // workspaces -> users
@@ -283,10 +283,14 @@ fn esc_while_typing_a_search_cancels_it() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Search);
     typed(&mut s, "carol");
-    assert_eq!(s.visible.len(), 1);
+    assert_eq!(s.visible().len(), 1);
     update(&mut s, Command::Back);
-    assert!(!s.view().search.editing);
-    assert_eq!(s.visible.len(), 6);
+    assert_eq!(
+        scimitar::tui::update::mode(&s),
+        scimitar::tui::Mode::List,
+        "no longer typing"
+    );
+    assert_eq!(s.visible().len(), 6);
 }
 
 #[test]
@@ -411,7 +415,7 @@ fn a_failed_refresh_keeps_the_loaded_data_and_says_why() {
     );
     assert!(s.detail().is_some_and(|d| d.error.is_some()));
     assert_eq!(s.detail_user().map(|u| u.id).as_deref(), Some("u-0001"));
-    assert!(matches!(s.popups.last(), Some(Popup::Error { .. })));
+    assert!(matches!(s.popup(), Some(Popup::Error { .. })));
 }
 
 #[test]
@@ -440,7 +444,7 @@ fn workspaces_view_counts_members_and_lists_them() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Workspaces);
     let names: Vec<(String, usize)> = s
-        .visible
+        .visible()
         .iter()
         .map(|&i| {
             let w = &s.list.workspaces[&s.list.workspace_order[i]];
@@ -471,7 +475,7 @@ fn workspaces_view_counts_members_and_lists_them() {
         }])),
     );
     update(&mut s, Command::Back);
-    assert_eq!(s.visible.len(), 4);
+    assert_eq!(s.visible().len(), 4);
     assert_eq!(s.list.workspaces["8a81b09d5e6f7a09"].users, 0);
 }
 
@@ -482,10 +486,10 @@ fn a_failed_workspace_list_is_not_an_error_for_the_user() {
         &mut s,
         Outcome::WorkspacesListed(Err("forbidden (HTTP 403)".into())),
     );
-    assert!(s.popups.is_empty());
+    assert!(s.popups().is_empty());
     assert_eq!(s.list.workspace_list_ok, Some(false));
     update(&mut s, Command::Workspaces);
-    assert_eq!(s.visible.len(), 3);
+    assert_eq!(s.visible().len(), 3);
 }
 
 #[test]
@@ -494,9 +498,9 @@ fn quit_asks_while_a_batch_runs() {
     s.run.running = true;
     update(&mut s, Command::Quit);
     assert!(!s.should_quit);
-    assert_eq!(s.popups, vec![Popup::ConfirmQuit]);
+    assert_eq!(s.popups(), vec![&Popup::ConfirmQuit]);
     update(&mut s, Command::Back);
-    assert!(!s.should_quit && s.popups.is_empty());
+    assert!(!s.should_quit && s.popups().is_empty());
     update(&mut s, Command::Quit);
     update(&mut s, Command::Confirm);
     assert!(s.should_quit);
@@ -514,7 +518,7 @@ fn pages_arriving_during_a_search_join_the_results_if_they_match() {
     page(&mut s, 1, users[..2].to_vec(), 6);
     update(&mut s, Command::Search);
     typed(&mut s, "sales");
-    assert_eq!(s.visible.len(), 1);
+    assert_eq!(s.visible().len(), 1);
     page(&mut s, 1, users[2..].to_vec(), 6);
     assert_eq!(visible_names(&s).len(), 3);
 }
@@ -530,7 +534,7 @@ fn a_failed_reload_keeps_the_last_good_list_marked_stale_until_one_succeeds() {
     page(&mut s, g, users[..2].to_vec(), 6);
     load_failed(&mut s, g, "cannot reach the server");
     assert_eq!(
-        (s.list.len(), s.visible.len(), s.list.total),
+        (s.list.len(), s.visible().len(), s.list.total),
         (6, 6, Some(6))
     );
     assert_eq!(s.list.stale.as_deref(), Some("cannot reach the server"));

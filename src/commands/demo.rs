@@ -40,6 +40,7 @@ pub async fn run(
     let opts = TuiOptions {
         profile: "demo".into(),
         tenant: client.tenant_label(),
+        login: client.login().to_string(),
         open_user,
         color,
         config_dir: Some(paths.config_dir),

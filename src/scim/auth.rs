@@ -21,7 +21,8 @@ use crate::scim::error::ScimError;
 pub struct Authenticator {
     method: AuthMethod,
     login: String,
-    secret: SecretString,
+    /// Swapped when the operator signs in again with another password (the TUI's sign-in).
+    secret: std::sync::RwLock<SecretString>,
     auth_url: String,
     token: Mutex<Option<Token>>,
     /// With `AuthMethod::Cert`: the certificate and key that sign each sign-in.
@@ -90,7 +91,7 @@ impl Authenticator {
         Ok(Authenticator {
             method,
             login,
-            secret,
+            secret: std::sync::RwLock::new(secret),
             auth_url: auth_url.trim_end_matches('/').to_string(),
             token: Mutex::new(None),
             cert: None,
@@ -111,7 +112,7 @@ impl Authenticator {
                 Ok(Authenticator {
                     method: AuthMethod::Cert,
                     login: String::new(),
-                    secret: SecretString::from(String::new()),
+                    secret: std::sync::RwLock::new(SecretString::from(String::new())),
                     auth_url: conn.auth_url.trim_end_matches('/').to_string(),
                     token: Mutex::new(None),
                     cert: Some(signer),
@@ -127,7 +128,7 @@ impl Authenticator {
                 Ok(Authenticator {
                     method: AuthMethod::Oauth,
                     login: String::new(),
-                    secret: SecretString::from(String::new()),
+                    secret: std::sync::RwLock::new(SecretString::from(String::new())),
                     auth_url: conn.auth_url.trim_end_matches('/').to_string(),
                     token: Mutex::new(None),
                     cert: None,
@@ -164,8 +165,29 @@ impl Authenticator {
         &self.login
     }
 
+    /// Signs in with another password (or bearer token) from now on: the next request
+    /// authenticates anew with it.
+    pub fn set_secret(&self, secret: SecretString) {
+        match self.secret.write() {
+            Ok(mut s) => *s = secret,
+            Err(poisoned) => *poisoned.into_inner() = secret,
+        }
+        // A token got with the old password is dropped; one being fetched is judged by
+        // its own answer.
+        if let Ok(mut slot) = self.token.try_lock() {
+            *slot = None;
+        }
+    }
+
+    fn secret(&self) -> SecretString {
+        match self.secret.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     fn basic_header(&self) -> Result<HeaderValue, ScimError> {
-        let raw = format!("{}:{}", self.login, self.secret.expose_secret());
+        let raw = format!("{}:{}", self.login, self.secret().expose_secret());
         let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
         sensitive(&format!("Basic {b64}"))
     }
@@ -179,7 +201,7 @@ impl Authenticator {
                 generation: 0,
             }),
             AuthMethod::Bearer => Ok(Credential {
-                header: sensitive(&format!("Bearer {}", self.secret.expose_secret()))?,
+                header: sensitive(&format!("Bearer {}", self.secret().expose_secret()))?,
                 generation: 0,
             }),
             AuthMethod::Token | AuthMethod::Cert | AuthMethod::Oauth => {

@@ -146,6 +146,27 @@ pub enum Effect {
     },
     /// List this tenant's interrupted runs (offered in a popup).
     FindInterrupted,
+    /// Sign in with this password from now on (the sign-in screen); the reload follows.
+    SignIn {
+        password: Password,
+    },
+}
+
+/// A password typed in the TUI: redacted in Debug (effects are logged), compared for tests.
+#[derive(Clone)]
+pub struct Password(pub secrecy::SecretString);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Password) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
 }
 
 pub struct EffectRunner {
@@ -242,7 +263,11 @@ impl EffectRunner {
                 abort(&mut self.csv);
                 self.csv = Some(self.answer(async move |client, tx| {
                     let r = io::load_csv(&client, &tx, &path, &options).await;
-                    Outcome::CsvLoaded(r.map(Box::new))
+                    // No column fits, or more than one: the columns, to pick one.
+                    match r.as_ref().err().and_then(|f| io::columns_to_pick(&path, f)) {
+                        Some((columns, why)) => Outcome::CsvColumns { path, columns, why },
+                        None => Outcome::CsvLoaded(r.map(Box::new)),
+                    }
                 }));
             }
             Effect::BuildPlan(req) => {
@@ -256,6 +281,7 @@ impl EffectRunner {
             | Effect::SaveReview { .. }
             | Effect::ExportUsers { .. }) => self.write_file(e),
             Effect::ListRuns => self.list_runs(),
+            Effect::SignIn { password } => self.client.authenticator().set_secret(password.0),
             Effect::LoadRun { journal } => self.load_run(journal),
             Effect::VerifyRun { journal } => {
                 self.answer(async move |client, _| {

@@ -18,7 +18,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     if !state.view().is_user_list() {
         return Vec::new();
     }
-    if state.visible.is_empty() {
+    if state.visible().is_empty() {
         state.flash("no rows shown: nothing to export");
         return Vec::new();
     }
@@ -26,7 +26,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
         ViewKind::Members { workspace_id } => format!("members-{}.csv", file_safe(workspace_id)),
         _ => "users.csv".to_string(),
     };
-    state.bulk.path_input = Some(PathInput {
+    state.ask_path(PathInput {
         purpose: PathPurpose::ExportUsers,
         input: Input::new(name),
     });
@@ -48,7 +48,7 @@ pub fn effect(state: &State, path: String, overwrite: bool) -> Vec<Effect> {
 /// The users of the current list view's rows, after filter, search and sort.
 pub fn rows_shown(state: &State) -> Vec<User> {
     state
-        .visible
+        .visible()
         .iter()
         .filter_map(|&i| state.list.get(i))
         .collect()
@@ -170,7 +170,7 @@ mod tests {
             step(&mut s, Command::Export).is_empty(),
             "nothing written before a path"
         );
-        let pi = s.bulk.path_input.as_ref().expect("the path is asked");
+        let pi = s.path_input().expect("the path is asked");
         assert_eq!(pi.purpose, PathPurpose::ExportUsers);
         assert_eq!(pi.input.value(), "members-8a81b09d5e6f7a01.csv");
         let fx = step(&mut s, Command::Apply);
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(path, "members-8a81b09d5e6f7a01.csv");
         assert_eq!(users, shown);
         assert!(!overwrite, "never replaces a file unasked");
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
     }
 
     #[test]
@@ -194,10 +194,7 @@ mod tests {
             },
         );
         assert!(fx.is_empty());
-        assert!(matches!(
-            s.popups.last(),
-            Some(Popup::ConfirmOverwrite { .. })
-        ));
+        assert!(matches!(s.popup(), Some(Popup::ConfirmOverwrite { .. })));
         let fx = step(&mut s, Command::Confirm);
         let (path, users, overwrite) = export_of(&fx).expect("export again");
         assert_eq!((path, overwrite), ("/tmp/users.csv", true));
@@ -214,7 +211,7 @@ mod tests {
             },
         );
         assert!(export_of(&step(&mut s, Command::Back)).is_none());
-        assert!(s.popups.is_empty());
+        assert!(s.popups().is_empty());
     }
 
     #[test]
@@ -222,10 +219,10 @@ mod tests {
         let mut s = loaded_state(fixture_users(), 100, 30);
         step(&mut s, Command::Workspaces);
         step(&mut s, Command::Export);
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
         let mut s = loaded_state(Vec::new(), 100, 30);
         step(&mut s, Command::Export);
-        assert!(s.bulk.path_input.is_none());
+        assert!(s.path_input().is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use tui_input::Input;
 
 use crate::tui::bulk::Screen;
-use crate::tui::layers::{self, Layer};
+use crate::tui::layers::{self, Top};
 use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State, ViewKind};
 
@@ -193,7 +193,7 @@ pub fn highlight<'a>(line: Line<'a>, query: &str, style: Style) -> Line<'a> {
 
 /// The searchable screen on top (popups aside from the help overlay hide it).
 pub fn target(state: &State) -> Option<FindOn> {
-    match state.popups.last() {
+    match state.popup() {
         Some(Popup::Help) => Some(FindOn::Help),
         Some(_) => None,
         None => base_target(state),
@@ -203,9 +203,9 @@ pub fn target(state: &State) -> Option<FindOn> {
 /// The searchable screen under any popup.
 fn base_target(state: &State) -> Option<FindOn> {
     match layers::under_popups(state) {
-        Layer::Flow(Screen::Preview(p)) if p.request.is_none() => Some(FindOn::Preview),
-        Layer::Flow(Screen::History(_)) => Some(FindOn::History),
-        Layer::View(ViewKind::Detail(_)) => Some(FindOn::Detail),
+        Top::Flow(Screen::Preview(p)) if p.request.is_none() => Some(FindOn::Preview),
+        Top::Flow(Screen::History(_)) => Some(FindOn::History),
+        Top::View(ViewKind::Detail(_)) => Some(FindOn::Detail),
         _ => None,
     }
 }

@@ -35,13 +35,13 @@ pub fn found(state: &mut State, runs: Vec<Interrupted>) {
     };
     if state.run.running
         || state
-            .popups
+            .popups()
             .iter()
             .any(|p| matches!(p, Popup::Interrupted { .. }))
     {
         return;
     }
-    state.popups.push(Popup::Interrupted {
+    state.push_popup(Popup::Interrupted {
         run: Box::new(first.clone()),
         more: offers.len() - 1,
     });
@@ -57,14 +57,22 @@ pub fn choice_of(action: Command) -> Option<Choice> {
     }
 }
 
-/// A key while the popup is up: the choice it makes, through the paths the history uses.
-pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let Some(choice) = choice_of(action) else {
-        return Vec::new();
-    };
-    let Some(Popup::Interrupted { run, .. }) = state.popups.pop() else {
-        return Vec::new();
-    };
+/// A key while the popup of `run` is up: the choice it makes, through the paths the history
+/// uses; `None` for a key that makes none (the popup stays).
+pub fn on_key(
+    state: &mut State,
+    run: &crate::batch::interrupted::Interrupted,
+    action: Command,
+) -> Option<Vec<Effect>> {
+    let choice = choice_of(action)?;
+    Some(choose(state, run, choice))
+}
+
+fn choose(
+    state: &mut State,
+    run: &crate::batch::interrupted::Interrupted,
+    choice: Choice,
+) -> Vec<Effect> {
     let journal = std::path::PathBuf::from(&run.journal);
     match choice {
         Choice::Later => {

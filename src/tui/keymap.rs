@@ -65,6 +65,10 @@ pub enum Mode {
     History,
     /// A workspace's members under review.
     Review,
+    /// The password refused: typing it again.
+    SignIn,
+    /// Picking the column of a CSV to read.
+    Columns,
 }
 
 impl Mode {
@@ -79,7 +83,7 @@ impl Mode {
     pub fn is_input(self) -> bool {
         matches!(
             self,
-            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path
+            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path | Mode::SignIn
         )
     }
 
@@ -189,6 +193,8 @@ impl Mode {
             ],
             Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
             Mode::Popup => &[Command::Confirm, Command::Back],
+            Mode::SignIn => &[Command::Apply, Command::Back],
+            Mode::Columns => &[Command::Proceed, Command::Back, Command::Help],
             Mode::Global => &[Command::Help, Command::Quit],
         }
     }

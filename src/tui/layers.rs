@@ -1,51 +1,46 @@
-//! Which layer is on top, said once. The layers, highest first: a popup, the path input, the
-//! bulk screen on top of its flow, the filter input, the search input, a range being marked,
-//! the view. `mode()` (the keymap section), key dispatch, editing keys and Esc all read
-//! [`top`]; the render draws the same layers bottom to top.
+//! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
+//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, the view. `mode()` (the keymap section), key
+//! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
+//! to top.
 
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
 use crate::tui::state::{State, ViewKind};
 
 /// One layer of the screen.
-#[derive(Debug, Clone, Copy)]
-pub enum Layer<'a> {
+#[derive(Clone, Copy)]
+pub enum Top<'a> {
     Popup,
-    PathInput,
+    /// A screen of the stack of layers (it says its own mode).
+    Screen(&'a dyn crate::tui::screens::Layer<State>),
     Flow(&'a Screen),
-    Filter,
-    Search,
-    Visual,
     View(&'a ViewKind),
 }
 
 /// The layer that has the keys now.
-pub fn top(state: &State) -> Layer<'_> {
-    match state.popups.last() {
-        Some(_) => Layer::Popup,
+pub fn top(state: &State) -> Top<'_> {
+    match state.popup() {
+        Some(_) => Top::Popup,
         None => under_popups(state),
     }
 }
 
 /// The layer under any popup (the help overlay lists its keys).
-pub fn under_popups(state: &State) -> Layer<'_> {
-    if state.bulk.path_input.is_some() {
-        return Layer::PathInput;
+pub fn under_popups(state: &State) -> Top<'_> {
+    if let Some(l) = state.layers().top_screen(state.bulk.flow.len()) {
+        return Top::Screen(l);
     }
+    below_stack(state)
+}
+
+/// The layers not (yet) on the stack: the bulk flow, a range being marked, the view. A key
+/// a screen of the stack passes on goes here.
+pub fn below_stack(state: &State) -> Top<'_> {
     if let Some(s) = state.bulk.flow.last() {
-        return Layer::Flow(s);
-    }
-    if state.filter.edit.is_some() {
-        return Layer::Filter;
+        return Top::Flow(s);
     }
     let v = state.view();
-    if v.search.editing {
-        return Layer::Search;
-    }
-    if state.bulk.visual.is_some() && v.is_user_list() {
-        return Layer::Visual;
-    }
-    Layer::View(&v.kind)
+    Top::View(&v.kind)
 }
 
 /// The keymap mode the state is in: what a key press means now.
@@ -62,17 +57,14 @@ pub fn base_mode(state: &State) -> Mode {
     layer_mode(under_popups(state))
 }
 
-fn layer_mode(layer: Layer) -> Mode {
+fn layer_mode(layer: Top) -> Mode {
     match layer {
-        Layer::Popup => Mode::Popup,
-        Layer::PathInput => Mode::Path,
-        Layer::Flow(s) => screen_mode(s),
-        Layer::Filter => Mode::Filter,
-        Layer::Search => Mode::Search,
-        Layer::Visual => Mode::Visual,
-        Layer::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
-        Layer::View(ViewKind::Workspaces) => Mode::Workspaces,
-        Layer::View(ViewKind::Detail(_)) => Mode::Detail,
+        Top::Popup => Mode::Popup,
+        Top::Screen(l) => l.mode(),
+        Top::Flow(s) => screen_mode(s),
+        Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
+        Top::View(ViewKind::Workspaces) => Mode::Workspaces,
+        Top::View(ViewKind::Detail(_)) => Mode::Detail,
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod layout;
 pub(crate) mod list;
 pub(crate) mod logins;
 pub(crate) mod msg;
+pub mod screens;
 pub(crate) mod sort;
 pub mod state;
 pub(crate) mod terminal;
@@ -54,6 +55,8 @@ pub struct CsvAtStart {
 pub struct TuiOptions {
     pub profile: String,
     pub tenant: String,
+    /// The login the client signs in as (the sign-in screen names it); empty if none.
+    pub login: String,
     /// Open straight on this user's details (an id, or an email).
     pub open_user: Option<String>,
     pub color: ColorMode,
@@ -79,6 +82,7 @@ impl Default for TuiOptions {
         TuiOptions {
             profile: String::new(),
             tenant: String::new(),
+            login: String::new(),
             open_user: None,
             color: ColorMode::default(),
             config_dir: None,
@@ -98,6 +102,7 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
     let (keymap, problems) = Keymap::load(opts.config_dir.as_deref());
     let mut state = State::new(opts.profile, opts.tenant);
     state.keymap = keymap;
+    state.set_login(opts.login);
     state.read_only = opts.read_only;
     state.theme = Theme::for_mode(opts.color, no_color);
     state.bulk.protected = opts.protected;
@@ -112,13 +117,13 @@ pub fn initial_state(opts: TuiOptions, no_color: Option<&str>) -> (State, Vec<Ef
         for p in &problems {
             tracing::warn!("keymap: {p}");
         }
-        state.popups.push(Popup::Error {
+        state.push_popup(Popup::Error {
             title: "keymap.toml: some entries were ignored".into(),
             message: problems.join("\n"),
         });
     }
     if !warnings.is_empty() {
-        state.popups.push(Popup::Error {
+        state.push_popup(Popup::Error {
             title: "Safety".into(),
             message: warnings.join("\n"),
         });

@@ -295,6 +295,13 @@ pub enum Outcome {
         looked_up: usize,
     },
     /// The CSV was resolved, or could not be used (the message says why, in plain words).
+    /// A CSV where no column fits or more than one does: its columns, to pick one; `why`
+    /// is the refusal.
+    CsvColumns {
+        path: String,
+        columns: Vec<crate::input::csv::ColumnPreview>,
+        why: String,
+    },
     CsvLoaded(Result<Box<CsvLoaded>, Failure>),
     /// A file was written: `what` for the message, the path or the error.
     Saved {

@@ -71,14 +71,13 @@ impl View {
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub input: Input,
-    pub editing: bool,
     /// Lowercased query the current `visible` was computed for.
     pub applied: String,
 }
 
 impl Search {
     pub fn is_active(&self) -> bool {
-        self.editing || !self.input.value().is_empty()
+        !self.input.value().is_empty()
     }
 }
 
@@ -231,11 +230,17 @@ pub struct UserList {
     pub workspace_list_ok: Option<bool>,
 }
 
-/// The server-side filter: the one applied and the one being typed.
+/// The server-side filter applied (the one being typed is a layer, `screens/filter.rs`).
 pub struct FilterState {
     pub applied: Option<AppliedFilter>,
-    pub edit: Option<FilterEdit>,
     pub parser: FilterParser,
+}
+
+/// Visual (range) mode, a layer of the stack (`screens/visual.rs`): the row (an index into
+/// the users) where the range started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisualRange {
+    pub anchor: usize,
 }
 
 /// The selection and the bulk-flow screens over the list.
@@ -245,11 +250,8 @@ pub struct Bulk {
     /// Selected users that are not loaded any more (a reload dropped them, or they came
     /// from a CSV): their last known state, so the selection survives filters and reloads.
     pub sel_cache: HashMap<String, User>,
-    /// Visual (range) mode: the index in `users` of the row where the range started.
-    pub visual: Option<usize>,
     /// The bulk-flow screens over the list; Esc pops one.
     pub flow: Vec<Screen>,
-    pub path_input: Option<PathInput>,
     /// Accounts no plan may change (the API user, the profile's list).
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
@@ -278,8 +280,9 @@ pub struct State {
 
     /// The view stack; `views[0]` is the user list.
     pub views: Vec<View>,
-    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`.
-    pub visible: Vec<usize>,
+    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`. Only
+    /// this file writes them: rebuilt, narrowed by a search, or merged with a new page.
+    visible: Vec<usize>,
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
     /// Last logins: the column, the sort by them, the inactivity filter.
@@ -290,11 +293,15 @@ pub struct State {
     /// Interrupted runs put off for this session.
     pub offers: crate::tui::interrupted::Offers,
 
-    pub popups: Vec<Popup>,
     /// The help overlay's first row shown.
     pub help_scroll: usize,
     /// A search in the preview, the history, the help or the detail view (find.rs).
     pub find: Option<crate::tui::find::Find>,
+    /// The one stack of layers: the popups and the screens that each hold their state, keys
+    /// and drawing (`screens/`); over the views and the bulk flow.
+    layers: crate::tui::screens::Stack<State>,
+    /// The login the client signs in as (named by the sign-in screen); empty if none.
+    login: String,
     pub flash: Option<Flash>,
     pub should_quit: bool,
 
@@ -453,7 +460,6 @@ impl State {
             list: UserList::new(),
             filter: FilterState {
                 applied: None,
-                edit: None,
                 parser: crate::scim::filter::parse,
             },
             views: vec![View::new(ViewKind::Users)],
@@ -466,15 +472,92 @@ impl State {
             },
             run: RunState::default(),
             offers: Default::default(),
-            popups: Vec::new(),
             help_scroll: 0,
             find: None,
+            layers: Default::default(),
+            login: String::new(),
             flash: None,
             should_quit: false,
             width: 80,
             height: 24,
             dirty: true,
         }
+    }
+
+    /// The stack of screen layers.
+    pub fn layers(&self) -> &crate::tui::screens::Stack<State> {
+        &self.layers
+    }
+
+    pub fn layers_mut(&mut self) -> &mut crate::tui::screens::Stack<State> {
+        &mut self.layers
+    }
+
+    /// Opens a screen of the stack over what is on screen now.
+    pub fn push_layer(&mut self, layer: Box<dyn crate::tui::screens::Layer<State>>) {
+        let flow = self.bulk.flow.len();
+        self.layers.push(layer, flow);
+    }
+
+    /// The layer of the stack on top, unless a flow screen opened after it covers it.
+    pub fn top_layer(&self) -> Option<&dyn crate::tui::screens::Layer<State>> {
+        self.layers.top(self.bulk.flow.len())
+    }
+
+    /// The popup on top, if the top layer is one.
+    pub fn popup(&self) -> Option<&Popup> {
+        self.top_layer()?.as_any().downcast_ref::<Popup>()
+    }
+
+    /// Every popup on the stack, bottom first.
+    pub fn popups(&self) -> Vec<&Popup> {
+        self.layers.all::<Popup>()
+    }
+
+    pub fn push_popup(&mut self, popup: Popup) {
+        self.layers
+            .push(Box::new(popup), crate::tui::screens::OVER_ALL);
+    }
+
+    /// Closes the popup on top; `None` if the top layer is not a popup.
+    pub fn pop_popup(&mut self) -> Option<Popup> {
+        self.layers.pop_if::<Popup>()
+    }
+
+    /// Asks for a file path (load a CSV, save a report, a plan, a review, an export).
+    pub fn ask_path(&mut self, input: PathInput) {
+        self.push_layer(Box::new(input));
+    }
+
+    /// The file path being typed, if its input is open.
+    pub fn path_input(&self) -> Option<&PathInput> {
+        self.layers.find::<PathInput>()
+    }
+
+    /// The row where the range being marked started, in visual mode.
+    pub fn visual_anchor(&self) -> Option<usize> {
+        self.layers.find::<VisualRange>().map(|v| v.anchor)
+    }
+
+    /// Starts visual mode at row `anchor`, or (`None`) leaves it.
+    pub fn set_visual(&mut self, anchor: Option<usize>) {
+        self.layers.remove::<VisualRange>();
+        if let Some(anchor) = anchor {
+            self.push_layer(Box::new(VisualRange { anchor }));
+        }
+    }
+
+    /// The server filter being typed, if its input is open.
+    pub fn filter_edit(&self) -> Option<&FilterEdit> {
+        self.layers.find::<FilterEdit>()
+    }
+
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    pub fn set_login(&mut self, login: impl Into<String>) {
+        self.login = login.into();
     }
 
     pub fn view(&self) -> &View {
@@ -608,14 +691,14 @@ impl State {
     pub fn retain_users(&mut self, keep: impl Fn(usize) -> bool) {
         self.keep_selected(|i| !keep(i));
         self.list.retain(keep);
-        self.bulk.visual = None;
+        self.set_visual(None);
     }
 
     /// Forgets the loaded users (the selected ones are kept in the selection's cache);
     /// returns them.
     pub fn clear_users(&mut self) -> Arc<UserStore> {
         self.keep_selected(|_| true);
-        self.bulk.visual = None;
+        self.set_visual(None);
         self.list.clear()
     }
 
@@ -628,6 +711,73 @@ impl State {
             if going(i) && self.bulk.selected.contains(u.id()) {
                 self.bulk.sel_cache.insert(u.id().to_string(), u.to_user());
             }
+        }
+    }
+
+    /// Rows of the top view: indices into the users (user lists) or `workspace_order`.
+    pub fn visible(&self) -> &[usize] {
+        &self.visible
+    }
+
+    /// The memory held for the rows (the benchmarks' memory figure).
+    #[doc(hidden)]
+    pub fn visible_capacity(&self) -> usize {
+        self.visible.capacity()
+    }
+
+    /// Opens a view over the others, with its rows.
+    pub fn push_view(&mut self, view: View) {
+        self.views.push(view);
+        self.rebuild_visible();
+    }
+
+    /// Closes the top view (never the root list); the one under it gets its rows back.
+    pub fn pop_view(&mut self) {
+        if self.views.len() > 1 {
+            self.views.pop();
+        }
+        self.rebuild_visible();
+    }
+
+    /// A page of users arrived (`rows`: each user's row and whether it is new): the new ones
+    /// the view shows join its rows, in its order, and the cursor stays on its user.
+    pub(crate) fn show_new_rows(&mut self, rows: Vec<(usize, bool)>) {
+        let v = self.view();
+        match &v.kind {
+            ViewKind::Users | ViewKind::Members { .. } => {
+                let query = v.search.input.value().to_lowercase();
+                let m = self.list.matcher(&v.kind, &query);
+                let rows: Vec<usize> = rows
+                    .into_iter()
+                    .filter(|&(i, new)| new && self.list.matches(i, &m) && self.login_keeps(i))
+                    .map(|(i, _)| i)
+                    .collect();
+                let keep = self.visible.get(self.view().cursor).copied();
+                if self.sort == crate::tui::sort::SortKey::LastLogin {
+                    self.visible.extend(rows);
+                    crate::tui::logins::sort_rows(
+                        &self.logins,
+                        self.list.store(),
+                        &mut self.visible,
+                    );
+                } else {
+                    crate::tui::sort::merge_rows(
+                        self.sort,
+                        self.list.store(),
+                        &mut self.visible,
+                        rows,
+                    );
+                }
+                // A sorted page lands anywhere: the cursor stays on its user.
+                if self.sort != crate::tui::sort::SortKey::Server
+                    && let Some(pos) = keep.and_then(|k| self.visible.iter().position(|&i| i == k))
+                {
+                    self.view_mut().cursor = pos;
+                    self.clamp_cursor();
+                }
+            }
+            ViewKind::Workspaces => self.rebuild_visible(),
+            ViewKind::Detail(_) => {}
         }
     }
 

@@ -309,7 +309,7 @@ pub fn past_run(
 
 /// The userNames of the current view's rows, in order.
 pub fn visible_names(s: &State) -> Vec<String> {
-    s.visible
+    s.visible()
         .iter()
         .filter_map(|&i| s.list.row(i).map(|u| u.user_name().to_string()))
         .collect()

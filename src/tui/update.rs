@@ -1,18 +1,15 @@
 //! The reducer: `update(&mut State, Msg) -> Vec<Effect>`. Pure: no I/O, no clock; what
 //! must happen outside is returned as effects.
 
-use tui_input::Input;
-
 use crate::input::csv::ReadOptions;
 
 use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
-use crate::tui::layers::{self, Layer};
+use crate::tui::layers::{self, Top};
 use crate::tui::msg::{Command, Copied, Msg, Outcome};
-use crate::tui::state::{
-    AppliedFilter, DetailState, FilterEdit, LoadState, Popup, State, View, ViewKind,
-};
+use crate::tui::screens::{Layer, Step};
+use crate::tui::state::{DetailState, LoadState, Popup, State, View, ViewKind};
 
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
 // know it from the reducer.
@@ -91,12 +88,11 @@ fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
         return Vec::new();
     }
     match layers::top(state) {
-        Layer::Popup => Vec::new(),
-        Layer::PathInput | Layer::Flow(_) => bulk::update::edit(state, req),
-        Layer::Filter | Layer::Search | Layer::Visual | Layer::View(_) => {
-            input(state, req);
-            Vec::new()
-        }
+        Top::Popup => Vec::new(),
+        Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)).0,
+        Top::Flow(_) => bulk::update::edit(state, req),
+        // No input is open.
+        Top::View(_) => Vec::new(),
     }
 }
 
@@ -117,80 +113,73 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     if let Some(effects) = crate::tui::find::on_key(state, action) {
         return effects;
     }
-    if state.popups.last() == Some(&Popup::Help)
+    if state.popup() == Some(&Popup::Help)
         && let Some(effects) = crate::tui::help_overlay::on_key(state, action)
     {
         return effects;
     }
-    if matches!(state.popups.last(), Some(Popup::Interrupted { .. }))
-        && !matches!(action, Command::Quit | Command::Help)
-    {
-        return crate::tui::interrupted::on_key(state, action);
-    }
     match action {
         Command::Quit => quit(state),
-        Command::Confirm => match state.popups.pop() {
-            Some(Popup::ConfirmQuit) => quit_after_run(state),
-            Some(Popup::ConfirmStop) => bulk::update::cancel_run(state),
-            Some(Popup::ConfirmOverwrite { purpose, path }) => {
-                bulk::update::confirm_overwrite(state, purpose, path)
-            }
-            _ => Vec::new(),
-        },
-        Command::Back => back(state),
         Command::Help => {
-            if state.popups.last() == Some(&Popup::Help) {
-                state.popups.pop();
+            if state.popup() == Some(&Popup::Help) {
+                state.pop_popup();
             } else {
                 state.help_scroll = 0;
-                state.popups.push(Popup::Help);
+                state.push_popup(Popup::Help);
             }
             Vec::new()
         }
         a => match layers::top(state) {
-            // While a popup is up, other keys wait.
-            Layer::Popup => Vec::new(),
-            Layer::PathInput | Layer::Flow(_) => bulk::update::on_key(state, a),
-            Layer::Visual => visual_key(state, a),
-            Layer::Filter | Layer::Search | Layer::View(_) => browse_key(state, a),
+            // A popup or a screen of the stack answers its own keys.
+            Top::Popup | Top::Screen(_) => {
+                let (mut effects, passed) = layer_key(state, |l, s| l.on_command(a, s));
+                if passed {
+                    effects.extend(below_stack_key(state, a));
+                }
+                effects
+            }
+            _ if a == Command::Confirm => Vec::new(),
+            _ if a == Command::Back => back(state),
+            _ => below_stack_key(state, a),
         },
     }
 }
 
+/// A key for the layers not on the stack (a screen of the stack may pass one on).
+fn below_stack_key(state: &mut State, action: Command) -> Vec<Effect> {
+    match layers::below_stack(state) {
+        Top::Flow(_) => bulk::update::on_key(state, action),
+        Top::View(_) => browse_key(state, action),
+        Top::Popup | Top::Screen(_) => Vec::new(),
+    }
+}
+
+/// A key for the screen on top of the stack: it is taken off while it handles the key (so it
+/// can change the whole state), then put back or replaced as its step says. Also says
+/// whether it passed the key on.
+fn layer_key(
+    state: &mut State,
+    handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
+) -> (Vec<Effect>, bool) {
+    let Some((mut layer, at)) = state.layers_mut().pop() else {
+        return (Vec::new(), false);
+    };
+    let step = handle(&mut *layer, state);
+    let passed = matches!(step.next, crate::tui::screens::Next::Pass);
+    let flow = state.bulk.flow.len();
+    state.layers_mut().apply(layer, at, step.next, flow);
+    (step.effects, passed)
+}
+
 fn quit(state: &mut State) -> Vec<Effect> {
     if state.run.running {
-        if state.popups.last() != Some(&Popup::ConfirmQuit) {
-            state.popups.push(Popup::ConfirmQuit);
+        if state.popup() != Some(&Popup::ConfirmQuit) {
+            state.push_popup(Popup::ConfirmQuit);
         }
     } else {
         state.should_quit = true;
     }
     Vec::new()
-}
-
-/// While a range is being marked, only moves (and what commits it) apply.
-fn visual_key(state: &mut State, action: Command) -> Vec<Effect> {
-    match action {
-        Command::ToggleSelect | Command::VisualSelect => {
-            bulk::select::commit_visual(state);
-            Vec::new()
-        }
-        Command::Open
-        | Command::Refresh
-        | Command::Filter
-        | Command::Search
-        | Command::Workspaces
-        | Command::SelectAll
-        | Command::InvertSelection
-        | Command::LoadCsv
-        | Command::History
-        | Command::InactivityFilter
-        | Command::Sort => {
-            state.flash("marking a range: v marks it, esc cancels");
-            Vec::new()
-        }
-        a => browse_key(state, a),
-    }
 }
 
 /// A key on the list, workspace or detail views.
@@ -217,17 +206,13 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::Open => open(state),
         Command::Refresh => refresh(state),
         Command::Filter => {
-            edit_filter(state);
+            crate::tui::screens::filter::open(state);
             Vec::new()
         }
         Command::Search => {
-            let v = state.view_mut();
-            if !matches!(v.kind, ViewKind::Detail(_)) {
-                v.search.editing = true;
-            }
+            crate::tui::screens::search::open(state);
             Vec::new()
         }
-        Command::Apply => apply(state),
         Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
@@ -274,8 +259,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         Command::Workspaces => {
             if state.view().kind != ViewKind::Workspaces {
-                state.views.push(View::new(ViewKind::Workspaces));
-                state.rebuild_visible();
+                state.push_view(View::new(ViewKind::Workspaces));
             }
             Vec::new()
         }
@@ -300,7 +284,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             let text: String = text.chars().filter(|c| !c.is_control()).collect();
             state.flash(text);
         }
-        Outcome::ShowError { title, message } => state.popups.push(Popup::Error { title, message }),
+        Outcome::ShowError { title, message } => state.push_popup(Popup::Error { title, message }),
         Outcome::Resize { width, height } => {
             state.width = width;
             state.height = height;
@@ -339,6 +323,9 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
         Outcome::CsvProgress { rows, looked_up } => b::csv_progress(state, rows, looked_up),
         Outcome::CsvLoaded(result) => b::csv_loaded(state, result),
+        Outcome::CsvColumns { path, columns, why } => {
+            crate::tui::screens::columns::offer(state, path, columns, why)
+        }
         Outcome::RunsListed(result) => bulk::history::runs_listed(state, result),
         Outcome::RunLoaded(result) => bulk::history::run_loaded(state, result),
         Outcome::RunVerified(result) => return bulk::history::verified(state, result),
@@ -376,6 +363,7 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
     if generation != state.list.generation {
         return Vec::new();
     }
+    let said = crate::tui::screens::signin::load_ended(state, &result);
     match result {
         Ok(total) => {
             if let Some(c) = state.list.cached.take() {
@@ -406,10 +394,12 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
                 state.rebuild_visible();
                 state.list.stale = Some(message.clone());
             }
-            state.popups.push(Popup::Error {
-                title: "Could not load users".into(),
-                message,
-            });
+            if !said {
+                state.push_popup(Popup::Error {
+                    title: "Could not load users".into(),
+                    message,
+                });
+            }
         }
     }
     Vec::new()
@@ -468,27 +458,10 @@ fn refresh(state: &mut State) -> Vec<Effect> {
     }
 }
 
-fn edit_filter(state: &mut State) {
-    if !state.view().is_user_list() {
-        return;
-    }
-    let text = state
-        .filter
-        .applied
-        .as_ref()
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
-    state.filter.edit = Some(FilterEdit {
-        input: Input::new(text),
-        error: None,
-    });
-    validate_filter(state);
-}
-
 fn copy_id(state: &mut State) -> Vec<Effect> {
     // A workspace id: the column cuts it at 80 columns, so a popup shows it whole.
     if let Some(id) = state.current_workspace().map(|w| w.id.clone()) {
-        state.popups.push(Popup::Path {
+        state.push_popup(Popup::Path {
             title: "Workspace id".into(),
             path: id.clone(),
         });
@@ -525,27 +498,20 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
-        Layer::Popup => {
-            state.popups.pop();
-        }
-        Layer::PathInput => state.bulk.path_input = None,
-        Layer::Flow(_) => return bulk::update::back_flow(state),
-        Layer::Visual => bulk::select::cancel_visual(state),
-        Layer::Filter => state.filter.edit = None,
-        Layer::Search | Layer::View(_) => return back_view(state),
+        Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(Command::Back, s)).0,
+        Top::Flow(_) => bulk::update::back_flow(state),
+        Top::View(_) => back_view(state),
     }
-    Vec::new()
 }
 
 /// Esc on a view: a range being marked, then the search, then the filter or the view.
 fn back_view(state: &mut State) -> Vec<Effect> {
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         bulk::select::cancel_visual(state);
         return Vec::new();
     }
     let v = state.view_mut();
     if v.search.is_active() {
-        v.search.editing = false;
         v.search.input.reset();
         state.rebuild_keeping_row();
         return Vec::new();
@@ -558,27 +524,7 @@ fn back_view(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     // A detail view's state goes with it.
-    state.views.pop();
-    state.rebuild_visible();
-    Vec::new()
-}
-
-fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
-    let len = match &state.view().kind {
-        // The detail view scrolls by rows, to its last full page.
-        ViewKind::Detail(_) => {
-            let view = crate::tui::detail::content_rows(state)
-                .saturating_sub(crate::tui::layout::detail_rows(state.height));
-            view + 1
-        }
-        _ => state.visible.len(),
-    };
-    let v = state.view_mut();
-    let max = len.saturating_sub(1) as isize;
-    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-    if !matches!(v.kind, ViewKind::Detail(_)) {
-        state.clamp_cursor();
-    }
+    state.pop_view();
     Vec::new()
 }
 
@@ -589,18 +535,14 @@ fn open(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             };
             let detail = Box::new(DetailState::new(id.clone()));
-            state.views.push(View::new(ViewKind::Detail(detail)));
-            state.visible.clear();
+            state.push_view(View::new(ViewKind::Detail(detail)));
             fetch_detail(state, id)
         }
         ViewKind::Workspaces => {
             let Some(id) = state.current_workspace().map(|w| w.id.clone()) else {
                 return Vec::new();
             };
-            state
-                .views
-                .push(View::new(ViewKind::Members { workspace_id: id }));
-            state.rebuild_visible();
+            state.push_view(View::new(ViewKind::Members { workspace_id: id }));
             Vec::new()
         }
         ViewKind::Detail(_) => Vec::new(),
@@ -674,7 +616,7 @@ fn user_fetched(
         Err(failure) => {
             let message = failure.to_string();
             d.error = Some(message.clone());
-            state.popups.push(Popup::Error {
+            state.push_popup(Popup::Error {
                 title: format!("Could not read user {key}"),
                 message,
             });
@@ -694,43 +636,7 @@ fn page_loaded(state: &mut State, generation: u64, users: Vec<crate::scim::User>
             c.confirm(i);
         }
     }
-    let v = state.view();
-    match &v.kind {
-        ViewKind::Users | ViewKind::Members { .. } => {
-            let query = v.search.input.value().to_lowercase();
-            let m = state.list.matcher(&v.kind, &query);
-            let rows: Vec<usize> = rows
-                .into_iter()
-                .filter(|&(i, new)| new && state.list.matches(i, &m) && state.login_keeps(i))
-                .map(|(i, _)| i)
-                .collect();
-            let keep = state.visible.get(state.view().cursor).copied();
-            if state.sort == crate::tui::sort::SortKey::LastLogin {
-                state.visible.extend(rows);
-                crate::tui::logins::sort_rows(
-                    &state.logins,
-                    state.list.store(),
-                    &mut state.visible,
-                );
-            } else {
-                crate::tui::sort::merge_rows(
-                    state.sort,
-                    state.list.store(),
-                    &mut state.visible,
-                    rows,
-                );
-            }
-            // A sorted page lands anywhere: the cursor stays on its user.
-            if state.sort != crate::tui::sort::SortKey::Server
-                && let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| i == k))
-            {
-                state.view_mut().cursor = pos;
-                state.clamp_cursor();
-            }
-        }
-        ViewKind::Workspaces => state.rebuild_visible(),
-        ViewKind::Detail(_) => {}
-    }
+    state.show_new_rows(rows);
 }
 
 /// Shows the cached list while the fresh load runs. Pages of the refresh that arrived
@@ -761,7 +667,7 @@ fn cache_loaded(
             state.list.cached = Some(shown);
             state.rebuild_visible();
             let row = keep.and_then(|id| state.list.index_of(&id));
-            if let Some(pos) = row.and_then(|r| state.visible.iter().position(|&i| i == r)) {
+            if let Some(pos) = row.and_then(|r| state.visible().iter().position(|&i| i == r)) {
                 state.view_mut().cursor = pos;
                 state.clamp_cursor();
             }
@@ -806,58 +712,22 @@ fn workspaces_listed(
     }
 }
 
-fn input(state: &mut State, req: tui_input::InputRequest) {
-    if let Some(edit) = &mut state.filter.edit {
-        edit.input.handle(req);
-        validate_filter(state);
-        return;
-    }
-    let v = state.view_mut();
-    if v.search.editing {
-        v.search.input.handle(req);
-        state.refresh_search();
-    }
-}
-
-fn validate_filter(state: &mut State) {
-    let parser = state.filter.parser;
-    if let Some(edit) = &mut state.filter.edit {
-        let text = edit.input.value().trim();
-        edit.error = if text.is_empty() {
-            None
-        } else {
-            parser(text).err()
-        };
-    }
-}
-
-fn apply(state: &mut State) -> Vec<Effect> {
-    if let Some(edit) = &state.filter.edit {
-        let text = edit.input.value().trim().to_string();
-        if text.is_empty() {
-            state.filter.edit = None;
-            if state.filter.applied.take().is_some() {
-                return reload(state);
-            }
-            return Vec::new();
+/// Moves the cursor of the top view by `delta` rows (a page, a half page, one).
+fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
+    let len = match &state.view().kind {
+        // The detail view scrolls by rows, to its last full page.
+        ViewKind::Detail(_) => {
+            let view = crate::tui::detail::content_rows(state)
+                .saturating_sub(crate::tui::layout::detail_rows(state.height));
+            view + 1
         }
-        return match (state.filter.parser)(&text) {
-            Ok(filter) => {
-                state.filter.edit = None;
-                state.filter.applied = Some(AppliedFilter { text, filter });
-                reload(state)
-            }
-            Err(e) => {
-                if let Some(edit) = &mut state.filter.edit {
-                    edit.error = Some(e);
-                }
-                Vec::new()
-            }
-        };
-    }
+        _ => state.visible().len(),
+    };
     let v = state.view_mut();
-    if v.search.editing {
-        v.search.editing = false;
+    let max = len.saturating_sub(1) as isize;
+    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+    if !matches!(v.kind, ViewKind::Detail(_)) {
+        state.clamp_cursor();
     }
     Vec::new()
 }

@@ -71,7 +71,7 @@ pub fn on_key(state: &mut State, action: &Command) -> Option<Vec<Effect>> {
                 .map_or_else(|| "no answer".into(), |s| s.to_string());
             let title = format!("Why {} failed", f.user_name);
             let message = format!("user id {}\nstatus {status}\n\n{}", f.user_id, f.detail);
-            state.popups.push(Popup::Error { title, message });
+            state.push_popup(Popup::Error { title, message });
             Some(Vec::new())
         }
         _ => None,
@@ -84,7 +84,7 @@ fn finished(state: &State) -> bool {
 
 /// Sends the path to the clipboard (OSC 52) and shows it in full.
 fn copy_path(state: &mut State, path: String) -> Vec<Effect> {
-    state.popups.push(Popup::Path {
+    state.push_popup(Popup::Path {
         title: "Journal".into(),
         path: path.clone(),
     });
@@ -133,7 +133,7 @@ pub fn run_loaded(
             let run = Box::new(RunView::from_history(*detail));
             state.bulk.flow.push(Screen::Run(run));
         }
-        Err(failure) => state.popups.push(Popup::Error {
+        Err(failure) => state.push_popup(Popup::Error {
             title: "Cannot read this run".into(),
             message: failure.to_string(),
         }),
@@ -172,7 +172,7 @@ pub fn verified(
             vec![Effect::ListRuns]
         }
         Err(failure) => {
-            state.popups.push(Popup::Error {
+            state.push_popup(Popup::Error {
                 title: "Cannot verify this run".into(),
                 message: failure.to_string(),
             });

@@ -108,6 +108,24 @@ pub async fn load_csv(
     })
 }
 
+/// A CSV refused because no column fits or more than one does: its columns, to pick one
+/// by hand, and why it was refused (`None` for any other failure).
+pub fn columns_to_pick(
+    path: &str,
+    failure: &Failure,
+) -> Option<(Vec<input::csv::ColumnPreview>, String)> {
+    let why = std::error::Error::source(failure)?.downcast_ref::<input::csv::CsvError>()?;
+    if !matches!(
+        why,
+        input::csv::CsvError::AmbiguousColumn { .. } | input::csv::CsvError::NoUsableColumn { .. }
+    ) {
+        return None;
+    }
+    let bytes = std::fs::read(resolve_path(path)).ok()?;
+    let columns = input::csv::column_previews(&bytes).ok()?;
+    (columns.len() > 1).then(|| (columns, why.to_string()))
+}
+
 pub fn save_report(path: &str, report: &ResolveReport) -> Result<String, Failure> {
     let p = resolve_path(path);
     let mut buf = Vec::new();

@@ -135,7 +135,7 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
         Command::Save => {
             let name = format!("review-{}.csv", crate::plan::short_id(&r.workspace.id));
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::SaveReview,
                 input: Input::new(name),
             });
@@ -323,7 +323,7 @@ mod tests {
         let mut s = review_of_finance();
         step(&mut s, Command::MarkRevoke);
         step(&mut s, Command::Save);
-        assert!(s.bulk.path_input.is_some());
+        assert!(s.path_input().is_some());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv").display().to_string();
         let Some(Effect::SaveReview { save, .. }) = save_effect(&s, path.clone(), false).pop()
@@ -356,7 +356,7 @@ mod tests {
         step(&mut s, Command::Proceed);
         assert!(matches!(s.bulk.flow.last(), Some(Screen::Review(_))));
         step(&mut s, Command::Save);
-        assert!(s.bulk.path_input.is_some());
+        assert!(s.path_input().is_some());
     }
 
     #[test]

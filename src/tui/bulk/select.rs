@@ -5,12 +5,16 @@ use crate::tui::state::State;
 
 /// The rows (positions in `visible`) of the range being marked, inclusive.
 pub fn visual_range(state: &State) -> Option<(usize, usize)> {
-    let anchor = state.bulk.visual?;
+    range_from(state, state.visual_anchor()?)
+}
+
+/// The rows of a range started at row `anchor` (an index into the users).
+fn range_from(state: &State, anchor: usize) -> Option<(usize, usize)> {
     let v = state.view();
     if !v.is_user_list() {
         return None;
     }
-    let a = state.visible.iter().position(|&i| i == anchor)?;
+    let a = state.visible().iter().position(|&i| i == anchor)?;
     let c = v.cursor;
     Some((a.min(c), a.max(c)))
 }
@@ -22,28 +26,35 @@ pub fn in_visual(range: Option<(usize, usize)>, pos: usize) -> bool {
 
 /// `v`: starts a range at the cursor, or marks the range and leaves visual mode.
 pub fn visual_toggle(state: &mut State) {
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         commit_visual(state);
         return;
     }
     if !state.view().is_user_list() {
         return;
     }
-    if let Some(&i) = state.visible.get(state.view().cursor) {
-        state.bulk.visual = Some(i);
+    if let Some(&i) = state.visible().get(state.view().cursor) {
+        state.set_visual(Some(i));
     }
 }
 
 /// Ticks the rows of the range and leaves visual mode.
 pub fn commit_visual(state: &mut State) {
-    let range = visual_range(state);
-    state.bulk.visual = None;
+    if let Some(anchor) = state.visual_anchor() {
+        state.set_visual(None);
+        commit_from(state, anchor);
+    }
+}
+
+/// Ticks the rows of the range started at row `anchor` (visual mode has ended).
+pub fn commit_from(state: &mut State, anchor: usize) {
+    let range = range_from(state, anchor);
     let Some((a, b)) = range else {
         return;
     };
     let mut added = 0;
     for pos in a..=b {
-        if let Some(u) = state.visible.get(pos).and_then(|&i| state.list.row(i))
+        if let Some(u) = state.visible().get(pos).and_then(|&i| state.list.row(i))
             && state.bulk.selected.insert(u.id().to_string())
         {
             added += 1;
@@ -57,7 +68,7 @@ pub fn commit_visual(state: &mut State) {
 
 /// Esc in visual mode: leave it, ticking nothing.
 pub fn cancel_visual(state: &mut State) {
-    state.bulk.visual = None;
+    state.set_visual(None);
     state.flash("range cancelled; nothing ticked");
 }
 
@@ -67,7 +78,7 @@ pub fn select_all_visible(state: &mut State) {
         return;
     }
     let mut added = 0;
-    for &i in &state.visible {
+    for &i in &state.visible().to_vec() {
         if let Some(u) = state.list.row(i)
             && state.bulk.selected.insert(u.id().to_string())
         {
@@ -85,7 +96,7 @@ pub fn invert_visible(state: &mut State) {
     if !state.view().is_user_list() {
         return;
     }
-    for &i in &state.visible {
+    for &i in &state.visible().to_vec() {
         if let Some(u) = state.list.row(i)
             && !state.bulk.selected.remove(u.id())
         {
@@ -100,7 +111,7 @@ pub fn clear(state: &mut State) {
     state.bulk.selected.clear();
     state.bulk.sel_cache.clear();
     state.bulk.csv_input = None;
-    state.bulk.visual = None;
+    state.set_visual(None);
     state.flash(if n == 0 {
         "nothing was selected".to_string()
     } else {

@@ -44,6 +44,12 @@ pub fn start_csv_with(
     vec![Effect::LoadCsv { path, options }]
 }
 
+/// Like [`start_csv`], reading the column at this 1-based position (picked by hand).
+pub fn start_csv_column(state: &mut State, path: String, column: Option<String>) -> Vec<Effect> {
+    let options = crate::input::csv::ReadOptions { column, key: None };
+    start_csv_with(state, path, options)
+}
+
 /// Keys on the user list that belong to the bulk flow.
 pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
@@ -53,7 +59,7 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::ClearSelection => select::clear(state),
         Command::Selection => open_selection(state),
         Command::LoadCsv => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::LoadCsv,
                 input: Input::default(),
             });
@@ -66,7 +72,7 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
 }
 
 fn open_selection(state: &mut State) {
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         select::commit_visual(state);
     }
     state.bulk.flow.push(Screen::Selection {
@@ -80,7 +86,7 @@ fn open_actions(state: &mut State) {
         state.flash("read-only: changes are turned off");
         return;
     }
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         select::commit_visual(state);
     }
     if state.bulk.selected.is_empty() {
@@ -146,8 +152,8 @@ fn back(state: &mut State) -> Option<Vec<Effect>> {
                 Some(cancel_run(state))
             } else {
                 // Esc is "back" everywhere else: during a run it asks, as q does.
-                if state.popups.last() != Some(&crate::tui::state::Popup::ConfirmStop) {
-                    state.popups.push(crate::tui::state::Popup::ConfirmStop);
+                if state.popup() != Some(&crate::tui::state::Popup::ConfirmStop) {
+                    state.push_popup(crate::tui::state::Popup::ConfirmStop);
                 }
                 Some(Vec::new())
             }
@@ -184,23 +190,17 @@ pub(crate) fn cancel_run(state: &mut State) -> Vec<Effect> {
     vec![Effect::CancelBatch]
 }
 
-/// An editing key while a bulk screen or the path input has the keys: the path input, or
-/// the typed confirmation.
+/// An editing key while a bulk screen has the keys: the typed confirmation.
 pub(crate) fn edit(state: &mut State, req: InputRequest) -> Vec<Effect> {
-    if let Some(pi) = &mut state.bulk.path_input {
-        pi.input.handle(req);
-    } else if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() {
+    if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut() {
         c.input.handle(req);
         c.error = None;
     }
     Vec::new()
 }
 
-/// A key while a bulk screen or the path input is up: moves, then the screen on top.
+/// A key while a bulk screen is up: moves, then the screen on top.
 pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    if state.bulk.path_input.is_some() {
-        return path_key(state, action);
-    }
     if let Some(delta) = action.movement(page(state)) {
         move_by(state, delta);
         return Vec::new();
@@ -248,7 +248,7 @@ fn report_key(state: &mut State, action: Command) -> Vec<Effect> {
             }
         }
         Command::Save => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::SaveReport,
                 input: Input::new("csv-report.csv".into()),
             });
@@ -331,7 +331,7 @@ fn preview_key(state: &mut State, action: Command) -> Vec<Effect> {
         // The request view shows one user's requests; saving and going on are from the list.
         _ if p.request.is_some() => {}
         Command::Save => {
-            state.bulk.path_input = Some(PathInput {
+            state.ask_path(PathInput {
                 purpose: PathPurpose::SavePlan,
                 input: Input::new("plan.json".into()),
             });
@@ -482,28 +482,11 @@ fn move_by(state: &mut State, delta: isize) {
     }
 }
 
-fn path_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let Some(pi) = &mut state.bulk.path_input else {
-        return Vec::new();
-    };
-    match action {
-        Command::Complete => vec![Effect::CompletePath {
-            typed: pi.input.value().to_string(),
-        }],
-        Command::Apply => {
-            let path = pi.input.value().trim().to_string();
-            if path.is_empty() {
-                state.flash("type a file path (~ is your home directory), or esc");
-                return Vec::new();
-            }
-            let purpose = pi.purpose;
-            state.bulk.path_input = None;
-            match purpose {
-                PathPurpose::LoadCsv => start_csv(state, path),
-                _ => save(state, purpose, path, false),
-            }
-        }
-        _ => Vec::new(),
+/// The path typed in the path input (the input has closed): load or save there.
+pub(crate) fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    match purpose {
+        PathPurpose::LoadCsv => start_csv(state, path),
+        _ => save(state, purpose, path, false),
     }
 }
 
@@ -540,9 +523,8 @@ pub(crate) fn path_completed(
 ) {
     // Dropped if the operator typed on (or left) meanwhile.
     let Some(pi) = state
-        .bulk
-        .path_input
-        .as_mut()
+        .layers_mut()
+        .find_mut::<PathInput>()
         .filter(|pi| pi.input.value() == typed)
     else {
         return;
@@ -703,13 +685,13 @@ pub(crate) fn csv_progress(state: &mut State, rows: usize, looked_up: usize) {
 }
 
 pub(crate) fn would_overwrite(state: &mut State, purpose: PathPurpose, path: String) {
-    state.popups.push(Popup::ConfirmOverwrite { purpose, path });
+    state.push_popup(Popup::ConfirmOverwrite { purpose, path });
 }
 
 pub(crate) fn saved(state: &mut State, what: String, result: Result<String, Failure>) {
     match result {
         Ok(path) => state.flash(format!("{what} saved to {path}")),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: format!("Could not save the {what}"),
             message: message.to_string(),
         }),
@@ -753,7 +735,7 @@ pub(crate) fn plan_ready(state: &mut State, preview: Box<Preview>) {
 pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Failure>) {
     match result {
         Ok(u) => open_undo_preview(state, *u),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: "Cannot build the undo plan".into(),
             message: message.to_string(),
         }),
@@ -763,7 +745,7 @@ pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Fail
 pub(crate) fn resume_ready(state: &mut State, result: Result<Box<ResumeInfo>, Failure>) {
     match result {
         Ok(info) => open_resume_confirm(state, info),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: "Cannot resume this run".into(),
             message: message.to_string(),
         }),
@@ -784,7 +766,7 @@ pub(crate) fn csv_loaded(state: &mut State, result: Result<Box<CsvLoaded>, Failu
             .bulk
             .flow
             .push(Screen::CsvReport(Box::new(CsvReportView::new(*loaded)))),
-        Err(message) => state.popups.push(Popup::Error {
+        Err(message) => state.push_popup(Popup::Error {
             title: format!("Cannot use {path}; nothing was selected"),
             message: message.to_string(),
         }),

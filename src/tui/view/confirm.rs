@@ -79,7 +79,7 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(format!(" ✗ {e}"), t.error));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    if state.popups.is_empty() && input_row < inner.height {
+    if state.popups().is_empty() && input_row < inner.height {
         let x = 3 + c.input.visual_cursor() as u16;
         frame.set_cursor_position((
             inner.x + x.min(inner.width.saturating_sub(1)),

@@ -7,10 +7,10 @@ mod find;
 mod help;
 pub mod history;
 mod menu;
-mod path;
+pub(crate) mod path;
 pub mod paths;
 mod picker;
-mod popup;
+pub(crate) mod popup;
 mod preview;
 mod progress;
 pub mod request;
@@ -64,16 +64,25 @@ pub fn render(state: &State, frame: &mut Frame) {
         ViewKind::Workspaces => workspaces::render(state, frame, body),
         ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
+    // Layers a flow screen opened later covers are drawn under it.
+    let covered = state.layers().covered(state.bulk.flow.len());
+    for layer in state
+        .layers()
+        .iter()
+        .take(covered)
+        .filter(|l| !l.is_popup())
+    {
+        layer.draw(state, frame, body);
+    }
     render_flow(state, frame, body);
     render_status(state, frame, status);
-    if let Some(edit) = &state.filter.edit {
-        popup::render_filter(state, edit, frame, body);
-    }
-    if let Some(pi) = &state.bulk.path_input {
-        path::render(state, pi, frame, body);
-    }
-    if let Some(p) = state.popups.last() {
-        popup::render(state, p, frame, area);
+    // Bottom to top; of the popups only the top one shows, as it always did.
+    let layers: Vec<_> = state.layers().iter().skip(covered).collect();
+    let top_popup = layers.iter().rposition(|l| l.is_popup());
+    for (i, layer) in layers.into_iter().enumerate() {
+        if !layer.is_popup() || Some(i) == top_popup {
+            layer.draw(state, frame, body);
+        }
     }
     if let Some(f) = crate::tui::find::live(state) {
         find::render(state, f, frame, status);
@@ -130,6 +139,16 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
+    let covered = state.layers().covered(state.bulk.flow.len());
+    if let Some(title) = state
+        .layers()
+        .iter()
+        .skip(covered)
+        .rev()
+        .find_map(|l| l.title())
+    {
+        return title;
+    }
     if let Some(top) = state.bulk.flow.last() {
         let t = match top {
             Screen::Selection { .. } => "Selection",
@@ -191,7 +210,7 @@ fn render_header(state: &State, frame: &mut Frame, area: Rect) {
         second.push(sep.clone());
         second.push(Span::styled("BATCH RUNNING", t.danger));
     }
-    if state.bulk.visual.is_some() {
+    if state.visual_anchor().is_some() {
         second.push(sep.clone());
         second.push(Span::styled("RANGE: v marks, esc cancels", t.ticked));
     }
@@ -290,12 +309,7 @@ pub fn text_bar(done: usize, total: usize, cells: usize) -> String {
 fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    if view.search.editing
-        && state.popups.is_empty()
-        && state.filter.edit.is_none()
-        && state.bulk.flow.is_empty()
-        && state.bulk.path_input.is_none()
-    {
+    if crate::tui::screens::search::typing(state) {
         let prefix = "/";
         let width = area.width.saturating_sub(1) as usize;
         let scroll = view.search.input.visual_scroll(width);
@@ -330,7 +344,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
     let t = &state.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    let hints: &[Command] = match state.popups.last() {
+    let hints: &[Command] = match state.popup() {
         Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
             mode.hints()
         }
@@ -357,7 +371,7 @@ pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
 }
 
 /// Centered rectangle of at most `w` x `h` inside `area`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(

@@ -27,7 +27,7 @@ pub fn render(state: &State, pi: &PathInput, frame: &mut Frame, body: Rect) {
         Line::styled("  a file path; ~ is your home directory", t.dim),
     ];
     frame.render_widget(Paragraph::new(lines), inner);
-    if state.popups.is_empty() {
+    if state.popups().is_empty() {
         let x = (pi.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
         frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
     }

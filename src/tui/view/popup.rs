@@ -183,7 +183,7 @@ pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: 
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
         inner,
     );
-    if state.popups.is_empty() {
+    if state.popups().is_empty() {
         let x = (edit.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
         frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
     }

@@ -16,20 +16,20 @@ pub use crate::tui::layout::window_start;
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    let len = state.visible.len();
+    let len = state.visible().len();
     let w = Window::new(view.cursor, view.offset, len, area);
     let (start, end) = (w.start, w.end);
     let range = crate::tui::bulk::select::visual_range(state);
     // userName is what an operator reads and types: it gets the room it needs (up to half
     // the width) and externalId, then Name, are cut first.
-    let longest = state.visible[start..end]
+    let longest = state.visible()[start..end]
         .iter()
         .filter_map(|&i| state.list.row(i))
         .map(|u| crate::untrusted::width(&safe(u.user_name())))
         .max()
         .unwrap_or(0);
     let name_w = longest.clamp(8, usize::from(area.width) / 2) as u16;
-    let rows: Vec<Row> = state.visible[start..end]
+    let rows: Vec<Row> = state.visible()[start..end]
         .iter()
         .enumerate()
         .filter_map(|(k, &i)| state.list.row(i).map(|u| (start + k, u)))

@@ -12,8 +12,8 @@ use crate::tui::view::cursor_table::{CursorTable, Window};
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
-    let w = Window::new(view.cursor, view.offset, state.visible.len(), area);
-    let rows: Vec<Row> = state.visible[w.start..w.end]
+    let w = Window::new(view.cursor, view.offset, state.visible().len(), area);
+    let rows: Vec<Row> = state.visible()[w.start..w.end]
         .iter()
         .filter_map(|&i| state.list.workspace_order.get(i))
         .filter_map(|id| state.list.workspaces.get(id))
