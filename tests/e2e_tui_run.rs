@@ -66,7 +66,7 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         return;
     }
     let started = std::time::Instant::now();
-    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "150"]);
+    let fake = Fake::start_with(&["--users", &USERS.to_string(), "--latency-ms", "1000"]);
     let sandbox = Sandbox::new();
     let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
 
