@@ -111,6 +111,49 @@ impl Mode {
                 Command::History,
             ],
             Mode::Visual => &[Command::VisualSelect, Command::Back, Command::Help],
+            Mode::Selection
+            | Mode::Busy
+            | Mode::Report
+            | Mode::Menu
+            | Mode::Picker
+            | Mode::Preview
+            | Mode::Request
+            | Mode::Confirm
+            | Mode::Path
+            | Mode::Run
+            | Mode::Summary
+            | Mode::History
+            | Mode::Review => self.flow_hints(),
+            Mode::Workspaces => &[
+                Command::Open,
+                Command::Review,
+                Command::CopyId,
+                Command::Search,
+                Command::Back,
+                Command::Help,
+                Command::Quit,
+            ],
+            Mode::Detail => &[
+                Command::ToggleSelect,
+                Command::Actions,
+                Command::CopyId,
+                Command::Refresh,
+                Command::Back,
+                Command::Help,
+                Command::Quit,
+                Command::Search,
+            ],
+            Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
+            Mode::Popup => &[Command::Confirm, Command::Back],
+            Mode::SignIn => &[Command::Apply, Command::Back],
+            Mode::Columns => &[Command::Proceed, Command::Back, Command::Help],
+            Mode::Global => &[Command::Help, Command::Quit],
+        }
+    }
+
+    /// The hints of the bulk flow's screens (the rest of [`Mode::hints`]).
+    fn flow_hints(self) -> &'static [Command] {
+        match self {
             Mode::Selection => &[
                 Command::ToggleSelect,
                 Command::Actions,
@@ -172,30 +215,7 @@ impl Mode {
                 Command::Back,
                 Command::Help,
             ],
-            Mode::Workspaces => &[
-                Command::Open,
-                Command::Review,
-                Command::CopyId,
-                Command::Search,
-                Command::Back,
-                Command::Help,
-                Command::Quit,
-            ],
-            Mode::Detail => &[
-                Command::ToggleSelect,
-                Command::Actions,
-                Command::CopyId,
-                Command::Refresh,
-                Command::Back,
-                Command::Help,
-                Command::Quit,
-                Command::Search,
-            ],
-            Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
-            Mode::Popup => &[Command::Confirm, Command::Back],
-            Mode::SignIn => &[Command::Apply, Command::Back],
-            Mode::Columns => &[Command::Proceed, Command::Back, Command::Help],
-            Mode::Global => &[Command::Help, Command::Quit],
+            _ => &[],
         }
     }
 }
