@@ -117,7 +117,10 @@ fn filter_tick_disable_cancel_resume_undo_and_quit_at_80x24() {
         s.contains("Running: disable") && figure(s, "done").is_some_and(|d| d >= 1)
     });
     assert!(s.contains("remaining "), "{s}");
+    // Esc asks first, as q does (issue 26 point 5); y stops dispatching.
     t.keys(&["Escape"]);
+    t.wait_text("Stop the run?");
+    t.keys(&["y"]);
     t.wait_text("STOPPING…");
     let s = t.wait_text("Stopped: disable");
     assert!(

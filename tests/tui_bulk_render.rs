@@ -217,6 +217,7 @@ fn progress_120x40() {
 fn progress_while_stopping_80x24() {
     let mut s = running(80, 24);
     update(&mut s, Command::CancelRun);
+    update(&mut s, Command::Confirm);
     let text = screen(&s);
     assert!(text.contains("STOPPING"), "{text}");
 }

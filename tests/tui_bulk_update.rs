@@ -434,10 +434,10 @@ fn runner_events_fold_into_the_progress_pane() {
 #[test]
 fn cancel_stops_dispatching_once_and_says_so() {
     let (mut s, _) = running();
-    assert_eq!(
-        update(&mut s, Command::CancelRun),
-        vec![Effect::CancelBatch]
-    );
+    // Esc (cancel_run) asks first, as q does; yes stops dispatching.
+    assert!(update(&mut s, Command::CancelRun).is_empty());
+    assert_eq!(s.popup(), Some(&Popup::ConfirmStop));
+    assert_eq!(update(&mut s, Command::Confirm), vec![Effect::CancelBatch]);
     assert!(s.run_view().unwrap().stopping);
     // Esc again: no second cancel, still on the run screen, not quitting.
     assert!(update(&mut s, Command::Back).is_empty());

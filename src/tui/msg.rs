@@ -131,10 +131,10 @@ pub enum Command {
         detailed_message = "the exact request(s) of this user"
     )]
     ShowRequest,
-    /// Stop a running batch: no new requests; those in flight finish.
+    /// Stop a running batch, once confirmed: no new requests; those in flight finish.
     #[strum(
         message = "stop",
-        detailed_message = "stop the run (requests in flight finish)"
+        detailed_message = "stop the run, after asking (requests in flight finish)"
     )]
     CancelRun,
     /// Build the undo plan of the run just finished.

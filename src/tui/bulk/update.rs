@@ -148,14 +148,8 @@ fn back(state: &mut State) -> Option<Vec<Effect>> {
                     state.flash("the run stays in the history: H reopens it");
                 }
                 Some(Vec::new())
-            } else if state.run_view().is_some_and(|r| r.stopping) {
-                Some(cancel_run(state))
             } else {
-                // Esc is "back" everywhere else: during a run it asks, as q does.
-                if state.popup() != Some(&crate::tui::state::Popup::ConfirmStop) {
-                    state.push_popup(crate::tui::state::Popup::ConfirmStop);
-                }
-                Some(Vec::new())
+                Some(ask_to_stop(state))
             }
         }
         Screen::CsvLoading(_) => {
@@ -394,13 +388,25 @@ fn run_key(state: &mut State, action: Command) -> Vec<Effect> {
             if state.run_view().is_some_and(RunView::finished) {
                 back(state).unwrap_or_default()
             } else {
-                cancel_run(state)
+                ask_to_stop(state)
             }
         }
         Command::Undo => summary_follow_up(state, true),
         Command::Resume => summary_follow_up(state, false),
         _ => Vec::new(),
     }
+}
+
+/// Esc during a run asks first, as q does ("stop dispatching?"), unless the breaker paused
+/// it (nothing is being sent; its title says Esc stops) or it is stopping already.
+fn ask_to_stop(state: &mut State) -> Vec<Effect> {
+    if paused(state) || state.run_view().is_some_and(|r| r.stopping) {
+        return cancel_run(state);
+    }
+    if state.popup() != Some(&crate::tui::state::Popup::ConfirmStop) {
+        state.push_popup(crate::tui::state::Popup::ConfirmStop);
+    }
+    Vec::new()
 }
 
 /// The breaker paused the running batch.
