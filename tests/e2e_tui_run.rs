@@ -222,3 +222,67 @@ fn at_80x24_the_summary_shows_its_follow_up_keys() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// A headless run of the same tenant is going while the TUI confirms another: the
+/// confirmation says so, as `apply` does, before anything is typed.
+#[test]
+fn the_confirmation_warns_of_another_run_of_the_tenant() {
+    let name = "the_confirmation_warns_of_another_run_of_the_tenant";
+    if !support::tmux::available(name) {
+        return;
+    }
+    let fake = Fake::start_with(&["--users", "60", "--latency-ms", "1000"]);
+    let sandbox = Sandbox::new();
+    let env = sandbox.env().connect_to(&fake).set("NO_COLOR", "1");
+    let targets = active_targets(&env, &fake, 21);
+    let (first, others) = targets.split_first().expect("users");
+    let journal = sandbox.path().join("other.jsonl");
+    let filter = others
+        .iter()
+        .map(|(id, _)| format!(r#"id eq "{id}""#))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let bg_journal = journal.display().to_string();
+    let args = support::apply_filter(
+        &filter,
+        "disable",
+        &["--yes", "--concurrency", "1", "--journal", &bg_journal],
+    );
+    // Its own process, left going past the TUI's confirmation (20 users at 1 s each).
+    let mut cmd = std::process::Command::new(support::bin());
+    cmd.args(&args);
+    env.apply(&mut cmd);
+    let mut other = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the other run");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains("\"record\":\"attempt\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let t = Tmux::start(100, 30, &env, &[support::bin()]);
+    t.wait_text("loaded 60 / 60");
+    t.server_filter(&format!(r#"userName eq "{}""#, first.1));
+    t.wait_text("loaded 1 / 1");
+    t.preview_disable_of_shown(Some(1), "Enter");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("another run of tenant");
+    assert!(s.contains("Confirm the change"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "q quits");
+    let _ = other.kill();
+    let _ = other.wait();
+}

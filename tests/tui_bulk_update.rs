@@ -337,6 +337,49 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
 }
 
 #[test]
+fn the_confirmation_says_when_another_run_of_the_tenant_is_going() {
+    let mut s = three_ticked();
+    update(&mut s, Command::Actions);
+    step(&mut s, Command::Proceed);
+    let effects = step(&mut s, Command::Proceed);
+    assert_eq!(mode(&s), Mode::Confirm);
+    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+        panic!("confirming")
+    };
+    let tenant = c.tenant.clone();
+    assert_eq!(
+        effects,
+        vec![Effect::CheckOverlap {
+            tenant: tenant.clone()
+        }]
+    );
+    // An answer for another tenant (a confirmation since closed) says nothing here.
+    update(
+        &mut s,
+        Outcome::OverlapChecked {
+            tenant: "other".into(),
+            warning: Some("another run of tenant other is going".into()),
+        },
+    );
+    assert!(!scimitar::tui::testing::screen(&s).contains("another run"));
+    update(
+        &mut s,
+        Outcome::OverlapChecked {
+            tenant: tenant.clone(),
+            warning: Some(scimitar::batch::tenant_lock::overlap_warning_text(&tenant)),
+        },
+    );
+    let text = scimitar::tui::testing::screen(&s);
+    assert!(text.contains("another run of tenant"), "{text}");
+    // The warning informs; the typed count still starts the run.
+    typed(&mut s, "1");
+    assert!(matches!(
+        &update(&mut s, Command::Apply)[..],
+        [Effect::RunBatch { .. }]
+    ));
+}
+
+#[test]
 fn above_the_cap_only_an_explicit_override_runs() {
     let mut s = loaded_state(synthetic_users(30), 80, 24);
     s.bulk.max_users = 5;

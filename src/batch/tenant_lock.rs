@@ -27,6 +27,19 @@ fn open(data_dir: &Path, tenant: &str) -> std::io::Result<File> {
     crate::config::create_private(&lock_path(data_dir, tenant), true)
 }
 
+/// What a run about to start is told when another run of `tenant` is going; `None` if none.
+pub fn overlap_warning(tenant: &str) -> Option<String> {
+    other_run_going(tenant).then(|| overlap_warning_text(tenant))
+}
+
+/// The warning of [`overlap_warning`], whatever the lock says.
+pub fn overlap_warning_text(tenant: &str) -> String {
+    format!(
+        "another run of tenant {} is going (it holds the tenant's run lock); two runs on the same users can undo each other's changes",
+        crate::untrusted::line(tenant)
+    )
+}
+
 fn data_dir() -> PathBuf {
     crate::config::Paths::discover().data_dir
 }

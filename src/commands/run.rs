@@ -34,13 +34,9 @@ pub fn check_cap(to_change: usize, cap: usize) -> Result<(), Refused> {
 /// Another run of the same tenant is going (it holds the tenant's run lock): with `--yes`
 /// refused unless `allow`; at a terminal the operator is warned and asked.
 pub fn confirm_concurrent(tenant: &str, yes: bool, allow: bool) -> Result<(), Refused> {
-    if !crate::batch::tenant_lock::other_run_going(tenant) {
+    let Some(warning) = crate::batch::tenant_lock::overlap_warning(tenant) else {
         return Ok(());
-    }
-    let warning = format!(
-        "another run of tenant {} is going (it holds the tenant's run lock); two runs on the same users can undo each other's changes",
-        crate::untrusted::line(tenant)
-    );
+    };
     if allow {
         crate::say!("warning: {warning}; going on (--allow-concurrent)");
         return Ok(());

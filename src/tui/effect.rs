@@ -136,6 +136,10 @@ pub enum Effect {
     WaitForServer,
     /// The breaker paused the run: dispatch again now.
     RetryNow,
+    /// Whether another run of this tenant is going (its run lock), for the confirmation.
+    CheckOverlap {
+        tenant: String,
+    },
     /// Read a journal and the users' current state, and plan the undo.
     BuildUndo {
         journal: PathBuf,
@@ -307,6 +311,14 @@ impl EffectRunner {
             Effect::RetryNow => {
                 abort(&mut self.probe);
                 self.gate.decide(Decision::Retry);
+            }
+            Effect::CheckOverlap { tenant } => {
+                self.answer(async move |_, _| {
+                    let t = tenant.clone();
+                    let warning =
+                        blocking(move || crate::batch::tenant_lock::overlap_warning(&t)).await;
+                    Outcome::OverlapChecked { tenant, warning }
+                });
             }
             Effect::BuildUndo { journal } => self.build_undo(journal),
             Effect::PrepareResume { journal } => self.prepare_resume(journal),

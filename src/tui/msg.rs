@@ -342,6 +342,11 @@ pub enum Outcome {
     PlanReady(Box<crate::tui::bulk::state::Preview>),
     UndoPlanned(Result<Box<UndoPlan>, Failure>),
     ResumeReady(Result<Box<ResumeInfo>, Failure>),
+    /// Whether another run of `tenant` is going, for the confirmation (`None`: none).
+    OverlapChecked {
+        tenant: String,
+        warning: Option<String>,
+    },
     /// This tenant's interrupted runs, newest first.
     InterruptedFound(Vec<crate::batch::interrupted::Interrupted>),
 }

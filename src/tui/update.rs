@@ -345,7 +345,8 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         }
         Outcome::PlanReady(preview) => b::plan_ready(state, preview),
         Outcome::UndoPlanned(result) => b::undo_planned(state, result),
-        Outcome::ResumeReady(result) => b::resume_ready(state, result),
+        Outcome::ResumeReady(result) => return b::resume_ready(state, result),
+        Outcome::OverlapChecked { tenant, warning } => b::overlap_checked(state, &tenant, warning),
         Outcome::InterruptedFound(runs) => crate::tui::interrupted::found(state, runs),
     }
     Vec::new()

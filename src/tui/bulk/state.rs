@@ -542,6 +542,8 @@ pub struct Confirm {
     pub cap: usize,
     pub input: Input,
     pub error: Option<String>,
+    /// Another run of this tenant is going (its run lock says so), as apply warns.
+    pub overlap: Option<String>,
 }
 
 impl Confirm {

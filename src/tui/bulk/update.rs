@@ -348,12 +348,30 @@ fn preview_key(state: &mut State, action: Command) -> Vec<Effect> {
                 },
                 input: Input::default(),
                 error: None,
+                overlap: None,
             };
-            state.bulk.flow.push(Screen::Confirm(Box::new(confirm)));
+            return push_confirm(state, confirm);
         }
         _ => {}
     }
     Vec::new()
+}
+
+/// The typed confirmation opens; whether another run of the tenant is going is read off
+/// the loop and said on it (`overlap_checked`).
+fn push_confirm(state: &mut State, confirm: Confirm) -> Vec<Effect> {
+    let tenant = confirm.tenant.clone();
+    state.bulk.flow.push(Screen::Confirm(Box::new(confirm)));
+    vec![Effect::CheckOverlap { tenant }]
+}
+
+/// Another run of the tenant is going (or not): said on the confirmation still open for it.
+pub(crate) fn overlap_checked(state: &mut State, tenant: &str, warning: Option<String>) {
+    if let Some(Screen::Confirm(c)) = state.bulk.flow.last_mut()
+        && c.tenant == tenant
+    {
+        c.overlap = warning;
+    }
 }
 
 fn confirm_key(state: &mut State, action: Command) -> Vec<Effect> {
@@ -748,13 +766,19 @@ pub(crate) fn undo_planned(state: &mut State, result: Result<Box<UndoPlan>, Fail
     }
 }
 
-pub(crate) fn resume_ready(state: &mut State, result: Result<Box<ResumeInfo>, Failure>) {
+pub(crate) fn resume_ready(
+    state: &mut State,
+    result: Result<Box<ResumeInfo>, Failure>,
+) -> Vec<Effect> {
     match result {
         Ok(info) => open_resume_confirm(state, info),
-        Err(message) => state.push_popup(Popup::Error {
-            title: "Cannot resume this run".into(),
-            message: message.to_string(),
-        }),
+        Err(message) => {
+            state.push_popup(Popup::Error {
+                title: "Cannot resume this run".into(),
+                message: message.to_string(),
+            });
+            Vec::new()
+        }
     }
 }
 
@@ -859,10 +883,10 @@ fn open_undo_preview(state: &mut State, u: UndoPlan) {
     state.bulk.flow.push(Screen::Preview(Box::new(preview)));
 }
 
-fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) {
+fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) -> Vec<Effect> {
     if info.targets.is_empty() {
         state.flash("nothing to resume: every user of this run is settled");
-        return;
+        return Vec::new();
     }
     let confirm = Confirm {
         tenant: info.tenant.clone(),
@@ -872,6 +896,7 @@ fn open_resume_confirm(state: &mut State, info: Box<ResumeInfo>) {
         what: ConfirmWhat::Resume(info),
         input: Input::default(),
         error: None,
+        overlap: None,
     };
-    state.bulk.flow.push(Screen::Confirm(Box::new(confirm)));
+    push_confirm(state, confirm)
 }

@@ -36,6 +36,13 @@ pub fn render(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     ];
     let cost_lines = what_lines(t, c, &mut lines);
     lines.push(Line::from(""));
+    if let Some(warning) = &c.overlap {
+        let w = inner.width.max(1) as usize;
+        for row in wrap(&format!("⚠ {warning}"), w.saturating_sub(2)) {
+            lines.push(Line::styled(format!(" {row}"), t.danger));
+        }
+        lines.push(Line::from(""));
+    }
     if let Some(cost) = &cost_lines {
         let w = inner.width.max(1) as usize;
         // Wrapped by hand so the input row below stays where the cursor is put.
