@@ -31,6 +31,8 @@ impl SealKey {
     }
 
     /// Reads the installation's key, creating it (0600, never overwriting) on first use.
+    /// Two runs starting together on a fresh install agree on one key: it is written whole
+    /// to a file of its own, then linked into place, so no reader sees it half written.
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<SealKey> {
         let path = SealKey::file(data_dir);
         match std::fs::read_to_string(&path) {
@@ -41,6 +43,9 @@ impl SealKey {
         create_private_dir(data_dir)?;
         let mut key = [0u8; 32];
         rand::fill(&mut key);
+        let mut nonce = [0u8; 8];
+        rand::fill(&mut nonce);
+        let staged = data_dir.join(format!("journal.key.{}.new", hex::encode(nonce)));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -48,17 +53,25 @@ impl SealKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        match opts.open(&path) {
-            Ok(mut f) => {
+        let written = opts.open(&staged).and_then(|mut f| {
+            f.write_all(hex::encode(key).as_bytes())?;
+            f.sync_all()
+        });
+        // A link never replaces: the first run's key stays, the others read it.
+        let linked = written.and_then(|()| std::fs::hard_link(&staged, &path));
+        let _ = std::fs::remove_file(&staged);
+        match linked {
+            Ok(()) => Ok(SealKey(key)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                SealKey::parse(&std::fs::read_to_string(&path)?, &path)
+            }
+            // A file system without hard links: created in place, as exclusively.
+            Err(_) => {
+                let mut f = opts.open(&path)?;
                 f.write_all(hex::encode(key).as_bytes())?;
                 f.sync_all()?;
                 Ok(SealKey(key))
             }
-            // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                SealKey::parse(&std::fs::read_to_string(&path)?, &path)
-            }
-            Err(e) => Err(e),
         }
     }
 
@@ -143,6 +156,27 @@ pub fn seal_of(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_starting_together_on_a_fresh_install_agree_on_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| SealKey::load_or_create(dir.path()).map(|k| k.0)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().expect("every run gets the key"))
+                .collect()
+        });
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for all");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["journal.key"], "no staged file is left behind");
+    }
 
     #[test]
     fn a_changed_byte_or_order_breaks_the_seal() {
