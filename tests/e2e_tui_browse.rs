@@ -195,8 +195,10 @@ fn browse_filter_search_open_workspaces_help_and_quit() {
 
     // Help overlay.
     t.keys(&["?"]);
-    let s = t.wait_text("Keys: list");
-    assert!(s.contains("quit") && s.contains("esc closes"), "{s}");
+    // Waited for whole: a capture can land while the overlay is being drawn.
+    t.wait_for("the help overlay, with quit and how to close it", |s| {
+        s.contains("Keys: list") && s.contains("quit") && s.contains("esc closes")
+    });
     t.keys(&["Escape"]);
     t.wait_for("help to close", |s| !s.contains("Keys: list"));
 

@@ -3,8 +3,6 @@
 //! Enter reads the one under the cursor, as `--column N` does headless (the same reading,
 //! `input::csv::read_with`). Esc goes back to the list; nothing was selected.
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -138,18 +136,6 @@ impl Layer<State> for ColumnPicker {
         let skip = cursor_row.saturating_sub(shown.saturating_sub(2));
         let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
         frame.render_widget(Paragraph::new(lines), inner);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }
 

@@ -3,8 +3,6 @@
 //! [`FilterEdit`] (in `state.rs`, so the state names it without importing this module); its
 //! drawing is `view/popup.rs`'s `render_filter`. The list's moves still reach the list.
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::{Input, InputRequest};
@@ -93,18 +91,6 @@ impl Layer<State> for FilterEdit {
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
         crate::tui::view::popup::render_filter(state, self, frame, body);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }
 

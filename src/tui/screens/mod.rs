@@ -26,7 +26,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 
 /// One screen on the stack of layers.
-pub trait Layer<S>: Send {
+pub trait Layer<S>: AsAny + Send {
     /// The keymap section its keys are read from (and the status bar's hints).
     fn mode(&self) -> Mode;
     /// The header's title while it is on top; `None` keeps the one of what is under it.
@@ -43,10 +43,28 @@ pub trait Layer<S>: Send {
     }
     /// Draws it over the body of the screen.
     fn draw(&self, state: &S, frame: &mut Frame, body: Rect);
-    /// For the reducer's hooks and the tests, which look at one screen's own state.
+}
+
+/// For the reducer's hooks and the tests, which look at one screen's own state; every
+/// layer has it. Called on the layer itself (`&**boxed`), never on its box.
+pub trait AsAny: Any {
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
 }
 
 /// What a layer asks for after handling a key: effects, and what becomes of it.
@@ -110,7 +128,7 @@ impl<S> Default for Stack<S> {
     }
 }
 
-impl<S> Stack<S> {
+impl<S: 'static> Stack<S> {
     /// Opens a layer over a flow of `flow` screens (or [`OVER_ALL`]).
     pub fn push(&mut self, layer: Box<dyn Layer<S>>, flow: usize) {
         self.layers.push((layer, flow));
@@ -168,19 +186,19 @@ impl<S> Stack<S> {
         self.layers
             .iter()
             .rev()
-            .find_map(|(l, _)| l.as_any().downcast_ref::<T>())
+            .find_map(|(l, _)| (**l).as_any().downcast_ref::<T>())
     }
 
     pub fn find_mut<T: 'static>(&mut self) -> Option<&mut T> {
         self.layers
             .iter_mut()
             .rev()
-            .find_map(|(l, _)| l.as_any_mut().downcast_mut::<T>())
+            .find_map(|(l, _)| (**l).as_any_mut().downcast_mut::<T>())
     }
 
     /// Takes the top layer off if it is a `T`.
     pub fn pop_if<T: 'static>(&mut self) -> Option<T> {
-        if !self.layers.last()?.0.as_any().is::<T>() {
+        if !(*self.layers.last()?.0).as_any().is::<T>() {
             return None;
         }
         let (top, _) = self.layers.pop()?;
@@ -191,13 +209,13 @@ impl<S> Stack<S> {
     pub fn all<T: 'static>(&self) -> Vec<&T> {
         self.layers
             .iter()
-            .filter_map(|(l, _)| l.as_any().downcast_ref::<T>())
+            .filter_map(|(l, _)| (**l).as_any().downcast_ref::<T>())
             .collect()
     }
 
     /// Takes every screen of type `T` off the stack.
     pub fn remove<T: 'static>(&mut self) {
-        self.layers.retain(|(l, _)| !l.as_any().is::<T>());
+        self.layers.retain(|(l, _)| !(**l).as_any().is::<T>());
     }
 
     /// Puts a layer taken off for a key back (at its depth `at`), or does what its step

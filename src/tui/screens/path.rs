@@ -3,8 +3,6 @@
 //! [`PathInput`] (`bulk/state.rs`, so the screens that ask for a path name it without
 //! importing this module); its drawing is `view/path.rs`.
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::InputRequest;
@@ -54,17 +52,5 @@ impl Layer<State> for PathInput {
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
         crate::tui::view::path::render(state, self, frame, body);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }

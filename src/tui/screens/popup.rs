@@ -4,8 +4,6 @@
 //! (update.rs). The impl is on [`Popup`] itself, so `state.rs` pushes one without
 //! importing this module (no import circle).
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -53,17 +51,5 @@ impl Layer<State> for Popup {
     /// Over the whole screen, not only the body.
     fn draw(&self, state: &State, frame: &mut Frame, _body: Rect) {
         crate::tui::view::popup::render(state, self, frame, frame.area());
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }

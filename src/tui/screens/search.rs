@@ -3,8 +3,6 @@
 //! is the view's own (`View::search`, so each view keeps its search); this layer is only the
 //! typing, and the status line is its prompt (`view/mod.rs`).
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::InputRequest;
@@ -60,16 +58,4 @@ impl Layer<State> for SearchInput {
 
     /// Nothing over the body: the status line is the prompt.
     fn draw(&self, _state: &State, _frame: &mut Frame, _body: Rect) {}
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
-    }
 }

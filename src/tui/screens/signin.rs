@@ -7,8 +7,6 @@
 //! The password lives in a `SecretString` only: never drawn (one `•` per character), never
 //! in Debug, effects carry it redacted.
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -212,18 +210,6 @@ impl Layer<State> for SignIn {
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         frame.render_widget(Paragraph::new(lines), inner);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }
 

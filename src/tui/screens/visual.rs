@@ -4,8 +4,6 @@
 //! (`view/`). While it is on, moves and ticks reach the list; keys that would leave or
 //! change the list wait.
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -54,16 +52,4 @@ impl Layer<State> for VisualRange {
 
     /// Nothing of its own: the list shows the range, the header says so.
     fn draw(&self, _state: &State, _frame: &mut Frame, _body: Rect) {}
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
-    }
 }
