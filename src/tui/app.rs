@@ -9,9 +9,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
-use crate::tui::effect::{Effect, EffectRunner};
+use crate::tui::effect::Effect;
 use crate::tui::keymap::key_to_action;
 use crate::tui::msg::{Msg, Outcome};
+use crate::tui::runner::EffectRunner;
 use crate::tui::state::State;
 use crate::tui::terminal::TerminalGuard;
 use crate::tui::update::{mode, update};

@@ -67,7 +67,7 @@ pub fn render_pane(
             .title_bottom(Line::styled(format!(" ↓ {below} more{keys} "), t.key).right_aligned());
     }
     let found =
-        detail.and_then(|_| crate::tui::find::shown(state, crate::tui::find::FindOn::Detail));
+        detail.and_then(|_| crate::tui::layers::shown(state, crate::tui::find::FindOn::Detail));
     let visible: Vec<Line> = all
         .into_iter()
         .enumerate()

@@ -2,7 +2,9 @@
 //! it scrolls to one of them. The views highlight the same lines.
 
 use crate::tui::bulk::Screen;
-use crate::tui::find::FindOn;
+use crate::tui::find::{Find, FindOn, step};
+use crate::tui::layers::{base_target, editing, live, target};
+use crate::tui::msg::Command;
 use crate::tui::state::State;
 
 /// The lines of screen `on` that hold `query`, matched on the text as drawn (made safe),
@@ -55,7 +57,7 @@ pub fn history_row(r: &crate::batch::history::RunEntry) -> String {
 /// highlight to it).
 pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
     let (width, height) = (state.width, state.height);
-    let page = crate::tui::bulk::update::page(state);
+    let page = crate::tui::layout::flow_rows(state.height);
     match on {
         FindOn::Help => crate::tui::help_overlay::scroll_to(state, line),
         FindOn::Preview => {
@@ -83,4 +85,125 @@ pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
             state.view_mut().cursor = line.saturating_sub(1).min(max);
         }
     }
+}
+
+/// A search whose screen has gone (left, closed, replaced) is dropped; one under a popup
+/// stays.
+pub fn forget_gone(state: &mut State) {
+    if let Some(f) = &state.find
+        && Some(f.on) != target(state)
+        && Some(f.on) != base_target(state)
+    {
+        state.find = None;
+    }
+}
+
+/// Finds the matches again after news that can change a screen's lines (the history read
+/// again, the user fetched, a resize that wraps the help anew). The preview's lines never
+/// change once built, and it can be large: it is left alone.
+pub fn refresh(state: &mut State) {
+    let Some(f) = &state.find else {
+        return;
+    };
+    if f.on == FindOn::Preview || f.query().is_empty() {
+        return;
+    }
+    let matches = matching(state, f.on, &f.query());
+    if let Some(f) = &mut state.find {
+        f.current = f.current.filter(|c| matches.contains(c));
+        f.matches = matches;
+    }
+}
+
+/// Keys of the search; `None` leaves the key to the screen.
+pub fn on_key(state: &mut State, action: Command) -> Option<Vec<crate::tui::effect::Effect>> {
+    let on = target(state)?;
+    if editing(state) {
+        return match action {
+            Command::Apply => {
+                if let Some(f) = &mut state.find {
+                    f.editing = false;
+                }
+                if state.find.as_ref().is_some_and(|f| f.query().is_empty()) {
+                    state.find = None;
+                }
+                Some(Vec::new())
+            }
+            Command::Back => {
+                state.find = None;
+                Some(Vec::new())
+            }
+            Command::Quit | Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+                None
+            }
+            _ => Some(Vec::new()),
+        };
+    }
+    let live = live(state).is_some();
+    match action {
+        Command::Search => {
+            match &mut state.find {
+                Some(f) if f.on == on => f.editing = true,
+                _ => state.find = Some(Find::new(on)),
+            }
+            Some(Vec::new())
+        }
+        Command::FindNext | Command::FindPrevious if live => {
+            go(state, on, action == Command::FindNext);
+            Some(Vec::new())
+        }
+        Command::FindNext | Command::FindPrevious => {
+            state.flash("/ searches this screen; then n and N go to the next and previous match");
+            Some(Vec::new())
+        }
+        Command::Back if live => {
+            state.find = None;
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+/// An editing key in the query: the view jumps to the first match.
+pub fn edit(state: &mut State, req: tui_input::InputRequest) {
+    let Some(f) = &mut state.find else {
+        return;
+    };
+    if let tui_input::InputRequest::InsertChar(c) = req
+        && crate::untrusted::is_hidden(c)
+    {
+        return;
+    }
+    f.input.handle(req);
+    f.current = None;
+    f.matches.clear();
+    let on = f.on;
+    if !f.query().is_empty() {
+        go(state, on, true);
+    }
+}
+
+/// Moves to the next (or previous) match and scrolls the screen to it.
+fn go(state: &mut State, on: FindOn, forward: bool) {
+    let Some(f) = &state.find else {
+        return;
+    };
+    let query = f.query();
+    let from = f.current;
+    let matches = matching(state, on, &query);
+    let found = step(&matches, from, forward);
+    if let Some(f) = &mut state.find {
+        f.matches = matches;
+    }
+    let Some(line) = found else {
+        state.flash(format!(
+            "no match for {}",
+            crate::untrusted::clip(&query, 40)
+        ));
+        return;
+    };
+    if let Some(f) = &mut state.find {
+        f.current = Some(line);
+    }
+    crate::tui::find_screens::scroll_to(state, on, line);
 }

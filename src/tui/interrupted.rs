@@ -2,18 +2,10 @@
 //! stderr when the TUI is quit during a run. Reducer side only; the journals are read by
 //! `Effect::FindInterrupted`.
 
-use std::collections::BTreeSet;
-
 use crate::batch::interrupted::Interrupted;
 use crate::tui::effect::Effect;
 use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State};
-
-/// The runs the operator put off ("later") in this session: not offered again.
-#[derive(Debug, Clone, Default)]
-pub struct Offers {
-    pub later: BTreeSet<String>,
-}
 
 /// What the popup offers, in the order it lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,9 @@
 //! to top.
 
 use crate::tui::bulk::Screen;
+use crate::tui::find::{Find, FindOn};
 use crate::tui::keymap::Mode;
-use crate::tui::state::{State, ViewKind};
+use crate::tui::state::{Popup, State, ViewKind};
 
 /// One layer of the screen.
 #[derive(Clone, Copy)]
@@ -46,7 +47,7 @@ pub fn below_stack(state: &State) -> Top<'_> {
 /// The keymap mode the state is in: what a key press means now.
 pub fn mode(state: &State) -> Mode {
     // A find query being typed (find.rs) has the keys as text.
-    if crate::tui::find::editing(state) {
+    if editing(state) {
         return Mode::Search;
     }
     layer_mode(top(state))
@@ -83,4 +84,41 @@ fn screen_mode(screen: &Screen) -> Mode {
         Screen::History(_) => Mode::History,
         Screen::Review(_) => Mode::Review,
     }
+}
+
+/// The searchable screen on top (popups aside from the help overlay hide it).
+pub fn target(state: &State) -> Option<FindOn> {
+    match state.popup() {
+        Some(Popup::Help) => Some(FindOn::Help),
+        Some(_) => None,
+        None => base_target(state),
+    }
+}
+
+/// The searchable screen under any popup.
+pub fn base_target(state: &State) -> Option<FindOn> {
+    match under_popups(state) {
+        Top::Flow(Screen::Preview(p)) if p.request.is_none() => Some(FindOn::Preview),
+        Top::Flow(Screen::History(_)) => Some(FindOn::History),
+        Top::View(ViewKind::Detail(_)) => Some(FindOn::Detail),
+        _ => None,
+    }
+}
+
+/// The search of the screen on top, if there is one.
+pub fn live(state: &State) -> Option<&Find> {
+    let f = state.find.as_ref()?;
+    (Some(f.on) == target(state)).then_some(f)
+}
+
+/// The query to highlight on screen `on`, with the line of the current match.
+pub fn shown(state: &State, on: FindOn) -> Option<(String, Option<usize>)> {
+    let f = state.find.as_ref().filter(|f| f.on == on)?;
+    let q = f.query();
+    (!q.is_empty()).then_some((q, f.current))
+}
+
+/// The query is being typed on the screen on top (the keys are text).
+pub fn editing(state: &State) -> bool {
+    live(state).is_some_and(|f| f.editing)
 }

@@ -1,6 +1,6 @@
 //! The terminal UI: browse, filter and investigate users. The Elm Architecture:
 //! `State` (state.rs), `Msg` = `Command` | `Outcome` (msg.rs), a pure `update` (update.rs), `Effect`s run by
-//! the effect runner (effect.rs), `render` (view/). Keys are data (keymap.rs).
+//! the effect runner (runner.rs), `render` (view/). Keys are data (keymap.rs).
 
 pub(crate) mod app;
 pub mod bulk;
@@ -18,7 +18,9 @@ pub(crate) mod layout;
 pub(crate) mod list;
 pub(crate) mod logins;
 pub(crate) mod msg;
+pub(crate) mod runner;
 pub mod screens;
+pub(crate) mod scroll;
 pub(crate) mod sort;
 pub mod state;
 pub(crate) mod terminal;
@@ -162,7 +164,7 @@ pub async fn run(client: ScimClient, opts: TuiOptions) -> anyhow::Result<Option<
         })
     };
     let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-    let runner = effect::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux)
+    let runner = runner::EffectRunner::new(client, tx, Box::new(std::io::stdout()), in_tmux)
         .with_paths(paths)
         .with_cache(cache);
     let mut term = terminal::TerminalGuard::new()?;

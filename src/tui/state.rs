@@ -291,7 +291,7 @@ pub struct State {
     pub bulk: Bulk,
     pub run: RunState,
     /// Interrupted runs put off for this session.
-    pub offers: crate::tui::interrupted::Offers,
+    pub offers: Offers,
 
     /// The help overlay's first row shown.
     pub help_scroll: usize,
@@ -907,4 +907,10 @@ fn count_workspaces<'a>(
         }
     }
     new
+}
+
+/// The runs the operator put off ("later") in this session: not offered again.
+#[derive(Debug, Clone, Default)]
+pub struct Offers {
+    pub later: std::collections::BTreeSet<String>,
 }

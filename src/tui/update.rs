@@ -69,9 +69,9 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
         Msg::Edit(req) => edit(state, req),
         Msg::Outcome(o) => on_outcome(state, o),
     };
-    crate::tui::find::forget_gone(state);
+    crate::tui::find_screens::forget_gone(state);
     if news {
-        crate::tui::find::refresh(state);
+        crate::tui::find_screens::refresh(state);
     }
     // Back on the list after a run or the history: runs left unfinished are offered again
     // (those put off "later" are not).
@@ -83,8 +83,8 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
 
 /// An editing key goes to the input that has the keys; none while a popup is up.
 fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
-    if crate::tui::find::editing(state) {
-        crate::tui::find::edit(state, req);
+    if crate::tui::layers::editing(state) {
+        crate::tui::find_screens::edit(state, req);
         return Vec::new();
     }
     match layers::top(state) {
@@ -110,7 +110,7 @@ fn tick(state: &mut State) {
 /// screens, a range being marked, the list).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     // A search in the screen on top (find.rs), then the help overlay's scrolling.
-    if let Some(effects) = crate::tui::find::on_key(state, action) {
+    if let Some(effects) = crate::tui::find_screens::on_key(state, action) {
         return effects;
     }
     if state.popup() == Some(&Popup::Help)

@@ -9,61 +9,16 @@ use tui_input::Input;
 
 use crate::batch::Intent;
 use crate::input::review::{ReviewHeader, ReviewWriter};
-use crate::plan::review::{Decision, ReviewDecision, plan_review};
-use crate::scim::client::LastLogins;
+use crate::plan::review::{Decision, plan_review};
 use crate::scim::model::{User, Workspace};
-use crate::tui::bulk::state::{PathInput, PathPurpose, Preview, Screen, Scroll};
+use crate::tui::bulk::review_view::{ReviewSave, ReviewView};
+use crate::tui::bulk::state::{PathInput, PathPurpose, Preview, Screen};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::failure::FailureKind::File;
 use crate::tui::msg::Command;
+use crate::tui::scroll::Scroll;
 use crate::tui::state::{State, ViewKind};
-
-/// The review of one workspace.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReviewView {
-    pub workspace: Workspace,
-    /// The loaded members, by userName.
-    pub members: Vec<User>,
-    /// Decisions made so far, by user id; a member not here is undecided (kept on Enter,
-    /// left empty in a saved file).
-    pub marks: BTreeMap<String, Decision>,
-    pub scroll: Scroll,
-}
-
-impl ReviewView {
-    pub fn mark(&self, id: &str) -> Option<Decision> {
-        self.marks.get(id).copied()
-    }
-
-    pub fn revokes(&self) -> usize {
-        self.marks
-            .values()
-            .filter(|d| **d == Decision::Revoke)
-            .count()
-    }
-
-    /// The decisions that change something: one revoke of this workspace per marked user.
-    pub fn decisions(&self) -> Vec<ReviewDecision> {
-        self.members
-            .iter()
-            .filter(|u| self.mark(&u.id) == Some(Decision::Revoke))
-            .map(|u| ReviewDecision {
-                user_id: u.id.clone(),
-                workspace_id: self.workspace.id.clone(),
-                decision: Decision::Revoke,
-            })
-            .collect()
-    }
-}
-
-/// What a saved review file needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReviewSave {
-    pub tenant: String,
-    pub review: ReviewView,
-    pub logins: Option<Arc<LastLogins>>,
-}
 
 /// The workspace under the cursor (workspaces view) or shown (members view).
 fn workspace_here(state: &State) -> Option<Workspace> {
@@ -112,7 +67,7 @@ pub fn open(state: &mut State) {
 
 /// A key on the review screen (moves are handled before).
 pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let page = crate::tui::bulk::update::page(state);
+    let page = crate::tui::layout::flow_rows(state.height);
     let Some(Screen::Review(r)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };

@@ -11,19 +11,15 @@ use crate::scim::model::User;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, UndoPlan};
 use crate::tui::bulk::state::{
     Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, MENU,
-    MenuItem, PathInput, PathPurpose, PickEntry, Picker, Preview, RunView, Screen, Scroll,
+    MenuItem, PathInput, PathPurpose, PickEntry, Picker, Preview, RunView, Screen,
 };
 use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::msg::Command;
+use crate::tui::scroll::Scroll;
 use crate::tui::state::{Popup, State};
 use tui_input::InputRequest;
-
-/// Rows the flow screens' lists show at the current size (header, titles, borders, status).
-pub fn page(state: &State) -> usize {
-    crate::tui::layout::flow_rows(state.height)
-}
 
 /// A CSV to read and resolve, its column detected; then its report is shown.
 pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
@@ -195,7 +191,7 @@ pub(crate) fn edit(state: &mut State, req: InputRequest) -> Vec<Effect> {
 
 /// A key while a bulk screen is up: moves, then the screen on top.
 pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
-    if let Some(delta) = action.movement(page(state)) {
+    if let Some(delta) = action.movement(crate::tui::layout::flow_rows(state.height)) {
         move_by(state, delta);
         return Vec::new();
     }
@@ -214,7 +210,7 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
 }
 
 fn selection_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let page = page(state);
+    let page = crate::tui::layout::flow_rows(state.height);
     match action {
         Command::ToggleSelect => {
             let bulk = &mut state.bulk;
@@ -278,7 +274,7 @@ fn menu_key(state: &mut State, action: Command) -> Vec<Effect> {
 }
 
 fn picker_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let page = page(state);
+    let page = crate::tui::layout::flow_rows(state.height);
     let Some(Screen::Picker(p)) = state.bulk.flow.last_mut() else {
         return Vec::new();
     };
@@ -458,7 +454,7 @@ fn summary_follow_up(state: &mut State, undo: bool) -> Vec<Effect> {
 }
 
 fn move_by(state: &mut State, delta: isize) {
-    let page = page(state);
+    let page = crate::tui::layout::flow_rows(state.height);
     let Some(top) = state.bulk.flow.last_mut() else {
         return;
     };

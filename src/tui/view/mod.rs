@@ -84,7 +84,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             layer.draw(state, frame, body);
         }
     }
-    if let Some(f) = crate::tui::find::live(state) {
+    if let Some(f) = crate::tui::layers::live(state) {
         find::render(state, f, frame, status);
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Row};
 
 use crate::plan::review::Decision;
-use crate::tui::bulk::review::ReviewView;
+use crate::tui::bulk::review_view::ReviewView;
 use crate::tui::state::State;
 use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::users::window_start;

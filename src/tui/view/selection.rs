@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Row};
 
-use crate::tui::bulk::state::Scroll;
+use crate::tui::scroll::Scroll;
 use crate::tui::state::State;
 use crate::tui::view::cursor_table::CursorTable;
 use crate::tui::view::users::window_start;
