@@ -245,7 +245,7 @@ fn the_man_page_has_environment_files_exit_status_and_the_tui_keys() {
     // The keys are the keymap's: every default binding's description is listed.
     let keys = section("TUI KEYS").replace("\\-", "-");
     let km = scimitar::tui::keymap::Keymap::default();
-    for mode in <scimitar::tui::keymap::Mode as strum::IntoEnumIterator>::iter() {
+    for mode in scimitar::tui::keymap::Mode::sections().map(scimitar::tui::keymap::Mode::section) {
         for (chord, what) in km.help_rows(mode) {
             assert!(keys.contains(what), "{}: {what} ({chord})", mode.name());
         }

@@ -175,17 +175,16 @@ fn exit_status(out: &mut String) {
 /// The TUI's default keys, per screen, from the keymap the TUI itself reads.
 fn tui_keys(out: &mut String) {
     use crate::tui::keymap::{Keymap, Mode};
-    use strum::IntoEnumIterator;
     out.push_str(
         ".SH TUI KEYS\nThe defaults; keymap.toml in the configuration directory changes them.\n",
     );
     let km = Keymap::default();
     let global = km.help_rows(Mode::Global);
-    for mode in Mode::iter() {
+    for mode in Mode::sections().map(Mode::section) {
         let rows: Vec<(String, &str)> = km
             .help_rows(mode)
             .into_iter()
-            .filter(|r| mode == Mode::Global || !global.contains(r))
+            .filter(|r| mode.is(Mode::Global) || !global.contains(r))
             .collect();
         if rows.is_empty() {
             continue;

@@ -14,77 +14,211 @@ use crate::tui::msg::{Command, Msg};
 pub const DEFAULT_KEYMAP: &str = include_str!("default_keymap.toml");
 pub const KEYMAP_FILE: &str = "keymap.toml";
 
-/// A keymap section: what a key press means on the layer on top. The section names are
-/// the variants in snake_case (derived).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Mode {
-    Global,
-    List,
-    Workspaces,
-    Detail,
-    Filter,
-    Search,
-    Popup,
-    /// A range being marked in a user list.
-    Visual,
-    /// The selection pane.
-    Selection,
-    /// The CSV is being read and resolved.
-    Busy,
-    /// The CSV resolution report.
-    Report,
-    /// The action menu.
-    Menu,
-    /// The keep-only workspace picker.
-    Picker,
-    Preview,
-    /// The exact requests of one user, over the preview.
-    Request,
-    /// Typing the number of users to change.
-    Confirm,
-    /// Typing a file path.
-    Path,
-    /// A batch is running.
-    Run,
-    /// The batch is over.
-    Summary,
-    /// Past runs.
-    History,
-    /// A workspace's members under review.
-    Review,
-    /// The password refused: typing it again.
-    SignIn,
-    /// Picking the column of a CSV to read.
-    Columns,
+/// A keymap section: what a key press means on the layer on top, and the hints the status
+/// bar shows there. A screen declares its own (`Mode::keys("review", &[..])`) beside its
+/// keys and drawing; the sections that exist are those of the embedded defaults, in their
+/// order. These are the modes of the views and the bulk flow; each screen of the stack
+/// (`screens/`) declares its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    name: &'static str,
+    /// Text keys are typed (an input), and only a few global keys reach through.
+    input: bool,
+    hints: &'static [Command],
 }
 
+#[allow(non_upper_case_globals)] // read as the screens they name: `Mode::List`
 impl Mode {
-    pub fn name(self) -> &'static str {
-        self.into()
+    pub const Global: Mode = Mode::keys("global", &[Command::Help, Command::Quit]);
+    pub const List: Mode = Mode::keys(
+        "list",
+        &[
+            Command::Open,
+            Command::Filter,
+            Command::Search,
+            Command::ToggleSelect,
+            Command::Actions,
+            Command::Export,
+            Command::Help,
+            Command::Quit,
+            Command::LoadCsv,
+            Command::Selection,
+            Command::Sort,
+            Command::History,
+        ],
+    );
+    pub const Workspaces: Mode = Mode::keys(
+        "workspaces",
+        &[
+            Command::Open,
+            Command::Review,
+            Command::CopyId,
+            Command::Search,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+        ],
+    );
+    pub const Detail: Mode = Mode::keys(
+        "detail",
+        &[
+            Command::ToggleSelect,
+            Command::Actions,
+            Command::CopyId,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Quit,
+            Command::Search,
+        ],
+    );
+    pub const Filter: Mode = Mode::input("filter", &[Command::Apply, Command::Back]);
+    pub const Search: Mode = Mode::input("search", &[Command::Apply, Command::Back]);
+    pub const Popup: Mode = Mode::keys("popup", &[Command::Confirm, Command::Back]);
+    /// A range being marked in a user list.
+    pub const Visual: Mode = Mode::keys(
+        "visual",
+        &[Command::VisualSelect, Command::Back, Command::Help],
+    );
+    /// The selection pane.
+    pub const Selection: Mode = Mode::keys(
+        "selection",
+        &[
+            Command::ToggleSelect,
+            Command::Actions,
+            Command::ClearSelection,
+            Command::Back,
+            Command::Help,
+        ],
+    );
+    /// The CSV is being read and resolved.
+    pub const Busy: Mode = Mode::keys("busy", &[Command::Back]);
+    /// The CSV resolution report.
+    pub const Report: Mode = Mode::keys(
+        "report",
+        &[
+            Command::Proceed,
+            Command::Save,
+            Command::Back,
+            Command::Help,
+        ],
+    );
+    /// The action menu.
+    pub const Menu: Mode = Mode::keys("menu", &[Command::Proceed, Command::Back, Command::Help]);
+    /// The keep-only workspace picker.
+    pub const Picker: Mode = Mode::keys(
+        "picker",
+        &[
+            Command::ToggleSelect,
+            Command::Proceed,
+            Command::Back,
+            Command::Help,
+        ],
+    );
+    pub const Preview: Mode = Mode::keys(
+        "preview",
+        &[
+            Command::Proceed,
+            Command::ShowRequest,
+            Command::Save,
+            Command::Back,
+            Command::Help,
+            Command::Search,
+        ],
+    );
+    /// The exact requests of one user, over the preview.
+    pub const Request: Mode = Mode::keys("request", &[Command::Back, Command::Help]);
+    /// Typing the number of users to change.
+    pub const Confirm: Mode = Mode::input("confirm", &[Command::Apply, Command::Back]);
+    /// Typing a file path.
+    pub const Path: Mode = Mode::input("path", &[Command::Apply, Command::Complete, Command::Back]);
+    /// A batch is running.
+    pub const Run: Mode = Mode::keys("run", &[Command::CancelRun, Command::Quit, Command::Help]);
+    /// The batch is over.
+    pub const Summary: Mode = Mode::keys(
+        "summary",
+        &[
+            Command::Undo,
+            Command::Resume,
+            Command::Open,
+            Command::CopyPath,
+            Command::Back,
+            Command::History,
+            Command::Help,
+            Command::Quit,
+        ],
+    );
+    /// Past runs.
+    pub const History: Mode = Mode::keys(
+        "history",
+        &[
+            Command::Open,
+            Command::Verify,
+            Command::CopyPath,
+            Command::Refresh,
+            Command::Back,
+            Command::Help,
+            Command::Search,
+        ],
+    );
+    /// A workspace's members under review.
+    pub const Review: Mode = Mode::keys(
+        "review",
+        &[
+            Command::MarkKeep,
+            Command::MarkRevoke,
+            Command::ToggleSelect,
+            Command::Proceed,
+            Command::Save,
+            Command::Back,
+            Command::Help,
+        ],
+    );
+
+    /// A mode whose keys are commands.
+    pub const fn keys(name: &'static str, hints: &'static [Command]) -> Mode {
+        Mode {
+            name,
+            input: false,
+            hints,
+        }
     }
 
-    fn from_name(s: &str) -> Option<Mode> {
-        s.parse().ok()
+    /// A mode that types text: keys with no binding are edits.
+    pub const fn input(name: &'static str, hints: &'static [Command]) -> Mode {
+        Mode {
+            name,
+            input: true,
+            hints,
+        }
+    }
+
+    /// The section of that name, for its bindings (its hints and typing are its screen's).
+    pub fn section(name: &'static str) -> Mode {
+        Mode::keys(name, &[])
+    }
+
+    /// The same keymap section.
+    pub fn is(self, other: Mode) -> bool {
+        self.name == other.name
+    }
+
+    /// The section name in keymap.toml.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// Every section of the embedded defaults, in their order (the man page and the help
+    /// list them so). Their hints and typing are the screens' own; these name the section.
+    pub fn sections() -> impl Iterator<Item = &'static str> {
+        DEFAULT_KEYMAP.lines().filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
+        })
     }
 
     pub fn is_input(self) -> bool {
-        matches!(
-            self,
-            Mode::Filter | Mode::Search | Mode::Confirm | Mode::Path | Mode::SignIn
-        )
+        self.input
     }
 
     /// Actions that change the tenant, hidden from hints and help in read-only mode.
@@ -93,130 +227,8 @@ impl Mode {
     }
 
     /// The actions the status bar suggests in this mode, in order.
-    // Long because one list of hints per mode: data, read top to bottom.
     pub fn hints(self) -> &'static [Command] {
-        match self {
-            Mode::List => &[
-                Command::Open,
-                Command::Filter,
-                Command::Search,
-                Command::ToggleSelect,
-                Command::Actions,
-                Command::Export,
-                Command::Help,
-                Command::Quit,
-                Command::LoadCsv,
-                Command::Selection,
-                Command::Sort,
-                Command::History,
-            ],
-            Mode::Visual => &[Command::VisualSelect, Command::Back, Command::Help],
-            Mode::Selection
-            | Mode::Busy
-            | Mode::Report
-            | Mode::Menu
-            | Mode::Picker
-            | Mode::Preview
-            | Mode::Request
-            | Mode::Confirm
-            | Mode::Path
-            | Mode::Run
-            | Mode::Summary
-            | Mode::History
-            | Mode::Review => self.flow_hints(),
-            Mode::Workspaces => &[
-                Command::Open,
-                Command::Review,
-                Command::CopyId,
-                Command::Search,
-                Command::Back,
-                Command::Help,
-                Command::Quit,
-            ],
-            Mode::Detail => &[
-                Command::ToggleSelect,
-                Command::Actions,
-                Command::CopyId,
-                Command::Refresh,
-                Command::Back,
-                Command::Help,
-                Command::Quit,
-                Command::Search,
-            ],
-            Mode::Filter | Mode::Search => &[Command::Apply, Command::Back],
-            Mode::Popup => &[Command::Confirm, Command::Back],
-            Mode::SignIn => &[Command::Apply, Command::Back],
-            Mode::Columns => &[Command::Proceed, Command::Back, Command::Help],
-            Mode::Global => &[Command::Help, Command::Quit],
-        }
-    }
-
-    /// The hints of the bulk flow's screens (the rest of [`Mode::hints`]).
-    fn flow_hints(self) -> &'static [Command] {
-        match self {
-            Mode::Selection => &[
-                Command::ToggleSelect,
-                Command::Actions,
-                Command::ClearSelection,
-                Command::Back,
-                Command::Help,
-            ],
-            Mode::Busy => &[Command::Back],
-            Mode::Report => &[
-                Command::Proceed,
-                Command::Save,
-                Command::Back,
-                Command::Help,
-            ],
-            Mode::Menu => &[Command::Proceed, Command::Back, Command::Help],
-            Mode::Picker => &[
-                Command::ToggleSelect,
-                Command::Proceed,
-                Command::Back,
-                Command::Help,
-            ],
-            Mode::Preview => &[
-                Command::Proceed,
-                Command::ShowRequest,
-                Command::Save,
-                Command::Back,
-                Command::Help,
-                Command::Search,
-            ],
-            Mode::Request => &[Command::Back, Command::Help],
-            Mode::Confirm => &[Command::Apply, Command::Back],
-            Mode::Path => &[Command::Apply, Command::Complete, Command::Back],
-            Mode::Run => &[Command::CancelRun, Command::Quit, Command::Help],
-            Mode::Summary => &[
-                Command::Undo,
-                Command::Resume,
-                Command::Open,
-                Command::CopyPath,
-                Command::Back,
-                Command::History,
-                Command::Help,
-                Command::Quit,
-            ],
-            Mode::History => &[
-                Command::Open,
-                Command::Verify,
-                Command::CopyPath,
-                Command::Refresh,
-                Command::Back,
-                Command::Help,
-                Command::Search,
-            ],
-            Mode::Review => &[
-                Command::MarkKeep,
-                Command::MarkRevoke,
-                Command::ToggleSelect,
-                Command::Proceed,
-                Command::Save,
-                Command::Back,
-                Command::Help,
-            ],
-            _ => &[],
-        }
+        self.hints
     }
 }
 
@@ -354,13 +366,14 @@ impl fmt::Display for KeyChord {
 /// Bindings per mode, in the order they were declared (so help lists them predictably).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    modes: Vec<(Mode, Vec<(KeyChord, Command)>)>,
+    /// By section name: a screen's `Mode` finds its bindings by its name.
+    modes: Vec<(&'static str, Vec<(KeyChord, Command)>)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
         let mut km = Keymap {
-            modes: Mode::iter().map(|m| (m, Vec::new())).collect(),
+            modes: Mode::sections().map(|s| (s, Vec::new())).collect(),
         };
         // The embedded defaults are checked by a unit test, so nothing is lost here.
         let _ = km.merge_toml(DEFAULT_KEYMAP);
@@ -399,8 +412,8 @@ impl Keymap {
         };
         let mut errors = Vec::new();
         for (section, entries) in &table {
-            let Some(mode) = Mode::from_name(section) else {
-                let names: Vec<&str> = Mode::iter().map(Mode::name).collect();
+            let Some(mode) = Mode::sections().find(|s| s == section).map(Mode::section) else {
+                let names: Vec<&str> = Mode::sections().collect();
                 errors.push(format!(
                     "unknown section [{section}]; accepted sections: {}",
                     names.join(", ")
@@ -441,7 +454,7 @@ impl Keymap {
     }
 
     pub fn bind(&mut self, mode: Mode, chord: KeyChord, action: Command) {
-        let Some((_, list)) = self.modes.iter_mut().find(|(m, _)| *m == mode) else {
+        let Some((_, list)) = self.modes.iter_mut().find(|(m, _)| *m == mode.name) else {
             return;
         };
         match list.iter_mut().find(|(c, _)| *c == chord) {
@@ -453,7 +466,7 @@ impl Keymap {
     pub fn bindings(&self, mode: Mode) -> &[(KeyChord, Command)] {
         self.modes
             .iter()
-            .find(|(m, _)| *m == mode)
+            .find(|(m, _)| *m == mode.name)
             .map(|(_, l)| l.as_slice())
             .unwrap_or(&[])
     }
@@ -504,7 +517,7 @@ impl Keymap {
             .filter(|(_, a)| a == action)
             .map(|(c, _)| *c)
             .collect();
-        if !own.is_empty() || mode == Mode::Global {
+        if !own.is_empty() || mode.is(Mode::Global) {
             return own;
         }
         self.bindings(Mode::Global)
@@ -519,7 +532,7 @@ impl Keymap {
     pub fn help_rows(&self, mode: Mode) -> Vec<(String, &'static str)> {
         let order = |a: &Command| Command::iter().position(|c| c == *a).unwrap_or(usize::MAX);
         let mut actions: Vec<(bool, usize, Command)> = Vec::new();
-        let modes: &[Mode] = if mode == Mode::Global {
+        let modes: &[Mode] = if mode.is(Mode::Global) {
             &[Mode::Global]
         } else {
             &[mode, Mode::Global]
@@ -529,7 +542,7 @@ impl Keymap {
                 if *a == Command::None || actions.iter().any(|(_, _, b)| b == a) {
                     continue;
                 }
-                actions.push((*m == Mode::Global, order(a), *a));
+                actions.push((m.is(Mode::Global), order(a), *a));
             }
         }
         actions.sort_by_key(|(global, i, _)| (*global, *i));
@@ -572,9 +585,39 @@ mod tests {
     }
 
     #[test]
+    fn the_view_and_flow_modes_have_their_sections_in_the_defaults() {
+        let modes = [
+            Mode::Global,
+            Mode::List,
+            Mode::Workspaces,
+            Mode::Detail,
+            Mode::Filter,
+            Mode::Search,
+            Mode::Popup,
+            Mode::Visual,
+            Mode::Selection,
+            Mode::Busy,
+            Mode::Report,
+            Mode::Menu,
+            Mode::Picker,
+            Mode::Preview,
+            Mode::Request,
+            Mode::Confirm,
+            Mode::Path,
+            Mode::Run,
+            Mode::Summary,
+            Mode::History,
+            Mode::Review,
+        ];
+        for m in modes {
+            assert!(Mode::sections().any(|s| s == m.name()), "{}", m.name());
+        }
+    }
+
+    #[test]
     fn embedded_defaults_are_valid() {
         let mut km = Keymap {
-            modes: Mode::iter().map(|m| (m, Vec::new())).collect(),
+            modes: Mode::sections().map(|s| (s, Vec::new())).collect(),
         };
         assert_eq!(km.merge_toml(DEFAULT_KEYMAP), Vec::<String>::new());
     }

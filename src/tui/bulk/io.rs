@@ -1,6 +1,6 @@
 //! The bulk flow's effects that touch files, the clock and the network: reading and
 //! resolving a CSV, saving reports and plans, running a batch with its journal, and reading a
-//! journal back for undo and resume. Only `effect.rs` calls these.
+//! journal back for undo and resume. Only the effect runner (`runner.rs`) calls these.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -17,6 +17,9 @@ use crate::tui::screens::{Layer, Step};
 use crate::tui::state::State;
 use crate::tui::text::safe;
 
+/// Its keymap section and the hints of its status bar.
+pub const MODE: Mode = Mode::keys("columns", &[Command::Proceed, Command::Back, Command::Help]);
+
 pub struct ColumnPicker {
     path: String,
     columns: Vec<ColumnPreview>,
@@ -79,7 +82,7 @@ fn reads_as(c: &ColumnPreview) -> &'static str {
 
 impl Layer<State> for ColumnPicker {
     fn mode(&self) -> Mode {
-        Mode::Columns
+        MODE
     }
 
     fn title(&self) -> Option<String> {
@@ -124,7 +127,7 @@ impl Layer<State> for ColumnPicker {
         for (i, c) in self.columns.iter().enumerate() {
             lines.extend(column_lines(state, c, i == self.cursor, width));
         }
-        let keys = state.keymap.keys_for(Mode::Columns, &Command::Proceed);
+        let keys = state.keymap.keys_for(MODE, &Command::Proceed);
         let enter = keys.first().map_or("enter".into(), ToString::to_string);
         lines.push(Line::styled(
             format!(" {enter} reads the column; esc goes back, nothing is selected"),
@@ -230,7 +233,7 @@ mod tests {
         let path = fixture("two_email_columns.csv");
         let mut s = loading(&path);
         update(&mut s, answer(&path, None));
-        assert_eq!(mode(&s), Mode::Columns);
+        assert_eq!(mode(&s), MODE);
         assert!(s.popups().is_empty(), "not refused: {:?}", s.popups());
         let names: Vec<&str> = picker(&s)
             .columns()
@@ -295,5 +298,10 @@ mod tests {
         let mut s = loading(&path);
         update(&mut s, answer(&path, None));
         insta::assert_snapshot!(screen(&s));
+    }
+
+    #[test]
+    fn its_keys_are_a_section_of_the_defaults() {
+        assert!(crate::tui::keymap::Mode::sections().any(|s| s == MODE.name()));
     }
 }

@@ -24,6 +24,9 @@ use crate::tui::screens::{Layer, Step};
 use crate::tui::state::State;
 use crate::tui::text::safe;
 
+/// Its keymap section: the password is typed; Enter signs in, Esc gives up.
+pub const MODE: Mode = Mode::input("sign_in", &[Command::Apply, Command::Back]);
+
 /// How many passwords the screen takes before it gives up.
 pub const TRIES: u8 = 3;
 
@@ -135,7 +138,7 @@ fn password_refused(failure: &Failure) -> bool {
 
 impl Layer<State> for SignIn {
     fn mode(&self) -> Mode {
-        Mode::SignIn
+        MODE
     }
 
     fn title(&self) -> Option<String> {
@@ -292,7 +295,7 @@ mod tests {
     fn a_refused_password_opens_the_sign_in_screen_for_its_login_not_an_error_popup() {
         let s = refused_at_start(AuthMethod::Token);
         assert!(s.popups().is_empty(), "{:?}", s.popups());
-        assert_eq!(mode(&s), Mode::SignIn);
+        assert_eq!(mode(&s), MODE);
         assert_eq!(sign_in(&s).login(), "admin@example.com");
         assert!(
             sign_in(&s).why().contains("HTTP 401"),
@@ -300,7 +303,7 @@ mod tests {
             sign_in(&s).why()
         );
         let basic = refused_at_start(AuthMethod::Basic);
-        assert_eq!(mode(&basic), Mode::SignIn);
+        assert_eq!(mode(&basic), MODE);
     }
 
     #[test]
@@ -409,5 +412,10 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("•••••••"), "{shown}");
         insta::assert_snapshot!(shown);
+    }
+
+    #[test]
+    fn its_keys_are_a_section_of_the_defaults() {
+        assert!(crate::tui::keymap::Mode::sections().any(|s| s == MODE.name()));
     }
 }
