@@ -13,7 +13,7 @@ use crate::tui::state::{Popup, State, ViewKind};
 pub enum Top<'a> {
     Popup,
     /// A screen of the stack of layers (it says its own mode).
-    Screen(&'a dyn crate::tui::screens::Layer<State>),
+    Screen(&'a dyn crate::tui::stack::Layer<State>),
     Flow(&'a Screen),
     View(&'a ViewKind),
 }

@@ -22,6 +22,7 @@ pub(crate) mod runner;
 pub mod screens;
 pub(crate) mod scroll;
 pub(crate) mod sort;
+pub mod stack;
 pub mod state;
 pub(crate) mod terminal;
 #[doc(hidden)]

@@ -299,7 +299,7 @@ pub struct State {
     pub find: Option<crate::tui::find::Find>,
     /// The one stack of layers: the popups and the screens that each hold their state, keys
     /// and drawing (`screens/`); over the views and the bulk flow.
-    layers: crate::tui::screens::Stack<State>,
+    layers: crate::tui::stack::Stack<State>,
     /// The login the client signs in as (named by the sign-in screen); empty if none.
     login: String,
     pub flash: Option<Flash>,
@@ -485,22 +485,22 @@ impl State {
     }
 
     /// The stack of screen layers.
-    pub fn layers(&self) -> &crate::tui::screens::Stack<State> {
+    pub fn layers(&self) -> &crate::tui::stack::Stack<State> {
         &self.layers
     }
 
-    pub fn layers_mut(&mut self) -> &mut crate::tui::screens::Stack<State> {
+    pub fn layers_mut(&mut self) -> &mut crate::tui::stack::Stack<State> {
         &mut self.layers
     }
 
     /// Opens a screen of the stack over what is on screen now.
-    pub fn push_layer(&mut self, layer: Box<dyn crate::tui::screens::Layer<State>>) {
+    pub fn push_layer(&mut self, layer: Box<dyn crate::tui::stack::Layer<State>>) {
         let flow = self.bulk.flow.len();
         self.layers.push(layer, flow);
     }
 
     /// The layer of the stack on top, unless a flow screen opened after it covers it.
-    pub fn top_layer(&self) -> Option<&dyn crate::tui::screens::Layer<State>> {
+    pub fn top_layer(&self) -> Option<&dyn crate::tui::stack::Layer<State>> {
         self.layers.top(self.bulk.flow.len())
     }
 
@@ -516,7 +516,7 @@ impl State {
 
     pub fn push_popup(&mut self, popup: Popup) {
         self.layers
-            .push(Box::new(popup), crate::tui::screens::OVER_ALL);
+            .push(Box::new(popup), crate::tui::stack::OVER_ALL);
     }
 
     /// Closes the popup on top; `None` if the top layer is not a popup.

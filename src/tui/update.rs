@@ -8,7 +8,7 @@ use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::layers::{self, Top};
 use crate::tui::msg::{Command, Copied, Msg, Outcome};
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{DetailState, LoadState, Popup, State, View, ViewKind};
 
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
@@ -165,7 +165,7 @@ fn layer_key(
         return (Vec::new(), false);
     };
     let step = handle(&mut *layer, state);
-    let passed = matches!(step.next, crate::tui::screens::Next::Pass);
+    let passed = matches!(step.next, crate::tui::stack::Next::Pass);
     let flow = state.bulk.flow.len();
     state.layers_mut().apply(layer, at, step.next, flow);
     (step.effects, passed)
@@ -205,14 +205,6 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         | Command::Actions) => bulk::update::list_key(state, a),
         Command::Open => open(state),
         Command::Refresh => refresh(state),
-        Command::Filter => {
-            crate::tui::screens::filter::open(state);
-            Vec::new()
-        }
-        Command::Search => {
-            crate::tui::screens::search::open(state);
-            Vec::new()
-        }
         Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
             // The shown user: ticked or unticked, and the view stays.
             if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
@@ -269,8 +261,12 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Export => crate::tui::export::start(state),
-        // Keys of the bulk screens, and results (handled before): nothing on the list.
-        _ => Vec::new(),
+        // A screen that opens over the view (the filter, the search), else keys of the bulk
+        // screens: nothing on the list.
+        a => {
+            crate::tui::screens::open_on(state, a);
+            Vec::new()
+        }
     }
 }
 

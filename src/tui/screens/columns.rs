@@ -13,7 +13,7 @@ use crate::input::key::ColumnKind;
 use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 use crate::tui::text::safe;
 

@@ -9,7 +9,7 @@ use tui_input::{Input, InputRequest};
 
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{AppliedFilter, FilterEdit, State};
 
 /// Opens the filter input on a user list, with the filter applied now.

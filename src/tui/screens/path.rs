@@ -11,7 +11,7 @@ use crate::tui::bulk::state::PathInput;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 
 impl Layer<State> for PathInput {

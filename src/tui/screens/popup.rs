@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{Popup, State};
 
 impl Layer<State> for Popup {

@@ -9,7 +9,7 @@ use tui_input::InputRequest;
 
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{State, ViewKind};
 
 pub struct SearchInput;

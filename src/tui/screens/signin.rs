@@ -20,7 +20,7 @@ use crate::tui::effect::{Effect, Password};
 use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 use crate::tui::text::safe;
 

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use crate::tui::bulk::select;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::screens::{Layer, Step};
+use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{State, VisualRange};
 
 impl Layer<State> for VisualRange {
