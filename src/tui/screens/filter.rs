@@ -1,10 +1,12 @@
 //! The server-side filter being typed: over the bottom of the list, validated as it is typed;
 //! Enter applies it (empty clears it) and reloads, Esc closes it. Its state is
 //! [`FilterEdit`] (in `state.rs`, so the state names it without importing this module); its
-//! drawing is `view/popup.rs`'s `render_filter`. The list's moves still reach the list.
+//! drawing is [`render_filter`], here. The list's moves still reach the list.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::{Input, InputRequest};
 
 use crate::tui::keymap::Mode;
@@ -90,7 +92,66 @@ impl Layer<State> for FilterEdit {
     }
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
-        crate::tui::view::popup::render_filter(state, self, frame, body);
+        render_filter(state, self, frame, body);
+    }
+}
+
+/// The filter input over the bottom of the list, with the parse error inline.
+pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    // The error wraps; the box grows to show all of it (the message says what is accepted).
+    let error_text = edit
+        .error
+        .as_ref()
+        .map(|e| format!("✗ {} (near `{}`)", e.message, e.fragment));
+    let inner_width = body.width.saturating_sub(2).max(1) as usize;
+    let error_rows = error_text
+        .as_ref()
+        .map_or(1, |e| e.chars().count().div_ceil(inner_width).max(1));
+    let height = ((4 + error_rows) as u16).min(body.height);
+    let rect = Rect::new(body.x, body.y + body.height - height, body.width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" SCIM filter (server side) ", t.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = inner.width.saturating_sub(2) as usize;
+    let scroll = edit.input.visual_scroll(width);
+    let value = edit.input.value();
+    let shown: String = value.chars().skip(scroll).collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", t.key),
+        Span::raw(shown),
+    ])];
+    match &edit.error {
+        Some(e) => {
+            let col = value
+                .get(..e.position.min(value.len()))
+                .map_or(0, |p| p.chars().count())
+                .saturating_sub(scroll);
+            lines.push(Line::styled(format!("  {}^", " ".repeat(col)), t.error));
+            lines.push(Line::styled(
+                error_text.clone().unwrap_or_default(),
+                t.error,
+            ));
+        }
+        None if value.trim().is_empty() => {
+            lines.push(Line::styled(
+                "  e.g. name.familyName eq \"Smith\" and active eq true; empty clears it",
+                t.dim,
+            ));
+        }
+        None => lines.push(Line::styled("✓ valid filter", t.active)),
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
+    if state.popups().is_empty() {
+        let x = (edit.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
+        frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
     }
 }
 
