@@ -33,7 +33,7 @@ fn v_marks_a_range_and_esc_cancels_it() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Down);
     update(&mut s, Command::VisualSelect);
-    assert_eq!(mode(&s), Mode::Visual);
+    assert_eq!(mode(&s), scimitar::tui::screens::visual::MODE);
     update(&mut s, Command::Down);
     update(&mut s, Command::Down);
     assert!(
@@ -150,7 +150,7 @@ fn csv_report_selects_only_on_enter() {
 fn csv_report_esc_selects_nothing_and_errors_say_why() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::LoadCsv);
-    assert_eq!(mode(&s), Mode::Path);
+    assert_eq!(mode(&s), scimitar::tui::screens::path::MODE);
     typed(&mut s, "~/leavers.csv");
     let effects = update(&mut s, Command::Apply);
     assert_eq!(
@@ -182,7 +182,7 @@ fn csv_report_save_asks_for_a_path() {
     scimitar::tui::bulk::update::start_csv(&mut s, "x.csv".into());
     update(&mut s, loaded("x.csv"));
     update(&mut s, Command::Save);
-    assert_eq!(mode(&s), Mode::Path);
+    assert_eq!(mode(&s), scimitar::tui::screens::path::MODE);
     erase(&mut s, 40);
     typed(&mut s, "/tmp/r.csv");
     let effects = update(&mut s, Command::Apply);

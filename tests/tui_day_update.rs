@@ -171,7 +171,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), Mode::Preview);
     update(&mut s, Command::Save);
-    assert_eq!(mode(&s), Mode::Path);
+    assert_eq!(mode(&s), scimitar::tui::screens::path::MODE);
     let effects = update(&mut s, Command::Apply);
     assert!(
         matches!(&effects[..], [Effect::SavePlan { path, overwrite: false, .. }] if path == "plan.json"),

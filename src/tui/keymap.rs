@@ -17,8 +17,8 @@ pub const KEYMAP_FILE: &str = "keymap.toml";
 /// A keymap section: what a key press means on the layer on top, and the hints the status
 /// bar shows there. A screen declares its own (`Mode::keys("review", &[..])`) beside its
 /// keys and drawing; the sections that exist are those of the embedded defaults, in their
-/// order. These are the modes of the views and the bulk flow; each screen of the stack
-/// (`screens/`) declares its own.
+/// order. Here: the views', the bulk flow's, and those several layers share (the popups, the
+/// search); each other screen of the stack (`screens/`) declares its own `MODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mode {
     name: &'static str,
@@ -47,6 +47,10 @@ impl Mode {
             Command::History,
         ],
     );
+    /// The keymap section of every popup.
+    pub const Popup: Mode = Mode::keys("popup", &[Command::Confirm, Command::Back]);
+    /// The search typed over a list or a screen (`/`).
+    pub const Search: Mode = Mode::input("search", &[Command::Apply, Command::Back]);
     pub const Workspaces: Mode = Mode::keys(
         "workspaces",
         &[
@@ -71,14 +75,6 @@ impl Mode {
             Command::Quit,
             Command::Search,
         ],
-    );
-    pub const Filter: Mode = Mode::input("filter", &[Command::Apply, Command::Back]);
-    pub const Search: Mode = Mode::input("search", &[Command::Apply, Command::Back]);
-    pub const Popup: Mode = Mode::keys("popup", &[Command::Confirm, Command::Back]);
-    /// A range being marked in a user list.
-    pub const Visual: Mode = Mode::keys(
-        "visual",
-        &[Command::VisualSelect, Command::Back, Command::Help],
     );
     /// The selection pane.
     pub const Selection: Mode = Mode::keys(
@@ -130,8 +126,6 @@ impl Mode {
     pub const Request: Mode = Mode::keys("request", &[Command::Back, Command::Help]);
     /// Typing the number of users to change.
     pub const Confirm: Mode = Mode::input("confirm", &[Command::Apply, Command::Back]);
-    /// Typing a file path.
-    pub const Path: Mode = Mode::input("path", &[Command::Apply, Command::Complete, Command::Back]);
     /// A batch is running.
     pub const Run: Mode = Mode::keys("run", &[Command::CancelRun, Command::Quit, Command::Help]);
     /// The batch is over.
@@ -588,13 +582,11 @@ mod tests {
     fn the_view_and_flow_modes_have_their_sections_in_the_defaults() {
         let modes = [
             Mode::Global,
+            Mode::Popup,
+            Mode::Search,
             Mode::List,
             Mode::Workspaces,
             Mode::Detail,
-            Mode::Filter,
-            Mode::Search,
-            Mode::Popup,
-            Mode::Visual,
             Mode::Selection,
             Mode::Busy,
             Mode::Report,
@@ -603,7 +595,6 @@ mod tests {
             Mode::Preview,
             Mode::Request,
             Mode::Confirm,
-            Mode::Path,
             Mode::Run,
             Mode::Summary,
             Mode::History,
@@ -659,7 +650,7 @@ mod tests {
         let km = Keymap::default();
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
         assert!(matches!(
-            key_to_action(&km, Mode::Search, &q),
+            key_to_action(&km, Mode::input("search", &[]), &q),
             Some(Msg::Edit(_))
         ));
         assert_eq!(
@@ -668,12 +659,12 @@ mod tests {
         );
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(
-            key_to_action(&km, Mode::Filter, &cc),
+            key_to_action(&km, Mode::input("filter", &[]), &cc),
             Some(Command::Quit.into())
         );
         let esc = key(KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(
-            key_to_action(&km, Mode::Filter, &esc),
+            key_to_action(&km, Mode::input("filter", &[]), &esc),
             Some(Command::Back.into())
         );
     }

@@ -299,9 +299,4 @@ mod tests {
         update(&mut s, answer(&path, None));
         insta::assert_snapshot!(screen(&s));
     }
-
-    #[test]
-    fn its_keys_are_a_section_of_the_defaults() {
-        assert!(crate::tui::keymap::Mode::sections().any(|s| s == MODE.name()));
-    }
 }

@@ -14,6 +14,9 @@ use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{AppliedFilter, FilterEdit, State};
 
+/// Its keymap section: the filter is typed; Enter applies it, Esc closes it.
+pub const MODE: Mode = Mode::input("filter", &[Command::Apply, Command::Back]);
+
 /// Opens the filter input on a user list, with the filter applied now.
 pub fn open(state: &mut State) {
     if !state.view().is_user_list() {
@@ -69,7 +72,7 @@ impl FilterEdit {
 
 impl Layer<State> for FilterEdit {
     fn mode(&self) -> Mode {
-        Mode::Filter
+        MODE
     }
 
     fn title(&self) -> Option<String> {
@@ -167,7 +170,7 @@ mod tests {
         let mut s = loaded_state(fixture_users(), 80, 24);
         update(&mut s, Command::Filter);
         typed(&mut s, "active eq true");
-        assert_eq!(mode(&s), Mode::Filter);
+        assert_eq!(mode(&s), super::MODE);
         // The selection pane opened later (as the history is, from a popup over the input).
         s.bulk.flow.push(crate::tui::bulk::Screen::Selection {
             ids: Vec::new(),
@@ -175,7 +178,7 @@ mod tests {
         });
         assert_eq!(mode(&s), Mode::Selection);
         update(&mut s, Command::Back);
-        assert_eq!(mode(&s), Mode::Filter);
+        assert_eq!(mode(&s), super::MODE);
         let typed_so_far = s.filter_edit().map(|e| e.input.value().to_string());
         assert_eq!(typed_so_far.as_deref(), Some("active eq true"));
     }

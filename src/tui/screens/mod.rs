@@ -24,3 +24,25 @@ pub fn open_on(state: &mut State, action: Command) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::tui::keymap::Mode;
+
+    #[test]
+    fn every_screen_reads_its_keys_from_a_section_of_the_defaults() {
+        for mode in [
+            super::columns::MODE,
+            super::filter::MODE,
+            super::path::MODE,
+            super::signin::MODE,
+            super::visual::MODE,
+        ] {
+            assert!(
+                Mode::sections().any(|s| s == mode.name()),
+                "{}",
+                mode.name()
+            );
+        }
+    }
+}

@@ -14,9 +14,12 @@ use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 
+/// Its keymap section: a file path being typed.
+pub const MODE: Mode = Mode::input("path", &[Command::Apply, Command::Complete, Command::Back]);
+
 impl Layer<State> for PathInput {
     fn mode(&self) -> Mode {
-        Mode::Path
+        MODE
     }
 
     fn title(&self) -> Option<String> {

@@ -413,9 +413,4 @@ mod tests {
         assert!(shown.contains("•••••••"), "{shown}");
         insta::assert_snapshot!(shown);
     }
-
-    #[test]
-    fn its_keys_are_a_section_of_the_defaults() {
-        assert!(crate::tui::keymap::Mode::sections().any(|s| s == MODE.name()));
-    }
 }

@@ -13,9 +13,15 @@ use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{State, VisualRange};
 
+/// Its keymap section: a range being marked in a user list.
+pub const MODE: Mode = Mode::keys(
+    "visual",
+    &[Command::VisualSelect, Command::Back, Command::Help],
+);
+
 impl Layer<State> for VisualRange {
     fn mode(&self) -> Mode {
-        Mode::Visual
+        MODE
     }
 
     fn title(&self) -> Option<String> {
