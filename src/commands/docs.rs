@@ -184,7 +184,7 @@ fn tui_keys(out: &mut String) {
         let rows: Vec<(String, &str)> = km
             .help_rows(mode)
             .into_iter()
-            .filter(|r| mode.is(Mode::Global) || !global.contains(r))
+            .filter(|r| mode == Mode::Global || !global.contains(r))
             .collect();
         if rows.is_empty() {
             continue;

@@ -19,13 +19,22 @@ pub const KEYMAP_FILE: &str = "keymap.toml";
 /// keys and drawing; the sections that exist are those of the embedded defaults, in their
 /// order. Here: the views', the bulk flow's, and those several layers share (the popups, the
 /// search); each other screen of the stack (`screens/`) declares its own `MODE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Mode {
     name: &'static str,
     /// Text keys are typed (an input), and only a few global keys reach through.
     input: bool,
     hints: &'static [Command],
 }
+
+/// One section is one mode: a screen's `Mode` and the section read from a file are equal.
+impl PartialEq for Mode {
+    fn eq(&self, other: &Mode) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Mode {}
 
 #[allow(non_upper_case_globals)] // read as the screens they name: `Mode::List`
 impl Mode {
@@ -190,11 +199,6 @@ impl Mode {
     /// The section of that name, for its bindings (its hints and typing are its screen's).
     pub fn section(name: &'static str) -> Mode {
         Mode::keys(name, &[])
-    }
-
-    /// The same keymap section.
-    pub fn is(self, other: Mode) -> bool {
-        self.name == other.name
     }
 
     /// The section name in keymap.toml.
@@ -511,7 +515,7 @@ impl Keymap {
             .filter(|(_, a)| a == action)
             .map(|(c, _)| *c)
             .collect();
-        if !own.is_empty() || mode.is(Mode::Global) {
+        if !own.is_empty() || mode == Mode::Global {
             return own;
         }
         self.bindings(Mode::Global)
@@ -526,7 +530,7 @@ impl Keymap {
     pub fn help_rows(&self, mode: Mode) -> Vec<(String, &'static str)> {
         let order = |a: &Command| Command::iter().position(|c| c == *a).unwrap_or(usize::MAX);
         let mut actions: Vec<(bool, usize, Command)> = Vec::new();
-        let modes: &[Mode] = if mode.is(Mode::Global) {
+        let modes: &[Mode] = if mode == Mode::Global {
             &[Mode::Global]
         } else {
             &[mode, Mode::Global]
@@ -536,7 +540,7 @@ impl Keymap {
                 if *a == Command::None || actions.iter().any(|(_, _, b)| b == a) {
                     continue;
                 }
-                actions.push((m.is(Mode::Global), order(a), *a));
+                actions.push((*m == Mode::Global, order(a), *a));
             }
         }
         actions.sort_by_key(|(global, i, _)| (*global, *i));
@@ -602,6 +606,8 @@ mod tests {
         ];
         for m in modes {
             assert!(Mode::sections().any(|s| s == m.name()), "{}", m.name());
+            // The section read from a file is the screen's mode: the bindings are found.
+            assert_eq!(Mode::section(m.name()), m);
         }
     }
 
