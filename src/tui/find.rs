@@ -2,8 +2,9 @@
 //! overlay, the detail view): `/` and a query, the view jumps to the first match, `n`/`N`
 //! go to the next/previous one, Esc clears. The user lists filter instead (their own `/`).
 //!
-//! The matching is pure and case-insensitive, on the text as the screen shows it (already
-//! made safe by each screen), so a highlight covers exactly what is drawn.
+//! This module is the pure part: the matching is case-insensitive, on the text as the screen
+//! shows it (already made safe by each screen), so a highlight covers exactly what is drawn.
+//! The keys are in `find_screens.rs`.
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -1,5 +1,6 @@
-//! What each searchable screen gives the search: its lines as the screen shows them, and how
-//! it scrolls to one of them. The views highlight the same lines.
+//! The search's keys (`/`, typing, n/N, Esc) and what each searchable screen gives it: its
+//! lines as the screen shows them, and how it scrolls to one of them. The views highlight the
+//! same lines; which search is live is `layers.rs`'s.
 
 use crate::tui::bulk::Screen;
 use crate::tui::find::{Find, FindOn, step};
