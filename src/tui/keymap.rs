@@ -164,19 +164,6 @@ impl Mode {
             Command::Search,
         ],
     );
-    /// A workspace's members under review.
-    pub const Review: Mode = Mode::keys(
-        "review",
-        &[
-            Command::MarkKeep,
-            Command::MarkRevoke,
-            Command::ToggleSelect,
-            Command::Proceed,
-            Command::Save,
-            Command::Back,
-            Command::Help,
-        ],
-    );
 
     /// A mode whose keys are commands.
     pub const fn keys(name: &'static str, hints: &'static [Command]) -> Mode {
@@ -602,7 +589,6 @@ mod tests {
             Mode::Run,
             Mode::Summary,
             Mode::History,
-            Mode::Review,
         ];
         for m in modes {
             assert!(Mode::sections().any(|s| s == m.name()), "{}", m.name());

@@ -82,7 +82,6 @@ fn screen_mode(screen: &Screen) -> Mode {
         Screen::Run(r) if r.finished() => Mode::Summary,
         Screen::Run(_) => Mode::Run,
         Screen::History(_) => Mode::History,
-        Screen::Review(_) => Mode::Review,
     }
 }
 

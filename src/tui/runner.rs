@@ -200,7 +200,7 @@ impl EffectRunner {
                 save,
                 overwrite,
             } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
-                ("review", crate::tui::bulk::review::write(p, &save))
+                ("review", crate::tui::bulk::io::save_review(p, &save))
             }),
             Effect::ExportUsers {
                 path,

@@ -25,6 +25,11 @@ pub trait Layer<S>: AsAny + Send {
     fn is_popup(&self) -> bool {
         false
     }
+    /// A screen of the bulk flow (the review): while one is up the flow is not over, so
+    /// leaving a flow screen over it does not count as back on the list.
+    fn is_flow(&self) -> bool {
+        false
+    }
     /// A key command. Esc reaches it as [`Command::Back`].
     fn on_command(&mut self, command: Command, state: &mut S) -> Step<S>;
     /// An editing key, in a screen whose mode is an input.
@@ -206,6 +211,16 @@ impl<S: 'static> Stack<S> {
     /// Takes every screen of type `T` off the stack.
     pub fn remove<T: 'static>(&mut self) {
         self.layers.retain(|(l, _)| !(**l).as_any().is::<T>());
+    }
+
+    /// Takes the flow's screens off (a run takes the whole flow's place).
+    pub fn remove_flow(&mut self) {
+        self.layers.retain(|(l, _)| !l.is_flow());
+    }
+
+    /// Any flow screen is up.
+    pub fn has_flow(&self) -> bool {
+        self.layers.iter().any(|(l, _)| l.is_flow())
     }
 
     /// Puts a layer taken off for a key back (at its depth `at`), or does what its step

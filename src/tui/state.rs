@@ -499,6 +499,11 @@ impl State {
         self.layers.push(layer, flow);
     }
 
+    /// A screen of the bulk flow is up (on the flow, or a flow screen of the stack).
+    pub fn in_flow(&self) -> bool {
+        !self.bulk.flow.is_empty() || self.layers.has_flow()
+    }
+
     /// The layer of the stack on top, unless a flow screen opened after it covers it.
     pub fn top_layer(&self) -> Option<&dyn crate::tui::stack::Layer<State>> {
         self.layers.top(self.bulk.flow.len())

@@ -62,7 +62,7 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
     if msg != Msg::Outcome(Outcome::Tick) {
         state.dirty = true;
     }
-    let had_flow = !state.bulk.flow.is_empty();
+    let had_flow = state.in_flow();
     let news = matches!(&msg, Msg::Outcome(o) if *o != Outcome::Tick);
     let mut effects = match msg {
         Msg::Command(c) => on_key(state, c),
@@ -75,7 +75,7 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Effect> {
     }
     // Back on the list after a run or the history: runs left unfinished are offered again
     // (those put off "later" are not).
-    if had_flow && state.bulk.flow.is_empty() && !state.run.running {
+    if had_flow && !state.in_flow() && !state.run.running {
         effects.push(Effect::FindInterrupted);
     }
     effects
@@ -257,7 +257,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         }
         Command::CopyId => copy_id(state),
         Command::Review => {
-            bulk::review::open(state);
+            crate::tui::screens::review::open(state);
             Vec::new()
         }
         Command::Export => crate::tui::export::start(state),

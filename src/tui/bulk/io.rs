@@ -150,6 +150,36 @@ pub fn save_plan(path: &str, plan: &Plan) -> Result<String, Failure> {
     Ok(p.display().to_string())
 }
 
+/// What a saved review file needs: the review screen's workspace, members and marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewSave {
+    pub tenant: String,
+    pub workspace: crate::scim::model::Workspace,
+    pub members: Vec<User>,
+    pub marks: std::collections::BTreeMap<String, crate::plan::review::Decision>,
+    pub logins: Option<Arc<crate::scim::client::LastLogins>>,
+}
+
+/// Writes the review CSV (BOM, comment row, CRLF, cells neutralised), stamped now.
+pub fn save_review(path: &str, s: &ReviewSave) -> Result<String, Failure> {
+    use crate::input::review::{ReviewHeader, ReviewWriter};
+    let p = resolve_path(path);
+    let header = ReviewHeader {
+        tenant: s.tenant.clone(),
+        exported: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        scope: Some(vec![s.workspace.id.clone()]),
+    };
+    let io_err = |e: std::io::Error| written(&p, e);
+    let mut w = ReviewWriter::start(Vec::new(), &header).map_err(io_err)?;
+    w.write_workspace_members(&s.workspace, &s.members, s.logins.as_deref(), |u| {
+        s.marks.get(&u.id).copied()
+    })
+    .map_err(io_err)?;
+    let buf = w.finish().map_err(io_err)?;
+    write_private(&p, &buf).map_err(io_err)?;
+    Ok(p.display().to_string())
+}
+
 /// What a run starts from: a confirmed plan's batch (a new journal) or a journal to resume.
 pub enum RunStart {
     New(Box<Batch>),

@@ -6,8 +6,6 @@ pub mod complete;
 pub mod history;
 pub mod io;
 pub mod msg;
-pub mod review;
-pub mod review_view;
 pub mod select;
 pub mod state;
 pub mod update;

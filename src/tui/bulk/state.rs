@@ -40,8 +40,6 @@ pub enum Screen {
     Run(Box<RunView>),
     /// Past runs read from the journals directory (`H`).
     History(Box<HistoryView>),
-    /// One workspace's members, marked keep or revoke (`R`).
-    Review(Box<crate::tui::bulk::review_view::ReviewView>),
 }
 
 /// The run history screen: the list once read, and the highlighted run.

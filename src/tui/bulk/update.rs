@@ -204,7 +204,6 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         Some(Screen::Confirm(_)) => confirm_key(state, action),
         Some(Screen::Run(_)) => run_key(state, action),
         Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
-        Some(Screen::Review(_)) => crate::tui::bulk::review::on_key(state, action),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
 }
@@ -484,10 +483,6 @@ fn move_by(state: &mut State, delta: isize) {
             let len = h.len();
             h.scroll.move_by(delta, len, page);
         }
-        Screen::Review(r) => {
-            let len = r.members.len();
-            r.scroll.move_by(delta, len, page);
-        }
         Screen::Run(r) => {
             let n = if r.finished() {
                 r.failures.len()
@@ -500,40 +495,6 @@ fn move_by(state: &mut State, delta: isize) {
         }
         Screen::CsvLoading(_) | Screen::Planning { .. } | Screen::Confirm(_) => {}
     }
-}
-
-/// The path typed in the path input (the input has closed): load or save there.
-pub(crate) fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
-    match purpose {
-        PathPurpose::LoadCsv => start_csv(state, path),
-        _ => save(state, purpose, path, false),
-    }
-}
-
-/// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
-fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
-    match (purpose, state.bulk.flow.last()) {
-        (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
-            path,
-            report: Box::new(r.report.clone()),
-            overwrite,
-        }],
-        (PathPurpose::SavePlan, Some(Screen::Preview(p))) => vec![Effect::SavePlan {
-            path,
-            plan: Arc::clone(&p.plan),
-            overwrite,
-        }],
-        (PathPurpose::SaveReview, _) => {
-            crate::tui::bulk::review::save_effect(state, path, overwrite)
-        }
-        (PathPurpose::ExportUsers, _) => crate::tui::export::effect(state, path, overwrite),
-        _ => Vec::new(),
-    }
-}
-
-/// "y" on the overwrite question: save again, replacing the file.
-pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
-    save(state, purpose, path, true)
 }
 
 pub(crate) fn path_completed(
@@ -677,11 +638,7 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
         ConfirmWhat::Plan { plan, intent } => {
             let only = target_ids(state).1;
             // A review's plan is not the CSV's: the summary must not show the CSV's counts.
-            let review = state
-                .bulk
-                .flow
-                .iter()
-                .any(|s| matches!(s, Screen::Review(_)));
+            let review = matches!(plan.action, PlanAction::Review { .. });
             if matches!(intent, Intent::Apply { .. }) && !only && !review {
                 run.input = state.bulk.csv_input.clone();
             }
@@ -692,7 +649,9 @@ fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
             Effect::ResumeBatch(info)
         }
     };
+    // The run takes the whole flow's place (a review under it too).
     state.bulk.flow = vec![Screen::Run(Box::new(run))];
+    state.layers_mut().remove_flow();
     state.run.running = true;
     vec![effect]
 }

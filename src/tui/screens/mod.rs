@@ -8,6 +8,7 @@ pub mod columns;
 pub mod filter;
 pub mod path;
 pub mod popup;
+pub mod review;
 pub mod search;
 pub mod signin;
 pub mod visual;
@@ -35,6 +36,7 @@ mod tests {
             super::columns::MODE,
             super::filter::MODE,
             super::path::MODE,
+            super::review::MODE,
             super::signin::MODE,
             super::visual::MODE,
         ] {

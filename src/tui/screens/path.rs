@@ -1,13 +1,17 @@
 //! The file path input (load a CSV; save a report, a plan, a review; export the list): Tab
-//! completes the file name, Enter loads or saves there, Esc closes it. Its state is
+//! completes the file name, Enter loads or saves there (what each purpose saves is here
+//! too, for the overwrite question asks again), Esc closes it. Its state is
 //! [`PathInput`] (`bulk/state.rs`, so the screens that ask for a path name it without
 //! importing this module); its drawing is `view/path.rs`.
+
+use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::InputRequest;
 
-use crate::tui::bulk::state::PathInput;
+use crate::tui::bulk::Screen;
+use crate::tui::bulk::state::{PathInput, PathPurpose};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
@@ -37,11 +41,7 @@ impl Layer<State> for PathInput {
                     state.flash("type a file path (~ is your home directory), or esc");
                     return Step::stay(Vec::new());
                 }
-                Step::close(crate::tui::bulk::update::path_chosen(
-                    state,
-                    self.purpose,
-                    path,
-                ))
+                Step::close(path_chosen(state, self.purpose, path))
             }
             Command::Back => Step::close(Vec::new()),
             _ => Step::stay(Vec::new()),
@@ -56,4 +56,38 @@ impl Layer<State> for PathInput {
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
         crate::tui::view::path::render(state, self, frame, body);
     }
+}
+
+/// The path typed in the path input (the input has closed): load or save there.
+pub fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    match purpose {
+        PathPurpose::LoadCsv => crate::tui::bulk::update::start_csv(state, path),
+        _ => save(state, purpose, path, false),
+    }
+}
+
+/// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
+fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
+    match (purpose, state.bulk.flow.last()) {
+        (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
+            path,
+            report: Box::new(r.report.clone()),
+            overwrite,
+        }],
+        (PathPurpose::SavePlan, Some(Screen::Preview(p))) => vec![Effect::SavePlan {
+            path,
+            plan: Arc::clone(&p.plan),
+            overwrite,
+        }],
+        (PathPurpose::SaveReview, _) => {
+            crate::tui::screens::review::save_effect(state, path, overwrite)
+        }
+        (PathPurpose::ExportUsers, _) => crate::tui::export::effect(state, path, overwrite),
+        _ => Vec::new(),
+    }
+}
+
+/// "y" on the overwrite question: save again, replacing the file.
+pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
+    save(state, purpose, path, true)
 }

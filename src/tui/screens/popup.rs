@@ -41,9 +41,9 @@ impl Layer<State> for Popup {
                 Step::close(crate::tui::update::quit_after_run(state))
             }
             (Popup::ConfirmStop, Command::Confirm) => Step::close(bulk::cancel_run(state)),
-            (Popup::ConfirmOverwrite { purpose, path }, Command::Confirm) => {
-                Step::close(bulk::confirm_overwrite(state, *purpose, path.clone()))
-            }
+            (Popup::ConfirmOverwrite { purpose, path }, Command::Confirm) => Step::close(
+                crate::tui::screens::path::confirm_overwrite(state, *purpose, path.clone()),
+            ),
             // Yes on a popup that asks nothing, or Esc: it closes.
             (_, Command::Confirm | Command::Back) => Step::close(Vec::new()),
             // While a popup is up, other keys wait.

@@ -2,7 +2,7 @@
 
 mod confirm;
 mod csv_report;
-mod cursor_table;
+pub(crate) mod cursor_table;
 mod find;
 pub(crate) mod help;
 pub mod history;
@@ -13,10 +13,9 @@ mod picker;
 mod preview;
 mod progress;
 pub mod request;
-mod review;
 mod selection;
 mod summary;
-mod users;
+pub(crate) mod users;
 pub mod workspaces;
 
 pub(crate) use crate::tui::text::safe;
@@ -122,7 +121,6 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         Screen::Run(run) if run.finished() => summary::render(state, run, frame, body),
         Screen::Run(run) => progress::render(state, run, frame, body),
         Screen::History(h) => history::render(state, h, frame, body),
-        Screen::Review(r) => review::render(state, r, frame, body),
     }
 }
 
@@ -157,7 +155,6 @@ fn title(state: &State) -> String {
             Screen::Confirm(_) => "Confirm",
             Screen::Run(_) => "Run",
             Screen::History(_) => "Run history",
-            Screen::Review(_) => "Review",
         };
         return t.into();
     }
