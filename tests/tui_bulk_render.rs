@@ -320,3 +320,25 @@ fn keep_only_confirmation_names_the_workspaces_kept_80x24() {
     assert_snapshot!("keep_only_preview_80x24", preview);
     assert_snapshot!(text);
 }
+
+/// The selection pane over the list: two ticked, one unticked in place (its row stays).
+fn selection(w: u16, h: u16) -> State {
+    let mut s = loaded_state(fixture_users(), w, h);
+    for _ in 0..3 {
+        step(&mut s, Command::ToggleSelect);
+    }
+    step(&mut s, Command::Selection);
+    step(&mut s, Command::Down);
+    step(&mut s, Command::ToggleSelect);
+    s
+}
+
+#[test]
+fn selection_pane_80x24() {
+    assert_snapshot!(screen(&selection(80, 24)));
+}
+
+#[test]
+fn selection_pane_120x40() {
+    assert_snapshot!(screen(&selection(120, 40)));
+}

@@ -98,7 +98,7 @@ fn selection_pane_lists_and_unticks() {
     update(&mut s, Command::ToggleSelect); // bob
     update(&mut s, Command::ToggleSelect); // carol
     update(&mut s, Command::Selection);
-    assert_eq!(mode(&s), Mode::Selection);
+    assert_eq!(mode(&s), scimitar::tui::screens::selection::MODE);
     update(&mut s, Command::ToggleSelect); // unticks bob (first by userName)
     assert_eq!(ids(&s), ["u-0003"]);
     update(&mut s, Command::Back);

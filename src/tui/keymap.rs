@@ -85,17 +85,6 @@ impl Mode {
             Command::Search,
         ],
     );
-    /// The selection pane.
-    pub const Selection: Mode = Mode::keys(
-        "selection",
-        &[
-            Command::ToggleSelect,
-            Command::Actions,
-            Command::ClearSelection,
-            Command::Back,
-            Command::Help,
-        ],
-    );
     /// The CSV is being read and resolved.
     pub const Busy: Mode = Mode::keys("busy", &[Command::Back]);
     /// The CSV resolution report.
@@ -578,7 +567,6 @@ mod tests {
             Mode::List,
             Mode::Workspaces,
             Mode::Detail,
-            Mode::Selection,
             Mode::Busy,
             Mode::Report,
             Mode::Menu,

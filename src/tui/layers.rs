@@ -71,7 +71,6 @@ fn layer_mode(layer: Top) -> Mode {
 
 fn screen_mode(screen: &Screen) -> Mode {
     match screen {
-        Screen::Selection { .. } => Mode::Selection,
         Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
         Screen::CsvReport(_) => Mode::Report,
         Screen::ActionMenu { .. } => Mode::Menu,

@@ -199,7 +199,6 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         | Command::SelectAll
         | Command::InvertSelection
         | Command::ClearSelection
-        | Command::Selection
         | Command::LoadCsv
         | Command::History
         | Command::Actions) => bulk::update::list_key(state, a),
@@ -256,13 +255,9 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::CopyId => copy_id(state),
-        Command::Review => {
-            crate::tui::screens::review::open(state);
-            Vec::new()
-        }
         Command::Export => crate::tui::export::start(state),
-        // A screen that opens over the view (the filter, the search), else keys of the bulk
-        // screens: nothing on the list.
+        // A screen that opens over the view (screens/mod.rs), else keys of the bulk screens:
+        // nothing on the list.
         a => {
             crate::tui::screens::open_on(state, a);
             Vec::new()
@@ -360,7 +355,7 @@ fn load_finished(state: &mut State, generation: u64, result: Result<u64, Failure
     if generation != state.list.generation {
         return Vec::new();
     }
-    let said = crate::tui::screens::signin::load_ended(state, &result);
+    let said = crate::tui::screens::load_ended(state, &result);
     match result {
         Ok(total) => {
             if let Some(c) = state.list.cached.take() {

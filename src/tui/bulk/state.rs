@@ -15,12 +15,6 @@ use crate::tui::scroll::Scroll;
 
 #[derive(Debug, Clone)]
 pub enum Screen {
-    /// Who is selected; `ids` is a snapshot taken when the pane opened (sorted by userName),
-    /// so unticking leaves the row in place to be ticked again.
-    Selection {
-        ids: Vec<String>,
-        scroll: Scroll,
-    },
     CsvLoading(CsvLoading),
     CsvReport(Box<CsvReportView>),
     /// The plan is being built off the UI loop (large selections take a moment).

@@ -53,7 +53,6 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::SelectAll => select::select_all_visible(state),
         Command::InvertSelection => select::invert_visible(state),
         Command::ClearSelection => select::clear(state),
-        Command::Selection => open_selection(state),
         Command::LoadCsv => {
             state.ask_path(PathInput {
                 purpose: PathPurpose::LoadCsv,
@@ -67,17 +66,8 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
     Vec::new()
 }
 
-fn open_selection(state: &mut State) {
-    if state.visual_anchor().is_some() {
-        select::commit_visual(state);
-    }
-    state.bulk.flow.push(Screen::Selection {
-        ids: select::sorted_ids(state),
-        scroll: Scroll::default(),
-    });
-}
-
-fn open_actions(state: &mut State) {
+/// The action menu over the selection (`A`), once something is ticked.
+pub fn open_actions(state: &mut State) {
     if state.read_only {
         state.flash("read-only: changes are turned off");
         return;
@@ -196,7 +186,6 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         return Vec::new();
     }
     match state.bulk.flow.last() {
-        Some(Screen::Selection { .. }) => selection_key(state, action),
         Some(Screen::CsvReport(_)) => report_key(state, action),
         Some(Screen::ActionMenu { .. }) => menu_key(state, action),
         Some(Screen::Picker(_)) => picker_key(state, action),
@@ -206,27 +195,6 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         Some(Screen::History(_)) => history::on_key(state, &action).unwrap_or_default(),
         Some(Screen::CsvLoading(_) | Screen::Planning { .. }) | None => Vec::new(),
     }
-}
-
-fn selection_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let page = crate::tui::layout::flow_rows(state.height);
-    match action {
-        Command::ToggleSelect => {
-            let bulk = &mut state.bulk;
-            if let Some(Screen::Selection { ids, scroll }) = bulk.flow.last_mut()
-                && let Some(id) = ids.get(scroll.cursor).cloned()
-            {
-                if !bulk.selected.remove(&id) {
-                    bulk.selected.insert(id);
-                }
-                scroll.move_by(1, ids.len(), page);
-            }
-        }
-        Command::ClearSelection => select::clear(state),
-        Command::Actions => open_actions(state),
-        _ => {}
-    }
-    Vec::new()
 }
 
 fn report_key(state: &mut State, action: Command) -> Vec<Effect> {
@@ -458,7 +426,6 @@ fn move_by(state: &mut State, delta: isize) {
         return;
     };
     match top {
-        Screen::Selection { ids, scroll } => scroll.move_by(delta, ids.len(), page),
         Screen::CsvReport(r) => {
             let len = r.problems.len();
             r.scroll.move_by(delta, len, page);

@@ -171,12 +171,11 @@ mod tests {
         update(&mut s, Command::Filter);
         typed(&mut s, "active eq true");
         assert_eq!(mode(&s), super::MODE);
-        // The selection pane opened later (as the history is, from a popup over the input).
-        s.bulk.flow.push(crate::tui::bulk::Screen::Selection {
-            ids: Vec::new(),
-            scroll: Default::default(),
-        });
-        assert_eq!(mode(&s), Mode::Selection);
+        // The history opened later (from a popup over the input).
+        s.bulk
+            .flow
+            .push(crate::tui::bulk::Screen::History(Box::default()));
+        assert_eq!(mode(&s), Mode::History);
         update(&mut s, Command::Back);
         assert_eq!(mode(&s), super::MODE);
         let typed_so_far = s.filter_edit().map(|e| e.input.value().to_string());

@@ -1,8 +1,7 @@
 //! Screens on the one stack of layers (`crate::tui::stack`): each module holds its state, its
 //! key handling, its drawing and its keymap mode (`MODE`, a section of the default keymap).
-//! Registering a screen is its `mod` line here and, for one that a command opens over the
-//! view, its line in [`open_on`]. (One opened by an outcome is opened where the reducer
-//! routes that outcome.)
+//! Registering a screen is its `mod` line here and its line in [`open_on`] (a command opens
+//! it over the view) or in [`load_ended`] (the end of a users load opens or closes it).
 
 pub mod columns;
 pub mod filter;
@@ -10,9 +9,11 @@ pub mod path;
 pub mod popup;
 pub mod review;
 pub mod search;
+pub mod selection;
 pub mod signin;
 pub mod visual;
 
+use crate::tui::failure::Failure;
 use crate::tui::msg::Command;
 use crate::tui::state::State;
 
@@ -21,9 +22,17 @@ pub fn open_on(state: &mut State, action: Command) -> bool {
     match action {
         Command::Filter => filter::open(state),
         Command::Search => search::open(state),
+        Command::Selection => selection::open(state),
+        Command::Review => review::open(state),
         _ => return false,
     }
     true
+}
+
+/// A users load ended: the screens that open or close on it. True when one of them says the
+/// failure, so no error popup is needed.
+pub fn load_ended(state: &mut State, result: &Result<u64, Failure>) -> bool {
+    signin::load_ended(state, result)
 }
 
 #[cfg(test)]
@@ -37,6 +46,7 @@ mod tests {
             super::filter::MODE,
             super::path::MODE,
             super::review::MODE,
+            super::selection::MODE,
             super::signin::MODE,
             super::visual::MODE,
         ] {

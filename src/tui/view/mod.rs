@@ -13,7 +13,6 @@ mod picker;
 mod preview;
 mod progress;
 pub mod request;
-mod selection;
 mod summary;
 pub(crate) mod users;
 pub mod workspaces;
@@ -93,7 +92,6 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         return;
     };
     match top {
-        Screen::Selection { ids, scroll } => selection::render(state, ids, scroll, frame, body),
         Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
         Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
         Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
@@ -148,7 +146,6 @@ fn title(state: &State) -> String {
     }
     if let Some(top) = state.bulk.flow.last() {
         let t = match top {
-            Screen::Selection { .. } => "Selection",
             Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
             Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
             Screen::Preview(_) => "Preview",
