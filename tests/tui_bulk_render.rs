@@ -342,3 +342,11 @@ fn selection_pane_80x24() {
 fn selection_pane_120x40() {
     assert_snapshot!(screen(&selection(120, 40)));
 }
+
+/// The action menu opened from the selection pane: the list shows round it, as it always did.
+#[test]
+fn action_menu_over_the_selection_80x24() {
+    let mut s = selection(80, 24);
+    step(&mut s, Command::Actions);
+    assert_snapshot!(screen(&s));
+}

@@ -61,13 +61,14 @@ pub fn render(state: &State, frame: &mut Frame) {
         ViewKind::Workspaces => workspaces::render(state, frame, body),
         ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
-    // Layers a flow screen opened later covers are drawn under it.
+    // Layers a flow screen opened later covers are drawn under it; of the bulk flow's
+    // screens only the top one shows (the confirmation draws its preview itself).
     let covered = state.layers().covered(state.bulk.flow.len());
     for layer in state
         .layers()
         .iter()
         .take(covered)
-        .filter(|l| !l.is_popup())
+        .filter(|l| !l.is_popup() && !l.is_flow())
     {
         layer.draw(state, frame, body);
     }
@@ -76,8 +77,11 @@ pub fn render(state: &State, frame: &mut Frame) {
     // Bottom to top; of the popups only the top one shows, as it always did.
     let layers: Vec<_> = state.layers().iter().skip(covered).collect();
     let top_popup = layers.iter().rposition(|l| l.is_popup());
+    let top_flow = layers.iter().rposition(|l| l.is_flow());
     for (i, layer) in layers.into_iter().enumerate() {
-        if !layer.is_popup() || Some(i) == top_popup {
+        let hidden = (layer.is_popup() && Some(i) != top_popup)
+            || (layer.is_flow() && Some(i) != top_flow);
+        if !hidden {
             layer.draw(state, frame, body);
         }
     }
