@@ -214,7 +214,7 @@ fn preview_of(s: &State) -> &scimitar::tui::bulk::state::Preview {
 fn action_menu_plans_and_previews_with_totals() {
     let mut s = three_ticked();
     update(&mut s, Command::Actions);
-    assert_eq!(mode(&s), Mode::Menu);
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     let effects = update(&mut s, Command::Proceed); // Disable
     assert!(
         matches!(&effects[..], [Effect::BuildPlan(_)]),
@@ -247,7 +247,7 @@ fn action_menu_plans_and_previews_with_totals() {
     update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::Preview);
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::Menu);
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::List);
     update(&mut s, Command::Back);
@@ -274,8 +274,8 @@ fn keep_only_picks_workspaces_with_counts() {
     update(&mut s, Command::Down);
     update(&mut s, Command::Down);
     step(&mut s, Command::Proceed);
-    assert_eq!(mode(&s), Mode::Picker);
-    let Some(Screen::Picker(p)) = s.bulk.flow.last() else {
+    assert_eq!(mode(&s), scimitar::tui::screens::picker::MODE);
+    let Some(p) = s.layers().find::<scimitar::tui::screens::picker::Picker>() else {
         panic!("picker")
     };
     let fin = p
@@ -286,7 +286,7 @@ fn keep_only_picks_workspaces_with_counts() {
     assert_eq!(fin.in_selection, 2);
     // Nothing marked: refused, with the way to remove everything named.
     step(&mut s, Command::Proceed);
-    assert_eq!(mode(&s), Mode::Picker);
+    assert_eq!(mode(&s), scimitar::tui::screens::picker::MODE);
     assert!(flash(&s).contains("Remove all workspace access"));
     update(&mut s, Command::ToggleSelect); // the first entry
     step(&mut s, Command::Proceed);
@@ -577,13 +577,13 @@ fn going_back_while_planning_drops_the_plan() {
     update(&mut s, Command::Actions);
     let effects = update(&mut s, Command::Proceed);
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::Menu);
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     let Some(Effect::BuildPlan(req)) = effects.into_iter().next() else {
         panic!("plan effect")
     };
     let preview = scimitar::tui::bulk::Preview::build(*req);
     update(&mut s, Outcome::PlanReady(Box::new(preview)));
-    assert_eq!(mode(&s), Mode::Menu, "a late plan does not pop up");
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE, "a late plan does not pop up");
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn two_ticked_running() -> State {
 fn menu_digits_choose_their_item() {
     let mut s = two_ticked();
     update(&mut s, Command::Actions);
-    assert_eq!(mode(&s), Mode::Menu);
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     let a = key(&s, KeyCode::Char('2'), KeyModifiers::NONE).expect("2 is bound in the menu");
     step(&mut s, a);
     assert_eq!(mode(&s), Mode::Preview);
@@ -86,7 +86,7 @@ fn menu_digits_choose_their_item() {
     update(&mut s, Command::Actions);
     let a = key(&s, KeyCode::Char('3'), KeyModifiers::NONE).unwrap();
     step(&mut s, a);
-    assert_eq!(mode(&s), Mode::Picker);
+    assert_eq!(mode(&s), scimitar::tui::screens::picker::MODE);
     update(&mut s, Command::Back);
     update(&mut s, Command::Back);
     update(&mut s, Command::Actions);
@@ -554,7 +554,7 @@ fn space_and_a_act_on_the_user_shown() {
     // A: the action menu for this user alone, whoever else is ticked.
     let a = key(&s, KeyCode::Char('A'), KeyModifiers::SHIFT).expect("A in detail");
     update(&mut s, a);
-    assert_eq!(mode(&s), Mode::Menu);
+    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     let text = screen(&s);
     assert!(text.contains("Action for bob.baker@example.com"), "{text}");
     step(&mut s, Command::Proceed);

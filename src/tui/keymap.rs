@@ -97,18 +97,6 @@ impl Mode {
             Command::Help,
         ],
     );
-    /// The action menu.
-    pub const Menu: Mode = Mode::keys("menu", &[Command::Proceed, Command::Back, Command::Help]);
-    /// The keep-only workspace picker.
-    pub const Picker: Mode = Mode::keys(
-        "picker",
-        &[
-            Command::ToggleSelect,
-            Command::Proceed,
-            Command::Back,
-            Command::Help,
-        ],
-    );
     pub const Preview: Mode = Mode::keys(
         "preview",
         &[
@@ -569,8 +557,6 @@ mod tests {
             Mode::Detail,
             Mode::Busy,
             Mode::Report,
-            Mode::Menu,
-            Mode::Picker,
             Mode::Preview,
             Mode::Request,
             Mode::Confirm,

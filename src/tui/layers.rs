@@ -73,8 +73,6 @@ fn screen_mode(screen: &Screen) -> Mode {
     match screen {
         Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
         Screen::CsvReport(_) => Mode::Report,
-        Screen::ActionMenu { .. } => Mode::Menu,
-        Screen::Picker(_) => Mode::Picker,
         Screen::Preview(p) if p.request.is_some() => Mode::Request,
         Screen::Preview(_) => Mode::Preview,
         Screen::Confirm(_) => Mode::Confirm,

@@ -111,7 +111,17 @@ impl<S> Step<S> {
 /// on this stack) was when it opened, so the two keep the order they were opened in: a flow
 /// screen opened later covers it until it closes. Popups are over everything.
 pub struct Stack<S> {
-    layers: Vec<(Box<dyn Layer<S>>, usize)>,
+    layers: Vec<Entry<S>>,
+    /// How many layers were ever pushed: what [`Stack::mark`] reads.
+    pushed: u64,
+}
+
+struct Entry<S> {
+    layer: Box<dyn Layer<S>>,
+    /// The flow's depth when it opened.
+    at: usize,
+    /// When it was pushed (the count of pushes before it).
+    when: u64,
 }
 
 /// The depth of a popup: over every flow screen.
@@ -119,18 +129,49 @@ pub const OVER_ALL: usize = usize::MAX;
 
 impl<S> Default for Stack<S> {
     fn default() -> Self {
-        Stack { layers: Vec::new() }
+        Stack {
+            layers: Vec::new(),
+            pushed: 0,
+        }
     }
 }
+
+/// The layers opened since a [`Stack::mark`], taken off to be put back on top.
+pub struct Opened<S>(Vec<Entry<S>>);
 
 impl<S: 'static> Stack<S> {
     /// Opens a layer over a flow of `flow` screens (or [`OVER_ALL`]).
     pub fn push(&mut self, layer: Box<dyn Layer<S>>, flow: usize) {
-        self.layers.push((layer, flow));
+        self.layers.push(Entry {
+            layer,
+            at: flow,
+            when: self.pushed,
+        });
+        self.pushed += 1;
     }
 
     pub fn pop(&mut self) -> Option<(Box<dyn Layer<S>>, usize)> {
-        self.layers.pop()
+        self.layers.pop().map(|e| (e.layer, e.at))
+    }
+
+    /// Where the stack is now: the layers pushed after it are [`Stack::opened_since`] it.
+    pub fn mark(&self) -> u64 {
+        self.pushed
+    }
+
+    /// Takes off the layers pushed since `mark` (a screen handling a key opened them while
+    /// it was off the stack), in their order, to be put back over it.
+    pub fn opened_since(&mut self, mark: u64) -> Opened<S> {
+        let (opened, kept) = std::mem::take(&mut self.layers)
+            .into_iter()
+            .partition(|e| e.when >= mark);
+        self.layers = kept;
+        Opened(opened)
+    }
+
+    /// Puts back what [`Stack::opened_since`] took off, on top.
+    pub fn reopen(&mut self, opened: Opened<S>) {
+        self.layers.extend(opened.0);
     }
 
     /// The top layer, if no flow screen opened after it covers it (the flow has `flow`
@@ -138,8 +179,8 @@ impl<S: 'static> Stack<S> {
     pub fn top(&self, flow: usize) -> Option<&dyn Layer<S>> {
         self.layers
             .last()
-            .filter(|(_, at)| *at >= flow)
-            .map(|(l, _)| &**l)
+            .filter(|e| e.at >= flow)
+            .map(|e| &*e.layer)
     }
 
     /// How many layers from the bottom a flow screen opened after them covers.
@@ -148,7 +189,7 @@ impl<S: 'static> Stack<S> {
             .layers
             .iter()
             .rev()
-            .take_while(|(_, at)| *at >= flow)
+            .take_while(|e| e.at >= flow)
             .count();
         self.layers.len() - open
     }
@@ -158,9 +199,9 @@ impl<S: 'static> Stack<S> {
         self.layers
             .iter()
             .rev()
-            .take_while(|(_, at)| *at >= flow)
-            .find(|(l, _)| !l.is_popup())
-            .map(|(l, _)| &**l)
+            .take_while(|e| e.at >= flow)
+            .find(|e| !e.layer.is_popup())
+            .map(|e| &*e.layer)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -173,7 +214,7 @@ impl<S: 'static> Stack<S> {
 
     /// Bottom first, for drawing.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &dyn Layer<S>> + ExactSizeIterator {
-        self.layers.iter().map(|(l, _)| &**l)
+        self.layers.iter().map(|e| &*e.layer)
     }
 
     /// The nearest screen of type `T`, from the top.
@@ -181,58 +222,58 @@ impl<S: 'static> Stack<S> {
         self.layers
             .iter()
             .rev()
-            .find_map(|(l, _)| (**l).as_any().downcast_ref::<T>())
+            .find_map(|e| (*e.layer).as_any().downcast_ref::<T>())
     }
 
     pub fn find_mut<T: 'static>(&mut self) -> Option<&mut T> {
         self.layers
             .iter_mut()
             .rev()
-            .find_map(|(l, _)| (**l).as_any_mut().downcast_mut::<T>())
+            .find_map(|e| (*e.layer).as_any_mut().downcast_mut::<T>())
     }
 
     /// Takes the top layer off if it is a `T`.
     pub fn pop_if<T: 'static>(&mut self) -> Option<T> {
-        if !(*self.layers.last()?.0).as_any().is::<T>() {
+        if !(*self.layers.last()?.layer).as_any().is::<T>() {
             return None;
         }
-        let (top, _) = self.layers.pop()?;
-        top.into_any().downcast::<T>().ok().map(|b| *b)
+        let top = self.layers.pop()?;
+        top.layer.into_any().downcast::<T>().ok().map(|b| *b)
     }
 
     /// Every layer of type `T`, bottom first.
     pub fn all<T: 'static>(&self) -> Vec<&T> {
         self.layers
             .iter()
-            .filter_map(|(l, _)| (**l).as_any().downcast_ref::<T>())
+            .filter_map(|e| (*e.layer).as_any().downcast_ref::<T>())
             .collect()
     }
 
     /// Takes every screen of type `T` off the stack.
     pub fn remove<T: 'static>(&mut self) {
-        self.layers.retain(|(l, _)| !(**l).as_any().is::<T>());
+        self.layers.retain(|e| !(*e.layer).as_any().is::<T>());
     }
 
     /// Takes the flow's screens off (a run takes the whole flow's place).
     pub fn remove_flow(&mut self) {
-        self.layers.retain(|(l, _)| !l.is_flow());
+        self.layers.retain(|e| !e.layer.is_flow());
     }
 
     /// Any flow screen is up.
     pub fn has_flow(&self) -> bool {
-        self.layers.iter().any(|(l, _)| l.is_flow())
+        self.layers.iter().any(|e| e.layer.is_flow())
     }
 
     /// Puts a layer taken off for a key back (at its depth `at`), or does what its step
     /// says; a layer it opens is over the flow of `flow` screens there is now.
     pub fn apply(&mut self, layer: Box<dyn Layer<S>>, at: usize, next: Next<S>, flow: usize) {
         match next {
-            Next::Stay | Next::Pass => self.layers.push((layer, at)),
+            Next::Stay | Next::Pass => self.push(layer, at),
             Next::Close => {}
-            Next::Replace(other) => self.layers.push((other, at)),
+            Next::Replace(other) => self.push(other, at),
             Next::Push(other) => {
-                self.layers.push((layer, at));
-                self.layers.push((other, flow));
+                self.push(layer, at);
+                self.push(other, flow);
             }
         }
     }

@@ -161,13 +161,17 @@ fn layer_key(
     state: &mut State,
     handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
 ) -> (Vec<Effect>, bool) {
+    let mark = state.layers().mark();
     let Some((mut layer, at)) = state.layers_mut().pop() else {
         return (Vec::new(), false);
     };
     let step = handle(&mut *layer, state);
     let passed = matches!(step.next, crate::tui::stack::Next::Pass);
     let flow = state.bulk.flow.len();
+    // What it opened while off the stack (a popup, the screen it goes on to) is over it.
+    let opened = state.layers_mut().opened_since(mark);
     state.layers_mut().apply(layer, at, step.next, flow);
+    state.layers_mut().reopen(opened);
     (step.effects, passed)
 }
 
@@ -191,7 +195,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
     match action {
         Command::Actions if matches!(state.view().kind, ViewKind::Detail(_)) => {
             if let Some(u) = state.detail_user() {
-                bulk::update::open_actions_for(state, u);
+                crate::tui::screens::menu::open_for(state, u);
             }
             Vec::new()
         }
@@ -200,8 +204,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         | Command::InvertSelection
         | Command::ClearSelection
         | Command::LoadCsv
-        | Command::History
-        | Command::Actions) => bulk::update::list_key(state, a),
+        | Command::History) => bulk::update::list_key(state, a),
         Command::Open => open(state),
         Command::Refresh => refresh(state),
         Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {

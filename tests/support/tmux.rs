@@ -218,13 +218,18 @@ impl Tmux {
     /// Types the count a confirmation asks for (`Type the number of users, N, …`), checked
     /// against `expected` when given, and starts the run. Returns the count.
     pub fn confirm_count(&self, expected: Option<usize>) -> usize {
-        let s = self.wait_text("Confirm the change");
-        let n = s
-            .split("Type the number of users, ")
-            .nth(1)
-            .and_then(|r| r.split(',').next())
-            .and_then(|n| n.trim().parse::<usize>().ok())
-            .unwrap_or_else(|| panic!("the confirmation asks for a number:\n{s}"));
+        let count = |s: &str| {
+            s.split("Type the number of users, ")
+                .nth(1)
+                .and_then(|r| r.split(',').next())
+                .and_then(|n| n.trim().parse::<usize>().ok())
+        };
+        // Waits for the line it reads: the box's title is drawn before its body, and a
+        // screen caught halfway through a redraw has the one without the other.
+        let s = self.wait_for("the confirmation asking for a number", |s| {
+            s.contains("Confirm the change") && count(s).is_some()
+        });
+        let n = count(&s).unwrap_or_else(|| panic!("the confirmation asks for a number:\n{s}"));
         if let Some(e) = expected {
             assert_eq!(n, e, "the confirmation asks for {e}:\n{s}");
         }

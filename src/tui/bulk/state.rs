@@ -1,6 +1,5 @@
 //! The screens of the bulk flow, in plain data. They stack over the user list; Esc pops one.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,13 +20,6 @@ pub enum Screen {
     Planning {
         users: usize,
     },
-    ActionMenu {
-        cursor: usize,
-        /// Set when the menu was opened from a user's detail view: the action is for that
-        /// user alone, whatever is ticked.
-        only: Option<String>,
-    },
-    Picker(Box<Picker>),
     Preview(Box<Preview>),
     Confirm(Box<Confirm>),
     /// The progress pane, then the summary, with the run's data.
@@ -201,61 +193,6 @@ impl InputCounts {
             not_found: r.not_found_keys(),
         }
     }
-}
-
-/// The action menu's entries, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MenuItem {
-    Disable,
-    RemoveWorkspaces,
-    KeepWorkspaces,
-    Enable,
-    DisableAndRemove,
-}
-
-pub const MENU: [MenuItem; 5] = [
-    MenuItem::Disable,
-    MenuItem::RemoveWorkspaces,
-    MenuItem::KeepWorkspaces,
-    MenuItem::Enable,
-    MenuItem::DisableAndRemove,
-];
-
-impl MenuItem {
-    pub fn label(self) -> &'static str {
-        match self {
-            MenuItem::Disable => "Disable",
-            MenuItem::RemoveWorkspaces => "Remove all workspace access",
-            MenuItem::KeepWorkspaces => "Keep only chosen workspaces…",
-            MenuItem::Enable => "Re-enable",
-            MenuItem::DisableAndRemove => "Disable and remove all workspace access",
-        }
-    }
-
-    pub fn note(self) -> &'static str {
-        match self {
-            MenuItem::Disable => "active → no; workspaces stay",
-            MenuItem::RemoveWorkspaces => "every workspace entitlement removed; stays active",
-            MenuItem::KeepWorkspaces => "pick workspaces to keep; the others are removed",
-            MenuItem::Enable => "active → yes",
-            MenuItem::DisableAndRemove => "active → no and every workspace removed, one request",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PickEntry {
-    pub id: String,
-    pub name: String,
-    /// Selected users who have it.
-    pub in_selection: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picker {
-    pub entries: Vec<PickEntry>,
-    pub scroll: Scroll,
-    pub keep: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

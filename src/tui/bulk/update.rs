@@ -6,18 +6,16 @@ use std::sync::Arc;
 use tui_input::Input;
 
 use crate::batch::{Intent, Progress};
-use crate::plan::{Action as PlanAction, PlanRequest};
-use crate::scim::model::User;
+use crate::plan::Action as PlanAction;
 use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, UndoPlan};
 use crate::tui::bulk::state::{
-    Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, MENU,
-    MenuItem, PathInput, PathPurpose, PickEntry, Picker, Preview, RunView, Screen,
+    Confirm, ConfirmWhat, CsvLoaded, CsvLoading, CsvReportView, FailureRow, InputCounts, PathInput,
+    PathPurpose, Preview, RunView, Screen,
 };
 use crate::tui::bulk::{history, select};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::msg::Command;
-use crate::tui::scroll::Scroll;
 use crate::tui::state::{Popup, State};
 use tui_input::InputRequest;
 
@@ -59,60 +57,10 @@ pub fn list_key(state: &mut State, action: Command) -> Vec<Effect> {
                 input: Input::default(),
             });
         }
-        Command::Actions => open_actions(state),
         Command::History => return history::open(state),
         _ => {}
     }
     Vec::new()
-}
-
-/// The action menu over the selection (`A`), once something is ticked.
-pub fn open_actions(state: &mut State) {
-    if state.read_only {
-        state.flash("read-only: changes are turned off");
-        return;
-    }
-    if state.visual_anchor().is_some() {
-        select::commit_visual(state);
-    }
-    if state.bulk.selected.is_empty() {
-        state.flash(
-            "select users first: space ticks, v marks a range, a ticks all shown, L loads a CSV",
-        );
-        return;
-    }
-    state.bulk.flow.push(Screen::ActionMenu {
-        cursor: 0,
-        only: None,
-    });
-}
-
-/// `A` in a user's detail view: the action menu for that user alone.
-pub fn open_actions_for(state: &mut State, user: User) {
-    if state.read_only {
-        state.flash("read-only: changes are turned off");
-        return;
-    }
-    if state.user(&user.id).is_none() {
-        // Not in the loaded list (opened with --user): the plan needs its state.
-        state.bulk.sel_cache.insert(user.id.clone(), user.clone());
-    }
-    state.bulk.flow.push(Screen::ActionMenu {
-        cursor: 0,
-        only: Some(user.id),
-    });
-}
-
-/// Whom the action is for: the user the menu was opened for, else the selection.
-fn target_ids(state: &State) -> (Vec<String>, bool) {
-    let only = state.bulk.flow.iter().rev().find_map(|s| match s {
-        Screen::ActionMenu { only, .. } => Some(only.clone()),
-        _ => None,
-    });
-    match only.flatten() {
-        Some(id) => (vec![id], true),
-        None => (select::sorted_ids(state), false),
-    }
 }
 
 /// Esc: peels one layer of the bulk flow. False when there is none.
@@ -187,8 +135,6 @@ pub fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     }
     match state.bulk.flow.last() {
         Some(Screen::CsvReport(_)) => report_key(state, action),
-        Some(Screen::ActionMenu { .. }) => menu_key(state, action),
-        Some(Screen::Picker(_)) => picker_key(state, action),
         Some(Screen::Preview(_)) => preview_key(state, action),
         Some(Screen::Confirm(_)) => confirm_key(state, action),
         Some(Screen::Run(_)) => run_key(state, action),
@@ -213,65 +159,6 @@ fn report_key(state: &mut State, action: Command) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-fn menu_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let Some(Screen::ActionMenu { cursor, .. }) = state.bulk.flow.last_mut() else {
-        return Vec::new();
-    };
-    // A digit chooses its item at once.
-    match action.choice() {
-        Some(n) if n < MENU.len() => *cursor = n,
-        Some(_) => return Vec::new(),
-        None if action != Command::Proceed => return Vec::new(),
-        None => {}
-    }
-    let action = match MENU.get(*cursor).copied().unwrap_or(MenuItem::Disable) {
-        MenuItem::Disable => PlanAction::Disable,
-        MenuItem::RemoveWorkspaces => PlanAction::RemoveWorkspaces,
-        MenuItem::Enable => PlanAction::Enable,
-        MenuItem::DisableAndRemove => PlanAction::DisableAndRemove,
-        MenuItem::KeepWorkspaces => {
-            let picker = build_picker(state);
-            state.bulk.flow.push(Screen::Picker(Box::new(picker)));
-            return Vec::new();
-        }
-    };
-    open_preview(state, action)
-}
-
-fn picker_key(state: &mut State, action: Command) -> Vec<Effect> {
-    let page = crate::tui::layout::flow_rows(state.height);
-    let Some(Screen::Picker(p)) = state.bulk.flow.last_mut() else {
-        return Vec::new();
-    };
-    match action {
-        Command::ToggleSelect => {
-            if let Some(e) = p.entries.get(p.scroll.cursor) {
-                let id = e.id.clone();
-                if !p.keep.remove(&id) {
-                    p.keep.insert(id);
-                }
-                let len = p.entries.len();
-                p.scroll.move_by(1, len, page);
-            }
-            Vec::new()
-        }
-        Command::Proceed => {
-            if p.keep.is_empty() {
-                state.flash("mark at least one workspace to keep (space); to remove every workspace choose \"Remove all workspace access\"");
-                return Vec::new();
-            }
-            let keep: Vec<String> = p
-                .entries
-                .iter()
-                .filter(|e| p.keep.contains(&e.id))
-                .map(|e| e.id.clone())
-                .collect();
-            open_preview(state, PlanAction::KeepWorkspaces { keep })
-        }
-        _ => Vec::new(),
-    }
 }
 
 fn preview_key(state: &mut State, action: Command) -> Vec<Effect> {
@@ -430,15 +317,6 @@ fn move_by(state: &mut State, delta: isize) {
             let len = r.problems.len();
             r.scroll.move_by(delta, len, page);
         }
-        Screen::ActionMenu { cursor, .. } => {
-            *cursor = (*cursor as isize)
-                .saturating_add(delta)
-                .clamp(0, MENU.len() as isize - 1) as usize;
-        }
-        Screen::Picker(p) => {
-            let len = p.entries.len();
-            p.scroll.move_by(delta, len, page);
-        }
         Screen::Preview(p) => match &mut p.request {
             Some(scroll) => *scroll = (*scroll as isize).saturating_add(delta).max(0) as usize,
             None => {
@@ -525,85 +403,11 @@ fn select_resolved(state: &mut State, r: &CsvReportView) {
     state.flash(msg);
 }
 
-fn build_picker(state: &State) -> Picker {
-    let mut entries: std::collections::BTreeMap<String, PickEntry> = state
-        .list
-        .workspaces
-        .values()
-        .map(|w| {
-            (
-                w.id.clone(),
-                PickEntry {
-                    id: w.id.clone(),
-                    name: w.name.clone(),
-                    in_selection: 0,
-                },
-            )
-        })
-        .collect();
-    for id in &target_ids(state).0 {
-        let Some(u) = state.selected_user(id) else {
-            continue;
-        };
-        for w in &u.workspaces {
-            let e = entries.entry(w.id.clone()).or_insert_with(|| PickEntry {
-                id: w.id.clone(),
-                name: w.name.clone(),
-                in_selection: 0,
-            });
-            e.in_selection += 1;
-        }
-    }
-    let mut entries: Vec<PickEntry> = entries.into_values().collect();
-    entries.sort_by_key(|e| (e.in_selection == 0, e.name.to_lowercase(), e.id.clone()));
-    Picker {
-        entries,
-        scroll: Scroll::default(),
-        keep: Default::default(),
-    }
-}
-
-/// Asks for the plan of `action` over the selection; the preview opens when it is built.
-fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
-    let (ids, only) = target_ids(state);
-    let mut users: Vec<User> = Vec::with_capacity(ids.len());
-    let mut unknown: Vec<String> = Vec::new();
-    for id in &ids {
-        match state.selected_user(id) {
-            Some(u) => users.push(u.clone()),
-            None => unknown.push(id.clone()),
-        }
-    }
-    // Rows of the CSV that matched no user are in the plan as "not found", as headless.
-    let csv_input = state.bulk.csv_input.as_ref().filter(|_| !only);
-    if let Some(input) = csv_input {
-        for key in &input.not_found {
-            if !unknown.contains(key) {
-                unknown.push(key.clone());
-            }
-        }
-    }
-    state.bulk.flow.push(Screen::Planning {
-        users: users.len() + unknown.len(),
-    });
-    vec![Effect::BuildPlan(Box::new(PlanRequest {
-        tenant: state.tenant.clone(),
-        action,
-        users,
-        protected: state.bulk.protected.clone(),
-        unknown,
-        input: csv_input.map(|i| crate::plan::InputCounts {
-            malformed: i.malformed,
-            duplicates: i.duplicates,
-        }),
-    }))]
-}
-
 fn start_run(state: &mut State, c: Confirm) -> Vec<Effect> {
     let mut run = RunView::new(c.label.clone(), c.tenant.clone());
     let effect = match c.what {
         ConfirmWhat::Plan { plan, intent } => {
-            let only = target_ids(state).1;
+            let only = crate::tui::screens::menu::target_ids(state).1;
             // A review's plan is not the CSV's: the summary must not show the CSV's counts.
             let review = matches!(plan.action, PlanAction::Review { .. });
             if matches!(intent, Intent::Apply { .. }) && !only && !review {

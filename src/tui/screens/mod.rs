@@ -5,7 +5,9 @@
 
 pub mod columns;
 pub mod filter;
+pub mod menu;
 pub mod path;
+pub mod picker;
 pub mod popup;
 pub mod review;
 pub mod search;
@@ -24,6 +26,7 @@ pub fn open_on(state: &mut State, action: Command) -> bool {
         Command::Search => search::open(state),
         Command::Selection => selection::open(state),
         Command::Review => review::open(state),
+        Command::Actions => menu::open(state),
         _ => return false,
     }
     true
@@ -44,7 +47,9 @@ mod tests {
         for mode in [
             super::columns::MODE,
             super::filter::MODE,
+            super::menu::MODE,
             super::path::MODE,
+            super::picker::MODE,
             super::review::MODE,
             super::selection::MODE,
             super::signin::MODE,

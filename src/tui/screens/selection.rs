@@ -77,7 +77,7 @@ impl Layer<State> for Selection {
             }
             Command::ClearSelection => crate::tui::bulk::select::clear(state),
             // The menu opens over the pane, which comes back when it is left.
-            Command::Actions => crate::tui::bulk::update::open_actions(state),
+            Command::Actions => crate::tui::screens::menu::open(state),
             _ => {}
         }
         Step::stay(Vec::new())
@@ -152,7 +152,6 @@ fn render(state: &State, pane: &Selection, frame: &mut Frame, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::bulk::Screen;
     use crate::tui::effect::Effect;
     use crate::tui::testing::{fixture_users, loaded_state, step};
 
@@ -167,7 +166,10 @@ mod tests {
         step(&mut s, Command::Selection);
         assert!(on_selection(&s));
         step(&mut s, Command::Actions);
-        assert!(matches!(s.bulk.flow.last(), Some(Screen::ActionMenu { .. })));
+        assert!(
+            s.top_layer()
+                .is_some_and(|l| l.as_any().is::<crate::tui::screens::menu::ActionMenu>())
+        );
         let effects = step(&mut s, Command::Back);
         assert!(on_selection(&s));
         assert!(!effects.contains(&Effect::FindInterrupted), "{effects:?}");

@@ -366,6 +366,24 @@ mod tests {
     }
 
     #[test]
+    fn enter_after_the_last_try_while_a_run_goes_asks_first_over_the_screen() {
+        let mut s = refused_at_start(AuthMethod::Token);
+        for _ in 1..=TRIES {
+            typed(&mut s, "wrong");
+            enter(&mut s);
+            end_load(&mut s, Err(refused(AuthMethod::Token)));
+        }
+        s.run.running = true;
+        enter(&mut s);
+        assert!(!s.should_quit);
+        // The question opened while the screen handled the key is on top of it, with the keys.
+        assert_eq!(s.popup(), Some(&Popup::ConfirmQuit));
+        assert_eq!(mode(&s), Mode::Popup);
+        update(&mut s, Command::Back);
+        assert_eq!(mode(&s), MODE);
+    }
+
+    #[test]
     fn enter_with_nothing_typed_asks_for_the_password_and_uses_no_try() {
         let mut s = refused_at_start(AuthMethod::Token);
         assert!(enter(&mut s).is_empty());

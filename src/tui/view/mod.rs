@@ -6,10 +6,8 @@ pub(crate) mod cursor_table;
 mod find;
 pub(crate) mod help;
 pub mod history;
-mod menu;
 pub(crate) mod path;
 pub mod paths;
-mod picker;
 mod preview;
 mod progress;
 pub mod request;
@@ -79,8 +77,8 @@ pub fn render(state: &State, frame: &mut Frame) {
     let top_popup = layers.iter().rposition(|l| l.is_popup());
     let top_flow = layers.iter().rposition(|l| l.is_flow());
     for (i, layer) in layers.into_iter().enumerate() {
-        let hidden = (layer.is_popup() && Some(i) != top_popup)
-            || (layer.is_flow() && Some(i) != top_flow);
+        let hidden =
+            (layer.is_popup() && Some(i) != top_popup) || (layer.is_flow() && Some(i) != top_flow);
         if !hidden {
             layer.draw(state, frame, body);
         }
@@ -99,10 +97,6 @@ fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
         Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
         Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
         Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
-        Screen::ActionMenu { cursor, only } => {
-            menu::render(state, *cursor, only.as_deref(), frame, body)
-        }
-        Screen::Picker(p) => picker::render(state, p, frame, body),
         Screen::Preview(p) => {
             preview::render(state, p, frame, body);
             if let Some(scroll) = p.request {
@@ -151,7 +145,7 @@ fn title(state: &State) -> String {
     if let Some(top) = state.bulk.flow.last() {
         let t = match top {
             Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
-            Screen::ActionMenu { .. } | Screen::Picker(_) | Screen::Planning { .. } => "Action",
+            Screen::Planning { .. } => "Action",
             Screen::Preview(_) => "Preview",
             Screen::Confirm(_) => "Confirm",
             Screen::Run(_) => "Run",
