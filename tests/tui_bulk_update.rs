@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use scimitar::batch::runner::{Event, UserResult};
 use scimitar::batch::{Intent, ResultKind, Summary};
 use scimitar::plan::{Action as PlanAction, Protected};
-use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::Mode;
@@ -102,7 +101,7 @@ fn selection_pane_lists_and_unticks() {
     update(&mut s, Command::ToggleSelect); // unticks bob (first by userName)
     assert_eq!(ids(&s), ["u-0003"]);
     update(&mut s, Command::Back);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
 }
 
 fn loaded(path: &str) -> Outcome {
@@ -124,7 +123,7 @@ fn csv_report_selects_only_on_enter() {
         path: "users.csv".into(),
         options: Default::default(),
     }));
-    assert_eq!(mode(&s), Mode::Busy);
+    assert_eq!(mode(&s), scimitar::tui::screens::csv::BUSY);
     update(
         &mut s,
         Outcome::CsvProgress {
@@ -133,7 +132,7 @@ fn csv_report_selects_only_on_enter() {
         },
     );
     update(&mut s, loaded("users.csv"));
-    assert_eq!(mode(&s), Mode::Report);
+    assert_eq!(mode(&s), scimitar::tui::screens::csv::REPORT);
     assert!(
         s.bulk.selected.is_empty(),
         "the report comes before any selection"
@@ -141,7 +140,7 @@ fn csv_report_selects_only_on_enter() {
     update(&mut s, Command::Down);
     step(&mut s, Command::Proceed);
     assert_eq!(ids(&s), ["u-0001", "u-0002"]);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
     // Loaded from a CSV, not from the list: still known for the plan.
     assert!(s.selected_user("u-0001").is_some());
 }
@@ -163,7 +162,7 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
     update(&mut s, loaded("leavers.csv"));
     update(&mut s, Command::Back);
     assert!(s.bulk.selected.is_empty());
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
 
     update(&mut s, Command::LoadCsv);
     typed(&mut s, "photo.png");
@@ -204,8 +203,8 @@ fn three_ticked() -> State {
 }
 
 fn preview_of(s: &State) -> &scimitar::tui::bulk::state::Preview {
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => p,
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => p,
         other => panic!("expected the preview, got {other:?}"),
     }
 }
@@ -220,7 +219,7 @@ fn action_menu_plans_and_previews_with_totals() {
         matches!(&effects[..], [Effect::BuildPlan(_)]),
         "planning sends nothing"
     );
-    assert_eq!(mode(&s), Mode::Busy);
+    assert_eq!(mode(&s), scimitar::tui::screens::csv::BUSY);
     let Effect::BuildPlan(req) = effects[0].clone() else {
         unreachable!()
     };
@@ -228,7 +227,7 @@ fn action_menu_plans_and_previews_with_totals() {
         &mut s,
         Outcome::PlanReady(Box::new(scimitar::tui::bulk::Preview::build(*req))),
     );
-    assert_eq!(mode(&s), Mode::Preview);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::MODE);
     let p = preview_of(&s);
     assert_eq!(p.plan.action, PlanAction::Disable);
     assert_eq!(
@@ -243,9 +242,9 @@ fn action_menu_plans_and_previews_with_totals() {
     assert!(p.lines.iter().any(|l| l.text.contains("protected")));
     // p shows the request; Esc closes it, then the preview.
     update(&mut s, Command::ShowRequest);
-    assert_eq!(mode(&s), Mode::Request);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::REQUEST);
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::Preview);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::MODE);
     update(&mut s, Command::Back);
     assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     update(&mut s, Command::Back);
@@ -258,12 +257,12 @@ fn action_menu_plans_and_previews_with_totals() {
 fn actions_need_a_selection_and_are_refused_read_only() {
     let mut s = loaded_state(fixture_users(), 80, 24);
     update(&mut s, Command::Actions);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
     assert!(flash(&s).contains("select users first"));
     let mut s = three_ticked();
     s.read_only = true;
     update(&mut s, Command::Actions);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
     assert!(flash(&s).contains("read-only"));
 }
 
@@ -298,7 +297,7 @@ fn to_confirm(s: &mut State) {
     update(s, Command::Actions);
     step(s, Command::Proceed);
     step(s, Command::Proceed);
-    assert_eq!(mode(s), Mode::Confirm);
+    assert_eq!(mode(s), scimitar::tui::screens::confirm::MODE);
 }
 
 #[test]
@@ -308,7 +307,7 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     typed(&mut s, "3");
     assert!(update(&mut s, Command::Apply).is_empty());
     assert!(!s.run.running);
-    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
         panic!("still confirming")
     };
     assert!(
@@ -333,7 +332,7 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
         other => panic!("expected RunBatch, got {other:?}"),
     }
     assert!(s.run.running);
-    assert_eq!(mode(&s), Mode::Run);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::MODE);
 }
 
 #[test]
@@ -342,8 +341,8 @@ fn the_confirmation_says_when_another_run_of_the_tenant_is_going() {
     update(&mut s, Command::Actions);
     step(&mut s, Command::Proceed);
     let effects = step(&mut s, Command::Proceed);
-    assert_eq!(mode(&s), Mode::Confirm);
-    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+    assert_eq!(mode(&s), scimitar::tui::screens::confirm::MODE);
+    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
         panic!("confirming")
     };
     let tenant = c.tenant.clone();
@@ -385,14 +384,14 @@ fn above_the_cap_only_an_explicit_override_runs() {
     s.bulk.max_users = 5;
     update(&mut s, Command::SelectAll);
     to_confirm(&mut s);
-    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
         panic!("confirm")
     };
     let n = c.count;
     assert!(n > 5);
     typed(&mut s, &n.to_string());
     assert!(update(&mut s, Command::Apply).is_empty());
-    let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
         panic!("confirm")
     };
     assert!(c.error.as_deref().unwrap_or("").contains("override"));
@@ -485,7 +484,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
     // Esc again: no second cancel, still on the run screen, not quitting.
     assert!(update(&mut s, Command::Back).is_empty());
     assert!(flash(&s).contains("stopping"));
-    assert_eq!(mode(&s), Mode::Run);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::MODE);
     let summary = Summary {
         batch_id: "abcd1234".into(),
         action: "disable".into(),
@@ -513,7 +512,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
         },
     );
     assert!(!s.run.running);
-    assert_eq!(mode(&s), Mode::Summary);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::SUMMARY);
     assert!(
         effects
             .iter()
@@ -529,7 +528,7 @@ fn cancel_stops_dispatching_once_and_says_so() {
         [Effect::PrepareResume { .. }]
     ));
     update(&mut s, Command::Back);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
     assert_eq!(s.bulk.selected.len(), 3, "the selection survives the run");
 }
 
@@ -567,7 +566,7 @@ fn nothing_to_change_never_reaches_the_confirmation() {
     update(&mut s, Command::Actions);
     step(&mut s, Command::Proceed);
     step(&mut s, Command::Proceed);
-    assert_eq!(mode(&s), Mode::Preview);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::MODE);
     assert!(flash(&s).contains("nothing to change"));
 }
 
@@ -583,7 +582,11 @@ fn going_back_while_planning_drops_the_plan() {
     };
     let preview = scimitar::tui::bulk::Preview::build(*req);
     update(&mut s, Outcome::PlanReady(Box::new(preview)));
-    assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE, "a late plan does not pop up");
+    assert_eq!(
+        mode(&s),
+        scimitar::tui::screens::menu::MODE,
+        "a late plan does not pop up"
+    );
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! the CSV's unused rows reaching the run, sorting, the detail view, the run history.
 
 use scimitar::scim::client::{LastLogin, UNAVAILABLE};
-use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::CsvLoaded;
 use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
 use scimitar::tui::state::Popup;
@@ -42,8 +41,8 @@ fn key(s: &State, code: KeyCode, mods: KeyModifiers) -> Option<Msg> {
 }
 
 fn preview_label(s: &State) -> String {
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => p.intent.label(),
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => p.intent.label(),
         other => panic!("expected the preview, got {other:?}"),
     }
 }
@@ -73,7 +72,7 @@ fn menu_digits_choose_their_item() {
     assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     let a = key(&s, KeyCode::Char('2'), KeyModifiers::NONE).expect("2 is bound in the menu");
     step(&mut s, a);
-    assert_eq!(mode(&s), Mode::Preview);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::MODE);
     assert!(
         preview_label(&s).contains("remove"),
         "2 is \"Remove all workspace access\": {}",
@@ -102,7 +101,7 @@ fn menu_digits_choose_their_item() {
 #[test]
 fn ctrl_c_during_a_run_asks_as_q_does() {
     let mut s = two_ticked_running();
-    assert_eq!(mode(&s), Mode::Run);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::MODE);
     let a = key(&s, KeyCode::Char('c'), KeyModifiers::CONTROL).expect("ctrl-c is bound");
     let effects = update(&mut s, a);
     assert!(
@@ -112,7 +111,7 @@ fn ctrl_c_during_a_run_asks_as_q_does() {
     assert_eq!(s.popup(), Some(&Popup::ConfirmQuit));
     assert!(!s.should_quit);
     // The help says what ctrl-c does, and it is what it does.
-    let rows = s.keymap.help_rows(Mode::Run);
+    let rows = s.keymap.help_rows(scimitar::tui::screens::run::MODE);
     assert!(
         rows.iter()
             .any(|(k, d)| k.contains("ctrl-c") && d.contains("asks while a batch runs")),
@@ -139,8 +138,8 @@ fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     assert_eq!(s.bulk.selected.len(), 2);
     update(&mut s, Command::Actions);
     step(&mut s, Command::Proceed);
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => assert_eq!(
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => assert_eq!(
             p.totals.not_found, 1,
             "the CSV's unknown user is in the plan as not found, as headless"
         ),
@@ -169,7 +168,7 @@ fn saving_over_an_existing_file_asks_and_names_the_absolute_path() {
     let mut s = two_ticked();
     update(&mut s, Command::Actions);
     step(&mut s, Command::Proceed);
-    assert_eq!(mode(&s), Mode::Preview);
+    assert_eq!(mode(&s), scimitar::tui::screens::preview::MODE);
     update(&mut s, Command::Save);
     assert_eq!(mode(&s), scimitar::tui::screens::path::MODE);
     let effects = update(&mut s, Command::Apply);
@@ -251,7 +250,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
     let a = key(&s, KeyCode::Char('H'), KeyModifiers::SHIFT).expect("H is bound on the list");
     let effects = update(&mut s, a);
     assert_eq!(effects, [Effect::ListRuns]);
-    assert_eq!(mode(&s), Mode::History);
+    assert_eq!(mode(&s), scimitar::tui::screens::history::MODE);
     let list = past_runs();
     update(&mut s, Outcome::RunsListed(Ok(Box::new(list.clone()))));
 
@@ -266,7 +265,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
         }]
     );
     update(&mut s, Outcome::RunLoaded(Ok(Box::new(past_run(&list, 1)))));
-    assert_eq!(mode(&s), Mode::Summary);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::SUMMARY);
     assert_eq!(
         update(&mut s, Command::Resume),
         [Effect::PrepareResume {
@@ -276,7 +275,7 @@ fn history_reopens_a_run_with_undo_resume_and_full_reasons() {
 
     // Esc goes back to the history, not to the list; the first run, then undo.
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::History);
+    assert_eq!(mode(&s), scimitar::tui::screens::history::MODE);
     update(&mut s, Command::Up);
     update(&mut s, Command::Open);
     update(&mut s, Outcome::RunLoaded(Ok(Box::new(past_run(&list, 0)))));
@@ -338,7 +337,7 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
             stopped: None,
         },
     );
-    assert_eq!(mode(&s), Mode::Summary);
+    assert_eq!(mode(&s), scimitar::tui::screens::run::SUMMARY);
     update(&mut s, Command::Back);
     assert_eq!(mode(&s), Mode::List);
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
@@ -558,8 +557,8 @@ fn space_and_a_act_on_the_user_shown() {
     let text = screen(&s);
     assert!(text.contains("Action for bob.baker@example.com"), "{text}");
     step(&mut s, Command::Proceed);
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => {
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => {
             let ids: Vec<&str> = p.plan.items.iter().map(|i| i.user_id.as_str()).collect();
             assert_eq!(ids, ["u-0002"], "only the user shown is in the plan");
         }

@@ -9,7 +9,6 @@ use insta::assert_snapshot;
 use proptest::prelude::*;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use scimitar::scim::model::{User, Workspace};
-use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::Preview;
 use scimitar::tui::keymap::key_to_action;
 use scimitar::tui::testing::{draw, fixture_users, loaded_state, past_runs, screen, step, typed};
@@ -153,8 +152,8 @@ fn tall_preview(w: u16, h: u16) -> State {
 }
 
 fn preview(s: &State) -> &Preview {
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => p,
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => p,
         other => panic!("expected the preview, got {other:?}"),
     }
 }
@@ -186,7 +185,11 @@ fn preview_search_moves_the_highlight_to_the_user_and_shows_the_line() {
     assert_eq!(find_line(&s), Some(line), "n from the top finds it again");
     update(&mut s, Command::Back);
     assert!(s.find.is_none());
-    assert!(matches!(s.bulk.flow.last(), Some(Screen::Preview(_))));
+    assert!(
+        s.layers()
+            .top_flow::<scimitar::tui::bulk::state::Preview>()
+            .is_some()
+    );
 }
 
 #[test]
@@ -203,7 +206,8 @@ fn a_search_does_not_follow_to_the_next_screen() {
     update(&mut s, Command::Search);
     typed(&mut s, "alice");
     update(&mut s, Command::Apply);
-    s.bulk.flow.pop();
+    s.layers_mut()
+        .remove_top_flow::<scimitar::tui::bulk::state::Preview>();
     update(&mut s, Outcome::Tick);
     assert!(s.find.is_none());
 }
@@ -216,8 +220,11 @@ fn history(w: u16, h: u16) -> State {
 }
 
 fn history_cursor(s: &State) -> usize {
-    match s.bulk.flow.last() {
-        Some(Screen::History(h)) => h.scroll.cursor,
+    match s
+        .layers()
+        .top_flow::<scimitar::tui::bulk::state::HistoryView>()
+    {
+        Some(h) => h.scroll.cursor,
         other => panic!("expected the history, got {other:?}"),
     }
 }
@@ -283,8 +290,8 @@ fn help_wraps_scrolls_to_its_last_row_and_is_searched_at_60x15() {
 #[test]
 fn help_lists_the_search_keys_of_the_screens_that_have_them() {
     for (mode, name) in [
-        (Mode::Preview, "preview"),
-        (Mode::History, "history"),
+        (scimitar::tui::screens::preview::MODE, "preview"),
+        (scimitar::tui::screens::history::MODE, "history"),
         (Mode::Detail, "detail"),
     ] {
         let km = scimitar::tui::Keymap::default();

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use scimitar::batch::interrupted::Interrupted;
 use scimitar::batch::runner::Event;
-use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::RunView;
 use scimitar::tui::interrupted::exit_note;
@@ -113,11 +112,19 @@ fn show_opens_the_run_in_the_history() {
             }
         ]
     );
-    assert!(matches!(s.bulk.flow.last(), Some(Screen::History(h)) if h.opening));
+    assert!(
+        s.layers()
+            .top_flow::<scimitar::tui::bulk::state::HistoryView>()
+            .is_some_and(|h| h.opening)
+    );
     // The run read from its journal opens over the history.
     let detail = scimitar::tui::testing::past_run(&scimitar::tui::testing::past_runs(), 0);
     update(&mut s, Outcome::RunLoaded(Ok(Box::new(detail))));
-    assert!(matches!(s.bulk.flow.last(), Some(Screen::Run(_))));
+    assert!(
+        s.layers()
+            .top_flow::<scimitar::tui::bulk::state::RunView>()
+            .is_some()
+    );
 }
 
 #[test]
@@ -148,10 +155,10 @@ fn other_keys_wait_while_the_popup_is_up() {
 
 fn running() -> State {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    s.bulk.flow = vec![Screen::Run(Box::new(RunView::new(
+    s.push_layer(Box::new(RunView::new(
         "disable".into(),
         "api.anaplan.example".into(),
-    )))];
+    )));
     s.run.running = true;
     update(
         &mut s,
@@ -232,7 +239,7 @@ fn back_on_the_list_after_the_history_asks_again_and_later_is_kept() {
     update(&mut s, Outcome::RunLoaded(Ok(Box::new(detail))));
     assert!(!update(&mut s, Command::Back).contains(&Effect::FindInterrupted));
     let effects = update(&mut s, Command::Back);
-    assert!(s.bulk.flow.is_empty());
+    assert!(!s.in_flow());
     assert!(effects.contains(&Effect::FindInterrupted), "{effects:?}");
     update(&mut s, Outcome::InterruptedFound(vec![run("aaaa0001", 58)]));
     assert_eq!(

@@ -3,7 +3,6 @@
 
 use insta::assert_snapshot;
 use scimitar::scim::model::Workspace;
-use scimitar::tui::bulk::Screen;
 use scimitar::tui::bulk::state::Preview;
 use scimitar::tui::testing::{fixture_users, loaded_state, screen, step};
 use scimitar::tui::{Command, State, update};
@@ -34,8 +33,8 @@ fn tall_preview(w: u16, h: u16) -> State {
 }
 
 fn preview(s: &State) -> &Preview {
-    match s.bulk.flow.last() {
-        Some(Screen::Preview(p)) => p,
+    match s.layers().top_flow::<scimitar::tui::bulk::state::Preview>() {
+        Some(p) => p,
         other => panic!("expected the preview, got {other:?}"),
     }
 }

@@ -2,7 +2,7 @@
 //! lines as the screen shows them, and how it scrolls to one of them. The views highlight the
 //! same lines; which search is live is `layers.rs`'s.
 
-use crate::tui::bulk::Screen;
+use crate::tui::bulk::state::{HistoryView, Preview};
 use crate::tui::find::{Find, FindOn, step};
 use crate::tui::layers::{base_target, editing, live, target};
 use crate::tui::msg::Command;
@@ -17,14 +17,12 @@ pub fn matching(state: &State, on: FindOn, query: &str) -> Vec<usize> {
             let rows = crate::tui::help_overlay::texts(state);
             matching_lines(rows.iter().map(String::as_str), query)
         }
-        FindOn::Preview => match state.bulk.flow.last() {
-            Some(Screen::Preview(p)) => {
-                matching_lines(p.lines.iter().map(|l| l.text.as_str()), query)
-            }
+        FindOn::Preview => match state.layers().top_flow::<Preview>() {
+            Some(p) => matching_lines(p.lines.iter().map(|l| l.text.as_str()), query),
             _ => Vec::new(),
         },
-        FindOn::History => match state.bulk.flow.last() {
-            Some(Screen::History(h)) => {
+        FindOn::History => match state.layers().top_flow::<HistoryView>() {
+            Some(h) => {
                 let runs = h.list.as_ref().map_or(&[][..], |l| &l.runs[..]);
                 let rows: Vec<String> = runs.iter().map(history_row).collect();
                 matching_lines(rows.iter().map(String::as_str), query)
@@ -62,7 +60,7 @@ pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
     match on {
         FindOn::Help => crate::tui::help_overlay::scroll_to(state, line),
         FindOn::Preview => {
-            if let Some(Screen::Preview(p)) = state.bulk.flow.last_mut() {
+            if let Some(p) = state.layers_mut().top_flow_mut::<Preview>() {
                 let shown = p.list_height(width, height).max(1);
                 let Some(item) = p.lines.get(line).map(|l| l.item) else {
                     return;
@@ -75,7 +73,7 @@ pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
             }
         }
         FindOn::History => {
-            if let Some(Screen::History(h)) = state.bulk.flow.last_mut() {
+            if let Some(h) = state.layers_mut().top_flow_mut::<HistoryView>() {
                 h.scroll.cursor = line.min(h.len().saturating_sub(1));
                 h.scroll.keep_visible(page);
             }

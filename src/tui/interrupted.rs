@@ -84,8 +84,11 @@ fn choose(
             vec![Effect::PrepareResume { journal }]
         }
         Choice::Show => {
-            let mut effects = crate::tui::bulk::history::open(state);
-            if let Some(crate::tui::bulk::Screen::History(h)) = state.bulk.flow.last_mut() {
+            let mut effects = crate::tui::screens::history::open(state);
+            if let Some(h) = state
+                .layers_mut()
+                .top_flow_mut::<crate::tui::bulk::state::HistoryView>()
+            {
                 h.opening = true;
                 effects.push(Effect::LoadRun { journal });
             }

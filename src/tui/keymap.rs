@@ -17,8 +17,8 @@ pub const KEYMAP_FILE: &str = "keymap.toml";
 /// A keymap section: what a key press means on the layer on top, and the hints the status
 /// bar shows there. A screen declares its own (`Mode::keys("review", &[..])`) beside its
 /// keys and drawing; the sections that exist are those of the embedded defaults, in their
-/// order. Here: the views', the bulk flow's, and those several layers share (the popups, the
-/// search); each other screen of the stack (`screens/`) declares its own `MODE`.
+/// order. Here: the views', and those several layers share (the popups, the search); each
+/// screen of the stack (`screens/`) declares its own `MODE`.
 #[derive(Debug, Clone, Copy)]
 pub struct Mode {
     name: &'static str,
@@ -85,63 +85,6 @@ impl Mode {
             Command::Search,
         ],
     );
-    /// The CSV is being read and resolved.
-    pub const Busy: Mode = Mode::keys("busy", &[Command::Back]);
-    /// The CSV resolution report.
-    pub const Report: Mode = Mode::keys(
-        "report",
-        &[
-            Command::Proceed,
-            Command::Save,
-            Command::Back,
-            Command::Help,
-        ],
-    );
-    pub const Preview: Mode = Mode::keys(
-        "preview",
-        &[
-            Command::Proceed,
-            Command::ShowRequest,
-            Command::Save,
-            Command::Back,
-            Command::Help,
-            Command::Search,
-        ],
-    );
-    /// The exact requests of one user, over the preview.
-    pub const Request: Mode = Mode::keys("request", &[Command::Back, Command::Help]);
-    /// Typing the number of users to change.
-    pub const Confirm: Mode = Mode::input("confirm", &[Command::Apply, Command::Back]);
-    /// A batch is running.
-    pub const Run: Mode = Mode::keys("run", &[Command::CancelRun, Command::Quit, Command::Help]);
-    /// The batch is over.
-    pub const Summary: Mode = Mode::keys(
-        "summary",
-        &[
-            Command::Undo,
-            Command::Resume,
-            Command::Open,
-            Command::CopyPath,
-            Command::Back,
-            Command::History,
-            Command::Help,
-            Command::Quit,
-        ],
-    );
-    /// Past runs.
-    pub const History: Mode = Mode::keys(
-        "history",
-        &[
-            Command::Open,
-            Command::Verify,
-            Command::CopyPath,
-            Command::Refresh,
-            Command::Back,
-            Command::Help,
-            Command::Search,
-        ],
-    );
-
     /// A mode whose keys are commands.
     pub const fn keys(name: &'static str, hints: &'static [Command]) -> Mode {
         Mode {
@@ -555,14 +498,6 @@ mod tests {
             Mode::List,
             Mode::Workspaces,
             Mode::Detail,
-            Mode::Busy,
-            Mode::Report,
-            Mode::Preview,
-            Mode::Request,
-            Mode::Confirm,
-            Mode::Run,
-            Mode::Summary,
-            Mode::History,
         ];
         for m in modes {
             assert!(Mode::sections().any(|s| s == m.name()), "{}", m.name());

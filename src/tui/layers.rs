@@ -1,9 +1,9 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`: the popups, the inputs, the sign-in), the bulk screen on top of its flow, the view. `mode()` (the keymap section), key
+//! stack (`screens/`: the bulk flow's screens, the inputs, the sign-in), the view. `mode()` (the keymap section), key
 //! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
 //! to top.
 
-use crate::tui::bulk::Screen;
+use crate::tui::bulk::state::{HistoryView, Preview};
 use crate::tui::find::{Find, FindOn};
 use crate::tui::keymap::Mode;
 use crate::tui::state::{Popup, State, ViewKind};
@@ -14,7 +14,6 @@ pub enum Top<'a> {
     Popup,
     /// A screen of the stack of layers (it says its own mode).
     Screen(&'a dyn crate::tui::stack::Layer<State>),
-    Flow(&'a Screen),
     View(&'a ViewKind),
 }
 
@@ -28,20 +27,10 @@ pub fn top(state: &State) -> Top<'_> {
 
 /// The layer under any popup (the help overlay lists its keys).
 pub fn under_popups(state: &State) -> Top<'_> {
-    if let Some(l) = state.layers().top_screen(state.bulk.flow.len()) {
-        return Top::Screen(l);
+    match state.layers().top_screen() {
+        Some(l) => Top::Screen(l),
+        None => Top::View(&state.view().kind),
     }
-    below_stack(state)
-}
-
-/// The layers not (yet) on the stack: the bulk flow, a range being marked, the view. A key
-/// a screen of the stack passes on goes here.
-pub fn below_stack(state: &State) -> Top<'_> {
-    if let Some(s) = state.bulk.flow.last() {
-        return Top::Flow(s);
-    }
-    let v = state.view();
-    Top::View(&v.kind)
 }
 
 /// The keymap mode the state is in: what a key press means now.
@@ -62,23 +51,9 @@ fn layer_mode(layer: Top) -> Mode {
     match layer {
         Top::Popup => Mode::Popup,
         Top::Screen(l) => l.mode(),
-        Top::Flow(s) => screen_mode(s),
         Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
         Top::View(ViewKind::Workspaces) => Mode::Workspaces,
         Top::View(ViewKind::Detail(_)) => Mode::Detail,
-    }
-}
-
-fn screen_mode(screen: &Screen) -> Mode {
-    match screen {
-        Screen::CsvLoading(_) | Screen::Planning { .. } => Mode::Busy,
-        Screen::CsvReport(_) => Mode::Report,
-        Screen::Preview(p) if p.request.is_some() => Mode::Request,
-        Screen::Preview(_) => Mode::Preview,
-        Screen::Confirm(_) => Mode::Confirm,
-        Screen::Run(r) if r.finished() => Mode::Summary,
-        Screen::Run(_) => Mode::Run,
-        Screen::History(_) => Mode::History,
     }
 }
 
@@ -94,8 +69,14 @@ pub fn target(state: &State) -> Option<FindOn> {
 /// The searchable screen under any popup.
 pub fn base_target(state: &State) -> Option<FindOn> {
     match under_popups(state) {
-        Top::Flow(Screen::Preview(p)) if p.request.is_none() => Some(FindOn::Preview),
-        Top::Flow(Screen::History(_)) => Some(FindOn::History),
+        Top::Screen(l) => {
+            let l = l.as_any();
+            match (l.downcast_ref::<Preview>(), l.is::<HistoryView>()) {
+                (Some(p), _) if p.request.is_none() => Some(FindOn::Preview),
+                (_, true) => Some(FindOn::History),
+                _ => None,
+            }
+        }
         Top::View(ViewKind::Detail(_)) => Some(FindOn::Detail),
         _ => None,
     }

@@ -25,8 +25,9 @@ pub trait Layer<S>: AsAny + Send {
     fn is_popup(&self) -> bool {
         false
     }
-    /// A screen of the bulk flow (the review): while one is up the flow is not over, so
-    /// leaving a flow screen over it does not count as back on the list.
+    /// A screen of the bulk flow (the selection, the action, the preview, the run...): of
+    /// these only the top one is drawn, and the list offers the interrupted runs again when
+    /// the last one closes.
     fn is_flow(&self) -> bool {
         false
     }
@@ -71,9 +72,8 @@ pub struct Step<S> {
 pub enum Next<S> {
     /// It stays on top.
     Stay,
-    /// It stays, and the key is not its own: what is under the stack (the flow, the list)
-    /// gets it, as if the layer were not there (an input over the list lets its moves and
-    /// ticks through).
+    /// It stays, and the key is not its own: the view under the stack gets it, as if the
+    /// layer were not there (an input over the list lets its moves and ticks through).
     Pass,
     /// It leaves (Esc, done).
     Close,
@@ -107,9 +107,8 @@ impl<S> Step<S> {
     }
 }
 
-/// The stack of layers, bottom first. Each layer remembers how deep the bulk flow (not yet
-/// on this stack) was when it opened, so the two keep the order they were opened in: a flow
-/// screen opened later covers it until it closes. Popups are over everything.
+/// The stack of layers, bottom first: the bulk flow's screens, the inputs, the popups, in the
+/// order they opened. A flow screen opened while popups are up goes under them.
 pub struct Stack<S> {
     layers: Vec<Entry<S>>,
     /// How many layers were ever pushed: what [`Stack::mark`] reads.
@@ -118,14 +117,9 @@ pub struct Stack<S> {
 
 struct Entry<S> {
     layer: Box<dyn Layer<S>>,
-    /// The flow's depth when it opened.
-    at: usize,
     /// When it was pushed (the count of pushes before it).
     when: u64,
 }
-
-/// The depth of a popup: over every flow screen.
-pub const OVER_ALL: usize = usize::MAX;
 
 impl<S> Default for Stack<S> {
     fn default() -> Self {
@@ -140,18 +134,35 @@ impl<S> Default for Stack<S> {
 pub struct Opened<S>(Vec<Entry<S>>);
 
 impl<S: 'static> Stack<S> {
-    /// Opens a layer over a flow of `flow` screens (or [`OVER_ALL`]).
-    pub fn push(&mut self, layer: Box<dyn Layer<S>>, flow: usize) {
-        self.layers.push(Entry {
-            layer,
-            at: flow,
-            when: self.pushed,
-        });
-        self.pushed += 1;
+    /// Opens a layer on top; a flow screen goes under the popups that are up (a result that
+    /// opens one does not hide the question being asked).
+    pub fn push(&mut self, layer: Box<dyn Layer<S>>) {
+        let at = if layer.is_flow() {
+            let popups = self
+                .layers
+                .iter()
+                .rev()
+                .take_while(|e| e.layer.is_popup())
+                .count();
+            self.layers.len() - popups
+        } else {
+            self.layers.len()
+        };
+        self.insert(at, layer);
     }
 
-    pub fn pop(&mut self) -> Option<(Box<dyn Layer<S>>, usize)> {
-        self.layers.pop().map(|e| (e.layer, e.at))
+    fn insert(&mut self, at: usize, layer: Box<dyn Layer<S>>) {
+        let when = self.pushed;
+        self.pushed += 1;
+        self.layers.insert(at, Entry { layer, when });
+    }
+
+    fn push_top(&mut self, layer: Box<dyn Layer<S>>) {
+        self.insert(self.layers.len(), layer);
+    }
+
+    pub fn pop(&mut self) -> Option<Box<dyn Layer<S>>> {
+        self.layers.pop().map(|e| e.layer)
     }
 
     /// Where the stack is now: the layers pushed after it are [`Stack::opened_since`] it.
@@ -174,34 +185,52 @@ impl<S: 'static> Stack<S> {
         self.layers.extend(opened.0);
     }
 
-    /// The top layer, if no flow screen opened after it covers it (the flow has `flow`
-    /// screens now).
-    pub fn top(&self, flow: usize) -> Option<&dyn Layer<S>> {
-        self.layers
-            .last()
-            .filter(|e| e.at >= flow)
-            .map(|e| &*e.layer)
+    /// The layer on top.
+    pub fn top(&self) -> Option<&dyn Layer<S>> {
+        self.layers.last().map(|e| &*e.layer)
     }
 
-    /// How many layers from the bottom a flow screen opened after them covers.
-    pub fn covered(&self, flow: usize) -> usize {
-        let open = self
-            .layers
-            .iter()
-            .rev()
-            .take_while(|e| e.at >= flow)
-            .count();
-        self.layers.len() - open
+    /// The highest layer that is not a popup.
+    pub fn top_screen(&self) -> Option<&dyn Layer<S>> {
+        self.iter().rev().find(|l| !l.is_popup())
     }
 
-    /// The highest layer that is not a popup and no flow screen covers.
-    pub fn top_screen(&self, flow: usize) -> Option<&dyn Layer<S>> {
-        self.layers
-            .iter()
-            .rev()
-            .take_while(|e| e.at >= flow)
-            .find(|e| !e.layer.is_popup())
-            .map(|e| &*e.layer)
+    /// The bulk flow's screen on top, whatever is over it, if it is a `T`.
+    pub fn top_flow<T: 'static>(&self) -> Option<&T> {
+        let top = self.iter().rev().find(|l| l.is_flow())?;
+        top.as_any().downcast_ref::<T>()
+    }
+
+    pub fn top_flow_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        let top = self.layers.iter_mut().rev().find(|e| e.layer.is_flow())?;
+        (*top.layer).as_any_mut().downcast_mut::<T>()
+    }
+
+    /// The flow's screen under the one on top (what the confirmation shows under itself).
+    pub fn flow_under_top(&self) -> Option<&dyn Layer<S>> {
+        self.iter().rev().filter(|l| l.is_flow()).nth(1)
+    }
+
+    /// Puts `with` in the place of the flow's screen on top, if that is a `T`; false if not.
+    pub fn replace_top_flow<T: 'static>(&mut self, with: Box<dyn Layer<S>>) -> bool {
+        let Some(i) = self.layers.iter().rposition(|e| e.layer.is_flow()) else {
+            return false;
+        };
+        if !(*self.layers[i].layer).as_any().is::<T>() {
+            return false;
+        }
+        self.layers[i].layer = with;
+        true
+    }
+
+    /// Takes the flow's screen on top off, if it is a `T`.
+    pub fn remove_top_flow<T: 'static>(&mut self) -> Option<T> {
+        let i = self.layers.iter().rposition(|e| e.layer.is_flow())?;
+        if !(*self.layers[i].layer).as_any().is::<T>() {
+            return None;
+        }
+        let e = self.layers.remove(i);
+        e.layer.into_any().downcast::<T>().ok().map(|b| *b)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -254,7 +283,8 @@ impl<S: 'static> Stack<S> {
         self.layers.retain(|e| !(*e.layer).as_any().is::<T>());
     }
 
-    /// Takes the flow's screens off (a run takes the whole flow's place).
+    /// Takes the flow's screens off (a run takes the whole flow's place; Esc on a summary
+    /// goes back to the list).
     pub fn remove_flow(&mut self) {
         self.layers.retain(|e| !e.layer.is_flow());
     }
@@ -264,16 +294,15 @@ impl<S: 'static> Stack<S> {
         self.layers.iter().any(|e| e.layer.is_flow())
     }
 
-    /// Puts a layer taken off for a key back (at its depth `at`), or does what its step
-    /// says; a layer it opens is over the flow of `flow` screens there is now.
-    pub fn apply(&mut self, layer: Box<dyn Layer<S>>, at: usize, next: Next<S>, flow: usize) {
+    /// Puts a layer taken off for a key back on top, or does what its step says.
+    pub fn apply(&mut self, layer: Box<dyn Layer<S>>, next: Next<S>) {
         match next {
-            Next::Stay | Next::Pass => self.push(layer, at),
+            Next::Stay | Next::Pass => self.push_top(layer),
             Next::Close => {}
-            Next::Replace(other) => self.push(other, at),
+            Next::Replace(other) => self.push_top(other),
             Next::Push(other) => {
-                self.push(layer, at);
-                self.push(other, flow);
+                self.push_top(layer);
+                self.push_top(other);
             }
         }
     }

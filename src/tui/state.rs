@@ -9,8 +9,8 @@ use crate::plan::Protected;
 use crate::scim::filter::{Filter, FilterError};
 use crate::scim::model::{User, Workspace};
 use crate::store::{Matcher, UserRef, UserStore};
+use crate::tui::bulk::RunView;
 use crate::tui::bulk::state::PathInput;
-use crate::tui::bulk::{RunView, Screen};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
@@ -243,15 +243,13 @@ pub struct VisualRange {
     pub anchor: usize,
 }
 
-/// The selection and the bulk-flow screens over the list.
+/// The selection, and what every plan of the bulk flow reads (its screens are on the stack).
 #[derive(Default)]
 pub struct Bulk {
     pub selected: HashSet<String>,
     /// Selected users that are not loaded any more (a reload dropped them, or they came
     /// from a CSV): their last known state, so the selection survives filters and reloads.
     pub sel_cache: HashMap<String, User>,
-    /// The bulk-flow screens over the list; Esc pops one.
-    pub flow: Vec<Screen>,
     /// Accounts no plan may change (the API user, the profile's list).
     pub protected: Protected,
     /// Runs above this many users need an explicit override.
@@ -495,18 +493,17 @@ impl State {
 
     /// Opens a screen of the stack over what is on screen now.
     pub fn push_layer(&mut self, layer: Box<dyn crate::tui::stack::Layer<State>>) {
-        let flow = self.bulk.flow.len();
-        self.layers.push(layer, flow);
+        self.layers.push(layer);
     }
 
-    /// A screen of the bulk flow is up (on the flow, or a flow screen of the stack).
+    /// A screen of the bulk flow is up.
     pub fn in_flow(&self) -> bool {
-        !self.bulk.flow.is_empty() || self.layers.has_flow()
+        self.layers.has_flow()
     }
 
-    /// The layer of the stack on top, unless a flow screen opened after it covers it.
+    /// The layer on top of the stack.
     pub fn top_layer(&self) -> Option<&dyn crate::tui::stack::Layer<State>> {
-        self.layers.top(self.bulk.flow.len())
+        self.layers.top()
     }
 
     /// The popup on top, if the top layer is one.
@@ -520,8 +517,7 @@ impl State {
     }
 
     pub fn push_popup(&mut self, popup: Popup) {
-        self.layers
-            .push(Box::new(popup), crate::tui::stack::OVER_ALL);
+        self.layers.push(Box::new(popup));
     }
 
     /// Closes the popup on top; `None` if the top layer is not a popup.
@@ -623,19 +619,14 @@ impl State {
         self.run.running && self.run_view().is_some_and(|r| !r.finished())
     }
 
-    /// The run on the bulk flow (in progress or finished), if one is there.
+    /// The run on the bulk flow (in progress or finished), if one is there (not while it
+    /// handles its own key: it is off the stack then).
     pub fn run_view(&self) -> Option<&RunView> {
-        self.bulk.flow.iter().rev().find_map(|s| match s {
-            crate::tui::bulk::Screen::Run(r) => Some(&**r),
-            _ => None,
-        })
+        self.layers.find::<RunView>()
     }
 
     pub fn run_view_mut(&mut self) -> Option<&mut RunView> {
-        self.bulk.flow.iter_mut().rev().find_map(|s| match s {
-            crate::tui::bulk::Screen::Run(r) => Some(&mut **r),
-            _ => None,
-        })
+        self.layers.find_mut::<RunView>()
     }
 
     /// The state of the detail view nearest the top, if one is open.

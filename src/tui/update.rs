@@ -90,7 +90,6 @@ fn edit(state: &mut State, req: tui_input::InputRequest) -> Vec<Effect> {
     match layers::top(state) {
         Top::Popup => Vec::new(),
         Top::Screen(_) => layer_key(state, |l, s| l.on_edit(req, s)).0,
-        Top::Flow(_) => bulk::update::edit(state, req),
         // No input is open.
         Top::View(_) => Vec::new(),
     }
@@ -106,8 +105,8 @@ fn tick(state: &mut State) {
     }
 }
 
-/// A key: the keys that work everywhere, then whoever has the keys now (a popup, the bulk
-/// screens, a range being marked, the list).
+/// A key: the keys that work everywhere, then whoever has the keys now (the layer on top of
+/// the stack: a popup, a screen of the bulk flow, an input; else the view).
 fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
     // A search in the screen on top (find.rs), then the help overlay's scrolling.
     if let Some(effects) = crate::tui::find_screens::on_key(state, action) {
@@ -134,23 +133,14 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
             Top::Popup | Top::Screen(_) => {
                 let (mut effects, passed) = layer_key(state, |l, s| l.on_command(a, s));
                 if passed {
-                    effects.extend(below_stack_key(state, a));
+                    effects.extend(browse_key(state, a));
                 }
                 effects
             }
             _ if a == Command::Confirm => Vec::new(),
             _ if a == Command::Back => back(state),
-            _ => below_stack_key(state, a),
+            _ => browse_key(state, a),
         },
-    }
-}
-
-/// A key for the layers not on the stack (a screen of the stack may pass one on).
-fn below_stack_key(state: &mut State, action: Command) -> Vec<Effect> {
-    match layers::below_stack(state) {
-        Top::Flow(_) => bulk::update::on_key(state, action),
-        Top::View(_) => browse_key(state, action),
-        Top::Popup | Top::Screen(_) => Vec::new(),
     }
 }
 
@@ -162,15 +152,14 @@ fn layer_key(
     handle: impl FnOnce(&mut dyn Layer<State>, &mut State) -> Step<State>,
 ) -> (Vec<Effect>, bool) {
     let mark = state.layers().mark();
-    let Some((mut layer, at)) = state.layers_mut().pop() else {
+    let Some(mut layer) = state.layers_mut().pop() else {
         return (Vec::new(), false);
     };
     let step = handle(&mut *layer, state);
     let passed = matches!(step.next, crate::tui::stack::Next::Pass);
-    let flow = state.bulk.flow.len();
     // What it opened while off the stack (a popup, the screen it goes on to) is over it.
     let opened = state.layers_mut().opened_since(mark);
-    state.layers_mut().apply(layer, at, step.next, flow);
+    state.layers_mut().apply(layer, step.next);
     state.layers_mut().reopen(opened);
     (step.effects, passed)
 }
@@ -203,8 +192,10 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         | Command::SelectAll
         | Command::InvertSelection
         | Command::ClearSelection
-        | Command::LoadCsv
-        | Command::History) => bulk::update::list_key(state, a),
+        | Command::LoadCsv) => {
+            bulk::update::list_key(state, a);
+            Vec::new()
+        }
         Command::Open => open(state),
         Command::Refresh => refresh(state),
         Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
@@ -261,10 +252,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         Command::Export => crate::tui::export::start(state),
         // A screen that opens over the view (screens/mod.rs), else keys of the bulk screens:
         // nothing on the list.
-        a => {
-            crate::tui::screens::open_on(state, a);
-            Vec::new()
-        }
+        a => crate::tui::screens::open_on(state, a).unwrap_or_default(),
     }
 }
 
@@ -272,6 +260,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
 /// results apply whatever is on screen.
 fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
     use crate::tui::bulk::update as b;
+    use crate::tui::screens;
     match outcome {
         Outcome::Tick => tick(state),
         Outcome::Notice(text) => {
@@ -315,14 +304,14 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::UserFetched { key, result } => return user_fetched(state, key, result),
         Outcome::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
         Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
-        Outcome::CsvProgress { rows, looked_up } => b::csv_progress(state, rows, looked_up),
-        Outcome::CsvLoaded(result) => b::csv_loaded(state, result),
+        Outcome::CsvProgress { rows, looked_up } => screens::csv::progress(state, rows, looked_up),
+        Outcome::CsvLoaded(result) => screens::csv::loaded(state, result),
         Outcome::CsvColumns { path, columns, why } => {
-            crate::tui::screens::columns::offer(state, path, columns, why)
+            screens::columns::offer(state, path, columns, why)
         }
-        Outcome::RunsListed(result) => bulk::history::runs_listed(state, result),
-        Outcome::RunLoaded(result) => bulk::history::run_loaded(state, result),
-        Outcome::RunVerified(result) => return bulk::history::verified(state, result),
+        Outcome::RunsListed(result) => screens::history::runs_listed(state, result),
+        Outcome::RunLoaded(result) => screens::history::run_loaded(state, result),
+        Outcome::RunVerified(result) => return screens::history::verified(state, result),
         Outcome::WouldOverwrite { purpose, path } => b::would_overwrite(state, purpose, path),
         Outcome::PathCompleted { typed, completion } => b::path_completed(state, typed, completion),
         Outcome::Saved { what, result } => b::saved(state, what, result),
@@ -331,16 +320,18 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             journal,
             at,
             baseline,
-        } => b::run_started(state, batch_id, journal, at, baseline),
-        Outcome::RunEvent(ev) => return b::run_event(state, ev),
-        Outcome::RunTick(stats) => b::run_tick(state, stats),
+        } => screens::run::run_started(state, batch_id, journal, at, baseline),
+        Outcome::RunEvent(ev) => return screens::run::run_event(state, ev),
+        Outcome::RunTick(stats) => screens::run::run_tick(state, stats),
         Outcome::RunFinished { summary, stopped } => {
-            return b::run_finished(state, summary, stopped);
+            return screens::run::run_finished(state, summary, stopped);
         }
-        Outcome::PlanReady(preview) => b::plan_ready(state, preview),
-        Outcome::UndoPlanned(result) => b::undo_planned(state, result),
-        Outcome::ResumeReady(result) => return b::resume_ready(state, result),
-        Outcome::OverlapChecked { tenant, warning } => b::overlap_checked(state, &tenant, warning),
+        Outcome::PlanReady(preview) => screens::preview::plan_ready(state, preview),
+        Outcome::UndoPlanned(result) => screens::preview::undo_planned(state, result),
+        Outcome::ResumeReady(result) => return screens::confirm::resume_ready(state, result),
+        Outcome::OverlapChecked { tenant, warning } => {
+            screens::confirm::overlap_checked(state, &tenant, warning)
+        }
         Outcome::InterruptedFound(runs) => crate::tui::interrupted::found(state, runs),
     }
     Vec::new()
@@ -487,14 +478,13 @@ pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
     }
     state.run.quit_when_idle = true;
     state.flash("stopping: waiting for the requests in flight, then quitting");
-    crate::tui::bulk::update::cancel_run(state)
+    crate::tui::screens::run::cancel_run(state)
 }
 
 /// Esc peels the layer on top (layers.rs). Never quits.
 fn back(state: &mut State) -> Vec<Effect> {
     match layers::top(state) {
         Top::Popup | Top::Screen(_) => layer_key(state, |l, s| l.on_command(Command::Back, s)).0,
-        Top::Flow(_) => bulk::update::back_flow(state),
         Top::View(_) => back_view(state),
     }
 }

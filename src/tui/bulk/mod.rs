@@ -3,11 +3,10 @@
 //! the same `plan` and `batch` code the headless commands use.
 
 pub mod complete;
-pub mod history;
 pub mod io;
 pub mod msg;
 pub mod select;
 pub mod state;
 pub mod update;
 
-pub use state::{Preview, RunView, Screen};
+pub use state::{Preview, RunView};

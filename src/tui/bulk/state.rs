@@ -1,4 +1,5 @@
-//! The screens of the bulk flow, in plain data. They stack over the user list; Esc pops one.
+//! The bulk flow's data: what its screens (`screens/`) show, and what the effects and
+//! their results carry between them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,22 +12,6 @@ use crate::input::ResolveReport;
 use crate::plan::{Outcome, Plan, PlanRequest, Totals, access_loss, describe};
 use crate::tui::failure::Failure;
 use crate::tui::scroll::Scroll;
-
-#[derive(Debug, Clone)]
-pub enum Screen {
-    CsvLoading(CsvLoading),
-    CsvReport(Box<CsvReportView>),
-    /// The plan is being built off the UI loop (large selections take a moment).
-    Planning {
-        users: usize,
-    },
-    Preview(Box<Preview>),
-    Confirm(Box<Confirm>),
-    /// The progress pane, then the summary, with the run's data.
-    Run(Box<RunView>),
-    /// Past runs read from the journals directory (`H`).
-    History(Box<HistoryView>),
-}
 
 /// The run history screen: the list once read, and the highlighted run.
 #[derive(Debug, Clone, Default)]

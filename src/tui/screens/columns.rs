@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::input::csv::ColumnPreview;
 use crate::input::key::ColumnKind;
-use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Step};
@@ -31,10 +30,13 @@ pub struct ColumnPicker {
 /// The reducer's hook: the CSV being loaded needs its column picked. Dropped if the operator
 /// cancelled the load meanwhile.
 pub fn offer(state: &mut State, path: String, columns: Vec<ColumnPreview>, why: String) {
-    if !matches!(state.bulk.flow.last(), Some(Screen::CsvLoading(_))) {
+    if state
+        .layers_mut()
+        .remove_top_flow::<crate::tui::bulk::state::CsvLoading>()
+        .is_none()
+    {
         return;
     }
-    state.bulk.flow.pop();
     // The first column that would be read as something known, else the first.
     let cursor = columns
         .iter()
@@ -255,7 +257,11 @@ mod tests {
             }]
         );
         assert!(s.layers().find::<ColumnPicker>().is_none());
-        assert!(matches!(s.bulk.flow.last(), Some(Screen::CsvLoading(_))));
+        assert!(
+            s.layers()
+                .top_flow::<crate::tui::bulk::state::CsvLoading>()
+                .is_some()
+        );
         // The column picked reads as headless `--column 2` does.
         let bytes = std::fs::read(&path).expect("fixture");
         let opts = crate::input::csv::ReadOptions {
@@ -279,7 +285,7 @@ mod tests {
         );
         update(&mut s, Command::Back);
         assert!(s.layers().is_empty());
-        assert!(s.bulk.flow.is_empty());
+        assert!(!s.in_flow());
         assert_eq!(mode(&s), Mode::List);
         assert!(s.bulk.selected.is_empty());
     }

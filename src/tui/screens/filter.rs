@@ -160,7 +160,6 @@ pub fn render_filter(state: &State, edit: &FilterEdit, frame: &mut Frame, body: 
 
 #[cfg(test)]
 mod tests {
-    use crate::tui::keymap::Mode;
     use crate::tui::msg::Command;
     use crate::tui::testing::{fixture_users, loaded_state, typed};
     use crate::tui::update::{mode, update};
@@ -172,10 +171,8 @@ mod tests {
         typed(&mut s, "active eq true");
         assert_eq!(mode(&s), super::MODE);
         // The history opened later (from a popup over the input).
-        s.bulk
-            .flow
-            .push(crate::tui::bulk::Screen::History(Box::default()));
-        assert_eq!(mode(&s), Mode::History);
+        s.push_layer(Box::<crate::tui::bulk::state::HistoryView>::default());
+        assert_eq!(mode(&s), crate::tui::screens::history::MODE);
         update(&mut s, Command::Back);
         assert_eq!(mode(&s), super::MODE);
         let typed_so_far = s.filter_edit().map(|e| e.input.value().to_string());

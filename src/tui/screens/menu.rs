@@ -8,11 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::plan::{Action as PlanAction, PlanRequest};
+use crate::plan::Action as PlanAction;
 use crate::scim::model::User;
-use crate::tui::bulk::Screen;
 use crate::tui::bulk::select;
-use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Next, Step};
@@ -107,18 +105,6 @@ pub fn open_for(state: &mut State, user: User) {
     }));
 }
 
-/// Whom the action is for: the user the menu was opened for, else the selection.
-pub fn target_ids(state: &State) -> (Vec<String>, bool) {
-    let only = state
-        .layers()
-        .find::<ActionMenu>()
-        .and_then(|m| m.only.clone());
-    match only {
-        Some(id) => (vec![id], true),
-        None => (select::sorted_ids(state), false),
-    }
-}
-
 impl Layer<State> for ActionMenu {
     fn mode(&self) -> Mode {
         MODE
@@ -162,61 +148,13 @@ impl Layer<State> for ActionMenu {
                 };
             }
         };
-        let ids = match &self.only {
-            Some(id) => (vec![id.clone()], true),
-            None => (select::sorted_ids(state), false),
-        };
-        Step::stay(plan_request(state, ids, action))
+        let only = self.only.as_deref();
+        Step::stay(crate::tui::screens::preview::ask(state, only, action))
     }
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
         render(state, self.cursor, self.only.as_deref(), frame, body);
     }
-}
-
-/// Asks for the plan of `action` over the selection; the preview opens when it is built.
-pub fn open_preview(state: &mut State, action: PlanAction) -> Vec<Effect> {
-    let ids = target_ids(state);
-    plan_request(state, ids, action)
-}
-
-/// Like [`open_preview`], for these users (`only`: the one the menu was opened for).
-fn plan_request(
-    state: &mut State,
-    (ids, only): (Vec<String>, bool),
-    action: PlanAction,
-) -> Vec<Effect> {
-    let mut users: Vec<User> = Vec::with_capacity(ids.len());
-    let mut unknown: Vec<String> = Vec::new();
-    for id in &ids {
-        match state.selected_user(id) {
-            Some(u) => users.push(u.clone()),
-            None => unknown.push(id.clone()),
-        }
-    }
-    // Rows of the CSV that matched no user are in the plan as "not found", as headless.
-    let csv_input = state.bulk.csv_input.as_ref().filter(|_| !only);
-    if let Some(input) = csv_input {
-        for key in &input.not_found {
-            if !unknown.contains(key) {
-                unknown.push(key.clone());
-            }
-        }
-    }
-    state.bulk.flow.push(Screen::Planning {
-        users: users.len() + unknown.len(),
-    });
-    vec![Effect::BuildPlan(Box::new(PlanRequest {
-        tenant: state.tenant.clone(),
-        action,
-        users,
-        protected: state.bulk.protected.clone(),
-        unknown,
-        input: csv_input.map(|i| crate::plan::InputCounts {
-            malformed: i.malformed,
-            duplicates: i.duplicates,
-        }),
-    }))]
 }
 
 /// `only`: the menu is for this user alone (opened from the detail view).

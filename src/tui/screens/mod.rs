@@ -4,32 +4,40 @@
 //! it over the view) or in [`load_ended`] (the end of a users load opens or closes it).
 
 pub mod columns;
+pub mod confirm;
+pub mod csv;
 pub mod filter;
+pub mod history;
 pub mod menu;
 pub mod path;
 pub mod picker;
 pub mod popup;
+pub mod preview;
 pub mod review;
+pub mod run;
 pub mod search;
 pub mod selection;
 pub mod signin;
 pub mod visual;
 
+use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::msg::Command;
 use crate::tui::state::State;
 
-/// Opens the screen that `action` opens over the view, if one does: one line per screen.
-pub fn open_on(state: &mut State, action: Command) -> bool {
+/// Opens the screen that `action` opens over the view, if one does (one line per screen),
+/// with the effects it asks for; `None` when no screen opens on it.
+pub fn open_on(state: &mut State, action: Command) -> Option<Vec<Effect>> {
     match action {
         Command::Filter => filter::open(state),
         Command::Search => search::open(state),
         Command::Selection => selection::open(state),
         Command::Review => review::open(state),
         Command::Actions => menu::open(state),
-        _ => return false,
+        Command::History => return Some(history::open(state)),
+        _ => return None,
     }
-    true
+    Some(Vec::new())
 }
 
 /// A users load ended: the screens that open or close on it. True when one of them says the
@@ -46,11 +54,19 @@ mod tests {
     fn every_screen_reads_its_keys_from_a_section_of_the_defaults() {
         for mode in [
             super::columns::MODE,
+            super::confirm::MODE,
+            super::csv::BUSY,
+            super::csv::REPORT,
             super::filter::MODE,
+            super::history::MODE,
             super::menu::MODE,
             super::path::MODE,
             super::picker::MODE,
+            super::preview::MODE,
+            super::preview::REQUEST,
             super::review::MODE,
+            super::run::MODE,
+            super::run::SUMMARY,
             super::selection::MODE,
             super::signin::MODE,
             super::visual::MODE,

@@ -10,8 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::InputRequest;
 
-use crate::tui::bulk::Screen;
-use crate::tui::bulk::state::{PathInput, PathPurpose};
+use crate::tui::bulk::state::{CsvReportView, PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
@@ -68,21 +67,26 @@ pub fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec
 
 /// Saves what the screen on top shows; an existing file is replaced only with `overwrite`.
 fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> Vec<Effect> {
-    match (purpose, state.bulk.flow.last()) {
-        (PathPurpose::SaveReport, Some(Screen::CsvReport(r))) => vec![Effect::SaveCsvReport {
+    let layers = state.layers();
+    match (
+        purpose,
+        layers.top_flow::<CsvReportView>(),
+        layers.top_flow::<Preview>(),
+    ) {
+        (PathPurpose::SaveReport, Some(r), _) => vec![Effect::SaveCsvReport {
             path,
             report: Box::new(r.report.clone()),
             overwrite,
         }],
-        (PathPurpose::SavePlan, Some(Screen::Preview(p))) => vec![Effect::SavePlan {
+        (PathPurpose::SavePlan, _, Some(p)) => vec![Effect::SavePlan {
             path,
             plan: Arc::clone(&p.plan),
             overwrite,
         }],
-        (PathPurpose::SaveReview, _) => {
+        (PathPurpose::SaveReview, ..) => {
             crate::tui::screens::review::save_effect(state, path, overwrite)
         }
-        (PathPurpose::ExportUsers, _) => crate::tui::export::effect(state, path, overwrite),
+        (PathPurpose::ExportUsers, ..) => crate::tui::export::effect(state, path, overwrite),
         _ => Vec::new(),
     }
 }

@@ -39,6 +39,8 @@ pub struct PickEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picker {
+    /// The one user the action menu was opened for, else `None`: the selection.
+    pub only: Option<String>,
     pub entries: Vec<PickEntry>,
     pub scroll: Scroll,
     pub keep: BTreeSet<String>,
@@ -48,10 +50,7 @@ impl Picker {
     /// Every workspace known, those the users have first (`only`: the one user the menu is
     /// for, else the selection).
     pub fn new(state: &State, only: Option<&str>) -> Picker {
-        let ids = match only {
-            Some(id) => vec![id.to_string()],
-            None => crate::tui::bulk::select::sorted_ids(state),
-        };
+        let ids = crate::tui::screens::preview::whom(state, only);
         let mut entries: std::collections::BTreeMap<String, PickEntry> = state
             .list
             .workspaces
@@ -83,6 +82,7 @@ impl Picker {
         let mut entries: Vec<PickEntry> = entries.into_values().collect();
         entries.sort_by_key(|e| (e.in_selection == 0, e.name.to_lowercase(), e.id.clone()));
         Picker {
+            only: only.map(str::to_string),
             entries,
             scroll: Scroll::default(),
             keep: Default::default(),
@@ -133,9 +133,9 @@ impl Layer<State> for Picker {
                     .filter(|e| self.keep.contains(&e.id))
                     .map(|e| e.id.clone())
                     .collect();
-                // The menu under this picker says whom it is for.
-                Step::stay(crate::tui::screens::menu::open_preview(
+                Step::stay(crate::tui::screens::preview::ask(
                     state,
+                    self.only.as_deref(),
                     PlanAction::KeepWorkspaces { keep },
                 ))
             }

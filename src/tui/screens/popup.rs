@@ -29,7 +29,6 @@ impl Layer<State> for Popup {
     }
 
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
-        use crate::tui::bulk::update as bulk;
         match (&*self, command) {
             (Popup::Interrupted { run, .. }, c) => {
                 match crate::tui::interrupted::on_key(state, run, c) {
@@ -40,7 +39,9 @@ impl Layer<State> for Popup {
             (Popup::ConfirmQuit, Command::Confirm) => {
                 Step::close(crate::tui::update::quit_after_run(state))
             }
-            (Popup::ConfirmStop, Command::Confirm) => Step::close(bulk::cancel_run(state)),
+            (Popup::ConfirmStop, Command::Confirm) => {
+                Step::close(crate::tui::screens::run::cancel_run(state))
+            }
             (Popup::ConfirmOverwrite { purpose, path }, Command::Confirm) => Step::close(
                 crate::tui::screens::path::confirm_overwrite(state, *purpose, path.clone()),
             ),

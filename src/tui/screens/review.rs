@@ -16,7 +16,7 @@ use crate::batch::Intent;
 use crate::plan::review::{Decision, ReviewDecision, plan_review};
 use crate::scim::model::{User, Workspace};
 use crate::tui::bulk::io::ReviewSave;
-use crate::tui::bulk::state::{PathInput, PathPurpose, Preview, Screen};
+use crate::tui::bulk::state::{PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
@@ -178,7 +178,7 @@ impl Layer<State> for Review {
             Command::Proceed => {
                 match self.preview(state) {
                     // Over this screen, which comes back when the preview is left.
-                    Some(p) => state.bulk.flow.push(Screen::Preview(Box::new(p))),
+                    Some(p) => state.push_layer(Box::new(p)),
                     None => state.flash("mark at least one member revoke (r, space) first"),
                 }
                 Step::stay(Vec::new())
@@ -296,6 +296,7 @@ fn render(state: &State, r: &Review, frame: &mut Frame, area: Rect) {
 mod tests {
     use super::*;
     use crate::plan::Outcome as ItemOutcome;
+    use crate::tui::bulk::state::{Confirm, RunView};
     use crate::tui::state::View;
     use crate::tui::testing::{fixture_users, loaded_state, screen, step};
 
@@ -322,7 +323,7 @@ mod tests {
 
     /// The review screen has the keys (nothing of the flow is over it).
     fn on_review(s: &State) -> bool {
-        s.bulk.flow.is_empty() && s.top_layer().is_some_and(|l| l.as_any().is::<Review>())
+        s.top_layer().is_some_and(|l| l.as_any().is::<Review>())
     }
 
     #[test]
@@ -367,7 +368,7 @@ mod tests {
         step(&mut s, Command::MarkRevoke); // alice: finance and sales
         step(&mut s, Command::MarkKeep); // bob
         step(&mut s, Command::Proceed);
-        let Some(Screen::Preview(p)) = s.bulk.flow.last() else {
+        let Some(p) = s.layers().top_flow::<Preview>() else {
             panic!("no preview");
         };
         assert!(matches!(p.plan.action, crate::plan::Action::Review { .. }));
@@ -383,7 +384,7 @@ mod tests {
         assert_eq!(after, [SALES]);
         // Enter on the preview reaches the typed confirmation, as every plan does.
         step(&mut s, Command::Proceed);
-        assert!(matches!(s.bulk.flow.last(), Some(Screen::Confirm(_))));
+        assert!(s.layers().top_flow::<Confirm>().is_some());
     }
 
     #[test]
@@ -442,7 +443,7 @@ mod tests {
         let mut s = review_of_finance();
         step(&mut s, Command::MarkRevoke);
         step(&mut s, Command::Proceed);
-        assert!(matches!(s.bulk.flow.last(), Some(Screen::Preview(_))));
+        assert!(s.layers().top_flow::<Preview>().is_some());
         // Still in the flow: the interrupted runs are not looked for yet.
         let effects = step(&mut s, Command::Back);
         assert!(on_review(&s));
@@ -468,7 +469,7 @@ mod tests {
         step(&mut s, Command::MarkRevoke);
         step(&mut s, Command::Proceed);
         step(&mut s, Command::Proceed);
-        let Some(Screen::Confirm(c)) = s.bulk.flow.last() else {
+        let Some(c) = s.layers().top_flow::<Confirm>() else {
             panic!("no confirmation");
         };
         let expected = c.expected();
@@ -478,7 +479,8 @@ mod tests {
             effects.iter().any(|e| matches!(e, Effect::RunBatch { .. })),
             "{effects:?}"
         );
-        assert!(matches!(s.bulk.flow.as_slice(), [Screen::Run(_)]));
+        let flow: Vec<_> = s.layers().iter().filter(|l| l.is_flow()).collect();
+        assert!(matches!(&flow[..], [run] if run.as_any().is::<RunView>()));
         assert!(s.layers().find::<Review>().is_none());
         // The summary is the review's run: not the counts of a CSV loaded before.
         assert!(s.run_view().is_some_and(|r| r.input.is_none()));

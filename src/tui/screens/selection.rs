@@ -156,7 +156,7 @@ mod tests {
     use crate::tui::testing::{fixture_users, loaded_state, step};
 
     fn on_selection(s: &State) -> bool {
-        s.bulk.flow.is_empty() && s.top_layer().is_some_and(|l| l.as_any().is::<Selection>())
+        s.top_layer().is_some_and(|l| l.as_any().is::<Selection>())
     }
 
     #[test]

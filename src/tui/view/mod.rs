@@ -1,17 +1,17 @@
 //! Rendering: `render(&State, &mut Frame)` only reads the state. One file per screen.
 
-mod confirm;
-mod csv_report;
+pub(crate) mod confirm;
+pub(crate) mod csv_report;
 pub(crate) mod cursor_table;
 mod find;
 pub(crate) mod help;
 pub mod history;
 pub(crate) mod path;
 pub mod paths;
-mod preview;
-mod progress;
+pub(crate) mod preview;
+pub(crate) mod progress;
 pub mod request;
-mod summary;
+pub(crate) mod summary;
 pub(crate) mod users;
 pub mod workspaces;
 
@@ -22,7 +22,6 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::bulk::Screen;
 use crate::tui::keymap::Mode;
 use crate::tui::layers::mode;
 use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH};
@@ -59,24 +58,13 @@ pub fn render(state: &State, frame: &mut Frame) {
         ViewKind::Workspaces => workspaces::render(state, frame, body),
         ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
     }
-    // Layers a flow screen opened later covers are drawn under it; of the bulk flow's
-    // screens only the top one shows (the confirmation draws its preview itself).
-    let covered = state.layers().covered(state.bulk.flow.len());
-    for layer in state
-        .layers()
-        .iter()
-        .take(covered)
-        .filter(|l| !l.is_popup() && !l.is_flow())
-    {
-        layer.draw(state, frame, body);
-    }
-    render_flow(state, frame, body);
     render_status(state, frame, status);
-    // Bottom to top; of the popups only the top one shows, as it always did.
-    let layers: Vec<_> = state.layers().iter().skip(covered).collect();
+    // Bottom to top. Of the popups only the top one shows, and of the bulk flow's screens
+    // only the top one (the confirmation draws what it confirms under itself).
+    let layers = state.layers();
     let top_popup = layers.iter().rposition(|l| l.is_popup());
     let top_flow = layers.iter().rposition(|l| l.is_flow());
-    for (i, layer) in layers.into_iter().enumerate() {
+    for (i, layer) in layers.iter().enumerate() {
         let hidden =
             (layer.is_popup() && Some(i) != top_popup) || (layer.is_flow() && Some(i) != top_flow);
         if !hidden {
@@ -85,38 +73,6 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     if let Some(f) = crate::tui::layers::live(state) {
         find::render(state, f, frame, status);
-    }
-}
-
-/// The bulk-flow screen on top, over the list.
-fn render_flow(state: &State, frame: &mut Frame, body: Rect) {
-    let Some(top) = state.bulk.flow.last() else {
-        return;
-    };
-    match top {
-        Screen::CsvLoading(l) => csv_report::render_loading(state, l, frame, body),
-        Screen::Planning { users } => csv_report::render_planning(state, *users, frame, body),
-        Screen::CsvReport(r) => csv_report::render_report(state, r, frame, body),
-        Screen::Preview(p) => {
-            preview::render(state, p, frame, body);
-            if let Some(scroll) = p.request {
-                request::render(state, p, scroll, frame, body);
-            }
-        }
-        Screen::Confirm(c) => {
-            // The preview stays visible under the confirmation.
-            match (state.bulk.flow.iter().rev().nth(1), state.run_view()) {
-                (Some(Screen::Preview(p)), _) => preview::render(state, p, frame, body),
-                (Some(Screen::Run(_)), Some(run)) if run.finished() => {
-                    summary::render(state, run, frame, body)
-                }
-                _ => {}
-            }
-            confirm::render(state, c, frame, body);
-        }
-        Screen::Run(run) if run.finished() => summary::render(state, run, frame, body),
-        Screen::Run(run) => progress::render(state, run, frame, body),
-        Screen::History(h) => history::render(state, h, frame, body),
     }
 }
 
@@ -132,26 +88,8 @@ fn too_small(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn title(state: &State) -> String {
-    let covered = state.layers().covered(state.bulk.flow.len());
-    if let Some(title) = state
-        .layers()
-        .iter()
-        .skip(covered)
-        .rev()
-        .find_map(|l| l.title())
-    {
+    if let Some(title) = state.layers().iter().rev().find_map(|l| l.title()) {
         return title;
-    }
-    if let Some(top) = state.bulk.flow.last() {
-        let t = match top {
-            Screen::CsvLoading(_) | Screen::CsvReport(_) => "CSV import",
-            Screen::Planning { .. } => "Action",
-            Screen::Preview(_) => "Preview",
-            Screen::Confirm(_) => "Confirm",
-            Screen::Run(_) => "Run",
-            Screen::History(_) => "Run history",
-        };
-        return t.into();
     }
     match &state.view().kind {
         ViewKind::Users => "Users".into(),
