@@ -20,7 +20,7 @@ use scimitar::tui::{Command, Outcome, State, Theme, update};
 fn csv_report(w: u16, h: u16) -> State {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), w, h);
-    scimitar::tui::bulk::update::start_csv(&mut s, "leavers.csv".into());
+    scimitar::tui::screens::csv::start_csv(&mut s, "leavers.csv".into());
     let report = ResolveReport {
         rows_read: 7,
         resolved: vec![

@@ -178,7 +178,7 @@ fn csv_report_esc_selects_nothing_and_errors_say_why() {
 #[test]
 fn csv_report_save_asks_for_a_path() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    scimitar::tui::bulk::update::start_csv(&mut s, "x.csv".into());
+    scimitar::tui::screens::csv::start_csv(&mut s, "x.csv".into());
     update(&mut s, loaded("x.csv"));
     update(&mut s, Command::Save);
     assert_eq!(mode(&s), scimitar::tui::screens::path::MODE);
@@ -307,7 +307,10 @@ fn confirmation_refuses_a_wrong_number_and_runs_on_the_right_one() {
     typed(&mut s, "3");
     assert!(update(&mut s, Command::Apply).is_empty());
     assert!(!s.run.running);
-    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
+    let Some(c) = s
+        .layers()
+        .top_flow::<scimitar::tui::screens::confirm::Confirm>()
+    else {
         panic!("still confirming")
     };
     assert!(
@@ -342,7 +345,10 @@ fn the_confirmation_says_when_another_run_of_the_tenant_is_going() {
     step(&mut s, Command::Proceed);
     let effects = step(&mut s, Command::Proceed);
     assert_eq!(mode(&s), scimitar::tui::screens::confirm::MODE);
-    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
+    let Some(c) = s
+        .layers()
+        .top_flow::<scimitar::tui::screens::confirm::Confirm>()
+    else {
         panic!("confirming")
     };
     let tenant = c.tenant.clone();
@@ -384,14 +390,20 @@ fn above_the_cap_only_an_explicit_override_runs() {
     s.bulk.max_users = 5;
     update(&mut s, Command::SelectAll);
     to_confirm(&mut s);
-    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
+    let Some(c) = s
+        .layers()
+        .top_flow::<scimitar::tui::screens::confirm::Confirm>()
+    else {
         panic!("confirm")
     };
     let n = c.count;
     assert!(n > 5);
     typed(&mut s, &n.to_string());
     assert!(update(&mut s, Command::Apply).is_empty());
-    let Some(c) = s.layers().top_flow::<scimitar::tui::bulk::state::Confirm>() else {
+    let Some(c) = s
+        .layers()
+        .top_flow::<scimitar::tui::screens::confirm::Confirm>()
+    else {
         panic!("confirm")
     };
     assert!(c.error.as_deref().unwrap_or("").contains("override"));

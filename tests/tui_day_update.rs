@@ -126,7 +126,7 @@ fn ctrl_c_during_a_run_asks_as_q_does() {
 #[test]
 fn csv_rows_that_were_not_used_reach_the_plan_and_the_run() {
     let mut s = loaded_state(fixture_users(), 80, 24);
-    scimitar::tui::bulk::update::start_csv(&mut s, "users.csv".into());
+    scimitar::tui::screens::csv::start_csv(&mut s, "users.csv".into());
     update(
         &mut s,
         Outcome::CsvLoaded(Ok(Box::new(CsvLoaded {

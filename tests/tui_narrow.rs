@@ -95,7 +95,7 @@ const LONG_DETAIL: &str =
 fn csv_report(w: u16, h: u16) -> State {
     let users = fixture_users();
     let mut s = loaded_state(users.clone(), w, h);
-    scimitar::tui::bulk::update::start_csv(&mut s, "leavers.csv".into());
+    scimitar::tui::screens::csv::start_csv(&mut s, "leavers.csv".into());
     let report = ResolveReport {
         rows_read: 5,
         resolved: vec![(2, users[0].clone()), (3, users[1].clone())],

@@ -40,7 +40,7 @@ pub fn matching(state: &State, on: FindOn, query: &str) -> Vec<usize> {
 pub fn history_row(r: &crate::batch::history::RunEntry) -> String {
     let s = &r.summary;
     [
-        crate::tui::view::history::when(&r.started),
+        crate::tui::text::when(&r.started),
         crate::tui::text::safe(&s.action),
         crate::tui::text::safe(&r.tenant),
         r.state.as_str().to_string(),

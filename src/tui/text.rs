@@ -27,3 +27,9 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     rows
 }
+
+/// `2026-11-29T21:43:18Z` as `2026-11-29 21:43` (UTC, as journals record it).
+pub fn when(rfc3339: &str) -> String {
+    let s: String = rfc3339.chars().take(16).collect();
+    s.replacen('T', " ", 1)
+}

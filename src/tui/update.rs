@@ -46,7 +46,9 @@ pub fn init_with(
         });
     }
     if let Some((path, options)) = csv.filter(|(p, _)| !p.trim().is_empty()) {
-        effects.extend(bulk::update::start_csv_with(state, path, options));
+        effects.extend(crate::tui::screens::csv::start_csv_with(
+            state, path, options,
+        ));
     }
     if let Some(key) = open_user.filter(|k| !k.trim().is_empty()) {
         let key = key.trim().to_string();

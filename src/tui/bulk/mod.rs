@@ -1,6 +1,7 @@
-//! Bulk changes in the TUI: choosing users (ticks, ranges, CSV), the action menu, the plan
-//! preview, the typed confirmation, the live run and its summary. The plan and the run are
-//! the same `plan` and `batch` code the headless commands use.
+//! Bulk changes in the TUI, under their screens (`screens/`): the selection (ticks, ranges),
+//! the data the flow's results carry (`state.rs`, `msg.rs`), and the effects' file, journal
+//! and network side (`io.rs`, `complete.rs`). The plan and the run are the same `plan` and
+//! `batch` code the headless commands use.
 
 pub mod complete;
 pub mod io;

@@ -58,102 +58,11 @@ pub struct PastRun {
     pub undone_by: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvLoading {
-    pub path: String,
-    /// Data rows, once the file is read.
-    pub rows: Option<usize>,
-    pub looked_up: usize,
-}
-
 /// A resolved CSV, before anything is selected.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvLoaded {
     pub path: String,
     pub report: ResolveReport,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemKind {
-    Malformed,
-    NotFound,
-    Duplicate,
-    LookupError,
-}
-
-impl ProblemKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            ProblemKind::Malformed => "malformed",
-            ProblemKind::NotFound => "not found",
-            ProblemKind::Duplicate => "duplicate",
-            ProblemKind::LookupError => "lookup error",
-        }
-    }
-}
-
-/// One row that did not resolve to a new user, for the scrollable list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub kind: ProblemKind,
-    pub value: String,
-    pub detail: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CsvReportView {
-    pub path: String,
-    pub report: ResolveReport,
-    /// Sorted by line.
-    pub problems: Vec<Problem>,
-    pub scroll: Scroll,
-}
-
-impl CsvReportView {
-    pub fn new(loaded: CsvLoaded) -> CsvReportView {
-        let r = &loaded.report;
-        let mut problems: Vec<Problem> = Vec::new();
-        for (line, raw, reason) in &r.malformed {
-            problems.push(Problem {
-                line: *line,
-                kind: ProblemKind::Malformed,
-                value: raw.clone(),
-                detail: reason.clone(),
-            });
-        }
-        for (line, key) in &r.not_found {
-            problems.push(Problem {
-                line: *line,
-                kind: ProblemKind::NotFound,
-                value: key.clone(),
-                detail: "no user has this id or user name".into(),
-            });
-        }
-        for (line, key, first) in &r.duplicates {
-            problems.push(Problem {
-                line: *line,
-                kind: ProblemKind::Duplicate,
-                value: key.clone(),
-                detail: format!("same user as line {first}"),
-            });
-        }
-        for (line, key, err) in &r.lookup_errors {
-            problems.push(Problem {
-                line: *line,
-                kind: ProblemKind::LookupError,
-                value: key.clone(),
-                detail: err.clone(),
-            });
-        }
-        problems.sort_by_key(|p| p.line);
-        CsvReportView {
-            path: loaded.path,
-            report: loaded.report,
-            problems,
-            scroll: Scroll::default(),
-        }
-    }
 }
 
 /// What the last accepted CSV could not turn into users, carried to the run's summary so
@@ -414,72 +323,6 @@ impl Preview {
         }
         self.offset = self.offset.min(last_offset);
     }
-}
-
-/// What the typed confirmation starts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfirmWhat {
-    Plan { plan: Arc<Plan>, intent: Intent },
-    Resume(Box<crate::tui::bulk::msg::ResumeInfo>),
-}
-
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub what: ConfirmWhat,
-    pub tenant: String,
-    pub label: String,
-    /// Users that will be changed (or re-checked): the number to type.
-    pub count: usize,
-    pub cap: usize,
-    pub input: Input,
-    pub error: Option<String>,
-    /// Another run of this tenant is going (its run lock says so), as apply warns.
-    pub overlap: Option<String>,
-}
-
-impl Confirm {
-    pub fn above_cap(&self) -> bool {
-        self.count > self.cap
-    }
-
-    /// What the operator must type exactly.
-    pub fn expected(&self) -> String {
-        if self.above_cap() {
-            format!("override {}", self.count)
-        } else {
-            self.count.to_string()
-        }
-    }
-
-    /// Checks the typed text; the error says what to type instead.
-    pub fn check(&self) -> Result<(), NotConfirmed> {
-        let typed = self.input.value().trim();
-        let typed = typed.split_whitespace().collect::<Vec<_>>().join(" ");
-        if typed == self.expected() {
-            return Ok(());
-        }
-        if self.above_cap() && typed == self.count.to_string() {
-            return Err(NotConfirmed::AboveCap {
-                count: self.count,
-                cap: self.cap,
-            });
-        }
-        Err(NotConfirmed::Mistyped {
-            typed,
-            expected: self.expected(),
-        })
-    }
-}
-
-/// Why what was typed does not confirm the run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NotConfirmed {
-    #[error(
-        "{count} users is above the cap of {cap}; to go on anyway type exactly: override {count}"
-    )]
-    AboveCap { count: usize, cap: usize },
-    #[error("`{typed}` is not `{expected}`; nothing was sent")]
-    Mistyped { typed: String, expected: String },
 }
 
 /// A run in progress or finished.

@@ -1,41 +1,15 @@
-//! What starts the bulk flow from the list (ticks and ranges, a CSV to load, the history)
-//! and the results every flow screen shares (a file saved or not). The flow's screens, with
+//! The list's keys that choose users for the bulk flow (ticks and ranges, a CSV to load) and
+//! the results every flow screen shares (a file saved or not, a path completed). The flow's screens, with
 //! their keys, are in `screens/`. Pure like the rest: files, the clock and the network are
 //! effects.
 
 use tui_input::Input;
 
 use crate::tui::bulk::select;
-use crate::tui::bulk::state::{CsvLoading, PathInput, PathPurpose};
-use crate::tui::effect::Effect;
+use crate::tui::bulk::state::{PathInput, PathPurpose};
 use crate::tui::failure::Failure;
 use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State};
-
-/// A CSV to read and resolve, its column detected; then its report is shown.
-pub fn start_csv(state: &mut State, path: String) -> Vec<Effect> {
-    start_csv_with(state, path, crate::input::csv::ReadOptions::default())
-}
-
-/// Like [`start_csv`], with the column named (`--csv FILE --column NAME --key KIND`).
-pub fn start_csv_with(
-    state: &mut State,
-    path: String,
-    options: crate::input::csv::ReadOptions,
-) -> Vec<Effect> {
-    state.push_layer(Box::new(CsvLoading {
-        path: path.clone(),
-        rows: None,
-        looked_up: 0,
-    }));
-    vec![Effect::LoadCsv { path, options }]
-}
-
-/// Like [`start_csv`], reading the column at this 1-based position (picked by hand).
-pub fn start_csv_column(state: &mut State, path: String, column: Option<String>) -> Vec<Effect> {
-    let options = crate::input::csv::ReadOptions { column, key: None };
-    start_csv_with(state, path, options)
-}
 
 /// Keys on the user list that belong to the bulk flow.
 pub fn list_key(state: &mut State, action: Command) {

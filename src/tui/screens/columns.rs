@@ -32,7 +32,7 @@ pub struct ColumnPicker {
 pub fn offer(state: &mut State, path: String, columns: Vec<ColumnPreview>, why: String) {
     if state
         .layers_mut()
-        .remove_top_flow::<crate::tui::bulk::state::CsvLoading>()
+        .remove_top_flow::<crate::tui::screens::csv::CsvLoading>()
         .is_none()
     {
         return;
@@ -69,7 +69,7 @@ impl ColumnPicker {
             return Step::stay(Vec::new());
         };
         let column = Some(c.position.to_string());
-        Step::close(crate::tui::bulk::update::start_csv_column(
+        Step::close(crate::tui::screens::csv::start_csv_column(
             state,
             self.path.clone(),
             column,
@@ -213,7 +213,7 @@ mod tests {
     /// The list, `L`, the path typed, Enter: the load is under way.
     fn loading(path: &str) -> State {
         let mut s = loaded_state(fixture_users(), 100, 30);
-        let effects = crate::tui::bulk::update::start_csv(&mut s, path.to_string());
+        let effects = crate::tui::screens::csv::start_csv(&mut s, path.to_string());
         assert_eq!(
             effects,
             vec![Effect::LoadCsv {
@@ -259,7 +259,7 @@ mod tests {
         assert!(s.layers().find::<ColumnPicker>().is_none());
         assert!(
             s.layers()
-                .top_flow::<crate::tui::bulk::state::CsvLoading>()
+                .top_flow::<crate::tui::screens::csv::CsvLoading>()
                 .is_some()
         );
         // The column picked reads as headless `--column 2` does.

@@ -2,18 +2,21 @@
 //! completes the file name, Enter loads or saves there (what each purpose saves is here
 //! too, for the overwrite question asks again), Esc closes it. Its state is
 //! [`PathInput`] (`bulk/state.rs`, so the screens that ask for a path name it without
-//! importing this module); its drawing is `view/path.rs`.
+//! importing this module); its drawing is here.
 
 use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::InputRequest;
 
-use crate::tui::bulk::state::{CsvReportView, PathInput, PathPurpose, Preview};
+use crate::tui::bulk::state::{PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
+use crate::tui::screens::csv::CsvReportView;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 
@@ -53,14 +56,14 @@ impl Layer<State> for PathInput {
     }
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
-        crate::tui::view::path::render(state, self, frame, body);
+        draw_path(state, self, frame, body);
     }
 }
 
 /// The path typed in the path input (the input has closed): load or save there.
 pub fn path_chosen(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
     match purpose {
-        PathPurpose::LoadCsv => crate::tui::bulk::update::start_csv(state, path),
+        PathPurpose::LoadCsv => crate::tui::screens::csv::start_csv(state, path),
         _ => save(state, purpose, path, false),
     }
 }
@@ -94,4 +97,31 @@ fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> V
 /// "y" on the overwrite question: save again, replacing the file.
 pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
     save(state, purpose, path, true)
+}
+
+// Drawing (was view/path.rs).
+
+fn draw_path(state: &State, pi: &PathInput, frame: &mut Frame, body: Rect) {
+    let t = &state.theme;
+    let height = 4.min(body.height);
+    let rect = Rect::new(body.x, body.y + body.height - height, body.width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(format!(" {} ", pi.purpose.title()), t.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = inner.width.saturating_sub(2) as usize;
+    let scroll = pi.input.visual_scroll(width);
+    let shown: String = pi.input.value().chars().skip(scroll).collect();
+    let lines = vec![
+        Line::from(vec![Span::styled("> ", t.key), Span::raw(shown)]),
+        Line::styled("  a file path; ~ is your home directory", t.dim),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+    if state.popups().is_empty() {
+        let x = (pi.input.visual_cursor().saturating_sub(scroll) + 2) as u16;
+        frame.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
+    }
 }

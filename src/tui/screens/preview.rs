@@ -1,26 +1,29 @@
 //! The plan being built (off the UI loop), then its preview: totals, then every user's
 //! before → after. `p` shows one user's exact requests over it, `S` saves the plan, Enter
-//! goes on to the typed confirmation. The keys and the results are here; the preview's data
-//! is `bulk/state.rs`'s (the effect runner builds it) and its drawing `view/preview.rs` and
-//! `view/request.rs`.
+//! goes on to the typed confirmation. The keys, the results and the drawing are here; the
+//! preview's data is `bulk/state.rs`'s (the effect runner builds it).
 
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::Input;
 
 use crate::batch::Intent;
-use crate::plan::{Action as PlanAction, PlanRequest};
+use crate::plan::{Action as PlanAction, Outcome, PlanRequest};
 use crate::scim::model::User;
 use crate::tui::bulk::msg::UndoPlan;
-use crate::tui::bulk::state::{Confirm, ConfirmWhat, PathInput, PathPurpose, Preview};
+use crate::tui::bulk::state::{LineKind, PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
+use crate::tui::screens::confirm::{Confirm, ConfirmWhat};
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{Popup, State};
+use crate::tui::view::centered;
 
 /// The preview's keymap section.
 pub const MODE: Mode = Mode::keys(
@@ -64,7 +67,7 @@ impl Layer<State> for Planning {
     }
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
-        crate::tui::view::csv_report::render_planning(state, self.users, frame, body);
+        crate::tui::screens::csv::render_planning(state, self.users, frame, body);
     }
 }
 
@@ -124,9 +127,9 @@ impl Layer<State> for Preview {
     }
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
-        crate::tui::view::preview::render(state, self, frame, body);
+        draw_preview(state, self, frame, body);
         if let Some(scroll) = self.request {
-            crate::tui::view::request::render(state, self, scroll, frame, body);
+            draw_requests(state, self, scroll, frame, body);
         }
     }
 }
@@ -241,4 +244,167 @@ fn open_undo(state: &mut State, u: UndoPlan) {
     );
     let preview = Preview::new(u.plan, Intent::Restore { states: u.states }, notes);
     state.push_layer(Box::new(preview));
+}
+
+// Drawing (was view/preview.rs).
+
+// Long because a screen laid out line by line, top to bottom.
+fn draw_preview(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(
+            format!(" Preview: {} ", p.intent.label()),
+            t.title,
+        ))
+        .title(
+            Line::from(format!(" user {} of {} ", p.cursor + 1, p.item_line.len())).right_aligned(),
+        );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let top_h = p.top_rows(inner.width, inner.height);
+    let [top, list] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Min(1)]).areas(inner);
+    // Laid out by the preview itself, so the reducer knows how many rows are left.
+    let mut lines = vec![Line::from(format!(
+        " tenant {}",
+        crate::tui::view::safe(&p.plan.tenant)
+    ))];
+    for row in p.count_rows(inner.width) {
+        let mut counts = vec![Span::raw(" ")];
+        for (label, v) in row {
+            counts.push(Span::styled(format!("{label} "), t.dim));
+            counts.push(Span::styled(v.to_string(), t.title));
+            counts.push(Span::raw("  "));
+        }
+        lines.push(Line::from(counts));
+    }
+    for note in p.note_rows(inner.width) {
+        lines.push(Line::styled(format!(" {note}"), t.danger));
+    }
+    for row in Preview::nothing_sent_rows(inner.width) {
+        lines.push(Line::styled(format!(" {row}"), t.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), top);
+
+    let height = list.height.max(1) as usize;
+    let len = p.lines.len();
+    // The reducer scrolls with the same height (Preview::list_height), so the offset is used
+    // as it is: a tall block may show its end without its header.
+    let start = p.offset.min(len.saturating_sub(height));
+    let end = (start + height).min(len);
+    let found = crate::tui::layers::shown(state, crate::tui::find::FindOn::Preview);
+    let shown: Vec<Line> = p.lines[start..end]
+        .iter()
+        .enumerate()
+        .map(|(j, l)| {
+            let here = l.item == p.cursor;
+            let line = match l.kind {
+                LineKind::Header => {
+                    let marker = if here { "▶ " } else { "  " };
+                    let style = if here { t.cursor } else { t.title };
+                    Line::from(vec![Span::raw(marker), Span::styled(l.text.clone(), style)])
+                }
+                LineKind::Lost => Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(l.text.clone(), t.danger),
+                    Span::styled("  removed", t.danger),
+                ]),
+                LineKind::Gained => Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(l.text.clone(), t.active),
+                    Span::styled("  restored", t.active),
+                ]),
+                LineKind::Warn => Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(l.text.clone(), t.error),
+                ]),
+                LineKind::Info => Line::from(format!("    {}", l.text)),
+            };
+            match &found {
+                Some((q, current)) => crate::tui::find::highlight(
+                    line,
+                    q,
+                    crate::tui::find::match_style(t, *current == Some(start + j)),
+                ),
+                None => line,
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), list);
+}
+
+// Drawing (was view/request.rs).
+
+/// The text lines of the request view (also used to bound scrolling).
+pub(crate) fn request_lines(p: &Preview) -> Vec<String> {
+    let Some(item) = p.plan.items.get(p.cursor) else {
+        return Vec::new();
+    };
+    let mut out = vec![
+        format!(
+            "{} ({})",
+            crate::tui::view::safe(&item.user_name),
+            crate::tui::view::safe(&item.user_id)
+        ),
+        String::new(),
+    ];
+    if item.requests.is_empty() {
+        let why = match &item.outcome {
+            Outcome::NoOp => "no request: the user is already in the target state".to_string(),
+            Outcome::Protected { reason } => {
+                format!("no request: protected ({})", crate::tui::view::safe(reason))
+            }
+            Outcome::NotFound => "no request: the user was not found".to_string(),
+            Outcome::Change => "no request".to_string(),
+        };
+        out.push(why);
+        return out;
+    }
+    let n = item.requests.len();
+    for (i, r) in item.requests.iter().enumerate() {
+        if n > 1 {
+            out.push(format!("request {} of {n}", i + 1));
+        }
+        out.push(format!(
+            "PATCH /Users/{}",
+            crate::tui::view::safe(&item.user_id)
+        ));
+        out.push("Content-Type: application/scim+json".to_string());
+        out.push(String::new());
+        let body = serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("({e})"));
+        out.extend(body.lines().map(str::to_string));
+        out.push(String::new());
+    }
+    out
+}
+
+fn draw_requests(state: &State, p: &Preview, scroll: usize, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let width = 78.min(area.width);
+    let rect = centered(area, width, area.height);
+    frame.render_widget(Clear, rect);
+    let lines = request_lines(p);
+    let height = rect.height.saturating_sub(2) as usize;
+    let start = scroll.min(lines.len().saturating_sub(height));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(start)
+        .take(height)
+        .map(|l| {
+            if l.starts_with("PATCH ") {
+                Line::styled(l.clone(), t.title)
+            } else {
+                Line::from(l.clone())
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(" Exact request ", t.title))
+        .title_bottom(Line::styled(" j/k scroll · esc back ", t.dim));
+    frame.render_widget(Paragraph::new(shown).block(block), rect);
 }

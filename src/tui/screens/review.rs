@@ -296,7 +296,8 @@ fn render(state: &State, r: &Review, frame: &mut Frame, area: Rect) {
 mod tests {
     use super::*;
     use crate::plan::Outcome as ItemOutcome;
-    use crate::tui::bulk::state::{Confirm, RunView};
+    use crate::tui::bulk::state::RunView;
+    use crate::tui::screens::confirm::Confirm;
     use crate::tui::state::View;
     use crate::tui::testing::{fixture_users, loaded_state, screen, step};
 

@@ -1,17 +1,11 @@
-//! Rendering: `render(&State, &mut Frame)` only reads the state. One file per screen.
+//! Rendering: `render(&State, &mut Frame)` only reads the state. The header, the view (the
+//! user list, the workspaces, a user's detail), the status bar, then the stack's layers
+//! bottom to top, each drawing itself (`screens/`).
 
-pub(crate) mod confirm;
-pub(crate) mod csv_report;
 pub(crate) mod cursor_table;
 mod find;
 pub(crate) mod help;
-pub mod history;
-pub(crate) mod path;
 pub mod paths;
-pub(crate) mod preview;
-pub(crate) mod progress;
-pub mod request;
-pub(crate) mod summary;
 pub(crate) mod users;
 pub mod workspaces;
 

@@ -41,7 +41,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
         head.push(Span::styled("  started ", t.dim));
         head.push(Span::raw(format!(
             "{} UTC",
-            crate::tui::view::history::when(&p.started)
+            crate::tui::text::when(&p.started)
         )));
     }
     let mut lines: Vec<Line> = vec![Line::from(head)];

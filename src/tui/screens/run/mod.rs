@@ -1,8 +1,11 @@
 //! The run: its live progress pane, then its summary (`u` undoes it, `R` resumes it, Enter
 //! shows a failure's full reason, `y` the journal's path, `H` the history). Esc during a run
 //! asks before it stops dispatching. Its keys and the batch's results are here; its data is
-//! [`RunView`] (`bulk/state.rs`, which the state and the exit note read) and its drawing
-//! `view/progress.rs` and `view/summary.rs`.
+//! [`RunView`] (`bulk/state.rs`, which the state and the exit note read); its two drawings
+//! are `progress.rs` and `summary.rs` here.
+
+mod progress;
+mod summary;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -76,9 +79,9 @@ impl Layer<State> for RunView {
 
     fn draw(&self, state: &State, frame: &mut Frame, body: Rect) {
         if self.finished() {
-            crate::tui::view::summary::render(state, self, frame, body);
+            summary::render(state, self, frame, body);
         } else {
-            crate::tui::view::progress::render(state, self, frame, body);
+            progress::render(state, self, frame, body);
         }
     }
 }
