@@ -1,7 +1,7 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`: the bulk flow's screens, the inputs, the sign-in), the view. `mode()` (the keymap section), key
-//! dispatch, editing keys and Esc all read [`top`]; the render draws the same layers bottom
-//! to top.
+//! stack (`screens/`: the bulk flow's screens, the inputs, the sign-in), the view. `mode()`
+//! (the keymap section), key dispatch, editing keys and Esc all read [`top`]; the render
+//! draws the same layers bottom to top.
 
 use crate::tui::bulk::state::{HistoryView, Preview};
 use crate::tui::find::{Find, FindOn};
