@@ -350,3 +350,28 @@ fn action_menu_over_the_selection_80x24() {
     step(&mut s, Command::Actions);
     assert_snapshot!(screen(&s));
 }
+
+/// The resume confirmation opened from a run's summary: the summary stays in sight under it.
+#[test]
+fn resume_confirmation_over_the_summary_80x24() {
+    let mut s = summary(80, 24);
+    let info = scimitar::tui::bulk::msg::ResumeInfo {
+        journal: "run.jsonl".into(),
+        batch_id: "b1".into(),
+        tenant: "api.anaplan.example".into(),
+        intent: scimitar::batch::Intent::Apply {
+            action: scimitar::plan::Action::Disable,
+            protected: Protected::default(),
+        },
+        plan_hash: "h".into(),
+        targets: vec![scimitar::batch::Target {
+            user_id: "u-0002".into(),
+            user_name: "bob.baker@example.com".into(),
+        }],
+        unknown: 1,
+        not_started: 0,
+        failed: 0,
+    };
+    update(&mut s, Outcome::ResumeReady(Ok(Box::new(info))));
+    assert_snapshot!(screen(&s));
+}
