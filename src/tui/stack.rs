@@ -237,10 +237,6 @@ impl<S: 'static> Stack<S> {
         self.layers.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.layers.len()
-    }
-
     /// Bottom first, for drawing.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &dyn Layer<S>> + ExactSizeIterator {
         self.layers.iter().map(|e| &*e.layer)

@@ -261,7 +261,6 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
 /// What came back. Every outcome is named here, so a new one cannot be dropped unseen;
 /// results apply whatever is on screen.
 fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
-    use crate::tui::bulk::update as b;
     use crate::tui::screens;
     match outcome {
         Outcome::Tick => tick(state),
@@ -314,9 +313,13 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::RunsListed(result) => screens::history::runs_listed(state, result),
         Outcome::RunLoaded(result) => screens::history::run_loaded(state, result),
         Outcome::RunVerified(result) => return screens::history::verified(state, result),
-        Outcome::WouldOverwrite { purpose, path } => b::would_overwrite(state, purpose, path),
-        Outcome::PathCompleted { typed, completion } => b::path_completed(state, typed, completion),
-        Outcome::Saved { what, result } => b::saved(state, what, result),
+        Outcome::WouldOverwrite { purpose, path } => {
+            screens::path::would_overwrite(state, purpose, path)
+        }
+        Outcome::PathCompleted { typed, completion } => {
+            screens::path::completed(state, typed, completion)
+        }
+        Outcome::Saved { what, result } => screens::path::saved(state, what, result),
         Outcome::RunStarted {
             batch_id,
             journal,

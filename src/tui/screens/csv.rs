@@ -194,10 +194,7 @@ impl Layer<State> for CsvReportView {
     }
 
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
-        let page = crate::tui::layout::flow_rows(state.height);
-        if let Some(delta) = command.movement(page) {
-            let len = self.problems.len();
-            self.scroll.move_by(delta, len, page);
+        if super::scrolled(&mut self.scroll, command, self.problems.len(), state) {
             return Step::stay(Vec::new());
         }
         match command {

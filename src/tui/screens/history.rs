@@ -64,10 +64,8 @@ impl Layer<State> for HistoryView {
     }
 
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
-        let page = crate::tui::layout::flow_rows(state.height);
-        if let Some(delta) = command.movement(page) {
-            let len = self.len();
-            self.scroll.move_by(delta, len, page);
+        let len = self.len();
+        if super::scrolled(&mut self.scroll, command, len, state) {
             return Step::stay(Vec::new());
         }
         let effects = match command {

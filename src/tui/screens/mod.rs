@@ -40,6 +40,22 @@ pub fn open_on(state: &mut State, action: Command) -> Option<Vec<Effect>> {
     Some(Vec::new())
 }
 
+/// A move key (j/k, PgUp/PgDn, g/G...) on a flow screen's list of `len` rows, which scrolls
+/// by the flow's page: true when it was one and the cursor moved.
+pub(crate) fn scrolled(
+    scroll: &mut crate::tui::scroll::Scroll,
+    command: Command,
+    len: usize,
+    state: &State,
+) -> bool {
+    let page = crate::tui::layout::flow_rows(state.height);
+    let Some(delta) = command.movement(page) else {
+        return false;
+    };
+    scroll.move_by(delta, len, page);
+    true
+}
+
 /// A users load ended: the screens that open or close on it. True when one of them says the
 /// failure, so no error popup is needed.
 pub fn load_ended(state: &mut State, result: &Result<u64, Failure>) -> bool {

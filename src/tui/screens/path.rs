@@ -10,15 +10,16 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
-use tui_input::InputRequest;
+use tui_input::{Input, InputRequest};
 
 use crate::tui::bulk::state::{PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
+use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::screens::csv::CsvReportView;
 use crate::tui::stack::{Layer, Step};
-use crate::tui::state::State;
+use crate::tui::state::{Popup, State};
 
 /// Its keymap section: a file path being typed.
 pub const MODE: Mode = Mode::input("path", &[Command::Apply, Command::Complete, Command::Back]);
@@ -97,6 +98,58 @@ fn save(state: &State, purpose: PathPurpose, path: String, overwrite: bool) -> V
 /// "y" on the overwrite question: save again, replacing the file.
 pub fn confirm_overwrite(state: &mut State, purpose: PathPurpose, path: String) -> Vec<Effect> {
     save(state, purpose, path, true)
+}
+
+/// Tab's completion came back: the name completed, or what matched.
+pub(crate) fn completed(
+    state: &mut State,
+    typed: String,
+    c: crate::tui::bulk::complete::Completion,
+) {
+    // Dropped if the operator typed on (or left) meanwhile.
+    let Some(pi) = state
+        .layers_mut()
+        .find_mut::<PathInput>()
+        .filter(|pi| pi.input.value() == typed)
+    else {
+        return;
+    };
+    if c.value != typed {
+        pi.input = Input::new(c.value.clone());
+    }
+    if let Some(e) = c.error {
+        state.flash(e);
+    } else if c.matches == 0 {
+        state.flash(format!("no file name starts with `{typed}`"));
+    } else if c.matches > 1 {
+        let more = c.matches - c.candidates.len();
+        let tail = if more > 0 {
+            format!(" … and {more} more")
+        } else {
+            String::new()
+        };
+        state.flash(format!(
+            "{} matches: {}{tail}",
+            c.matches,
+            c.candidates.join("  ")
+        ));
+    }
+}
+
+/// The file exists: replace it? (`y` saves again with `overwrite`.)
+pub(crate) fn would_overwrite(state: &mut State, purpose: PathPurpose, path: String) {
+    state.push_popup(Popup::ConfirmOverwrite { purpose, path });
+}
+
+/// A save ended: where it went, or why not.
+pub(crate) fn saved(state: &mut State, what: String, result: Result<String, Failure>) {
+    match result {
+        Ok(path) => state.flash(format!("{what} saved to {path}")),
+        Err(message) => state.push_popup(Popup::Error {
+            title: format!("Could not save the {what}"),
+            message: message.to_string(),
+        }),
+    }
 }
 
 // Drawing (was view/path.rs).

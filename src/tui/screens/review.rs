@@ -139,8 +139,7 @@ impl Layer<State> for Review {
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
         let page = crate::tui::layout::flow_rows(state.height);
         let len = self.members.len();
-        if let Some(delta) = command.movement(page) {
-            self.scroll.move_by(delta, len, page);
+        if super::scrolled(&mut self.scroll, command, len, state) {
             return Step::stay(Vec::new());
         }
         let current = self.members.get(self.scroll.cursor).map(|u| u.id.clone());

@@ -60,8 +60,7 @@ impl Layer<State> for Selection {
 
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
         let page = crate::tui::layout::flow_rows(state.height);
-        if let Some(delta) = command.movement(page) {
-            self.scroll.move_by(delta, self.ids.len(), page);
+        if super::scrolled(&mut self.scroll, command, self.ids.len(), state) {
             return Step::stay(Vec::new());
         }
         match command {
