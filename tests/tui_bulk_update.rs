@@ -8,7 +8,6 @@ use scimitar::batch::{Intent, ResultKind, Summary};
 use scimitar::plan::{Action as PlanAction, Protected};
 use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::keymap::Mode;
 use scimitar::tui::state::Popup;
 use scimitar::tui::testing::{
     csv_report, erase, fixture_users, loaded_state, run_tick, step, synthetic_users, typed,
@@ -41,7 +40,7 @@ fn v_marks_a_range_and_esc_cancels_it() {
     );
     update(&mut s, Command::VisualSelect);
     assert_eq!(ids(&s), ["u-0002", "u-0003", "u-0004"]);
-    assert_eq!(mode(&s), Mode::List);
+    assert_eq!(mode(&s), scimitar::tui::screens::users::MODE);
 
     // A range upwards, then Esc: nothing more is ticked, and Esc did not quit.
     update(&mut s, Command::Bottom);
@@ -248,7 +247,7 @@ fn action_menu_plans_and_previews_with_totals() {
     update(&mut s, Command::Back);
     assert_eq!(mode(&s), scimitar::tui::screens::menu::MODE);
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::List);
+    assert_eq!(mode(&s), scimitar::tui::screens::users::MODE);
     update(&mut s, Command::Back);
     assert!(!s.should_quit, "Esc never quits");
 }

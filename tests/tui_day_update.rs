@@ -3,7 +3,7 @@
 
 use scimitar::scim::client::{LastLogin, UNAVAILABLE};
 use scimitar::tui::bulk::state::CsvLoaded;
-use scimitar::tui::keymap::{KeyChord, Mode, key_to_action};
+use scimitar::tui::keymap::{KeyChord, key_to_action};
 use scimitar::tui::state::Popup;
 use scimitar::tui::testing::{
     csv_report, fixture_users, loaded_state, past_run, past_runs, run_summary, screen,
@@ -339,7 +339,7 @@ fn esc_from_a_finished_run_says_where_it_went_and_h_finds_it() {
     );
     assert_eq!(mode(&s), scimitar::tui::screens::run::SUMMARY);
     update(&mut s, Command::Back);
-    assert_eq!(mode(&s), Mode::List);
+    assert_eq!(mode(&s), scimitar::tui::screens::users::MODE);
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(flash.contains("H reopens it"), "{flash}");
     assert_eq!(update(&mut s, Command::History), [Effect::ListRuns]);
@@ -539,14 +539,18 @@ fn space_and_a_act_on_the_user_shown() {
     s.bulk.selected.insert("u-0005".into());
     update(&mut s, Command::Down);
     update(&mut s, Command::Open); // bob
-    assert_eq!(mode(&s), Mode::Detail);
+    assert_eq!(mode(&s), scimitar::tui::screens::detail::MODE);
     let space = key(&s, KeyCode::Char(' '), KeyModifiers::NONE).expect("space in detail");
     update(&mut s, space.clone());
     assert!(
         s.bulk.selected.contains("u-0002"),
         "space ticks the user shown"
     );
-    assert_eq!(mode(&s), Mode::Detail, "and the view stays");
+    assert_eq!(
+        mode(&s),
+        scimitar::tui::screens::detail::MODE,
+        "and the view stays"
+    );
     update(&mut s, space);
     assert!(!s.bulk.selected.contains("u-0002"), "space again unticks");
 

@@ -12,7 +12,7 @@ use scimitar::scim::model::{User, Workspace};
 use scimitar::tui::bulk::state::Preview;
 use scimitar::tui::keymap::key_to_action;
 use scimitar::tui::testing::{draw, fixture_users, loaded_state, past_runs, screen, step, typed};
-use scimitar::tui::{Command, Mode, Msg, Outcome, State, update};
+use scimitar::tui::{Command, Msg, Outcome, State, update};
 use scimitar::untrusted::is_hidden;
 
 /// The users' detail view of the fixture's first user (alice), fetched.
@@ -292,7 +292,7 @@ fn help_lists_the_search_keys_of_the_screens_that_have_them() {
     for (mode, name) in [
         (scimitar::tui::screens::preview::MODE, "preview"),
         (scimitar::tui::screens::history::MODE, "history"),
-        (Mode::Detail, "detail"),
+        (scimitar::tui::screens::detail::MODE, "detail"),
     ] {
         let km = scimitar::tui::Keymap::default();
         let rows = km.help_rows(mode);

@@ -287,7 +287,7 @@ fn esc_while_typing_a_search_cancels_it() {
     update(&mut s, Command::Back);
     assert_eq!(
         scimitar::tui::update::mode(&s),
-        scimitar::tui::Mode::List,
+        scimitar::tui::screens::users::MODE,
         "no longer typing"
     );
     assert_eq!(s.visible().len(), 6);

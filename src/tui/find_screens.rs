@@ -30,7 +30,7 @@ pub fn matching(state: &State, on: FindOn, query: &str) -> Vec<usize> {
             _ => Vec::new(),
         },
         FindOn::Detail => {
-            let rows = crate::tui::detail::texts(state);
+            let rows = crate::tui::screens::detail::texts(state);
             matching_lines(rows.iter().map(String::as_str), query)
         }
     }
@@ -79,7 +79,7 @@ pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
             }
         }
         FindOn::Detail => {
-            let max = crate::tui::detail::content_rows(state)
+            let max = crate::tui::screens::detail::content_rows(state)
                 .saturating_sub(crate::tui::layout::detail_rows(height));
             state.view_mut().cursor = line.saturating_sub(1).min(max);
         }

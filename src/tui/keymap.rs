@@ -36,55 +36,13 @@ impl PartialEq for Mode {
 
 impl Eq for Mode {}
 
-#[allow(non_upper_case_globals)] // read as the screens they name: `Mode::List`
+#[allow(non_upper_case_globals)] // read as the modes they name: `Mode::Popup`
 impl Mode {
     pub const Global: Mode = Mode::keys("global", &[Command::Help, Command::Quit]);
-    pub const List: Mode = Mode::keys(
-        "list",
-        &[
-            Command::Open,
-            Command::Filter,
-            Command::Search,
-            Command::ToggleSelect,
-            Command::Actions,
-            Command::Export,
-            Command::Help,
-            Command::Quit,
-            Command::LoadCsv,
-            Command::Selection,
-            Command::Sort,
-            Command::History,
-        ],
-    );
     /// The keymap section of every popup.
     pub const Popup: Mode = Mode::keys("popup", &[Command::Confirm, Command::Back]);
     /// The search typed over a list or a screen (`/`).
     pub const Search: Mode = Mode::input("search", &[Command::Apply, Command::Back]);
-    pub const Workspaces: Mode = Mode::keys(
-        "workspaces",
-        &[
-            Command::Open,
-            Command::Review,
-            Command::CopyId,
-            Command::Search,
-            Command::Back,
-            Command::Help,
-            Command::Quit,
-        ],
-    );
-    pub const Detail: Mode = Mode::keys(
-        "detail",
-        &[
-            Command::ToggleSelect,
-            Command::Actions,
-            Command::CopyId,
-            Command::Refresh,
-            Command::Back,
-            Command::Help,
-            Command::Quit,
-            Command::Search,
-        ],
-    );
     /// A mode whose keys are commands.
     pub const fn keys(name: &'static str, hints: &'static [Command]) -> Mode {
         Mode {
@@ -490,15 +448,8 @@ mod tests {
     }
 
     #[test]
-    fn the_view_and_flow_modes_have_their_sections_in_the_defaults() {
-        let modes = [
-            Mode::Global,
-            Mode::Popup,
-            Mode::Search,
-            Mode::List,
-            Mode::Workspaces,
-            Mode::Detail,
-        ];
+    fn the_shared_modes_have_their_sections_in_the_defaults() {
+        let modes = [Mode::Global, Mode::Popup, Mode::Search];
         for m in modes {
             assert!(Mode::sections().any(|s| s == m.name()), "{}", m.name());
             // The section read from a file is the screen's mode: the bindings are found.
@@ -521,14 +472,29 @@ mod tests {
         assert!(errs.is_empty(), "{errs:?}");
         let r = |m, c, mods| key_to_action(&km, m, &key(c, mods));
         assert_eq!(
-            r(Mode::List, KeyCode::Char('r'), KeyModifiers::CONTROL),
+            r(
+                Mode::section("list"),
+                KeyCode::Char('r'),
+                KeyModifiers::CONTROL
+            ),
             Some(Command::ClearSelection.into())
         );
         assert_eq!(
-            r(Mode::List, KeyCode::Char('x'), KeyModifiers::NONE),
+            r(
+                Mode::section("list"),
+                KeyCode::Char('x'),
+                KeyModifiers::NONE
+            ),
             Some(Command::ToggleSelect.into())
         );
-        assert_eq!(r(Mode::List, KeyCode::Char('q'), KeyModifiers::NONE), None);
+        assert_eq!(
+            r(
+                Mode::section("list"),
+                KeyCode::Char('q'),
+                KeyModifiers::NONE
+            ),
+            None
+        );
     }
 
     #[test]
@@ -555,7 +521,7 @@ mod tests {
             Some(Msg::Edit(_))
         ));
         assert_eq!(
-            key_to_action(&km, Mode::List, &q),
+            key_to_action(&km, Mode::section("list"), &q),
             Some(Command::Quit.into())
         );
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
@@ -575,7 +541,7 @@ mod tests {
         let km = Keymap::default();
         let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(
-            key_to_action(&km, Mode::List, &g),
+            key_to_action(&km, Mode::section("list"), &g),
             Some(Command::Bottom.into())
         );
         assert_eq!(KeyChord::parse("shift-g"), KeyChord::parse("G"));
@@ -593,7 +559,7 @@ mod tests {
         assert!(errs.is_empty());
         let c = key(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(
-            key_to_action(&km, Mode::Detail, &c),
+            key_to_action(&km, Mode::section("detail"), &c),
             Some(Command::CopyId.into())
         );
         let (_, errs) = Keymap::load(Some(&dir.path().join("missing")));

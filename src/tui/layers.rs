@@ -51,9 +51,7 @@ fn layer_mode(layer: Top) -> Mode {
     match layer {
         Top::Popup => Mode::Popup,
         Top::Screen(l) => l.mode(),
-        Top::View(ViewKind::Users | ViewKind::Members { .. }) => Mode::List,
-        Top::View(ViewKind::Workspaces) => Mode::Workspaces,
-        Top::View(ViewKind::Detail(_)) => Mode::Detail,
+        Top::View(kind) => crate::tui::screens::view_mode(kind),
     }
 }
 
@@ -86,13 +84,6 @@ pub fn base_target(state: &State) -> Option<FindOn> {
 pub fn live(state: &State) -> Option<&Find> {
     let f = state.find.as_ref()?;
     (Some(f.on) == target(state)).then_some(f)
-}
-
-/// The query to highlight on screen `on`, with the line of the current match.
-pub fn shown(state: &State, on: FindOn) -> Option<(String, Option<usize>)> {
-    let f = state.find.as_ref().filter(|f| f.on == on)?;
-    let q = f.query();
-    (!q.is_empty()).then_some((q, f.current))
 }
 
 /// The query is being typed on the screen on top (the keys are text).

@@ -4,7 +4,6 @@
 
 pub(crate) mod app;
 pub mod bulk;
-pub(crate) mod detail;
 pub(crate) mod effect;
 pub(crate) mod export;
 pub(crate) mod failure;

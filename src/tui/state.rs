@@ -553,6 +553,13 @@ impl State {
         self.layers.find::<FilterEdit>()
     }
 
+    /// The query to highlight on screen `on`, with the line of the current match.
+    pub fn found(&self, on: crate::tui::find::FindOn) -> Option<(String, Option<usize>)> {
+        let f = self.find.as_ref().filter(|f| f.on == on)?;
+        let q = f.query();
+        (!q.is_empty()).then_some((q, f.current))
+    }
+
     pub fn login(&self) -> &str {
         &self.login
     }
@@ -854,6 +861,14 @@ impl State {
         } else {
             self.rebuild_keeping_row();
         }
+    }
+
+    /// Moves the cursor of a list view by `delta` rows (a page, a half page, one).
+    pub fn move_cursor(&mut self, delta: isize) {
+        let max = self.visible.len().saturating_sub(1) as isize;
+        let v = self.view_mut();
+        v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
+        self.clamp_cursor();
     }
 
     pub fn clamp_cursor(&mut self) {

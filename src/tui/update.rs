@@ -177,19 +177,13 @@ fn quit(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-/// A key on the list, workspace or detail views.
-// Long because one short arm per browsing key; each arm calls a named function.
+/// A key on the view on top: its own (the view's module, `screens::view_key`), then the keys
+/// every view has.
 fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
-    if let Some(delta) = action.movement(state.list_height()) {
-        return move_by(state, delta);
+    if let Some(effects) = crate::tui::screens::view_key(state, action) {
+        return effects;
     }
     match action {
-        Command::Actions if matches!(state.view().kind, ViewKind::Detail(_)) => {
-            if let Some(u) = state.detail_user() {
-                crate::tui::screens::menu::open_for(state, u);
-            }
-            Vec::new()
-        }
         a @ (Command::VisualSelect
         | Command::SelectAll
         | Command::InvertSelection
@@ -198,62 +192,18 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
             bulk::update::list_key(state, a);
             Vec::new()
         }
-        Command::Open => open(state),
-        Command::Refresh => refresh(state),
-        Command::ToggleSelect if matches!(state.view().kind, ViewKind::Detail(_)) => {
-            // The shown user: ticked or unticked, and the view stays.
-            if let Some(id) = state.detail_user().map(|u| u.id.clone()) {
-                let ticked = if state.bulk.selected.remove(&id) {
-                    false
-                } else {
-                    state.bulk.selected.insert(id);
-                    true
-                };
-                state.flash(if ticked {
-                    format!("ticked ({} selected)", state.bulk.selected.len())
-                } else {
-                    format!("unticked ({} selected)", state.bulk.selected.len())
-                });
-            }
-            Vec::new()
-        }
-        Command::ToggleSelect => {
-            if let Some(id) = state.current_user().map(|u| u.id.clone()) {
-                state.bulk.toggle(id);
-                move_by(state, 1);
-            }
-            Vec::new()
-        }
-        Command::Sort => {
-            if state.view().is_user_list() {
-                state.sort = state.sort.next();
-                state.rebuild_keeping_row();
-                state.flash(format!("sorted by {}", state.sort.label()));
-            }
-            Vec::new()
-        }
-        Command::InactivityFilter => {
-            if state.view().is_user_list() {
-                state.logins.next_filter();
-                state.rebuild_keeping_row();
-                let what = match state.logins.filter {
-                    Some(f) => format!("showing users with {}", f.label()),
-                    None => "inactivity filter off".into(),
-                };
-                state.flash(what);
-            }
-            Vec::new()
+        Command::Refresh => {
+            let mut e = reload(state);
+            e.push(Effect::ListWorkspaces);
+            e
         }
         Command::Workspaces => {
-            if state.view().kind != ViewKind::Workspaces {
-                state.push_view(View::new(ViewKind::Workspaces));
-            }
+            crate::tui::screens::workspaces::open(state);
             Vec::new()
         }
-        Command::CopyId => copy_id(state),
         Command::Export => crate::tui::export::start(state),
         // A screen that opens over the view (screens/mod.rs), else keys of the bulk screens:
-        // nothing on the list.
+        // nothing on the view.
         a => crate::tui::screens::open_on(state, a).unwrap_or_default(),
     }
 }
@@ -283,7 +233,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::LoadFinished { generation, result } => {
             return load_finished(state, generation, result);
         }
-        Outcome::WorkspacesListed(result) => workspaces_listed(state, result),
+        Outcome::WorkspacesListed(result) => screens::workspaces::listed(state, result),
         Outcome::LastLoginsProgress {
             generation,
             progress,
@@ -302,8 +252,12 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
             read_at,
             from_cache,
         } => logins_loaded(state, generation, logins, read_at, from_cache),
-        Outcome::UserFetched { key, result } => return user_fetched(state, key, result),
-        Outcome::LastLoginFetched { id, login } => last_login_fetched(state, id, login),
+        Outcome::UserFetched { key, result } => {
+            return screens::detail::user_fetched(state, key, result);
+        }
+        Outcome::LastLoginFetched { id, login } => {
+            screens::detail::last_login_fetched(state, id, login)
+        }
         Outcome::ClipboardSent { what, result } => clipboard_sent(state, what, result),
         Outcome::CsvProgress { rows, looked_up } => screens::csv::progress(state, rows, looked_up),
         Outcome::CsvLoaded(result) => screens::csv::loaded(state, result),
@@ -438,42 +392,6 @@ fn logins_loaded(
     }
 }
 
-fn refresh(state: &mut State) -> Vec<Effect> {
-    if let ViewKind::Detail(d) = &state.view().kind {
-        let key = d.key.clone();
-        fetch_detail(state, key)
-    } else {
-        let mut e = reload(state);
-        e.push(Effect::ListWorkspaces);
-        e
-    }
-}
-
-fn copy_id(state: &mut State) -> Vec<Effect> {
-    // A workspace id: the column cuts it at 80 columns, so a popup shows it whole.
-    if let Some(id) = state.current_workspace().map(|w| w.id.clone()) {
-        state.push_popup(Popup::Path {
-            title: "Workspace id".into(),
-            path: id.clone(),
-        });
-        return vec![Effect::CopyToClipboard {
-            text: id,
-            what: Copied::Id,
-        }];
-    }
-    let id = match state.view().kind {
-        ViewKind::Detail(_) => state.detail_user().map(|u| u.id.clone()),
-        _ => state.current_user().map(|u| u.id.clone()),
-    };
-    match id {
-        Some(text) => vec![Effect::CopyToClipboard {
-            text,
-            what: Copied::Id,
-        }],
-        None => Vec::new(),
-    }
-}
-
 /// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
 /// flight are answered and journaled (so none is left "unknown").
 pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
@@ -515,103 +433,6 @@ fn back_view(state: &mut State) -> Vec<Effect> {
     }
     // A detail view's state goes with it.
     state.pop_view();
-    Vec::new()
-}
-
-fn open(state: &mut State) -> Vec<Effect> {
-    match state.view().kind {
-        ViewKind::Users | ViewKind::Members { .. } => {
-            let Some(id) = state.current_user().map(|u| u.id.clone()) else {
-                return Vec::new();
-            };
-            let detail = Box::new(DetailState::new(id.clone()));
-            state.push_view(View::new(ViewKind::Detail(detail)));
-            fetch_detail(state, id)
-        }
-        ViewKind::Workspaces => {
-            let Some(id) = state.current_workspace().map(|w| w.id.clone()) else {
-                return Vec::new();
-            };
-            state.push_view(View::new(ViewKind::Members { workspace_id: id }));
-            Vec::new()
-        }
-        ViewKind::Detail(_) => Vec::new(),
-    }
-}
-
-fn fetch_detail(state: &mut State, key: String) -> Vec<Effect> {
-    let keep = state
-        .detail()
-        .filter(|d| d.key == key)
-        .and_then(|d| d.user.clone());
-    let mut d = DetailState::new(key.clone());
-    d.user = keep;
-    if state.user(&key).is_some() || !key.contains('@') {
-        // An id: its last login can be asked for at once, beside the fresh copy.
-        d.last_login_for = Some(key.clone());
-        set_detail(state, d);
-        vec![
-            Effect::GetUser { id: key.clone() },
-            Effect::LastLogin { id: key },
-        ]
-    } else {
-        set_detail(state, d);
-        vec![Effect::FindUser { query: key }]
-    }
-}
-
-/// The detail view's state, fresh (the view is on the stack: opened or refreshed).
-fn set_detail(state: &mut State, d: DetailState) {
-    if let Some(slot) = state.detail_mut() {
-        *slot = d;
-    }
-}
-
-fn last_login_fetched(state: &mut State, id: String, login: crate::scim::client::LastLogin) {
-    if let Some(d) = state
-        .detail_mut()
-        .filter(|d| d.last_login_for.as_deref() == Some(id.as_str()))
-    {
-        d.last_login = Some(login);
-    }
-}
-
-fn user_fetched(
-    state: &mut State,
-    key: String,
-    result: Result<crate::scim::User, Failure>,
-) -> Vec<Effect> {
-    if let Ok(u) = &result
-        && state.list.index_of(&u.id).is_some()
-    {
-        state.upsert_users(vec![u.clone()]);
-    }
-    let Some(d) = state.detail_mut().filter(|d| d.key == key) else {
-        return Vec::new();
-    };
-    d.loading = false;
-    match result {
-        Ok(u) => {
-            d.error = None;
-            // Found by email: now its id is known, its last login can be asked for.
-            let ask = d.last_login_for.as_deref() != Some(u.id.as_str());
-            let id = u.id.clone();
-            d.user = Some(u);
-            if ask {
-                d.last_login_for = Some(id.clone());
-                d.last_login = None;
-                return vec![Effect::LastLogin { id }];
-            }
-        }
-        Err(failure) => {
-            let message = failure.to_string();
-            d.error = Some(message.clone());
-            state.push_popup(Popup::Error {
-                title: format!("Could not read user {key}"),
-                message,
-            });
-        }
-    }
     Vec::new()
 }
 
@@ -664,60 +485,4 @@ fn cache_loaded(
         }
         Ok(_) => {}
     }
-}
-
-fn workspaces_listed(
-    state: &mut State,
-    result: Result<Vec<crate::scim::client::WorkspaceInfo>, Failure>,
-) {
-    match result {
-        Ok(list) => {
-            state.list.workspace_list_ok = Some(true);
-            for w in list {
-                let e = state
-                    .list
-                    .workspaces
-                    .entry(w.id.clone())
-                    .or_insert_with(|| crate::tui::state::WorkspaceEntry {
-                        id: w.id.clone(),
-                        name: w.name.clone(),
-                        users: 0,
-                        listed: true,
-                    });
-                e.listed = true;
-                if e.name == e.id && !w.name.is_empty() {
-                    e.name = w.name;
-                }
-            }
-            state.sort_workspaces();
-            if state.view().kind == ViewKind::Workspaces {
-                state.rebuild_visible();
-            }
-        }
-        Err(e) => {
-            // Only a lesser source: the view still has every workspace of loaded users.
-            tracing::info!("workspace list unavailable: {e}");
-            state.list.workspace_list_ok = Some(false);
-        }
-    }
-}
-
-/// Moves the cursor of the top view by `delta` rows (a page, a half page, one).
-fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
-    let len = match &state.view().kind {
-        // The detail view scrolls by rows, to its last full page.
-        ViewKind::Detail(_) => {
-            let view = crate::tui::detail::content_rows(state)
-                .saturating_sub(crate::tui::layout::detail_rows(state.height));
-            view + 1
-        }
-        _ => state.visible().len(),
-    };
-    let v = state.view_mut();
-    let max = len.saturating_sub(1) as isize;
-    v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
-    if !matches!(v.kind, ViewKind::Detail(_)) {
-        state.clamp_cursor();
-    }
-    Vec::new()
 }

@@ -286,7 +286,7 @@ mod tests {
         update(&mut s, Command::Back);
         assert!(s.layers().is_empty());
         assert!(!s.in_flow());
-        assert_eq!(mode(&s), Mode::List);
+        assert_eq!(mode(&s), crate::tui::screens::users::MODE);
         assert!(s.bulk.selected.is_empty());
     }
 

@@ -260,7 +260,7 @@ fn draw_history(state: &State, h: &HistoryView, frame: &mut Frame, area: Rect) {
     let height = list_area.height.saturating_sub(3) as usize;
     let start = window_start(h.scroll.cursor, h.scroll.offset, height.max(1), len);
     let runs: &[RunEntry] = h.list.as_ref().map_or(&[], |l| &l.runs);
-    let found = crate::tui::layers::shown(state, crate::tui::find::FindOn::History);
+    let found = state.found(crate::tui::find::FindOn::History);
     let rows: Vec<Row> = runs
         .iter()
         .enumerate()
@@ -379,7 +379,7 @@ fn render_info(state: &State, run: Option<&RunEntry>, frame: &mut Frame, area: R
         lines.push(Line::from(vec![label("undo"), Span::raw(links.join("; "))]));
     }
     // The search's matches here too: at 80 columns the list cuts the action and tenant.
-    if let Some((q, _)) = crate::tui::layers::shown(state, crate::tui::find::FindOn::History) {
+    if let Some((q, _)) = state.found(crate::tui::find::FindOn::History) {
         let style = crate::tui::find::match_style(t, false);
         lines = lines
             .into_iter()

@@ -1,11 +1,15 @@
-//! Screens on the one stack of layers (`crate::tui::stack`): each module holds its state, its
-//! key handling, its drawing and its keymap mode (`MODE`, a section of the default keymap).
-//! Registering a screen is its `mod` line here and its line in [`open_on`] (a command opens
-//! it over the view) or in [`load_ended`] (the end of a users load opens or closes it).
+//! The screens. Each module holds its state, its key handling, its drawing and its keymap
+//! mode (`MODE`, a section of the default keymap). Most are layers of the one stack
+//! (`crate::tui::stack`); registering one is its `mod` line here and its line in [`open_on`]
+//! (a command opens it over the view) or in [`load_ended`] (the end of a users load opens or
+//! closes it). Under the stack are the views (the user list or a workspace's members, the
+//! workspaces, a user's detail: `users`, `workspaces`, `detail`), registered by their
+//! `ViewKind` in [`view_key`], [`view_mode`], [`view_title`] and [`draw_view`].
 
 pub mod columns;
 pub mod confirm;
 pub mod csv;
+pub mod detail;
 pub mod filter;
 pub mod history;
 pub mod menu;
@@ -18,12 +22,54 @@ pub mod run;
 pub mod search;
 pub mod selection;
 pub mod signin;
+pub mod users;
 pub mod visual;
+pub mod workspaces;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
+use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
-use crate::tui::state::State;
+use crate::tui::state::{State, ViewKind};
+
+/// The keys of the view on top, by its module; `None` when the key is one every view has.
+pub fn view_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    match state.view().kind {
+        ViewKind::Users | ViewKind::Members { .. } => users::on_command(state, command),
+        ViewKind::Workspaces => workspaces::on_command(state, command),
+        ViewKind::Detail(_) => detail::on_command(state, command),
+    }
+}
+
+/// The keymap mode of a view.
+pub fn view_mode(kind: &ViewKind) -> Mode {
+    match kind {
+        ViewKind::Users | ViewKind::Members { .. } => users::MODE,
+        ViewKind::Workspaces => workspaces::MODE,
+        ViewKind::Detail(_) => detail::MODE,
+    }
+}
+
+/// The header's title of the view on top.
+pub fn view_title(state: &State) -> String {
+    match &state.view().kind {
+        kind @ (ViewKind::Users | ViewKind::Members { .. }) => users::title(state, kind),
+        ViewKind::Workspaces => workspaces::TITLE.into(),
+        ViewKind::Detail(d) => detail::title(state, d),
+    }
+}
+
+/// Draws the view on top in the body of the screen.
+pub fn draw_view(state: &State, frame: &mut Frame, body: Rect) {
+    match state.view().kind {
+        ViewKind::Users | ViewKind::Members { .. } => users::draw(state, frame, body),
+        ViewKind::Workspaces => workspaces::render(state, frame, body),
+        ViewKind::Detail(_) => detail::render(state, frame, body),
+    }
+}
 
 /// Opens the screen that `action` opens over the view, if one does (one line per screen),
 /// with the effects it asks for; `None` when no screen opens on it.
@@ -56,6 +102,16 @@ pub(crate) fn scrolled(
     true
 }
 
+/// Sends an id to the clipboard (`y` on a view), if there is one.
+pub(crate) fn copy_id(id: Option<String>) -> Vec<Effect> {
+    id.map(|text| Effect::CopyToClipboard {
+        text,
+        what: crate::tui::msg::Copied::Id,
+    })
+    .into_iter()
+    .collect()
+}
+
 /// A users load ended: the screens that open or close on it. True when one of them says the
 /// failure, so no error popup is needed.
 pub fn load_ended(state: &mut State, result: &Result<u64, Failure>) -> bool {
@@ -73,6 +129,7 @@ mod tests {
             super::confirm::MODE,
             super::csv::BUSY,
             super::csv::REPORT,
+            super::detail::MODE,
             super::filter::MODE,
             super::history::MODE,
             super::menu::MODE,
@@ -85,7 +142,9 @@ mod tests {
             super::run::SUMMARY,
             super::selection::MODE,
             super::signin::MODE,
+            super::users::MODE,
             super::visual::MODE,
+            super::workspaces::MODE,
         ] {
             assert!(
                 Mode::sections().any(|s| s == mode.name()),

@@ -295,7 +295,7 @@ fn draw_preview(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
     // as it is: a tall block may show its end without its header.
     let start = p.offset.min(len.saturating_sub(height));
     let end = (start + height).min(len);
-    let found = crate::tui::layers::shown(state, crate::tui::find::FindOn::Preview);
+    let found = state.found(crate::tui::find::FindOn::Preview);
     let shown: Vec<Line> = p.lines[start..end]
         .iter()
         .enumerate()

@@ -19,12 +19,12 @@ use crate::tui::bulk::io::ReviewSave;
 use crate::tui::bulk::state::{PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
+use crate::tui::layout::window_start;
 use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{State, ViewKind};
 use crate::tui::view::cursor_table::CursorTable;
-use crate::tui::view::users::window_start;
 
 /// Its keymap section: a workspace's members under review.
 pub const MODE: Mode = Mode::keys(

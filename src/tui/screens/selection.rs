@@ -7,12 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Row};
 
 use crate::tui::keymap::Mode;
+use crate::tui::layout::window_start;
 use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
 use crate::tui::view::cursor_table::CursorTable;
-use crate::tui::view::users::window_start;
 
 /// Its keymap section.
 pub const MODE: Mode = Mode::keys(

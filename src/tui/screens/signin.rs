@@ -338,7 +338,7 @@ mod tests {
         end_load(&mut s, Ok(0));
         assert!(s.layers().find::<SignIn>().is_none());
         assert_eq!(s.list.load, LoadState::Done);
-        assert_eq!(mode(&s), Mode::List);
+        assert_eq!(mode(&s), crate::tui::screens::users::MODE);
         assert!(s.popups().is_empty());
     }
 
@@ -398,7 +398,7 @@ mod tests {
         update(&mut s, Command::Back);
         assert!(s.layers().is_empty());
         assert!(matches!(s.list.load, LoadState::Failed(_)));
-        assert_eq!(mode(&s), Mode::List);
+        assert_eq!(mode(&s), crate::tui::screens::users::MODE);
         assert!(screen(&s).contains("load failed"), "{}", screen(&s));
     }
 

@@ -20,7 +20,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let key_w = help_overlay::key_width(state);
     let first = help_overlay::first_row(state);
     let below = rows.len().saturating_sub(first + shown);
-    let found = crate::tui::layers::shown(state, FindOn::Help);
+    let found = state.found(FindOn::Help);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()

@@ -6,13 +6,11 @@ pub(crate) mod cursor_table;
 mod find;
 pub(crate) mod help;
 pub mod paths;
-pub(crate) mod users;
-pub mod workspaces;
 
 pub(crate) use crate::tui::text::safe;
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -20,7 +18,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::layers::mode;
 use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::msg::Command;
-use crate::tui::state::{LoadState, Popup, State, ViewKind};
+use crate::tui::state::{LoadState, Popup, State};
 
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
@@ -30,28 +28,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     let [header, body, status] = crate::tui::layout::areas(area);
     render_header(state, frame, header);
-    match &state.view().kind {
-        ViewKind::Users | ViewKind::Members { .. } => {
-            if crate::tui::layout::split(area.width) {
-                let [left, right] =
-                    Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-                        .areas(body);
-                users::render(state, frame, left);
-                crate::tui::detail::render_pane(
-                    state,
-                    state.current_user().as_ref(),
-                    None,
-                    0,
-                    frame,
-                    right,
-                );
-            } else {
-                users::render(state, frame, body);
-            }
-        }
-        ViewKind::Workspaces => workspaces::render(state, frame, body),
-        ViewKind::Detail(_) => crate::tui::detail::render(state, frame, body),
-    }
+    crate::tui::screens::draw_view(state, frame, body);
     render_status(state, frame, status);
     // Bottom to top. Of the popups only the top one shows, and of the bulk flow's screens
     // only the top one (the confirmation draws what it confirms under itself).
@@ -85,25 +62,7 @@ fn title(state: &State) -> String {
     if let Some(title) = state.layers().iter().rev().find_map(|l| l.title()) {
         return title;
     }
-    match &state.view().kind {
-        ViewKind::Users => "Users".into(),
-        ViewKind::Members { workspace_id } => {
-            let name = state
-                .list
-                .workspaces
-                .get(workspace_id)
-                .map_or(workspace_id.as_str(), |w| w.name.as_str());
-            format!("Users in {}", safe(name))
-        }
-        ViewKind::Workspaces => "Workspaces".into(),
-        ViewKind::Detail(d) => {
-            let user = state.detail_user();
-            let name = user
-                .as_ref()
-                .map_or(d.key.as_str(), |u| u.user_name.as_str());
-            format!("User {}", safe(name))
-        }
-    }
+    crate::tui::screens::view_title(state)
 }
 
 fn render_header(state: &State, frame: &mut Frame, area: Rect) {

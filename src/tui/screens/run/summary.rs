@@ -197,7 +197,7 @@ fn render_failures(state: &State, run: &RunView, frame: &mut Frame, area: Rect) 
     }
     let h = usize::from(inner.height).max(1);
     let cursor = run.failures_scroll.min(n - 1);
-    let start = crate::tui::view::users::window_start(cursor, cursor.saturating_sub(h - 1), h, n);
+    let start = crate::tui::layout::window_start(cursor, cursor.saturating_sub(h - 1), h, n);
     let lines: Vec<Line> = run
         .failures
         .iter()

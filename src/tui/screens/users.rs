@@ -1,19 +1,114 @@
-//! The user table. Rows are built for the visible window only, so 100,000 users scroll
-//! as fast as 100.
+//! The user list, and a workspace's members (the same list narrowed to one workspace): their
+//! keys (move, tick, sort, the inactivity filter, open a user, copy an id) and their drawing,
+//! with a user's detail beside the list on a wide terminal. Rows are built for the visible
+//! window only, so 100,000 users scroll as fast as 100. Its rows are `State::visible`.
 
-use crate::tui::view::safe;
+use crate::tui::text::safe;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
 use crate::store::UserRef;
-use crate::tui::state::{LoadState, State};
+use crate::tui::effect::Effect;
+use crate::tui::keymap::Mode;
+use crate::tui::msg::Command;
+use crate::tui::screens::copy_id;
+use crate::tui::state::{LoadState, State, ViewKind};
 use crate::tui::view::cursor_table::{CursorTable, Window};
 
-pub use crate::tui::layout::window_start;
+pub const MODE: Mode = Mode::keys(
+    "list",
+    &[
+        Command::Open,
+        Command::Filter,
+        Command::Search,
+        Command::ToggleSelect,
+        Command::Actions,
+        Command::Export,
+        Command::Help,
+        Command::Quit,
+        Command::LoadCsv,
+        Command::Selection,
+        Command::Sort,
+        Command::History,
+    ],
+);
 
-pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+/// The header's title: every user, or a workspace's members.
+pub fn title(state: &State, kind: &ViewKind) -> String {
+    match kind {
+        ViewKind::Members { workspace_id } => {
+            let name = state
+                .list
+                .workspaces
+                .get(workspace_id)
+                .map_or(workspace_id.as_str(), |w| w.name.as_str());
+            format!("Users in {}", safe(name))
+        }
+        _ => "Users".into(),
+    }
+}
+
+/// A key of a user list; `None` if it is one every view has.
+pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    if let Some(delta) = command.movement(state.list_height()) {
+        state.move_cursor(delta);
+        return Some(Vec::new());
+    }
+    match command {
+        Command::ToggleSelect => {
+            if let Some(id) = state.current_user().map(|u| u.id.clone()) {
+                state.bulk.toggle(id);
+                state.move_cursor(1);
+            }
+        }
+        Command::Sort => {
+            state.sort = state.sort.next();
+            state.rebuild_keeping_row();
+            state.flash(format!("sorted by {}", state.sort.label()));
+        }
+        Command::InactivityFilter => {
+            state.logins.next_filter();
+            state.rebuild_keeping_row();
+            let what = match state.logins.filter {
+                Some(f) => format!("showing users with {}", f.label()),
+                None => "inactivity filter off".into(),
+            };
+            state.flash(what);
+        }
+        Command::Open => {
+            let Some(id) = state.current_user().map(|u| u.id.clone()) else {
+                return Some(Vec::new());
+            };
+            return Some(crate::tui::screens::detail::open(state, id));
+        }
+        Command::CopyId => return Some(copy_id(state.current_user().map(|u| u.id))),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// The list, and on a wide terminal the detail of the user under the cursor beside it.
+pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
+    if !crate::tui::layout::split(frame.area().width) {
+        render(state, frame, body);
+        return;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+    render(state, frame, left);
+    crate::tui::screens::detail::render_pane(
+        state,
+        state.current_user().as_ref(),
+        None,
+        0,
+        frame,
+        right,
+    );
+}
+
+fn render(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
     let len = state.visible().len();
@@ -43,8 +138,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     // "Who is in workspace X": say exactly how complete the answer is.
     let (note, note_style) = match &view.kind {
-        crate::tui::state::ViewKind::Members { .. } if empty_note.is_empty() => {
-            let c = crate::tui::view::workspaces::completeness(state);
+        ViewKind::Members { .. } if empty_note.is_empty() => {
+            let c = crate::tui::screens::workspaces::completeness(state);
             (c.text, if c.complete { t.dim } else { t.error })
         }
         _ => (empty_note.to_string(), t.dim),
