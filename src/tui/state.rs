@@ -45,11 +45,16 @@ pub enum ViewKind {
 #[derive(Debug, Clone)]
 pub struct View {
     pub kind: ViewKind,
-    /// Index into `State::visible`.
+    /// Index into its rows.
     pub cursor: usize,
     /// First visible row; kept so the cursor stays on screen.
     pub offset: usize,
     pub search: Search,
+    /// The rows it shows, while it is on top: indices into the users (user lists) or
+    /// `workspace_order`. Only this file writes them: rebuilt, narrowed by a search, or
+    /// merged with a new page; a view under another gives its rows up and gets them back
+    /// rebuilt when it is on top again.
+    rows: Vec<usize>,
 }
 
 impl View {
@@ -59,7 +64,13 @@ impl View {
             cursor: 0,
             offset: 0,
             search: Search::default(),
+            rows: Vec::new(),
         }
+    }
+
+    /// The row under the cursor.
+    fn current(&self) -> Option<usize> {
+        self.rows.get(self.cursor).copied()
     }
 
     pub fn is_user_list(&self) -> bool {
@@ -278,9 +289,6 @@ pub struct State {
 
     /// The view stack; `views[0]` is the user list.
     pub views: Vec<View>,
-    /// Rows of the top view: indices into `users` (user lists) or `workspace_order`. Only
-    /// this file writes them: rebuilt, narrowed by a search, or merged with a new page.
-    visible: Vec<usize>,
     /// The order of user lists (`o` cycles).
     pub sort: crate::tui::sort::SortKey,
     /// Last logins: the column, the sort by them, the inactivity filter.
@@ -461,7 +469,6 @@ impl State {
                 parser: crate::scim::filter::parse,
             },
             views: vec![View::new(ViewKind::Users)],
-            visible: Vec::new(),
             sort: crate::tui::sort::SortKey::default(),
             logins: crate::tui::logins::Logins::default(),
             bulk: Bulk {
@@ -607,7 +614,7 @@ impl State {
         if !v.is_user_list() {
             return None;
         }
-        self.visible.get(v.cursor).and_then(|&i| self.list.get(i))
+        v.current().and_then(|i| self.list.get(i))
     }
 
     pub fn current_workspace(&self) -> Option<&WorkspaceEntry> {
@@ -615,9 +622,8 @@ impl State {
         if v.kind != ViewKind::Workspaces {
             return None;
         }
-        self.visible
-            .get(v.cursor)
-            .and_then(|&i| self.list.workspace_order.get(i))
+        v.current()
+            .and_then(|i| self.list.workspace_order.get(i))
             .and_then(|id| self.list.workspaces.get(id))
     }
 
@@ -719,17 +725,25 @@ impl State {
 
     /// Rows of the top view: indices into the users (user lists) or `workspace_order`.
     pub fn visible(&self) -> &[usize] {
-        &self.visible
+        &self.view().rows
+    }
+
+    /// The top view's rows, to change (the other fields of the state stay at hand).
+    fn rows_mut(views: &mut [View]) -> &mut Vec<usize> {
+        let last = views.len() - 1;
+        &mut views[last].rows
     }
 
     /// The memory held for the rows (the benchmarks' memory figure).
     #[doc(hidden)]
     pub fn visible_capacity(&self) -> usize {
-        self.visible.capacity()
+        self.view().rows.capacity()
     }
 
     /// Opens a view over the others, with its rows.
     pub fn push_view(&mut self, view: View) {
+        // Only the top view's rows are kept (100,000 users are 800 kB of rows).
+        self.view_mut().rows = Vec::new();
         self.views.push(view);
         self.rebuild_visible();
     }
@@ -755,25 +769,18 @@ impl State {
                     .filter(|&(i, new)| new && self.list.matches(i, &m) && self.login_keeps(i))
                     .map(|(i, _)| i)
                     .collect();
-                let keep = self.visible.get(self.view().cursor).copied();
+                let keep = self.view().current();
+                let visible = State::rows_mut(&mut self.views);
                 if self.sort == crate::tui::sort::SortKey::LastLogin {
-                    self.visible.extend(rows);
-                    crate::tui::logins::sort_rows(
-                        &self.logins,
-                        self.list.store(),
-                        &mut self.visible,
-                    );
+                    visible.extend(rows);
+                    crate::tui::logins::sort_rows(&self.logins, self.list.store(), visible);
                 } else {
-                    crate::tui::sort::merge_rows(
-                        self.sort,
-                        self.list.store(),
-                        &mut self.visible,
-                        rows,
-                    );
+                    crate::tui::sort::merge_rows(self.sort, self.list.store(), visible, rows);
                 }
                 // A sorted page lands anywhere: the cursor stays on its user.
                 if self.sort != crate::tui::sort::SortKey::Server
-                    && let Some(pos) = keep.and_then(|k| self.visible.iter().position(|&i| i == k))
+                    && let Some(pos) =
+                        keep.and_then(|k| self.visible().iter().position(|&i| i == k))
                 {
                     self.view_mut().cursor = pos;
                     self.clamp_cursor();
@@ -818,8 +825,9 @@ impl State {
                 .collect(),
             ViewKind::Detail(_) => Vec::new(),
         };
-        self.visible = rows;
-        self.view_mut().search.applied = query;
+        let v = self.view_mut();
+        v.rows = rows;
+        v.search.applied = query;
         self.clamp_cursor();
     }
 
@@ -830,14 +838,14 @@ impl State {
 
     /// Like `rebuild_visible` for the same view after its search changed.
     pub fn rebuild_keeping_row(&mut self) {
-        let keep = self.visible.get(self.view().cursor).copied();
+        let keep = self.view().current();
         self.rebuild_visible();
         self.follow(keep);
     }
 
     /// Keeps the cursor on the same row when it is still shown, else goes to the top.
     fn follow(&mut self, keep: Option<usize>) {
-        let pos = keep.and_then(|k| self.visible.iter().position(|&i| i == k));
+        let pos = keep.and_then(|k| self.visible().iter().position(|&i| i == k));
         self.view_mut().cursor = pos.unwrap_or(0);
         self.clamp_cursor();
     }
@@ -850,13 +858,16 @@ impl State {
         if v.is_user_list() && !v.search.applied.is_empty() && query.starts_with(&v.search.applied)
         {
             let m = self.list.matcher(&v.kind, &query);
-            let keep = self.visible.get(v.cursor).copied();
-            let rows = std::mem::take(&mut self.visible);
-            self.visible = rows
+            let keep = v.current();
+            let visible = State::rows_mut(&mut self.views);
+            let rows = std::mem::take(visible);
+            let rows = rows
                 .into_iter()
                 .filter(|&i| self.list.matches(i, &m))
                 .collect();
-            self.view_mut().search.applied = query;
+            let v = self.view_mut();
+            v.rows = rows;
+            v.search.applied = query;
             self.follow(keep);
         } else {
             self.rebuild_keeping_row();
@@ -865,14 +876,14 @@ impl State {
 
     /// Moves the cursor of a list view by `delta` rows (a page, a half page, one).
     pub fn move_cursor(&mut self, delta: isize) {
-        let max = self.visible.len().saturating_sub(1) as isize;
+        let max = self.visible().len().saturating_sub(1) as isize;
         let v = self.view_mut();
         v.cursor = (v.cursor as isize).saturating_add(delta).clamp(0, max) as usize;
         self.clamp_cursor();
     }
 
     pub fn clamp_cursor(&mut self) {
-        let len = self.visible.len();
+        let len = self.visible().len();
         let height = self.list_height();
         let v = self.view_mut();
         v.cursor = v.cursor.min(len.saturating_sub(1));
