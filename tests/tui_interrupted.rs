@@ -8,7 +8,7 @@ use scimitar::batch::interrupted::Interrupted;
 use scimitar::batch::runner::Event;
 use scimitar::tui::bulk::msg::BatchEvent;
 use scimitar::tui::bulk::state::RunView;
-use scimitar::tui::interrupted::exit_note;
+use scimitar::tui::screens::interrupted::exit_note;
 use scimitar::tui::state::Popup;
 use scimitar::tui::testing::{fixture_users, loaded_state, run_summary, screen};
 use scimitar::tui::{Command, Effect, Outcome, State, TuiOptions, initial_state, update};

@@ -121,7 +121,7 @@ pub async fn run_loop(
     }
     runner.abort_all();
     runner.finish(CACHE_WRITE_GRACE).await;
-    Ok(crate::tui::interrupted::exit_note(&state))
+    Ok(crate::tui::screens::interrupted::exit_note(&state))
 }
 
 /// Draws when something changed and a frame is due (or at once after a key); `false` when
@@ -170,7 +170,7 @@ fn leave(state: &mut State, runner: &mut EffectRunner, give_up_at: &mut Option<I
         return true;
     }
     *give_up_at = Some(Instant::now() + SIGNAL_GRACE);
-    for e in crate::tui::update::quit_after_run(state) {
+    for e in crate::tui::screens::run::quit_after_run(state) {
         runner.run(e);
     }
     false

@@ -14,7 +14,7 @@ pub fn matching(state: &State, on: FindOn, query: &str) -> Vec<usize> {
     use crate::tui::find::matching_lines;
     match on {
         FindOn::Help => {
-            let rows = crate::tui::help_overlay::texts(state);
+            let rows = crate::tui::screens::help::texts(state);
             matching_lines(rows.iter().map(String::as_str), query)
         }
         FindOn::Preview => match state.layers().top_flow::<Preview>() {
@@ -58,7 +58,7 @@ pub fn scroll_to(state: &mut State, on: FindOn, line: usize) {
     let (width, height) = (state.width, state.height);
     let page = crate::tui::layout::flow_rows(state.height);
     match on {
-        FindOn::Help => crate::tui::help_overlay::scroll_to(state, line),
+        FindOn::Help => crate::tui::screens::help::scroll_to(state, line),
         FindOn::Preview => {
             if let Some(p) = state.layers_mut().top_flow_mut::<Preview>() {
                 let shown = p.list_height(width, height).max(1);

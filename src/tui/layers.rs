@@ -1,11 +1,10 @@
 //! Which layer is on top, said once. The layers, highest first: a popup, a screen of the one
-//! stack (`screens/`: the bulk flow's screens, the inputs, the sign-in), the view. `mode()`
-//! (the keymap section), key dispatch, editing keys and Esc all read [`top`]; the render
+//! stack (`screens/`: the bulk flow's screens, the inputs, the sign-in), the view. The keymap
+//! mode (`screens::mode`), key dispatch, editing keys and Esc all read [`top`]; the render
 //! draws the same layers bottom to top.
 
 use crate::tui::bulk::state::{HistoryView, Preview};
 use crate::tui::find::{Find, FindOn};
-use crate::tui::keymap::Mode;
 use crate::tui::state::{Popup, State, ViewKind};
 
 /// One layer of the screen.
@@ -30,28 +29,6 @@ pub fn under_popups(state: &State) -> Top<'_> {
     match state.layers().top_screen() {
         Some(l) => Top::Screen(l),
         None => Top::View(&state.view().kind),
-    }
-}
-
-/// The keymap mode the state is in: what a key press means now.
-pub fn mode(state: &State) -> Mode {
-    // A find query being typed (find.rs) has the keys as text.
-    if editing(state) {
-        return Mode::Search;
-    }
-    layer_mode(top(state))
-}
-
-/// The mode under any popup.
-pub fn base_mode(state: &State) -> Mode {
-    layer_mode(under_popups(state))
-}
-
-fn layer_mode(layer: Top) -> Mode {
-    match layer {
-        Top::Popup => Mode::Popup,
-        Top::Screen(l) => l.mode(),
-        Top::View(kind) => crate::tui::screens::view_mode(kind),
     }
 }
 

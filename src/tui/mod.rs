@@ -9,8 +9,6 @@ pub(crate) mod export;
 pub(crate) mod failure;
 pub mod find;
 pub(crate) mod find_screens;
-pub(crate) mod help_overlay;
-pub mod interrupted;
 pub mod keymap;
 pub(crate) mod layers;
 pub(crate) mod layout;
@@ -30,6 +28,7 @@ pub(crate) mod text;
 pub(crate) mod theme;
 pub mod update;
 pub(crate) mod view;
+pub(crate) mod widgets;
 
 use std::path::PathBuf;
 

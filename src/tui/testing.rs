@@ -331,5 +331,5 @@ pub fn csv_report() -> crate::input::ResolveReport {
 
 /// The help overlay's rows as text, as the search sees them.
 pub fn help_texts(s: &State) -> Vec<String> {
-    crate::tui::help_overlay::texts(s)
+    crate::tui::screens::help::texts(s)
 }

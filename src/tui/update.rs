@@ -13,8 +13,8 @@ use crate::tui::state::{DetailState, LoadState, Popup, State, View, ViewKind};
 
 // Which layer is on top is said once, in layers.rs; named here too for the callers that
 // know it from the reducer.
-pub use crate::tui::layers::{base_mode, mode};
 pub(crate) use crate::tui::list::reload;
+pub use crate::tui::screens::{base_mode, mode};
 
 /// First effects: load the users and the workspace list; with `open_user`, open straight
 /// on that user's details.
@@ -115,7 +115,7 @@ fn on_key(state: &mut State, action: Command) -> Vec<Effect> {
         return effects;
     }
     if state.popup() == Some(&Popup::Help)
-        && let Some(effects) = crate::tui::help_overlay::on_key(state, action)
+        && let Some(effects) = crate::tui::screens::help::on_key(state, action)
     {
         return effects;
     }
@@ -291,7 +291,7 @@ fn on_outcome(state: &mut State, outcome: Outcome) -> Vec<Effect> {
         Outcome::OverlapChecked { tenant, warning } => {
             screens::confirm::overlap_checked(state, &tenant, warning)
         }
-        Outcome::InterruptedFound(runs) => crate::tui::interrupted::found(state, runs),
+        Outcome::InterruptedFound(runs) => crate::tui::screens::interrupted::found(state, runs),
     }
     Vec::new()
 }
@@ -390,18 +390,6 @@ fn logins_loaded(
     {
         state.rebuild_keeping_row();
     }
-}
-
-/// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
-/// flight are answered and journaled (so none is left "unknown").
-pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
-    if !state.run_in_flight() {
-        state.should_quit = true;
-        return Vec::new();
-    }
-    state.run.quit_when_idle = true;
-    state.flash("stopping: waiting for the requests in flight, then quitting");
-    crate::tui::screens::run::cancel_run(state)
 }
 
 /// Esc peels the layer on top (layers.rs). Never quits.

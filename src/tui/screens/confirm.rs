@@ -22,7 +22,7 @@ use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{Popup, State};
 use crate::tui::text::wrap;
-use crate::tui::view::centered;
+use crate::tui::widgets::centered;
 
 /// Its keymap section: the number is typed.
 pub const MODE: Mode = Mode::input("confirm", &[Command::Apply, Command::Back]);
@@ -229,7 +229,7 @@ fn draw_confirm(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(" Tenant  ", t.dim),
-            Span::styled(crate::tui::view::safe(&c.tenant), t.title),
+            Span::styled(crate::tui::text::safe(&c.tenant), t.title),
         ]),
         Line::from(vec![
             Span::styled(" Action  ", t.dim),
@@ -361,7 +361,7 @@ fn kept_names(plan: &crate::plan::Plan) -> Option<String> {
     };
     let names: Vec<String> = keep
         .iter()
-        .map(|id| crate::tui::view::safe(&name_of(id)))
+        .map(|id| crate::tui::text::safe(&name_of(id)))
         .collect();
     Some(match names.len() {
         0 => "no workspace".to_string(),

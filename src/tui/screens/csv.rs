@@ -19,8 +19,8 @@ use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{Popup, State};
-use crate::tui::view::cursor_table::CursorTable;
-use crate::tui::view::text_bar;
+use crate::tui::widgets::cursor_table::CursorTable;
+use crate::tui::widgets::text_bar;
 
 /// The file is being read and resolved (and a plan being built: `preview::Planning`).
 pub const BUSY: Mode = Mode::keys("busy", &[Command::Back]);
@@ -416,7 +416,7 @@ fn report_top(state: &State, rep: &crate::input::ResolveReport, inner: Rect) -> 
     let mut lines = vec![Line::from(first), Line::from(second)];
     let w = usize::from(inner.width).saturating_sub(1);
     // Which column was read and why (empty for reports made without a file).
-    for row in crate::tui::text::wrap(&crate::tui::view::safe(&rep.column), w) {
+    for row in crate::tui::text::wrap(&crate::tui::text::safe(&rep.column), w) {
         lines.push(Line::styled(format!(" {row}"), t.dim));
     }
     if inner.height >= 16 {
@@ -451,8 +451,8 @@ fn problem_row(
         _ => t.error,
     };
     let (value, detail) = (
-        crate::tui::view::safe(&p.value),
-        crate::tui::view::safe(&p.detail),
+        crate::tui::text::safe(&p.value),
+        crate::tui::text::safe(&p.detail),
     );
     let (value, detail) = match whole {
         Some((vw, dw)) => (

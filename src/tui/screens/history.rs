@@ -18,10 +18,10 @@ use crate::tui::layout::window_start;
 use crate::tui::msg::{Command, Copied};
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{Popup, State};
+use crate::tui::text::safe;
 use crate::tui::theme::Theme;
-use crate::tui::view::cursor_table::CursorTable;
-use crate::tui::view::paths::short_path;
-use crate::tui::view::safe;
+use crate::tui::widgets::cursor_table::CursorTable;
+use crate::tui::widgets::paths::short_path;
 
 /// Its keymap section.
 pub const MODE: Mode = Mode::keys(

@@ -15,7 +15,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::State;
-use crate::tui::view::centered;
+use crate::tui::widgets::centered;
 
 /// Its keymap section.
 pub const MODE: Mode = Mode::keys("menu", &[Command::Proceed, Command::Back, Command::Help]);
@@ -172,7 +172,7 @@ fn render(state: &State, cursor: usize, only: Option<&str>, frame: &mut Frame, a
                 Some(id) => {
                     let user = state.selected_user(id);
                     let name = user.as_ref().map_or(id, |u| u.user_name.as_str());
-                    format!(" Action for {} ", crate::tui::view::safe(name))
+                    format!(" Action for {} ", crate::tui::text::safe(name))
                 }
                 None => format!(" Action for {} selected users ", state.bulk.selected.len()),
             },

@@ -11,7 +11,9 @@ pub mod confirm;
 pub mod csv;
 pub mod detail;
 pub mod filter;
+pub mod help;
 pub mod history;
+pub mod interrupted;
 pub mod menu;
 pub mod path;
 pub mod picker;
@@ -32,8 +34,32 @@ use ratatui::layout::Rect;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
+use crate::tui::layers::{self, Top};
 use crate::tui::msg::Command;
 use crate::tui::state::{State, ViewKind};
+
+/// The keymap mode the state is in (what a key press means now): the mode of the layer on
+/// top (`layers.rs`).
+pub fn mode(state: &State) -> Mode {
+    // A find query being typed (find.rs) has the keys as text.
+    if crate::tui::layers::editing(state) {
+        return Mode::Search;
+    }
+    layer_mode(layers::top(state))
+}
+
+/// The mode under any popup.
+pub fn base_mode(state: &State) -> Mode {
+    layer_mode(layers::under_popups(state))
+}
+
+fn layer_mode(layer: Top) -> Mode {
+    match layer {
+        Top::Popup => Mode::Popup,
+        Top::Screen(l) => l.mode(),
+        Top::View(kind) => view_mode(kind),
+    }
+}
 
 /// The keys of the view on top, by its module; `None` when the key is one every view has.
 pub fn view_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {

@@ -16,7 +16,7 @@ use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
-use crate::tui::view::cursor_table::CursorTable;
+use crate::tui::widgets::cursor_table::CursorTable;
 
 /// Its keymap section.
 pub const MODE: Mode = Mode::keys(
@@ -165,7 +165,7 @@ fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
             };
             Row::new([
                 Cell::from(mark),
-                Cell::from(crate::tui::view::safe(&e.name)),
+                Cell::from(crate::tui::text::safe(&e.name)),
                 Cell::from(short_id(&e.id)),
                 Cell::from(Line::from(e.in_selection.to_string()).right_aligned()),
             ])

@@ -11,9 +11,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
+use crate::tui::screens::help;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{Popup, State};
-use crate::tui::view::{centered, help};
+use crate::tui::widgets::centered;
 
 impl Layer<State> for Popup {
     fn mode(&self) -> Mode {
@@ -31,13 +32,13 @@ impl Layer<State> for Popup {
     fn on_command(&mut self, command: Command, state: &mut State) -> Step<State> {
         match (&*self, command) {
             (Popup::Interrupted { run, .. }, c) => {
-                match crate::tui::interrupted::on_key(state, run, c) {
+                match crate::tui::screens::interrupted::on_key(state, run, c) {
                     Some(effects) => Step::close(effects),
                     None => Step::stay(Vec::new()),
                 }
             }
             (Popup::ConfirmQuit, Command::Confirm) => {
-                Step::close(crate::tui::update::quit_after_run(state))
+                Step::close(crate::tui::screens::run::quit_after_run(state))
             }
             (Popup::ConfirmStop, Command::Confirm) => {
                 Step::close(crate::tui::screens::run::cancel_run(state))
@@ -73,7 +74,7 @@ pub fn render(state: &State, popup: &Popup, frame: &mut Frame, area: Rect) {
         Popup::Help => return help::render(state, frame, area),
         Popup::Path { title, path } => return render_path(state, title, path, frame, area),
         Popup::Error { title, message } => (
-            crate::tui::view::safe(title),
+            crate::tui::text::safe(title),
             crate::untrusted::text(message).into_owned(),
             format!(" {}: dismiss ", keys(&Command::Back)),
         ),
@@ -152,7 +153,7 @@ fn render_path(state: &State, title: &str, path: &str, frame: &mut Frame, area: 
     let width = area.width.saturating_sub(4).min(100);
     let inner_w = usize::from(width.saturating_sub(2)).max(1);
     let mut lines: Vec<Line> =
-        crate::tui::view::paths::path_rows(&crate::untrusted::clip(path, 4096), inner_w)
+        crate::tui::widgets::paths::path_rows(&crate::untrusted::clip(path, 4096), inner_w)
             .into_iter()
             .map(Line::raw)
             .collect();
@@ -171,7 +172,7 @@ fn render_path(state: &State, title: &str, path: &str, frame: &mut Frame, area: 
         .borders(Borders::ALL)
         .border_style(t.focus_border)
         .title(Line::styled(
-            format!(" {} ", crate::tui::view::safe(title)),
+            format!(" {} ", crate::tui::text::safe(title)),
             t.title,
         ))
         .title_bottom(Line::styled(format!(" {back}: close "), t.key));

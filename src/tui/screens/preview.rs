@@ -23,7 +23,7 @@ use crate::tui::msg::Command;
 use crate::tui::screens::confirm::{Confirm, ConfirmWhat};
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{Popup, State};
-use crate::tui::view::centered;
+use crate::tui::widgets::centered;
 
 /// The preview's keymap section.
 pub const MODE: Mode = Mode::keys(
@@ -270,7 +270,7 @@ fn draw_preview(state: &State, p: &Preview, frame: &mut Frame, area: Rect) {
     // Laid out by the preview itself, so the reducer knows how many rows are left.
     let mut lines = vec![Line::from(format!(
         " tenant {}",
-        crate::tui::view::safe(&p.plan.tenant)
+        crate::tui::text::safe(&p.plan.tenant)
     ))];
     for row in p.count_rows(inner.width) {
         let mut counts = vec![Span::raw(" ")];
@@ -346,8 +346,8 @@ pub(crate) fn request_lines(p: &Preview) -> Vec<String> {
     let mut out = vec![
         format!(
             "{} ({})",
-            crate::tui::view::safe(&item.user_name),
-            crate::tui::view::safe(&item.user_id)
+            crate::tui::text::safe(&item.user_name),
+            crate::tui::text::safe(&item.user_id)
         ),
         String::new(),
     ];
@@ -355,7 +355,7 @@ pub(crate) fn request_lines(p: &Preview) -> Vec<String> {
         let why = match &item.outcome {
             Outcome::NoOp => "no request: the user is already in the target state".to_string(),
             Outcome::Protected { reason } => {
-                format!("no request: protected ({})", crate::tui::view::safe(reason))
+                format!("no request: protected ({})", crate::tui::text::safe(reason))
             }
             Outcome::NotFound => "no request: the user was not found".to_string(),
             Outcome::Change => "no request".to_string(),
@@ -370,7 +370,7 @@ pub(crate) fn request_lines(p: &Preview) -> Vec<String> {
         }
         out.push(format!(
             "PATCH /Users/{}",
-            crate::tui::view::safe(&item.user_id)
+            crate::tui::text::safe(&item.user_id)
         ));
         out.push("Content-Type: application/scim+json".to_string());
         out.push(String::new());

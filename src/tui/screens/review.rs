@@ -24,7 +24,7 @@ use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::{State, ViewKind};
-use crate::tui::view::cursor_table::CursorTable;
+use crate::tui::widgets::cursor_table::CursorTable;
 
 /// Its keymap section: a workspace's members under review.
 pub const MODE: Mode = Mode::keys(
@@ -252,10 +252,10 @@ fn render(state: &State, r: &Review, frame: &mut Frame, area: Rect) {
             };
             Row::new([
                 Cell::from(mark),
-                Cell::from(crate::tui::view::safe(&u.user_name)),
-                Cell::from(crate::tui::view::safe(&u.full_name())),
+                Cell::from(crate::tui::text::safe(&u.user_name)),
+                Cell::from(crate::tui::text::safe(&u.full_name())),
                 Cell::from(if u.active { "yes" } else { "no" }),
-                Cell::from(crate::tui::view::safe(&login)),
+                Cell::from(crate::tui::text::safe(&login)),
             ])
         })
         .collect();
@@ -266,7 +266,7 @@ fn render(state: &State, r: &Review, frame: &mut Frame, area: Rect) {
     };
     let title = format!(
         " Review {}: {} members, {} to revoke, {} undecided ",
-        crate::tui::view::safe(name),
+        crate::tui::text::safe(name),
         len,
         r.revokes(),
         len - r.marks.len().min(len)

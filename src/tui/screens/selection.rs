@@ -12,7 +12,7 @@ use crate::tui::msg::Command;
 use crate::tui::scroll::Scroll;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::State;
-use crate::tui::view::cursor_table::CursorTable;
+use crate::tui::widgets::cursor_table::CursorTable;
 
 /// Its keymap section.
 pub const MODE: Mode = Mode::keys(
@@ -107,13 +107,13 @@ fn render(state: &State, pane: &Selection, frame: &mut Frame, area: Rect) {
             match state.selected_user(id) {
                 Some(u) => Row::new([
                     Cell::from(sel),
-                    Cell::from(crate::tui::view::safe(&u.user_name)),
-                    Cell::from(crate::tui::view::safe(&u.full_name())),
+                    Cell::from(crate::tui::text::safe(&u.user_name)),
+                    Cell::from(crate::tui::text::safe(&u.full_name())),
                     Cell::from(Line::from(u.workspaces.len().to_string()).right_aligned()),
                 ]),
                 None => Row::new([
                     Cell::from(sel),
-                    Cell::from(crate::tui::view::safe(id)),
+                    Cell::from(crate::tui::text::safe(id)),
                     Cell::from("(not loaded)"),
                     Cell::from(""),
                 ]),

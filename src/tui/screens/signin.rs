@@ -204,7 +204,7 @@ impl Layer<State> for SignIn {
         }
         lines.push(Line::from(""));
         lines.extend(self.prompt_lines(state, text_width));
-        let rect = crate::tui::view::centered(body, width, lines.len() as u16 + 2);
+        let rect = crate::tui::widgets::centered(body, width, lines.len() as u16 + 2);
         frame.render_widget(Clear, rect);
         let block = Block::default()
             .borders(Borders::ALL)

@@ -15,7 +15,7 @@ use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::screens::copy_id;
 use crate::tui::state::{LoadState, State, ViewKind};
-use crate::tui::view::cursor_table::{CursorTable, Window};
+use crate::tui::widgets::cursor_table::{CursorTable, Window};
 
 pub const MODE: Mode = Mode::keys(
     "list",

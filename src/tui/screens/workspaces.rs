@@ -13,7 +13,7 @@ use crate::tui::failure::Failure;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::state::{Popup, State, View, ViewKind};
-use crate::tui::view::cursor_table::{CursorTable, Window};
+use crate::tui::widgets::cursor_table::{CursorTable, Window};
 
 pub const MODE: Mode = Mode::keys(
     "workspaces",

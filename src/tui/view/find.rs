@@ -23,7 +23,7 @@ pub fn render(state: &State, f: &Find, frame: &mut Frame, area: Rect) {
     let keys = |a: Command| {
         state
             .keymap
-            .keys_for(crate::tui::layers::mode(state), &a)
+            .keys_for(crate::tui::screens::mode(state), &a)
             .first()
             .map_or_else(String::new, ToString::to_string)
     };

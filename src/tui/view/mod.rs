@@ -2,23 +2,19 @@
 //! user list, the workspaces, a user's detail), the status bar, then the stack's layers
 //! bottom to top, each drawing itself (`screens/`).
 
-pub(crate) mod cursor_table;
 mod find;
-pub(crate) mod help;
-pub mod paths;
 
-pub(crate) use crate::tui::text::safe;
+use crate::tui::text::safe;
+use crate::tui::widgets::{hint_line, text_bar};
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::keymap::Mode;
-use crate::tui::layers::mode;
 use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH};
-use crate::tui::msg::Command;
-use crate::tui::state::{LoadState, Popup, State};
+use crate::tui::screens::mode;
+use crate::tui::state::{LoadState, State};
 
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
@@ -182,12 +178,6 @@ fn progress_bar(loaded: usize, total: Option<u64>) -> String {
     text_bar(loaded, total.unwrap_or(0) as usize, 10)
 }
 
-/// `▕████░░░░░░▏`: `done` of `total` in `cells` cells.
-pub fn text_bar(done: usize, total: usize, cells: usize) -> String {
-    let filled = (done.min(total) * cells).checked_div(total).unwrap_or(0);
-    format!("▕{}{}▏", "█".repeat(filled), "░".repeat(cells - filled))
-}
-
 fn render_status(state: &State, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
     let view = state.view();
@@ -218,48 +208,4 @@ fn render_status(state: &State, frame: &mut Frame, area: Rect) {
         Paragraph::new(hint_line(state, mode(state), area.width)),
         area,
     );
-}
-
-/// Status bar hints, generated from the keymap for the current mode.
-/// Hints that do not fit in `width` are left out rather than cut.
-pub fn hint_line(state: &State, mode: Mode, width: u16) -> Line<'static> {
-    let t = &state.theme;
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    let hints: &[Command] = match state.popup() {
-        Some(Popup::ConfirmQuit | Popup::ConfirmStop | Popup::ConfirmOverwrite { .. }) | None => {
-            mode.hints()
-        }
-        Some(_) => &[Command::Back],
-    };
-    for action in hints {
-        if state.read_only && Mode::mutating(action) {
-            continue;
-        }
-        let keys = state.keymap.keys_for(mode, action);
-        let Some(key) = keys.first() else {
-            continue;
-        };
-        let key = key.to_string();
-        let label = format!(" {}  ", action.label());
-        used += key.chars().count() + label.chars().count();
-        if used > width as usize + 2 {
-            break;
-        }
-        spans.push(Span::styled(key, t.key));
-        spans.push(Span::raw(label));
-    }
-    Line::from(spans)
-}
-
-/// Centered rectangle of at most `w` x `h` inside `area`.
-pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
 }

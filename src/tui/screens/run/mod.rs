@@ -294,3 +294,15 @@ pub(crate) fn run_finished(
     effects.push(Effect::ListWorkspaces);
     effects
 }
+
+/// Quits now, or, while a batch runs, stops dispatching and quits once the requests in
+/// flight are answered and journaled (so none is left "unknown").
+pub fn quit_after_run(state: &mut State) -> Vec<Effect> {
+    if !state.run_in_flight() {
+        state.should_quit = true;
+        return Vec::new();
+    }
+    state.run.quit_when_idle = true;
+    state.flash("stopping: waiting for the requests in flight, then quitting");
+    cancel_run(state)
+}

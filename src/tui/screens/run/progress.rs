@@ -13,7 +13,7 @@ use crate::batch::{Progress, ResultKind};
 use crate::tui::bulk::RunView;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
-use crate::tui::view::text_bar;
+use crate::tui::widgets::text_bar;
 
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
@@ -159,8 +159,8 @@ fn figure_lines(t: &Theme, run: &RunView, p: &Progress, width: u16) -> Vec<Line<
             Span::raw(secs(p.elapsed(now))),
             Span::styled("   journal ", t.dim),
             // One row, the file name whole: the summary's `y` shows it in full.
-            Span::raw(crate::tui::view::paths::short_path(
-                &crate::tui::view::safe(run.journal.as_deref().unwrap_or_default()),
+            Span::raw(crate::tui::widgets::paths::short_path(
+                &crate::tui::text::safe(run.journal.as_deref().unwrap_or_default()),
                 usize::from(width).saturating_sub(24),
             )),
         ]),
@@ -184,7 +184,7 @@ fn result_line(t: &Theme, r: &UserResult) -> Line<'static> {
     let mut spans = vec![
         Span::raw(" "),
         outcome_span(t, r.outcome),
-        Span::raw(format!(" {}{status}", crate::tui::view::safe(&r.user_name))),
+        Span::raw(format!(" {}{status}", crate::tui::text::safe(&r.user_name))),
     ];
     if r.status.is_some() {
         spans.push(Span::styled(
@@ -243,9 +243,9 @@ pub fn render_failures(t: &Theme, p: &Progress, scroll: usize, frame: &mut Frame
             let status = r.status.map_or_else(|| "-".to_string(), |s| s.to_string());
             Line::from(vec![
                 Span::styled(" ✗ ", t.error),
-                Span::raw(format!("{} ", crate::tui::view::safe(&r.user_name))),
+                Span::raw(format!("{} ", crate::tui::text::safe(&r.user_name))),
                 Span::styled(status, t.error),
-                Span::raw(format!(" {}", crate::tui::view::safe(&r.detail))),
+                Span::raw(format!(" {}", crate::tui::text::safe(&r.detail))),
             ])
         })
         .collect();

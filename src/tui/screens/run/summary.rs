@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::tui::bulk::RunView;
 use crate::tui::state::State;
-use crate::tui::view::paths::short_path;
+use crate::tui::widgets::paths::short_path;
 
 pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     let t = &state.theme;
@@ -35,7 +35,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let mut head = vec![
         Span::styled(" tenant ", t.dim),
-        Span::raw(crate::tui::view::safe(&run.tenant)),
+        Span::raw(crate::tui::text::safe(&run.tenant)),
     ];
     if let Some(p) = &run.past {
         head.push(Span::styled("  started ", t.dim));
@@ -55,7 +55,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
         }
         if !links.is_empty() {
             lines.push(Line::styled(
-                format!(" {}", crate::tui::view::safe(&links.join("; "))),
+                format!(" {}", crate::tui::text::safe(&links.join("; "))),
                 t.dim,
             ));
         }
@@ -172,7 +172,7 @@ fn path_line(t: &crate::tui::Theme, label: &str, path: &str, width: usize) -> Li
     let room = width.saturating_sub(label.chars().count() + 2);
     Line::from(vec![
         Span::styled(format!(" {label} "), t.dim),
-        Span::raw(short_path(&crate::tui::view::safe(path), room)),
+        Span::raw(short_path(&crate::tui::text::safe(path), room)),
     ])
 }
 
@@ -210,7 +210,7 @@ fn render_failures(state: &State, run: &RunView, frame: &mut Frame, area: Rect) 
             let mut l = Line::from(vec![
                 Span::raw(if here { "▶" } else { " " }),
                 Span::styled("✗ ", t.error),
-                Span::raw(format!("{} ", crate::tui::view::safe(&f.user_name))),
+                Span::raw(format!("{} ", crate::tui::text::safe(&f.user_name))),
                 Span::styled(status, t.error),
                 Span::raw(format!(
                     " {}",

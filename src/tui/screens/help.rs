@@ -2,9 +2,16 @@
 //! reducer scrolls them. Keys and descriptions wrap to the width (nothing is cut at 80 or 60
 //! columns); a list taller than the screen scrolls with the usual moves.
 
-use crate::tui::layers::base_mode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::find::{self, FindOn};
 use crate::tui::msg::Command;
+use crate::tui::screens::base_mode;
 use crate::tui::state::State;
+use crate::tui::widgets::centered;
 
 /// Widest key column, in characters; longer key lists wrap inside it.
 const KEY_MAX: usize = 24;
@@ -100,4 +107,51 @@ pub fn on_key(state: &mut State, action: Command) -> Option<Vec<crate::tui::effe
     state.help_scroll = (from as isize).saturating_add(delta).max(0) as usize;
     state.help_scroll = first_row(state);
     Some(Vec::new())
+}
+
+// Drawing (was view/help.rs).
+
+pub(crate) fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let mode = base_mode(state);
+    let (width, shown) = geometry(state);
+    let rows = layout(state, width);
+    let key_w = key_width(state);
+    let first = first_row(state);
+    let below = rows.len().saturating_sub(first + shown);
+    let found = state.found(FindOn::Help);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(shown)
+        .map(|(i, r)| {
+            let line = Line::from(vec![
+                Span::styled(format!(" {:>key_w$} ", r.keys), t.key),
+                Span::raw(r.text.clone()),
+            ]);
+            match &found {
+                Some((q, current)) => {
+                    find::highlight(line, q, find::match_style(t, *current == Some(i)))
+                }
+                None => line,
+            }
+        })
+        .collect();
+    let rect = centered(area, width, shown as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus_border)
+        .title(Line::styled(format!(" Keys: {} ", mode.name()), t.title))
+        .title_bottom(Line::styled(" / search  esc closes ", t.dim));
+    if first > 0 {
+        block = block.title(Line::styled(format!(" ↑ {first} more "), t.key).right_aligned());
+    }
+    if below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ↓ {below} more (j, pgdn, G) "), t.key).right_aligned(),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
