@@ -84,7 +84,7 @@ pub enum Effect {
     /// Save the review screen's marks as a review CSV.
     SaveReview {
         path: String,
-        save: Box<crate::tui::bulk::io::ReviewSave>,
+        save: Box<crate::tui::bulk::msg::ReviewSave>,
         overwrite: bool,
     },
     /// Write the users shown to a CSV, created exclusively unless `overwrite` (confirmed).

@@ -70,7 +70,7 @@ fn file_safe(s: &str) -> String {
 /// Writes the CSV. Without `overwrite` the file is created exclusively; one already there
 /// is not touched and the operator is asked (`Outcome::WouldOverwrite`).
 pub fn write(path: &str, users: &[User], overwrite: bool) -> Outcome {
-    let p = crate::tui::bulk::io::resolve_path(path);
+    let p = crate::tui::bulk::state::resolve_path(path);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true);
     if overwrite {

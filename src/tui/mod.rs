@@ -18,6 +18,7 @@ pub(crate) mod msg;
 pub(crate) mod runner;
 pub mod screens;
 pub(crate) mod scroll;
+pub(crate) mod select;
 pub(crate) mod sort;
 pub mod stack;
 pub mod state;

@@ -165,11 +165,11 @@ pub fn draw(state: &State) -> Terminal<TestBackend> {
 
 /// Runs an action as the app would, building any plan it asks for on the spot; returns the
 /// other effects.
-pub fn step(state: &mut State, action: impl Into<Msg>) -> Vec<crate::tui::Effect> {
+pub fn step(state: &mut State, action: impl Into<Msg>) -> Vec<crate::tui::effect::Effect> {
     let mut out = Vec::new();
     for e in update(state, action) {
         match e {
-            crate::tui::Effect::BuildPlan(req) => {
+            crate::tui::effect::Effect::BuildPlan(req) => {
                 let preview = crate::tui::bulk::Preview::build(*req);
                 out.extend(update(state, Outcome::PlanReady(Box::new(preview))));
             }
@@ -180,7 +180,7 @@ pub fn step(state: &mut State, action: impl Into<Msg>) -> Vec<crate::tui::Effect
 }
 
 /// Types `text` into whatever input has the keys; returns the effects.
-pub fn typed(state: &mut State, text: &str) -> Vec<crate::tui::Effect> {
+pub fn typed(state: &mut State, text: &str) -> Vec<crate::tui::effect::Effect> {
     let mut out = Vec::new();
     for c in text.chars() {
         out.extend(update(

@@ -3,7 +3,6 @@
 
 use crate::input::csv::ReadOptions;
 
-use crate::tui::bulk;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Failure;
 use crate::tui::layers::{self, Top};
@@ -189,7 +188,7 @@ fn browse_key(state: &mut State, action: Command) -> Vec<Effect> {
         | Command::InvertSelection
         | Command::ClearSelection
         | Command::LoadCsv) => {
-            bulk::update::list_key(state, a);
+            crate::tui::screens::users::bulk_key(state, a);
             Vec::new()
         }
         Command::Refresh => {
@@ -403,7 +402,7 @@ fn back(state: &mut State) -> Vec<Effect> {
 /// Esc on a view: a range being marked, then the search, then the filter or the view.
 fn back_view(state: &mut State) -> Vec<Effect> {
     if state.visual_anchor().is_some() {
-        bulk::select::cancel_visual(state);
+        crate::tui::select::cancel_visual(state);
         return Vec::new();
     }
     let v = state.view_mut();

@@ -1,13 +1,11 @@
-//! Bulk changes in the TUI, under their screens (`screens/`): the selection (ticks, ranges),
-//! the data the flow's results carry (`state.rs`, `msg.rs`), and the effects' file, journal
-//! and network side (`io.rs`, `complete.rs`). The plan and the run are the same `plan` and
-//! `batch` code the headless commands use.
+//! The bulk flow's data, below the screens that show it (`screens/`): the selection and the
+//! preview, run, history and path states (`state.rs`), what the flow's outcomes carry
+//! (`msg.rs`) and a path's Tab completion (`complete.rs`). Ticking and ranges are
+//! `tui/select.rs`; the file, journal and network side is `runner/io.rs`. The plan and the
+//! run are the same `plan` and `batch` code the headless commands use.
 
 pub mod complete;
-pub mod io;
 pub mod msg;
-pub mod select;
 pub mod state;
-pub mod update;
 
 pub use state::{Preview, RunView};

@@ -48,3 +48,13 @@ pub struct ResumeInfo {
     pub not_started: usize,
     pub failed: usize,
 }
+
+/// What a saved review file needs: the review screen's workspace, members and marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewSave {
+    pub tenant: String,
+    pub workspace: crate::scim::model::Workspace,
+    pub members: Vec<crate::scim::model::User>,
+    pub marks: std::collections::BTreeMap<String, crate::plan::review::Decision>,
+    pub logins: Option<Arc<crate::scim::client::LastLogins>>,
+}

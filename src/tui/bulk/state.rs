@@ -439,6 +439,16 @@ pub struct PathInput {
     pub input: Input,
 }
 
+fn home() -> Option<String> {
+    std::env::var("HOME").ok().filter(|h| !h.is_empty())
+}
+
+/// The path as typed with `~` expanded, made absolute so messages name exactly the file.
+pub fn resolve_path(path: &str) -> PathBuf {
+    let p = expand_tilde(path, home().as_deref());
+    std::path::absolute(&p).unwrap_or(p)
+}
+
 /// `~` and `~/…` become the home directory; anything else is left as typed.
 pub fn expand_tilde(path: &str, home: Option<&str>) -> PathBuf {
     let path = path.trim();

@@ -201,7 +201,7 @@ mod tests {
         };
         let e = crate::input::csv::read_with(&bytes, &opts).expect_err("the column is refused");
         let f = Failure::caused_by(FailureKind::File, format!("{path}: {e}"), e);
-        let (columns, why) = crate::tui::bulk::io::columns_to_pick(path, &f)
+        let (columns, why) = crate::tui::runner::io::columns_to_pick(path, &f)
             .expect("a column refusal offers the columns");
         Outcome::CsvColumns {
             path: path.to_string(),

@@ -300,7 +300,7 @@ fn draw_confirm(state: &State, c: &Confirm, frame: &mut Frame, area: Rect) {
 /// What the change is (users, requests, what is kept or re-checked); returns what it costs
 /// the users, if it costs them access.
 fn what_lines(
-    t: &crate::tui::Theme,
+    t: &crate::tui::theme::Theme,
     c: &Confirm,
     lines: &mut Vec<Line<'static>>,
 ) -> Option<String> {

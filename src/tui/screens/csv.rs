@@ -441,7 +441,7 @@ fn report_top(state: &State, rep: &crate::input::ResolveReport, inner: Rect) -> 
 /// One problem's row; with `whole` (the value and detail columns' widths) its value and
 /// detail are wrapped whole, in at most `max_rows` rows.
 fn problem_row(
-    t: &crate::tui::Theme,
+    t: &crate::tui::theme::Theme,
     p: &Problem,
     whole: Option<(u16, u16)>,
     max_rows: usize,

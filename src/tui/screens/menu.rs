@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::plan::Action as PlanAction;
 use crate::scim::model::User;
-use crate::tui::bulk::select;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
+use crate::tui::select;
 use crate::tui::stack::{Layer, Next, Step};
 use crate::tui::state::State;
 use crate::tui::widgets::centered;

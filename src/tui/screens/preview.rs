@@ -205,7 +205,7 @@ pub fn ask(state: &mut State, only: Option<&str>, action: PlanAction) -> Vec<Eff
 pub fn whom(state: &State, only: Option<&str>) -> Vec<String> {
     match only {
         Some(id) => vec![id.to_string()],
-        None => crate::tui::bulk::select::sorted_ids(state),
+        None => crate::tui::select::sorted_ids(state),
     }
 }
 

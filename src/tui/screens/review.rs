@@ -15,7 +15,7 @@ use tui_input::Input;
 use crate::batch::Intent;
 use crate::plan::review::{Decision, ReviewDecision, plan_review};
 use crate::scim::model::{User, Workspace};
-use crate::tui::bulk::io::ReviewSave;
+use crate::tui::bulk::msg::ReviewSave;
 use crate::tui::bulk::state::{PathInput, PathPurpose, Preview};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
@@ -409,7 +409,7 @@ mod tests {
         else {
             panic!("no save effect");
         };
-        crate::tui::bulk::io::save_review(&path, &save).unwrap();
+        crate::tui::runner::io::save_review(&path, &save).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let file = crate::input::review::read_review(&bytes).unwrap();
         let d = file.decisions();

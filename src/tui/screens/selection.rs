@@ -35,7 +35,7 @@ pub struct Selection {
 
 /// `s` on the list: opens the pane (a range being marked is ticked first).
 pub fn open(state: &mut State) {
-    use crate::tui::bulk::select;
+    use crate::tui::select;
     if state.visual_anchor().is_some() {
         select::commit_visual(state);
     }
@@ -74,7 +74,7 @@ impl Layer<State> for Selection {
                     self.scroll.move_by(1, self.ids.len(), page);
                 }
             }
-            Command::ClearSelection => crate::tui::bulk::select::clear(state),
+            Command::ClearSelection => crate::tui::select::clear(state),
             // The menu opens over the pane, which comes back when it is left.
             Command::Actions => crate::tui::screens::menu::open(state),
             _ => {}

@@ -249,9 +249,9 @@ impl SignIn {
 mod tests {
     use super::*;
     use crate::tui::msg::{Msg, Outcome};
+    use crate::tui::state::{LoadState, Popup};
     use crate::tui::testing::{screen, typed};
     use crate::tui::update::{mode, update};
-    use crate::tui::{Popup, state::LoadState};
 
     fn refused(method: AuthMethod) -> Failure {
         Failure::from(ScimError::Unauthorized {

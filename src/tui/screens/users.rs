@@ -9,11 +9,15 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row};
 
+use tui_input::Input;
+
 use crate::store::UserRef;
+use crate::tui::bulk::state::{PathInput, PathPurpose};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
 use crate::tui::screens::copy_id;
+use crate::tui::select;
 use crate::tui::state::{LoadState, State, ViewKind};
 use crate::tui::widgets::cursor_table::{CursorTable, Window};
 
@@ -89,6 +93,24 @@ pub fn on_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     Some(Vec::new())
 }
 
+/// The keys that choose users for the bulk flow: ticks and ranges, a CSV to load. Reached from
+/// any view, as before; the keymap offers them where a list of users is shown.
+pub fn bulk_key(state: &mut State, action: Command) {
+    match action {
+        Command::VisualSelect => select::visual_toggle(state),
+        Command::SelectAll => select::select_all_visible(state),
+        Command::InvertSelection => select::invert_visible(state),
+        Command::ClearSelection => select::clear(state),
+        Command::LoadCsv => {
+            state.ask_path(PathInput {
+                purpose: PathPurpose::LoadCsv,
+                input: Input::default(),
+            });
+        }
+        _ => {}
+    }
+}
+
 /// The list, and on a wide terminal the detail of the user under the cursor beside it.
 pub fn draw(state: &State, frame: &mut Frame, body: Rect) {
     if !crate::tui::layout::split(frame.area().width) {
@@ -114,7 +136,7 @@ fn render(state: &State, frame: &mut Frame, area: Rect) {
     let len = state.visible().len();
     let w = Window::new(view.cursor, view.offset, len, area);
     let (start, end) = (w.start, w.end);
-    let range = crate::tui::bulk::select::visual_range(state);
+    let range = crate::tui::select::visual_range(state);
     // userName is what an operator reads and types: it gets the room it needs (up to half
     // the width) and externalId, then Name, are cut first.
     let longest = state.visible()[start..end]
@@ -128,7 +150,7 @@ fn render(state: &State, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .filter_map(|(k, &i)| state.list.row(i).map(|u| (start + k, u)))
-        .map(|(pos, u)| user_row(state, u, crate::tui::bulk::select::in_visual(range, pos)))
+        .map(|(pos, u)| user_row(state, u, crate::tui::select::in_visual(range, pos)))
         .collect();
     let empty_note = match (&state.list.load, len) {
         (LoadState::Loading, 0) => " loading… ",

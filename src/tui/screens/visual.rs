@@ -7,9 +7,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::tui::bulk::select;
 use crate::tui::keymap::Mode;
 use crate::tui::msg::Command;
+use crate::tui::select;
 use crate::tui::stack::{Layer, Step};
 use crate::tui::state::{State, VisualRange};
 

@@ -105,7 +105,7 @@ pub fn render(state: &State, run: &RunView, frame: &mut Frame, area: Rect) {
 
 /// The totals of a run with a summary: counts, the input's rows, the journal and reports.
 fn totals(
-    t: &crate::tui::Theme,
+    t: &crate::tui::theme::Theme,
     run: &RunView,
     s: &crate::batch::Summary,
     w: usize,
@@ -168,7 +168,7 @@ fn totals(
 
 /// A label and a path on one row, the path shortened to fit (its file name whole); `y`
 /// shows it in full.
-fn path_line(t: &crate::tui::Theme, label: &str, path: &str, width: usize) -> Line<'static> {
+fn path_line(t: &crate::tui::theme::Theme, label: &str, path: &str, width: usize) -> Line<'static> {
     let room = width.saturating_sub(label.chars().count() + 2);
     Line::from(vec![
         Span::styled(format!(" {label} "), t.dim),

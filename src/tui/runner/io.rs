@@ -1,6 +1,7 @@
 //! The bulk flow's effects that touch files, the clock and the network: reading and
 //! resolving a CSV, saving reports and plans, running a batch with its journal, and reading a
-//! journal back for undo and resume. Only the effect runner (`runner.rs`) calls these.
+//! journal back for undo and resume. The effect runner (`runner/mod.rs`) calls these; the CSV
+//! column picker also reads a refused file's columns here.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,8 +20,8 @@ use crate::input::{self, LookupError, ResolveReport, UserLookup};
 use crate::plan::Plan;
 use crate::scim::ScimClient;
 use crate::scim::model::User;
-use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, RunStats, UndoPlan};
-use crate::tui::bulk::state::{CsvLoaded, expand_tilde};
+use crate::tui::bulk::msg::{BatchEvent, ResumeInfo, ReviewSave, RunStats, UndoPlan};
+use crate::tui::bulk::state::{CsvLoaded, resolve_path};
 use crate::tui::failure::Failure;
 use crate::tui::failure::FailureKind::{File, Journal};
 use crate::tui::msg::Outcome;
@@ -30,16 +31,6 @@ const STATS_EVERY: Duration = Duration::from_millis(250);
 
 /// How often a paused run asks whether the server is back.
 const PROBE_EVERY: Duration = Duration::from_secs(3);
-
-fn home() -> Option<String> {
-    std::env::var("HOME").ok().filter(|h| !h.is_empty())
-}
-
-/// The path as typed with `~` expanded, made absolute so messages name exactly the file.
-pub fn resolve_path(path: &str) -> PathBuf {
-    let p = expand_tilde(path, home().as_deref());
-    std::path::absolute(&p).unwrap_or(p)
-}
 
 /// A lookup that reports how many keys have been resolved, for the loading screen.
 struct CountingLookup<'a> {
@@ -148,16 +139,6 @@ pub fn save_plan(path: &str, plan: &Plan) -> Result<String, Failure> {
     plan.created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     write_private(&p, plan.to_json().as_bytes()).map_err(|e| written(&p, e))?;
     Ok(p.display().to_string())
-}
-
-/// What a saved review file needs: the review screen's workspace, members and marks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReviewSave {
-    pub tenant: String,
-    pub workspace: crate::scim::model::Workspace,
-    pub members: Vec<User>,
-    pub marks: std::collections::BTreeMap<String, crate::plan::review::Decision>,
-    pub logins: Option<Arc<crate::scim::client::LastLogins>>,
 }
 
 /// Writes the review CSV (BOM, comment row, CRLF, cells neutralised), stamped now.

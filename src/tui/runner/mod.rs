@@ -1,6 +1,8 @@
 //! The effect runner: the only part of the TUI that talks to the ScimClient, the disk and
 //! the clipboard. It carries out `Effect`s; results come back as `Outcome`s over the channel.
 
+pub(crate) mod io;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,10 +18,10 @@ use crate::batch::history;
 use crate::scim::client::ListOptions;
 use crate::scim::{Filter, ScimClient};
 use crate::tui::bulk::Preview;
-use crate::tui::bulk::io::{self, RunStart};
 use crate::tui::bulk::state::PathPurpose;
 use crate::tui::failure::{Failure, FailureKind};
 use crate::tui::msg::{Copied, Outcome};
+use io::RunStart;
 
 use crate::cache::CacheFile;
 
@@ -200,7 +202,7 @@ impl EffectRunner {
                 save,
                 overwrite,
             } => self.save(PathPurpose::SaveReview, path, overwrite, move |p| {
-                ("review", crate::tui::bulk::io::save_review(p, &save))
+                ("review", crate::tui::runner::io::save_review(p, &save))
             }),
             Effect::ExportUsers {
                 path,
@@ -496,7 +498,7 @@ fn existing_file(path: &str, overwrite: bool) -> Option<String> {
     if overwrite {
         return None;
     }
-    let p = crate::tui::bulk::io::resolve_path(path);
+    let p = crate::tui::bulk::state::resolve_path(path);
     p.exists()
         .then(|| std::path::absolute(&p).unwrap_or(p).display().to_string())
 }
