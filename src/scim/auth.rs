@@ -5,6 +5,7 @@
 //! they never reach Debug output, logs or errors.
 
 pub mod cert;
+pub mod method;
 pub mod oauth;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

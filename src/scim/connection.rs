@@ -1,7 +1,7 @@
-//! How to reach one tenant: the URLs, the authentication method and its credentials. A leaf
-//! of `scim/`, so that the client, the authenticators, the errors and the profiles (config.rs)
-//! all read it without an arrow back up. The command line maps its own flag onto
-//! [`AuthMethod`] (cli.rs), so no clap derive lives here.
+//! How to reach one tenant: the URLs, the authentication method and its credentials. Low in
+//! `scim/`, so that the client, the authenticators and the profiles (config.rs) all read it
+//! without an arrow back up. The method itself is `auth/method.rs`, below the errors that name
+//! it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,23 +13,7 @@ pub const DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 pub const DEFAULT_API_URL: &str = "https://api.anaplan.com/2/0";
 pub const DEFAULT_AUDIT_URL: &str = "https://audit.anaplan.com/audit/api/1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMethod {
-    /// Basic credentials on every SCIM call.
-    Basic,
-    /// Anaplan auth token from the auth service, refreshed ahead of its 35-minute expiry.
-    #[default]
-    Token,
-    /// An API key or OAuth access token sent as `Authorization: Bearer`.
-    Bearer,
-    /// A CA certificate and its RSA key (--cert-file, --key-file) sign in for an Anaplan
-    /// auth token.
-    Cert,
-    /// The OAuth device grant: approve once on any device; the refresh token is kept per
-    /// profile.
-    Oauth,
-}
+pub use crate::scim::auth::method::AuthMethod;
 
 /// Everything needed to reach one tenant. Secrets never come from argv.
 #[derive(Debug, Clone)]

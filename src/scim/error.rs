@@ -1,6 +1,6 @@
 //! Typed errors of the protocol layer. Each message says what went wrong and what to do.
 
-use crate::scim::connection::AuthMethod;
+use crate::scim::auth::method::AuthMethod;
 use crate::scim::filter::FilterError;
 use crate::scim::model::ModelError;
 
