@@ -55,16 +55,6 @@ pub enum ModelError {
 }
 
 impl User {
-    /// Parses one user from a JSON value. Only `id` and `userName` are required.
-    pub fn from_value(v: &Value) -> Result<User, ModelError> {
-        crate::scim::wire::user_from_value(v)
-    }
-
-    /// Parses one user straight from a response body (see [`crate::scim::wire`]).
-    pub fn from_slice(bytes: &[u8]) -> Result<User, crate::scim::wire::ReadError> {
-        crate::scim::wire::user_from_slice(bytes)
-    }
-
     /// "Given Family", or the display name, or the user name.
     pub fn full_name(&self) -> String {
         full_name(
@@ -119,17 +109,6 @@ pub struct ListPage {
     pub users: Vec<User>,
     /// Records in `Resources` that could not be read as users, with the reason.
     pub skipped: Vec<String>,
-}
-
-impl ListPage {
-    pub fn from_value(v: &Value) -> Result<ListPage, ModelError> {
-        crate::scim::wire::page_from_value(v)
-    }
-
-    /// Reads a page straight from a response body, with no `Value` per user.
-    pub fn from_slice(bytes: &[u8]) -> Result<ListPage, crate::scim::wire::ReadError> {
-        crate::scim::wire::page_from_slice(bytes)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

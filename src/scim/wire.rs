@@ -571,6 +571,32 @@ pub fn user_from_value(v: &Value) -> Result<User, ModelError> {
     }
 }
 
+
+// The readers as the model's constructors. They live here, beside the code they call, so the
+// model imports nothing of the wire.
+impl User {
+    /// Parses one user from a JSON value. Only `id` and `userName` are required.
+    pub fn from_value(v: &Value) -> Result<User, ModelError> {
+        user_from_value(v)
+    }
+
+    /// Parses one user straight from a response body.
+    pub fn from_slice(bytes: &[u8]) -> Result<User, ReadError> {
+        user_from_slice(bytes)
+    }
+}
+
+impl ListPage {
+    pub fn from_value(v: &Value) -> Result<ListPage, ModelError> {
+        page_from_value(v)
+    }
+
+    /// Reads a page straight from a response body, with no `Value` per user.
+    pub fn from_slice(bytes: &[u8]) -> Result<ListPage, ReadError> {
+        page_from_slice(bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
