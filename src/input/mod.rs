@@ -2,6 +2,7 @@
 //! resolved, what did not and why, before anything is sent.
 
 pub mod csv;
+mod error;
 pub mod key;
 pub mod lookup;
 pub mod resolve;

@@ -1,7 +1,7 @@
 //! Bytes to text: refuses binary files and encodings other than UTF-8 with a message that
 //! says how to fix the file, instead of reading mojibake as user names.
 
-use crate::input::csv::CsvError;
+use crate::input::error::CsvError;
 
 /// Share of control characters above which a decoded file is called binary.
 const MAX_CONTROL_SHARE: f64 = 0.10;
