@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::journal::ResultKind;
-use crate::batch::runner::UserResult;
+use crate::batch::result::UserResult;
 
 const IN_A_ROW: usize = 10;
 const WINDOW: usize = 20;

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod limit;
 pub mod progress;
 pub mod report;
+pub mod result;
 pub mod runner;
 pub mod seal;
 pub mod tenant_lock;

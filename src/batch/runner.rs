@@ -23,6 +23,7 @@ use crate::batch::journal::{
 };
 use crate::batch::limit::AdaptiveLimit;
 use crate::batch::report::CONFIRMED;
+pub use crate::batch::result::UserResult;
 use crate::plan::simulate::apply_requests;
 use crate::plan::{InputCounts, Outcome, PlanItem, RunRef, UserState, plan_resumed, undo_item};
 use crate::scim::bulk::read_by_ids;
@@ -79,16 +80,6 @@ pub struct Batch {
     pub undoes: Option<RunRef>,
     /// Input rows that made no item, written into the run record for the summary.
     pub input: Option<InputCounts>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserResult {
-    pub user_id: String,
-    pub user_name: String,
-    pub outcome: ResultKind,
-    pub status: Option<u16>,
-    pub detail: String,
-    pub latency: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
