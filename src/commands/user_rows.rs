@@ -10,6 +10,19 @@ use crate::scim::client::LastLogin;
 use crate::scim::model::User;
 use crate::untrusted;
 
+/// Widest a name column gets in `user show` and `users list --format table`; longer names end
+/// with `…` (the JSON and CSV formats carry them whole).
+pub(crate) const MAX_COL: usize = 60;
+
+/// A user with its last login, as `user show` and `users list --last-login` print it in JSON.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Shown<'a> {
+    #[serde(flatten)]
+    pub(crate) user: &'a User,
+    pub(crate) last_login: LastLogin,
+}
+
 /// The table's columns and the widths the stream fixes for them (the last one is not
 /// padded); a longer cell is cut with `…` as `untrusted::clip` cuts it.
 const TABLE: [(&str, usize); 5] = [
@@ -17,7 +30,7 @@ const TABLE: [(&str, usize); 5] = [
     ("NAME", 30),
     ("ACTIVE", 6),
     ("WORKSPACES", 10),
-    ("EXTERNAL ID", super::users::MAX_COL),
+    ("EXTERNAL ID", MAX_COL),
 ];
 
 /// The column added before the external id with last logins (`2026-03-01 09:14 UTC`).
@@ -117,7 +130,7 @@ impl<W: Write> RowWriter<W> {
                 let mut one = Vec::with_capacity(1024);
                 match login {
                     Some(last_login) => {
-                        let shown = super::users::Shown {
+                        let shown = Shown {
                             user: u,
                             last_login,
                         };

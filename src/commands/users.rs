@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use crate::cli::{ListArgs, ListFormat, ShowArgs, ShowFormat};
 use crate::commands::inactive;
 use crate::commands::run::Refused;
-use crate::commands::user_rows::{Reorder, RowWriter};
+use crate::commands::user_rows::{MAX_COL, Reorder, RowWriter, Shown};
 use crate::plan::inactivity::{Inactivity, Verdict};
 use crate::scim::client::{LastLogin, LastLogins, LoginSource, MAX_ONE_BY_ONE};
 use crate::scim::error::ScimError;
@@ -472,22 +472,9 @@ pub async fn show(
     Ok(())
 }
 
-/// A user with its last login, as `user show` and `users list --last-login` print it in JSON.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Shown<'a> {
-    #[serde(flatten)]
-    pub(crate) user: &'a User,
-    pub(crate) last_login: LastLogin,
-}
-
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
-
-/// Widest a name column gets in `user show` and `users list --format table`; longer names end
-/// with `…` (the JSON and CSV formats carry them whole).
-pub(crate) const MAX_COL: usize = 60;
 
 pub fn write_user(
     u: &User,

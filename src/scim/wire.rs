@@ -571,7 +571,6 @@ pub fn user_from_value(v: &Value) -> Result<User, ModelError> {
     }
 }
 
-
 // The readers as the model's constructors. They live here, beside the code they call, so the
 // model imports nothing of the wire.
 impl User {
