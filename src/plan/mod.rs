@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::scim::model::{PatchRequest, User, Workspace};
 
+mod change;
 mod cost;
 mod describe;
 mod file;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::item::change_to;
+use crate::plan::change::change_to;
 use crate::plan::{Action, Plan, PlanItem, Protected, UserState};
 use crate::scim::model::{User, Workspace};
 

@@ -6,7 +6,7 @@
 //! twice, cannot take access away. Restoring a workspace does not bring back model roles or
 //! selective access; previews say so.
 
-use crate::plan::item::change_to;
+use crate::plan::change::change_to;
 use crate::plan::{Action, Plan, PlanItem, UserState};
 use crate::scim::model::{User, Workspace};
 
