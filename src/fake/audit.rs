@@ -11,7 +11,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::auth::{Scheme, Who, scheme};
-use super::server::{count, plain, query_param};
+use super::reply::{count, plain, query_param};
 use super::tenant::now_ms;
 use super::{Shared, lock};
 

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use super::server::{count, plain};
+use super::reply::{count, plain};
 use super::tenant::{Account, now_ms};
 use super::{Shared, lock, read};
 

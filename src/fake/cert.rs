@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use time::{Duration as TimeSpan, OffsetDateTime};
 
 use super::auth::Who;
-use super::server::{count, plain};
+use super::reply::{count, plain};
 use super::tenant::now_ms;
 use super::{Shared, lock, read};
 

@@ -11,8 +11,7 @@ use axum::response::Response;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::scim::scim_error;
-use super::server::plain;
+use super::reply::{dropped, plain, scim_error};
 use super::{Shared, lock};
 
 /// The fault settings: part of `FakeConfig`, changeable while the server runs (see
@@ -307,23 +306,6 @@ pub(super) fn throttled(s: &Shared) -> Option<Response> {
         "Too many requests",
         s.config.retry_after.unwrap_or(1),
     ))
-}
-
-/// A 200 whose body stream fails after a few bytes: hyper aborts the connection, the client
-/// sees a truncated response.
-pub(super) fn dropped() -> Response {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(Bytes::from_static(b"{\"totalResults\":")),
-        Err(std::io::Error::other(
-            "connection dropped by fault injection",
-        )),
-    ];
-    let mut r = Response::new(Body::from_stream(futures::stream::iter(chunks)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/scim+json"),
-    );
-    r
 }
 
 #[cfg(test)]

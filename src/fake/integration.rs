@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::auth::Who;
 use super::auth::authenticate;
-use super::server::{count, plain, query_param};
+use super::reply::{count, plain, query_param};
 use super::tenant::Account;
 use super::{Shared, read};
 

@@ -11,8 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::scim::{render_user, scim_error};
-use super::server::plain;
+use super::reply::{plain, render_user, scim_error};
 use super::tenant::FakeUser;
 use super::{Shared, lock, patch, read};
 
@@ -144,7 +143,7 @@ pub(super) fn patch(
     let stored = current(s, id).unwrap_or_default();
     match kind {
         LostKind::AppliedThen500 => scim_error(s, 500, None, "An internal error occurred"),
-        LostKind::AppliedThenDropped => super::faults::dropped(),
+        LostKind::AppliedThenDropped => super::reply::dropped(),
         LostKind::AppliedThenHang => hung(stored, hang),
         LostKind::Truncated200 => {
             let half = stored.len() / 2;

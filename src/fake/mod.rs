@@ -15,6 +15,7 @@ mod lost;
 mod oauth;
 mod patch;
 mod render;
+mod reply;
 mod scim;
 mod server;
 mod tenant;

@@ -15,7 +15,7 @@ use rand::RngCore;
 use serde_json::{Value, json};
 
 use super::auth::Who;
-use super::server::{count, plain, query_param};
+use super::reply::{count, plain, query_param};
 use super::{Shared, lock};
 
 struct Device {

@@ -1,54 +1,20 @@
 //! The SCIM service: `/Users` (list, get, PATCH, PUT) and the metadata endpoints, with
 //! Anaplan's error bodies and its quirks as switches in `FakeConfig`.
 
-use std::sync::atomic::Ordering;
-
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::auth::{Who, authenticate};
-use super::render::{error_json, list_json, user_json};
-use super::server::{count, plain, query_param};
+use super::render::{error_json, list_json};
+use super::reply::{count, plain, query_param, render_user, scim_error, scim_json};
 use super::tenant::{Tenant, now_ms};
 use super::{AuthFailureBody, CountMode, Dialect, Shared, lock, patch, read};
 use crate::scim::model::MAX_PAGE_SIZE;
 
 /// Anaplan's detail text for every refused filter.
 pub const FILTER_DETAIL: &str = "The specified filter syntax was invalid, or the specified attribute and filter comparison combination is not supported";
-
-/// A SCIM JSON response; quirks mode labels every third one `application/json`.
-pub(super) fn scim_json(s: &Shared, status: u16, body: String) -> Response {
-    let ct = if s.config.quirks && s.counter.load(Ordering::Relaxed).is_multiple_of(3) {
-        "application/json"
-    } else {
-        "application/scim+json"
-    };
-    plain(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        ct,
-        body,
-    )
-}
-
-pub(super) fn scim_error(
-    s: &Shared,
-    status: u16,
-    scim_type: Option<&str>,
-    detail: &str,
-) -> Response {
-    if status == 401 {
-        lock(&s.stats).unauthorized += 1;
-    }
-    // Anaplan's own example of a 403 carries `"status":"404"` in its body.
-    let body_status = if s.config.quirks && status == 403 {
-        404
-    } else {
-        status
-    };
-    scim_json(s, status, error_json(body_status, scim_type, detail))
-}
 
 pub(super) fn users(
     s: &Shared,
@@ -261,15 +227,6 @@ fn endless_page(s: &Shared, start: usize, count: usize) -> Response {
         s,
         200,
         list_json(total, start, count, &page, s.config.quirks),
-    )
-}
-
-pub(super) fn render_user(s: &Shared, fu: &super::tenant::FakeUser) -> String {
-    user_json(
-        fu,
-        &s.scim_url,
-        s.config.quirks,
-        s.config.dialect == Dialect::Anaplan,
     )
 }
 

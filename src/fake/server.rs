@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::faults::{scripted, service_gate, throttled};
-use super::scim::{metadata, scim_error, users};
+use super::reply::{count, plain, scim_error};
+use super::scim::{metadata, users};
 use super::{Shared, auth, integration, lock};
 
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -91,48 +91,4 @@ async fn dispatch(State(s): State<Arc<Shared>>, req: Request) -> Response {
     }
     count(&s, "other");
     plain(StatusCode::NOT_FOUND, "text/plain", "Not Found".into())
-}
-
-pub(super) fn count(s: &Shared, kind: &str) {
-    let mut st = lock(&s.stats);
-    st.requests += 1;
-    *st.by_kind.entry(kind.to_string()).or_default() += 1;
-}
-
-pub(super) fn plain(status: StatusCode, content_type: &'static str, body: String) -> Response {
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
-}
-
-/// Anaplan's decoding of a query string: `+` and `%20` are spaces.
-pub(super) fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |x: &str| {
-            percent_encoding::percent_decode_str(&x.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        (decode(k) == name).then(|| decode(v))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plus_and_percent_twenty_decode_to_spaces() {
-        let q = "count=5&filter=userName+eq+%22a%40b.com%22&x";
-        assert_eq!(
-            query_param(q, "filter").as_deref(),
-            Some("userName eq \"a@b.com\"")
-        );
-        let q = "filter=active%20eq%20true";
-        assert_eq!(query_param(q, "filter").as_deref(), Some("active eq true"));
-        assert_eq!(query_param(q, "count"), None);
-    }
 }
