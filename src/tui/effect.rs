@@ -1,4 +1,4 @@
-//! Effects: what `update` asks the outside world to do, as data. The runner (runner.rs)
+//! Effects: what `update` asks the outside world to do, as data. The runner (runner/)
 //! carries them out; results come back as `Outcome`s.
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! The terminal UI: browse, filter and investigate users. The Elm Architecture:
 //! `State` (state.rs), `Msg` = `Command` | `Outcome` (msg.rs), a pure `update` (update.rs), `Effect`s run by
-//! the effect runner (runner.rs), `render` (view/). Keys are data (keymap.rs).
+//! the effect runner (runner/), `render` (view/). Keys are data (keymap.rs).
 
 pub(crate) mod app;
 pub mod bulk;
