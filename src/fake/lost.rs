@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::reply::{plain, render_user, scim_error};
+use super::reply::{plain, render_user, scim_error, scim_stream};
 use super::tenant::FakeUser;
 use super::{Shared, lock, patch, read};
 
@@ -203,12 +203,7 @@ fn hung(body: String, wait: Duration) -> Response {
         tokio::time::sleep(wait).await;
         Ok::<Bytes, std::io::Error>(Bytes::from(body))
     });
-    let mut r = Response::new(Body::from_stream(stream));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/scim+json"),
-    );
-    r
+    scim_stream(Body::from_stream(stream))
 }
 
 #[cfg(test)]

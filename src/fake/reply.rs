@@ -88,7 +88,12 @@ pub(super) fn dropped() -> Response {
             "connection dropped by fault injection",
         )),
     ];
-    let mut r = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+    scim_stream(Body::from_stream(futures::stream::iter(chunks)))
+}
+
+/// A 200 labelled SCIM JSON whose body is a stream: how the faults hang or drop an answer.
+pub(super) fn scim_stream(body: Body) -> Response {
+    let mut r = Response::new(body);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/scim+json"),
